@@ -1,0 +1,22 @@
+using BenchmarkDotNet.Running;
+using Deconflict.Benchmarks.Load;
+
+namespace Deconflict.Benchmarks;
+
+public static class Program
+{
+    /// <summary>
+    /// `load ...` runs the HTTP load test against a real server process; anything else goes to
+    /// BenchmarkDotNet (e.g. `--filter *ConflictCheck*`).
+    /// </summary>
+    public static async Task<int> Main(string[] args)
+    {
+        if (args.Length > 0 && args[0] == "load")
+        {
+            return await SubmissionLoad.RunAsync(args[1..]);
+        }
+
+        BenchmarkSwitcher.FromAssembly(typeof(Program).Assembly).Run(args);
+        return 0;
+    }
+}

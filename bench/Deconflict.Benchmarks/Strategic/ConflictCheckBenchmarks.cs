@@ -1,0 +1,97 @@
+using BenchmarkDotNet.Attributes;
+using Deconflict.Core.Model;
+using Deconflict.Core.Strategic;
+using Deconflict.Declarations;
+using Deconflict.Service;
+using Deconflict.Storage;
+using Deconflict.Storage.Sqlite;
+using Microsoft.Data.Sqlite;
+
+namespace Deconflict.Benchmarks.Strategic;
+
+/// <summary>
+/// The conflict check of one new operation against 100,000 stored ones, in process: the store's
+/// R*Tree broad phase and the exact narrow phase, exactly as the server's writer runs it
+/// (<see cref="DeclarationCommands.Detect"/>). The baseline checks all pairs exactly.
+/// </summary>
+[MemoryDiagnoser]
+public class ConflictCheckBenchmarks
+{
+    private const int QueryCount = 1024;
+    private string _directory = null!;
+    private SqliteStore _store = null!;
+    private IWriteSession _session = null!;
+    private DeclarationCommands _commands = null!;
+    private Declaration[] _stored = null!;
+    private Declaration[] _queries = null!;
+    private int _next;
+
+    [Params(100_000)]
+    public int Stored { get; set; }
+
+    [GlobalSetup]
+    public void Setup()
+    {
+        _directory = Path.Combine(Path.GetTempPath(), "deconflict-bench", Guid.NewGuid().ToString("N"));
+        _store = new SqliteStore(Path.Combine(_directory, "bench.db"));
+        _store.Migrate();
+        _stored = Seed(_store, Stored);
+        var scenario = new Scenario(seed: 7);
+        _queries = [.. Enumerable.Range(0, QueryCount).Select(i => scenario.Operation($"q-{i}", "red"))];
+        _commands = new DeclarationCommands(new DeconflictOptions());
+        _session = _store.OpenWriteSession();
+        _session.Begin();
+
+        // Warm the decoded-volume cache the way a long-running server has it.
+        foreach (var q in _queries)
+        {
+            _commands.Detect(_session, q);
+        }
+    }
+
+    /// <summary>Writes n operations of party blue straight into the store, as the server would have.</summary>
+    public static Declaration[] Seed(IDeconflictStore store, int n)
+    {
+        var scenario = new Scenario(seed: 1);
+        var stored = new Declaration[n];
+        using var s = store.OpenWriteSession();
+        s.Begin();
+        if (s.GetParty("blue") is null)
+        {
+            s.InsertParty(new Party("blue", "Blue", PartyRole.Party, Scenario.Start));
+            s.InsertParty(new Party("red", "Red", PartyRole.Party, Scenario.Start));
+        }
+
+        for (var i = 0; i < n; i++)
+        {
+            stored[i] = scenario.Operation($"op-seed-{i:D7}", "blue");
+            s.InsertDeclaration(stored[i]);
+        }
+
+        s.Commit();
+        return stored;
+    }
+
+    [Benchmark(Description = "check one operation: R*Tree + exact")]
+    public int IndexedCheck()
+    {
+        var q = _queries[_next++ % QueryCount];
+        return _commands.Detect(_session, q).Length;
+    }
+
+    [Benchmark(Baseline = true, Description = "check one operation: exact test against all")]
+    public int AllPairsCheck()
+    {
+        var q = _queries[_next++ % QueryCount];
+        return ConflictRules.Detect(q, _stored, new DeconflictOptions().StrategicBuffer).Length;
+    }
+
+    [GlobalCleanup]
+    public void Cleanup()
+    {
+        _session.Rollback();
+        _session.Dispose();
+        SqliteConnection.ClearAllPools();
+        Directory.Delete(_directory, recursive: true);
+    }
+}

@@ -1,0 +1,227 @@
+using System.Collections.Immutable;
+using NetTopologySuite.Operation.Distance;
+using NetTopologySuite.Geometries;
+using NetTopologySuite.Operation.RelateNG;
+
+namespace Deconflict.Core.Geometry;
+
+/// <summary>
+/// The 2D outline of a volume on the WGS-84 ellipsoid: a polygon with geodesic edges or a
+/// geodesic circle. Created only by <see cref="OutlineFactory"/>, which validates the input and
+/// computes, once, the prepared data that makes repeated intersection tests cheap.
+/// </summary>
+/// <remarks>
+/// Boundary rule: a polygon edge is the shortest path on the ellipsoid between its two vertices;
+/// a circle is every point within its radius by geodesic distance. An outline is a closed region
+/// (its boundary belongs to it). Equality compares the outline as given (vertices, or centre and
+/// radius), not the prepared data.
+/// </remarks>
+public abstract record Outline
+{
+    /// <summary>A conservative latitude/longitude box: it contains every point of the outline, including the poleward bulge of geodesic edges.</summary>
+    public abstract GeoBox Bounds { get; }
+
+    /// <summary>Area on the ellipsoid in square metres (better than 0.1 %; see the factory for the method).</summary>
+    public abstract double AreaM2 { get; }
+
+    /// <summary>A spherical cap that contains the outline, for constant-time rejection of far-apart pairs.</summary>
+    internal abstract OutlineCap Cap { get; }
+}
+
+/// <summary>
+/// A polygon whose edges are geodesics between consecutive vertices, the last joined back to the
+/// first. The region is the smaller one the ring encloses, whatever the vertex order.
+/// </summary>
+public sealed record PolygonOutline : Outline
+{
+    internal PolygonOutline(ImmutableArray<GeoPoint> vertices, PreparedPolygon prepared)
+    {
+        Vertices = vertices;
+        Prepared = prepared;
+    }
+
+    /// <summary>The vertices as given: an open ring (the last vertex does not repeat the first).</summary>
+    public ImmutableArray<GeoPoint> Vertices { get; }
+
+    /// <inheritdoc/>
+    public override GeoBox Bounds => Prepared.Bounds;
+
+    /// <inheritdoc/>
+    public override double AreaM2 => Prepared.AreaM2;
+
+    internal override OutlineCap Cap => Prepared.Cap;
+
+    internal PreparedPolygon Prepared { get; }
+
+    /// <summary>Equal when the vertices are equal, in order.</summary>
+    public bool Equals(PolygonOutline? other) =>
+        other is not null && (ReferenceEquals(this, other) || Vertices.AsSpan().SequenceEqual(other.Vertices.AsSpan()));
+
+    /// <inheritdoc/>
+    public override int GetHashCode()
+    {
+        var hash = new HashCode();
+        foreach (var v in Vertices)
+        {
+            hash.Add(v);
+        }
+
+        return hash.ToHashCode();
+    }
+}
+
+/// <summary>Every point within <see cref="RadiusM"/> metres of <see cref="Center"/> by geodesic distance.</summary>
+public sealed record CircleOutline : Outline
+{
+    internal CircleOutline(GeoPoint center, double radiusM, PreparedCircle prepared)
+    {
+        Center = center;
+        RadiusM = radiusM;
+        Prepared = prepared;
+    }
+
+    /// <summary>The centre as given.</summary>
+    public GeoPoint Center { get; }
+
+    /// <summary>The radius in metres (positive).</summary>
+    public double RadiusM { get; }
+
+    /// <inheritdoc/>
+    public override GeoBox Bounds => Prepared.Bounds;
+
+    /// <inheritdoc/>
+    public override double AreaM2 => Prepared.AreaM2;
+
+    internal override OutlineCap Cap => Prepared.Cap;
+
+    internal PreparedCircle Prepared { get; }
+
+    /// <summary>Equal when centre and radius are equal.</summary>
+    public bool Equals(CircleOutline? other) =>
+        other is not null && (ReferenceEquals(this, other) || (Center == other.Center && RadiusM.Equals(other.RadiusM)));
+
+    /// <inheritdoc/>
+    public override int GetHashCode() => HashCode.Combine(Center, RadiusM);
+}
+
+/// <summary>
+/// A cap that contains an outline: every point of the outline is within <see cref="RadiusM"/>
+/// metres (geodesic) of <see cref="Center"/>. <see cref="Angle"/> = RadiusM / b bounds the angle on
+/// the auxiliary sphere between the centre's and any point's reduced unit vectors (because
+/// b * angle &lt;= geodesic distance), which is what the rejection test compares.
+/// </summary>
+internal sealed record OutlineCap(GeoPoint Center, Vec3 Vector, double RadiusM)
+{
+    public double Angle { get; } = RadiusM / Wgs84.B;
+}
+
+/// <summary>Prepared data of a circle, computed once at creation.</summary>
+internal sealed class PreparedCircle(GeoPoint center, double radiusM, GeoBox bounds, double areaM2)
+{
+    public GeoPoint Center { get; } = center;
+
+    public double RadiusM { get; } = radiusM;
+
+    public GeoBox Bounds { get; } = bounds;
+
+    public double AreaM2 { get; } = areaM2;
+
+    public OutlineCap Cap { get; } = new(center, Wgs84.ReducedUnitVector(center), radiusM);
+
+    /// <summary>The AEQD centred on the circle: the circle is exactly the disc of radius RadiusM there.</summary>
+    public LocalProjection Frame { get; } = new(center);
+}
+
+/// <summary>
+/// Prepared data of a polygon, computed once at creation: the ring densified along its geodesic
+/// edges, its points' unit vectors and segment lengths (for cheap distance bounds), its own AEQD
+/// frame centred on the bounding cap with the ring projected there, and the NetTopologySuite
+/// polygon of that projected ring with a prepared relate and a facet-distance index.
+/// </summary>
+internal sealed class PreparedPolygon
+{
+    public PreparedPolygon(GeoPoint[] ring, GeoBox bounds, double areaM2, OutlineCap cap, double[] x, double[] y, Polygon framePolygon)
+    {
+        Ring = ring;
+        Bounds = bounds;
+        AreaM2 = areaM2;
+        Cap = cap;
+        X = x;
+        Y = y;
+        FramePolygon = framePolygon;
+        Frame = new LocalProjection(cap.Center);
+        Vectors = new Vec3[ring.Length];
+        SegmentM = new double[ring.Length];
+        for (var i = 0; i < ring.Length; i++)
+        {
+            Vectors[i] = Wgs84.ReducedUnitVector(ring[i]);
+        }
+
+        for (var i = 0; i < ring.Length; i++)
+        {
+            SegmentM[i] = Geodesic.Inverse(ring[i], ring[(i + 1) % ring.Length]).DistanceM;
+            MaxSegmentM = Math.Max(MaxSegmentM, SegmentM[i]);
+        }
+
+        FrameRelate = RelateNG.Prepare(framePolygon);
+        FrameDistance = new IndexedFacetDistance(framePolygon);
+    }
+
+    /// <summary>The densified ring (open, longitudes normalised), in the order the vertices were given.</summary>
+    public GeoPoint[] Ring { get; }
+
+    public GeoBox Bounds { get; }
+
+    public double AreaM2 { get; }
+
+    public OutlineCap Cap { get; }
+
+    /// <summary>Reduced unit vectors of <see cref="Ring"/>.</summary>
+    public Vec3[] Vectors { get; }
+
+    /// <summary>Geodesic length of segment i (Ring[i] to Ring[i + 1], wrapping), metres.</summary>
+    public double[] SegmentM { get; }
+
+    public double MaxSegmentM { get; }
+
+    /// <summary>The AEQD centred on <see cref="OutlineCap.Center"/>.</summary>
+    public LocalProjection Frame { get; }
+
+    /// <summary>Ring projected in <see cref="Frame"/> (metres east).</summary>
+    public double[] X { get; }
+
+    /// <summary>Ring projected in <see cref="Frame"/> (metres north).</summary>
+    public double[] Y { get; }
+
+    public Polygon FramePolygon { get; }
+
+    public RelateNG FrameRelate { get; }
+
+    public IndexedFacetDistance FrameDistance { get; }
+
+    /// <summary>
+    /// Crossing-number point-in-polygon test in <see cref="Frame"/> coordinates (half-open rule on
+    /// y, so a point exactly on the boundary may go either way: callers treat the boundary through
+    /// a distance test). O(n).
+    /// </summary>
+    public bool ContainsProjected(double px, double py)
+    {
+        var inside = false;
+        var n = X.Length;
+        for (int i = 0, j = n - 1; i < n; j = i++)
+        {
+            var yi = Y[i];
+            var yj = Y[j];
+            if ((yi > py) != (yj > py))
+            {
+                var xCross = X[i] + ((py - yi) / (yj - yi) * (X[j] - X[i]));
+                if (px < xCross)
+                {
+                    inside = !inside;
+                }
+            }
+        }
+
+        return inside;
+    }
+}

@@ -1,0 +1,58 @@
+using System.Collections.Immutable;
+using Deconflict.Core.Volumes;
+
+namespace Deconflict.Core.Model;
+
+/// <summary>The two things a party declares: where it will operate, and areas with a rule.</summary>
+public enum DeclarationKind
+{
+    Operation,
+    Zone,
+}
+
+/// <summary>Lifecycle of an operation or zone. Ended and cancelled ones take part in no conflict.</summary>
+public enum DeclarationState
+{
+    Planned,
+    Active,
+    Ended,
+    Cancelled,
+}
+
+/// <summary>A zone's rule: exclusive (only its owner operates there), protected (nobody else enters), advisory (information only).</summary>
+public enum ZoneRule
+{
+    Exclusive,
+    Protected,
+    Advisory,
+}
+
+/// <summary>
+/// An operation or a zone: a party's declared use of airspace as one or more 4D volumes. Operations
+/// and zones share shape, storage and conflict detection; <see cref="Rule"/> and <see cref="Name"/>
+/// are set for zones only. <see cref="DetailsJson"/> is private to the owner.
+/// </summary>
+public sealed record Declaration(
+    DeclarationKind Kind,
+    string Id,
+    string Party,
+    long Version,
+    DeclarationState State,
+    int Priority,
+    ZoneRule? Rule,
+    string? Name,
+    ImmutableArray<Volume4D> Volumes,
+    string? DetailsJson,
+    DateTimeOffset CreatedAt,
+    DateTimeOffset UpdatedAt)
+{
+    public bool IsLive => State is DeclarationState.Planned or DeclarationState.Active;
+
+    /// <summary>The end of the last volume: from then on the declaration is over (half-open windows).</summary>
+    public DateTimeOffset EndsAt => Volumes.Max(v => v.TimeEnd);
+
+    public DateTimeOffset StartsAt => Volumes.Min(v => v.TimeStart);
+}
+
+/// <summary>A version of a declaration that a writer says it has seen (F3548's key).</summary>
+public readonly record struct KnownVersion(string Id, long Version);

@@ -1,0 +1,315 @@
+using System.Globalization;
+using System.Text.RegularExpressions;
+using Deconflict.Core.Geometry;
+
+namespace Deconflict.Core.Volumes;
+
+/// <summary>
+/// A refused volume: a stable <see cref="Code"/> (<c>invalid-volume</c> or <c>unknown-units</c>),
+/// a human sentence, and a JSON pointer into the volume (e.g. <c>/volume/altitude_upper/units</c>).
+/// </summary>
+public sealed record VolumeError(string Code, string Detail, string Pointer);
+
+/// <summary>The outcome of parsing a volume: the volume in SI units, or the error.</summary>
+public sealed record VolumeParseResult(Volume4D? Volume, VolumeError? Error);
+
+/// <summary>
+/// Converts the F3548 Volume4D wire shape to a validated <see cref="Volume4D"/> in SI units and
+/// back. Units are converted once, here at the edge: "M" or "FT" (1 ft = 0.3048 m exactly,
+/// case-sensitive as F3548 spells them); a missing or unknown unit or altitude reference is
+/// refused with <c>unknown-units</c>, never guessed.
+/// </summary>
+public static partial class VolumeParser
+{
+    /// <summary>Error code for a malformed or out-of-range volume.</summary>
+    public const string InvalidVolume = "invalid-volume";
+
+    /// <summary>Error code for a missing or unsupported unit or altitude reference.</summary>
+    public const string UnknownUnits = "unknown-units";
+
+    /// <summary>Lowest accepted altitude, metres above the WGS-84 ellipsoid (the Dead Sea shore is about -430 m MSL, -400 m on the ellipsoid).</summary>
+    public const double MinAltitudeM = -1_000.0;
+
+    /// <summary>Highest accepted altitude, metres above the WGS-84 ellipsoid (above any airspace use).</summary>
+    public const double MaxAltitudeM = 100_000.0;
+
+    private const double MetresPerFoot = 0.3048;
+
+    /// <summary>Parses and validates an F3548 Volume4D against the geometry limits.</summary>
+    public static VolumeParseResult Parse(F3548Volume4D? input, GeometryLimits limits)
+    {
+        ArgumentNullException.ThrowIfNull(limits);
+        if (input is null)
+        {
+            return Fail(InvalidVolume, "The volume is missing.", "");
+        }
+
+        var v = input.Volume;
+        if (v is null)
+        {
+            return Fail(InvalidVolume, "The volume has no 'volume' (outline and altitudes).", "/volume");
+        }
+
+        if ((v.OutlinePolygon is null) == (v.OutlineCircle is null))
+        {
+            return Fail(InvalidVolume, "A volume needs exactly one of outline_polygon and outline_circle.", "/volume");
+        }
+
+        var outline = v.OutlinePolygon is not null
+            ? ParsePolygon(v.OutlinePolygon, limits, out var error)
+            : ParseCircle(v.OutlineCircle!, limits, out error);
+        if (error is not null)
+        {
+            return new VolumeParseResult(null, error);
+        }
+
+        var lower = ParseAltitude(v.AltitudeLower, "altitude_lower", out error);
+        if (error is not null)
+        {
+            return new VolumeParseResult(null, error);
+        }
+
+        var upper = ParseAltitude(v.AltitudeUpper, "altitude_upper", out error);
+        if (error is not null)
+        {
+            return new VolumeParseResult(null, error);
+        }
+
+        if (!(lower < upper))
+        {
+            return Fail(InvalidVolume, string.Create(CultureInfo.InvariantCulture,
+                $"altitude_upper ({upper} m) must be above altitude_lower ({lower} m): the band must have positive thickness."),
+                "/volume/altitude_upper/value");
+        }
+
+        var start = ParseTime(input.TimeStart, "time_start", out error);
+        if (error is not null)
+        {
+            return new VolumeParseResult(null, error);
+        }
+
+        var end = ParseTime(input.TimeEnd, "time_end", out error);
+        if (error is not null)
+        {
+            return new VolumeParseResult(null, error);
+        }
+
+        if (!(end > start))
+        {
+            return Fail(InvalidVolume,
+                "time_end must be after time_start: the window [time_start, time_end) must not be empty.", "/time_end/value");
+        }
+
+        return new VolumeParseResult(new Volume4D(outline!, lower, upper, start, end), null);
+    }
+
+    /// <summary>
+    /// Writes a volume as F3548: altitudes in metres on W84, times as RFC 3339 UTC with 'Z', the
+    /// outline as given (polygon vertices, or circle centre and radius in metres).
+    /// </summary>
+    public static F3548Volume4D ToF3548(Volume4D v)
+    {
+        ArgumentNullException.ThrowIfNull(v);
+        var volume = new F3548Volume3D
+        {
+            OutlinePolygon = v.Outline is PolygonOutline p
+                ? new F3548Polygon { Vertices = [.. p.Vertices.Select(x => new F3548LatLng { Lat = x.Lat, Lng = x.Lng })] }
+                : null,
+            OutlineCircle = v.Outline is CircleOutline c
+                ? new F3548Circle
+                {
+                    Center = new F3548LatLng { Lat = c.Center.Lat, Lng = c.Center.Lng },
+                    Radius = new F3548Radius { Value = c.RadiusM, Units = "M" },
+                }
+                : null,
+            AltitudeLower = new F3548Altitude { Value = v.AltitudeLowerM, Reference = "W84", Units = "M" },
+            AltitudeUpper = new F3548Altitude { Value = v.AltitudeUpperM, Reference = "W84", Units = "M" },
+        };
+        return new F3548Volume4D { Volume = volume, TimeStart = WriteTime(v.TimeStart), TimeEnd = WriteTime(v.TimeEnd) };
+    }
+
+    /// <summary>Formats a time as RFC 3339 in UTC with 'Z' and only the fractional digits needed.</summary>
+    public static string FormatTime(DateTimeOffset t) =>
+        t.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss.FFFFFFF'Z'", CultureInfo.InvariantCulture);
+
+    private static F3548Time WriteTime(DateTimeOffset t) => new() { Value = FormatTime(t), Format = "RFC3339" };
+
+    private static VolumeParseResult Fail(string code, string detail, string pointer) =>
+        new(null, new VolumeError(code, detail, pointer));
+
+    private static Outline? ParsePolygon(F3548Polygon polygon, GeometryLimits limits, out VolumeError? error)
+    {
+        const string path = "/volume/outline_polygon";
+        if (polygon.Vertices is null)
+        {
+            error = new VolumeError(InvalidVolume, "outline_polygon has no vertices.", path + "/vertices");
+            return null;
+        }
+
+        var points = new List<GeoPoint>(polygon.Vertices.Count);
+        for (var i = 0; i < polygon.Vertices.Count; i++)
+        {
+            var pointer = string.Create(CultureInfo.InvariantCulture, $"{path}/vertices/{i}");
+            var p = ParseLatLng(polygon.Vertices[i], pointer, string.Create(CultureInfo.InvariantCulture, $"Vertex {i}"), out error);
+            if (error is not null)
+            {
+                return null;
+            }
+
+            points.Add(p);
+        }
+
+        var result = OutlineFactory.Polygon(points, limits);
+        error = result.Error is null ? null : new VolumeError(InvalidVolume, result.Error, path);
+        return result.Outline;
+    }
+
+    private static Outline? ParseCircle(F3548Circle circle, GeometryLimits limits, out VolumeError? error)
+    {
+        const string path = "/volume/outline_circle";
+        var center = ParseLatLng(circle.Center, path + "/center", "The circle's centre", out error);
+        if (error is not null)
+        {
+            return null;
+        }
+
+        if (circle.Radius is null)
+        {
+            error = new VolumeError(InvalidVolume, "outline_circle has no radius.", path + "/radius");
+            return null;
+        }
+
+        var radius = ToMetres(circle.Radius.Value, circle.Radius.Units, path + "/radius", "The circle's radius", out error);
+        if (error is not null)
+        {
+            return null;
+        }
+
+        var result = OutlineFactory.Circle(center, radius, limits);
+        error = result.Error is null ? null : new VolumeError(InvalidVolume, result.Error, path);
+        return result.Outline;
+    }
+
+    private static GeoPoint ParseLatLng(F3548LatLng? p, string pointer, string what, out VolumeError? error)
+    {
+        error = null;
+        if (p is null)
+        {
+            error = new VolumeError(InvalidVolume, $"{what} is missing.", pointer);
+            return default;
+        }
+
+        if (p.Lat is not { } lat || !double.IsFinite(lat) || lat < -90.0 || lat > 90.0)
+        {
+            error = new VolumeError(InvalidVolume, $"{what} needs a latitude (lat) in degrees within [-90, 90].", pointer + "/lat");
+            return default;
+        }
+
+        if (p.Lng is not { } lng || !double.IsFinite(lng) || lng < -180.0 || lng > 180.0)
+        {
+            error = new VolumeError(InvalidVolume, $"{what} needs a longitude (lng) in degrees within [-180, 180].", pointer + "/lng");
+            return default;
+        }
+
+        return new GeoPoint(lat, lng);
+    }
+
+    private static double ToMetres(double? value, string? units, string pointer, string what, out VolumeError? error)
+    {
+        error = null;
+        if (value is not { } x || !double.IsFinite(x))
+        {
+            error = new VolumeError(InvalidVolume, $"{what} needs a finite value.", pointer + "/value");
+            return 0.0;
+        }
+
+        switch (units)
+        {
+            case "M":
+                return x;
+            case "FT":
+                return x * MetresPerFoot;
+            case null:
+                error = new VolumeError(UnknownUnits, $"{what} has no units; give \"M\" or \"FT\" (a value without units is refused, not guessed).", pointer + "/units");
+                return 0.0;
+            default:
+                error = new VolumeError(UnknownUnits, $"{what} has units \"{units}\"; the supported units are \"M\" and \"FT\".", pointer + "/units");
+                return 0.0;
+        }
+    }
+
+    private static double ParseAltitude(F3548Altitude? altitude, string name, out VolumeError? error)
+    {
+        var pointer = "/volume/" + name;
+        if (altitude is null)
+        {
+            error = new VolumeError(InvalidVolume, $"The volume has no {name}.", pointer);
+            return 0.0;
+        }
+
+        if (altitude.Reference != "W84")
+        {
+            var detail = altitude.Reference is null
+                ? $"{name} has no reference; the supported reference is \"W84\" (height above the WGS-84 ellipsoid)."
+                : $"{name} has reference \"{altitude.Reference}\"; the supported reference is \"W84\" (height above the WGS-84 ellipsoid).";
+            error = new VolumeError(UnknownUnits, detail, pointer + "/reference");
+            return 0.0;
+        }
+
+        var metres = ToMetres(altitude.Value, altitude.Units, pointer, name, out error);
+        if (error is not null)
+        {
+            return 0.0;
+        }
+
+        if (metres < MinAltitudeM || metres > MaxAltitudeM)
+        {
+            error = new VolumeError(InvalidVolume, string.Create(CultureInfo.InvariantCulture,
+                $"{name} is {metres} m; altitudes must be within [{MinAltitudeM}, {MaxAltitudeM}] m above the WGS-84 ellipsoid."),
+                pointer + "/value");
+            return 0.0;
+        }
+
+        return metres;
+    }
+
+    private static DateTimeOffset ParseTime(F3548Time? time, string name, out VolumeError? error)
+    {
+        error = null;
+        var pointer = "/" + name;
+        if (time is null)
+        {
+            error = new VolumeError(InvalidVolume, $"The volume has no {name}.", pointer);
+            return default;
+        }
+
+        if (time.Format is not null && time.Format != "RFC3339")
+        {
+            error = new VolumeError(InvalidVolume, $"{name} has format \"{time.Format}\"; the supported format is \"RFC3339\".", pointer + "/format");
+            return default;
+        }
+
+        var match = time.Value is null ? null : Rfc3339().Match(time.Value);
+        if (match is null || !match.Success)
+        {
+            error = new VolumeError(InvalidVolume,
+                $"{name} must be an RFC 3339 time with an explicit offset, such as 2026-11-26T09:00:00Z or 2026-11-26T11:00:00+02:00.",
+                pointer + "/value");
+            return default;
+        }
+
+        // .NET keeps 7 fractional digits (100 ns ticks); RFC 3339 allows more, which are truncated.
+        var fraction = match.Groups["fraction"].Value;
+        var text = match.Groups["datetime"].Value + (fraction.Length > 0 ? "." + fraction[..Math.Min(7, fraction.Length)] : "") + match.Groups["offset"].Value.ToUpperInvariant();
+        if (!DateTimeOffset.TryParseExact(text, ["yyyy-MM-dd'T'HH:mm:ssK", "yyyy-MM-dd'T'HH:mm:ss.FFFFFFFK"], CultureInfo.InvariantCulture, DateTimeStyles.None, out var parsed))
+        {
+            error = new VolumeError(InvalidVolume, $"{name} is not a valid date and time (\"{time.Value}\").", pointer + "/value");
+            return default;
+        }
+
+        return parsed.ToUniversalTime();
+    }
+
+    [GeneratedRegex(@"^(?<datetime>\d{4}-\d{2}-\d{2}[Tt]\d{2}:\d{2}:\d{2})(?:\.(?<fraction>\d+))?(?<offset>[Zz]|[+-]\d{2}:\d{2})$", RegexOptions.CultureInvariant)]
+    private static partial Regex Rfc3339();
+}

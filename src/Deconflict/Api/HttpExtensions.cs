@@ -1,0 +1,129 @@
+using System.Text.Json;
+using Deconflict.Core.Model;
+using Microsoft.AspNetCore.Http.Features;
+
+namespace Deconflict.Api;
+
+public static class HttpExtensions
+{
+    public const int MaxListLimit = 10_000;
+    public const int DefaultListLimit = 100;
+
+    /// <summary>
+    /// Reads a JSON body with the API's rules: application/json only, the size limit, no unknown
+    /// members, and a precise message (with the JSON path) when it is malformed.
+    /// </summary>
+    public static async Task<Outcome<T>> ReadJson<T>(this HttpContext http)
+        where T : class
+    {
+        var type = http.Request.ContentType;
+        if (type is null || !type.StartsWith("application/json", StringComparison.OrdinalIgnoreCase))
+        {
+            return new ApiError(Problems.UnsupportedMediaType, $"The body must be application/json (it was '{type ?? "none"}').");
+        }
+
+        try
+        {
+            var value = await JsonSerializer.DeserializeAsync<T>(http.Request.Body, Json.Options, http.RequestAborted);
+            return value is null ? Problems.Invalid("The body must be a JSON object, not null.") : value;
+        }
+        catch (JsonException e)
+        {
+            return Problems.Invalid($"The body is not valid: {e.Message}", e.Path is { } p ? "/" + p.TrimStart('$', '.').Replace('.', '/') : null);
+        }
+        catch (BadHttpRequestException e) when (e.StatusCode == StatusCodes.Status413PayloadTooLarge)
+        {
+            var limit = http.Features.Get<IHttpMaxRequestBodySizeFeature>()?.MaxRequestBodySize;
+            return new ApiError(Problems.PayloadTooLarge, $"The body is larger than the limit of {limit} bytes.");
+        }
+    }
+
+    /// <summary>If-Match must carry the current version: 428 when absent, 400 when unreadable.</summary>
+    public static Outcome<long> IfMatchVersion(this HttpContext http)
+    {
+        var raw = http.Request.Headers.IfMatch.ToString();
+        if (string.IsNullOrWhiteSpace(raw))
+        {
+            return new ApiError(Problems.PreconditionRequired, "Send If-Match with the version you are changing, e.g. If-Match: \"3\".");
+        }
+
+        var text = raw.Trim();
+        if (text.StartsWith("W/", StringComparison.Ordinal))
+        {
+            text = text[2..];
+        }
+
+        text = text.Trim('"');
+        return long.TryParse(text, out var v) && v > 0
+            ? v
+            : Problems.Invalid($"If-Match must be a version such as \"3\"; '{raw}' is not.");
+    }
+
+    public static void SetETag(this HttpContext http, long version) => http.Response.Headers.ETag = $"\"{version}\"";
+
+    public static Outcome<int> Limit(this HttpContext http)
+    {
+        var raw = http.Request.Query["limit"].ToString();
+        if (raw.Length == 0)
+        {
+            return DefaultListLimit;
+        }
+
+        return int.TryParse(raw, out var n) && n is >= 1 and <= MaxListLimit
+            ? n
+            : new ApiError(Problems.InvalidParameter, $"limit must be a whole number from 1 to {MaxListLimit}; '{raw}' is not.").With("parameter", "limit");
+    }
+
+    /// <summary>Cursors are opaque to clients; inside they are the position after which to continue.</summary>
+    public static Outcome<long?> Cursor(this HttpContext http)
+    {
+        var raw = http.Request.Query["cursor"].ToString();
+        if (raw.Length == 0)
+        {
+            return (long?)null;
+        }
+
+        try
+        {
+            var text = System.Text.Encoding.UTF8.GetString(System.Buffers.Text.Base64Url.DecodeFromChars(raw));
+            if (text.StartsWith("p:", StringComparison.Ordinal) && long.TryParse(text[2..], out var after) && after >= 0)
+            {
+                return (long?)after;
+            }
+        }
+        catch (FormatException)
+        {
+        }
+
+        return new ApiError(Problems.InvalidParameter, "cursor is not one this server gave out.").With("parameter", "cursor");
+    }
+
+    public static string? EncodeCursor(long? next) =>
+        next is { } n ? System.Buffers.Text.Base64Url.EncodeToString(System.Text.Encoding.UTF8.GetBytes($"p:{n}")) : null;
+
+    public static Outcome<T?> EnumQuery<T>(this HttpContext http, string name)
+        where T : struct, Enum
+    {
+        var raw = http.Request.Query[name].ToString();
+        if (raw.Length == 0)
+        {
+            return (T?)null;
+        }
+
+        foreach (var v in Enum.GetValues<T>())
+        {
+            if (JsonNamingPolicy.KebabCaseLower.ConvertName(v.ToString()) == raw)
+            {
+                return (T?)v;
+            }
+        }
+
+        var allowed = string.Join(", ", Enum.GetValues<T>().Select(v => JsonNamingPolicy.KebabCaseLower.ConvertName(v.ToString())));
+        return new ApiError(Problems.InvalidParameter, $"{name} must be one of {allowed}; '{raw}' is not.").With("parameter", name);
+    }
+
+    public static ApiError? RequireWriter(Caller caller) =>
+        caller.MayWrite ? null : Problems.ForbiddenError(caller.IsAdmin
+            ? "The admin runs the service but does not declare or acknowledge: use a party's token."
+            : "An observer may read but not write.");
+}

@@ -1,0 +1,118 @@
+using System.Collections.Immutable;
+using System.Globalization;
+using System.Text.Json;
+using System.Text.Json.Serialization;
+using Deconflict.Core.Model;
+using Deconflict.Core.Volumes;
+
+namespace Deconflict.Api;
+
+/// <summary>Writes every time as RFC 3339 UTC with 'Z', as the API promises.</summary>
+public sealed class UtcTimeConverter : JsonConverter<DateTimeOffset>
+{
+    public override DateTimeOffset Read(ref Utf8JsonReader reader, Type typeToConvert, JsonSerializerOptions options) =>
+        DateTimeOffset.Parse(reader.GetString()!, CultureInfo.InvariantCulture, DateTimeStyles.AdjustToUniversal);
+
+    public override void Write(Utf8JsonWriter writer, DateTimeOffset value, JsonSerializerOptions options) =>
+        writer.WriteStringValue(Format(value));
+
+    public static string Format(DateTimeOffset value) =>
+        value.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss.FFFFFFF'Z'", CultureInfo.InvariantCulture);
+}
+
+public sealed record KnownRef
+{
+    public string? Id { get; init; }
+
+    public long? Version { get; init; }
+}
+
+/// <summary>The body of POST/PUT for operations and zones.</summary>
+public abstract record DeclarationBody
+{
+    public List<F3548Volume4D>? Volumes { get; init; }
+
+    public int? Priority { get; init; }
+
+    public DeclarationState? State { get; init; }
+
+    public JsonElement? Details { get; init; }
+
+    public List<KnownRef>? Known { get; init; }
+}
+
+public sealed record OperationBody : DeclarationBody;
+
+public sealed record ZoneBody : DeclarationBody
+{
+    public ZoneRule? Rule { get; init; }
+
+    public string? Name { get; init; }
+}
+
+/// <summary>An operation or zone as a caller sees it: <see cref="Details"/> only for its owner.</summary>
+public sealed record DeclarationView(
+    string Id,
+    string Party,
+    long Version,
+    DeclarationState State,
+    int Priority,
+    ZoneRule? Rule,
+    string? Name,
+    IReadOnlyList<F3548Volume4D> Volumes,
+    JsonElement? Details,
+    DateTimeOffset CreatedAt,
+    DateTimeOffset UpdatedAt)
+{
+    public static DeclarationView Of(Declaration d, Caller? viewer) => new(
+        d.Id,
+        d.Party,
+        d.Version,
+        d.State,
+        d.Priority,
+        d.Rule,
+        d.Name,
+        [.. d.Volumes.Select(VolumeParser.ToF3548)],
+        viewer is not null && viewer.PartyId == d.Party && d.DetailsJson is { } json ? JsonDocument.Parse(json).RootElement.Clone() : null,
+        d.CreatedAt,
+        d.UpdatedAt);
+}
+
+public sealed record RefView(DeclarationKind Kind, string? Id, string Party, long Version)
+{
+    public static RefView Of(ConflictRef r) => new(r.Kind, r.Id, r.Party, r.Version);
+}
+
+public sealed record OverlapView(DateTimeOffset TimeStart, DateTimeOffset TimeEnd, double AltitudeLowerM, double AltitudeUpperM)
+{
+    public static OverlapView Of(VolumeOverlap o) => new(o.TimeStart, o.TimeEnd, o.AltitudeLowerM, o.AltitudeUpperM);
+}
+
+public sealed record ConflictView(
+    string Id,
+    long Version,
+    ConflictState State,
+    RefView A,
+    RefView B,
+    OverlapView Overlap,
+    ImmutableSortedDictionary<string, DateTimeOffset> AcknowledgedBy,
+    ImmutableSortedDictionary<string, DateTimeOffset> AcceptedBy,
+    DateTimeOffset CreatedAt,
+    DateTimeOffset UpdatedAt,
+    DateTimeOffset? ResolvedAt)
+{
+    public static ConflictView Of(Conflict c) => new(
+        c.Id, c.Version, c.State, RefView.Of(c.A), RefView.Of(c.B), OverlapView.Of(c.Overlap), c.AcknowledgedBy, c.AcceptedBy, c.CreatedAt, c.UpdatedAt, c.ResolvedAt);
+}
+
+/// <summary>A conflict the write would create (trial, or a refusal under the reject policy): nothing stored, so no id or state.</summary>
+public sealed record ProspectiveConflictView(RefView A, RefView B, OverlapView Overlap);
+
+public sealed record MissingView(DeclarationKind Kind, string Id, long Version, string Party);
+
+public sealed record PartyView(string Id, string Name, PartyRole Role, string? PublicKey, DateTimeOffset CreatedAt)
+{
+    public static PartyView Of(Party p) => new(p.Id, p.Name, p.Role, null, p.CreatedAt);
+}
+
+public sealed record ListView<T>(IReadOnlyList<T> Items, string? NextCursor);

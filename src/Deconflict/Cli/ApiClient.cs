@@ -1,0 +1,62 @@
+using System.Net.Http.Headers;
+using System.Text;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+
+namespace Deconflict.Cli;
+
+/// <summary>A thin client of the HTTP API for the command line: it shows the server's problem details as they are.</summary>
+public sealed class ApiClient : IDisposable
+{
+    private readonly HttpClient _http;
+
+    public ApiClient(string server, string token)
+    {
+        _http = new HttpClient { BaseAddress = new Uri(server.TrimEnd('/') + "/"), Timeout = TimeSpan.FromSeconds(60) };
+        _http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", token);
+    }
+
+    public async Task<(JsonNode? Body, string? ETag)> Send(HttpMethod method, string path, JsonNode? body = null, string? ifMatch = null)
+    {
+        using var request = new HttpRequestMessage(method, path.TrimStart('/'));
+        if (body is not null)
+        {
+            request.Content = new StringContent(body.ToJsonString(), Encoding.UTF8, "application/json");
+        }
+
+        if (ifMatch is not null)
+        {
+            request.Headers.TryAddWithoutValidation("If-Match", ifMatch);
+        }
+
+        using var response = await _http.SendAsync(request);
+        var text = await response.Content.ReadAsStringAsync();
+        if (!response.IsSuccessStatusCode)
+        {
+            throw new CliException(Describe((int)response.StatusCode, text));
+        }
+
+        return (text.Length == 0 ? null : JsonNode.Parse(text), response.Headers.ETag?.Tag);
+    }
+
+    public void Dispose() => _http.Dispose();
+
+    private static string Describe(int status, string text)
+    {
+        try
+        {
+            var problem = JsonNode.Parse(text);
+            var code = problem?["code"]?.GetValue<string>();
+            var detail = problem?["detail"]?.GetValue<string>() ?? problem?["title"]?.GetValue<string>();
+            var extra = problem?["missing"] ?? problem?["conflicts"] ?? problem?["pointer"];
+            return $"{status} {code}: {detail}" + (extra is null ? string.Empty : Environment.NewLine + extra.ToJsonString(new JsonSerializerOptions { WriteIndented = true }));
+        }
+        catch (JsonException)
+        {
+            return $"{status}: {text}";
+        }
+    }
+}
+
+/// <summary>A failure to show the user as one clear message (exit code 1), not a stack trace.</summary>
+public sealed class CliException(string message) : Exception(message);

@@ -1,0 +1,221 @@
+using System.CommandLine;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using Deconflict.Core.Strategic;
+using Deconflict.Service;
+
+namespace Deconflict.Cli;
+
+/// <summary>The one `deconflict` command: the server, and client verbs against a running server.</summary>
+public static class CliApp
+{
+    public const string ServerVariable = "DECONFLICT_SERVER";
+    public const string TokenVariable = "DECONFLICT_TOKEN";
+    public const string AdminTokenVariable = "DECONFLICT_ADMIN_TOKEN";
+
+    private static readonly JsonSerializerOptions Pretty = new() { WriteIndented = true };
+
+    public static async Task<int> RunAsync(string[] args)
+    {
+        var root = new RootCommand("Deconflict: deconfliction of airspace shared by parties that do not trust each other.");
+        root.Subcommands.Add(Serve());
+        var server = new Option<string?>("--server") { Description = $"Server URL (or ${ServerVariable})", Recursive = true };
+        var token = new Option<string?>("--token") { Description = $"Bearer token (or ${TokenVariable})", Recursive = true };
+        var json = new Option<bool>("--json") { Description = "Print the server's JSON", Recursive = true };
+        root.Options.Add(server);
+        root.Options.Add(token);
+        root.Options.Add(json);
+        var client = new ClientOptions(server, token, json);
+        root.Subcommands.Add(PartyCommands(client));
+        root.Subcommands.Add(OperationCommands(client));
+        root.Subcommands.Add(ConflictCommands(client));
+        return await root.Parse(args).InvokeAsync();
+    }
+
+    private static Command Serve()
+    {
+        var db = new Option<string>("--db") { Description = "SQLite database file", DefaultValueFactory = _ => "deconflict.db" };
+        var urls = new Option<string>("--urls") { Description = "Where to listen", DefaultValueFactory = _ => "http://127.0.0.1:8080" };
+        var policy = new Option<ConflictPolicy>("--policy") { Description = "notify (store and tell both sides) or reject (F3548: refuse conflicts of equal or lower priority)", DefaultValueFactory = _ => ConflictPolicy.Notify };
+        var serve = new Command("serve", "Run the Deconflict server on a SQLite file") { db, urls, policy };
+        serve.SetAction(async (parse, ct) =>
+        {
+            var settings = new ServerSettings
+            {
+                DatabasePath = parse.GetValue(db)!,
+                Urls = parse.GetValue(urls)!,
+                Options = new DeconflictOptions { Policy = parse.GetValue(policy) },
+                AdminToken = Environment.GetEnvironmentVariable(AdminTokenVariable),
+            };
+            await using var app = ServerHost.Build(settings);
+            await app.StartAsync(ct);
+            Console.WriteLine($"Deconflict listening on {string.Join(", ", app.Urls)} (database {Path.GetFullPath(settings.DatabasePath)}, policy {settings.Options.Policy.ToString().ToLowerInvariant()}). API reference at /docs.");
+            await app.WaitForShutdownAsync(ct);
+            return 0;
+        });
+        return serve;
+    }
+
+    private static Command PartyCommands(ClientOptions o)
+    {
+        var id = new Argument<string>("id") { Description = "Party id (lowercase letters, digits, '-')" };
+        var name = new Option<string>("--name") { Description = "Display name", Required = true };
+        var role = new Option<string>("--role") { Description = "party or observer", DefaultValueFactory = _ => "party" };
+        var add = new Command("add", "Create a party (admin token); prints its token once") { id, name, role };
+        add.SetAction(parse => o.Run(parse, async api =>
+        {
+            var (body, _) = await api.Send(HttpMethod.Post, "v1/parties", new JsonObject { ["id"] = parse.GetValue(id), ["name"] = parse.GetValue(name), ["role"] = parse.GetValue(role) });
+            return (body, $"Party {body!["party"]!["id"]} created.\nToken (shown once, keep it safe): {body["token"]}\nToken id: {body["token_id"]}");
+        }));
+        var list = new Command("list", "List parties");
+        list.SetAction(parse => o.Run(parse, async api =>
+        {
+            var (body, _) = await api.Send(HttpMethod.Get, "v1/parties");
+            return (body, Table(body!["items"]!.AsArray(), ("ID", "id"), ("NAME", "name"), ("ROLE", "role")));
+        }));
+        return new Command("party", "Parties (admin)") { add, list };
+    }
+
+    private static Command OperationCommands(ClientOptions o)
+    {
+        var file = new Argument<FileInfo>("file") { Description = "F3548 operation body, or a GeoJSON Feature/FeatureCollection" };
+        var submit = new Command("submit", "Declare an operation from a file; prints its conflicts") { file };
+        submit.SetAction(parse => o.Run(parse, async api =>
+        {
+            var path = parse.GetValue(file)!;
+            if (!path.Exists)
+            {
+                throw new CliException($"No file {path.FullName}.");
+            }
+
+            JsonNode input;
+            try
+            {
+                input = JsonNode.Parse(await File.ReadAllTextAsync(path.FullName)) ?? throw new CliException("The file is empty JSON.");
+            }
+            catch (JsonException e)
+            {
+                throw new CliException($"{path.Name} is not valid JSON: {e.Message}");
+            }
+
+            var (body, _) = await api.Send(HttpMethod.Post, "v1/operations", GeoJsonInput.ToOperationBody(input));
+            var op = body!["operation"]!;
+            var conflicts = body["conflicts"]!.AsArray();
+            var text = $"Operation {op["id"]} stored (version {op["version"]}, {op["state"]}).";
+            text += conflicts.Count == 0 ? " No conflicts." : $"\n{conflicts.Count} conflict(s):\n" + ConflictTable(conflicts);
+            return (body, text);
+        }));
+
+        var state = new Option<string?>("--state") { Description = "planned, active, ended or cancelled" };
+        var party = new Option<string?>("--party") { Description = "Only this party's operations" };
+        var list = new Command("list", "List operations") { state, party };
+        list.SetAction(parse => o.Run(parse, async api =>
+        {
+            var query = Query(("state", parse.GetValue(state)), ("party", parse.GetValue(party)));
+            var (body, _) = await api.Send(HttpMethod.Get, "v1/operations" + query);
+            return (body, Table(body!["items"]!.AsArray(), ("ID", "id"), ("PARTY", "party"), ("VERSION", "version"), ("STATE", "state"), ("PRIORITY", "priority")));
+        }));
+
+        var id = new Argument<string>("id") { Description = "Operation id" };
+        var cancel = new Command("cancel", "Cancel an operation (at its current version)") { id };
+        cancel.SetAction(parse => o.Run(parse, async api =>
+        {
+            var (_, etag) = await api.Send(HttpMethod.Get, $"v1/operations/{Uri.EscapeDataString(parse.GetValue(id)!)}");
+            var (body, _) = await api.Send(HttpMethod.Delete, $"v1/operations/{Uri.EscapeDataString(parse.GetValue(id)!)}", ifMatch: etag);
+            return (body, $"Operation {body!["operation"]!["id"]} cancelled (version {body["operation"]!["version"]}).");
+        }));
+        return new Command("op", "Operations") { submit, list, cancel };
+    }
+
+    private static Command ConflictCommands(ClientOptions o)
+    {
+        var state = new Option<string?>("--state") { Description = "open, acknowledged, resolved or accepted" };
+        var list = new Command("list", "List the conflicts your party is a side of") { state };
+        list.SetAction(parse => o.Run(parse, async api =>
+        {
+            var (body, _) = await api.Send(HttpMethod.Get, "v1/conflicts" + Query(("state", parse.GetValue(state))));
+            return (body, ConflictTable(body!["items"]!.AsArray()));
+        }));
+        var id = new Argument<string>("id") { Description = "Conflict id" };
+        var note = new Option<string?>("--note") { Description = "A note for the record" };
+        var ack = new Command("ack", "Acknowledge a conflict for your side") { id, note };
+        ack.SetAction(parse => o.Run(parse, async api =>
+        {
+            var (body, _) = await api.Send(HttpMethod.Post, $"v1/conflicts/{Uri.EscapeDataString(parse.GetValue(id)!)}/acknowledge", new JsonObject { ["note"] = parse.GetValue(note) });
+            return (body, $"Conflict {body!["id"]} is {body["state"]}; acknowledged by {string.Join(", ", body["acknowledged_by"]!.AsObject().Select(kv => kv.Key))}.");
+        }));
+        var accept = new Command("accept", "Accept a conflict for your side") { new Argument<string>("id") { Description = "Conflict id" }, note };
+        accept.SetAction(parse => o.Run(parse, async api =>
+        {
+            var cid = parse.GetValue<string>("id")!;
+            var (body, _) = await api.Send(HttpMethod.Post, $"v1/conflicts/{Uri.EscapeDataString(cid)}/accept", new JsonObject { ["note"] = parse.GetValue(note) });
+            return (body, $"Conflict {body!["id"]} is {body["state"]}.");
+        }));
+        return new Command("conflicts", "Conflicts") { list, ack, accept };
+    }
+
+    private static string ConflictTable(JsonArray items) =>
+        Table(items, ("ID", "id"), ("STATE", "state"), ("A", "a.id"), ("A PARTY", "a.party"), ("B", "b.id"), ("B PARTY", "b.party"), ("FROM", "overlap.time_start"), ("TO", "overlap.time_end"));
+
+    private static string Query(params (string Name, string? Value)[] parts)
+    {
+        var present = parts.Where(p => !string.IsNullOrEmpty(p.Value)).Select(p => $"{p.Name}={Uri.EscapeDataString(p.Value!)}").ToList();
+        return present.Count == 0 ? string.Empty : "?" + string.Join('&', present);
+    }
+
+    private static string Table(JsonArray items, params (string Header, string Path)[] columns)
+    {
+        if (items.Count == 0)
+        {
+            return "(none)";
+        }
+
+        var rows = items.Select(item => columns.Select(c => Field(item, c.Path)).ToArray()).ToList();
+        var widths = columns.Select((c, i) => Math.Max(c.Header.Length, rows.Max(r => r[i].Length))).ToArray();
+        var lines = new List<string> { string.Join("  ", columns.Select((c, i) => c.Header.PadRight(widths[i]))).TrimEnd() };
+        lines.AddRange(rows.Select(r => string.Join("  ", r.Select((v, i) => v.PadRight(widths[i]))).TrimEnd()));
+        return string.Join(Environment.NewLine, lines);
+    }
+
+    private static string Field(JsonNode? node, string path)
+    {
+        foreach (var part in path.Split('.'))
+        {
+            node = node?[part];
+        }
+
+        return node?.ToString() ?? string.Empty;
+    }
+
+    private sealed record ClientOptions(Option<string?> Server, Option<string?> Token, Option<bool> Json)
+    {
+        public async Task<int> Run(ParseResult parse, Func<ApiClient, Task<(JsonNode? Body, string Text)>> action)
+        {
+            var server = parse.GetValue(Server) ?? Environment.GetEnvironmentVariable(ServerVariable);
+            var token = parse.GetValue(Token) ?? Environment.GetEnvironmentVariable(TokenVariable);
+            if (string.IsNullOrEmpty(server) || string.IsNullOrEmpty(token))
+            {
+                await Console.Error.WriteLineAsync($"Give --server and --token (or set {ServerVariable} and {TokenVariable}).");
+                return 2;
+            }
+
+            try
+            {
+                using var api = new ApiClient(server, token);
+                var (body, text) = await action(api);
+                Console.WriteLine(parse.GetValue(Json) ? body?.ToJsonString(Pretty) : text);
+                return 0;
+            }
+            catch (CliException e)
+            {
+                await Console.Error.WriteLineAsync(e.Message);
+                return 1;
+            }
+            catch (HttpRequestException e)
+            {
+                await Console.Error.WriteLineAsync($"Cannot reach {server}: {e.Message}");
+                return 1;
+            }
+        }
+    }
+}

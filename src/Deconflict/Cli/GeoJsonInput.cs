@@ -1,0 +1,112 @@
+using System.Text.Json.Nodes;
+
+namespace Deconflict.Cli;
+
+/// <summary>
+/// Turns a file given to `op submit` into an operation body: an F3548 body (with "volumes") as it
+/// is, or a GeoJSON Feature / FeatureCollection (RFC 7946) whose features are the volumes. A
+/// feature's geometry is a Polygon (one ring, closed as GeoJSON requires; holes are refused) or a
+/// Point with a "radius" property; its properties give altitude_lower, altitude_upper (with
+/// units and reference, never assumed), time_start and time_end.
+/// </summary>
+public static class GeoJsonInput
+{
+    public static JsonObject ToOperationBody(JsonNode file)
+    {
+        if (file is not JsonObject root)
+        {
+            throw new CliException("The file must hold a JSON object: an F3548 body or a GeoJSON Feature.");
+        }
+
+        if (root.ContainsKey("volumes"))
+        {
+            return root;
+        }
+
+        var type = root["type"]?.GetValue<string>();
+        var features = type switch
+        {
+            "Feature" => [root],
+            "FeatureCollection" => root["features"]?.AsArray().Select(f => f!.AsObject()).ToList()
+                ?? throw new CliException("A FeatureCollection needs features."),
+            _ => throw new CliException("The file is neither an F3548 body (with \"volumes\") nor a GeoJSON Feature or FeatureCollection."),
+        };
+        if (features.Count == 0)
+        {
+            throw new CliException("The FeatureCollection has no features.");
+        }
+
+        var volumes = new JsonArray();
+        foreach (var (feature, i) in features.Select((f, i) => (f, i)))
+        {
+            volumes.Add(ToVolume(feature, i));
+        }
+
+        var body = new JsonObject { ["volumes"] = volumes };
+        var first = features[0]["properties"] as JsonObject;
+        foreach (var name in new[] { "priority", "state", "details", "known" })
+        {
+            if (first?[name] is { } value)
+            {
+                body[name] = value.DeepClone();
+            }
+        }
+
+        return body;
+    }
+
+    private static JsonObject ToVolume(JsonObject feature, int index)
+    {
+        var where = $"feature {index}";
+        var props = feature["properties"] as JsonObject ?? throw new CliException($"{where}: properties are required (altitudes with units, times).");
+        var geometry = feature["geometry"] as JsonObject ?? throw new CliException($"{where}: geometry is required.");
+        var volume = new JsonObject();
+        switch (geometry["type"]?.GetValue<string>())
+        {
+            case "Polygon":
+                var rings = geometry["coordinates"]?.AsArray() ?? throw new CliException($"{where}: Polygon without coordinates.");
+                if (rings.Count != 1)
+                {
+                    throw new CliException($"{where}: a Polygon with holes cannot be a volume outline (it has {rings.Count} rings).");
+                }
+
+                var ring = rings[0]!.AsArray().Select(p => (Lng: p![0]!.GetValue<double>(), Lat: p[1]!.GetValue<double>())).ToList();
+                if (ring.Count >= 2 && ring[0] == ring[^1])
+                {
+                    ring.RemoveAt(ring.Count - 1);
+                }
+
+                volume["outline_polygon"] = new JsonObject
+                {
+                    ["vertices"] = new JsonArray([.. ring.Select(p => (JsonNode)new JsonObject { ["lat"] = p.Lat, ["lng"] = p.Lng })]),
+                };
+                break;
+            case "Point":
+                var c = geometry["coordinates"]!.AsArray();
+                volume["outline_circle"] = new JsonObject
+                {
+                    ["center"] = new JsonObject { ["lat"] = c[1]!.GetValue<double>(), ["lng"] = c[0]!.GetValue<double>() },
+                    ["radius"] = props["radius"]?.DeepClone() ?? throw new CliException($"{where}: a Point needs a radius property with units, e.g. {{\"value\": 5000, \"units\": \"M\"}}."),
+                };
+                break;
+            default:
+                throw new CliException($"{where}: geometry must be a Polygon or a Point with a radius.");
+        }
+
+        volume["altitude_lower"] = props["altitude_lower"]?.DeepClone() ?? throw new CliException($"{where}: altitude_lower is required, with value, reference and units.");
+        volume["altitude_upper"] = props["altitude_upper"]?.DeepClone() ?? throw new CliException($"{where}: altitude_upper is required, with value, reference and units.");
+        return new JsonObject
+        {
+            ["volume"] = volume,
+            ["time_start"] = Time(props, "time_start", where),
+            ["time_end"] = Time(props, "time_end", where),
+        };
+    }
+
+    private static JsonObject Time(JsonObject props, string name, string where) => props[name] switch
+    {
+        JsonValue v => new JsonObject { ["value"] = v.GetValue<string>(), ["format"] = "RFC3339" },
+        JsonObject o => (JsonObject)o.DeepClone(),
+        _ => throw new CliException($"{where}: {name} is required (an RFC 3339 time with an offset)."),
+    };
+}

@@ -1,0 +1,133 @@
+using Deconflict.Api;
+using Deconflict.Core.Model;
+using Deconflict.Core.Strategic;
+using Deconflict.Declarations;
+using Deconflict.Service;
+using Deconflict.Storage;
+
+namespace Deconflict.Conflicts;
+
+public sealed record ConflictStepBody
+{
+    public string? Note { get; init; }
+}
+
+/// <summary>Conflicts: each side sees its own; the admin and observers see all; only a side may acknowledge or accept.</summary>
+public static class ConflictEndpoints
+{
+    public const int MaxNoteLength = 2000;
+
+    public static RouteGroupBuilder MapConflicts(this IEndpointRouteBuilder app)
+    {
+        var group = app.MapGroup("/v1/conflicts").WithTags("Conflicts").AddEndpointFilter<Authentication.Filter>();
+
+        group.MapGet("/", (HttpContext http, IDeconflictStore store) =>
+        {
+            var caller = Authentication.Of(http);
+            if (http.Limit() is { Error: { } e1 })
+            {
+                return Problems.ToResult(e1);
+            }
+
+            if (http.Cursor() is { Error: { } e2 })
+            {
+                return Problems.ToResult(e2);
+            }
+
+            var state = http.EnumQuery<ConflictState>("state");
+            if (state.Error is { } e3)
+            {
+                return Problems.ToResult(e3);
+            }
+
+            var page = store.ListConflicts(new ConflictQuery(caller.SeesEverything ? null : caller.PartyId, state.Value, http.Limit().Value, http.Cursor().Value));
+            return Results.Json(new ListView<ConflictView>([.. page.Items.Select(ConflictView.Of)], HttpExtensions.EncodeCursor(page.Next)), Json.Options);
+        }).WithSummary("Conflicts the caller is a side of: ?state=open|acknowledged|resolved|accepted&limit=&cursor=");
+
+        group.MapGet("/{id}", (string id, HttpContext http, IDeconflictStore store) =>
+        {
+            var caller = Authentication.Of(http);
+            var c = store.GetConflict(id);
+            if (c is null || !(caller.SeesEverything || c.Concerns(caller.PartyId!)))
+            {
+                return Problems.ToResult(Problems.NotFoundError("conflict", id));
+            }
+
+            http.SetETag(c.Version);
+            return Results.Json(ConflictView.Of(c), Json.Options);
+        }).WithSummary("One conflict");
+
+        group.MapPost("/{id}/acknowledge", (string id, HttpContext http, WriteQueue writes) =>
+            Step(id, http, writes, ConflictLifecycle.Acknowledge, "acknowledged"))
+            .Accepts<ConflictStepBody>("application/json").WithSummary("Acknowledge a conflict for the caller's side");
+
+        group.MapPost("/{id}/accept", (string id, HttpContext http, WriteQueue writes) =>
+            Step(id, http, writes, ConflictLifecycle.Accept, "accepted"))
+            .Accepts<ConflictStepBody>("application/json").WithSummary("Accept a conflict (both sides accepting makes it accepted)");
+
+        return group;
+    }
+
+    private static async Task<IResult> Step(
+        string id,
+        HttpContext http,
+        WriteQueue writes,
+        Func<Conflict, string, DateTimeOffset, (Conflict? Next, ConflictStepError Error)> step,
+        string action)
+    {
+        var caller = Authentication.Of(http);
+        string? note = null;
+        if (http.Request.ContentLength is > 0 || http.Request.ContentType is not null)
+        {
+            var body = await http.ReadJson<ConflictStepBody>();
+            if (body.Error is { } invalid)
+            {
+                return Problems.ToResult(invalid);
+            }
+
+            note = body.Value!.Note;
+            if (note is { Length: > MaxNoteLength })
+            {
+                return Problems.ToResult(Problems.Invalid($"note may be at most {MaxNoteLength} characters.", "/note"));
+            }
+        }
+
+        var result = await writes.Submit<Conflict>(ctx =>
+        {
+            var c = ctx.Store.GetConflict(id);
+            if (c is null || !(caller.SeesEverything || c.Concerns(caller.PartyId!)))
+            {
+                return Problems.NotFoundError("conflict", id);
+            }
+
+            if (HttpExtensions.RequireWriter(caller) is { } forbidden)
+            {
+                return forbidden;
+            }
+
+            var (next, error) = step(c, caller.PartyId!, ctx.Now);
+            switch (error)
+            {
+                case ConflictStepError.NotASide:
+                    return Problems.ForbiddenError($"Only the sides of conflict '{id}' ({string.Join(", ", c.Parties)}) may do this.");
+                case ConflictStepError.AlreadyResolved:
+                    return new ApiError(Problems.InvalidState, $"Conflict '{id}' is resolved: there is nothing left to {action[..^1]}.");
+            }
+
+            if (next!.Version != c.Version)
+            {
+                DeclarationCommands.Save(ctx, caller, next, action, insert: false, note);
+            }
+
+            return next;
+        });
+
+        if (result.Error is { } refused)
+        {
+            return Problems.ToResult(refused);
+        }
+
+        http.SetETag(result.Value!.Version);
+        return Results.Json(ConflictView.Of(result.Value), Json.Options);
+    }
+}

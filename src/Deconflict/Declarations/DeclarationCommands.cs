@@ -1,0 +1,215 @@
+using System.Collections.Immutable;
+using System.Text.Json;
+using Deconflict.Api;
+using Deconflict.Core.Model;
+using Deconflict.Core.Strategic;
+using Deconflict.Service;
+using Deconflict.Storage;
+
+namespace Deconflict.Declarations;
+
+/// <summary>The result of a write of an operation or zone: the object as stored and its live conflicts.</summary>
+public sealed record DeclarationWritten(Declaration Declaration, ImmutableArray<Conflict> Conflicts);
+
+/// <summary>
+/// Strategic deconfliction on the writer: broad phase in the store's index, exact test in Core,
+/// awareness and policy, then the write, the conflicts' lifecycle and their events, all in the one
+/// transaction of the request. Runs only inside <see cref="WriteQueue"/>, so no two writes interleave.
+/// </summary>
+public sealed class DeclarationCommands(DeconflictOptions options)
+{
+    public static string NewId(DeclarationKind kind, DateTimeOffset now) =>
+        (kind == DeclarationKind.Operation ? "op-" : "zn-") + Guid.CreateVersion7(now).ToString("N");
+
+    public Outcome<DeclarationWritten> Create(WriteContext ctx, Caller caller, DeclarationDraft draft, string id)
+    {
+        var subject = new Declaration(draft.Kind, id, caller.PartyId!, 1, draft.State, draft.Priority, draft.Rule, draft.Name, draft.Volumes, draft.DetailsJson, ctx.Now, ctx.Now);
+        return Apply(ctx, caller, null, subject, draft.Known, "created");
+    }
+
+    public Outcome<DeclarationWritten> Update(WriteContext ctx, Caller caller, string id, long expectedVersion, DeclarationDraft draft)
+    {
+        if (Writable(ctx, caller, draft.Kind, id, expectedVersion) is { Error: { } error })
+        {
+            return error;
+        }
+
+        var current = ctx.Store.GetDeclaration(draft.Kind, id)!;
+        var next = current with
+        {
+            Version = current.Version + 1,
+            State = draft.State,
+            Priority = draft.Priority,
+            Rule = draft.Rule,
+            Name = draft.Name,
+            Volumes = draft.Volumes,
+            DetailsJson = draft.DetailsJson,
+            UpdatedAt = ctx.Now,
+        };
+        return Apply(ctx, caller, current, next, draft.Known, "updated");
+    }
+
+    public Outcome<DeclarationWritten> Cancel(WriteContext ctx, Caller caller, DeclarationKind kind, string id, long expectedVersion)
+    {
+        if (Writable(ctx, caller, kind, id, expectedVersion) is { Error: { } error })
+        {
+            return error;
+        }
+
+        var current = ctx.Store.GetDeclaration(kind, id)!;
+        var next = current with { Version = current.Version + 1, State = DeclarationState.Cancelled, UpdatedAt = ctx.Now };
+        return Apply(ctx, caller, current, next, null, "cancelled");
+    }
+
+    /// <summary>Ends declarations whose last volume is over (half-open: at its end time it is over). Returns how many.</summary>
+    public int EndExpired(WriteContext ctx, int limit)
+    {
+        var expired = ctx.Store.DeclarationsEndedBy(ctx.Now, limit);
+        foreach (var d in expired)
+        {
+            Apply(ctx, null, d, d with { Version = d.Version + 1, State = DeclarationState.Ended, UpdatedAt = ctx.Now }, null, "ended");
+        }
+
+        return expired.Count;
+    }
+
+    /// <summary>The trial: what conflicts the body would have, nothing stored. Runs on the writer so it sees exactly what a write would.</summary>
+    public ImmutableArray<DetectedConflict> Check(WriteContext ctx, Caller caller, DeclarationDraft draft)
+    {
+        var subject = new Declaration(draft.Kind, string.Empty, caller.PartyId!, 0, draft.State, draft.Priority, draft.Rule, draft.Name, draft.Volumes, null, ctx.Now, ctx.Now);
+        return Detect(ctx.Store, subject);
+    }
+
+    public ImmutableArray<DetectedConflict> Detect(IWriteSession store, Declaration subject)
+    {
+        var buffer = options.StrategicBuffer;
+        var boxes = new List<SearchBox>(subject.Volumes.Length);
+        foreach (var v in subject.Volumes)
+        {
+            boxes.Add(new SearchBox(v.Outline.Bounds.Expand(buffer.HorizontalM), v.AltitudeLowerM - buffer.VerticalM, v.AltitudeUpperM + buffer.VerticalM, v.TimeStart, v.TimeEnd));
+        }
+
+        return ConflictRules.Detect(subject, store.FindCandidates(boxes), buffer);
+    }
+
+    public static ProspectiveConflictView Prospective(Declaration subject, DetectedConflict c) =>
+        new(new RefView(subject.Kind, subject.Id.Length == 0 ? null : subject.Id, subject.Party, subject.Version), RefView.Of(ConflictRef.Of(c.Other)), OverlapView.Of(c.Overlap));
+
+    private static Outcome<bool> Writable(WriteContext ctx, Caller caller, DeclarationKind kind, string id, long expectedVersion)
+    {
+        var what = Noun(kind);
+        var current = ctx.Store.GetDeclaration(kind, id);
+        if (current is null)
+        {
+            return Problems.NotFoundError(what, id);
+        }
+
+        if (current.Party != caller.PartyId)
+        {
+            return Problems.ForbiddenError($"The {what} '{id}' belongs to party '{current.Party}'; only its owner may change it.");
+        }
+
+        if (current.Version != expectedVersion)
+        {
+            return new ApiError(Problems.VersionMismatch, $"The {what} '{id}' is at version {current.Version}, not {expectedVersion}.").With("current_version", current.Version);
+        }
+
+        if (!current.IsLive)
+        {
+            return new ApiError(Problems.InvalidState, $"The {what} '{id}' is {SqliteEnum(current.State)} and can no longer change.");
+        }
+
+        return true;
+    }
+
+    private Outcome<DeclarationWritten> Apply(WriteContext ctx, Caller? caller, Declaration? previous, Declaration subject, IReadOnlyList<KnownVersion>? known, string action)
+    {
+        var found = subject.IsLive ? Detect(ctx.Store, subject) : [];
+        var missing = ConflictRules.MissingAwareness(found, known);
+        if (missing.Length > 0)
+        {
+            return new ApiError(
+                Problems.MissingAwareness,
+                $"The write conflicts with {missing.Length} declaration(s) not listed in 'known' at their current version.")
+                .With("missing", missing.Select(m => new MissingView(m.Kind, m.Id, m.Version, m.Party)).ToArray());
+        }
+
+        var blocking = ConflictRules.Blocking(subject, found, options.Policy);
+        if (blocking.Length > 0)
+        {
+            return new ApiError(
+                Problems.Conflict,
+                $"Under the reject policy an operation may not create a conflict with one of equal or higher priority; {blocking.Length} would be created.")
+                .With("conflicts", blocking.Select(c => Prospective(subject, c)).ToArray());
+        }
+
+        if (previous is null)
+        {
+            ctx.Store.InsertDeclaration(subject);
+        }
+        else
+        {
+            ctx.Store.UpdateDeclaration(subject);
+        }
+
+        var type = subject.Kind == DeclarationKind.Operation ? EventTypes.Operation : EventTypes.Zone;
+        ctx.Emit(new DomainEvent(type, caller?.PartyId, [], Payload(action, Noun(subject.Kind), DeclarationView.Of(subject, null))));
+
+        var byOther = found.ToDictionary(f => f.Other.Id, StringComparer.Ordinal);
+        var live = ImmutableArray.CreateBuilder<Conflict>();
+        if (previous is not null)
+        {
+            foreach (var existing in ctx.Store.LiveConflictsOf(subject.Id))
+            {
+                var otherId = existing.Other(subject.Id).Id;
+                if (byOther.Remove(otherId, out var still))
+                {
+                    var refreshed = ConflictLifecycle.Refresh(existing, subject, still.Overlap, ctx.Now);
+                    if (refreshed is not null)
+                    {
+                        Save(ctx, caller, refreshed, "updated", insert: false);
+                    }
+
+                    live.Add(refreshed ?? existing);
+                }
+                else
+                {
+                    Save(ctx, caller, ConflictLifecycle.Resolve(existing, subject, ctx.Now), "resolved", insert: false);
+                }
+            }
+        }
+
+        foreach (var f in found.Where(f => byOther.ContainsKey(f.Other.Id)))
+        {
+            var opened = ConflictLifecycle.Open("cf-" + Guid.CreateVersion7(ctx.Now).ToString("N"), subject, f, ctx.Now);
+            Save(ctx, caller, opened, "opened", insert: true);
+            live.Add(opened);
+        }
+
+        return new DeclarationWritten(subject, live.ToImmutable());
+    }
+
+    internal static void Save(WriteContext ctx, Caller? caller, Conflict c, string action, bool insert, string? note = null)
+    {
+        if (insert)
+        {
+            ctx.Store.InsertConflict(c);
+        }
+        else
+        {
+            ctx.Store.UpdateConflict(c);
+        }
+
+        var payload = JsonSerializer.Serialize(new ConflictEvent(action, caller?.PartyId, note, ConflictView.Of(c)), Json.Options);
+        ctx.Emit(new DomainEvent(EventTypes.Conflict, caller?.PartyId, c.Parties, payload));
+    }
+
+    private static string Payload(string action, string noun, DeclarationView view) =>
+        JsonSerializer.Serialize(new Dictionary<string, object> { ["action"] = action, [noun] = view }, Json.Options);
+
+    private static string Noun(DeclarationKind kind) => kind == DeclarationKind.Operation ? "operation" : "zone";
+
+    private static string SqliteEnum(DeclarationState s) => JsonNamingPolicy.KebabCaseLower.ConvertName(s.ToString());
+
+    private sealed record ConflictEvent(string Action, string? By, string? Note, ConflictView Conflict);
+}

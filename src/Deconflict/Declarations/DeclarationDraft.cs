@@ -1,0 +1,123 @@
+using System.Collections.Immutable;
+using System.Text.Json;
+using Deconflict.Api;
+using Deconflict.Core.Model;
+using Deconflict.Core.Volumes;
+using Deconflict.Service;
+
+namespace Deconflict.Declarations;
+
+/// <summary>A validated body for an operation or zone: volumes in SI, ready for the writer.</summary>
+public sealed record DeclarationDraft(
+    DeclarationKind Kind,
+    ImmutableArray<Volume4D> Volumes,
+    int Priority,
+    DeclarationState State,
+    ZoneRule? Rule,
+    string? Name,
+    string? DetailsJson,
+    IReadOnlyList<KnownVersion>? Known)
+{
+    public const int MinPriority = 0;
+    public const int MaxPriority = 1000;
+    public const int MaxNameLength = 200;
+
+    /// <summary>
+    /// Validates a body off the writer's thread (parsing and densifying volumes is the costly part),
+    /// so the writer only detects and stores. The first problem found is reported, with its pointer.
+    /// </summary>
+    public static Outcome<DeclarationDraft> Parse(DeclarationKind kind, DeclarationBody? body, DeconflictOptions options)
+    {
+        if (body is null)
+        {
+            return Problems.Invalid("The body must be a JSON object.");
+        }
+
+        if (body.Volumes is not { Count: > 0 } dtos)
+        {
+            return new ApiError(Problems.InvalidVolume, "At least one volume is required.").With("pointer", "/volumes");
+        }
+
+        if (dtos.Count > options.MaxVolumesPerDeclaration)
+        {
+            return new ApiError(Problems.InvalidVolume, $"At most {options.MaxVolumesPerDeclaration} volumes are allowed; {dtos.Count} were given.").With("pointer", "/volumes");
+        }
+
+        var volumes = ImmutableArray.CreateBuilder<Volume4D>(dtos.Count);
+        for (var i = 0; i < dtos.Count; i++)
+        {
+            var parsed = VolumeParser.Parse(dtos[i], options.Geometry);
+            if (parsed.Error is { } e)
+            {
+                return new ApiError(e.Code, $"volumes[{i}]: {e.Detail}").With("pointer", $"/volumes/{i}{e.Pointer}");
+            }
+
+            volumes.Add(parsed.Volume!);
+        }
+
+        var priority = body.Priority ?? 0;
+        if (priority is < MinPriority or > MaxPriority)
+        {
+            return Problems.Invalid($"priority must be between {MinPriority} and {MaxPriority}; it was {priority}.", "/priority");
+        }
+
+        var state = body.State ?? DeclarationState.Planned;
+        if (state is not (DeclarationState.Planned or DeclarationState.Active))
+        {
+            return Problems.Invalid($"state must be planned or active when writing; to end or cancel, use DELETE (state was {Enum(state)}).", "/state");
+        }
+
+        string? details = null;
+        if (body.Details is { } d)
+        {
+            if (d.ValueKind != JsonValueKind.Object)
+            {
+                return Problems.Invalid("details must be a JSON object.", "/details");
+            }
+
+            details = d.GetRawText();
+            if (details.Length > options.MaxDetailsBytes)
+            {
+                return new ApiError(Problems.PayloadTooLarge, $"details may be at most {options.MaxDetailsBytes} bytes.").With("pointer", "/details");
+            }
+        }
+
+        List<KnownVersion>? known = null;
+        if (body.Known is { } refs)
+        {
+            known = new List<KnownVersion>(refs.Count);
+            for (var i = 0; i < refs.Count; i++)
+            {
+                if (refs[i] is not { Id: { Length: > 0 } id, Version: { } v } || v < 1)
+                {
+                    return Problems.Invalid("Each known entry needs an id and a version of at least 1.", $"/known/{i}");
+                }
+
+                known.Add(new KnownVersion(id, v));
+            }
+        }
+
+        ZoneRule? rule = null;
+        string? name = null;
+        if (kind == DeclarationKind.Zone)
+        {
+            var zone = (ZoneBody)body;
+            if (zone.Rule is not { } r)
+            {
+                return Problems.Invalid("A zone needs a rule: exclusive, protected or advisory.", "/rule");
+            }
+
+            if (string.IsNullOrWhiteSpace(zone.Name) || zone.Name.Length > MaxNameLength)
+            {
+                return Problems.Invalid($"A zone needs a name of 1 to {MaxNameLength} characters.", "/name");
+            }
+
+            rule = r;
+            name = zone.Name.Trim();
+        }
+
+        return new DeclarationDraft(kind, volumes.MoveToImmutable(), priority, state, rule, name, details, known);
+    }
+
+    private static string Enum(DeclarationState s) => JsonNamingPolicy.KebabCaseLower.ConvertName(s.ToString());
+}

@@ -1,0 +1,95 @@
+using Deconflict.Api;
+using Deconflict.Service;
+using Deconflict.Storage;
+
+namespace Deconflict.Events;
+
+/// <summary>
+/// GET /v1/events: server-sent events of everything the caller may see, in record order. Each
+/// event's id is its sequence number, so a client reconnecting with Last-Event-ID (or ?after=)
+/// gets everything after it: events are read from the store, never from memory alone, so none is
+/// lost across reconnects or restarts.
+/// </summary>
+public static class EventEndpoints
+{
+    private const int ReadBatch = 500;
+    private static readonly TimeSpan KeepAlive = TimeSpan.FromSeconds(15);
+
+    public static RouteGroupBuilder MapEvents(this IEndpointRouteBuilder app)
+    {
+        var group = app.MapGroup("/v1/events").WithTags("Events").AddEndpointFilter<Authentication.Filter>();
+        group.MapGet("/", Stream).WithSummary("Server-sent events; resume with Last-Event-ID").Produces(200, contentType: "text/event-stream");
+        return group;
+    }
+
+    private static async Task<IResult> Stream(HttpContext http, IDeconflictStore store, EventHub hub, IHostApplicationLifetime lifetime)
+    {
+        var caller = Authentication.Of(http);
+        var resume = http.Request.Headers["Last-Event-ID"].ToString();
+        if (resume.Length == 0)
+        {
+            resume = http.Request.Query["after"].ToString();
+        }
+
+        // Without Last-Event-ID (or ?after=) the stream starts now; with it, right after that event.
+        var cursor = hub.LastSequence;
+        if (resume.Length > 0 && (!long.TryParse(resume, out cursor) || cursor < 0))
+        {
+            return Problems.ToResult(new ApiError(Problems.InvalidParameter, $"Last-Event-ID must be an event id (a whole number); '{resume}' is not.").With("parameter", "Last-Event-ID"));
+        }
+
+        using var cts = CancellationTokenSource.CreateLinkedTokenSource(http.RequestAborted, lifetime.ApplicationStopping);
+        var ct = cts.Token;
+        http.Response.StatusCode = StatusCodes.Status200OK;
+        http.Response.ContentType = "text/event-stream; charset=utf-8";
+        http.Response.Headers.CacheControl = "no-cache";
+        http.Response.Headers["X-Accel-Buffering"] = "no";
+        await http.Response.WriteAsync("retry: 2000\n\n", ct);
+        await http.Response.Body.FlushAsync(ct);
+
+        try
+        {
+            while (!ct.IsCancellationRequested)
+            {
+                // Everything up to the head read before the query has been scanned once the query
+                // returns less than a full batch, visible or not, so the cursor can move there.
+                var head = hub.LastSequence;
+                var events = store.ReadEvents(cursor, caller, ReadBatch);
+                foreach (var e in events)
+                {
+                    await http.Response.WriteAsync($"id: {e.Sequence}\nevent: {e.Type}\ndata: {e.PayloadJson}\n\n", ct);
+                    cursor = e.Sequence;
+                }
+
+                if (events.Count > 0)
+                {
+                    await http.Response.Body.FlushAsync(ct);
+                }
+
+                if (events.Count == ReadBatch)
+                {
+                    continue;
+                }
+
+                cursor = Math.Max(cursor, head);
+                var before = hub.LastSequence;
+                if (before > cursor)
+                {
+                    continue;
+                }
+
+                await hub.WaitAfterAsync(cursor, KeepAlive, ct);
+                if (hub.LastSequence <= cursor)
+                {
+                    await http.Response.WriteAsync(": keep-alive\n\n", ct);
+                    await http.Response.Body.FlushAsync(ct);
+                }
+            }
+        }
+        catch (OperationCanceledException)
+        {
+        }
+
+        return Results.Empty;
+    }
+}

@@ -1,0 +1,125 @@
+using System.Text.Json;
+using System.Text.RegularExpressions;
+using Deconflict.Api;
+using Deconflict.Core.Model;
+using Deconflict.Service;
+using Deconflict.Storage;
+
+namespace Deconflict.Parties;
+
+public sealed record PartyBody
+{
+    public string? Id { get; init; }
+
+    public string? Name { get; init; }
+
+    public PartyRole? Role { get; init; }
+}
+
+public sealed record IssuedToken(string TokenId, string Token);
+
+/// <summary>Parties and their tokens. Only the admin creates parties and issues or revokes tokens; anyone signed in may list parties.</summary>
+public static partial class PartyEndpoints
+{
+    public const int MaxNameLength = 200;
+
+    public static RouteGroupBuilder MapParties(this IEndpointRouteBuilder app)
+    {
+        var group = app.MapGroup("/v1/parties").WithTags("Parties").AddEndpointFilter<Authentication.Filter>();
+
+        group.MapPost("/", async (HttpContext http, WriteQueue writes) =>
+        {
+            var caller = Authentication.Of(http);
+            if (!caller.IsAdmin)
+            {
+                return Problems.ToResult(Problems.ForbiddenError("Only the admin may create parties."));
+            }
+
+            var body = await http.ReadJson<PartyBody>();
+            if (body.Error is { } invalid)
+            {
+                return Problems.ToResult(invalid);
+            }
+
+            var created = await writes.Submit(ctx => Create(ctx, body.Value!));
+            return created.Error is { } refused
+                ? Problems.ToResult(refused)
+                : Results.Json(created.Value, Json.Options, statusCode: StatusCodes.Status201Created);
+        }).Accepts<PartyBody>("application/json").WithSummary("Create a party (admin); its first token is shown once");
+
+        group.MapGet("/", (IDeconflictStore store) =>
+            Results.Json(new ListView<PartyView>([.. store.ListParties().Select(PartyView.Of)], null), Json.Options))
+            .WithSummary("Every party's id, name, role and public signing key");
+
+        group.MapPost("/{id}/tokens", async (string id, HttpContext http, WriteQueue writes) =>
+        {
+            if (!Authentication.Of(http).IsAdmin)
+            {
+                return Problems.ToResult(Problems.ForbiddenError("Only the admin may issue tokens."));
+            }
+
+            var issued = await writes.Submit<IssuedToken>(ctx =>
+                ctx.Store.GetParty(id) is null ? Problems.NotFoundError("party", id) : Issue(ctx, id));
+            return issued.Error is { } refused
+                ? Problems.ToResult(refused)
+                : Results.Json(issued.Value, Json.Options, statusCode: StatusCodes.Status201Created);
+        }).WithSummary("Issue another token for a party (admin); old tokens stay valid until revoked");
+
+        group.MapDelete("/{id}/tokens/{tokenId}", async (string id, string tokenId, HttpContext http, WriteQueue writes) =>
+        {
+            if (!Authentication.Of(http).IsAdmin)
+            {
+                return Problems.ToResult(Problems.ForbiddenError("Only the admin may revoke tokens."));
+            }
+
+            var revoked = await writes.Submit<bool>(ctx =>
+            {
+                var token = ctx.Store.GetToken(tokenId);
+                if (token is null || token.PartyId != id)
+                {
+                    return Problems.NotFoundError("token", tokenId);
+                }
+
+                ctx.Store.RevokeToken(tokenId, ctx.Now);
+                return true;
+            });
+            return revoked.Error is { } refused ? Problems.ToResult(refused) : Results.NoContent();
+        }).WithSummary("Revoke a token (admin); it stops working at once");
+
+        return group;
+    }
+
+    private static Outcome<object> Create(WriteContext ctx, PartyBody body)
+    {
+        if (body.Id is null || !PartyId().IsMatch(body.Id))
+        {
+            return Problems.Invalid("id must be 1 to 32 lowercase letters, digits or '-', starting with a letter or digit.", "/id");
+        }
+
+        if (string.IsNullOrWhiteSpace(body.Name) || body.Name.Length > MaxNameLength)
+        {
+            return Problems.Invalid($"name must be 1 to {MaxNameLength} characters.", "/name");
+        }
+
+        if (ctx.Store.GetParty(body.Id) is not null)
+        {
+            return new ApiError(Problems.AlreadyExists, $"A party '{body.Id}' exists already.");
+        }
+
+        var party = new Party(body.Id, body.Name.Trim(), body.Role ?? PartyRole.Party, ctx.Now);
+        ctx.Store.InsertParty(party);
+        ctx.Emit(new DomainEvent(EventTypes.Party, null, [], JsonSerializer.Serialize(new { action = "created", party = PartyView.Of(party) }, Json.Options)));
+        var token = Issue(ctx, party.Id);
+        return new { party = PartyView.Of(party), token = token.Token, token_id = token.TokenId };
+    }
+
+    internal static IssuedToken Issue(WriteContext ctx, string? partyId)
+    {
+        var (tokenId, secret) = Tokens.New(ctx.Now);
+        ctx.Store.InsertToken(new AccessToken(tokenId, partyId, Tokens.Hash(secret), ctx.Now, null));
+        return new IssuedToken(tokenId, secret);
+    }
+
+    [GeneratedRegex("^[a-z0-9][a-z0-9-]{0,31}$")]
+    private static partial Regex PartyId();
+}

@@ -1,0 +1,3 @@
+using Deconflict.Cli;
+
+return await CliApp.RunAsync(args);

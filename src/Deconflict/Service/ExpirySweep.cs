@@ -1,0 +1,50 @@
+using Deconflict.Declarations;
+
+namespace Deconflict.Service;
+
+/// <summary>
+/// Ends operations and zones whose last volume is over, on a timer driven by the
+/// <see cref="TimeProvider"/> (so tests and replays control it), resolving their conflicts.
+/// </summary>
+public sealed class ExpirySweep(WriteQueue writes, DeclarationCommands commands, DeconflictOptions options, TimeProvider time, ILogger<ExpirySweep> log) : BackgroundService
+{
+    private const int Batch = 200;
+
+    public Task<int> RunOnceAsync() => SweepAsync();
+
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        using var timer = new PeriodicTimer(options.ExpirySweepInterval, time);
+        try
+        {
+            while (await timer.WaitForNextTickAsync(stoppingToken))
+            {
+                try
+                {
+                    await SweepAsync();
+                }
+                catch (Exception e) when (e is not OperationCanceledException)
+                {
+                    log.LogError(e, "Expiry sweep failed; it will run again");
+                }
+            }
+        }
+        catch (OperationCanceledException)
+        {
+        }
+    }
+
+    private async Task<int> SweepAsync()
+    {
+        var total = 0;
+        while (true)
+        {
+            var ended = await writes.Submit<int>(ctx => commands.EndExpired(ctx, Batch));
+            total += ended.Value;
+            if (ended.Value < Batch)
+            {
+                return total;
+            }
+        }
+    }
+}

@@ -1,0 +1,51 @@
+using Deconflict.Api;
+using Deconflict.Storage;
+
+namespace Deconflict.Service;
+
+/// <summary>The agreed parameters in force, health, and the API description.</summary>
+public static class ServiceEndpoints
+{
+    public static IEndpointRouteBuilder MapService(this IEndpointRouteBuilder app)
+    {
+        app.MapGet("/v1/config", (DeconflictOptions o) => Results.Json(
+            new
+            {
+                policy = o.Policy,
+                strategic_buffer = new { horizontal_m = o.StrategicBuffer.HorizontalM, vertical_m = o.StrategicBuffer.VerticalM },
+                separation = new { horizontal_m = o.TacticalSeparation.HorizontalM, vertical_m = o.TacticalSeparation.VerticalM, lookahead_s = o.LookaheadS },
+                line = new
+                {
+                    ack_within_s = o.Line.AckWithinS,
+                    min_ack_within_s = o.Line.MinAckWithinS,
+                    max_ack_within_s = o.Line.MaxAckWithinS,
+                    escalation_interval_s = o.Line.EscalationIntervalS,
+                    max_escalation_level = o.Line.MaxEscalationLevel,
+                },
+                limits = new
+                {
+                    max_outline_area_m2 = o.Geometry.MaxAreaM2,
+                    max_outline_extent_m = o.Geometry.MaxExtentM,
+                    max_volumes = o.MaxVolumesPerDeclaration,
+                    max_request_bytes = o.MaxRequestBytes,
+                    max_list_limit = HttpExtensions.MaxListLimit,
+                },
+                boundary_rules = new
+                {
+                    time = "half-open [time_start, time_end): windows that only touch do not conflict",
+                    altitude = "bands conflict when they overlap or their gap is strictly less than the vertical buffer",
+                    horizontal = "outlines conflict when their interiors overlap or their distance is strictly less than the horizontal buffer; polygon edges are geodesics on WGS-84",
+                },
+            },
+            Json.Options))
+            .WithTags("Service").AddEndpointFilter<Authentication.Filter>().WithSummary("The parameters in force, agreed by the parties");
+
+        app.MapGet("/healthz", (IDeconflictStore store) =>
+        {
+            var last = store.LastEventSequence();
+            return Results.Json(new { status = "ok", last_event = last }, Json.Options);
+        }).WithTags("Service").WithSummary("Liveness and store reachability");
+
+        return app;
+    }
+}

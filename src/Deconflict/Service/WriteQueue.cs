@@ -1,0 +1,197 @@
+using System.Threading.Channels;
+using Deconflict.Api;
+using Deconflict.Core.Model;
+using Deconflict.Storage;
+
+namespace Deconflict.Service;
+
+/// <summary>What a write sees while it runs on the writer: the session, the time, and where its events go.</summary>
+public sealed class WriteContext(IWriteSession session, TimeProvider time)
+{
+    private readonly List<StoredEvent> _events = [];
+
+    public IWriteSession Store { get; } = session;
+
+    public DateTimeOffset Now { get; private set; } = time.GetUtcNow();
+
+    internal IReadOnlyList<StoredEvent> Events => _events;
+
+    /// <summary>Records the event in this write's transaction; it is pushed only after the commit.</summary>
+    public StoredEvent Emit(DomainEvent e)
+    {
+        var stored = Store.AppendEvent(e, Now);
+        _events.Add(stored);
+        return stored;
+    }
+
+    internal void Reset(TimeProvider time)
+    {
+        _events.Clear();
+        Now = time.GetUtcNow();
+    }
+}
+
+/// <summary>
+/// The single writer. Requests queue here; one thread takes every request waiting (up to the batch
+/// limit), runs each under its own savepoint so a refusal undoes only itself, commits the batch with
+/// one fsync, and only then answers the callers and wakes the event streams. One writer makes
+/// conflict detection and the write it guards one serialisable step without locks; group commit is
+/// what lets it keep up with many concurrent writers (one fsync per batch, not per request).
+/// </summary>
+public sealed class WriteQueue : IAsyncDisposable
+{
+    private readonly Channel<IWork> _channel = Channel.CreateUnbounded<IWork>(new UnboundedChannelOptions { SingleReader = true });
+    private readonly IDeconflictStore _store;
+    private readonly TimeProvider _time;
+    private readonly EventHub _hub;
+    private readonly int _maxBatch;
+    private readonly ILogger _log;
+    private readonly Thread _thread;
+
+    public WriteQueue(IDeconflictStore store, TimeProvider time, EventHub hub, DeconflictOptions options, ILogger<WriteQueue> log)
+    {
+        _store = store;
+        _time = time;
+        _hub = hub;
+        _maxBatch = options.MaxWriteBatch;
+        _log = log;
+        _thread = new Thread(Loop) { IsBackground = true, Name = "deconflict-writer" };
+        _thread.Start();
+    }
+
+    private interface IWork
+    {
+        /// <summary>Runs the write; true when it stands, false when it was refused and must be undone.</summary>
+        bool Run(WriteContext context);
+
+        void Fail(Exception e);
+
+        void Complete();
+    }
+
+    /// <summary>Queues a write and completes after its batch is durably committed (or it was refused).</summary>
+    public Task<Outcome<T>> Submit<T>(Func<WriteContext, Outcome<T>> write)
+    {
+        var work = new Work<T>(write);
+        if (!_channel.Writer.TryWrite(work))
+        {
+            throw new ObjectDisposedException(nameof(WriteQueue));
+        }
+
+        return work.Task;
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        _channel.Writer.TryComplete();
+        await Task.Run(() => _thread.Join(TimeSpan.FromSeconds(30)));
+    }
+
+    private void Loop()
+    {
+        using var session = _store.OpenWriteSession();
+        var context = new WriteContext(session, _time);
+        var batch = new List<IWork>(_maxBatch);
+        var standing = new List<IWork>(_maxBatch);
+        var reader = _channel.Reader;
+        while (reader.WaitToReadAsync().AsTask().GetAwaiter().GetResult())
+        {
+            batch.Clear();
+            while (batch.Count < _maxBatch && reader.TryRead(out var work))
+            {
+                batch.Add(work);
+            }
+
+            RunBatch(session, context, batch, standing);
+        }
+    }
+
+    private void RunBatch(IWriteSession session, WriteContext context, List<IWork> batch, List<IWork> standing)
+    {
+        standing.Clear();
+        long lastSequence = 0;
+        try
+        {
+            session.Begin();
+            foreach (var work in batch)
+            {
+                context.Reset(_time);
+                session.Savepoint();
+                bool stands;
+                try
+                {
+                    stands = work.Run(context);
+                }
+                catch (Exception e)
+                {
+                    _log.LogError(e, "A write failed; it alone is undone");
+                    session.RollbackToSavepoint();
+                    session.ReleaseSavepoint();
+                    work.Fail(e);
+                    continue;
+                }
+
+                if (!stands)
+                {
+                    session.RollbackToSavepoint();
+                }
+                else if (context.Events.Count > 0)
+                {
+                    lastSequence = context.Events[^1].Sequence;
+                }
+
+                session.ReleaseSavepoint();
+                standing.Add(work);
+            }
+
+            session.Commit();
+        }
+        catch (Exception e)
+        {
+            _log.LogError(e, "A write batch could not be committed; none of it is acknowledged");
+            try
+            {
+                session.Rollback();
+            }
+            catch (Exception rollback)
+            {
+                _log.LogError(rollback, "Rollback after a failed commit failed");
+            }
+
+            foreach (var work in standing)
+            {
+                work.Fail(e);
+            }
+
+            return;
+        }
+
+        foreach (var work in standing)
+        {
+            work.Complete();
+        }
+
+        if (lastSequence > 0)
+        {
+            _hub.Published(lastSequence);
+        }
+    }
+
+    private sealed class Work<T>(Func<WriteContext, Outcome<T>> write) : IWork
+    {
+        private readonly TaskCompletionSource<Outcome<T>> _done = new(TaskCreationOptions.RunContinuationsAsynchronously);
+        private Outcome<T> _result;
+
+        public Task<Outcome<T>> Task => _done.Task;
+
+        public bool Run(WriteContext context)
+        {
+            _result = write(context);
+            return _result.Ok;
+        }
+
+        public void Fail(Exception e) => _done.TrySetException(e);
+
+        public void Complete() => _done.TrySetResult(_result);
+    }
+}

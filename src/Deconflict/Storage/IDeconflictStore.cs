@@ -1,0 +1,120 @@
+using Deconflict.Core.Geometry;
+using Deconflict.Core.Model;
+
+namespace Deconflict.Storage;
+
+/// <summary>
+/// The store behind the service: one durable database. Reads run concurrently; all writes go
+/// through one <see cref="IWriteSession"/> at a time (the single writer), so conflict detection and
+/// the write it guards are one serialisable step. Every implementation passes the same contract suite.
+/// </summary>
+public interface IDeconflictStore : IStoreReader, IAsyncDisposable
+{
+    /// <summary>Brings the schema to the newest version (versioned, forward-only migrations).</summary>
+    void Migrate();
+
+    /// <summary>Opens the write session. Only one may be open at a time.</summary>
+    IWriteSession OpenWriteSession();
+}
+
+/// <summary>A query box for the broad phase: lon/lat bounds (may cross the antimeridian), altitudes in metres, times.</summary>
+public readonly record struct SearchBox(GeoBox Area, double AltitudeLowerM, double AltitudeUpperM, DateTimeOffset TimeStart, DateTimeOffset TimeEnd);
+
+public sealed record DeclarationQuery(
+    DeclarationKind Kind,
+    GeoBox? Area = null,
+    DateTimeOffset? Start = null,
+    DateTimeOffset? End = null,
+    string? Party = null,
+    DeclarationState? State = null,
+    int Limit = 100,
+    long? After = null);
+
+public sealed record ConflictQuery(string? VisibleTo, ConflictState? State = null, int Limit = 100, long? After = null);
+
+/// <summary>A page of results and the position to continue after, or null at the end.</summary>
+public sealed record Page<T>(IReadOnlyList<T> Items, long? Next);
+
+/// <summary>Reads, safe from any thread, each on a consistent snapshot.</summary>
+public interface IStoreReader
+{
+    Party? GetParty(string id);
+
+    IReadOnlyList<Party> ListParties();
+
+    AccessToken? FindToken(byte[] secretHash);
+
+    bool AnyAdminToken();
+
+    Declaration? GetDeclaration(DeclarationKind kind, string id);
+
+    Page<Declaration> ListDeclarations(DeclarationQuery query);
+
+    Conflict? GetConflict(string id);
+
+    Page<Conflict> ListConflicts(ConflictQuery query);
+
+    /// <summary>Events after <paramref name="afterSequence"/> in order that <paramref name="viewer"/> may see.</summary>
+    IReadOnlyList<StoredEvent> ReadEvents(long afterSequence, Caller viewer, int limit);
+
+    long LastEventSequence();
+}
+
+/// <summary>
+/// The single writer's session: a transaction with savepoints, so a batch of requests commits with
+/// one fsync while a refused request rolls back alone. Reads inside see the session's own writes.
+/// Synchronous on purpose: it runs on the writer's own thread.
+/// </summary>
+public interface IWriteSession : IDisposable
+{
+    void Begin();
+
+    /// <summary>Durable when it returns (fsync'd); only then may the writes be acknowledged.</summary>
+    void Commit();
+
+    void Rollback();
+
+    void Savepoint();
+
+    void RollbackToSavepoint();
+
+    void ReleaseSavepoint();
+
+    Party? GetParty(string id);
+
+    void InsertParty(Party party);
+
+    void InsertToken(AccessToken token);
+
+    AccessToken? GetToken(string tokenId);
+
+    void RevokeToken(string tokenId, DateTimeOffset at);
+
+    Declaration? GetDeclaration(DeclarationKind kind, string id);
+
+    /// <summary>Whether an id is taken by any declaration, of either kind.</summary>
+    bool DeclarationIdExists(string id);
+
+    /// <summary>Broad phase: live declarations with a volume whose box meets any of the boxes. A superset of the true conflicts.</summary>
+    IReadOnlyList<Declaration> FindCandidates(IReadOnlyList<SearchBox> boxes);
+
+    void InsertDeclaration(Declaration declaration);
+
+    /// <summary>Replaces the stored declaration (same id) and its index entries.</summary>
+    void UpdateDeclaration(Declaration declaration);
+
+    /// <summary>Live declarations whose last volume ended at or before <paramref name="now"/>.</summary>
+    IReadOnlyList<Declaration> DeclarationsEndedBy(DateTimeOffset now, int limit);
+
+    Conflict? GetConflict(string id);
+
+    /// <summary>Conflicts not resolved that involve the declaration.</summary>
+    IReadOnlyList<Conflict> LiveConflictsOf(string declarationId);
+
+    void InsertConflict(Conflict conflict);
+
+    void UpdateConflict(Conflict conflict);
+
+    /// <summary>Appends an event in this transaction; returns it with its sequence number.</summary>
+    StoredEvent AppendEvent(DomainEvent e, DateTimeOffset time);
+}

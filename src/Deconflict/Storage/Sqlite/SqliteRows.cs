@@ -1,0 +1,200 @@
+using System.Collections.Concurrent;
+using System.Collections.Immutable;
+using System.Globalization;
+using System.Text.Json;
+using Deconflict.Api;
+using Deconflict.Core.Geometry;
+using Deconflict.Core.Model;
+using Deconflict.Core.Volumes;
+using Microsoft.Data.Sqlite;
+
+namespace Deconflict.Storage.Sqlite;
+
+/// <summary>
+/// The SQL and row mapping shared by the concurrent readers and the single writer, so both see
+/// objects the same way. Every method takes the connection (and the writer's transaction) to use.
+/// </summary>
+internal sealed class SqliteRows
+{
+    public const string DeclarationColumns =
+        "d.seq, d.id, d.kind, d.party, d.version, d.state, d.priority, d.rule, d.name, d.volumes, d.details, d.created_at, d.updated_at";
+
+    public const string ConflictColumns =
+        "seq, id, version, state, a_kind, a_id, a_party, a_version, b_kind, b_id, b_party, b_version, " +
+        "time_start, time_end, altitude_lower_m, altitude_upper_m, acknowledged_by, accepted_by, created_at, updated_at, resolved_at";
+
+    private const string EventColumns = "seq, time, type, actor, audience, payload";
+
+    // Volumes were validated when written; reading them back must not refuse them because the
+    // deployment's limits changed since, so decoding uses no limits.
+    private static readonly GeometryLimits DecodeLimits = new(double.MaxValue, double.MaxValue);
+
+    // Parsing a volume densifies its geodesic edges (the costly part of a conflict check after the
+    // index), so decoded volumes are kept per (id, version): a version never changes its volumes.
+    // Bounded by clearing: a rebuild costs one parse per declaration touched afterwards.
+    private const int MaxCachedVolumeSets = 500_000;
+    private readonly ConcurrentDictionary<(string Id, long Version), ImmutableArray<Volume4D>> _volumes = new();
+
+    public static SqliteCommand Command(SqliteConnection c, SqliteTransaction? tx, string sql)
+    {
+        var cmd = c.CreateCommand();
+        cmd.Transaction = tx;
+        cmd.CommandText = sql;
+        return cmd;
+    }
+
+    public static long Ms(DateTimeOffset t) => t.ToUnixTimeMilliseconds();
+
+    public static DateTimeOffset Time(long ms) => DateTimeOffset.FromUnixTimeMilliseconds(ms);
+
+    public static string Text(DateTimeOffset t) => t.UtcDateTime.ToString("O", CultureInfo.InvariantCulture);
+
+    public static DateTimeOffset ParseText(string s) => DateTimeOffset.Parse(s, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal | DateTimeStyles.AdjustToUniversal);
+
+    public static string Enum<T>(T value)
+        where T : struct, System.Enum => JsonNamingPolicy.KebabCaseLower.ConvertName(value.ToString());
+
+    public static T ParseEnum<T>(string s)
+        where T : struct, System.Enum => System.Enum.Parse<T>(s.Replace("-", string.Empty, StringComparison.Ordinal), ignoreCase: true);
+
+    public static string VolumesJson(ImmutableArray<Volume4D> volumes) =>
+        JsonSerializer.Serialize(volumes.Select(VolumeParser.ToF3548).ToArray(), Json.Options);
+
+    public Declaration ReadDeclaration(SqliteDataReader r)
+    {
+        var id = r.GetString(1);
+        var version = r.GetInt64(4);
+        var volumes = _volumes.TryGetValue((id, version), out var cached) ? cached : DecodeVolumes(id, version, r.GetString(9));
+        return new Declaration(
+            ParseEnum<DeclarationKind>(r.GetString(2)),
+            id,
+            r.GetString(3),
+            version,
+            ParseEnum<DeclarationState>(r.GetString(5)),
+            r.GetInt32(6),
+            r.IsDBNull(7) ? null : ParseEnum<ZoneRule>(r.GetString(7)),
+            r.IsDBNull(8) ? null : r.GetString(8),
+            volumes,
+            r.IsDBNull(10) ? null : r.GetString(10),
+            Time(r.GetInt64(11)),
+            Time(r.GetInt64(12)));
+    }
+
+    public void Remember(Declaration d)
+    {
+        if (_volumes.Count >= MaxCachedVolumeSets)
+        {
+            _volumes.Clear();
+        }
+
+        _volumes[(d.Id, d.Version)] = d.Volumes;
+    }
+
+    public static Conflict ReadConflict(SqliteDataReader r) => new(
+        r.GetString(1),
+        r.GetInt64(2),
+        ParseEnum<ConflictState>(r.GetString(3)),
+        new ConflictRef(ParseEnum<DeclarationKind>(r.GetString(4)), r.GetString(5), r.GetString(6), r.GetInt64(7)),
+        new ConflictRef(ParseEnum<DeclarationKind>(r.GetString(8)), r.GetString(9), r.GetString(10), r.GetInt64(11)),
+        new VolumeOverlap(ParseText(r.GetString(12)), ParseText(r.GetString(13)), r.GetDouble(14), r.GetDouble(15)),
+        ParseTimes(r.GetString(16)),
+        ParseTimes(r.GetString(17)),
+        Time(r.GetInt64(18)),
+        Time(r.GetInt64(19)),
+        r.IsDBNull(20) ? null : Time(r.GetInt64(20)));
+
+    public static string TimesJson(ImmutableSortedDictionary<string, DateTimeOffset> times) =>
+        JsonSerializer.Serialize(times.ToDictionary(kv => kv.Key, kv => Text(kv.Value)), Json.Options);
+
+    public Declaration? GetDeclaration(SqliteConnection c, SqliteTransaction? tx, string? kind, string id)
+    {
+        using var cmd = Command(c, tx, $"SELECT {DeclarationColumns} FROM declarations d WHERE d.id = $id" + (kind is null ? string.Empty : " AND d.kind = $kind"));
+        cmd.Parameters.AddWithValue("$id", id);
+        if (kind is not null)
+        {
+            cmd.Parameters.AddWithValue("$kind", kind);
+        }
+
+        using var r = cmd.ExecuteReader();
+        return r.Read() ? ReadDeclaration(r) : null;
+    }
+
+    public static Conflict? GetConflict(SqliteConnection c, SqliteTransaction? tx, string id)
+    {
+        using var cmd = Command(c, tx, $"SELECT {ConflictColumns} FROM conflicts WHERE id = $id");
+        cmd.Parameters.AddWithValue("$id", id);
+        using var r = cmd.ExecuteReader();
+        return r.Read() ? ReadConflict(r) : null;
+    }
+
+    public static Party? GetParty(SqliteConnection c, SqliteTransaction? tx, string id)
+    {
+        using var cmd = Command(c, tx, "SELECT id, name, role, created_at FROM parties WHERE id = $id");
+        cmd.Parameters.AddWithValue("$id", id);
+        using var r = cmd.ExecuteReader();
+        return r.Read() ? ReadParty(r) : null;
+    }
+
+    public static Party ReadParty(SqliteDataReader r) =>
+        new(r.GetString(0), r.GetString(1), ParseEnum<PartyRole>(r.GetString(2)), Time(r.GetInt64(3)));
+
+    public static AccessToken ReadToken(SqliteDataReader r) => new(
+        r.GetString(0),
+        r.IsDBNull(1) ? null : r.GetString(1),
+        (byte[])r.GetValue(2),
+        Time(r.GetInt64(3)),
+        r.IsDBNull(4) ? null : Time(r.GetInt64(4)));
+
+    public const string TokenColumns = "id, party, secret_hash, created_at, revoked_at";
+
+    public static IReadOnlyList<StoredEvent> ReadEvents(SqliteConnection c, long after, Caller viewer, int limit)
+    {
+        var sql = viewer.SeesEverything
+            ? $"SELECT {EventColumns} FROM events WHERE seq > $after ORDER BY seq LIMIT $limit"
+            : $"SELECT {EventColumns} FROM events WHERE seq > $after AND (audience IS NULL OR seq IN " +
+              "(SELECT seq FROM event_audience WHERE party = $party AND seq > $after)) ORDER BY seq LIMIT $limit";
+        using var cmd = Command(c, null, sql);
+        cmd.Parameters.AddWithValue("$after", after);
+        cmd.Parameters.AddWithValue("$limit", limit);
+        cmd.Parameters.AddWithValue("$party", (object?)viewer.PartyId ?? DBNull.Value);
+        using var r = cmd.ExecuteReader();
+        var list = new List<StoredEvent>();
+        while (r.Read())
+        {
+            list.Add(new StoredEvent(
+                r.GetInt64(0),
+                Time(r.GetInt64(1)),
+                r.GetString(2),
+                r.IsDBNull(3) ? null : r.GetString(3),
+                r.IsDBNull(4) ? [] : [.. JsonSerializer.Deserialize<string[]>(r.GetString(4))!],
+                r.GetString(5)));
+        }
+
+        return list;
+    }
+
+    private ImmutableArray<Volume4D> DecodeVolumes(string id, long version, string json)
+    {
+        var dtos = JsonSerializer.Deserialize<F3548Volume4D[]>(json, Json.Options)
+            ?? throw new InvalidDataException($"declaration {id} has no volumes");
+        var builder = ImmutableArray.CreateBuilder<Volume4D>(dtos.Length);
+        foreach (var dto in dtos)
+        {
+            var parsed = VolumeParser.Parse(dto, DecodeLimits);
+            builder.Add(parsed.Volume ?? throw new InvalidDataException($"declaration {id} v{version} has an unreadable volume: {parsed.Error?.Detail}"));
+        }
+
+        var volumes = builder.MoveToImmutable();
+        if (_volumes.Count >= MaxCachedVolumeSets)
+        {
+            _volumes.Clear();
+        }
+
+        _volumes[(id, version)] = volumes;
+        return volumes;
+    }
+
+    private static ImmutableSortedDictionary<string, DateTimeOffset> ParseTimes(string json) =>
+        JsonSerializer.Deserialize<Dictionary<string, string>>(json)!
+            .ToImmutableSortedDictionary(kv => kv.Key, kv => ParseText(kv.Value), StringComparer.Ordinal);
+}

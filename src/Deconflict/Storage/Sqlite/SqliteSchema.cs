@@ -1,0 +1,91 @@
+namespace Deconflict.Storage.Sqlite;
+
+/// <summary>
+/// Versioned, forward-only migrations. Each runs once, in its own transaction, and is recorded in
+/// schema_migrations; a database from a newer build is refused rather than guessed at.
+/// Times are integer milliseconds since the Unix epoch, UTC.
+/// </summary>
+internal static class SqliteSchema
+{
+    public static readonly IReadOnlyList<string> Migrations =
+    [
+        """
+        CREATE TABLE parties(
+            id TEXT PRIMARY KEY,
+            name TEXT NOT NULL,
+            role TEXT NOT NULL,
+            created_at INTEGER NOT NULL) WITHOUT ROWID;
+
+        -- Tokens are kept only as SHA-256 hashes of the secret; party NULL = admin.
+        CREATE TABLE tokens(
+            id TEXT PRIMARY KEY,
+            party TEXT REFERENCES parties(id),
+            secret_hash BLOB NOT NULL UNIQUE,
+            created_at INTEGER NOT NULL,
+            revoked_at INTEGER);
+
+        -- Operations and zones (kind) share one table: same shape, same conflict detection.
+        -- seq gives a stable listing order and the pagination cursor.
+        CREATE TABLE declarations(
+            seq INTEGER PRIMARY KEY,
+            id TEXT NOT NULL UNIQUE,
+            kind TEXT NOT NULL,
+            party TEXT NOT NULL REFERENCES parties(id),
+            version INTEGER NOT NULL,
+            state TEXT NOT NULL,
+            priority INTEGER NOT NULL,
+            rule TEXT,
+            name TEXT,
+            volumes TEXT NOT NULL,
+            details TEXT,
+            starts_at INTEGER NOT NULL,
+            ends_at INTEGER NOT NULL,
+            created_at INTEGER NOT NULL,
+            updated_at INTEGER NOT NULL);
+        CREATE INDEX declarations_live_ends ON declarations(ends_at) WHERE state IN ('planned', 'active');
+        CREATE INDEX declarations_kind_party ON declarations(kind, party, seq);
+
+        -- Broad phase: one box per volume (two when it crosses the antimeridian), in degrees,
+        -- metres and Unix seconds. R*Tree stores 32-bit floats rounded outward, so a box only grows:
+        -- the index may give extra candidates (the exact test drops them), never miss one.
+        CREATE VIRTUAL TABLE volume_index USING rtree(
+            id, min_lng, max_lng, min_lat, max_lat, min_alt, max_alt, min_t, max_t,
+            +declaration INTEGER);
+
+        CREATE TABLE conflicts(
+            seq INTEGER PRIMARY KEY,
+            id TEXT NOT NULL UNIQUE,
+            version INTEGER NOT NULL,
+            state TEXT NOT NULL,
+            a_kind TEXT NOT NULL, a_id TEXT NOT NULL, a_party TEXT NOT NULL, a_version INTEGER NOT NULL,
+            b_kind TEXT NOT NULL, b_id TEXT NOT NULL, b_party TEXT NOT NULL, b_version INTEGER NOT NULL,
+            time_start TEXT NOT NULL,
+            time_end TEXT NOT NULL,
+            altitude_lower_m REAL NOT NULL,
+            altitude_upper_m REAL NOT NULL,
+            acknowledged_by TEXT NOT NULL,
+            accepted_by TEXT NOT NULL,
+            created_at INTEGER NOT NULL,
+            updated_at INTEGER NOT NULL,
+            resolved_at INTEGER);
+        CREATE INDEX conflicts_live_a ON conflicts(a_id) WHERE state <> 'resolved';
+        CREATE INDEX conflicts_live_b ON conflicts(b_id) WHERE state <> 'resolved';
+        CREATE INDEX conflicts_a_party ON conflicts(a_party, seq);
+        CREATE INDEX conflicts_b_party ON conflicts(b_party, seq);
+
+        -- The event log: seq is the record index + 1, assigned in commit order without gaps.
+        -- payload is the exact text pushed to the parties; audience NULL = everyone.
+        CREATE TABLE events(
+            seq INTEGER PRIMARY KEY,
+            time INTEGER NOT NULL,
+            type TEXT NOT NULL,
+            actor TEXT,
+            audience TEXT,
+            payload TEXT NOT NULL);
+        CREATE TABLE event_audience(
+            party TEXT NOT NULL,
+            seq INTEGER NOT NULL,
+            PRIMARY KEY(party, seq)) WITHOUT ROWID;
+        """,
+    ];
+}

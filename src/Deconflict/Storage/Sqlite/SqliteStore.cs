@@ -1,0 +1,257 @@
+using System.Text.Json;
+using Deconflict.Core.Geometry;
+using Deconflict.Core.Model;
+using Microsoft.Data.Sqlite;
+
+namespace Deconflict.Storage.Sqlite;
+
+/// <summary>
+/// The embedded default store: one SQLite file in WAL mode. Readers take pooled connections and see
+/// the last committed snapshot; the single writer holds its own connection. synchronous=FULL makes
+/// every commit fsync the WAL before it returns, so an acknowledged write survives a crash or a
+/// power cut, not only a killed process.
+/// </summary>
+public sealed class SqliteStore : IDeconflictStore
+{
+    private readonly string _connectionString;
+    private readonly SqliteRows _rows = new();
+    private int _writeSessionOpen;
+
+    public SqliteStore(string path)
+    {
+        var full = Path.GetFullPath(path);
+        Directory.CreateDirectory(Path.GetDirectoryName(full)!);
+        _connectionString = new SqliteConnectionStringBuilder
+        {
+            DataSource = full,
+            Mode = SqliteOpenMode.ReadWriteCreate,
+            Cache = SqliteCacheMode.Private,
+            Pooling = true,
+            DefaultTimeout = 30,
+        }.ToString();
+        Path = full;
+    }
+
+    public string Path { get; }
+
+    public void Migrate()
+    {
+        using var c = Open();
+        Exec(c, null, "PRAGMA journal_mode=WAL;");
+        Exec(c, null, "CREATE TABLE IF NOT EXISTS schema_migrations(version INTEGER PRIMARY KEY, applied_at INTEGER NOT NULL);");
+        long current;
+        using (var cmd = SqliteRows.Command(c, null, "SELECT COALESCE(MAX(version), 0) FROM schema_migrations"))
+        {
+            current = (long)cmd.ExecuteScalar()!;
+        }
+
+        if (current > SqliteSchema.Migrations.Count)
+        {
+            throw new InvalidOperationException(
+                $"The database {Path} has schema version {current}, newer than this build knows ({SqliteSchema.Migrations.Count}). Use a newer deconflict.");
+        }
+
+        for (var v = (int)current + 1; v <= SqliteSchema.Migrations.Count; v++)
+        {
+            using var tx = c.BeginTransaction();
+            Exec(c, tx, SqliteSchema.Migrations[v - 1]);
+            using var record = SqliteRows.Command(c, tx, "INSERT INTO schema_migrations(version, applied_at) VALUES ($v, $t)");
+            record.Parameters.AddWithValue("$v", v);
+            record.Parameters.AddWithValue("$t", DateTimeOffset.UtcNow.ToUnixTimeMilliseconds());
+            record.ExecuteNonQuery();
+            tx.Commit();
+        }
+    }
+
+    public IWriteSession OpenWriteSession()
+    {
+        if (Interlocked.Exchange(ref _writeSessionOpen, 1) == 1)
+        {
+            throw new InvalidOperationException("A write session is already open: the store has one writer.");
+        }
+
+        return new SqliteWriteSession(Open(), _rows, () => Volatile.Write(ref _writeSessionOpen, 0));
+    }
+
+    public Party? GetParty(string id)
+    {
+        using var c = Open();
+        return SqliteRows.GetParty(c, null, id);
+    }
+
+    public IReadOnlyList<Party> ListParties()
+    {
+        using var c = Open();
+        using var cmd = SqliteRows.Command(c, null, "SELECT id, name, role, created_at FROM parties ORDER BY id");
+        using var r = cmd.ExecuteReader();
+        var list = new List<Party>();
+        while (r.Read())
+        {
+            list.Add(SqliteRows.ReadParty(r));
+        }
+
+        return list;
+    }
+
+    public AccessToken? FindToken(byte[] secretHash)
+    {
+        using var c = Open();
+        using var cmd = SqliteRows.Command(c, null, $"SELECT {SqliteRows.TokenColumns} FROM tokens WHERE secret_hash = $h");
+        cmd.Parameters.AddWithValue("$h", secretHash);
+        using var r = cmd.ExecuteReader();
+        return r.Read() ? SqliteRows.ReadToken(r) : null;
+    }
+
+    public bool AnyAdminToken()
+    {
+        using var c = Open();
+        using var cmd = SqliteRows.Command(c, null, "SELECT EXISTS(SELECT 1 FROM tokens WHERE party IS NULL AND revoked_at IS NULL)");
+        return (long)cmd.ExecuteScalar()! == 1;
+    }
+
+    public Declaration? GetDeclaration(DeclarationKind kind, string id)
+    {
+        using var c = Open();
+        return _rows.GetDeclaration(c, null, SqliteRows.Enum(kind), id);
+    }
+
+    public Page<Declaration> ListDeclarations(DeclarationQuery q)
+    {
+        using var c = Open();
+        var where = new List<string> { "d.kind = $kind", "d.seq > $after" };
+        using var cmd = c.CreateCommand();
+        cmd.Parameters.AddWithValue("$kind", SqliteRows.Enum(q.Kind));
+        cmd.Parameters.AddWithValue("$after", q.After ?? 0);
+        cmd.Parameters.AddWithValue("$limit", q.Limit + 1);
+        if (q.Party is not null)
+        {
+            where.Add("d.party = $party");
+            cmd.Parameters.AddWithValue("$party", q.Party);
+        }
+
+        if (q.State is { } state)
+        {
+            where.Add("d.state = $state");
+            cmd.Parameters.AddWithValue("$state", SqliteRows.Enum(state));
+        }
+
+        // The time filter is half-open like the volumes: [start, end) meets [starts_at, ends_at).
+        if (q.Start is { } start)
+        {
+            where.Add("d.ends_at > $start");
+            cmd.Parameters.AddWithValue("$start", SqliteRows.Ms(start));
+        }
+
+        if (q.End is { } end)
+        {
+            where.Add("d.starts_at < $end");
+            cmd.Parameters.AddWithValue("$end", SqliteRows.Ms(end));
+        }
+
+        if (q.Area is { } area)
+        {
+            var ranges = area.LongitudeRanges();
+            var parts = new List<string>();
+            for (var i = 0; i < ranges.Count; i++)
+            {
+                parts.Add($"(v.max_lng >= $w{i} AND v.min_lng <= $e{i})");
+                cmd.Parameters.AddWithValue($"$w{i}", ranges[i].West);
+                cmd.Parameters.AddWithValue($"$e{i}", ranges[i].East);
+            }
+
+            where.Add($"d.seq IN (SELECT v.declaration FROM volume_index v WHERE v.max_lat >= $south AND v.min_lat <= $north AND ({string.Join(" OR ", parts)}))");
+            cmd.Parameters.AddWithValue("$south", area.South);
+            cmd.Parameters.AddWithValue("$north", area.North);
+        }
+
+        cmd.CommandText = $"SELECT {SqliteRows.DeclarationColumns} FROM declarations d WHERE {string.Join(" AND ", where)} ORDER BY d.seq LIMIT $limit";
+        using var r = cmd.ExecuteReader();
+        var items = new List<Declaration>();
+        var seqs = new List<long>();
+        while (r.Read())
+        {
+            items.Add(_rows.ReadDeclaration(r));
+            seqs.Add(r.GetInt64(0));
+        }
+
+        return Paged(items, seqs, q.Limit);
+    }
+
+    public Conflict? GetConflict(string id)
+    {
+        using var c = Open();
+        return SqliteRows.GetConflict(c, null, id);
+    }
+
+    public Page<Conflict> ListConflicts(ConflictQuery q)
+    {
+        using var c = Open();
+        using var cmd = c.CreateCommand();
+        var where = new List<string> { "seq > $after" };
+        cmd.Parameters.AddWithValue("$after", q.After ?? 0);
+        cmd.Parameters.AddWithValue("$limit", q.Limit + 1);
+        if (q.VisibleTo is not null)
+        {
+            where.Add("(a_party = $party OR b_party = $party)");
+            cmd.Parameters.AddWithValue("$party", q.VisibleTo);
+        }
+
+        if (q.State is { } state)
+        {
+            where.Add("state = $state");
+            cmd.Parameters.AddWithValue("$state", SqliteRows.Enum(state));
+        }
+
+        cmd.CommandText = $"SELECT {SqliteRows.ConflictColumns} FROM conflicts WHERE {string.Join(" AND ", where)} ORDER BY seq LIMIT $limit";
+        using var r = cmd.ExecuteReader();
+        var items = new List<Conflict>();
+        var seqs = new List<long>();
+        while (r.Read())
+        {
+            items.Add(SqliteRows.ReadConflict(r));
+            seqs.Add(r.GetInt64(0));
+        }
+
+        return Paged(items, seqs, q.Limit);
+    }
+
+    public IReadOnlyList<StoredEvent> ReadEvents(long afterSequence, Caller viewer, int limit)
+    {
+        using var c = Open();
+        return SqliteRows.ReadEvents(c, afterSequence, viewer, limit);
+    }
+
+    public long LastEventSequence()
+    {
+        using var c = Open();
+        using var cmd = SqliteRows.Command(c, null, "SELECT COALESCE(MAX(seq), 0) FROM events");
+        return (long)cmd.ExecuteScalar()!;
+    }
+
+    public ValueTask DisposeAsync()
+    {
+        SqliteConnection.ClearAllPools();
+        return ValueTask.CompletedTask;
+    }
+
+    internal static void Exec(SqliteConnection c, SqliteTransaction? tx, string sql)
+    {
+        using var cmd = SqliteRows.Command(c, tx, sql);
+        cmd.ExecuteNonQuery();
+    }
+
+    private static Page<T> Paged<T>(List<T> items, List<long> seqs, int limit) =>
+        items.Count > limit ? new Page<T>(items.GetRange(0, limit), seqs[limit - 1]) : new Page<T>(items, null);
+
+    private SqliteConnection Open()
+    {
+        var c = new SqliteConnection(_connectionString);
+        c.Open();
+        Exec(c, null, "PRAGMA foreign_keys=ON; PRAGMA synchronous=FULL; PRAGMA busy_timeout=30000;");
+        return c;
+    }
+
+    internal static string AudienceJson(DomainEvent e) => JsonSerializer.Serialize(e.Audience.ToArray());
+
+    internal static IEnumerable<(double West, double East)> Ranges(GeoBox box) => box.LongitudeRanges();
+}

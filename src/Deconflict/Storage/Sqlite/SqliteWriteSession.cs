@@ -1,0 +1,331 @@
+using System.Collections.Immutable;
+using Deconflict.Core.Model;
+using Microsoft.Data.Sqlite;
+
+namespace Deconflict.Storage.Sqlite;
+
+/// <summary>
+/// The single writer's connection. Transactions and savepoints are plain SQL (BEGIN IMMEDIATE takes
+/// the write lock up front, so a batch never fails half-way on a lock). Statements are prepared once
+/// and reused: the writer runs the same few statements thousands of times a second.
+/// </summary>
+internal sealed class SqliteWriteSession(SqliteConnection connection, SqliteRows rows, Action onDispose) : IWriteSession
+{
+    private const string LiveStates = "('planned', 'active')";
+    private readonly Dictionary<string, SqliteCommand> _prepared = new(StringComparer.Ordinal);
+    private bool _disposed;
+
+    public void Begin() => Run("BEGIN IMMEDIATE");
+
+    public void Commit() => Run("COMMIT");
+
+    public void Rollback() => Run("ROLLBACK");
+
+    public void Savepoint() => Run("SAVEPOINT request");
+
+    public void RollbackToSavepoint() => Run("ROLLBACK TO request");
+
+    public void ReleaseSavepoint() => Run("RELEASE request");
+
+    public Party? GetParty(string id) => SqliteRows.GetParty(connection, null, id);
+
+    public void InsertParty(Party party)
+    {
+        var cmd = Cmd("INSERT INTO parties(id, name, role, created_at) VALUES ($id, $name, $role, $at)");
+        cmd.Parameters.AddWithValue("$id", party.Id);
+        cmd.Parameters.AddWithValue("$name", party.Name);
+        cmd.Parameters.AddWithValue("$role", SqliteRows.Enum(party.Role));
+        cmd.Parameters.AddWithValue("$at", SqliteRows.Ms(party.CreatedAt));
+        cmd.ExecuteNonQuery();
+    }
+
+    public void InsertToken(AccessToken token)
+    {
+        var cmd = Cmd("INSERT INTO tokens(id, party, secret_hash, created_at, revoked_at) VALUES ($id, $party, $hash, $at, NULL)");
+        cmd.Parameters.AddWithValue("$id", token.Id);
+        cmd.Parameters.AddWithValue("$party", (object?)token.PartyId ?? DBNull.Value);
+        cmd.Parameters.AddWithValue("$hash", token.SecretHash);
+        cmd.Parameters.AddWithValue("$at", SqliteRows.Ms(token.CreatedAt));
+        cmd.ExecuteNonQuery();
+    }
+
+    public AccessToken? GetToken(string tokenId)
+    {
+        var cmd = Cmd($"SELECT {SqliteRows.TokenColumns} FROM tokens WHERE id = $id");
+        cmd.Parameters.AddWithValue("$id", tokenId);
+        using var r = cmd.ExecuteReader();
+        return r.Read() ? SqliteRows.ReadToken(r) : null;
+    }
+
+    public void RevokeToken(string tokenId, DateTimeOffset at)
+    {
+        var cmd = Cmd("UPDATE tokens SET revoked_at = $at WHERE id = $id AND revoked_at IS NULL");
+        cmd.Parameters.AddWithValue("$id", tokenId);
+        cmd.Parameters.AddWithValue("$at", SqliteRows.Ms(at));
+        cmd.ExecuteNonQuery();
+    }
+
+    public Declaration? GetDeclaration(DeclarationKind kind, string id) =>
+        rows.GetDeclaration(connection, null, SqliteRows.Enum(kind), id);
+
+    public bool DeclarationIdExists(string id)
+    {
+        var cmd = Cmd("SELECT EXISTS(SELECT 1 FROM declarations WHERE id = $id)");
+        cmd.Parameters.AddWithValue("$id", id);
+        return (long)cmd.ExecuteScalar()! == 1;
+    }
+
+    public IReadOnlyList<Declaration> FindCandidates(IReadOnlyList<SearchBox> boxes)
+    {
+        var cmd = Cmd(
+            $"SELECT {SqliteRows.DeclarationColumns} FROM declarations d WHERE d.state IN {LiveStates} AND d.seq IN " +
+            "(SELECT v.declaration FROM volume_index v WHERE v.max_lng >= $w AND v.min_lng <= $e AND v.max_lat >= $s AND v.min_lat <= $n " +
+            "AND v.max_alt >= $lo AND v.min_alt <= $hi AND v.max_t >= $t0 AND v.min_t <= $t1)");
+        var found = new Dictionary<string, Declaration>(StringComparer.Ordinal);
+        foreach (var box in boxes)
+        {
+            foreach (var (west, east) in box.Area.LongitudeRanges())
+            {
+                cmd.Parameters.Clear();
+                cmd.Parameters.AddWithValue("$w", west);
+                cmd.Parameters.AddWithValue("$e", east);
+                cmd.Parameters.AddWithValue("$s", box.Area.South);
+                cmd.Parameters.AddWithValue("$n", box.Area.North);
+                cmd.Parameters.AddWithValue("$lo", box.AltitudeLowerM);
+                cmd.Parameters.AddWithValue("$hi", box.AltitudeUpperM);
+                cmd.Parameters.AddWithValue("$t0", Seconds(box.TimeStart));
+                cmd.Parameters.AddWithValue("$t1", Seconds(box.TimeEnd));
+                using var r = cmd.ExecuteReader();
+                while (r.Read())
+                {
+                    var id = r.GetString(1);
+                    if (!found.ContainsKey(id))
+                    {
+                        found.Add(id, rows.ReadDeclaration(r));
+                    }
+                }
+            }
+        }
+
+        return [.. found.Values];
+    }
+
+    public void InsertDeclaration(Declaration d)
+    {
+        var cmd = Cmd(
+            "INSERT INTO declarations(id, kind, party, version, state, priority, rule, name, volumes, details, starts_at, ends_at, created_at, updated_at) " +
+            "VALUES ($id, $kind, $party, $version, $state, $priority, $rule, $name, $volumes, $details, $starts, $ends, $created, $updated) RETURNING seq");
+        BindDeclaration(cmd, d);
+        var seq = (long)cmd.ExecuteScalar()!;
+        IndexVolumes(seq, d);
+        rows.Remember(d);
+    }
+
+    public void UpdateDeclaration(Declaration d)
+    {
+        var cmd = Cmd(
+            "UPDATE declarations SET kind = $kind, party = $party, version = $version, state = $state, priority = $priority, rule = $rule, name = $name, " +
+            "volumes = $volumes, details = $details, starts_at = $starts, ends_at = $ends, created_at = $created, updated_at = $updated WHERE id = $id RETURNING seq");
+        BindDeclaration(cmd, d);
+        var seq = (long)(cmd.ExecuteScalar() ?? throw new InvalidOperationException($"no declaration {d.Id} to update"));
+        var delete = Cmd("DELETE FROM volume_index WHERE id IN (SELECT id FROM volume_index WHERE declaration = $seq)");
+        delete.Parameters.Clear();
+        delete.Parameters.AddWithValue("$seq", seq);
+        delete.ExecuteNonQuery();
+        IndexVolumes(seq, d);
+        rows.Remember(d);
+    }
+
+    public IReadOnlyList<Declaration> DeclarationsEndedBy(DateTimeOffset now, int limit)
+    {
+        var cmd = Cmd($"SELECT {SqliteRows.DeclarationColumns} FROM declarations d WHERE d.state IN {LiveStates} AND d.ends_at <= $now ORDER BY d.ends_at LIMIT $limit");
+        cmd.Parameters.Clear();
+        cmd.Parameters.AddWithValue("$now", SqliteRows.Ms(now));
+        cmd.Parameters.AddWithValue("$limit", limit);
+        using var r = cmd.ExecuteReader();
+        var list = new List<Declaration>();
+        while (r.Read())
+        {
+            list.Add(rows.ReadDeclaration(r));
+        }
+
+        return list;
+    }
+
+    public Conflict? GetConflict(string id) => SqliteRows.GetConflict(connection, null, id);
+
+    public IReadOnlyList<Conflict> LiveConflictsOf(string declarationId)
+    {
+        var cmd = Cmd(
+            $"SELECT {SqliteRows.ConflictColumns} FROM conflicts WHERE a_id = $id AND state <> 'resolved' " +
+            $"UNION ALL SELECT {SqliteRows.ConflictColumns} FROM conflicts WHERE b_id = $id AND state <> 'resolved' ORDER BY seq");
+        cmd.Parameters.Clear();
+        cmd.Parameters.AddWithValue("$id", declarationId);
+        using var r = cmd.ExecuteReader();
+        var list = new List<Conflict>();
+        while (r.Read())
+        {
+            list.Add(SqliteRows.ReadConflict(r));
+        }
+
+        return list;
+    }
+
+    public void InsertConflict(Conflict c)
+    {
+        var cmd = Cmd(
+            "INSERT INTO conflicts(id, version, state, a_kind, a_id, a_party, a_version, b_kind, b_id, b_party, b_version, time_start, time_end, " +
+            "altitude_lower_m, altitude_upper_m, acknowledged_by, accepted_by, created_at, updated_at, resolved_at) VALUES ($id, $version, $state, " +
+            "$a_kind, $a_id, $a_party, $a_version, $b_kind, $b_id, $b_party, $b_version, $t0, $t1, $lo, $hi, $acks, $accepts, $created, $updated, $resolved)");
+        BindConflict(cmd, c);
+        cmd.ExecuteNonQuery();
+    }
+
+    public void UpdateConflict(Conflict c)
+    {
+        var cmd = Cmd(
+            "UPDATE conflicts SET version = $version, state = $state, a_kind = $a_kind, a_id = $a_id, a_party = $a_party, a_version = $a_version, " +
+            "b_kind = $b_kind, b_id = $b_id, b_party = $b_party, b_version = $b_version, time_start = $t0, time_end = $t1, altitude_lower_m = $lo, " +
+            "altitude_upper_m = $hi, acknowledged_by = $acks, accepted_by = $accepts, created_at = $created, updated_at = $updated, resolved_at = $resolved " +
+            "WHERE id = $id");
+        BindConflict(cmd, c);
+        if (cmd.ExecuteNonQuery() != 1)
+        {
+            throw new InvalidOperationException($"no conflict {c.Id} to update");
+        }
+    }
+
+    public StoredEvent AppendEvent(DomainEvent e, DateTimeOffset time)
+    {
+        var cmd = Cmd("INSERT INTO events(time, type, actor, audience, payload) VALUES ($time, $type, $actor, $audience, $payload) RETURNING seq");
+        cmd.Parameters.Clear();
+        cmd.Parameters.AddWithValue("$time", SqliteRows.Ms(time));
+        cmd.Parameters.AddWithValue("$type", e.Type);
+        cmd.Parameters.AddWithValue("$actor", (object?)e.Actor ?? DBNull.Value);
+        cmd.Parameters.AddWithValue("$audience", e.IsPublic ? DBNull.Value : SqliteStore.AudienceJson(e));
+        cmd.Parameters.AddWithValue("$payload", e.PayloadJson);
+        var seq = (long)cmd.ExecuteScalar()!;
+        if (!e.IsPublic)
+        {
+            var audience = Cmd("INSERT OR IGNORE INTO event_audience(party, seq) VALUES ($party, $seq)");
+            foreach (var party in e.Audience)
+            {
+                audience.Parameters.Clear();
+                audience.Parameters.AddWithValue("$party", party);
+                audience.Parameters.AddWithValue("$seq", seq);
+                audience.ExecuteNonQuery();
+            }
+        }
+
+        return new StoredEvent(seq, SqliteRows.Time(SqliteRows.Ms(time)), e.Type, e.Actor, e.IsPublic ? [] : e.Audience, e.PayloadJson);
+    }
+
+    public void Dispose()
+    {
+        if (_disposed)
+        {
+            return;
+        }
+
+        _disposed = true;
+        foreach (var cmd in _prepared.Values)
+        {
+            cmd.Dispose();
+        }
+
+        connection.Dispose();
+        onDispose();
+    }
+
+    private static double Seconds(DateTimeOffset t) => t.ToUnixTimeMilliseconds() / 1000.0;
+
+    private void IndexVolumes(long seq, Declaration d)
+    {
+        var cmd = Cmd(
+            "INSERT INTO volume_index(min_lng, max_lng, min_lat, max_lat, min_alt, max_alt, min_t, max_t, declaration) " +
+            "VALUES ($w, $e, $s, $n, $lo, $hi, $t0, $t1, $seq)");
+        foreach (var v in d.Volumes)
+        {
+            var bounds = v.Outline.Bounds;
+            foreach (var (west, east) in bounds.LongitudeRanges())
+            {
+                cmd.Parameters.Clear();
+                cmd.Parameters.AddWithValue("$w", west);
+                cmd.Parameters.AddWithValue("$e", east);
+                cmd.Parameters.AddWithValue("$s", bounds.South);
+                cmd.Parameters.AddWithValue("$n", bounds.North);
+                cmd.Parameters.AddWithValue("$lo", v.AltitudeLowerM);
+                cmd.Parameters.AddWithValue("$hi", v.AltitudeUpperM);
+                cmd.Parameters.AddWithValue("$t0", Seconds(v.TimeStart));
+                cmd.Parameters.AddWithValue("$t1", Seconds(v.TimeEnd));
+                cmd.Parameters.AddWithValue("$seq", seq);
+                cmd.ExecuteNonQuery();
+            }
+        }
+    }
+
+    private static void BindDeclaration(SqliteCommand cmd, Declaration d)
+    {
+        cmd.Parameters.Clear();
+        cmd.Parameters.AddWithValue("$id", d.Id);
+        cmd.Parameters.AddWithValue("$kind", SqliteRows.Enum(d.Kind));
+        cmd.Parameters.AddWithValue("$party", d.Party);
+        cmd.Parameters.AddWithValue("$version", d.Version);
+        cmd.Parameters.AddWithValue("$state", SqliteRows.Enum(d.State));
+        cmd.Parameters.AddWithValue("$priority", d.Priority);
+        cmd.Parameters.AddWithValue("$rule", d.Rule is { } rule ? SqliteRows.Enum(rule) : DBNull.Value);
+        cmd.Parameters.AddWithValue("$name", (object?)d.Name ?? DBNull.Value);
+        cmd.Parameters.AddWithValue("$volumes", SqliteRows.VolumesJson(d.Volumes));
+        cmd.Parameters.AddWithValue("$details", (object?)d.DetailsJson ?? DBNull.Value);
+        cmd.Parameters.AddWithValue("$starts", SqliteRows.Ms(d.StartsAt));
+        cmd.Parameters.AddWithValue("$ends", SqliteRows.Ms(d.EndsAt));
+        cmd.Parameters.AddWithValue("$created", SqliteRows.Ms(d.CreatedAt));
+        cmd.Parameters.AddWithValue("$updated", SqliteRows.Ms(d.UpdatedAt));
+    }
+
+    private static void BindConflict(SqliteCommand cmd, Conflict c)
+    {
+        cmd.Parameters.Clear();
+        cmd.Parameters.AddWithValue("$id", c.Id);
+        cmd.Parameters.AddWithValue("$version", c.Version);
+        cmd.Parameters.AddWithValue("$state", SqliteRows.Enum(c.State));
+        BindRef(cmd, "a", c.A);
+        BindRef(cmd, "b", c.B);
+        cmd.Parameters.AddWithValue("$t0", SqliteRows.Text(c.Overlap.TimeStart));
+        cmd.Parameters.AddWithValue("$t1", SqliteRows.Text(c.Overlap.TimeEnd));
+        cmd.Parameters.AddWithValue("$lo", c.Overlap.AltitudeLowerM);
+        cmd.Parameters.AddWithValue("$hi", c.Overlap.AltitudeUpperM);
+        cmd.Parameters.AddWithValue("$acks", SqliteRows.TimesJson(c.AcknowledgedBy));
+        cmd.Parameters.AddWithValue("$accepts", SqliteRows.TimesJson(c.AcceptedBy));
+        cmd.Parameters.AddWithValue("$created", SqliteRows.Ms(c.CreatedAt));
+        cmd.Parameters.AddWithValue("$updated", SqliteRows.Ms(c.UpdatedAt));
+        cmd.Parameters.AddWithValue("$resolved", c.ResolvedAt is { } r ? SqliteRows.Ms(r) : DBNull.Value);
+    }
+
+    private static void BindRef(SqliteCommand cmd, string side, ConflictRef r)
+    {
+        cmd.Parameters.AddWithValue($"${side}_kind", SqliteRows.Enum(r.Kind));
+        cmd.Parameters.AddWithValue($"${side}_id", r.Id);
+        cmd.Parameters.AddWithValue($"${side}_party", r.Party);
+        cmd.Parameters.AddWithValue($"${side}_version", r.Version);
+    }
+
+    private SqliteCommand Cmd(string sql)
+    {
+        if (!_prepared.TryGetValue(sql, out var cmd))
+        {
+            cmd = connection.CreateCommand();
+            cmd.CommandText = sql;
+            _prepared.Add(sql, cmd);
+        }
+
+        cmd.Parameters.Clear();
+        return cmd;
+    }
+
+    private void Run(string sql)
+    {
+        var cmd = Cmd(sql);
+        cmd.ExecuteNonQuery();
+    }
+}

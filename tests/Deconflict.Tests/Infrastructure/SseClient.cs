@@ -1,0 +1,97 @@
+using System.Text.Json.Nodes;
+
+namespace Deconflict.Tests.Infrastructure;
+
+public sealed record SseEvent(long Id, string Type, JsonNode Data);
+
+/// <summary>Reads a text/event-stream response, as a browser's EventSource would.</summary>
+public sealed class SseClient : IAsyncDisposable
+{
+    private readonly HttpResponseMessage _response;
+    private readonly StreamReader _reader;
+
+    private SseClient(HttpResponseMessage response, StreamReader reader)
+    {
+        _response = response;
+        _reader = reader;
+    }
+
+    public static async Task<SseClient> ConnectAsync(HttpClient client, string? lastEventId = null)
+    {
+        var request = new HttpRequestMessage(HttpMethod.Get, "v1/events");
+        if (lastEventId is not null)
+        {
+            request.Headers.TryAddWithoutValidation("Last-Event-ID", lastEventId);
+        }
+
+        var response = await client.SendAsync(request, HttpCompletionOption.ResponseHeadersRead);
+        Assert.Equal(200, (int)response.StatusCode);
+        Assert.Equal("text/event-stream", response.Content.Headers.ContentType?.MediaType);
+        return new SseClient(response, new StreamReader(await response.Content.ReadAsStreamAsync()));
+    }
+
+    /// <summary>The next event, or fails the test after the timeout.</summary>
+    public async Task<SseEvent> NextAsync(TimeSpan? timeout = null)
+    {
+        using var cts = new CancellationTokenSource(timeout ?? TimeSpan.FromSeconds(10));
+        long? id = null;
+        string? type = null;
+        string? data = null;
+        while (true)
+        {
+            var line = await _reader.ReadLineAsync(cts.Token) ?? throw new InvalidOperationException("stream ended");
+            if (line.Length == 0)
+            {
+                if (data is not null)
+                {
+                    return new SseEvent(id ?? 0, type ?? "message", JsonNode.Parse(data)!);
+                }
+
+                continue;
+            }
+
+            if (line.StartsWith(':'))
+            {
+                continue;
+            }
+
+            var colon = line.IndexOf(':', StringComparison.Ordinal);
+            var field = colon < 0 ? line : line[..colon];
+            var value = colon < 0 ? string.Empty : line[(colon + 1)..].TrimStart(' ');
+            switch (field)
+            {
+                case "id":
+                    id = long.Parse(value, System.Globalization.CultureInfo.InvariantCulture);
+                    break;
+                case "event":
+                    type = value;
+                    break;
+                case "data":
+                    data = data is null ? value : data + "\n" + value;
+                    break;
+            }
+        }
+    }
+
+    /// <summary>Reads events until one matches, returning all read (the match last).</summary>
+    public async Task<List<SseEvent>> UntilAsync(Func<SseEvent, bool> match, TimeSpan? timeout = null)
+    {
+        var seen = new List<SseEvent>();
+        while (true)
+        {
+            var e = await NextAsync(timeout);
+            seen.Add(e);
+            if (match(e))
+            {
+                return seen;
+            }
+        }
+    }
+
+    public ValueTask DisposeAsync()
+    {
+        _reader.Dispose();
+        _response.Dispose();
+        return ValueTask.CompletedTask;
+    }
+}

@@ -1,0 +1,169 @@
+using System.Net.Http.Headers;
+using System.Net.Http.Json;
+using System.Text;
+using System.Text.Json.Nodes;
+using Deconflict.Service;
+using Deconflict.Storage.Sqlite;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace Deconflict.Tests.Infrastructure;
+
+/// <summary>
+/// A real Deconflict server (Kestrel on a free loopback port) with its own SQLite file, as each API
+/// test needs: nothing is shared between tests, so they can run in parallel and assert exact state.
+/// </summary>
+public sealed class TestServer : IAsyncDisposable
+{
+    public const string AdminSecret = "dcf_test-admin-token-for-this-server-only";
+
+    private readonly WebApplication _app;
+    private readonly List<HttpClient> _clients = [];
+    private bool _stopped;
+
+    private TestServer(WebApplication app, string directory, string dbPath)
+    {
+        _app = app;
+        Directory = directory;
+        DatabasePath = dbPath;
+        BaseAddress = new Uri(app.Urls.First().TrimEnd('/') + "/");
+    }
+
+    public string Directory { get; }
+
+    public string DatabasePath { get; }
+
+    public Uri BaseAddress { get; }
+
+    public IServiceProvider Services => _app.Services;
+
+    public HttpClient Admin => Client(AdminSecret);
+
+    public static async Task<TestServer> StartAsync(DeconflictOptions? options = null, TimeProvider? time = null, string? directory = null)
+    {
+        directory ??= Path.Combine(Path.GetTempPath(), "deconflict-tests", Guid.NewGuid().ToString("N"));
+        System.IO.Directory.CreateDirectory(directory);
+        var db = Path.Combine(directory, "deconflict.db");
+        var app = ServerHost.Build(new ServerSettings
+        {
+            DatabasePath = db,
+            Urls = "http://127.0.0.1:0",
+            Options = options ?? new DeconflictOptions(),
+            AdminToken = AdminSecret,
+            Time = time ?? TimeProvider.System,
+            Out = TextWriter.Null,
+            Quiet = true,
+        });
+        await app.StartAsync();
+        return new TestServer(app, directory, db);
+    }
+
+    public HttpClient Client(string? token)
+    {
+        var client = new HttpClient { BaseAddress = BaseAddress, Timeout = TimeSpan.FromSeconds(30) };
+        if (token is not null)
+        {
+            client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", token);
+        }
+
+        _clients.Add(client);
+        return client;
+    }
+
+    /// <summary>Creates a party through the API and returns a client with its token.</summary>
+    public async Task<HttpClient> AddPartyAsync(string id, string role = "party")
+    {
+        var response = await Admin.PostAsJsonAsync("v1/parties", new { id, name = id.ToUpperInvariant() + " operations centre", role });
+        response.EnsureSuccessStatusCode();
+        var body = JsonNode.Parse(await response.Content.ReadAsStringAsync())!;
+        return Client(body["token"]!.GetValue<string>());
+    }
+
+    public SqliteStore OpenStore() => new(DatabasePath);
+
+    public T Get<T>()
+        where T : notnull => _app.Services.GetRequiredService<T>();
+
+    /// <summary>Stops the server but keeps its files, to inspect the database afterwards.</summary>
+    public async Task DisposeAsyncKeepFiles()
+    {
+        if (_stopped)
+        {
+            return;
+        }
+
+        _stopped = true;
+        foreach (var c in _clients)
+        {
+            c.Dispose();
+        }
+
+        await _app.StopAsync();
+        await _app.DisposeAsync();
+        Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await DisposeAsyncKeepFiles();
+        try
+        {
+            System.IO.Directory.Delete(Directory, recursive: true);
+        }
+        catch (IOException)
+        {
+        }
+    }
+}
+
+public static class HttpJson
+{
+    public static async Task<(int Status, JsonNode? Body, HttpResponseMessage Response)> Send(this HttpClient client, HttpMethod method, string path, object? body = null, string? ifMatch = null, string contentType = "application/json")
+    {
+        using var request = new HttpRequestMessage(method, path);
+        if (body is not null)
+        {
+            var text = body as string ?? (body is JsonNode node ? node.ToJsonString() : System.Text.Json.JsonSerializer.Serialize(body));
+            request.Content = new StringContent(text, Encoding.UTF8);
+            request.Content.Headers.ContentType = MediaTypeHeaderValue.Parse(contentType);
+        }
+
+        if (ifMatch is not null)
+        {
+            request.Headers.TryAddWithoutValidation("If-Match", ifMatch);
+        }
+
+        var response = await client.SendAsync(request);
+        var raw = await response.Content.ReadAsStringAsync();
+        JsonNode? parsed = null;
+        if (raw.Length > 0)
+        {
+            try
+            {
+                parsed = JsonNode.Parse(raw);
+            }
+            catch (System.Text.Json.JsonException)
+            {
+                parsed = JsonValue.Create(raw);
+            }
+        }
+
+        return ((int)response.StatusCode, parsed, response);
+    }
+
+    public static Task<(int Status, JsonNode? Body, HttpResponseMessage Response)> Post(this HttpClient c, string path, object? body) => c.Send(HttpMethod.Post, path, body);
+
+    public static Task<(int Status, JsonNode? Body, HttpResponseMessage Response)> Get(this HttpClient c, string path) => c.Send(HttpMethod.Get, path);
+
+    /// <summary>Asserts an RFC 9457 problem with the stable code and returns it.</summary>
+    public static JsonNode AssertProblem(this (int Status, JsonNode? Body, HttpResponseMessage Response) r, int status, string code)
+    {
+        Assert.True(r.Status == status, $"expected {status} {code}, got {r.Status}: {r.Body?.ToJsonString()}");
+        Assert.Equal("application/problem+json", r.Response.Content.Headers.ContentType?.MediaType);
+        Assert.Equal(code, r.Body!["code"]!.GetValue<string>());
+        Assert.Equal(status, r.Body["status"]!.GetValue<int>());
+        Assert.False(string.IsNullOrWhiteSpace(r.Body["title"]?.GetValue<string>()));
+        Assert.False(string.IsNullOrWhiteSpace(r.Body["detail"]?.GetValue<string>()));
+        return r.Body;
+    }
+}

@@ -1,0 +1,254 @@
+using System.Collections.Immutable;
+using Deconflict.Core.Geometry;
+using Deconflict.Core.Model;
+using Deconflict.Core.Volumes;
+using Deconflict.Storage;
+
+namespace Deconflict.Tests.Storage;
+
+/// <summary>
+/// The contract every store must keep. A new store (PostgreSQL + PostGIS) derives from this class
+/// and only says how to create an empty store; the tests stay the same.
+/// </summary>
+public abstract class StoreContract : IAsyncLifetime
+{
+    protected static readonly DateTimeOffset T0 = new(2030, 1, 1, 0, 0, 0, TimeSpan.Zero);
+
+    private IDeconflictStore? _store;
+
+    protected IDeconflictStore Store => _store!;
+
+    public async Task InitializeAsync()
+    {
+        _store = await CreateEmptyStoreAsync();
+        _store.Migrate();
+    }
+
+    public async Task DisposeAsync()
+    {
+        if (_store is not null)
+        {
+            await _store.DisposeAsync();
+        }
+
+        await DeleteStoreAsync();
+    }
+
+    [Fact]
+    public void Migrating_twice_changes_nothing()
+    {
+        Write(s => s.InsertParty(new Party("blue", "Blue", PartyRole.Party, T0)));
+        Store.Migrate();
+        Assert.Equal("Blue", Store.GetParty("blue")!.Name);
+    }
+
+    [Fact]
+    public void Parties_and_tokens_round_trip_and_revocation_is_visible()
+    {
+        var hash = new byte[32];
+        hash[0] = 7;
+        Write(s =>
+        {
+            s.InsertParty(new Party("blue", "Blue", PartyRole.Party, T0));
+            s.InsertParty(new Party("un", "UN", PartyRole.Observer, T0));
+            s.InsertToken(new AccessToken("tk-1", "blue", hash, T0, null));
+            s.InsertToken(new AccessToken("tk-admin", null, new byte[32], T0, null));
+        });
+        Assert.Equal(["blue", "un"], Store.ListParties().Select(p => p.Id));
+        Assert.Equal(PartyRole.Observer, Store.GetParty("un")!.Role);
+        Assert.Null(Store.GetParty("red"));
+        var token = Store.FindToken(hash)!;
+        Assert.Equal("blue", token.PartyId);
+        Assert.Null(token.RevokedAt);
+        Assert.True(Store.AnyAdminToken());
+
+        Write(s => s.RevokeToken("tk-1", T0.AddMinutes(1)));
+        Assert.Equal(T0.AddMinutes(1), Store.FindToken(hash)!.RevokedAt);
+    }
+
+    [Fact]
+    public void Declarations_round_trip_exactly()
+    {
+        Write(s => s.InsertParty(new Party("blue", "Blue", PartyRole.Party, T0)));
+        var d = Declaration("op-1", "blue", Square(35.5, 35.8), details: """{"mission":"x"}""");
+        Write(s => s.InsertDeclaration(d));
+        var read = Store.GetDeclaration(DeclarationKind.Operation, "op-1")!;
+        Assert.Equal(d with { Volumes = [] }, read with { Volumes = [] });
+        var v = Assert.Single(read.Volumes);
+        Assert.Equal(d.Volumes[0].TimeStart, v.TimeStart);
+        Assert.Equal(d.Volumes[0].AltitudeUpperM, v.AltitudeUpperM);
+        Assert.Equal(((PolygonOutline)d.Volumes[0].Outline).Vertices, ((PolygonOutline)v.Outline).Vertices);
+        Assert.Null(Store.GetDeclaration(DeclarationKind.Zone, "op-1"));
+    }
+
+    [Fact]
+    public void The_broad_phase_finds_live_declarations_whose_boxes_meet_and_only_those()
+    {
+        Write(s =>
+        {
+            s.InsertParty(new Party("blue", "Blue", PartyRole.Party, T0));
+            s.InsertDeclaration(Declaration("op-near", "blue", Square(35.5, 35.8)));
+            s.InsertDeclaration(Declaration("op-far", "blue", Square(10, 10)));
+            s.InsertDeclaration(Declaration("op-later", "blue", Square(35.5, 35.8, start: T0.AddHours(5))));
+            s.InsertDeclaration(Declaration("op-higher", "blue", Square(35.5, 35.8, lower: 20_000, upper: 30_000)));
+            s.InsertDeclaration(Declaration("op-cancelled", "blue", Square(35.5, 35.8)) with { State = DeclarationState.Cancelled });
+            s.InsertDeclaration(Declaration("op-dateline", "blue", Square(0, 179.95)));
+        });
+
+        Assert.Equal(["op-near"], Candidates(new SearchBox(new GeoBox(35.45, 35.75, 35.55, 35.85), 0, 10_000, T0, T0.AddHours(1))));
+        Assert.Equal(["op-dateline"], Candidates(new SearchBox(new GeoBox(-0.01, 179.99, 0.01, -179.99), 0, 10_000, T0, T0.AddHours(1))));
+        Assert.Equal(["op-later", "op-near"], Candidates(new SearchBox(new GeoBox(35.45, 35.75, 35.55, 35.85), 0, 10_000, T0, T0.AddHours(6))));
+        Assert.Empty(Candidates(new SearchBox(new GeoBox(-50, -50, -49, -49), 0, 10_000, T0, T0.AddHours(1))));
+
+        Write(s =>
+        {
+            var near = s.GetDeclaration(DeclarationKind.Operation, "op-near")!;
+            s.UpdateDeclaration(near with { Version = 2, Volumes = Square(-30, -30) });
+        });
+        Assert.Empty(Candidates(new SearchBox(new GeoBox(35.45, 35.75, 35.55, 35.85), 0, 10_000, T0, T0.AddHours(1))));
+        Assert.Equal(["op-near"], Candidates(new SearchBox(new GeoBox(-30.01, -30.01, -29.99, -29.99), 0, 10_000, T0, T0.AddHours(1))));
+    }
+
+    [Fact]
+    public void Declarations_ended_by_a_time_are_the_live_ones_whose_last_volume_is_over()
+    {
+        Write(s =>
+        {
+            s.InsertParty(new Party("blue", "Blue", PartyRole.Party, T0));
+            s.InsertDeclaration(Declaration("op-1", "blue", Square(1, 1, start: T0, end: T0.AddHours(1))));
+            s.InsertDeclaration(Declaration("op-2", "blue", Square(1, 1, start: T0, end: T0.AddHours(2))));
+            s.InsertDeclaration(Declaration("op-3", "blue", Square(1, 1, start: T0, end: T0.AddHours(1))) with { State = DeclarationState.Cancelled });
+        });
+        List<string> ended = [];
+        Write(s => ended = [.. s.DeclarationsEndedBy(T0.AddHours(1), 10).Select(d => d.Id)]);
+        Assert.Equal(["op-1"], ended);
+        Write(s => ended = [.. s.DeclarationsEndedBy(T0.AddHours(1).AddTicks(-1), 10).Select(d => d.Id)]);
+        Assert.Empty(ended);
+    }
+
+    [Fact]
+    public void Conflicts_round_trip_and_live_ones_are_found_from_either_side()
+    {
+        var c = new Conflict(
+            "cf-1",
+            1,
+            ConflictState.Open,
+            new ConflictRef(DeclarationKind.Operation, "op-a", "red", 2),
+            new ConflictRef(DeclarationKind.Zone, "zn-b", "blue", 1),
+            new VolumeOverlap(T0, T0.AddMinutes(30), 1000, 2000.5),
+            ImmutableSortedDictionary<string, DateTimeOffset>.Empty.Add("red", T0.AddSeconds(1.5)),
+            ImmutableSortedDictionary<string, DateTimeOffset>.Empty,
+            T0,
+            T0,
+            null);
+        Write(s => s.InsertConflict(c));
+        var read = Store.GetConflict("cf-1")!;
+        Assert.Equal(c.Overlap, read.Overlap);
+        Assert.Equal(c.A, read.A);
+        Assert.Equal(c.B, read.B);
+        Assert.Equal(T0.AddSeconds(1.5), read.AcknowledgedBy["red"]);
+        IReadOnlyList<Conflict> live = [];
+        Write(s => live = s.LiveConflictsOf("zn-b"));
+        Assert.Single(live);
+        Write(s => s.UpdateConflict(c with { Version = 2, State = ConflictState.Resolved, ResolvedAt = T0.AddHours(1) }));
+        Write(s => live = s.LiveConflictsOf("op-a"));
+        Assert.Empty(live);
+        Assert.Equal(ConflictState.Resolved, Store.GetConflict("cf-1")!.State);
+        Assert.Single(Store.ListConflicts(new ConflictQuery("blue")).Items);
+        Assert.Empty(Store.ListConflicts(new ConflictQuery("green")).Items);
+        Assert.Empty(Store.ListConflicts(new ConflictQuery(null, ConflictState.Open)).Items);
+    }
+
+    [Fact]
+    public void Events_are_numbered_without_gaps_in_commit_order_and_filtered_by_audience()
+    {
+        Write(s =>
+        {
+            s.AppendEvent(new DomainEvent("operation", "blue", [], "{\"n\":1}"), T0);
+            s.Savepoint();
+            s.AppendEvent(new DomainEvent("operation", "blue", [], "{\"n\":\"undone\"}"), T0);
+            s.RollbackToSavepoint();
+            s.ReleaseSavepoint();
+            s.AppendEvent(new DomainEvent("conflict", "red", ["red", "blue"], "{\"n\":2}"), T0);
+            s.AppendEvent(new DomainEvent("conflict", "red", ["red", "green"], "{\"n\":3}"), T0);
+        });
+        var blue = new Caller("blue", PartyRole.Party, "t");
+        var all = Store.ReadEvents(0, new Caller(null, null, "admin"), 100);
+        Assert.Equal([1L, 2L, 3L], all.Select(e => e.Sequence));
+        Assert.Equal(["{\"n\":1}", "{\"n\":2}", "{\"n\":3}"], all.Select(e => e.PayloadJson));
+        Assert.Equal([1L, 2L], Store.ReadEvents(0, blue, 100).Select(e => e.Sequence));
+        Assert.Equal([2L], Store.ReadEvents(1, blue, 100).Select(e => e.Sequence));
+        Assert.Equal(["blue", "red"], Store.ReadEvents(1, blue, 100)[0].Audience.Order());
+        Assert.Equal([1L], Store.ReadEvents(0, blue, 1).Select(e => e.Sequence));
+        Assert.Equal(3, Store.LastEventSequence());
+    }
+
+    [Fact]
+    public void A_rolled_back_transaction_leaves_nothing()
+    {
+        using (var s = Store.OpenWriteSession())
+        {
+            s.Begin();
+            s.InsertParty(new Party("blue", "Blue", PartyRole.Party, T0));
+            s.AppendEvent(new DomainEvent("party", null, [], "{}"), T0);
+            s.Rollback();
+        }
+
+        Assert.Null(Store.GetParty("blue"));
+        Assert.Equal(0, Store.LastEventSequence());
+    }
+
+    [Fact]
+    public void Only_one_write_session_may_be_open()
+    {
+        using var first = Store.OpenWriteSession();
+        Assert.Throws<InvalidOperationException>(() => Store.OpenWriteSession());
+    }
+
+    [Fact]
+    public void Lists_page_in_insertion_order()
+    {
+        Write(s =>
+        {
+            s.InsertParty(new Party("blue", "Blue", PartyRole.Party, T0));
+            for (var i = 0; i < 5; i++)
+            {
+                s.InsertDeclaration(Declaration($"op-{i}", "blue", Square(i, i)));
+            }
+        });
+        var first = Store.ListDeclarations(new DeclarationQuery(DeclarationKind.Operation, Limit: 3));
+        Assert.Equal(["op-0", "op-1", "op-2"], first.Items.Select(d => d.Id));
+        var second = Store.ListDeclarations(new DeclarationQuery(DeclarationKind.Operation, Limit: 3, After: first.Next));
+        Assert.Equal(["op-3", "op-4"], second.Items.Select(d => d.Id));
+        Assert.Null(second.Next);
+        Assert.Equal(["op-2"], Store.ListDeclarations(new DeclarationQuery(DeclarationKind.Operation, Area: new GeoBox(1.95, 1.95, 2.05, 2.05))).Items.Select(d => d.Id));
+    }
+
+    protected abstract Task<IDeconflictStore> CreateEmptyStoreAsync();
+
+    protected abstract Task DeleteStoreAsync();
+
+    protected static ImmutableArray<Volume4D> Square(double lat, double lng, double half = 0.05, double lower = 1000, double upper = 5000, DateTimeOffset? start = null, DateTimeOffset? end = null)
+    {
+        var outline = OutlineFactory.Polygon([new(lat - half, lng - half), new(lat - half, lng + half), new(lat + half, lng + half), new(lat + half, lng - half)], new GeometryLimits());
+        return [new Volume4D(outline.Outline ?? throw new InvalidOperationException(outline.Error), lower, upper, start ?? T0, end ?? T0.AddHours(1))];
+    }
+
+    protected static Declaration Declaration(string id, string party, ImmutableArray<Volume4D> volumes, string? details = null) =>
+        new(DeclarationKind.Operation, id, party, 1, DeclarationState.Planned, 0, null, null, volumes, details, T0, T0);
+
+    private List<string> Candidates(SearchBox box)
+    {
+        List<string> ids = [];
+        Write(s => ids = [.. s.FindCandidates([box]).Select(d => d.Id).Order(StringComparer.Ordinal)]);
+        return ids;
+    }
+
+    private void Write(Action<IWriteSession> action)
+    {
+        using var s = Store.OpenWriteSession();
+        s.Begin();
+        action(s);
+        s.Commit();
+    }
+}
