@@ -9,7 +9,6 @@ using Deconflict.Service;
 using Deconflict.Storage;
 using Deconflict.Storage.Sqlite;
 using Microsoft.AspNetCore.Diagnostics;
-using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Scalar.AspNetCore;
 
 namespace Deconflict;
@@ -106,6 +105,7 @@ public static class ServerHost
                 404 => new ApiError(Problems.NotFound, $"There is no endpoint at {http.Request.Path}."),
                 405 => new ApiError(Problems.MethodNotAllowed, $"{http.Request.Method} is not allowed on {http.Request.Path}."),
                 413 => new ApiError(Problems.PayloadTooLarge, $"The body is larger than the limit of {settings.Options.MaxRequestBytes} bytes."),
+                415 => new ApiError(Problems.UnsupportedMediaType, $"The body must be application/json (it was '{http.Request.ContentType ?? "none"}')."),
                 _ => null,
             };
             if (code is not null)

@@ -15,7 +15,7 @@ namespace Deconflict.Benchmarks.Strategic;
 /// (<see cref="DeclarationCommands.Detect"/>). The baseline checks all pairs exactly.
 /// </summary>
 [MemoryDiagnoser]
-public class ConflictCheckBenchmarks
+public class ConflictCheckBenchmarks : IDisposable
 {
     private const int QueryCount = 1024;
     private string _directory = null!;
@@ -87,11 +87,19 @@ public class ConflictCheckBenchmarks
     }
 
     [GlobalCleanup]
-    public void Cleanup()
+    public void Dispose()
     {
+        if (_session is null)
+        {
+            return;
+        }
+
         _session.Rollback();
         _session.Dispose();
+        _session = null!;
+        _store.DisposeAsync().AsTask().GetAwaiter().GetResult();
         SqliteConnection.ClearAllPools();
         Directory.Delete(_directory, recursive: true);
+        GC.SuppressFinalize(this);
     }
 }

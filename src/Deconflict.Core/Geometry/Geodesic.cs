@@ -209,6 +209,8 @@ public static class Geodesic
             (sinU1, sinU2) = (sinU2, sinU1);
             (cosU1, cosU2) = (cosU2, cosU1);
             swapSign = -1.0;
+            // Walking from point 2 to point 1 reverses the longitude difference; reflect it back.
+            lonSign = -lonSign;
         }
 
         if (sinU1 > 0.0 || (sinU1 == 0.0 && sinU2 > 0.0))

@@ -1,3 +1,4 @@
+using System.Collections.Immutable;
 using Deconflict.Core.Model;
 using Deconflict.Core.Volumes;
 
@@ -22,8 +23,11 @@ public enum ConflictStepError
 /// </summary>
 public static class ConflictLifecycle
 {
+    /// <summary>Nobody yet: who acknowledged or accepted, by party id in ordinal order.</summary>
+    public static readonly ImmutableSortedDictionary<string, DateTimeOffset> NoTimes = ImmutableSortedDictionary.Create<string, DateTimeOffset>(StringComparer.Ordinal);
+
     public static Conflict Open(string id, Declaration writer, DetectedConflict found, DateTimeOffset now) =>
-        new(id, 1, ConflictState.Open, ConflictRef.Of(writer), ConflictRef.Of(found.Other), found.Overlap, [], [], now, now, null);
+        new(id, 1, ConflictState.Open, ConflictRef.Of(writer), ConflictRef.Of(found.Other), found.Overlap, NoTimes, NoTimes, now, now, null);
 
     /// <summary>
     /// The conflict still stands after one side changed. The refs take the new versions; when the
@@ -51,8 +55,8 @@ public static class ConflictLifecycle
             A = a,
             B = b,
             Overlap = overlap,
-            AcknowledgedBy = [],
-            AcceptedBy = [],
+            AcknowledgedBy = NoTimes,
+            AcceptedBy = NoTimes,
             UpdatedAt = now,
         };
     }

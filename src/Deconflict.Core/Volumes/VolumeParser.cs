@@ -300,7 +300,7 @@ public static partial class VolumeParser
 
         // .NET keeps 7 fractional digits (100 ns ticks); RFC 3339 allows more, which are truncated.
         var fraction = match.Groups["fraction"].Value;
-        var text = match.Groups["datetime"].Value + (fraction.Length > 0 ? "." + fraction[..Math.Min(7, fraction.Length)] : "") + match.Groups["offset"].Value.ToUpperInvariant();
+        var text = match.Groups["datetime"].Value.Replace('t', 'T') + (fraction.Length > 0 ? "." + fraction[..Math.Min(7, fraction.Length)] : "") + match.Groups["offset"].Value.ToUpperInvariant();
         if (!DateTimeOffset.TryParseExact(text, ["yyyy-MM-dd'T'HH:mm:ssK", "yyyy-MM-dd'T'HH:mm:ss.FFFFFFFK"], CultureInfo.InvariantCulture, DateTimeStyles.None, out var parsed))
         {
             error = new VolumeError(InvalidVolume, $"{name} is not a valid date and time (\"{time.Value}\").", pointer + "/value");

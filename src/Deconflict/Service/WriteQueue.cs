@@ -73,10 +73,7 @@ public sealed class WriteQueue : IAsyncDisposable
     public Task<Outcome<T>> Submit<T>(Func<WriteContext, Outcome<T>> write)
     {
         var work = new Work<T>(write);
-        if (!_channel.Writer.TryWrite(work))
-        {
-            throw new ObjectDisposedException(nameof(WriteQueue));
-        }
+        ObjectDisposedException.ThrowIf(!_channel.Writer.TryWrite(work), this);
 
         return work.Task;
     }

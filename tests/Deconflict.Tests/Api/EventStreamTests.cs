@@ -91,9 +91,10 @@ public sealed class EventStreamTests
 
         Assert.Equal(expected.Select(e => e.Sequence), firstHalf.Concat(rest).Select(e => e.Id));
         Assert.Equal(expected.Select(e => e.Type), firstHalf.Concat(rest).Select(e => e.Type));
-        // 15 operations (public); red's first five meet 1+2+3+4+5 of blue's, the last five all five: 40 conflicts.
+        // 15 operations (public). Interleaved, red's i-th meets blue's 0..i (1+2+3+4+5) and blue's
+        // i-th meets red's 0..i-1 (0+1+2+3+4); red's last five meet all five of blue's: 15 + 10 + 25.
         Assert.Equal(15, expected.Count(e => e.Type == "operation"));
-        Assert.Equal(40, expected.Count(e => e.Type == "conflict"));
+        Assert.Equal(50, expected.Count(e => e.Type == "conflict"));
     }
 
     [Fact]

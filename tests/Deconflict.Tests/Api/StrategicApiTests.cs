@@ -307,7 +307,9 @@ public sealed class StrategicApiTests
         var east = await red.Post("v1/operations", Bodies.Operation(Bodies.Circle(-17.0, -179.9, 3000)));
         Assert.Single(east.Body!["conflicts"]!.AsArray());
 
-        var found = await red.Get("v1/operations?bbox=179.9,-17.05,-179.95,-16.95");
+        // The circle spans about -179.928 to -179.872 (3 km at 17 S is 0.028 degrees of longitude).
+        var found = await red.Get("v1/operations?bbox=179.9,-17.05,-179.85,-16.95");
+        Assert.Single((await red.Get("v1/operations?bbox=179.9,-17.05,-179.95,-16.95")).Body!["items"]!.AsArray());
         Assert.Equal(2, found.Body!["items"]!.AsArray().Count);
         var none = await red.Get("v1/operations?bbox=170,-17.05,171,-16.95");
         Assert.Empty(none.Body!["items"]!.AsArray());

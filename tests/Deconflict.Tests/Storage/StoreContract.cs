@@ -89,7 +89,7 @@ public abstract class StoreContract : IAsyncLifetime
             s.InsertParty(new Party("blue", "Blue", PartyRole.Party, T0));
             s.InsertDeclaration(Declaration("op-near", "blue", Square(35.5, 35.8)));
             s.InsertDeclaration(Declaration("op-far", "blue", Square(10, 10)));
-            s.InsertDeclaration(Declaration("op-later", "blue", Square(35.5, 35.8, start: T0.AddHours(5))));
+            s.InsertDeclaration(Declaration("op-later", "blue", Square(35.5, 35.8, start: T0.AddHours(5), end: T0.AddHours(6))));
             s.InsertDeclaration(Declaration("op-higher", "blue", Square(35.5, 35.8, lower: 20_000, upper: 30_000)));
             s.InsertDeclaration(Declaration("op-cancelled", "blue", Square(35.5, 35.8)) with { State = DeclarationState.Cancelled });
             s.InsertDeclaration(Declaration("op-dateline", "blue", Square(0, 179.95)));

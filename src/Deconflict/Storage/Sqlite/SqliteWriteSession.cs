@@ -1,4 +1,3 @@
-using System.Collections.Immutable;
 using Deconflict.Core.Model;
 using Microsoft.Data.Sqlite;
 
