@@ -83,13 +83,6 @@ public readonly record struct GeoBox(double South, double West, double North, do
         return Overlap(a1, b1) || (bTwo && Overlap(a1, b2)) || (aTwo && (Overlap(a2, b1) || (bTwo && Overlap(a2, b2))));
     }
 
-    /// <summary>The box around a single point.</summary>
-    internal static GeoBox Of(GeoPoint p)
-    {
-        var lng = Wgs84.NormalizeLng(p.Lng);
-        return new GeoBox(p.Lat, lng, p.Lat, lng);
-    }
-
     /// <summary>A longitude as a western edge: in [-180, 180).</summary>
     internal static double NormalizeWest(double lng) => Wgs84.NormalizeLng(lng);
 

@@ -1,6 +1,6 @@
 using System.Collections.Immutable;
-using NetTopologySuite.Operation.Distance;
 using NetTopologySuite.Geometries;
+using NetTopologySuite.Operation.Distance;
 using NetTopologySuite.Operation.RelateNG;
 
 namespace Deconflict.Core.Geometry;
@@ -128,6 +128,9 @@ internal sealed class PreparedCircle(GeoPoint center, double radiusM, GeoBox bou
 
     public OutlineCap Cap { get; } = new(center, Wgs84.ReducedUnitVector(center), radiusM);
 
+    /// <summary>The disc of <see cref="RadiusM"/> around the centre is the circle itself.</summary>
+    public double InnerRadiusM => RadiusM;
+
     /// <summary>The AEQD centred on the circle: the circle is exactly the disc of radius RadiusM there.</summary>
     public LocalProjection Frame { get; } = new(center);
 }
@@ -165,7 +168,16 @@ internal sealed class PreparedPolygon
 
         FrameRelate = RelateNG.Prepare(framePolygon);
         FrameDistance = new IndexedFacetDistance(framePolygon);
+        InnerRadiusM = InnerRadius();
     }
+
+    /// <summary>
+    /// Radius of a disc around <see cref="OutlineCap.Center"/> that lies inside the polygon (-1 when
+    /// the centre is outside or within 1 m of the boundary: no such disc): the distance from the frame's origin to the nearest ring chord, where
+    /// distances from the origin are exact, less 1 m for the chords' offset from the geodesic edges.
+    /// It lets two overlapping outlines be recognised without the exact test.
+    /// </summary>
+    public double InnerRadiusM { get; }
 
     /// <summary>The densified ring (open, longitudes normalised), in the order the vertices were given.</summary>
     public GeoPoint[] Ring { get; }
@@ -200,10 +212,39 @@ internal sealed class PreparedPolygon
     public IndexedFacetDistance FrameDistance { get; }
 
     /// <summary>
+    /// Serialises use of <see cref="FrameRelate"/> and <see cref="FrameDistance"/>: both build
+    /// lazy caches on first use and are not documented as thread-safe, while outlines are shared
+    /// between requests.
+    /// </summary>
+    public Lock Sync { get; } = new();
+
+    /// <summary>
     /// Crossing-number point-in-polygon test in <see cref="Frame"/> coordinates (half-open rule on
     /// y, so a point exactly on the boundary may go either way: callers treat the boundary through
     /// a distance test). O(n).
     /// </summary>
+    private double InnerRadius()
+    {
+        if (!ContainsProjected(0.0, 0.0))
+        {
+            return -1.0;
+        }
+
+        var nearest = double.PositiveInfinity;
+        for (int i = 0, j = X.Length - 1; i < X.Length; j = i++)
+        {
+            var dx = X[i] - X[j];
+            var dy = Y[i] - Y[j];
+            var len2 = (dx * dx) + (dy * dy);
+            var t = len2 > 0.0 ? Math.Clamp(-((X[j] * dx) + (Y[j] * dy)) / len2, 0.0, 1.0) : 0.0;
+            var x = X[j] + (t * dx);
+            var y = Y[j] + (t * dy);
+            nearest = Math.Min(nearest, Math.Sqrt((x * x) + (y * y)));
+        }
+
+        return nearest > 1.0 ? nearest - 1.0 : -1.0;
+    }
+
     public bool ContainsProjected(double px, double py)
     {
         var inside = false;

@@ -91,7 +91,8 @@ internal static class Wgs84
     /// The angle theta between two such vectors satisfies b * theta &lt;= geodesic distance
     /// (Bessel's auxiliary sphere: ds &gt;= b d(sigma), and theta &lt;= sigma because the
     /// longitude on the ellipsoid lags the longitude on the auxiliary sphere), so it gives cheap
-    /// conservative lower bounds of distances; see <see cref="SphereLowerBoundM"/>.
+    /// conservative lower bounds of distances; conversely geodesic distance &lt;= a * sigma &lt;=
+    /// a * theta / (1 - f), so a * 1.01 * theta is a safe upper bound.
     /// </summary>
     public static Vec3 ReducedUnitVector(GeoPoint p)
     {
@@ -99,16 +100,6 @@ internal static class Wgs84
         var lam = p.Lng * DegToRad;
         return new Vec3(cb * Math.Cos(lam), cb * Math.Sin(lam), sb);
     }
-
-    /// <summary>A lower bound (metres) of the geodesic distance between two points given by their reduced unit vectors.</summary>
-    public static double SphereLowerBoundM(in Vec3 u, in Vec3 v) => B * u.AngleTo(v);
-
-    /// <summary>
-    /// An upper bound (metres) of the geodesic distance from the angle between reduced unit
-    /// vectors: ds &lt;= a d(sigma), and sigma exceeds theta by at most a factor (1 + f) for the
-    /// longitude lag; 1 % margin on top keeps it safe without mattering for pruning.
-    /// </summary>
-    public static double SphereUpperBoundM(in Vec3 u, in Vec3 v) => A * u.AngleTo(v) * 1.01;
 }
 
 /// <summary>A small 3D vector, used for unit vectors on the auxiliary sphere.</summary>

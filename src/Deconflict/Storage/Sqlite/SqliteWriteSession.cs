@@ -12,17 +12,45 @@ internal sealed class SqliteWriteSession(SqliteConnection connection, SqliteRows
 {
     private const string LiveStates = "('planned', 'active')";
     private readonly Dictionary<string, SqliteCommand> _prepared = new(StringComparer.Ordinal);
+
+    // The writer is the only one that changes declarations, so it can keep every live one it has
+    // seen in memory. Changes made in the open transaction are journalled and undone on rollback,
+    // so the cache never holds what was not committed.
+    private readonly Dictionary<long, Declaration> _live = [];
+    private readonly HashSet<long> _notLive = [];
+    private readonly List<(long Seq, Declaration? Before, bool WasNotLive)> _journal = [];
+    private int _savepointMark;
     private bool _disposed;
 
-    public void Begin() => Run("BEGIN IMMEDIATE");
+    public void Begin()
+    {
+        _journal.Clear();
+        Run("BEGIN IMMEDIATE");
+    }
 
-    public void Commit() => Run("COMMIT");
+    public void Commit()
+    {
+        Run("COMMIT");
+        _journal.Clear();
+    }
 
-    public void Rollback() => Run("ROLLBACK");
+    public void Rollback()
+    {
+        Undo(0);
+        Run("ROLLBACK");
+    }
 
-    public void Savepoint() => Run("SAVEPOINT request");
+    public void Savepoint()
+    {
+        _savepointMark = _journal.Count;
+        Run("SAVEPOINT request");
+    }
 
-    public void RollbackToSavepoint() => Run("ROLLBACK TO request");
+    public void RollbackToSavepoint()
+    {
+        Undo(_savepointMark);
+        Run("ROLLBACK TO request");
+    }
 
     public void ReleaseSavepoint() => Run("RELEASE request");
 
@@ -76,11 +104,12 @@ internal sealed class SqliteWriteSession(SqliteConnection connection, SqliteRows
 
     public IReadOnlyList<Declaration> FindCandidates(IReadOnlyList<SearchBox> boxes)
     {
+        // Only the R*Tree is read here; the declarations come from the writer's cache of live ones
+        // (loaded by seq on a miss), so a check costs the index query plus dictionary look-ups.
         var cmd = Cmd(
-            $"SELECT {SqliteRows.DeclarationColumns} FROM declarations d WHERE d.state IN {LiveStates} AND d.seq IN " +
-            "(SELECT v.declaration FROM volume_index v WHERE v.max_lng >= $w AND v.min_lng <= $e AND v.max_lat >= $s AND v.min_lat <= $n " +
-            "AND v.max_alt >= $lo AND v.min_alt <= $hi AND v.max_t >= $t0 AND v.min_t <= $t1)");
-        var found = new Dictionary<string, Declaration>(StringComparer.Ordinal);
+            "SELECT v.declaration FROM volume_index v WHERE v.max_lng >= $w AND v.min_lng <= $e AND v.max_lat >= $s AND v.min_lat <= $n " +
+            "AND v.max_alt >= $lo AND v.min_alt <= $hi AND v.max_t >= $t0 AND v.min_t <= $t1");
+        var seqs = new HashSet<long>();
         foreach (var box in boxes)
         {
             foreach (var (west, east) in box.Area.LongitudeRanges())
@@ -90,23 +119,95 @@ internal sealed class SqliteWriteSession(SqliteConnection connection, SqliteRows
                 cmd.Parameters.AddWithValue("$e", east);
                 cmd.Parameters.AddWithValue("$s", box.Area.South);
                 cmd.Parameters.AddWithValue("$n", box.Area.North);
-                cmd.Parameters.AddWithValue("$lo", box.AltitudeLowerM);
-                cmd.Parameters.AddWithValue("$hi", box.AltitudeUpperM);
-                cmd.Parameters.AddWithValue("$t0", Seconds(box.TimeStart));
-                cmd.Parameters.AddWithValue("$t1", Seconds(box.TimeEnd));
+                cmd.Parameters.AddWithValue("$lo", IndexKm(box.AltitudeLowerM));
+                cmd.Parameters.AddWithValue("$hi", IndexKm(box.AltitudeUpperM));
+                cmd.Parameters.AddWithValue("$t0", IndexHours(box.TimeStart));
+                cmd.Parameters.AddWithValue("$t1", IndexHours(box.TimeEnd));
                 using var r = cmd.ExecuteReader();
                 while (r.Read())
                 {
-                    var id = r.GetString(1);
-                    if (!found.ContainsKey(id))
-                    {
-                        found.Add(id, rows.ReadDeclaration(r));
-                    }
+                    seqs.Add(r.GetInt64(0));
                 }
             }
         }
 
-        return [.. found.Values];
+        var found = new List<Declaration>(seqs.Count);
+        foreach (var seq in seqs)
+        {
+            if (Live(seq) is { } d)
+            {
+                found.Add(d);
+            }
+        }
+
+        return found;
+    }
+
+    /// <summary>The live declaration at a seq, from the cache or the database; null when not live.</summary>
+    private Declaration? Live(long seq)
+    {
+        if (_live.TryGetValue(seq, out var cached))
+        {
+            return cached;
+        }
+
+        if (_notLive.Contains(seq))
+        {
+            return null;
+        }
+
+        var cmd = Cmd($"SELECT {SqliteRows.DeclarationColumns} FROM declarations d WHERE d.seq = $seq");
+        cmd.Parameters.AddWithValue("$seq", seq);
+        using var r = cmd.ExecuteReader();
+        if (!r.Read())
+        {
+            return null;
+        }
+
+        var d = rows.ReadDeclaration(r);
+        Cache(seq, d);
+        return d.IsLive ? d : null;
+    }
+
+    private void Cache(long seq, Declaration d)
+    {
+        if (d.IsLive)
+        {
+            _live[seq] = d;
+            _notLive.Remove(seq);
+        }
+        else
+        {
+            _live.Remove(seq);
+            _notLive.Add(seq);
+        }
+    }
+
+    /// <summary>Records what the cache held before a change, so a rollback can put it back.</summary>
+    private void Change(long seq, Declaration next)
+    {
+        _journal.Add((seq, _live.GetValueOrDefault(seq), _notLive.Contains(seq)));
+        Cache(seq, next);
+    }
+
+    private void Undo(int mark)
+    {
+        for (var i = _journal.Count - 1; i >= mark; i--)
+        {
+            var (seq, before, wasNotLive) = _journal[i];
+            _live.Remove(seq);
+            _notLive.Remove(seq);
+            if (before is not null)
+            {
+                _live[seq] = before;
+            }
+            else if (wasNotLive)
+            {
+                _notLive.Add(seq);
+            }
+        }
+
+        _journal.RemoveRange(mark, _journal.Count - mark);
     }
 
     public void InsertDeclaration(Declaration d)
@@ -118,6 +219,7 @@ internal sealed class SqliteWriteSession(SqliteConnection connection, SqliteRows
         var seq = (long)cmd.ExecuteScalar()!;
         IndexVolumes(seq, d);
         rows.Remember(d);
+        Change(seq, d);
     }
 
     public void UpdateDeclaration(Declaration d)
@@ -133,6 +235,7 @@ internal sealed class SqliteWriteSession(SqliteConnection connection, SqliteRows
         delete.ExecuteNonQuery();
         IndexVolumes(seq, d);
         rows.Remember(d);
+        Change(seq, d);
     }
 
     public IReadOnlyList<Declaration> DeclarationsEndedBy(DateTimeOffset now, int limit)
@@ -236,7 +339,13 @@ internal sealed class SqliteWriteSession(SqliteConnection connection, SqliteRows
         onDispose();
     }
 
-    private static double Seconds(DateTimeOffset t) => t.ToUnixTimeMilliseconds() / 1000.0;
+    private static readonly DateTimeOffset IndexEpoch = new(2020, 1, 1, 0, 0, 0, TimeSpan.Zero);
+
+    /// <summary>Index time unit: hours since 2020 (float32 resolution about 30 s, rounded outward).</summary>
+    internal static double IndexHours(DateTimeOffset t) => (t - IndexEpoch).TotalHours;
+
+    /// <summary>Index altitude unit: kilometres.</summary>
+    internal static double IndexKm(double metres) => metres / 1000.0;
 
     private void IndexVolumes(long seq, Declaration d)
     {
@@ -253,10 +362,10 @@ internal sealed class SqliteWriteSession(SqliteConnection connection, SqliteRows
                 cmd.Parameters.AddWithValue("$e", east);
                 cmd.Parameters.AddWithValue("$s", bounds.South);
                 cmd.Parameters.AddWithValue("$n", bounds.North);
-                cmd.Parameters.AddWithValue("$lo", v.AltitudeLowerM);
-                cmd.Parameters.AddWithValue("$hi", v.AltitudeUpperM);
-                cmd.Parameters.AddWithValue("$t0", Seconds(v.TimeStart));
-                cmd.Parameters.AddWithValue("$t1", Seconds(v.TimeEnd));
+                cmd.Parameters.AddWithValue("$lo", IndexKm(v.AltitudeLowerM));
+                cmd.Parameters.AddWithValue("$hi", IndexKm(v.AltitudeUpperM));
+                cmd.Parameters.AddWithValue("$t0", IndexHours(v.TimeStart));
+                cmd.Parameters.AddWithValue("$t1", IndexHours(v.TimeEnd));
                 cmd.Parameters.AddWithValue("$seq", seq);
                 cmd.ExecuteNonQuery();
             }
