@@ -61,6 +61,7 @@ public static class ServerHost
         builder.Services.AddSingleton<Authentication>();
         builder.Services.AddSingleton<Authentication.Filter>();
         builder.Services.AddSingleton<EventHub>();
+        builder.Services.AddSingleton<WarmUpState>();
         builder.Services.AddSingleton<WriteQueue>();
         builder.Services.AddSingleton<DeclarationCommands>();
         builder.Services.AddSingleton<ExpirySweep>();
@@ -76,6 +77,17 @@ public static class ServerHost
 
         var app = builder.Build();
         app.Services.GetRequiredService<EventHub>().Published(store.LastEventSequence());
+        var warm = app.Services.GetRequiredService<WarmUpState>();
+        app.Lifetime.ApplicationStarted.Register(() => _ = Task.Run(() =>
+        {
+            try
+            {
+                warm.Done(store.WarmUp(app.Lifetime.ApplicationStopping));
+            }
+            catch (OperationCanceledException)
+            {
+            }
+        }));
         EnsureAdminToken(app, settings);
 
         app.UseExceptionHandler(new ExceptionHandlerOptions

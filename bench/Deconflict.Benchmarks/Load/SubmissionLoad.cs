@@ -230,7 +230,8 @@ public static class SubmissionLoad
 
     private static async Task WaitHealthy(HttpClient http, Process server)
     {
-        for (var i = 0; i < 600; i++)
+        var clock = Stopwatch.StartNew();
+        for (var i = 0; i < 1200; i++)
         {
             if (server.HasExited)
             {
@@ -239,8 +240,10 @@ public static class SubmissionLoad
 
             try
             {
-                if ((await http.GetAsync("healthz")).IsSuccessStatusCode)
+                var health = await http.GetAsync("healthz");
+                if (health.IsSuccessStatusCode && (await health.Content.ReadAsStringAsync()).Contains("\"warm\":true", StringComparison.Ordinal))
                 {
+                    Console.WriteLine($"Server ready and warm after {clock.Elapsed.TotalSeconds:F1} s.");
                     return;
                 }
             }

@@ -26,6 +26,14 @@ public abstract record Outline
 
     /// <summary>A spherical cap that contains the outline, for constant-time rejection of far-apart pairs.</summary>
     internal abstract OutlineCap Cap { get; }
+
+    /// <summary>
+    /// Builds now the indexes the exact test otherwise builds on first use (NetTopologySuite's
+    /// prepared relate), so a service can pay for them at start-up instead of in its first checks.
+    /// </summary>
+    public virtual void Prepare()
+    {
+    }
 }
 
 /// <summary>
@@ -52,6 +60,9 @@ public sealed record PolygonOutline : Outline
     internal override OutlineCap Cap => Prepared.Cap;
 
     internal PreparedPolygon Prepared { get; }
+
+    /// <inheritdoc/>
+    public override void Prepare() => Prepared.BuildIndexes();
 
     /// <summary>Equal when the vertices are equal, in order.</summary>
     public bool Equals(PolygonOutline? other) =>
@@ -218,6 +229,15 @@ internal sealed class PreparedPolygon
     /// </summary>
     public Lock Sync { get; } = new();
 
+    /// <summary>Evaluates the prepared relate once (against the polygon itself), which builds its edge index.</summary>
+    public void BuildIndexes()
+    {
+        lock (Sync)
+        {
+            FrameRelate.Evaluate(FramePolygon, "T********");
+        }
+    }
+
     /// <summary>
     /// Crossing-number point-in-polygon test in <see cref="Frame"/> coordinates (half-open rule on
     /// y, so a point exactly on the boundary may go either way: callers treat the boundary through
@@ -230,19 +250,26 @@ internal sealed class PreparedPolygon
             return -1.0;
         }
 
+        var nearest = DistanceToRingM(0.0, 0.0);
+        return nearest > 1.0 ? nearest - 1.0 : -1.0;
+    }
+
+    /// <summary>Planar distance in <see cref="Frame"/> from a point to the nearest chord of the projected ring. O(n).</summary>
+    public double DistanceToRingM(double px, double py)
+    {
         var nearest = double.PositiveInfinity;
         for (int i = 0, j = X.Length - 1; i < X.Length; j = i++)
         {
             var dx = X[i] - X[j];
             var dy = Y[i] - Y[j];
             var len2 = (dx * dx) + (dy * dy);
-            var t = len2 > 0.0 ? Math.Clamp(-((X[j] * dx) + (Y[j] * dy)) / len2, 0.0, 1.0) : 0.0;
-            var x = X[j] + (t * dx);
-            var y = Y[j] + (t * dy);
+            var t = len2 > 0.0 ? Math.Clamp(-(((X[j] - px) * dx) + ((Y[j] - py) * dy)) / len2, 0.0, 1.0) : 0.0;
+            var x = X[j] + (t * dx) - px;
+            var y = Y[j] + (t * dy) - py;
             nearest = Math.Min(nearest, Math.Sqrt((x * x) + (y * y)));
         }
 
-        return nearest > 1.0 ? nearest - 1.0 : -1.0;
+        return nearest;
     }
 
     public bool ContainsProjected(double px, double py)

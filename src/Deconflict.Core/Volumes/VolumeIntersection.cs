@@ -293,6 +293,16 @@ public static class VolumeIntersection
         for (var i = 0; i < n; i++)
         {
             var (x, y) = frame.Frame.Forward(other.Ring[i]);
+
+            // Quick accept: a ring point strictly inside the frame polygon (more than 1 m from its
+            // chords, which cover the chords' offset from the geodesic edges) means the interiors
+            // overlap, since the other polygon's interior touches every point of its ring. This
+            // settles most overlapping pairs before building the planar polygon and its relate.
+            if (frame.ContainsProjected(x, y) && frame.DistanceToRingM(x, y) > 1.0)
+            {
+                return Outcome.Overlapping;
+            }
+
             coords[i] = new Coordinate(x, y);
             rhoMax = Math.Max(rhoMax, Math.Sqrt((x * x) + (y * y)));
         }

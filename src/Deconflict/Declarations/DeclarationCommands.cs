@@ -83,10 +83,10 @@ public sealed class DeclarationCommands(DeconflictOptions options)
     public ImmutableArray<DetectedConflict> Detect(IWriteSession store, Declaration subject)
     {
         var buffer = options.StrategicBuffer;
-        var boxes = new List<SearchBox>(subject.Volumes.Length);
-        foreach (var v in subject.Volumes)
+        var boxes = new VolumeBox[subject.Volumes.Length];
+        for (var i = 0; i < boxes.Length; i++)
         {
-            boxes.Add(new SearchBox(v.Outline.Bounds.Expand(buffer.HorizontalM), v.AltitudeLowerM - buffer.VerticalM, v.AltitudeUpperM + buffer.VerticalM, v.TimeStart, v.TimeEnd));
+            boxes[i] = VolumeBox.Around(subject.Volumes[i], buffer);
         }
 
         return ConflictRules.Detect(subject, store.FindCandidates(boxes), buffer);

@@ -40,12 +40,28 @@ public static class ServiceEndpoints
             Json.Options))
             .WithTags("Service").AddEndpointFilter<Authentication.Filter>().WithSummary("The parameters in force, agreed by the parties");
 
-        app.MapGet("/healthz", (IDeconflictStore store) =>
+        app.MapGet("/healthz", (IDeconflictStore store, WarmUpState warm) =>
         {
             var last = store.LastEventSequence();
-            return Results.Json(new { status = "ok", last_event = last }, Json.Options);
+            return Results.Json(new { status = "ok", last_event = last, warm = warm.IsDone, warmed_declarations = warm.Count }, Json.Options);
         }).WithTags("Service").WithSummary("Liveness and store reachability");
 
         return app;
+    }
+}
+
+/// <summary>Whether the start-up warm-up of the store has finished (reported by /healthz; the service answers before it).</summary>
+public sealed class WarmUpState
+{
+    private volatile bool _done;
+
+    public bool IsDone => _done;
+
+    public int Count { get; private set; }
+
+    public void Done(int count)
+    {
+        Count = count;
+        _done = true;
     }
 }

@@ -1,5 +1,6 @@
 using Deconflict.Core.Geometry;
 using Deconflict.Core.Model;
+using Deconflict.Core.Strategic;
 
 namespace Deconflict.Storage;
 
@@ -13,12 +14,12 @@ public interface IDeconflictStore : IStoreReader, IAsyncDisposable
     /// <summary>Brings the schema to the newest version (versioned, forward-only migrations).</summary>
     void Migrate();
 
+    /// <summary>Prepares whatever makes the first writes fast (decoded volumes); returns how many declarations it prepared.</summary>
+    int WarmUp(CancellationToken ct = default);
+
     /// <summary>Opens the write session. Only one may be open at a time.</summary>
     IWriteSession OpenWriteSession();
 }
-
-/// <summary>A query box for the broad phase: lon/lat bounds (may cross the antimeridian), altitudes in metres, times.</summary>
-public readonly record struct SearchBox(GeoBox Area, double AltitudeLowerM, double AltitudeUpperM, DateTimeOffset TimeStart, DateTimeOffset TimeEnd);
 
 public sealed record DeclarationQuery(
     DeclarationKind Kind,
@@ -96,7 +97,7 @@ public interface IWriteSession : IDisposable
     bool DeclarationIdExists(string id);
 
     /// <summary>Broad phase: live declarations with a volume whose box meets any of the boxes. A superset of the true conflicts.</summary>
-    IReadOnlyList<Declaration> FindCandidates(IReadOnlyList<SearchBox> boxes);
+    IReadOnlyList<Declaration> FindCandidates(IReadOnlyList<VolumeBox> boxes);
 
     void InsertDeclaration(Declaration declaration);
 

@@ -1,6 +1,7 @@
 using System.Collections.Immutable;
 using Deconflict.Core.Geometry;
 using Deconflict.Core.Model;
+using Deconflict.Core.Strategic;
 using Deconflict.Core.Volumes;
 using Deconflict.Storage;
 
@@ -95,18 +96,18 @@ public abstract class StoreContract : IAsyncLifetime
             s.InsertDeclaration(Declaration("op-dateline", "blue", Square(0, 179.95)));
         });
 
-        Assert.Equal(["op-near"], Candidates(new SearchBox(new GeoBox(35.45, 35.75, 35.55, 35.85), 0, 10_000, T0, T0.AddHours(1))));
-        Assert.Equal(["op-dateline"], Candidates(new SearchBox(new GeoBox(-0.01, 179.99, 0.01, -179.99), 0, 10_000, T0, T0.AddHours(1))));
-        Assert.Equal(["op-later", "op-near"], Candidates(new SearchBox(new GeoBox(35.45, 35.75, 35.55, 35.85), 0, 10_000, T0, T0.AddHours(6))));
-        Assert.Empty(Candidates(new SearchBox(new GeoBox(-50, -50, -49, -49), 0, 10_000, T0, T0.AddHours(1))));
+        Assert.Equal(["op-near"], Candidates(new VolumeBox(new GeoBox(35.45, 35.75, 35.55, 35.85), 0, 10_000, T0, T0.AddHours(1))));
+        Assert.Equal(["op-dateline"], Candidates(new VolumeBox(new GeoBox(-0.01, 179.99, 0.01, -179.99), 0, 10_000, T0, T0.AddHours(1))));
+        Assert.Equal(["op-later", "op-near"], Candidates(new VolumeBox(new GeoBox(35.45, 35.75, 35.55, 35.85), 0, 10_000, T0, T0.AddHours(6))));
+        Assert.Empty(Candidates(new VolumeBox(new GeoBox(-50, -50, -49, -49), 0, 10_000, T0, T0.AddHours(1))));
 
         Write(s =>
         {
             var near = s.GetDeclaration(DeclarationKind.Operation, "op-near")!;
             s.UpdateDeclaration(near with { Version = 2, Volumes = Square(-30, -30) });
         });
-        Assert.Empty(Candidates(new SearchBox(new GeoBox(35.45, 35.75, 35.55, 35.85), 0, 10_000, T0, T0.AddHours(1))));
-        Assert.Equal(["op-near"], Candidates(new SearchBox(new GeoBox(-30.01, -30.01, -29.99, -29.99), 0, 10_000, T0, T0.AddHours(1))));
+        Assert.Empty(Candidates(new VolumeBox(new GeoBox(35.45, 35.75, 35.55, 35.85), 0, 10_000, T0, T0.AddHours(1))));
+        Assert.Equal(["op-near"], Candidates(new VolumeBox(new GeoBox(-30.01, -30.01, -29.99, -29.99), 0, 10_000, T0, T0.AddHours(1))));
     }
 
     [Fact]
@@ -237,7 +238,7 @@ public abstract class StoreContract : IAsyncLifetime
     protected static Declaration Declaration(string id, string party, ImmutableArray<Volume4D> volumes, string? details = null) =>
         new(DeclarationKind.Operation, id, party, 1, DeclarationState.Planned, 0, null, null, volumes, details, T0, T0);
 
-    private List<string> Candidates(SearchBox box)
+    private List<string> Candidates(VolumeBox box)
     {
         List<string> ids = [];
         Write(s => ids = [.. s.FindCandidates([box]).Select(d => d.Id).Order(StringComparer.Ordinal)]);

@@ -173,6 +173,18 @@ internal sealed class SqliteRows
         return list;
     }
 
+    /// <summary>Decodes the volumes of a declaration version into the cache if they are not there yet.</summary>
+    public void Warm(string id, long version, string json)
+    {
+        var volumes = _volumes.TryGetValue((id, version), out var cached) ? cached : DecodeVolumes(id, version, json);
+        foreach (var v in volumes)
+        {
+            v.Outline.Prepare();
+        }
+    }
+
+    public int CachedVolumeSets => _volumes.Count;
+
     private ImmutableArray<Volume4D> DecodeVolumes(string id, long version, string json)
     {
         var dtos = JsonSerializer.Deserialize<F3548Volume4D[]>(json, Json.Options)

@@ -46,10 +46,10 @@ internal static class SqliteSchema
         CREATE INDEX declarations_kind_party ON declarations(kind, party, seq);
 
         -- Broad phase: one box per volume (two when it crosses the antimeridian). Units are chosen so
-        -- the four dimensions have comparable spreads (degrees, kilometres of altitude, hours since
-        -- 2020): R*Tree's split heuristics compare raw extents, and with Unix seconds the tree split
+        -- the four dimensions have comparable spreads (degrees, tens of kilometres of altitude, days
+        -- since 2020): R*Tree's split heuristics compare raw extents, and with Unix seconds the tree split
         -- on time alone (root children each spanned the whole region), so a 100,000-row query took
-        -- 630 us instead of tens. R*Tree stores 32-bit floats rounded outward, so a box only grows:
+        -- 630 us; in these units, 16 us. R*Tree stores 32-bit floats rounded outward, so a box only grows:
         -- the index may give extra candidates (the exact test drops them), never miss one.
         CREATE VIRTUAL TABLE volume_index USING rtree(
             id, min_lng, max_lng, min_lat, max_lat, min_alt, max_alt, min_t, max_t,
