@@ -94,6 +94,7 @@ public static class SubmissionLoad
     private static async Task<Result> Open(HttpClient http, byte[][] bodies, int offset, int rate, TimeSpan duration, int maxOutstanding)
     {
         var latencies = new List<double>();
+        var worst = new SortedDictionary<int, double>();
         long ok = 0, failed = 0;
         var total = (int)(rate * duration.TotalSeconds);
         var gate = new SemaphoreSlim(maxOutstanding);
@@ -119,6 +120,8 @@ public static class SubmissionLoad
                     lock (latencies)
                     {
                         latencies.Add(latency);
+                        var second = (int)scheduled.TotalSeconds;
+                        worst[second] = Math.Max(worst.GetValueOrDefault(second), latency);
                         if (success)
                         {
                             ok++;
@@ -137,6 +140,7 @@ public static class SubmissionLoad
         }
 
         await Task.WhenAll(tasks);
+        Console.WriteLine("worst latency by second of schedule (ms): " + string.Join(" ", worst.Select(kv => $"{kv.Key}:{kv.Value:F0}")));
         return new Result(ok, failed, clock.Elapsed, latencies, Interlocked.Read(ref _warmupOk));
     }
 

@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using System.Security.Cryptography;
 using Deconflict.Core.Model;
 using Deconflict.Storage;
@@ -12,6 +13,27 @@ namespace Deconflict.Api;
 public sealed class Authentication(IDeconflictStore store, AdminToken admin)
 {
     private const string CallerKey = "deconflict.caller";
+
+    // Every request authenticates; looking the token and its party up costs two SQLite reads. The
+    // answer only changes when a token is revoked, which goes through this process
+    // (Forget), so callers are cached by token hash. Unknown tokens are not cached.
+    private readonly ConcurrentDictionary<string, Caller> _callers = new(StringComparer.Ordinal);
+
+    // Bumped by every revocation: a lookup that raced a revocation does not cache what it read.
+    private long _generation;
+
+    /// <summary>Drops a revoked token from the cache; its next use is refused.</summary>
+    public void Forget(string tokenId)
+    {
+        Interlocked.Increment(ref _generation);
+        foreach (var (hash, caller) in _callers)
+        {
+            if (caller.TokenId == tokenId)
+            {
+                _callers.TryRemove(hash, out _);
+            }
+        }
+    }
 
     public Caller? Resolve(HttpContext http)
     {
@@ -33,19 +55,35 @@ public sealed class Authentication(IDeconflictStore store, AdminToken admin)
             return new Caller(null, null, "admin-env");
         }
 
+        var key = Convert.ToHexString(hash);
+        if (_callers.TryGetValue(key, out var cached))
+        {
+            return cached;
+        }
+
+        var generation = Interlocked.Read(ref _generation);
         var token = store.FindToken(hash);
         if (token is null || token.RevokedAt is not null)
         {
             return null;
         }
 
+        Caller? resolved = null;
         if (token.IsAdmin)
         {
-            return new Caller(null, null, token.Id);
+            resolved = new Caller(null, null, token.Id);
+        }
+        else if (store.GetParty(token.PartyId!) is { } party)
+        {
+            resolved = new Caller(party.Id, party.Role, token.Id);
         }
 
-        var party = store.GetParty(token.PartyId!);
-        return party is null ? null : new Caller(party.Id, party.Role, token.Id);
+        if (resolved is not null && Interlocked.Read(ref _generation) == generation)
+        {
+            _callers[key] = resolved;
+        }
+
+        return resolved;
     }
 
     public static Caller Of(HttpContext http) =>

@@ -65,7 +65,7 @@ public static partial class PartyEndpoints
                 : Results.Json(issued.Value, Json.Options, statusCode: StatusCodes.Status201Created);
         }).WithSummary("Issue another token for a party (admin); old tokens stay valid until revoked");
 
-        group.MapDelete("/{id}/tokens/{tokenId}", async (string id, string tokenId, HttpContext http, WriteQueue writes) =>
+        group.MapDelete("/{id}/tokens/{tokenId}", async (string id, string tokenId, HttpContext http, WriteQueue writes, Authentication auth) =>
         {
             if (!Authentication.Of(http).IsAdmin)
             {
@@ -83,7 +83,13 @@ public static partial class PartyEndpoints
                 ctx.Store.RevokeToken(tokenId, ctx.Now);
                 return true;
             });
-            return revoked.Error is { } refused ? Problems.ToResult(refused) : Results.NoContent();
+            if (revoked.Error is { } refused)
+            {
+                return Problems.ToResult(refused);
+            }
+
+            auth.Forget(tokenId);
+            return Results.NoContent();
         }).WithSummary("Revoke a token (admin); it stops working at once");
 
         return group;

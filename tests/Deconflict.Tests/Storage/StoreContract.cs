@@ -111,6 +111,39 @@ public abstract class StoreContract : IAsyncLifetime
     }
 
     [Fact]
+    public void A_write_rolled_back_to_its_savepoint_leaves_no_trace_in_the_broad_phase()
+    {
+        Write(s =>
+        {
+            s.InsertParty(new Party("blue", "Blue", PartyRole.Party, T0));
+            s.InsertDeclaration(Declaration("op-kept", "blue", Square(35.5, 35.8)));
+        });
+        var near = new VolumeBox(new GeoBox(35.45, 35.75, 35.55, 35.85), 0, 10_000, T0, T0.AddHours(1));
+        var far = new VolumeBox(new GeoBox(-30.01, -30.01, -29.99, -29.99), 0, 10_000, T0, T0.AddHours(1));
+        using (var s = Store.OpenWriteSession())
+        {
+            s.Begin();
+            s.Savepoint();
+            s.InsertDeclaration(Declaration("op-undone", "blue", Square(35.5, 35.8)));
+            var kept = s.GetDeclaration(DeclarationKind.Operation, "op-kept")!;
+            s.UpdateDeclaration(kept with { Version = 2, Volumes = Square(-30, -30) });
+            Assert.Equal(["op-undone"], s.FindCandidates([near]).Select(d => d.Id));
+            Assert.Equal(["op-kept"], s.FindCandidates([far]).Select(d => d.Id));
+            s.RollbackToSavepoint();
+            s.ReleaseSavepoint();
+
+            // The same session, after the rollback, sees the committed state again.
+            Assert.Equal(["op-kept"], s.FindCandidates([near]).Select(d => d.Id));
+            Assert.Empty(s.FindCandidates([far]));
+            Assert.Equal(1, s.FindCandidates([near])[0].Version);
+            s.Commit();
+        }
+
+        Assert.Null(Store.GetDeclaration(DeclarationKind.Operation, "op-undone"));
+        Assert.Equal(["op-kept"], Candidates(near));
+    }
+
+    [Fact]
     public void Declarations_ended_by_a_time_are_the_live_ones_whose_last_volume_is_over()
     {
         Write(s =>

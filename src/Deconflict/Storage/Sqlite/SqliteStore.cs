@@ -97,11 +97,55 @@ public sealed class SqliteStore : IDeconflictStore
 
         var connection = Open();
 
+        // Durability and integrity are the writer's business, so only its connection sets them.
         // The writer touches pages all over the file (declarations, index, events): with SQLite's
         // default 2 MB cache, inserts at 100,000 declarations read pages back from the OS on every
         // statement. 256 MB holds the working set of a few hundred thousand declarations.
-        Exec(connection, null, "PRAGMA cache_size=-262144; PRAGMA temp_store=MEMORY;");
-        return new SqliteWriteSession(connection, _rows, () => Volatile.Write(ref _writeSessionOpen, 0));
+        //
+        // Checkpoints (copying the WAL back into the database file) are taken off the writer:
+        // with automatic checkpoints, a third of the writer's time at 1,000 submissions a second
+        // went into COMMITs that happened to checkpoint (measured with dotnet-trace). A background
+        // thread runs passive checkpoints instead, which never block the writer.
+        Exec(connection, null, "PRAGMA foreign_keys=ON; PRAGMA synchronous=FULL; PRAGMA cache_size=-262144; PRAGMA temp_store=MEMORY; PRAGMA wal_autocheckpoint=0;");
+        var checkpoints = new CancellationTokenSource();
+        var checkpointer = new Thread(() => CheckpointLoop(checkpoints.Token)) { IsBackground = true, Name = "deconflict-checkpoint" };
+        checkpointer.Start();
+        return new SqliteWriteSession(connection, _rows, () =>
+        {
+            checkpoints.Cancel();
+            checkpointer.Join();
+            checkpoints.Dispose();
+            Volatile.Write(ref _writeSessionOpen, 0);
+        });
+    }
+
+    /// <summary>
+    /// Copies committed WAL frames into the database file every 200 ms without blocking the writer
+    /// (PASSIVE), and truncates the WAL when the writer closes. A checkpoint never loses data: the
+    /// commit was already durable in the WAL.
+    /// </summary>
+    private void CheckpointLoop(CancellationToken ct)
+    {
+        using var c = Open();
+        while (!ct.WaitHandle.WaitOne(TimeSpan.FromMilliseconds(200)))
+        {
+            try
+            {
+                Exec(c, null, "PRAGMA wal_checkpoint(PASSIVE);");
+            }
+            catch (SqliteException)
+            {
+                // Busy or locked: the next round will do it.
+            }
+        }
+
+        try
+        {
+            Exec(c, null, "PRAGMA wal_checkpoint(TRUNCATE);");
+        }
+        catch (SqliteException)
+        {
+        }
     }
 
     public Party? GetParty(string id)
@@ -274,11 +318,15 @@ public sealed class SqliteStore : IDeconflictStore
     private static Page<T> Paged<T>(List<T> items, List<long> seqs, int limit) =>
         items.Count > limit ? new Page<T>(items.GetRange(0, limit), seqs[limit - 1]) : new Page<T>(items, null);
 
+    /// <summary>
+    /// A pooled connection. Readers set no PRAGMA: each would run on every open (four statements
+    /// per read, measured as a large share of request CPU), and a reader changes nothing. The busy
+    /// timeout comes from the connection string (DefaultTimeout).
+    /// </summary>
     private SqliteConnection Open()
     {
         var c = new SqliteConnection(_connectionString);
         c.Open();
-        Exec(c, null, "PRAGMA foreign_keys=ON; PRAGMA synchronous=FULL; PRAGMA busy_timeout=30000; PRAGMA mmap_size=1073741824;");
         return c;
     }
 
