@@ -1,0 +1,100 @@
+using System.Diagnostics;
+using System.Text.Json.Nodes;
+using Deconflict.Tests.Infrastructure;
+
+namespace Deconflict.Tests.Cli;
+
+/// <summary>The `deconflict` client verbs, run as the real executable against a real server.</summary>
+public sealed class CliTests
+{
+    [Fact]
+    public async Task Parties_operations_and_conflicts_through_the_command_line()
+    {
+        await using var server = await TestServer.StartAsync();
+        var blue = await Run(server, TestServer.AdminSecret, "party", "add", "blue", "--name", "Coalition CAOC");
+        Assert.Equal(0, blue.Exit);
+        Assert.Contains("Party blue created.", blue.Out, StringComparison.Ordinal);
+        var blueToken = Line(blue.Out, "Token (shown once, keep it safe): ");
+        var redToken = Line((await Run(server, TestServer.AdminSecret, "party", "add", "red", "--name", "Hmeimim AOC")).Out, "Token (shown once, keep it safe): ");
+
+        var file = Path.Combine(server.Directory, "cap.geojson");
+        await File.WriteAllTextAsync(file, """
+            { "type": "Feature",
+              "geometry": { "type": "Polygon", "coordinates": [[[38.9, 35.9], [39.1, 35.9], [39.1, 36.05], [38.9, 36.05], [38.9, 35.9]]] },
+              "properties": {
+                "altitude_lower": { "value": 15000, "reference": "W84", "units": "FT" },
+                "altitude_upper": { "value": 25000, "reference": "W84", "units": "FT" },
+                "time_start": "2030-01-01T09:00:00Z", "time_end": "2030-01-01T11:00:00Z",
+                "priority": 10, "details": { "callsigns": ["VIPER11"] } } }
+            """);
+        var first = await Run(server, blueToken, "op", "submit", file);
+        Assert.Equal(0, first.Exit);
+        Assert.Contains("No conflicts.", first.Out, StringComparison.Ordinal);
+        var second = await Run(server, redToken, "op", "submit", file);
+        Assert.Contains("1 conflict(s):", second.Out, StringComparison.Ordinal);
+
+        var listed = JsonNode.Parse((await Run(server, redToken, "conflicts", "list", "--json")).Out)!;
+        var conflict = Assert.Single(listed["items"]!.AsArray())!;
+        Assert.Equal(4572.0, JsonNode.Parse((await Run(server, blueToken, "op", "list", "--json")).Out)!["items"]![0]!["volumes"]![0]!["volume"]!["altitude_lower"]!["value"]!.GetValue<double>(), 6);
+        var ack = await Run(server, redToken, "conflicts", "ack", conflict["id"]!.GetValue<string>(), "--note", "seen");
+        Assert.Contains("acknowledged by red", ack.Out, StringComparison.Ordinal);
+
+        var blueOp = conflict["b"]!["id"]!.GetValue<string>();
+        var cancel = await Run(server, blueToken, "op", "cancel", blueOp);
+        Assert.Contains($"Operation {blueOp} cancelled (version 2).", cancel.Out, StringComparison.Ordinal);
+        var after = JsonNode.Parse((await Run(server, redToken, "conflicts", "list", "--json")).Out)!;
+        Assert.Equal("resolved", after["items"]![0]!["state"]!.GetValue<string>());
+    }
+
+    [Fact]
+    public async Task Bad_input_gets_a_clear_message_and_a_non_zero_exit()
+    {
+        await using var server = await TestServer.StartAsync();
+        var token = Line((await Run(server, TestServer.AdminSecret, "party", "add", "blue", "--name", "Blue")).Out, "Token (shown once, keep it safe): ");
+        var bad = Path.Combine(server.Directory, "bad.json");
+        await File.WriteAllTextAsync(bad, """{ "type": "Feature", "geometry": { "type": "Point", "coordinates": [1, 2] }, "properties": {} }""");
+
+        var missingRadius = await Run(server, token, "op", "submit", bad);
+        Assert.Equal(1, missingRadius.Exit);
+        Assert.Contains("a Point needs a radius property with units", missingRadius.Err, StringComparison.Ordinal);
+
+        var noFile = await Run(server, token, "op", "submit", Path.Combine(server.Directory, "none.json"));
+        Assert.Equal(1, noFile.Exit);
+        Assert.Contains("No file", noFile.Err, StringComparison.Ordinal);
+
+        await File.WriteAllTextAsync(bad, """{ "volumes": [ { "volume": { "outline_circle": { "center": { "lat": 1, "lng": 1 }, "radius": { "value": 5, "units": "NM" } } } } ] }""");
+        var refused = await Run(server, token, "op", "submit", bad);
+        Assert.Equal(1, refused.Exit);
+        Assert.Contains("400 unknown-units", refused.Err, StringComparison.Ordinal);
+
+        var forbidden = await Run(server, token, "party", "add", "red", "--name", "Red");
+        Assert.Equal(1, forbidden.Exit);
+        Assert.Contains("403 forbidden", forbidden.Err, StringComparison.Ordinal);
+
+        var noServer = await Run(null, token, "op", "list");
+        Assert.Equal(2, noServer.Exit);
+        Assert.Contains("Give --server and --token", noServer.Err, StringComparison.Ordinal);
+    }
+
+    private static string Line(string output, string prefix) =>
+        output.Split('\n').Single(l => l.StartsWith(prefix, StringComparison.Ordinal))[prefix.Length..].Trim();
+
+    private static async Task<(int Exit, string Out, string Err)> Run(TestServer? server, string token, params string[] args)
+    {
+        var info = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        info.ArgumentList.Add("exec");
+        info.ArgumentList.Add(typeof(ServerHost).Assembly.Location);
+        foreach (var a in args)
+        {
+            info.ArgumentList.Add(a);
+        }
+
+        info.Environment["DECONFLICT_SERVER"] = server?.BaseAddress.ToString() ?? string.Empty;
+        info.Environment["DECONFLICT_TOKEN"] = token;
+        using var p = Process.Start(info)!;
+        var stdout = p.StandardOutput.ReadToEndAsync();
+        var stderr = p.StandardError.ReadToEndAsync();
+        await p.WaitForExitAsync().WaitAsync(TimeSpan.FromSeconds(60));
+        return (p.ExitCode, await stdout, await stderr);
+    }
+}
