@@ -181,9 +181,10 @@ public static class SubmissionLoad
         if (offset == 0)
         {
             Interlocked.Add(ref _warmupOk, ok);
+            return new Result(ok, failed, clock.Elapsed, latencies);
         }
 
-        return new Result(ok, failed, clock.Elapsed, latencies);
+        return new Result(ok, failed, clock.Elapsed, latencies, Interlocked.Read(ref _warmupOk));
     }
 
     private static async Task<bool> Submit(HttpClient http, byte[] body)
