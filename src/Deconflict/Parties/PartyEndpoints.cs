@@ -59,7 +59,16 @@ public static partial class PartyEndpoints
             }
 
             var issued = await writes.Submit<IssuedToken>(ctx =>
-                ctx.Store.GetParty(id) is null ? Problems.NotFoundError("party", id) : Issue(ctx, id));
+            {
+                if (ctx.Store.GetParty(id) is null)
+                {
+                    return Problems.NotFoundError("party", id);
+                }
+
+                var token = Issue(ctx, id);
+                ctx.Emit(TokenEvent("token-issued", id, token.TokenId));
+                return token;
+            });
             return issued.Error is { } refused
                 ? Problems.ToResult(refused)
                 : Results.Json(issued.Value, Json.Options, statusCode: StatusCodes.Status201Created);
@@ -81,6 +90,7 @@ public static partial class PartyEndpoints
                 }
 
                 ctx.Store.RevokeToken(tokenId, ctx.Now);
+                ctx.Emit(TokenEvent("token-revoked", id, tokenId));
                 return true;
             });
             if (revoked.Error is { } refused)
@@ -118,6 +128,10 @@ public static partial class PartyEndpoints
         var token = Issue(ctx, party.Id);
         return new { party = PartyView.Of(party), token = token.Token, token_id = token.TokenId };
     }
+
+    /// <summary>Token changes are recorded too (never the secret), visible to the party concerned and the admin.</summary>
+    private static DomainEvent TokenEvent(string action, string party, string tokenId) =>
+        new(EventTypes.Party, null, [party], JsonSerializer.Serialize(new { action, party, token_id = tokenId }, Json.Options));
 
     internal static IssuedToken Issue(WriteContext ctx, string? partyId)
     {
