@@ -147,33 +147,54 @@ internal sealed class SqliteRows
 
     public const string TokenColumns = "id, party, secret_hash, created_at, revoked_at";
 
+    /// <summary>
+    /// Events after <paramref name="after"/> that the viewer may see, in order, at most
+    /// <paramref name="limit"/>. The log is scanned in sequence order in chunks and filtered by each
+    /// event's audience, so the cost is the events scanned, not only those returned.
+    /// </summary>
     public static IReadOnlyList<StoredEvent> ReadEvents(SqliteConnection c, long after, Caller viewer, int limit)
     {
-        var sql = viewer.SeesEverything
-            ? $"SELECT {EventColumns} FROM events WHERE seq > $after ORDER BY seq LIMIT $limit"
-            : $"SELECT {EventColumns} FROM events WHERE seq > $after AND (audience IS NULL OR seq IN " +
-              "(SELECT seq FROM event_audience WHERE party = $party AND seq > $after)) ORDER BY seq LIMIT $limit";
-        using var cmd = Command(c, null, sql);
-        cmd.Parameters.AddWithValue("$after", after);
-        cmd.Parameters.AddWithValue("$limit", limit);
-        cmd.Parameters.AddWithValue("$party", (object?)viewer.PartyId ?? DBNull.Value);
-        using var r = cmd.ExecuteReader();
+        var chunk = Math.Max(limit, 500);
+        using var cmd = Command(c, null, $"SELECT {EventColumns} FROM events WHERE seq > $after ORDER BY seq LIMIT $chunk");
         var list = new List<StoredEvent>();
-        while (r.Read())
+        while (true)
         {
-            list.Add(new StoredEvent(
-                r.GetInt64(0),
-                Time(r.GetInt64(1)),
-                r.GetString(2),
-                r.IsDBNull(3) ? null : r.GetString(3),
-                r.IsDBNull(4) ? [] : [.. JsonSerializer.Deserialize<string[]>(r.GetString(4))!],
-                r.GetString(5)));
-        }
+            cmd.Parameters.Clear();
+            cmd.Parameters.AddWithValue("$after", after);
+            cmd.Parameters.AddWithValue("$chunk", chunk);
+            var scanned = 0;
+            using (var r = cmd.ExecuteReader())
+            {
+                while (r.Read())
+                {
+                    scanned++;
+                    after = r.GetInt64(0);
+                    var e = new StoredEvent(
+                        after,
+                        Time(r.GetInt64(1)),
+                        r.GetString(2),
+                        r.IsDBNull(3) ? null : r.GetString(3),
+                        r.IsDBNull(4) ? [] : [.. JsonSerializer.Deserialize<string[]>(r.GetString(4))!],
+                        r.GetString(5));
+                    if (e.VisibleTo(viewer))
+                    {
+                        list.Add(e);
+                        if (list.Count == limit)
+                        {
+                            return list;
+                        }
+                    }
+                }
+            }
 
-        return list;
+            if (scanned < chunk)
+            {
+                return list;
+            }
+        }
     }
 
-    /// <summary>Decodes the volumes of a declaration version into the cache if they are not there yet.</summary>
+    /// <summary>Decodes the volumes of a declaration version into the cache and builds their exact-test indexes.</summary>
     public void Warm(string id, long version, string json)
     {
         var volumes = _volumes.TryGetValue((id, version), out var cached) ? cached : DecodeVolumes(id, version, json);
@@ -182,8 +203,6 @@ internal sealed class SqliteRows
             v.Outline.Prepare();
         }
     }
-
-    public int CachedVolumeSets => _volumes.Count;
 
     private ImmutableArray<Volume4D> DecodeVolumes(string id, long version, string json)
     {

@@ -77,7 +77,10 @@ internal static class SqliteSchema
         CREATE INDEX conflicts_b_party ON conflicts(b_party, seq);
 
         -- The event log: seq is the record index + 1, assigned in commit order without gaps.
-        -- payload is the exact text pushed to the parties; audience NULL = everyone.
+        -- payload is the exact text pushed to the parties; audience NULL = everyone, else a JSON
+        -- array of party ids. Readers filter by it as they scan in order: a per-party index table
+        -- cost two more rows per conflict event on the single writer (measured, docs/performance.md),
+        -- while streams read the log sequentially anyway.
         CREATE TABLE events(
             seq INTEGER PRIMARY KEY,
             time INTEGER NOT NULL,
@@ -85,10 +88,6 @@ internal static class SqliteSchema
             actor TEXT,
             audience TEXT,
             payload TEXT NOT NULL);
-        CREATE TABLE event_audience(
-            party TEXT NOT NULL,
-            seq INTEGER NOT NULL,
-            PRIMARY KEY(party, seq)) WITHOUT ROWID;
         """,
     ];
 }

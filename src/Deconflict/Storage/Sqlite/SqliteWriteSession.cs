@@ -296,18 +296,6 @@ internal sealed class SqliteWriteSession(SqliteConnection connection, SqliteRows
         cmd.Parameters.AddWithValue("$audience", e.IsPublic ? DBNull.Value : SqliteStore.AudienceJson(e));
         cmd.Parameters.AddWithValue("$payload", e.PayloadJson);
         var seq = (long)cmd.ExecuteScalar()!;
-        if (!e.IsPublic)
-        {
-            var audience = Cmd("INSERT OR IGNORE INTO event_audience(party, seq) VALUES ($party, $seq)");
-            foreach (var party in e.Audience)
-            {
-                audience.Parameters.Clear();
-                audience.Parameters.AddWithValue("$party", party);
-                audience.Parameters.AddWithValue("$seq", seq);
-                audience.ExecuteNonQuery();
-            }
-        }
-
         return new StoredEvent(seq, SqliteRows.Time(SqliteRows.Ms(time)), e.Type, e.Actor, e.IsPublic ? [] : e.Audience, e.PayloadJson);
     }
 
