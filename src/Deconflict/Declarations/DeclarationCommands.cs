@@ -74,10 +74,10 @@ public sealed class DeclarationCommands(DeconflictOptions options)
     }
 
     /// <summary>The trial: what conflicts the body would have, nothing stored. Runs on the writer so it sees exactly what a write would.</summary>
-    public ImmutableArray<DetectedConflict> Check(WriteContext ctx, Caller caller, DeclarationDraft draft)
+    public ProspectiveConflictView[] Check(WriteContext ctx, Caller caller, DeclarationDraft draft)
     {
         var subject = new Declaration(draft.Kind, string.Empty, caller.PartyId!, 0, draft.State, draft.Priority, draft.Rule, draft.Name, draft.Volumes, null, ctx.Now, ctx.Now);
-        return Detect(ctx.Store, subject);
+        return [.. Detect(ctx.Store, subject).Select(c => Prospective(subject, c))];
     }
 
     public ImmutableArray<DetectedConflict> Detect(IWriteSession store, Declaration subject)

@@ -27,20 +27,15 @@ public static class DeclarationEndpoints
 
         group.MapPost("/", async (HttpContext http, WriteQueue writes, DeclarationCommands commands, DeconflictOptions options, TimeProvider time) =>
         {
-            var caller = Authentication.Of(http);
-            if (HttpExtensions.RequireWriter(caller) is { } forbidden)
-            {
-                return Problems.ToResult(forbidden);
-            }
-
-            var draft = await ParseBody<TBody>(http, kind, options);
-            if (draft.Error is { } invalid)
+            var input = await WriterDraft<TBody>(http, kind, options);
+            if (input.Error is { } invalid)
             {
                 return Problems.ToResult(invalid);
             }
 
+            var (caller, draft) = input.Value;
             var id = DeclarationCommands.NewId(kind, time.GetUtcNow());
-            var written = await writes.Submit(ctx => commands.Create(ctx, caller, draft.Value!, id));
+            var written = await writes.Submit(ctx => commands.Create(ctx, caller, draft, id));
             if (written.Error is { } refused)
             {
                 return Problems.ToResult(refused);
@@ -52,23 +47,14 @@ public static class DeclarationEndpoints
 
         group.MapPost("/check", async (HttpContext http, WriteQueue writes, DeclarationCommands commands, DeconflictOptions options) =>
         {
-            var caller = Authentication.Of(http);
-            if (HttpExtensions.RequireWriter(caller) is { } forbidden)
-            {
-                return Problems.ToResult(forbidden);
-            }
-
-            var draft = await ParseBody<TBody>(http, kind, options);
-            if (draft.Error is { } invalid)
+            var input = await WriterDraft<TBody>(http, kind, options);
+            if (input.Error is { } invalid)
             {
                 return Problems.ToResult(invalid);
             }
 
-            var found = await writes.Submit<ProspectiveConflictView[]>(ctx =>
-            {
-                var subject = new Declaration(kind, string.Empty, caller.PartyId!, 0, draft.Value!.State, draft.Value.Priority, draft.Value.Rule, draft.Value.Name, draft.Value.Volumes, null, ctx.Now, ctx.Now);
-                return commands.Check(ctx, caller, draft.Value).Select(c => DeclarationCommands.Prospective(subject, c)).ToArray();
-            });
+            var (caller, draft) = input.Value;
+            var found = await writes.Submit<ProspectiveConflictView[]>(ctx => commands.Check(ctx, caller, draft));
             return Results.Json(new { conflicts = found.Value }, Json.Options);
         }).Accepts<TBody>("application/json").WithSummary($"Trial: the conflicts an {noun} would have; nothing is stored");
 
@@ -100,10 +86,10 @@ public static class DeclarationEndpoints
 
         group.MapPut("/{id}", async (string id, HttpContext http, WriteQueue writes, DeclarationCommands commands, DeconflictOptions options) =>
         {
-            var caller = Authentication.Of(http);
-            if (HttpExtensions.RequireWriter(caller) is { } forbidden)
+            var input = await WriterDraft<TBody>(http, kind, options);
+            if (input.Error is { } invalid)
             {
-                return Problems.ToResult(forbidden);
+                return Problems.ToResult(invalid);
             }
 
             var version = http.IfMatchVersion();
@@ -112,13 +98,8 @@ public static class DeclarationEndpoints
                 return Problems.ToResult(noVersion);
             }
 
-            var draft = await ParseBody<TBody>(http, kind, options);
-            if (draft.Error is { } invalid)
-            {
-                return Problems.ToResult(invalid);
-            }
-
-            var written = await writes.Submit(ctx => commands.Update(ctx, caller, id, version.Value, draft.Value!));
+            var (caller, draft) = input.Value;
+            var written = await writes.Submit(ctx => commands.Update(ctx, caller, id, version.Value, draft));
             if (written.Error is { } refused)
             {
                 return Problems.ToResult(refused);
@@ -161,11 +142,24 @@ public static class DeclarationEndpoints
         ["conflicts"] = w.Conflicts.Select(ConflictView.Of).ToArray(),
     };
 
-    private static async Task<Outcome<DeclarationDraft>> ParseBody<TBody>(HttpContext http, DeclarationKind kind, DeconflictOptions options)
+    /// <summary>What every write of an operation or zone checks first: a caller that may write, and a valid body.</summary>
+    private static async Task<Outcome<(Caller Caller, DeclarationDraft Draft)>> WriterDraft<TBody>(HttpContext http, DeclarationKind kind, DeconflictOptions options)
         where TBody : DeclarationBody
     {
+        var caller = Authentication.Of(http);
+        if (HttpExtensions.RequireWriter(caller) is { } forbidden)
+        {
+            return forbidden;
+        }
+
         var body = await http.ReadJson<TBody>();
-        return body.Error is { } e ? e : DeclarationDraft.Parse(kind, body.Value, options);
+        if (body.Error is { } unreadable)
+        {
+            return unreadable;
+        }
+
+        var draft = DeclarationDraft.Parse(kind, body.Value, options);
+        return draft.Error is { } invalid ? invalid : (caller, draft.Value!);
     }
 
     private static Outcome<DeclarationQuery> ListQuery(HttpContext http, DeclarationKind kind)

@@ -240,16 +240,7 @@ public sealed class SqliteStore : IDeconflictStore
         }
 
         cmd.CommandText = $"SELECT {SqliteRows.DeclarationColumns} FROM declarations d WHERE {string.Join(" AND ", where)} ORDER BY d.seq LIMIT $limit";
-        using var r = cmd.ExecuteReader();
-        var items = new List<Declaration>();
-        var seqs = new List<long>();
-        while (r.Read())
-        {
-            items.Add(_rows.ReadDeclaration(r));
-            seqs.Add(r.GetInt64(0));
-        }
-
-        return Paged(items, seqs, q.Limit);
+        return ReadPage(cmd, _rows.ReadDeclaration, q.Limit);
     }
 
     public Conflict? GetConflict(string id)
@@ -278,16 +269,7 @@ public sealed class SqliteStore : IDeconflictStore
         }
 
         cmd.CommandText = $"SELECT {SqliteRows.ConflictColumns} FROM conflicts WHERE {string.Join(" AND ", where)} ORDER BY seq LIMIT $limit";
-        using var r = cmd.ExecuteReader();
-        var items = new List<Conflict>();
-        var seqs = new List<long>();
-        while (r.Read())
-        {
-            items.Add(SqliteRows.ReadConflict(r));
-            seqs.Add(r.GetInt64(0));
-        }
-
-        return Paged(items, seqs, q.Limit);
+        return ReadPage(cmd, SqliteRows.ReadConflict, q.Limit);
     }
 
     public IReadOnlyList<StoredEvent> ReadEvents(long afterSequence, Caller viewer, int limit)
@@ -315,8 +297,28 @@ public sealed class SqliteStore : IDeconflictStore
         cmd.ExecuteNonQuery();
     }
 
-    private static Page<T> Paged<T>(List<T> items, List<long> seqs, int limit) =>
-        items.Count > limit ? new Page<T>(items.GetRange(0, limit), seqs[limit - 1]) : new Page<T>(items, null);
+    /// <summary>
+    /// Reads a page whose query asked for limit + 1 rows with seq in column 0: the extra row only
+    /// tells that there is more, and the cursor is the seq of the last row returned.
+    /// </summary>
+    private static Page<T> ReadPage<T>(SqliteCommand cmd, Func<SqliteDataReader, T> read, int limit)
+    {
+        using var r = cmd.ExecuteReader();
+        var items = new List<T>();
+        long last = 0;
+        while (r.Read())
+        {
+            if (items.Count == limit)
+            {
+                return new Page<T>(items, last);
+            }
+
+            items.Add(read(r));
+            last = r.GetInt64(0);
+        }
+
+        return new Page<T>(items, null);
+    }
 
     /// <summary>
     /// A pooled connection. Readers set no PRAGMA: each would run on every open (four statements
