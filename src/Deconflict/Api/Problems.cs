@@ -77,7 +77,7 @@ public static class Problems
             }
         }
 
-        return Results.Problem(detail: error.Detail, statusCode: status, title: Title(error.Code), type: $"https://deconflict.dev/problems/{error.Code}", extensions: extensions);
+        return Results.Problem(detail: error.Detail, statusCode: status, title: Title(error.Code), type: $"urn:deconflict:problem:{error.Code}", extensions: extensions);
     }
 
     public static ApiError NotFoundError(string what, string id) => new(NotFound, $"No {what} '{id}' that you may see.");
