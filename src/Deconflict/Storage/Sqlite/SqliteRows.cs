@@ -80,15 +80,7 @@ internal sealed class SqliteRows
             Time(r.GetInt64(12)));
     }
 
-    public void Remember(Declaration d)
-    {
-        if (_volumes.Count >= MaxCachedVolumeSets)
-        {
-            _volumes.Clear();
-        }
-
-        _volumes[(d.Id, d.Version)] = d.Volumes;
-    }
+    public void Remember(Declaration d) => Cache(d.Id, d.Version, d.Volumes);
 
     public static Conflict ReadConflict(SqliteDataReader r) => new(
         r.GetString(1),
@@ -216,13 +208,18 @@ internal sealed class SqliteRows
         }
 
         var volumes = builder.MoveToImmutable();
+        Cache(id, version, volumes);
+        return volumes;
+    }
+
+    private void Cache(string id, long version, ImmutableArray<Volume4D> volumes)
+    {
         if (_volumes.Count >= MaxCachedVolumeSets)
         {
             _volumes.Clear();
         }
 
         _volumes[(id, version)] = volumes;
-        return volumes;
     }
 
     private static ImmutableSortedDictionary<string, DateTimeOffset> ParseTimes(string json) =>

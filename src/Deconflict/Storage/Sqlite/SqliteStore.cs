@@ -1,5 +1,4 @@
 using System.Text.Json;
-using Deconflict.Core.Geometry;
 using Deconflict.Core.Model;
 using Microsoft.Data.Sqlite;
 
@@ -333,6 +332,4 @@ public sealed class SqliteStore : IDeconflictStore
     }
 
     internal static string AudienceJson(DomainEvent e) => JsonSerializer.Serialize(e.Audience.ToArray());
-
-    internal static IEnumerable<(double West, double East)> Ranges(GeoBox box) => box.LongitudeRanges();
 }
