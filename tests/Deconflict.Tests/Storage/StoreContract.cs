@@ -188,6 +188,22 @@ public abstract class StoreContract : IAsyncLifetime
         Write(s => live = s.LiveConflictsOf("op-a"));
         Assert.Empty(live);
         Assert.Equal(ConflictState.Resolved, Store.GetConflict("cf-1")!.State);
+
+        // A conflict written and rolled back to its savepoint is not live for either side.
+        using (var s = Store.OpenWriteSession())
+        {
+            s.Begin();
+            s.Savepoint();
+            s.InsertConflict(c with { Id = "cf-2" });
+            Assert.Equal(["cf-2"], s.LiveConflictsOf("zn-b").Select(x => x.Id));
+            s.RollbackToSavepoint();
+            s.ReleaseSavepoint();
+            Assert.Empty(s.LiveConflictsOf("zn-b"));
+            Assert.Empty(s.LiveConflictsOf("op-a"));
+            s.Commit();
+        }
+
+        Assert.Null(Store.GetConflict("cf-2"));
         Assert.Single(Store.ListConflicts(new ConflictQuery("blue")).Items);
         Assert.Empty(Store.ListConflicts(new ConflictQuery("green")).Items);
         Assert.Empty(Store.ListConflicts(new ConflictQuery(null, ConflictState.Open)).Items);

@@ -71,8 +71,6 @@ internal static class SqliteSchema
             created_at INTEGER NOT NULL,
             updated_at INTEGER NOT NULL,
             resolved_at INTEGER);
-        CREATE INDEX conflicts_live_a ON conflicts(a_id) WHERE state <> 'resolved';
-        CREATE INDEX conflicts_live_b ON conflicts(b_id) WHERE state <> 'resolved';
         CREATE INDEX conflicts_a_party ON conflicts(a_party, seq);
         CREATE INDEX conflicts_b_party ON conflicts(b_party, seq);
 

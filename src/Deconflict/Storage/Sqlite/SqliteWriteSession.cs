@@ -20,7 +20,13 @@ internal sealed class SqliteWriteSession(SqliteConnection connection, SqliteRows
     // so the cache never holds what was not committed.
     private readonly Dictionary<long, Declaration> _live = [];
     private readonly HashSet<long> _notLive = [];
-    private readonly List<(long Seq, Declaration? Before, bool WasNotLive, IReadOnlyList<VolumeBox>? Boxes)> _journal = [];
+    // Undo steps for the in-memory state changed in the open transaction, newest last.
+    private readonly List<Action> _journal = [];
+
+    // Live (not resolved) conflicts by the declarations on either side. Only the writer asks which
+    // conflicts a declaration has, so this replaces two database indexes that cost two random
+    // B-tree writes per conflict (docs/performance.md).
+    private readonly Dictionary<string, HashSet<string>> _liveConflicts = new(StringComparer.Ordinal);
     private readonly VolumeGrid<long> _grid = new();
     private bool _gridLoaded;
     private int _savepointMark;
@@ -173,16 +179,11 @@ internal sealed class SqliteWriteSession(SqliteConnection connection, SqliteRows
     /// <summary>Records what the cache and grid held before a change, so a rollback can put them back.</summary>
     private void Change(long seq, Declaration next)
     {
-        _journal.Add((seq, _live.GetValueOrDefault(seq), _notLive.Contains(seq), _grid.TryGet(seq, out var boxes) ? boxes : null));
-        Cache(seq, next);
-        _grid.Set(seq, next.IsLive ? [.. next.Volumes.Select(VolumeBox.Of)] : []);
-    }
-
-    private void Undo(int mark)
-    {
-        for (var i = _journal.Count - 1; i >= mark; i--)
+        var before = _live.GetValueOrDefault(seq);
+        var wasNotLive = _notLive.Contains(seq);
+        var boxes = _grid.TryGet(seq, out var b) ? b : null;
+        _journal.Add(() =>
         {
-            var (seq, before, wasNotLive, boxes) = _journal[i];
             _grid.Set(seq, boxes ?? []);
             _live.Remove(seq);
             _notLive.Remove(seq);
@@ -194,6 +195,46 @@ internal sealed class SqliteWriteSession(SqliteConnection connection, SqliteRows
             {
                 _notLive.Add(seq);
             }
+        });
+        Cache(seq, next);
+        _grid.Set(seq, next.IsLive ? [.. next.Volumes.Select(VolumeBox.Of)] : []);
+    }
+
+    /// <summary>Files a conflict as live (or not) under both of its declarations, journalled.</summary>
+    private void TrackConflict(Conflict c)
+    {
+        foreach (var declarationId in new[] { c.A.Id, c.B.Id })
+        {
+            if (!_liveConflicts.TryGetValue(declarationId, out var set))
+            {
+                _liveConflicts.Add(declarationId, set = new HashSet<string>(StringComparer.Ordinal));
+            }
+
+            var changed = c.IsLive ? set.Add(c.Id) : set.Remove(c.Id);
+            if (changed)
+            {
+                var id = c.Id;
+                var live = c.IsLive;
+                _journal.Add(() =>
+                {
+                    if (live)
+                    {
+                        set.Remove(id);
+                    }
+                    else
+                    {
+                        set.Add(id);
+                    }
+                });
+            }
+        }
+    }
+
+    private void Undo(int mark)
+    {
+        for (var i = _journal.Count - 1; i >= mark; i--)
+        {
+            _journal[i]();
         }
 
         _journal.RemoveRange(mark, _journal.Count - mark);
@@ -247,16 +288,16 @@ internal sealed class SqliteWriteSession(SqliteConnection connection, SqliteRows
 
     public IReadOnlyList<Conflict> LiveConflictsOf(string declarationId)
     {
-        var cmd = Cmd(
-            $"SELECT {SqliteRows.ConflictColumns} FROM conflicts WHERE a_id = $id AND state <> 'resolved' " +
-            $"UNION ALL SELECT {SqliteRows.ConflictColumns} FROM conflicts WHERE b_id = $id AND state <> 'resolved' ORDER BY seq");
-        cmd.Parameters.Clear();
-        cmd.Parameters.AddWithValue("$id", declarationId);
-        using var r = cmd.ExecuteReader();
-        var list = new List<Conflict>();
-        while (r.Read())
+        if (!_liveConflicts.TryGetValue(declarationId, out var ids) || ids.Count == 0)
         {
-            list.Add(SqliteRows.ReadConflict(r));
+            return [];
+        }
+
+        // Conflict ids are time-ordered (UUID v7), so ordinal order is creation order.
+        var list = new List<Conflict>(ids.Count);
+        foreach (var id in ids.Order(StringComparer.Ordinal))
+        {
+            list.Add(GetConflict(id) ?? throw new InvalidOperationException($"live conflict {id} is not in the database"));
         }
 
         return list;
@@ -270,6 +311,7 @@ internal sealed class SqliteWriteSession(SqliteConnection connection, SqliteRows
             "$a_kind, $a_id, $a_party, $a_version, $b_kind, $b_id, $b_party, $b_version, $t0, $t1, $lo, $hi, $acks, $accepts, $created, $updated, $resolved)");
         BindConflict(cmd, c);
         cmd.ExecuteNonQuery();
+        TrackConflict(c);
     }
 
     public void UpdateConflict(Conflict c)
@@ -284,6 +326,8 @@ internal sealed class SqliteWriteSession(SqliteConnection connection, SqliteRows
         {
             throw new InvalidOperationException($"no conflict {c.Id} to update");
         }
+
+        TrackConflict(c);
     }
 
     public StoredEvent AppendEvent(DomainEvent e, DateTimeOffset time)
@@ -325,8 +369,8 @@ internal sealed class SqliteWriteSession(SqliteConnection connection, SqliteRows
     internal static double IndexAltitude(double metres) => metres / 10_000.0;
 
     /// <summary>
-    /// Fills the grid with the boxes of every live declaration from the R*Tree, once per session:
-    /// one indexed scan (about 0.2 s per 100,000 declarations). The float32 boxes were rounded
+    /// Fills the grid with the boxes of every live declaration from the R*Tree, and the map of live
+    /// conflicts, once per session: two scans (about 0.2 s per 100,000 declarations). The float32 boxes were rounded
     /// outward, so they still contain their volumes.
     /// </summary>
     private void LoadGrid()
@@ -365,6 +409,22 @@ internal sealed class SqliteWriteSession(SqliteConnection connection, SqliteRows
         if (boxes.Count > 0)
         {
             _grid.Set(current, [.. boxes]);
+        }
+
+        using (var r = Cmd("SELECT id, a_id, b_id FROM conflicts WHERE state <> 'resolved'").ExecuteReader())
+        {
+            while (r.Read())
+            {
+                foreach (var declarationId in new[] { r.GetString(1), r.GetString(2) })
+                {
+                    if (!_liveConflicts.TryGetValue(declarationId, out var set))
+                    {
+                        _liveConflicts.Add(declarationId, set = new HashSet<string>(StringComparer.Ordinal));
+                    }
+
+                    set.Add(r.GetString(0));
+                }
+            }
         }
 
         _gridLoaded = true;
