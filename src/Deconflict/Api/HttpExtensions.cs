@@ -112,13 +112,13 @@ public static class HttpExtensions
 
         foreach (var v in Enum.GetValues<T>())
         {
-            if (JsonNamingPolicy.KebabCaseLower.ConvertName(v.ToString()) == raw)
+            if (Json.Name(v) == raw)
             {
                 return (T?)v;
             }
         }
 
-        var allowed = string.Join(", ", Enum.GetValues<T>().Select(v => JsonNamingPolicy.KebabCaseLower.ConvertName(v.ToString())));
+        var allowed = string.Join(", ", Enum.GetValues<T>().Select(Json.Name));
         return new ApiError(Problems.InvalidParameter, $"{name} must be one of {allowed}; '{raw}' is not.").With("parameter", name);
     }
 

@@ -116,7 +116,7 @@ public sealed class DeclarationCommands(DeconflictOptions options)
 
         if (!current.IsLive)
         {
-            return new ApiError(Problems.InvalidState, $"The {what} '{id}' is {SqliteEnum(current.State)} and can no longer change.");
+            return new ApiError(Problems.InvalidState, $"The {what} '{id}' is {Json.Name(current.State)} and can no longer change.");
         }
 
         return true;
@@ -208,8 +208,6 @@ public sealed class DeclarationCommands(DeconflictOptions options)
         JsonSerializer.Serialize(new Dictionary<string, object> { ["action"] = action, [noun] = view }, Json.Options);
 
     private static string Noun(DeclarationKind kind) => kind == DeclarationKind.Operation ? "operation" : "zone";
-
-    private static string SqliteEnum(DeclarationState s) => JsonNamingPolicy.KebabCaseLower.ConvertName(s.ToString());
 
     private sealed record ConflictEvent(string Action, string? By, string? Note, ConflictView Conflict);
 }

@@ -64,7 +64,7 @@ public sealed record DeclarationDraft(
         var state = body.State ?? DeclarationState.Planned;
         if (state is not (DeclarationState.Planned or DeclarationState.Active))
         {
-            return Problems.Invalid($"state must be planned or active when writing; to end or cancel, use DELETE (state was {Enum(state)}).", "/state");
+            return Problems.Invalid($"state must be planned or active when writing; to end or cancel, use DELETE (state was {Json.Name(state)}).", "/state");
         }
 
         string? details = null;
@@ -118,6 +118,4 @@ public sealed record DeclarationDraft(
 
         return new DeclarationDraft(kind, volumes.MoveToImmutable(), priority, state, rule, name, details, known);
     }
-
-    private static string Enum(DeclarationState s) => JsonNamingPolicy.KebabCaseLower.ConvertName(s.ToString());
 }

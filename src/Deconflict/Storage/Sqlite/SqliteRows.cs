@@ -52,7 +52,7 @@ internal sealed class SqliteRows
     public static DateTimeOffset ParseText(string s) => DateTimeOffset.Parse(s, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal | DateTimeStyles.AdjustToUniversal);
 
     public static string Enum<T>(T value)
-        where T : struct, System.Enum => JsonNamingPolicy.KebabCaseLower.ConvertName(value.ToString());
+        where T : struct, System.Enum => Json.Name(value);
 
     public static T ParseEnum<T>(string s)
         where T : struct, System.Enum => System.Enum.Parse<T>(s.Replace("-", string.Empty, StringComparison.Ordinal), ignoreCase: true);
