@@ -154,8 +154,20 @@ internal sealed class PreparedCircle(GeoPoint center, double radiusM, GeoBox bou
 /// </summary>
 internal sealed class PreparedPolygon
 {
-    public PreparedPolygon(GeoPoint[] ring, GeoBox bounds, double areaM2, OutlineCap cap, double[] x, double[] y, Polygon framePolygon)
+    public PreparedPolygon(IReadOnlyList<GeoPoint> vertices, GeoPoint[] ring, GeoBox bounds, double areaM2, OutlineCap cap, double[] x, double[] y, Polygon framePolygon)
     {
+        VertexVectors = new Vec3[vertices.Count];
+        for (var i = 0; i < VertexVectors.Length; i++)
+        {
+            VertexVectors[i] = Wgs84.ReducedUnitVector(vertices[i]);
+        }
+
+        for (var i = 0; i < VertexVectors.Length; i++)
+        {
+            var edge = VertexVectors[i].AngleTo(VertexVectors[(i + 1) % VertexVectors.Length]);
+            EdgeDeviationRad = Math.Max(EdgeDeviationRad, Volumes.SeparationBounds.EdgeDeviationRad(edge));
+        }
+
         Ring = ring;
         Bounds = bounds;
         AreaM2 = areaM2;
@@ -189,6 +201,12 @@ internal sealed class PreparedPolygon
     /// It lets two overlapping outlines be recognised without the exact test.
     /// </summary>
     public double InnerRadiusM { get; }
+
+    /// <summary>Reduced unit vectors of the given (distinct, not densified) vertices, for the cheap separation bounds.</summary>
+    public Vec3[] VertexVectors { get; }
+
+    /// <summary>The largest angle (radians, auxiliary sphere) by which an edge's geodesic departs from the great-circle arc between its vertices.</summary>
+    public double EdgeDeviationRad { get; }
 
     /// <summary>The densified ring (open, longitudes normalised), in the order the vertices were given.</summary>
     public GeoPoint[] Ring { get; }

@@ -32,10 +32,12 @@ namespace Deconflict.Core.Volumes;
 /// </para>
 /// <para>
 /// Cost: a pair whose bounding caps are apart by more than the buffer is rejected with one
-/// angle between unit vectors (tens of nanoseconds); circle/circle is one geodesic inverse
-/// problem; polygon/circle projects only the ring pieces that can be nearest the centre; polygon/
-/// polygon projects the smaller ring once, then one prepared relate, and refines only when the
-/// distance is close to the buffer or is asked for.
+/// angle between unit vectors (tens of nanoseconds). Every other pair is first bounded on the
+/// auxiliary sphere (<see cref="SeparationBounds"/>, well under a microsecond), and only a pair
+/// within about 0.4% of the buffer goes on to the exact test: circle/circle is one geodesic
+/// inverse problem; polygon/circle projects only the ring pieces that can be nearest the centre;
+/// polygon/polygon projects the smaller ring once, then one prepared relate, and refines only
+/// when the distance is close to the buffer or is asked for.
 /// </para>
 /// </remarks>
 public static class VolumeIntersection
@@ -125,6 +127,9 @@ public static class VolumeIntersection
         public static Outcome Apart(double distanceM, double bufferM) => new(false, distanceM, distanceM < bufferM);
     }
 
+    /// <summary>A verdict from <see cref="SeparationBounds"/>: conflict mode reads only the verdict; the distance is not known.</summary>
+    private static Outcome Decided(bool conflict) => new(Overlap: false, DistanceM: double.NaN, Conflict: conflict);
+
     private static void CheckBuffer(double value, string name)
     {
         if (!double.IsFinite(value) || value < 0.0)
@@ -172,7 +177,7 @@ public static class VolumeIntersection
 
     private static Outcome Evaluate(Outline a, Outline b, double bufferM, Mode mode) => (a, b) switch
     {
-        (CircleOutline ca, CircleOutline cb) => CircleCircle(ca.Prepared, cb.Prepared, bufferM),
+        (CircleOutline ca, CircleOutline cb) => CircleCircle(ca.Prepared, cb.Prepared, bufferM, mode),
         (PolygonOutline pa, CircleOutline cb) => PolygonCircle(pa.Prepared, cb.Prepared, bufferM, mode),
         (CircleOutline ca, PolygonOutline pb) => PolygonCircle(pb.Prepared, ca.Prepared, bufferM, mode),
         (PolygonOutline pa, PolygonOutline pb) => PolygonPolygon(pa.Prepared, pb.Prepared, bufferM, mode),
@@ -180,8 +185,13 @@ public static class VolumeIntersection
     };
 
     /// <summary>Exact: gap = distance(centres) - r1 - r2 (one geodesic inverse problem).</summary>
-    private static Outcome CircleCircle(PreparedCircle a, PreparedCircle b, double bufferM)
+    private static Outcome CircleCircle(PreparedCircle a, PreparedCircle b, double bufferM, Mode mode)
     {
+        if (mode == Mode.Conflict && SeparationBounds.Conflict(a, b, bufferM) is { } decided)
+        {
+            return Decided(decided);
+        }
+
         var gap = Geodesic.Inverse(a.Center, b.Center).DistanceM - a.RadiusM - b.RadiusM;
         return gap < -TouchToleranceM ? Outcome.Overlapping : Outcome.Apart(Math.Max(0.0, gap), bufferM);
     }
@@ -194,6 +204,11 @@ public static class VolumeIntersection
     /// </summary>
     private static Outcome PolygonCircle(PreparedPolygon p, PreparedCircle c, double bufferM, Mode mode)
     {
+        if (mode == Mode.Conflict && SeparationBounds.Conflict(p, c, bufferM) is { } decided)
+        {
+            return Decided(decided);
+        }
+
         var (cx, cy) = p.Frame.Forward(c.Center);
         if (p.ContainsProjected(cx, cy))
         {
@@ -286,6 +301,18 @@ public static class VolumeIntersection
     /// </summary>
     private static Outcome PolygonPolygon(PreparedPolygon a, PreparedPolygon b, double bufferM, Mode mode)
     {
+        // Settles all but the pairs within about 0.4% of the buffer in under a microsecond. The
+        // frame follows the same deterministic choice as below, so the answer does not depend on
+        // the order of the pair.
+        if (mode == Mode.Conflict)
+        {
+            var (first, second) = FramePolygonFirst(a, b) ? (a, b) : (b, a);
+            if (SeparationBounds.Conflict(first, second, bufferM) is { } decided)
+            {
+                return Decided(decided);
+            }
+        }
+
         var (frame, other) = FramePolygonFirst(a, b) ? (a, b) : (b, a);
         var n = other.Ring.Length;
         var coords = new Coordinate[n + 1];

@@ -43,7 +43,14 @@ public sealed class VolumeGridTests
             var found = new HashSet<int>();
             grid.Query(query, found);
             var expected = boxes.Where(kv => Meet(kv.Value, query)).Select(kv => kv.Key).ToHashSet();
-            Assert.True(expected.SetEquals(found), $"query {q}: expected {expected.Count}, found {found.Count}");
+            Assert.True(expected.IsSubsetOf(found), $"query {q}: expected {expected.Count}, found {found.Count}: a candidate was missed");
+
+            // The grid stores bounds rounded outward (floats, whole minutes): anything more it
+            // reports must be within that rounding of the query.
+            foreach (var extra in found.Except(expected))
+            {
+                Assert.True(Meet(Grown(boxes[extra]), query), $"query {q}: key {extra} is not within rounding of the query");
+            }
         }
     }
 
@@ -56,6 +63,24 @@ public sealed class VolumeGridTests
         var found = new List<string>();
         grid.Query(new VolumeBox(new GeoBox(1, 1, 2, 2), 1000, 2000, T0.AddHours(1), T0.AddHours(2)), found);
         Assert.Equal(["a"], found);
+    }
+
+    [Fact]
+    public void Boxes_that_touch_at_values_a_float_cannot_hold_are_candidates()
+    {
+        // 33.123456789012 and 1234.56789 m fall between floats; the grid's rounded entries must
+        // still meet a query that touches them exactly, and one a hair away is at most an extra candidate.
+        var grid = new VolumeGrid<string>();
+        grid.Set("a", [new VolumeBox(new GeoBox(33.0, 35.0, 33.123456789012, 35.987654321098), 100, 1234.56789, T0.AddSeconds(30), T0.AddMinutes(90).AddSeconds(17))]);
+        var touching = new VolumeBox(new GeoBox(33.123456789012, 35.987654321098, 34, 36.5), 1234.56789, 2000, T0.AddMinutes(90).AddSeconds(17), T0.AddHours(3));
+        var found = new List<string>();
+        grid.Query(touching, found);
+        Assert.Equal(["a"], found);
+
+        var farAway = touching with { Area = new GeoBox(33.2, 36.1, 34, 36.5) };
+        found.Clear();
+        grid.Query(farAway, found);
+        Assert.Empty(found);
     }
 
     [Fact]
@@ -95,6 +120,14 @@ public sealed class VolumeGridTests
         };
         return new VolumeBox(new GeoBox(south, west, north, east), lower, lower + (r.NextDouble() * 5000), start, start.AddMinutes(minutes));
     }
+
+    /// <summary>The box grown by more than the grid's rounding: 1e-4 degrees, 0.01 m, one minute.</summary>
+    private static VolumeBox Grown(VolumeBox b) => new(
+        new GeoBox(Math.Max(-90, b.Area.South - 1e-4), b.Area.West - 1e-4 < -180 ? b.Area.West - 1e-4 + 360 : b.Area.West - 1e-4, Math.Min(90, b.Area.North + 1e-4), b.Area.East + 1e-4 > 180 ? b.Area.East + 1e-4 - 360 : b.Area.East + 1e-4),
+        b.AltitudeLowerM - 0.01,
+        b.AltitudeUpperM + 0.01,
+        b.TimeStart.AddMinutes(-1),
+        b.TimeEnd.AddMinutes(1));
 
     /// <summary>Closed intervals in every dimension; longitudes compared range by range.</summary>
     private static bool Meet(VolumeBox a, VolumeBox b) =>

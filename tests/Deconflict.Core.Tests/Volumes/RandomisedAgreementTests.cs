@@ -117,7 +117,7 @@ public class RandomisedAgreementTests(ITestOutputHelper output)
     private static bool Contained(GeodesicReference.Shape a, GeodesicReference.Shape b) =>
         GeodesicReference.Contains(b, a.Samples[0]) || GeodesicReference.Contains(a, b.Samples[0]);
 
-    private static (Outline A, GeodesicReference.Shape RefA, Outline B, GeodesicReference.Shape RefB, int Region) RandomPair(Random rnd, double maxSizeM)
+    internal static (Outline A, GeodesicReference.Shape RefA, Outline B, GeodesicReference.Shape RefB, int Region) RandomPair(Random rnd, double maxSizeM)
     {
         while (true)
         {

@@ -28,6 +28,9 @@ internal sealed class SqliteWriteSession(SqliteConnection connection, SqliteRows
     // B-tree writes per conflict (docs/performance.md).
     private readonly Dictionary<string, HashSet<string>> _liveConflicts = new(StringComparer.Ordinal);
     private readonly VolumeGrid<long> _grid = new();
+
+    // Reused by every broad-phase query (the session belongs to the single writer).
+    private readonly HashSet<long> _candidateSeqs = [];
     private bool _gridLoaded;
     private int _savepointMark;
     private bool _disposed;
@@ -118,7 +121,8 @@ internal sealed class SqliteWriteSession(SqliteConnection connection, SqliteRows
         // The broad phase runs on the in-memory grid of live declarations' boxes (loaded from the
         // R*Tree when the session opens, kept in step with every write); the declarations come from
         // the writer's cache, so a check costs microseconds, not an SQL query per volume.
-        var seqs = new HashSet<long>();
+        var seqs = _candidateSeqs;
+        seqs.Clear();
         foreach (var box in boxes)
         {
             _grid.Query(box, seqs);
