@@ -27,13 +27,6 @@ public abstract record Outline
     /// <summary>A spherical cap that contains the outline, for constant-time rejection of far-apart pairs.</summary>
     internal abstract OutlineCap Cap { get; }
 
-    /// <summary>
-    /// Builds now the indexes the exact test otherwise builds on first use (NetTopologySuite's
-    /// prepared relate), so a service can pay for them at start-up instead of in its first checks.
-    /// </summary>
-    public virtual void Prepare()
-    {
-    }
 }
 
 /// <summary>
@@ -60,9 +53,6 @@ public sealed record PolygonOutline : Outline
     internal override OutlineCap Cap => Prepared.Cap;
 
     internal PreparedPolygon Prepared { get; }
-
-    /// <inheritdoc/>
-    public override void Prepare() => Prepared.BuildIndexes();
 
     /// <summary>Equal when the vertices are equal, in order.</summary>
     public bool Equals(PolygonOutline? other) =>
@@ -149,12 +139,12 @@ internal sealed class PreparedCircle(GeoPoint center, double radiusM, GeoBox bou
 /// <summary>
 /// Prepared data of a polygon, computed once at creation: the ring densified along its geodesic
 /// edges, its points' unit vectors and segment lengths (for cheap distance bounds), its own AEQD
-/// frame centred on the bounding cap with the ring projected there, and the NetTopologySuite
-/// polygon of that projected ring with a prepared relate and a facet-distance index.
+/// frame centred on the bounding cap with the ring projected there, and (on first use) the
+/// NetTopologySuite polygon of that projected ring with a prepared relate and a facet-distance index.
 /// </summary>
 internal sealed class PreparedPolygon
 {
-    public PreparedPolygon(IReadOnlyList<GeoPoint> vertices, GeoPoint[] ring, GeoBox bounds, double areaM2, OutlineCap cap, double[] x, double[] y, Polygon framePolygon)
+    public PreparedPolygon(IReadOnlyList<GeoPoint> vertices, GeoPoint[] ring, GeoBox bounds, double areaM2, OutlineCap cap, double[] x, double[] y)
     {
         VertexVectors = new Vec3[vertices.Count];
         for (var i = 0; i < VertexVectors.Length; i++)
@@ -174,7 +164,6 @@ internal sealed class PreparedPolygon
         Cap = cap;
         X = x;
         Y = y;
-        FramePolygon = framePolygon;
         Frame = new LocalProjection(cap.Center);
         Vectors = new Vec3[ring.Length];
         SegmentM = new double[ring.Length];
@@ -189,8 +178,6 @@ internal sealed class PreparedPolygon
             MaxSegmentM = Math.Max(MaxSegmentM, SegmentM[i]);
         }
 
-        FrameRelate = RelateNG.Prepare(framePolygon);
-        FrameDistance = new IndexedFacetDistance(framePolygon);
         InnerRadiusM = InnerRadius();
     }
 
@@ -234,27 +221,41 @@ internal sealed class PreparedPolygon
     /// <summary>Ring projected in <see cref="Frame"/> (metres north).</summary>
     public double[] Y { get; }
 
-    public Polygon FramePolygon { get; }
+    /// <summary>
+    /// The NetTopologySuite polygon of the projected ring with its prepared relate and facet-distance
+    /// index, built on first use (call under <see cref="Sync"/>). Only the exact polygon/polygon
+    /// test needs them, and <c>SeparationBounds</c> leaves it about one pair in 250; kept for every
+    /// stored outline they made up most of a 700 MB heap at 100,000 operations, and the garbage
+    /// collector's pauses grew with it (docs/performance.md).
+    /// </summary>
+    public (RelateNG Relate, IndexedFacetDistance Distance) FrameIndexes()
+    {
+        if (_frameIndexes is { } built)
+        {
+            return built;
+        }
 
-    public RelateNG FrameRelate { get; }
+        var coords = new Coordinate[X.Length + 1];
+        for (var i = 0; i < X.Length; i++)
+        {
+            coords[i] = new Coordinate(X[i], Y[i]);
+        }
 
-    public IndexedFacetDistance FrameDistance { get; }
+        coords[^1] = coords[0];
+        var polygon = OutlineFactory.PlanarFactory.CreatePolygon(coords);
+        var indexes = (RelateNG.Prepare(polygon), new IndexedFacetDistance(polygon));
+        _frameIndexes = indexes;
+        return indexes;
+    }
+
+    private (RelateNG Relate, IndexedFacetDistance Distance)? _frameIndexes;
 
     /// <summary>
-    /// Serialises use of <see cref="FrameRelate"/> and <see cref="FrameDistance"/>: both build
-    /// lazy caches on first use and are not documented as thread-safe, while outlines are shared
-    /// between requests.
+    /// Serialises building and use of <see cref="FrameIndexes"/>: NetTopologySuite's prepared
+    /// operations build lazy caches on first use and are not documented as thread-safe, while
+    /// outlines are shared between requests.
     /// </summary>
     public Lock Sync { get; } = new();
-
-    /// <summary>Evaluates the prepared relate once (against the polygon itself), which builds its edge index.</summary>
-    public void BuildIndexes()
-    {
-        lock (Sync)
-        {
-            FrameRelate.Evaluate(FramePolygon, "T********");
-        }
-    }
 
     /// <summary>
     /// Crossing-number point-in-polygon test in <see cref="Frame"/> coordinates (half-open rule on

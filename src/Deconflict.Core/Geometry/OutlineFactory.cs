@@ -163,7 +163,7 @@ public static class OutlineFactory
         }
 
         var bounds = PolygonBounds(distinct, edges, minLng, maxLng);
-        var prepared = new PreparedPolygon(distinct, ring, bounds, area, cap, x, y, polygon);
+        var prepared = new PreparedPolygon(distinct, ring, bounds, area, cap, x, y);
         return new OutlineResult(new PolygonOutline([.. vertices], prepared), null);
     }
 

@@ -340,7 +340,8 @@ public static class VolumeIntersection
         Coordinate[] nearest;
         lock (frame.Sync)
         {
-            overlap = frame.FrameRelate.Evaluate(otherPolygon, "T********");
+            var (relate, distance) = frame.FrameIndexes();
+            overlap = relate.Evaluate(otherPolygon, "T********");
             if (overlap)
             {
                 return Outcome.Overlapping;
@@ -351,7 +352,7 @@ public static class VolumeIntersection
                 return new Outcome(false, 0.0, false);
             }
 
-            nearest = frame.FrameDistance.NearestPoints(otherPolygon);
+            nearest = distance.NearestPoints(otherPolygon);
         }
 
         var p = frame.Frame.Inverse(nearest[0].X, nearest[0].Y);

@@ -186,13 +186,12 @@ internal sealed class SqliteRows
         }
     }
 
-    /// <summary>Decodes the volumes of a declaration version into the cache and builds their exact-test indexes.</summary>
+    /// <summary>Decodes the volumes of a declaration version into the cache.</summary>
     public void Warm(string id, long version, string json)
     {
-        var volumes = _volumes.TryGetValue((id, version), out var cached) ? cached : DecodeVolumes(id, version, json);
-        foreach (var v in volumes)
+        if (!_volumes.ContainsKey((id, version)))
         {
-            v.Outline.Prepare();
+            DecodeVolumes(id, version, json);
         }
     }
 
