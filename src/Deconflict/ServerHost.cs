@@ -5,6 +5,7 @@ using Deconflict.Core.Model;
 using Deconflict.Declarations;
 using Deconflict.Events;
 using Deconflict.Parties;
+using Deconflict.Record;
 using Deconflict.Service;
 using Deconflict.Storage;
 using Deconflict.Storage.Sqlite;
@@ -66,6 +67,9 @@ public static class ServerHost
         builder.Services.AddSingleton<DeclarationCommands>();
         builder.Services.AddSingleton<ExpirySweep>();
         builder.Services.AddHostedService(sp => sp.GetRequiredService<ExpirySweep>());
+        builder.Services.AddSingleton(RecordKey.LoadOrCreate(settings.DatabasePath));
+        builder.Services.AddSingleton<RecordHeads>();
+        builder.Services.AddHostedService(sp => sp.GetRequiredService<RecordHeads>());
         builder.Services.ConfigureHttpJsonOptions(o => Json.Configure(o.SerializerOptions));
         builder.Services.AddProblemDetails();
         builder.Services.AddOpenApi("v1", o => o.AddDocumentTransformer((doc, _, _) =>
@@ -134,6 +138,7 @@ public static class ServerHost
         app.MapZones();
         app.MapConflicts();
         app.MapEvents();
+        app.MapRecord();
         app.Lifetime.ApplicationStopped.Register(() => app.Services.GetRequiredService<WriteQueue>().DisposeAsync().AsTask().GetAwaiter().GetResult());
         return app;
     }

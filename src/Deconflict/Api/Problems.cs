@@ -39,6 +39,9 @@ public static class Problems
     public const string UnsupportedMediaType = "unsupported-media-type";
     public const string MethodNotAllowed = "method-not-allowed";
     public const string Internal = "internal";
+    public const string UnknownHead = "unknown-head";
+    public const string InvalidSignature = "invalid-signature";
+    public const string SplitView = "split-view";
 
     private static readonly Dictionary<string, (int Status, string Title)> Table = new(StringComparer.Ordinal)
     {
@@ -59,6 +62,9 @@ public static class Problems
         [UnsupportedMediaType] = (415, "Send application/json"),
         [PreconditionRequired] = (428, "If-Match with the current version is required"),
         [Internal] = (500, "Internal error"),
+        [UnknownHead] = (409, "The service signed no such head"),
+        [InvalidSignature] = (400, "The signature does not verify"),
+        [SplitView] = (409, "The head is inconsistent with one the party witnessed before"),
     };
 
     public static int Status(string code) => Table.TryGetValue(code, out var t) ? t.Status : 500;

@@ -6,7 +6,7 @@ namespace Deconflict.Events;
 
 /// <summary>
 /// GET /v1/events: server-sent events of everything the caller may see, in record order. Each
-/// event's id is its sequence number, so a client reconnecting with Last-Event-ID (or ?after=)
+/// event's id is its record index, so a client reconnecting with Last-Event-ID (or ?after=)
 /// gets everything after it: events are read from the store, never from memory alone, so none is
 /// lost across reconnects or restarts.
 /// </summary>
@@ -32,10 +32,17 @@ public static class EventEndpoints
         }
 
         // Without Last-Event-ID (or ?after=) the stream starts now; with it, right after that event.
+        // Event ids are record indexes (from 0); the store counts sequences (index + 1), so -1
+        // means "from the first event".
         var cursor = hub.LastSequence;
-        if (resume.Length > 0 && (!long.TryParse(resume, out cursor) || cursor < 0))
+        if (resume.Length > 0)
         {
-            return Problems.ToResult(new ApiError(Problems.InvalidParameter, $"Last-Event-ID must be an event id (a whole number); '{resume}' is not.").With("parameter", "Last-Event-ID"));
+            if (!long.TryParse(resume, System.Globalization.NumberStyles.AllowLeadingSign, System.Globalization.CultureInfo.InvariantCulture, out var index) || index < -1)
+            {
+                return Problems.ToResult(new ApiError(Problems.InvalidParameter, $"Last-Event-ID must be an event id (a record index, or -1 for the start); '{resume}' is not.").With("parameter", "Last-Event-ID"));
+            }
+
+            cursor = index + 1;
         }
 
         using var cts = CancellationTokenSource.CreateLinkedTokenSource(http.RequestAborted, lifetime.ApplicationStopping);
@@ -57,7 +64,7 @@ public static class EventEndpoints
                 var events = store.ReadEvents(cursor, caller, ReadBatch);
                 foreach (var e in events)
                 {
-                    await http.Response.WriteAsync($"id: {e.Sequence}\nevent: {e.Type}\ndata: {e.PayloadJson}\n\n", ct);
+                    await http.Response.WriteAsync($"id: {e.Sequence - 1}\nevent: {e.Type}\ndata: {e.PayloadJson}\n\n", ct);
                     cursor = e.Sequence;
                 }
 

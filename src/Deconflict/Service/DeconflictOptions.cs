@@ -39,6 +39,12 @@ public sealed record DeconflictOptions
     public int MaxWriteBatch { get; init; } = 256;
 
     public LineOptions Line { get; init; } = new();
+
+    /// <summary>How often the service signs a new tree head while entries arrive.</summary>
+    public TimeSpan RecordHeadInterval { get; init; } = TimeSpan.FromSeconds(1);
+
+    /// <summary>Most record entries one GET /v1/record/entries returns.</summary>
+    public int MaxRecordPage { get; init; } = 10_000;
 }
 
 /// <summary>Deconfliction-line clock defaults (the line itself is a later capability; the agreed values are served now).</summary>

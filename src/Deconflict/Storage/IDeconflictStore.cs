@@ -1,5 +1,6 @@
 using Deconflict.Core.Geometry;
 using Deconflict.Core.Model;
+using Deconflict.Core.Record;
 using Deconflict.Core.Strategic;
 
 namespace Deconflict.Storage;
@@ -59,6 +60,33 @@ public interface IStoreReader
     IReadOnlyList<StoredEvent> ReadEvents(long afterSequence, Caller viewer, int limit);
 
     long LastEventSequence();
+
+    /// <summary>Leaves [start, end) of the record (end clipped to its size), in order.</summary>
+    IReadOnlyList<RecordLeaf> ReadRecord(long start, long end);
+
+    /// <summary>The root hash of the record's first <paramref name="size"/> leaves (size at most the record's size).</summary>
+    byte[] RecordRoot(long size);
+
+    /// <summary>RFC 9162 inclusion proof of leaf <paramref name="index"/> in the tree of <paramref name="size"/> leaves.</summary>
+    IReadOnlyList<byte[]> InclusionProof(long index, long size);
+
+    /// <summary>RFC 9162 consistency proof between the trees of <paramref name="from"/> and <paramref name="to"/> leaves.</summary>
+    IReadOnlyList<byte[]> ConsistencyProof(long from, long to);
+
+    /// <summary>The newest signed head, or null before the first.</summary>
+    RecordHead? LatestHead();
+
+    /// <summary>The signed head of that size, if the service signed one.</summary>
+    RecordHead? GetHead(long size);
+
+    /// <summary>The cosignatures of the head of that size, by party.</summary>
+    IReadOnlyList<Cosignature> CosignaturesOf(long size);
+
+    /// <summary>The party's most recent (largest) cosignature.</summary>
+    Cosignature? LastCosignature(string party);
+
+    /// <summary>The party's registered Ed25519 witness key (32 bytes), or null.</summary>
+    byte[]? PartyKey(string party);
 }
 
 /// <summary>
@@ -116,6 +144,21 @@ public interface IWriteSession : IDisposable
 
     void UpdateConflict(Conflict conflict);
 
-    /// <summary>Appends an event in this transaction; returns it with its sequence number.</summary>
+    /// <summary>
+    /// Appends an event and its record entry (leaf and Merkle nodes) in this transaction; returns it
+    /// with its sequence number (record index + 1).
+    /// </summary>
     StoredEvent AppendEvent(DomainEvent e, DateTimeOffset time);
+
+    /// <summary>The record's size and root hash as this transaction stands.</summary>
+    (long Size, byte[] Root) RecordHead();
+
+    void InsertHead(RecordHead head);
+
+    void InsertCosignature(Cosignature cosignature);
+
+    void SetPartyKey(string party, byte[] publicKey, DateTimeOffset at);
+
+    /// <summary>Marks the entry readable by every party; false when it was already revealed.</summary>
+    bool RevealEntry(long index, string? by, DateTimeOffset at);
 }

@@ -1,10 +1,13 @@
+using System.Buffers.Text;
 using System.Collections.Concurrent;
 using System.Collections.Immutable;
 using System.Globalization;
+using System.Security.Cryptography;
 using System.Text.Json;
 using Deconflict.Api;
 using Deconflict.Core.Geometry;
 using Deconflict.Core.Model;
+using Deconflict.Core.Record;
 using Deconflict.Core.Volumes;
 using Microsoft.Data.Sqlite;
 
@@ -23,7 +26,7 @@ internal sealed class SqliteRows
         "seq, id, version, state, a_kind, a_id, a_party, a_version, b_kind, b_id, b_party, b_version, " +
         "time_start, time_end, altitude_lower_m, altitude_upper_m, acknowledged_by, accepted_by, created_at, updated_at, resolved_at";
 
-    private const string EventColumns = "seq, time, type, actor, audience, payload";
+    public const string EventColumns = "seq, time, type, actor, audience, payload";
 
     // Volumes were validated when written; reading them back must not refuse them because the
     // deployment's limits changed since, so decoding uses no limits.
@@ -139,6 +142,20 @@ internal sealed class SqliteRows
 
     public const string TokenColumns = "id, party, secret_hash, created_at, revoked_at";
 
+    /// <summary>Reads an event from a row of <see cref="EventColumns"/>.</summary>
+    public static StoredEvent ReadEvent(SqliteDataReader r) => new(
+        r.GetInt64(0),
+        Time(r.GetInt64(1)),
+        r.GetString(2),
+        r.IsDBNull(3) ? null : r.GetString(3),
+        r.IsDBNull(4) ? [] : [.. JsonSerializer.Deserialize<string[]>(r.GetString(4))!],
+        r.GetString(5));
+
+    /// <summary>The record entry of an event (its index is its sequence - 1), with a fresh random salt.</summary>
+    public static RecordEntry Entry(StoredEvent e) =>
+        new(e.Sequence - 1, e.Time, e.Type, e.Actor, e.Audience.IsDefault ? [] : e.Audience, e.PayloadJson,
+            Base64Url.EncodeToString(RandomNumberGenerator.GetBytes(RecordEntry.SaltBytes)));
+
     /// <summary>
     /// Events after <paramref name="after"/> that the viewer may see, in order, at most
     /// <paramref name="limit"/>. The log is scanned in sequence order in chunks and filtered by each
@@ -160,14 +177,8 @@ internal sealed class SqliteRows
                 while (r.Read())
                 {
                     scanned++;
-                    after = r.GetInt64(0);
-                    var e = new StoredEvent(
-                        after,
-                        Time(r.GetInt64(1)),
-                        r.GetString(2),
-                        r.IsDBNull(3) ? null : r.GetString(3),
-                        r.IsDBNull(4) ? [] : [.. JsonSerializer.Deserialize<string[]>(r.GetString(4))!],
-                        r.GetString(5));
+                    var e = ReadEvent(r);
+                    after = e.Sequence;
                     if (e.VisibleTo(viewer))
                     {
                         list.Add(e);

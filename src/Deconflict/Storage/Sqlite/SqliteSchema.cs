@@ -87,5 +87,38 @@ internal static class SqliteSchema
             audience TEXT,
             payload TEXT NOT NULL);
         """,
+        // 2: the record. Every event is a leaf: entry holds the exact bytes hashed into it
+        // (docs/record.md); record_nodes the hash of every perfect subtree (level * 2^48 + index),
+        // so appends and proofs never rehash the log. Heads are the signed tree heads; a
+        // cosignature is a party's witness signature over one (the last one per party is what a new
+        // one must be consistent with); party_keys the parties' Ed25519 witness keys; a reveal makes
+        // an entry readable by every party. Events written before this migration are entered into
+        // the record when it runs (SqliteStore.BackfillRecord).
+        """
+        ALTER TABLE events ADD COLUMN entry BLOB;
+        CREATE TABLE record_nodes(
+            id INTEGER PRIMARY KEY,
+            hash BLOB NOT NULL);
+        CREATE TABLE record_heads(
+            size INTEGER PRIMARY KEY,
+            root BLOB NOT NULL,
+            time INTEGER NOT NULL,
+            signature BLOB NOT NULL);
+        CREATE TABLE party_keys(
+            party TEXT PRIMARY KEY REFERENCES parties(id),
+            public_key BLOB NOT NULL,
+            registered_at INTEGER NOT NULL) WITHOUT ROWID;
+        CREATE TABLE record_cosignatures(
+            party TEXT NOT NULL REFERENCES parties(id),
+            size INTEGER NOT NULL,
+            root BLOB NOT NULL,
+            time INTEGER NOT NULL,
+            signature BLOB NOT NULL,
+            PRIMARY KEY(party, size)) WITHOUT ROWID;
+        CREATE TABLE record_reveals(
+            entry_index INTEGER PRIMARY KEY,
+            revealed_by TEXT,
+            revealed_at INTEGER NOT NULL);
+        """,
     ];
 }

@@ -1,5 +1,6 @@
 using System.Text.Json;
 using Deconflict.Core.Model;
+using Deconflict.Core.Record;
 using Microsoft.Data.Sqlite;
 
 namespace Deconflict.Storage.Sqlite;
@@ -54,11 +55,55 @@ public sealed class SqliteStore : IDeconflictStore
         {
             using var tx = c.BeginTransaction();
             Exec(c, tx, SqliteSchema.Migrations[v - 1]);
+            if (v == 2)
+            {
+                BackfillRecord(c, tx);
+            }
+
             using var record = SqliteRows.Command(c, tx, "INSERT INTO schema_migrations(version, applied_at) VALUES ($v, $t)");
             record.Parameters.AddWithValue("$v", v);
             record.Parameters.AddWithValue("$t", DateTimeOffset.UtcNow.ToUnixTimeMilliseconds());
             record.ExecuteNonQuery();
             tx.Commit();
+        }
+    }
+
+    /// <summary>
+    /// Enters the events written before the record existed into it, in order, each with its own
+    /// fresh salt, in the migration's transaction (all or nothing).
+    /// </summary>
+    private static void BackfillRecord(SqliteConnection c, SqliteTransaction tx)
+    {
+        var entries = new List<(long Seq, byte[] Entry)>();
+        using (var cmd = SqliteRows.Command(c, tx, $"SELECT {SqliteRows.EventColumns} FROM events ORDER BY seq"))
+        using (var r = cmd.ExecuteReader())
+        {
+            while (r.Read())
+            {
+                var e = SqliteRows.ReadEvent(r);
+                entries.Add((e.Sequence, SqliteRows.Entry(e).Canonical()));
+            }
+        }
+
+        var tree = new MemoryMerkleNodes();
+        using var update = SqliteRows.Command(c, tx, "UPDATE events SET entry = $entry WHERE seq = $seq");
+        using var insert = SqliteRows.Command(c, tx, "INSERT INTO record_nodes(id, hash) VALUES ($id, $hash)");
+        foreach (var (seq, entry) in entries)
+        {
+            update.Parameters.Clear();
+            update.Parameters.AddWithValue("$entry", entry);
+            update.Parameters.AddWithValue("$seq", seq);
+            update.ExecuteNonQuery();
+            var leaf = MerkleTree.LeafHash(entry);
+            foreach (var (level, index, hash) in MerkleTree.NodesCompletedBy(tree.Size, leaf, tree))
+            {
+                insert.Parameters.Clear();
+                insert.Parameters.AddWithValue("$id", SqliteRecordTree.NodeId(level, index));
+                insert.Parameters.AddWithValue("$hash", hash);
+                insert.ExecuteNonQuery();
+            }
+
+            tree.Append(leaf);
         }
     }
 
@@ -282,6 +327,91 @@ public sealed class SqliteStore : IDeconflictStore
         using var c = Open();
         using var cmd = SqliteRows.Command(c, null, "SELECT COALESCE(MAX(seq), 0) FROM events");
         return (long)cmd.ExecuteScalar()!;
+    }
+
+    public IReadOnlyList<RecordLeaf> ReadRecord(long start, long end)
+    {
+        using var c = Open();
+        using var cmd = SqliteRows.Command(c, null,
+            "SELECT e.seq, e.entry, e.audience, n.hash, rv.entry_index IS NOT NULL FROM events e " +
+            "JOIN record_nodes n ON n.id = e.seq - 1 LEFT JOIN record_reveals rv ON rv.entry_index = e.seq - 1 " +
+            "WHERE e.seq > $start AND e.seq <= $end ORDER BY e.seq");
+        cmd.Parameters.AddWithValue("$start", start);
+        cmd.Parameters.AddWithValue("$end", end);
+        using var r = cmd.ExecuteReader();
+        var leaves = new List<RecordLeaf>();
+        while (r.Read())
+        {
+            leaves.Add(new RecordLeaf(
+                r.GetInt64(0) - 1,
+                (byte[])r.GetValue(3),
+                (byte[])r.GetValue(1),
+                r.IsDBNull(2) ? [] : [.. JsonSerializer.Deserialize<string[]>(r.GetString(2))!],
+                r.GetBoolean(4)));
+        }
+
+        return leaves;
+    }
+
+    public byte[] RecordRoot(long size) => WithTree(t => MerkleTree.Root(size, t));
+
+    public IReadOnlyList<byte[]> InclusionProof(long index, long size) => WithTree(t => MerkleTree.InclusionProof(index, size, t));
+
+    public IReadOnlyList<byte[]> ConsistencyProof(long from, long to) => WithTree(t => MerkleTree.ConsistencyProof(from, to, t));
+
+    // One read transaction for all the node reads of a proof, so they see one snapshot.
+    private T WithTree<T>(Func<IMerkleNodes, T> read)
+    {
+        using var c = Open();
+        using var tx = c.BeginTransaction(deferred: true);
+        using var tree = new SqliteRecordTree.Reader(c, tx);
+        return read(tree);
+    }
+
+    public RecordHead? LatestHead() => ReadHead("SELECT size, root, time, signature FROM record_heads ORDER BY size DESC LIMIT 1", null);
+
+    public RecordHead? GetHead(long size) => ReadHead("SELECT size, root, time, signature FROM record_heads WHERE size = $size", size);
+
+    private RecordHead? ReadHead(string sql, long? size)
+    {
+        using var c = Open();
+        using var cmd = SqliteRows.Command(c, null, sql);
+        if (size is { } s)
+        {
+            cmd.Parameters.AddWithValue("$size", s);
+        }
+
+        using var r = cmd.ExecuteReader();
+        return r.Read() ? new RecordHead(r.GetInt64(0), (byte[])r.GetValue(1), SqliteRows.Time(r.GetInt64(2)), (byte[])r.GetValue(3)) : null;
+    }
+
+    public IReadOnlyList<Cosignature> CosignaturesOf(long size) =>
+        ReadCosignatures("SELECT party, size, root, time, signature FROM record_cosignatures WHERE size = $arg ORDER BY party", size);
+
+    public Cosignature? LastCosignature(string party) =>
+        ReadCosignatures("SELECT party, size, root, time, signature FROM record_cosignatures WHERE party = $arg ORDER BY size DESC LIMIT 1", party).FirstOrDefault();
+
+    private List<Cosignature> ReadCosignatures(string sql, object arg)
+    {
+        using var c = Open();
+        using var cmd = SqliteRows.Command(c, null, sql);
+        cmd.Parameters.AddWithValue("$arg", arg);
+        using var r = cmd.ExecuteReader();
+        var list = new List<Cosignature>();
+        while (r.Read())
+        {
+            list.Add(new Cosignature(r.GetString(0), r.GetInt64(1), (byte[])r.GetValue(2), SqliteRows.Time(r.GetInt64(3)), (byte[])r.GetValue(4)));
+        }
+
+        return list;
+    }
+
+    public byte[]? PartyKey(string party)
+    {
+        using var c = Open();
+        using var cmd = SqliteRows.Command(c, null, "SELECT public_key FROM party_keys WHERE party = $party");
+        cmd.Parameters.AddWithValue("$party", party);
+        return cmd.ExecuteScalar() as byte[];
     }
 
     public ValueTask DisposeAsync()

@@ -1,5 +1,6 @@
 using Deconflict.Core.Geometry;
 using Deconflict.Core.Model;
+using Deconflict.Core.Record;
 using Deconflict.Core.Strategic;
 using Microsoft.Data.Sqlite;
 
@@ -28,6 +29,8 @@ internal sealed class SqliteWriteSession(SqliteConnection connection, SqliteRows
     // B-tree writes per conflict (docs/performance.md).
     private readonly Dictionary<string, HashSet<string>> _liveConflicts = new(StringComparer.Ordinal);
     private readonly VolumeGrid<long> _grid = new();
+    private readonly SqliteRecordTree.Appender _record = new(connection);
+    private bool _recordLoaded;
 
     // Reused by every broad-phase query (the session belongs to the single writer).
     private readonly HashSet<long> _candidateSeqs = [];
@@ -334,17 +337,87 @@ internal sealed class SqliteWriteSession(SqliteConnection connection, SqliteRows
         TrackConflict(c);
     }
 
+    /// <summary>
+    /// Appends the event and its record entry in this transaction: the event row with the entry's
+    /// exact bytes, then the leaf and the Merkle nodes it completes. The event's sequence is its
+    /// record index + 1. A failure anywhere undoes all of it with the write that emitted it.
+    /// </summary>
     public StoredEvent AppendEvent(DomainEvent e, DateTimeOffset time)
     {
-        var cmd = Cmd("INSERT INTO events(time, type, actor, audience, payload) VALUES ($time, $type, $actor, $audience, $payload) RETURNING seq");
-        cmd.Parameters.Clear();
-        cmd.Parameters.AddWithValue("$time", SqliteRows.Ms(time));
+        LoadRecord();
+        var ms = SqliteRows.Ms(time);
+        var stored = new StoredEvent(_record.Size + 1, SqliteRows.Time(ms), e.Type, e.Actor, e.IsPublic ? [] : e.Audience, e.PayloadJson);
+        var entry = SqliteRows.Entry(stored).Canonical();
+        var cmd = Cmd("INSERT INTO events(seq, time, type, actor, audience, payload, entry) VALUES ($seq, $time, $type, $actor, $audience, $payload, $entry)");
+        cmd.Parameters.AddWithValue("$seq", stored.Sequence);
+        cmd.Parameters.AddWithValue("$time", ms);
         cmd.Parameters.AddWithValue("$type", e.Type);
         cmd.Parameters.AddWithValue("$actor", (object?)e.Actor ?? DBNull.Value);
         cmd.Parameters.AddWithValue("$audience", e.IsPublic ? DBNull.Value : SqliteStore.AudienceJson(e));
         cmd.Parameters.AddWithValue("$payload", e.PayloadJson);
-        var seq = (long)cmd.ExecuteScalar()!;
-        return new StoredEvent(seq, SqliteRows.Time(SqliteRows.Ms(time)), e.Type, e.Actor, e.IsPublic ? [] : e.Audience, e.PayloadJson);
+        cmd.Parameters.AddWithValue("$entry", entry);
+        cmd.ExecuteNonQuery();
+        _journal.Add(_record.Append(MerkleTree.LeafHash(entry)));
+        return stored;
+    }
+
+    /// <summary>The record's size and root as this transaction stands.</summary>
+    public (long Size, byte[] Root) RecordHead()
+    {
+        LoadRecord();
+        return (_record.Size, _record.Root());
+    }
+
+    public void InsertHead(RecordHead head)
+    {
+        var cmd = Cmd("INSERT INTO record_heads(size, root, time, signature) VALUES ($size, $root, $time, $signature)");
+        cmd.Parameters.AddWithValue("$size", head.Size);
+        cmd.Parameters.AddWithValue("$root", head.RootHash);
+        cmd.Parameters.AddWithValue("$time", SqliteRows.Ms(head.Time));
+        cmd.Parameters.AddWithValue("$signature", head.Signature);
+        cmd.ExecuteNonQuery();
+    }
+
+    public void InsertCosignature(Cosignature cosignature)
+    {
+        var cmd = Cmd("INSERT INTO record_cosignatures(party, size, root, time, signature) VALUES ($party, $size, $root, $time, $signature)");
+        cmd.Parameters.AddWithValue("$party", cosignature.Party);
+        cmd.Parameters.AddWithValue("$size", cosignature.Size);
+        cmd.Parameters.AddWithValue("$root", cosignature.RootHash);
+        cmd.Parameters.AddWithValue("$time", SqliteRows.Ms(cosignature.Time));
+        cmd.Parameters.AddWithValue("$signature", cosignature.Signature);
+        cmd.ExecuteNonQuery();
+    }
+
+    public void SetPartyKey(string party, byte[] publicKey, DateTimeOffset at)
+    {
+        var cmd = Cmd("INSERT INTO party_keys(party, public_key, registered_at) VALUES ($party, $key, $at) " +
+            "ON CONFLICT(party) DO UPDATE SET public_key = excluded.public_key, registered_at = excluded.registered_at");
+        cmd.Parameters.AddWithValue("$party", party);
+        cmd.Parameters.AddWithValue("$key", publicKey);
+        cmd.Parameters.AddWithValue("$at", SqliteRows.Ms(at));
+        cmd.ExecuteNonQuery();
+    }
+
+    public bool RevealEntry(long index, string? by, DateTimeOffset at)
+    {
+        var cmd = Cmd("INSERT INTO record_reveals(entry_index, revealed_by, revealed_at) VALUES ($index, $by, $at) ON CONFLICT(entry_index) DO NOTHING");
+        cmd.Parameters.AddWithValue("$index", index);
+        cmd.Parameters.AddWithValue("$by", (object?)by ?? DBNull.Value);
+        cmd.Parameters.AddWithValue("$at", SqliteRows.Ms(at));
+        return cmd.ExecuteNonQuery() == 1;
+    }
+
+    private void LoadRecord()
+    {
+        if (_recordLoaded)
+        {
+            return;
+        }
+
+        var cmd = Cmd("SELECT COALESCE(MAX(seq), 0) FROM events");
+        _record.Load(connection, (long)cmd.ExecuteScalar()!);
+        _recordLoaded = true;
     }
 
     public void Dispose()

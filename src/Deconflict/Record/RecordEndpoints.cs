@@ -1,0 +1,405 @@
+using System.Buffers.Text;
+using System.Globalization;
+using System.Text;
+using System.Text.Json;
+using Deconflict.Api;
+using Deconflict.Core.Model;
+using Deconflict.Core.Record;
+using Deconflict.Service;
+using Deconflict.Storage;
+
+namespace Deconflict.Record;
+
+public sealed record RecordHeadView(string Origin, long Size, string RootHash, DateTimeOffset Timestamp, string Signature, IReadOnlyList<CosignatureView> Cosignatures);
+
+/// <summary>A witness cosignature: the party, its time (Unix seconds, as signed) and its Ed25519 signature (base64).</summary>
+public sealed record CosignatureView(string Party, long Timestamp, string Signature);
+
+/// <summary>A leaf: its hash always (hex); the entry's exact bytes (base64) only where the caller may see them.</summary>
+public sealed record RecordItemView(long Index, string LeafHash, string? Entry);
+
+public sealed record RecordItemsView(IReadOnlyList<RecordItemView> Items, long Size);
+
+public sealed record ProofView(IReadOnlyList<string> Hashes);
+
+public sealed record CosignatureBody
+{
+    public long? Size { get; init; }
+
+    public string? RootHash { get; init; }
+
+    /// <summary>Unix seconds, as in the signed cosignature/v1 message.</summary>
+    public long? Timestamp { get; init; }
+
+    /// <summary>Base64 Ed25519 signature over the cosignature/v1 message.</summary>
+    public string? Signature { get; init; }
+}
+
+public sealed record PartyKeyBody
+{
+    /// <summary>Base64 of the raw 32-byte Ed25519 public key.</summary>
+    public string? PublicKey { get; init; }
+}
+
+/// <summary>
+/// The record (API.md "Record"): signed heads, the checkpoint and verifier key, entries with
+/// per-party visibility, RFC 9162 proofs, witness cosignatures that refuse a split view, and
+/// reveals. Hashes are hex; signatures and entry bytes base64.
+/// </summary>
+public static class RecordEndpoints
+{
+    public const string CosignatureEvent = "record-cosignature";
+    public const string RevealEvent = "record-reveal";
+
+    public static RouteGroupBuilder MapRecord(this IEndpointRouteBuilder app)
+    {
+        var group = app.MapGroup("/v1/record").WithTags("Record").AddEndpointFilter<Authentication.Filter>();
+
+        group.MapGet("/head", (IDeconflictStore store, RecordKey key) =>
+            store.LatestHead() is { } head ? Results.Json(View(head, store, key), Json.Options) : Problems.ToResult(new ApiError(Problems.NotFound, "No head is signed yet; try again in a second.")))
+            .WithSummary("The newest signed tree head with its cosignatures");
+
+        group.MapPost("/head", async (IDeconflictStore store, RecordKey key, RecordHeads heads, HttpContext http) =>
+            Results.Json(View(await heads.SignAsync(http.RequestAborted), store, key), Json.Options))
+            .WithSummary("Sign a head of the record as it stands now");
+
+        group.MapGet("/checkpoint", (IDeconflictStore store, RecordKey key) =>
+            store.LatestHead() is { } head
+                ? Results.Text(Checkpoint(head, store, key), "text/plain; charset=utf-8")
+                : Problems.ToResult(new ApiError(Problems.NotFound, "No head is signed yet; try again in a second.")))
+            .WithSummary("The newest head as a C2SP tlog-checkpoint signed note, with cosignature lines");
+
+        group.MapGet("/key", (RecordKey key) => Results.Text(key.VerifierKey + "\n", "text/plain; charset=utf-8"))
+            .WithSummary("The signed-note verifier key of the record (name+keyhash+base64key)");
+
+        group.MapGet("/entries", Entries).WithSummary("Leaves [start, end): leaf hashes always, entry bytes where the caller may see them");
+        group.MapPost("/entries/{index}/reveal", Reveal).WithSummary("Make an entry readable by every party (its actor or the admin)");
+        group.MapGet("/proofs/inclusion", Inclusion).WithSummary("RFC 9162 inclusion proof of leaf ?index= in the tree of ?size= leaves");
+        group.MapGet("/proofs/consistency", Consistency).WithSummary("RFC 9162 consistency proof between ?from= and ?to= leaves");
+        group.MapPost("/cosignatures", Cosign).Accepts<CosignatureBody>("application/json")
+            .WithSummary("A party witnesses a head (C2SP cosignature/v1 with its registered key); refused when inconsistent with its last");
+
+        app.MapGroup("/v1/parties").WithTags("Parties").AddEndpointFilter<Authentication.Filter>()
+            .MapPut("/{id}/key", RegisterKey).Accepts<PartyKeyBody>("application/json")
+            .WithSummary("Register the party's Ed25519 witness key (the party itself or the admin)");
+        return group;
+    }
+
+    /// <summary>PUT /v1/parties/{id}/key: a party (or the admin for it) registers its Ed25519 witness key.</summary>
+    public static async Task<IResult> RegisterKey(string id, HttpContext http, WriteQueue writes)
+    {
+        var caller = Authentication.Of(http);
+        if (!caller.IsAdmin && caller.PartyId != id)
+        {
+            return Problems.ToResult(Problems.ForbiddenError($"Only party '{id}' or the admin may register its key."));
+        }
+
+        var body = await http.ReadJson<PartyKeyBody>();
+        if (body.Error is { } invalid)
+        {
+            return Problems.ToResult(invalid);
+        }
+
+        var key = Base64(body.Value!.PublicKey);
+        if (key is not { Length: 32 })
+        {
+            return Problems.ToResult(Problems.Invalid("public_key must be the base64 of a raw 32-byte Ed25519 public key.", "/public_key"));
+        }
+
+        var result = await writes.Submit<bool>(ctx =>
+        {
+            if (ctx.Store.GetParty(id) is null)
+            {
+                return Problems.NotFoundError("party", id);
+            }
+
+            ctx.Store.SetPartyKey(id, key, ctx.Now);
+            ctx.Emit(new DomainEvent(EventTypes.Party, caller.PartyId, [], JsonSerializer.Serialize(
+                new { action = "key-registered", party = id, public_key = Convert.ToBase64String(key) }, Json.Options)));
+            return true;
+        });
+        return result.Error is { } refused
+            ? Problems.ToResult(refused)
+            : Results.Json(new { party = id, public_key = Convert.ToBase64String(key) }, Json.Options);
+    }
+
+    private static RecordHeadView View(RecordHead head, IDeconflictStore store, RecordKey key) => new(
+        key.Origin,
+        head.Size,
+        Convert.ToHexStringLower(head.RootHash),
+        head.Time,
+        Convert.ToBase64String(head.Signature),
+        [.. store.CosignaturesOf(head.Size)
+            .Where(c => c.RootHash.AsSpan().SequenceEqual(head.RootHash))
+            .Select(c => new CosignatureView(c.Party, c.Time.ToUnixTimeSeconds(), Convert.ToBase64String(c.Signature)))]);
+
+    /// <summary>The head as a signed note: checkpoint text, blank line, the service's line, then each witness's cosignature line.</summary>
+    public static string Checkpoint(RecordHead head, IDeconflictStore store, RecordKey key)
+    {
+        var text = key.CheckpointText(head.Size, head.RootHash);
+        var note = new StringBuilder(text).Append('\n').Append(SignedNote.SignatureLine(key.Origin, key.KeyId, head.Signature));
+        foreach (var c in store.CosignaturesOf(head.Size).Where(c => c.RootHash.AsSpan().SequenceEqual(head.RootHash)))
+        {
+            if (store.PartyKey(c.Party) is { } partyKey)
+            {
+                note.Append(SignedNote.CosignatureLine(c.Party, partyKey, c.Time.ToUnixTimeSeconds(), c.Signature));
+            }
+        }
+
+        return note.ToString();
+    }
+
+    private static IResult Entries(HttpContext http, IDeconflictStore store, DeconflictOptions options)
+    {
+        var caller = Authentication.Of(http);
+        var size = store.LastEventSequence();
+        var start = Query(http, "start", 0);
+        if (start.Error is { } e1)
+        {
+            return Problems.ToResult(e1);
+        }
+
+        var end = Query(http, "end", Math.Min(size, start.Value + options.MaxRecordPage));
+        if (end.Error is { } e2)
+        {
+            return Problems.ToResult(e2);
+        }
+
+        if (end.Value < start.Value)
+        {
+            return Problems.ToResult(Problems.Invalid($"end ({end.Value}) must not be less than start ({start.Value}).").With("parameter", "end"));
+        }
+
+        if (end.Value - start.Value > options.MaxRecordPage)
+        {
+            return Problems.ToResult(new ApiError(Problems.InvalidParameter, $"At most {options.MaxRecordPage} entries per request; ask for [start, start + {options.MaxRecordPage}).").With("parameter", "end"));
+        }
+
+        var items = store.ReadRecord(start.Value, Math.Min(end.Value, size))
+            .Select(l => new RecordItemView(l.Index, Convert.ToHexStringLower(l.LeafHash), MaySee(caller, l) ? Convert.ToBase64String(l.Entry) : null))
+            .ToList();
+        return Results.Json(new RecordItemsView(items, size), Json.Options);
+    }
+
+    /// <summary>The admin and observers see every entry; a party those that concern it or every party, and revealed ones.</summary>
+    public static bool MaySee(Caller caller, RecordLeaf leaf) =>
+        caller.SeesEverything || leaf.Revealed || leaf.Parties.IsDefaultOrEmpty || (caller.PartyId is { } p && leaf.Parties.Contains(p));
+
+    private static async Task<IResult> Reveal(string index, HttpContext http, WriteQueue writes, IDeconflictStore store)
+    {
+        var caller = Authentication.Of(http);
+        if (!long.TryParse(index, NumberStyles.None, CultureInfo.InvariantCulture, out var i))
+        {
+            return Problems.ToResult(Problems.Invalid($"The entry index must be a whole number; '{index}' is not."));
+        }
+
+        var found = store.ReadRecord(i, i + 1);
+        var leaf = found.Count == 1 ? found[0] : null;
+        var entry = leaf is null ? null : RecordEntry.Parse(leaf.Entry);
+        if (leaf is null || entry is null || !MaySee(caller, leaf))
+        {
+            return Problems.ToResult(Problems.NotFoundError("record entry", index));
+        }
+
+        if (!caller.IsAdmin && entry.Actor != caller.PartyId)
+        {
+            return Problems.ToResult(Problems.ForbiddenError($"Only the entry's actor ('{entry.Actor ?? "the service"}') or the admin may reveal entry {i}."));
+        }
+
+        var result = await writes.Submit<bool>(ctx =>
+        {
+            if (ctx.Store.RevealEntry(i, caller.PartyId, ctx.Now))
+            {
+                ctx.Emit(new DomainEvent(RevealEvent, caller.PartyId, [], JsonSerializer.Serialize(new { index = i, revealed_by = caller.PartyId }, Json.Options)));
+            }
+
+            return true;
+        });
+        return result.Error is { } refused
+            ? Problems.ToResult(refused)
+            : Results.Json(new RecordItemView(i, Convert.ToHexStringLower(leaf.LeafHash), Convert.ToBase64String(leaf.Entry)), Json.Options);
+    }
+
+    private static IResult Inclusion(HttpContext http, IDeconflictStore store)
+    {
+        var size = store.LastEventSequence();
+        var index = Query(http, "index", null);
+        var treeSize = Query(http, "size", size);
+        if ((index.Error ?? treeSize.Error) is { } e)
+        {
+            return Problems.ToResult(e);
+        }
+
+        if (treeSize.Value > size)
+        {
+            return Problems.ToResult(new ApiError(Problems.InvalidParameter, $"size {treeSize.Value} is beyond the record's size ({size}).").With("parameter", "size"));
+        }
+
+        if (index.Value >= treeSize.Value)
+        {
+            return Problems.ToResult(new ApiError(Problems.InvalidParameter, $"index {index.Value} is not below size {treeSize.Value}.").With("parameter", "index"));
+        }
+
+        return Results.Json(new ProofView([.. store.InclusionProof(index.Value, treeSize.Value).Select(Convert.ToHexStringLower)]), Json.Options);
+    }
+
+    private static IResult Consistency(HttpContext http, IDeconflictStore store)
+    {
+        var size = store.LastEventSequence();
+        var from = Query(http, "from", null);
+        var to = Query(http, "to", size);
+        if ((from.Error ?? to.Error) is { } e)
+        {
+            return Problems.ToResult(e);
+        }
+
+        if (to.Value > size)
+        {
+            return Problems.ToResult(new ApiError(Problems.InvalidParameter, $"to {to.Value} is beyond the record's size ({size}).").With("parameter", "to"));
+        }
+
+        if (from.Value > to.Value)
+        {
+            return Problems.ToResult(new ApiError(Problems.InvalidParameter, $"from {from.Value} must not exceed to {to.Value}.").With("parameter", "from"));
+        }
+
+        return Results.Json(new ProofView([.. store.ConsistencyProof(from.Value, to.Value).Select(Convert.ToHexStringLower)]), Json.Options);
+    }
+
+    private static async Task<IResult> Cosign(HttpContext http, WriteQueue writes, IDeconflictStore store, RecordKey key)
+    {
+        var caller = Authentication.Of(http);
+        if (caller.PartyId is not { } party)
+        {
+            return Problems.ToResult(Problems.ForbiddenError("Cosignatures are a party's: the admin has no witness key."));
+        }
+
+        var body = await http.ReadJson<CosignatureBody>();
+        if (body.Error is { } invalid)
+        {
+            return Problems.ToResult(invalid);
+        }
+
+        var b = body.Value!;
+        var root = Hex(b.RootHash);
+        var signature = Base64(b.Signature);
+        if (b.Size is not ({ } size and >= 0))
+        {
+            return Problems.ToResult(Problems.Invalid("size must be the head's size, a whole number.", "/size"));
+        }
+
+        if (root is not { Length: MerkleTree.HashSize })
+        {
+            return Problems.ToResult(Problems.Invalid("root_hash must be the head's root hash, 64 hex digits.", "/root_hash"));
+        }
+
+        if (b.Timestamp is not ({ } timestamp and > 0))
+        {
+            return Problems.ToResult(Problems.Invalid("timestamp must be the Unix seconds of the signed cosignature/v1 message.", "/timestamp"));
+        }
+
+        if (signature is not { Length: 64 })
+        {
+            return Problems.ToResult(Problems.Invalid("signature must be the base64 of a 64-byte Ed25519 signature.", "/signature"));
+        }
+
+        if (store.PartyKey(party) is not { } partyKey)
+        {
+            return Problems.ToResult(new ApiError(Problems.InvalidState, $"Party '{party}' has no witness key: register one with PUT /v1/parties/{party}/key first."));
+        }
+
+        var head = store.GetHead(size);
+        if (head is null || !head.RootHash.AsSpan().SequenceEqual(root))
+        {
+            return Problems.ToResult(new ApiError(Problems.UnknownHead, $"The service signed no head of size {size} with root {Convert.ToHexStringLower(root)}."));
+        }
+
+        var message = SignedNote.CosignedMessage(key.CheckpointText(size, root), timestamp);
+        if (!SignedNote.Verify(partyKey, message, signature))
+        {
+            return Problems.ToResult(new ApiError(Problems.InvalidSignature, $"The signature does not verify with party '{party}''s registered key over cosignature/v1 of that head at time {timestamp}."));
+        }
+
+        var result = await writes.Submit<Cosignature>(ctx =>
+        {
+            // The last head this party witnessed must be a prefix of this one: the same root at the
+            // same size, or a consistency proof from it. Anything else means the service showed this
+            // party another history than it holds now (a split view, or a rewrite): refuse.
+            if (store.LastCosignature(party) is { } last)
+            {
+                if (last.Size > size)
+                {
+                    return new ApiError(Problems.SplitView, $"Party '{party}' already witnessed a larger head (size {last.Size}); a smaller one cannot follow it.").With("last_size", last.Size);
+                }
+
+                var proof = store.ConsistencyProof(last.Size, size);
+                if (!MerkleTree.VerifyConsistency(last.Size, size, last.RootHash, root, proof))
+                {
+                    return new ApiError(Problems.SplitView, $"This head is not consistent with the head of size {last.Size} that party '{party}' witnessed before: the record's history differs from what it was shown.")
+                        .With("last_size", last.Size).With("last_root_hash", Convert.ToHexStringLower(last.RootHash));
+                }
+
+                if (last.Size == size)
+                {
+                    return last;
+                }
+            }
+
+            var cosignature = new Cosignature(party, size, root, DateTimeOffset.FromUnixTimeSeconds(timestamp), signature);
+            ctx.Store.InsertCosignature(cosignature);
+            ctx.Emit(new DomainEvent(CosignatureEvent, party, [], JsonSerializer.Serialize(
+                new { party, size, root_hash = Convert.ToHexStringLower(root), timestamp, signature = Convert.ToBase64String(signature) }, Json.Options)));
+            return cosignature;
+        });
+
+        if (result.Error is { } refused)
+        {
+            return Problems.ToResult(refused);
+        }
+
+        var c = result.Value!;
+        return Results.Json(new CosignatureView(c.Party, c.Time.ToUnixTimeSeconds(), Convert.ToBase64String(c.Signature)), Json.Options, statusCode: 201);
+    }
+
+    private static Outcome<long> Query(HttpContext http, string name, long? fallback)
+    {
+        var text = http.Request.Query[name].ToString();
+        if (text.Length == 0)
+        {
+            return fallback is { } f ? f : new ApiError(Problems.InvalidParameter, $"?{name}= is required.").With("parameter", name);
+        }
+
+        return long.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out var v)
+            ? v
+            : new ApiError(Problems.InvalidParameter, $"?{name}= must be a whole number, not '{text}'.").With("parameter", name);
+    }
+
+    private static byte[]? Hex(string? text)
+    {
+        try
+        {
+            return text is null ? null : Convert.FromHexString(text);
+        }
+        catch (FormatException)
+        {
+            return null;
+        }
+    }
+
+    private static byte[]? Base64(string? text)
+    {
+        if (text is null)
+        {
+            return null;
+        }
+
+        try
+        {
+            return Convert.FromBase64String(text);
+        }
+        catch (FormatException)
+        {
+            return Base64Url.IsValid(text) ? Base64Url.DecodeFromChars(text) : null;
+        }
+    }
+}

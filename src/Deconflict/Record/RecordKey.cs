@@ -1,0 +1,87 @@
+using System.Globalization;
+using System.Security.Cryptography;
+using Deconflict.Core.Record;
+
+namespace Deconflict.Record;
+
+/// <summary>
+/// The service's record identity: the origin (the log's name in its checkpoints) and the Ed25519
+/// key that signs its heads. Created on first start and kept beside the database in
+/// <c>&lt;database&gt;.record-key</c> (owner read/write only), so a restart signs with the same key;
+/// losing the file means a new log identity, which every verifier will notice.
+/// </summary>
+public sealed class RecordKey : IDisposable
+{
+    private readonly Ed25519Signer _signer;
+
+    private RecordKey(string origin, Ed25519Signer signer)
+    {
+        Origin = origin;
+        _signer = signer;
+        VerifierKey = SignedNote.VerifierKey(origin, signer.PublicKey);
+        KeyId = SignedNote.KeyId(origin, SignedNote.Ed25519Algorithm, signer.PublicKey);
+    }
+
+    /// <summary>The log's origin line, also the note key name.</summary>
+    public string Origin { get; }
+
+    public byte[] PublicKey => _signer.PublicKey;
+
+    /// <summary>name+keyhash+base64key, as C2SP signed-note verifiers take it.</summary>
+    public string VerifierKey { get; }
+
+    public byte[] KeyId { get; }
+
+    /// <summary>Where the key of the database at <paramref name="databasePath"/> is kept.</summary>
+    public static string PathFor(string databasePath) => Path.GetFullPath(databasePath) + ".record-key";
+
+    /// <summary>Loads the key kept for the database, or creates and keeps a new one.</summary>
+    public static RecordKey LoadOrCreate(string databasePath)
+    {
+        var path = PathFor(databasePath);
+        if (File.Exists(path))
+        {
+            var fields = File.ReadAllLines(path)
+                .Select(l => l.Split(' ', 2))
+                .Where(f => f.Length == 2)
+                .ToDictionary(f => f[0], f => f[1], StringComparer.Ordinal);
+            if (!fields.TryGetValue("origin", out var origin) || !fields.TryGetValue("ed25519-seed", out var seed))
+            {
+                throw new InvalidDataException($"The record key file {path} is damaged: it needs 'origin' and 'ed25519-seed' lines.");
+            }
+
+            return new RecordKey(origin, Ed25519Signer.FromSeed(Convert.FromBase64String(seed)));
+        }
+
+        // The origin names this log for all time; random so that two deployments never share one.
+        var created = new RecordKey("deconflict/" + Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(8)), Ed25519Signer.Create());
+        var text = string.Create(CultureInfo.InvariantCulture,
+            $"origin {created.Origin}\ned25519-seed {Convert.ToBase64String(created._signer.ExportSeed())}\n");
+        var temporary = path + ".tmp";
+        var fileOptions = new FileStreamOptions { Mode = FileMode.CreateNew, Access = FileAccess.Write };
+        if (!OperatingSystem.IsWindows())
+        {
+            // Only the service's own user may read the private key.
+            fileOptions.UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite;
+        }
+
+        using (var stream = new FileStream(temporary, fileOptions))
+        using (var writer = new StreamWriter(stream))
+        {
+            writer.Write(text);
+            writer.Flush();
+            stream.Flush(flushToDisk: true);
+        }
+
+        File.Move(temporary, path);
+        return created;
+    }
+
+    /// <summary>The checkpoint text of a head of this log.</summary>
+    public string CheckpointText(long size, byte[] root) => SignedNote.CheckpointText(Origin, size, root);
+
+    /// <summary>Signs a head's checkpoint text.</summary>
+    public byte[] Sign(long size, byte[] root) => _signer.Sign(System.Text.Encoding.UTF8.GetBytes(CheckpointText(size, root)));
+
+    public void Dispose() => _signer.Dispose();
+}

@@ -1,0 +1,348 @@
+using System.Net.Http.Json;
+using System.Text;
+using System.Text.Json.Nodes;
+using Deconflict.Core.Record;
+using Deconflict.Tests.Infrastructure;
+using Microsoft.Data.Sqlite;
+
+namespace Deconflict.Tests.Api;
+
+/// <summary>
+/// The record over HTTP on a real server: every event is a leaf whose bytes hash to it, heads are
+/// signed checkpoints that a signed-note verifier accepts, proofs verify, parties see only their
+/// entries' bytes (hashes of the rest) until revealed, witnesses are refused a split view, and a
+/// failed second write leaves neither the change nor its entry.
+/// </summary>
+public sealed class RecordApiTests
+{
+    [Fact]
+    public async Task Every_event_is_a_leaf_and_the_signed_head_covers_them_all()
+    {
+        await using var server = await TestServer.StartAsync();
+        var (blue, red, _) = await ThreeParties(server);
+        await using var redStream = await SseClient.ConnectAsync(red, "-1");
+        await blue.Post("v1/operations", Bodies.Operation(Bodies.Square(35.5, 35.8)));
+        await red.Post("v1/operations", Bodies.Operation(Bodies.Square(35.55, 35.85)));
+
+        var head = (await server.Admin.Post("v1/record/head", null)).Body!;
+        var size = head["size"]!.GetValue<long>();
+        var events = server.OpenStore().ReadEvents(0, new Core.Model.Caller(null, null, "admin"), 1000);
+        Assert.Equal(events.Count, size);
+
+        var items = (await server.Admin.Get($"v1/record/entries?start=0&end={size}")).Body!["items"]!.AsArray();
+        Assert.Equal(size, items.Count);
+        var tree = new MemoryMerkleNodes();
+        for (var i = 0; i < items.Count; i++)
+        {
+            var item = items[i]!;
+            Assert.Equal(i, item["index"]!.GetValue<long>());
+            var bytes = Convert.FromBase64String(item["entry"]!.GetValue<string>());
+            var leaf = MerkleTree.LeafHash(bytes);
+            Assert.Equal(Convert.ToHexStringLower(leaf), item["leaf_hash"]!.GetValue<string>());
+            var entry = RecordEntry.Parse(bytes);
+            Assert.NotNull(entry);
+            Assert.Equal(i, entry.Index);
+            Assert.Equal(events[i].Type, entry.Type);
+            Assert.Equal(events[i].PayloadJson, entry.PayloadJson);
+            Assert.Equal(22, entry.Salt.Length); // 16 bytes, unpadded base64url
+            tree.Append(leaf);
+        }
+
+        Assert.Equal(head["root_hash"]!.GetValue<string>(), Convert.ToHexStringLower(tree.Root()));
+
+        // The signed checkpoint verifies with the served verifier key, as a signed-note verifier would check it.
+        var keyText = await (await server.Admin.GetAsync("v1/record/key")).Content.ReadAsStringAsync();
+        var (name, publicKey) = SignedNote.ParseVerifierKey(keyText)!.Value;
+        Assert.Equal(head["origin"]!.GetValue<string>(), name);
+        var checkpoint = await (await server.Admin.GetAsync("v1/record/checkpoint")).Content.ReadAsStringAsync();
+        var note = SignedNote.Parse(checkpoint)!.Value;
+        Assert.Equal($"{name}\n{size}\n{Convert.ToBase64String(tree.Root())}\n", note.Text);
+        var line = Assert.Single(note.Signatures);
+        Assert.Equal(name, line.Name);
+        Assert.Equal(SignedNote.KeyId(name, SignedNote.Ed25519Algorithm, publicKey), line.KeyId);
+        Assert.True(SignedNote.Verify(publicKey, Encoding.UTF8.GetBytes(note.Text), line.Signature));
+        Assert.Equal(head["signature"]!.GetValue<string>(), Convert.ToBase64String(line.Signature));
+
+        // Stream ids are record indexes: each streamed event is the entry at its id.
+        var streamed = await redStream.UntilAsync(e => e.Type == "conflict");
+        foreach (var e in streamed)
+        {
+            var entry = RecordEntry.Parse(Convert.FromBase64String(items[(int)e.Id]!["entry"]!.GetValue<string>()))!;
+            Assert.Equal(e.Type, entry.Type);
+            Assert.Equal(e.Data.ToJsonString(), System.Text.Json.Nodes.JsonNode.Parse(entry.PayloadJson)!.ToJsonString());
+        }
+    }
+
+    [Fact]
+    public async Task A_party_sees_hashes_of_entries_not_its_own_until_their_actor_reveals_them()
+    {
+        await using var server = await TestServer.StartAsync();
+        var (blue, red, green) = await ThreeParties(server);
+        await blue.Post("v1/operations", Bodies.Operation(Bodies.Square(35.5, 35.8)));
+        await red.Post("v1/operations", Bodies.Operation(Bodies.Square(35.55, 35.85)));
+
+        var all = (await server.Admin.Get("v1/record/entries")).Body!["items"]!.AsArray();
+        var conflictIndex = all.Select(i => i!).First(i => RecordEntry.Parse(Convert.FromBase64String(i["entry"]!.GetValue<string>()))!.Type == "conflict")["index"]!.GetValue<long>();
+
+        var seenByGreen = (await green.Get("v1/record/entries")).Body!["items"]!.AsArray();
+        Assert.Equal(all.Count, seenByGreen.Count);
+        var hidden = seenByGreen[(int)conflictIndex]!;
+        Assert.Null(hidden["entry"]);
+        Assert.Equal(all[(int)conflictIndex]!["leaf_hash"]!.GetValue<string>(), hidden["leaf_hash"]!.GetValue<string>());
+        Assert.NotNull((await red.Get("v1/record/entries")).Body!["items"]![(int)conflictIndex]!["entry"]);
+
+        // The conflict was opened by red's write: blue may not reveal it, green may not even see it, red may.
+        (await blue.Post($"v1/record/entries/{conflictIndex}/reveal", null)).AssertProblem(403, "forbidden");
+        (await green.Post($"v1/record/entries/{conflictIndex}/reveal", null)).AssertProblem(404, "not-found");
+        var revealed = await red.Post($"v1/record/entries/{conflictIndex}/reveal", null);
+        Assert.Equal(200, revealed.Status);
+
+        var now = (await green.Get($"v1/record/entries?start={conflictIndex}&end={conflictIndex + 1}")).Body!["items"]![0]!;
+        var bytes = Convert.FromBase64String(now["entry"]!.GetValue<string>());
+        Assert.Equal(hidden["leaf_hash"]!.GetValue<string>(), Convert.ToHexStringLower(MerkleTree.LeafHash(bytes)));
+    }
+
+    [Fact]
+    public async Task Proofs_verify_against_signed_heads_and_bad_requests_are_refused()
+    {
+        await using var server = await TestServer.StartAsync();
+        var (blue, red, _) = await ThreeParties(server);
+        await blue.Post("v1/operations", Bodies.Operation(Bodies.Square(35.5, 35.8)));
+        var first = (await server.Admin.Post("v1/record/head", null)).Body!;
+        for (var i = 0; i < 4; i++)
+        {
+            await red.Post("v1/operations", Bodies.Operation(Bodies.Square(35.55, 35.85 + (i * 0.01))));
+        }
+
+        var second = (await server.Admin.Post("v1/record/head", null)).Body!;
+        var (m, n) = (first["size"]!.GetValue<long>(), second["size"]!.GetValue<long>());
+        Assert.True(n > m);
+        var root = Convert.FromHexString(second["root_hash"]!.GetValue<string>());
+        var items = (await blue.Get("v1/record/entries")).Body!["items"]!.AsArray();
+        for (var i = 0; i < n; i++)
+        {
+            var proof = Hashes((await blue.Get($"v1/record/proofs/inclusion?index={i}&size={n}")).Body!);
+            Assert.True(MerkleTree.VerifyInclusion(i, n, Convert.FromHexString(items[i]!["leaf_hash"]!.GetValue<string>()), proof, root), $"leaf {i}");
+        }
+
+        var consistency = Hashes((await blue.Get($"v1/record/proofs/consistency?from={m}&to={n}")).Body!);
+        Assert.True(MerkleTree.VerifyConsistency(m, n, Convert.FromHexString(first["root_hash"]!.GetValue<string>()), root, consistency));
+
+        (await blue.Get($"v1/record/proofs/inclusion?index={n}&size={n}")).AssertProblem(400, "invalid-parameter");
+        (await blue.Get("v1/record/proofs/inclusion?size=1")).AssertProblem(400, "invalid-parameter");
+        (await blue.Get("v1/record/proofs/inclusion?index=x")).AssertProblem(400, "invalid-parameter");
+        (await blue.Get($"v1/record/proofs/consistency?from=1&to={n + 1}")).AssertProblem(400, "invalid-parameter");
+        (await blue.Get("v1/record/proofs/consistency?from=3&to=2")).AssertProblem(400, "invalid-parameter");
+        (await blue.Get("v1/record/entries?start=5&end=2")).AssertProblem(400, "invalid-request");
+        Assert.Equal(401, (await server.Client(null).Get("v1/record/head")).Status);
+    }
+
+    [Fact]
+    public async Task A_witness_cosigns_heads_and_is_refused_a_rewritten_history()
+    {
+        var directory = Path.Combine(Path.GetTempPath(), "deconflict-tests", Guid.NewGuid().ToString("N"));
+        using var witness = Ed25519Signer.Create();
+        string origin;
+        var first = await TestServer.StartAsync(directory: directory);
+        try
+        {
+            var server = first;
+            var (blue, red, _) = await ThreeParties(server);
+            await blue.Post("v1/operations", Bodies.Operation(Bodies.Square(35.5, 35.8)));
+            var head = (await server.Admin.Post("v1/record/head", null)).Body!;
+            origin = head["origin"]!.GetValue<string>();
+
+            // No key yet; then a bad key; then the key, a wrong signature, an unknown head, and a good one.
+            (await blue.Post("v1/record/cosignatures", Cosign(witness, origin, head))).AssertProblem(409, "invalid-state");
+            (await blue.Send(HttpMethod.Put, "v1/parties/blue/key", new { public_key = "AAAA" })).AssertProblem(400, "invalid-request");
+            (await red.Send(HttpMethod.Put, "v1/parties/blue/key", new { public_key = Convert.ToBase64String(witness.PublicKey) })).AssertProblem(403, "forbidden");
+            Assert.Equal(200, (await blue.Send(HttpMethod.Put, "v1/parties/blue/key", new { public_key = Convert.ToBase64String(witness.PublicKey) })).Status);
+
+            var wrong = Cosign(witness, origin, head);
+            wrong["timestamp"] = wrong["timestamp"]!.GetValue<long>() + 1;
+            (await blue.Post("v1/record/cosignatures", wrong)).AssertProblem(400, "invalid-signature");
+            var unknown = head.DeepClone();
+            unknown["root_hash"] = new string('0', 64);
+            (await blue.Post("v1/record/cosignatures", Cosign(witness, origin, unknown))).AssertProblem(409, "unknown-head");
+            Assert.Equal(201, (await blue.Post("v1/record/cosignatures", Cosign(witness, origin, head))).Status);
+
+            // The head now lists the cosignature, and the checkpoint carries a cosignature/v1 line that verifies.
+            var listed = (await red.Get("v1/record/head")).Body!;
+            Assert.Equal("blue", listed["cosignatures"]![0]!["party"]!.GetValue<string>());
+            var note = SignedNote.Parse(await (await red.GetAsync("v1/record/checkpoint")).Content.ReadAsStringAsync())!.Value;
+            var cosignature = note.Signatures.Single(s => s.Name == "blue");
+            Assert.Equal(SignedNote.KeyId("blue", SignedNote.CosignatureAlgorithm, witness.PublicKey), cosignature.KeyId);
+            var time = System.Buffers.Binary.BinaryPrimitives.ReadInt64BigEndian(cosignature.Signature.AsSpan(0, 8));
+            Assert.True(SignedNote.Verify(witness.PublicKey, SignedNote.CosignedMessage(note.Text, time), cosignature.Signature.AsSpan(8)));
+
+            // A later head is consistent: accepted.
+            await red.Post("v1/operations", Bodies.Operation(Bodies.Square(36.5, 35.8)));
+            var later = (await server.Admin.Post("v1/record/head", null)).Body!;
+            Assert.Equal(201, (await blue.Post("v1/record/cosignatures", Cosign(witness, origin, later))).Status);
+        }
+        finally
+        {
+            await first.DisposeAsyncKeepFiles();
+        }
+
+        // The host rewrites history: entry 0 gets other bytes and the whole tree is rebuilt to match.
+        RewriteFirstEntry(Path.Combine(directory, "deconflict.db"));
+        await using (var server = await TestServer.StartAsync(directory: directory))
+        {
+            var blue = server.Client(await NewToken(server, "blue"));
+            await blue.Post("v1/operations", Bodies.Operation(Bodies.Square(20, 20)));
+            var rewritten = (await server.Admin.Post("v1/record/head", null)).Body!;
+            var refused = (await blue.Post("v1/record/cosignatures", Cosign(witness, origin, rewritten))).AssertProblem(409, "split-view");
+            Assert.NotNull(refused["last_size"]);
+        }
+    }
+
+    [Fact]
+    public async Task A_failing_record_write_leaves_neither_the_change_nor_its_entry()
+    {
+        await using var server = await TestServer.StartAsync();
+        var (blue, _, _) = await ThreeParties(server);
+        await blue.Post("v1/operations", Bodies.Operation(Bodies.Square(35.5, 35.8)));
+        var before = server.OpenStore().LastEventSequence();
+
+        // The next leaf's node insert fails: the operation's row and event were already written in
+        // the same transaction, and must go with it.
+        using (var c = new SqliteConnection($"Data Source={server.DatabasePath}"))
+        {
+            c.Open();
+            using var cmd = c.CreateCommand();
+            cmd.CommandText = $"CREATE TRIGGER injected_failure BEFORE INSERT ON record_nodes WHEN NEW.id = {before} BEGIN SELECT RAISE(ABORT, 'injected failure'); END;";
+            cmd.ExecuteNonQuery();
+        }
+
+        var failed = await blue.Post("v1/operations", Bodies.Operation(Bodies.Square(36.5, 35.8)));
+        failed.AssertProblem(500, "internal");
+        var store = server.OpenStore();
+        Assert.Equal(before, store.LastEventSequence());
+        using (var c = new SqliteConnection($"Data Source={server.DatabasePath}"))
+        {
+            c.Open();
+            using var cmd = c.CreateCommand();
+            cmd.CommandText = "SELECT (SELECT COUNT(*) FROM declarations), (SELECT COUNT(*) FROM events), (SELECT COUNT(*) FROM record_nodes WHERE id < 281474976710656)";
+            using var r = cmd.ExecuteReader();
+            r.Read();
+            Assert.Equal((1L, before, before), (r.GetInt64(0), r.GetInt64(1), r.GetInt64(2)));
+            r.Close();
+            cmd.CommandText = "DROP TRIGGER injected_failure";
+            cmd.ExecuteNonQuery();
+        }
+
+        // The writer's tree was rolled back with it: the next write extends the record correctly.
+        Assert.Equal(201, (await blue.Post("v1/operations", Bodies.Operation(Bodies.Square(36.5, 35.8)))).Status);
+        var head = (await server.Admin.Post("v1/record/head", null)).Body!;
+        var tree = new MemoryMerkleNodes();
+        foreach (var item in (await server.Admin.Get("v1/record/entries")).Body!["items"]!.AsArray())
+        {
+            tree.Append(MerkleTree.LeafHash(Convert.FromBase64String(item!["entry"]!.GetValue<string>())));
+        }
+
+        Assert.Equal(before + 1, head["size"]!.GetValue<long>());
+        Assert.Equal(head["root_hash"]!.GetValue<string>(), Convert.ToHexStringLower(tree.Root()));
+    }
+
+    [Fact]
+    public async Task A_restart_keeps_the_log_its_heads_and_its_key()
+    {
+        var directory = Path.Combine(Path.GetTempPath(), "deconflict-tests", Guid.NewGuid().ToString("N"));
+        JsonNode head;
+        string key;
+        var server0 = await TestServer.StartAsync(directory: directory);
+        try
+        {
+            var (blue, _, _) = await ThreeParties(server0);
+            await blue.Post("v1/operations", Bodies.Operation(Bodies.Square(35.5, 35.8)));
+            head = (await server0.Admin.Post("v1/record/head", null)).Body!;
+            key = await (await server0.Admin.GetAsync("v1/record/key")).Content.ReadAsStringAsync();
+        }
+        finally
+        {
+            await server0.DisposeAsyncKeepFiles();
+        }
+
+        await using (var server = await TestServer.StartAsync(directory: directory))
+        {
+            Assert.Equal(key, await (await server.Admin.GetAsync("v1/record/key")).Content.ReadAsStringAsync());
+            var blue = server.Client(await NewToken(server, "blue"));
+            await blue.Post("v1/operations", Bodies.Operation(Bodies.Square(36.5, 35.8)));
+            var next = (await server.Admin.Post("v1/record/head", null)).Body!;
+            var (m, n) = (head["size"]!.GetValue<long>(), next["size"]!.GetValue<long>());
+            Assert.True(n > m);
+            var proof = Hashes((await blue.Get($"v1/record/proofs/consistency?from={m}&to={n}")).Body!);
+            Assert.True(MerkleTree.VerifyConsistency(m, n, Convert.FromHexString(head["root_hash"]!.GetValue<string>()), Convert.FromHexString(next["root_hash"]!.GetValue<string>()), proof));
+            var (_, publicKey) = SignedNote.ParseVerifierKey(key)!.Value;
+            Assert.True(SignedNote.Verify(publicKey, Encoding.UTF8.GetBytes(SignedNote.CheckpointText(next["origin"]!.GetValue<string>(), n, Convert.FromHexString(next["root_hash"]!.GetValue<string>()))), Convert.FromBase64String(next["signature"]!.GetValue<string>())));
+        }
+    }
+
+    private static async Task<(HttpClient Blue, HttpClient Red, HttpClient Green)> ThreeParties(TestServer server) =>
+        (await server.AddPartyAsync("blue"), await server.AddPartyAsync("red"), await server.AddPartyAsync("green"));
+
+    private static async Task<string> NewToken(TestServer server, string party)
+    {
+        var response = await server.Admin.PostAsJsonAsync($"v1/parties/{party}/tokens", new { });
+        response.EnsureSuccessStatusCode();
+        return JsonNode.Parse(await response.Content.ReadAsStringAsync())!["token"]!.GetValue<string>();
+    }
+
+    private static List<byte[]> Hashes(JsonNode body) => [.. body["hashes"]!.AsArray().Select(h => Convert.FromHexString(h!.GetValue<string>()))];
+
+    private static JsonObject Cosign(Ed25519Signer witness, string origin, JsonNode head)
+    {
+        var size = head["size"]!.GetValue<long>();
+        var root = Convert.FromHexString(head["root_hash"]!.GetValue<string>());
+        var time = DateTimeOffset.UtcNow.ToUnixTimeSeconds();
+        var signature = witness.Sign(SignedNote.CosignedMessage(SignedNote.CheckpointText(origin, size, root), time));
+        return new JsonObject { ["size"] = size, ["root_hash"] = Convert.ToHexStringLower(root), ["timestamp"] = time, ["signature"] = Convert.ToBase64String(signature) };
+    }
+
+    /// <summary>What a dishonest host could do with the file: change entry 0 and rebuild every node so the tree is self-consistent.</summary>
+    private static void RewriteFirstEntry(string db)
+    {
+        using var c = new SqliteConnection($"Data Source={db};Pooling=False");
+        c.Open();
+        using var tx = c.BeginTransaction();
+        var entries = new List<(long Seq, byte[] Entry)>();
+        using (var read = c.CreateCommand())
+        {
+            read.Transaction = tx;
+            read.CommandText = "SELECT seq, entry FROM events ORDER BY seq";
+            using var r = read.ExecuteReader();
+            while (r.Read())
+            {
+                entries.Add((r.GetInt64(0), (byte[])r.GetValue(1)));
+            }
+        }
+
+        var first = RecordEntry.Parse(entries[0].Entry)!;
+        entries[0] = (entries[0].Seq, (first with { Salt = "AAAAAAAAAAAAAAAAAAAAAA" }).Canonical());
+        var tree = new MemoryMerkleNodes();
+        using var write = c.CreateCommand();
+        write.Transaction = tx;
+        write.CommandText = "UPDATE events SET entry = $entry WHERE seq = $seq; DELETE FROM record_nodes; ";
+        write.Parameters.AddWithValue("$entry", entries[0].Entry);
+        write.Parameters.AddWithValue("$seq", entries[0].Seq);
+        write.ExecuteNonQuery();
+        foreach (var (_, entry) in entries)
+        {
+            var leaf = MerkleTree.LeafHash(entry);
+            foreach (var (level, index, hash) in MerkleTree.NodesCompletedBy(tree.Size, leaf, tree))
+            {
+                using var insert = c.CreateCommand();
+                insert.Transaction = tx;
+                insert.CommandText = "INSERT INTO record_nodes(id, hash) VALUES ($id, $hash)";
+                insert.Parameters.AddWithValue("$id", ((long)level << 48) | index);
+                insert.Parameters.AddWithValue("$hash", hash);
+                insert.ExecuteNonQuery();
+            }
+
+            tree.Append(leaf);
+        }
+
+        tx.Commit();
+    }
+}
