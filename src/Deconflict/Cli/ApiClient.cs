@@ -39,6 +39,14 @@ public sealed class ApiClient : IDisposable
         return (text.Length == 0 ? null : JsonNode.Parse(text), response.Headers.ETag?.Tag);
     }
 
+    /// <summary>GET of a text resource (the record's key or checkpoint).</summary>
+    public async Task<string> Text(string path)
+    {
+        using var response = await _http.GetAsync(path.TrimStart('/'));
+        var text = await response.Content.ReadAsStringAsync();
+        return response.IsSuccessStatusCode ? text : throw new CliException(Describe((int)response.StatusCode, text));
+    }
+
     public void Dispose() => _http.Dispose();
 
     private static string Describe(int status, string text)

@@ -29,6 +29,7 @@ public static class CliApp
         root.Subcommands.Add(PartyCommands(client));
         root.Subcommands.Add(OperationCommands(client));
         root.Subcommands.Add(ConflictCommands(client));
+        root.Subcommands.Add(RecordCommands(client));
         return await root.Parse(args).InvokeAsync();
     }
 
@@ -154,6 +155,95 @@ public static class CliApp
         return new Command("conflicts", "Conflicts") { list, ack, accept };
     }
 
+    private static Command RecordCommands(ClientOptions o)
+    {
+        var key = new Command("key", "Print the record's signed-note verifier key (name+keyhash+base64key)");
+        key.SetAction(parse => o.Run(parse, async api =>
+        {
+            var text = await api.Text("v1/record/key");
+            return (new JsonObject { ["verifier_key"] = text.Trim() }, text.Trim());
+        }));
+
+        var state = new Option<FileInfo?>("--state") { Description = "Keep the verified head here; the next run checks the record is consistent with it" };
+        var export = new Option<FileInfo?>("--export") { Description = "Verify an export file offline instead of a server" };
+        var verify = new Command("verify", "Verify the record: head signature, every leaf, the root, consistency with the last run, and your event stream") { state, export };
+        verify.SetAction(async (parse, ct) =>
+        {
+            var statePath = parse.GetValue(state);
+            var exportPath = parse.GetValue(export);
+            try
+            {
+                VerifiedState? previous = null;
+                if (statePath is { Exists: true })
+                {
+                    previous = JsonSerializer.Deserialize<VerifiedState>(await File.ReadAllTextAsync(statePath.FullName, ct), StateJson)
+                        ?? throw new CliException($"The state file {statePath.FullName} is empty.");
+                    Console.WriteLine($"Last verified: {previous.Size:N0} entries, root {previous.RootHash}.");
+                }
+
+                var verifier = new RecordVerifier(Console.Out);
+                VerifiedState? verified;
+                if (exportPath is not null)
+                {
+                    if (!exportPath.Exists)
+                    {
+                        throw new CliException($"No export file {exportPath.FullName}.");
+                    }
+
+                    Console.WriteLine($"Verifying the export {exportPath.FullName} offline.");
+                    verified = verifier.Verify(RecordSources.FromExport(exportPath.FullName), previous);
+                }
+                else
+                {
+                    var (server, token) = o.Connection(parse);
+                    Console.WriteLine($"Verifying the record of {server}.");
+                    var (snapshot, http) = await RecordSources.FromServerAsync(server, token);
+                    using (http)
+                    {
+                        verified = verifier.Verify(snapshot, previous);
+                    }
+                }
+
+                if (verified is null)
+                {
+                    await Console.Error.WriteLineAsync($"Record verification FAILED: {verifier.Failures.Count} problem(s).");
+                    return 1;
+                }
+
+                if (statePath is not null)
+                {
+                    await File.WriteAllTextAsync(statePath.FullName, JsonSerializer.Serialize(verified, StateJson), ct);
+                }
+
+                Console.WriteLine($"Record verified: {verified.Size:N0} entries, root {verified.RootHash}.");
+                return 0;
+            }
+            catch (CliException e)
+            {
+                await Console.Error.WriteLineAsync(e.Message);
+                return 1;
+            }
+            catch (HttpRequestException e)
+            {
+                await Console.Error.WriteLineAsync($"Cannot reach the server: {e.Message}");
+                return 1;
+            }
+        });
+
+        var outFile = new Option<FileInfo>("--out") { Description = "Export file to write (JSON Lines)", Required = true };
+        var exportCommand = new Command("export", "Download the head, every leaf you may see and your event stream into a file, for offline verification") { outFile };
+        exportCommand.SetAction(parse => o.Run(parse, async _ =>
+        {
+            var (server, token) = o.Connection(parse);
+            var path = parse.GetValue(outFile)!.FullName;
+            var count = await RecordSources.ExportAsync(server, token, path, Console.Out);
+            return (new JsonObject { ["file"] = path, ["leaves"] = count }, $"Exported {count:N0} leaves to {path}. Verify it with: deconflict record verify --export {path}");
+        }));
+        return new Command("record", "The tamper-evident record") { key, verify, exportCommand };
+    }
+
+    private static readonly JsonSerializerOptions StateJson = new(JsonSerializerDefaults.Web) { WriteIndented = true };
+
     private static string ConflictTable(JsonArray items) =>
         Table(items, ("ID", "id"), ("STATE", "state"), ("A", "a.id"), ("A PARTY", "a.party"), ("B", "b.id"), ("B PARTY", "b.party"), ("FROM", "overlap.time_start"), ("TO", "overlap.time_end"));
 
@@ -189,6 +279,16 @@ public static class CliApp
 
     private sealed record ClientOptions(Option<string?> Server, Option<string?> Token, Option<bool> Json)
     {
+        /// <summary>The server and token, or a clear message when either is missing.</summary>
+        public (string Server, string Token) Connection(ParseResult parse)
+        {
+            var server = parse.GetValue(Server) ?? Environment.GetEnvironmentVariable(ServerVariable);
+            var token = parse.GetValue(Token) ?? Environment.GetEnvironmentVariable(TokenVariable);
+            return string.IsNullOrEmpty(server) || string.IsNullOrEmpty(token)
+                ? throw new CliException($"Give --server and --token (or set {ServerVariable} and {TokenVariable}).")
+                : (server, token);
+        }
+
         public async Task<int> Run(ParseResult parse, Func<ApiClient, Task<(JsonNode? Body, string Text)>> action)
         {
             var server = parse.GetValue(Server) ?? Environment.GetEnvironmentVariable(ServerVariable);

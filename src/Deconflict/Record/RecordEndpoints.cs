@@ -18,7 +18,8 @@ public sealed record CosignatureView(string Party, long Timestamp, string Signat
 /// <summary>A leaf: its hash always (hex); the entry's exact bytes (base64) only where the caller may see them.</summary>
 public sealed record RecordItemView(long Index, string LeafHash, string? Entry);
 
-public sealed record RecordItemsView(IReadOnlyList<RecordItemView> Items, long Size);
+/// <summary>A page of leaves; <see cref="Viewer"/> is the caller's party (null for the admin), so a verifier knows which entries its event stream carries.</summary>
+public sealed record RecordItemsView(IReadOnlyList<RecordItemView> Items, long Size, string? Viewer, bool SeesEverything);
 
 public sealed record ProofView(IReadOnlyList<string> Hashes);
 
@@ -178,7 +179,7 @@ public static class RecordEndpoints
         var items = store.ReadRecord(start.Value, Math.Min(end.Value, size))
             .Select(l => new RecordItemView(l.Index, Convert.ToHexStringLower(l.LeafHash), MaySee(caller, l) ? Convert.ToBase64String(l.Entry) : null))
             .ToList();
-        return Results.Json(new RecordItemsView(items, size), Json.Options);
+        return Results.Json(new RecordItemsView(items, size, caller.PartyId, caller.SeesEverything), Json.Options);
     }
 
     /// <summary>The admin and observers see every entry; a party those that concern it or every party, and revealed ones.</summary>

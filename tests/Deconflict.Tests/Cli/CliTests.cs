@@ -79,7 +79,7 @@ public sealed class CliTests
     private static string Line(string output, string prefix) =>
         output.Split('\n').Single(l => l.StartsWith(prefix, StringComparison.Ordinal))[prefix.Length..].Trim();
 
-    private static async Task<(int Exit, string Out, string Err)> Run(TestServer? server, string token, params string[] args)
+    internal static async Task<(int Exit, string Out, string Err)> Run(TestServer? server, string token, params string[] args)
     {
         var info = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
         info.ArgumentList.Add("exec");

@@ -1,0 +1,236 @@
+using System.Globalization;
+using System.Net.Http.Headers;
+using System.Text;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using Deconflict.Core.Record;
+
+namespace Deconflict.Cli;
+
+/// <summary>
+/// Where <c>record verify</c> reads from: a live server (head first, then the leaves up to the
+/// head's size in pages, then the caller's own event stream from the start), or an export file
+/// written by <c>record export</c> from the same reads (JSON Lines: a header, one line per leaf,
+/// one per streamed event), so an investigator can verify offline what a party downloaded.
+/// </summary>
+public static class RecordSources
+{
+    public const string ExportFormat = "deconflict-record-export/1";
+    private const int Page = 10_000;
+    private static readonly TimeSpan StreamIdle = TimeSpan.FromSeconds(20);
+
+    /// <summary>Reads a live server. The returned snapshot's sequences read the server lazily.</summary>
+    public static async Task<(RecordSnapshot Snapshot, HttpClient Http)> FromServerAsync(string server, string token)
+    {
+        var http = new HttpClient { BaseAddress = new Uri(server.TrimEnd('/') + "/"), Timeout = Timeout.InfiniteTimeSpan };
+        http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", token);
+        var key = await Text(http, "v1/record/key");
+        var checkpoint = await Text(http, "v1/record/checkpoint");
+        var first = await Json(http, "v1/record/entries?start=0&end=0");
+        var size = HeadSize(checkpoint);
+        var snapshot = new RecordSnapshot(
+            key.Trim(),
+            checkpoint,
+            first["viewer"]?.GetValue<string>(),
+            first["sees_everything"]!.GetValue<bool>(),
+            Items(http, size),
+            last => Stream(http, last),
+            (from, to) => Json(http, $"v1/record/proofs/consistency?from={from}&to={to}").GetAwaiter().GetResult()["hashes"]!.AsArray()
+                .Select(h => Convert.FromHexString(h!.GetValue<string>())).ToList());
+        return (snapshot, http);
+    }
+
+    /// <summary>Writes what a verification of the server reads to an export file.</summary>
+    public static async Task<long> ExportAsync(string server, string token, string path, TextWriter progress)
+    {
+        var (snapshot, http) = await FromServerAsync(server, token);
+        using (http)
+        {
+            await using var file = new StreamWriter(path, false, new UTF8Encoding(false));
+            var header = new JsonObject
+            {
+                ["format"] = ExportFormat,
+                ["verifier_key"] = snapshot.VerifierKey,
+                ["checkpoint"] = snapshot.Checkpoint,
+                ["viewer"] = snapshot.Viewer,
+                ["sees_everything"] = snapshot.SeesEverything,
+                ["server"] = server,
+                ["exported_at"] = DateTimeOffset.UtcNow.ToString("yyyy-MM-dd'T'HH:mm:ss'Z'", CultureInfo.InvariantCulture),
+            };
+            await file.WriteLineAsync(header.ToJsonString());
+            long count = 0;
+            long lastVisible = -1;
+            var viewer = snapshot.Viewer;
+            foreach (var item in snapshot.Items)
+            {
+                await file.WriteLineAsync(new JsonObject
+                {
+                    ["item"] = new JsonObject
+                    {
+                        ["index"] = item.Index,
+                        ["leaf_hash"] = Convert.ToHexStringLower(item.LeafHash),
+                        ["entry"] = item.Entry is null ? null : Convert.ToBase64String(item.Entry),
+                    },
+                }.ToJsonString());
+                if (item.Entry is not null && RecordEntry.Parse(item.Entry) is { } e &&
+                    (snapshot.SeesEverything || e.Parties.IsDefaultOrEmpty || (viewer is not null && e.Parties.Contains(viewer))))
+                {
+                    lastVisible = item.Index;
+                }
+
+                if (++count % 100_000 == 0)
+                {
+                    await progress.WriteLineAsync($"  exported {count:N0} leaves");
+                }
+            }
+
+            foreach (var e in snapshot.Stream(lastVisible))
+            {
+                await file.WriteLineAsync(new JsonObject { ["event"] = new JsonObject { ["id"] = e.Id, ["type"] = e.Type, ["data"] = e.Data } }.ToJsonString());
+            }
+
+            return count;
+        }
+    }
+
+    /// <summary>Reads an export file; the leaves and events are read from the file as they are checked.</summary>
+    public static RecordSnapshot FromExport(string path)
+    {
+        using var reader = new StreamReader(path);
+        var header = JsonNode.Parse(reader.ReadLine() ?? throw new CliException($"{path} is empty."))!;
+        if (header["format"]?.GetValue<string>() != ExportFormat)
+        {
+            throw new CliException($"{path} is not a Deconflict record export ({ExportFormat}).");
+        }
+
+        return new RecordSnapshot(
+            header["verifier_key"]!.GetValue<string>(),
+            header["checkpoint"]!.GetValue<string>(),
+            header["viewer"]?.GetValue<string>(),
+            header["sees_everything"]!.GetValue<bool>(),
+            ExportLines(path, "item").Select(n => new RecordItem(
+                n["index"]!.GetValue<long>(),
+                Convert.FromHexString(n["leaf_hash"]!.GetValue<string>()),
+                n["entry"] is { } entry ? Convert.FromBase64String(entry.GetValue<string>()) : null)),
+            _ => ExportLines(path, "event").Select(n => new StreamedEvent(n["id"]!.GetValue<long>(), n["type"]!.GetValue<string>(), n["data"]!.GetValue<string>())),
+            (_, _) => null);
+    }
+
+    private static IEnumerable<JsonNode> ExportLines(string path, string kind)
+    {
+        using var reader = new StreamReader(path);
+        reader.ReadLine();
+        while (reader.ReadLine() is { } line)
+        {
+            JsonNode? node;
+            try
+            {
+                node = JsonNode.Parse(line);
+            }
+            catch (JsonException e)
+            {
+                throw new CliException($"{path}: a line is not JSON ({e.Message}).");
+            }
+
+            if (node?[kind] is { } value)
+            {
+                yield return value;
+            }
+        }
+    }
+
+    private static long HeadSize(string checkpoint)
+    {
+        var lines = checkpoint.Split('\n');
+        return lines.Length > 1 && long.TryParse(lines[1], NumberStyles.None, CultureInfo.InvariantCulture, out var size) ? size : 0;
+    }
+
+    private static IEnumerable<RecordItem> Items(HttpClient http, long size)
+    {
+        for (long start = 0; start < size; start += Page)
+        {
+            var end = Math.Min(size, start + Page);
+            var body = Json(http, $"v1/record/entries?start={start}&end={end}").GetAwaiter().GetResult();
+            foreach (var item in body["items"]!.AsArray())
+            {
+                yield return new RecordItem(
+                    item!["index"]!.GetValue<long>(),
+                    Convert.FromHexString(item["leaf_hash"]!.GetValue<string>()),
+                    item["entry"] is { } entry ? Convert.FromBase64String(entry.GetValue<string>()) : null);
+            }
+        }
+    }
+
+    /// <summary>The caller's stream from the first event, until event <paramref name="last"/> arrives (or nothing comes for a while).</summary>
+    private static IEnumerable<StreamedEvent> Stream(HttpClient http, long last)
+    {
+        if (last < 0)
+        {
+            yield break;
+        }
+
+        using var request = new HttpRequestMessage(HttpMethod.Get, "v1/events");
+        request.Headers.TryAddWithoutValidation("Last-Event-ID", "-1");
+        using var response = http.SendAsync(request, HttpCompletionOption.ResponseHeadersRead).GetAwaiter().GetResult();
+        if (!response.IsSuccessStatusCode)
+        {
+            throw new CliException($"The event stream answered {(int)response.StatusCode}.");
+        }
+
+        using var reader = new StreamReader(response.Content.ReadAsStream());
+        long? id = null;
+        string? type = null;
+        var data = new StringBuilder();
+        while (true)
+        {
+            var read = reader.ReadLineAsync();
+            if (!read.Wait(StreamIdle))
+            {
+                // Nothing more is coming: the verifier reports what is missing.
+                yield break;
+            }
+
+            var line = read.Result;
+            if (line is null)
+            {
+                yield break;
+            }
+
+            if (line.Length == 0)
+            {
+                if (id is { } i && type is not null)
+                {
+                    yield return new StreamedEvent(i, type, data.ToString());
+                    if (i >= last)
+                    {
+                        yield break;
+                    }
+                }
+
+                (id, type) = (null, null);
+                data.Clear();
+            }
+            else if (line.StartsWith("id: ", StringComparison.Ordinal))
+            {
+                id = long.Parse(line.AsSpan(4), CultureInfo.InvariantCulture);
+            }
+            else if (line.StartsWith("event: ", StringComparison.Ordinal))
+            {
+                type = line[7..];
+            }
+            else if (line.StartsWith("data: ", StringComparison.Ordinal))
+            {
+                data.Append(line.AsSpan(6));
+            }
+        }
+    }
+
+    private static async Task<string> Text(HttpClient http, string path)
+    {
+        using var response = await http.GetAsync(path);
+        var text = await response.Content.ReadAsStringAsync();
+        return response.IsSuccessStatusCode ? text : throw new CliException($"GET /{path} answered {(int)response.StatusCode}: {text}");
+    }
+
+    private static async Task<JsonNode> Json(HttpClient http, string path) => JsonNode.Parse(await Text(http, path))!;
+}
