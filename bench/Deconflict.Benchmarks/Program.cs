@@ -6,7 +6,8 @@ namespace Deconflict.Benchmarks;
 public static class Program
 {
     /// <summary>
-    /// `load ...` runs the HTTP load test against a real server process; anything else goes to
+    /// `load ...` runs the HTTP load test against a real server process; `record-verify ...` times
+    /// `deconflict record verify` against a real server with a seeded record; anything else goes to
     /// BenchmarkDotNet (e.g. `--filter *ConflictCheck*`).
     /// </summary>
     public static async Task<int> Main(string[] args)
@@ -14,6 +15,11 @@ public static class Program
         if (args.Length > 0 && args[0] == "load")
         {
             return await SubmissionLoad.RunAsync(args[1..]);
+        }
+
+        if (args.Length > 0 && args[0] == "record-verify")
+        {
+            return await Record.RecordVerifyLoad.RunAsync(args[1..]);
         }
 
         BenchmarkSwitcher.FromAssembly(typeof(Program).Assembly).Run(args);

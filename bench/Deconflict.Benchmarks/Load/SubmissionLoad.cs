@@ -209,7 +209,7 @@ public static class SubmissionLoad
             new { volumes = scenario.Volumes().Select(VolumeParser.ToF3548).ToArray(), priority = 0 }, Json.Options))];
     }
 
-    private static Process StartServer(string db, int port, string admin)
+    internal static Process StartServer(string db, int port, string admin)
     {
         var dll = Path.Combine(AppContext.BaseDirectory, "deconflict.dll");
         var info = new ProcessStartInfo("dotnet") { UseShellExecute = false, RedirectStandardOutput = true, RedirectStandardError = true };
@@ -233,7 +233,7 @@ public static class SubmissionLoad
         return p;
     }
 
-    private static async Task WaitHealthy(HttpClient http, Process server)
+    internal static async Task WaitHealthy(HttpClient http, Process server)
     {
         var clock = Stopwatch.StartNew();
         for (var i = 0; i < 1200; i++)
@@ -283,13 +283,13 @@ public static class SubmissionLoad
         return sorted[Math.Clamp(index, 0, sorted.Length - 1)];
     }
 
-    private static int Arg(string[] args, string name, int fallback)
+    internal static int Arg(string[] args, string name, int fallback)
     {
         var i = Array.IndexOf(args, name);
         return i >= 0 && i + 1 < args.Length ? int.Parse(args[i + 1], CultureInfo.InvariantCulture) : fallback;
     }
 
-    private static int FreePort()
+    internal static int FreePort()
     {
         using var l = new TcpListener(IPAddress.Loopback, 0);
         l.Start();

@@ -28,13 +28,17 @@ public static class RecordSources
         var checkpoint = await Text(http, "v1/record/checkpoint");
         var first = await Json(http, "v1/record/entries?start=0&end=0");
         var size = HeadSize(checkpoint);
+
+        // The stream is read while the leaves are checked; it stops once the last entry the caller
+        // may see has arrived, which is known when the leaves are done.
+        var stream = new StreamCollector(http, size);
         var snapshot = new RecordSnapshot(
             key.Trim(),
             checkpoint,
             first["viewer"]?.GetValue<string>(),
             first["sees_everything"]!.GetValue<bool>(),
             Items(http, size),
-            last => Stream(http, last),
+            stream.Until,
             (from, to) => Json(http, $"v1/record/proofs/consistency?from={from}&to={to}").GetAwaiter().GetResult()["hashes"]!.AsArray()
                 .Select(h => Convert.FromHexString(h!.GetValue<string>())).ToList());
         return (snapshot, http);
@@ -145,82 +149,135 @@ public static class RecordSources
         return lines.Length > 1 && long.TryParse(lines[1], NumberStyles.None, CultureInfo.InvariantCulture, out var size) ? size : 0;
     }
 
+    /// <summary>The leaves in pages, the next page downloading while this one is checked.</summary>
     private static IEnumerable<RecordItem> Items(HttpClient http, long size)
     {
+        Task<EntriesPage>? next = size > 0 ? FetchPage(http, 0, Math.Min(size, Page)) : null;
         for (long start = 0; start < size; start += Page)
         {
-            var end = Math.Min(size, start + Page);
-            var body = Json(http, $"v1/record/entries?start={start}&end={end}").GetAwaiter().GetResult();
-            foreach (var item in body["items"]!.AsArray())
+            var page = next!.GetAwaiter().GetResult();
+            next = start + Page < size ? FetchPage(http, start + Page, Math.Min(size, start + (2 * Page))) : null;
+            foreach (var item in page.Items)
             {
-                yield return new RecordItem(
-                    item!["index"]!.GetValue<long>(),
-                    Convert.FromHexString(item["leaf_hash"]!.GetValue<string>()),
-                    item["entry"] is { } entry ? Convert.FromBase64String(entry.GetValue<string>()) : null);
+                yield return new RecordItem(item.Index, Convert.FromHexString(item.LeafHash), item.Entry);
             }
         }
     }
 
-    /// <summary>The caller's stream from the first event, until event <paramref name="last"/> arrives (or nothing comes for a while).</summary>
-    private static IEnumerable<StreamedEvent> Stream(HttpClient http, long last)
+    private static async Task<EntriesPage> FetchPage(HttpClient http, long start, long end)
     {
-        if (last < 0)
-        {
-            yield break;
-        }
-
-        using var request = new HttpRequestMessage(HttpMethod.Get, "v1/events");
-        request.Headers.TryAddWithoutValidation("Last-Event-ID", "-1");
-        using var response = http.SendAsync(request, HttpCompletionOption.ResponseHeadersRead).GetAwaiter().GetResult();
+        using var response = await http.GetAsync($"v1/record/entries?start={start}&end={end}", HttpCompletionOption.ResponseHeadersRead);
         if (!response.IsSuccessStatusCode)
         {
-            throw new CliException($"The event stream answered {(int)response.StatusCode}.");
+            throw new CliException($"GET /v1/record/entries answered {(int)response.StatusCode}: {await response.Content.ReadAsStringAsync()}");
         }
 
-        using var reader = new StreamReader(response.Content.ReadAsStream());
-        long? id = null;
-        string? type = null;
-        var data = new StringBuilder();
-        while (true)
+        await using var body = await response.Content.ReadAsStreamAsync();
+        return await JsonSerializer.DeserializeAsync<EntriesPage>(body, PageJson) ?? throw new CliException("An entries page was empty.");
+    }
+
+    private static readonly JsonSerializerOptions PageJson = new() { PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower };
+
+    private sealed record EntriesPage(List<PageItem> Items);
+
+    // System.Text.Json reads the base64 entry straight into bytes.
+    private sealed record PageItem(long Index, string LeafHash, byte[]? Entry);
+
+    /// <summary>
+    /// Reads the caller's event stream from the first event in the background, until the event
+    /// <see cref="Until"/> names has arrived, an event at or beyond the head's size arrives, or
+    /// nothing comes for a while (then the verifier reports what is missing).
+    /// </summary>
+    private sealed class StreamCollector
+    {
+        private readonly List<StreamedEvent> _events = [];
+        private readonly Task _reading;
+        private long _stopAt = long.MaxValue;
+        private long _lastId = -1;
+
+        public StreamCollector(HttpClient http, long size)
         {
-            var read = reader.ReadLineAsync();
-            if (!read.Wait(StreamIdle))
+            _reading = size == 0 ? Task.CompletedTask : Task.Run(() => ReadAsync(http, size));
+        }
+
+        public IEnumerable<StreamedEvent> Until(long last)
+        {
+            Volatile.Write(ref _stopAt, last);
+            if (last >= 0)
             {
-                // Nothing more is coming: the verifier reports what is missing.
-                yield break;
+                _reading.GetAwaiter().GetResult();
             }
 
-            var line = read.Result;
-            if (line is null)
+            lock (_events)
             {
-                yield break;
+                return [.. _events.Where(e => e.Id <= last)];
+            }
+        }
+
+        private async Task ReadAsync(HttpClient http, long size)
+        {
+            using var idle = new CancellationTokenSource();
+            using var request = new HttpRequestMessage(HttpMethod.Get, "v1/events");
+            request.Headers.TryAddWithoutValidation("Last-Event-ID", "-1");
+            using var response = await http.SendAsync(request, HttpCompletionOption.ResponseHeadersRead);
+            if (!response.IsSuccessStatusCode)
+            {
+                throw new CliException($"The event stream answered {(int)response.StatusCode}.");
             }
 
-            if (line.Length == 0)
+            using var reader = new StreamReader(await response.Content.ReadAsStreamAsync());
+            var lastProgress = Environment.TickCount64;
+            using var watchdog = new Timer(_ =>
             {
-                if (id is { } i && type is not null)
+                if (Volatile.Read(ref _lastId) >= Volatile.Read(ref _stopAt) || Environment.TickCount64 - Volatile.Read(ref lastProgress) > StreamIdle.TotalMilliseconds)
                 {
-                    yield return new StreamedEvent(i, type, data.ToString());
-                    if (i >= last)
+                    idle.Cancel();
+                }
+            }, null, 1000, 1000);
+            long? id = null;
+            string? type = null;
+            string? data = null;
+            try
+            {
+                while (await reader.ReadLineAsync(idle.Token) is { } line)
+                {
+                    if (line.Length == 0)
                     {
-                        yield break;
+                        if (id is { } i && type is not null)
+                        {
+                            lock (_events)
+                            {
+                                _events.Add(new StreamedEvent(i, type, data ?? string.Empty));
+                            }
+
+                            Volatile.Write(ref _lastId, i);
+                            Volatile.Write(ref lastProgress, Environment.TickCount64);
+                            if (i >= Volatile.Read(ref _stopAt) || i >= size - 1)
+                            {
+                                return;
+                            }
+                        }
+
+                        (id, type, data) = (null, null, null);
+                    }
+                    else if (line.StartsWith("id: ", StringComparison.Ordinal))
+                    {
+                        id = long.Parse(line.AsSpan(4), CultureInfo.InvariantCulture);
+                    }
+                    else if (line.StartsWith("event: ", StringComparison.Ordinal))
+                    {
+                        type = line[7..];
+                    }
+                    else if (line.StartsWith("data: ", StringComparison.Ordinal))
+                    {
+                        // The server writes each payload on one data line (compact JSON).
+                        data = data is null ? line[6..] : data + "\n" + line[6..];
                     }
                 }
-
-                (id, type) = (null, null);
-                data.Clear();
             }
-            else if (line.StartsWith("id: ", StringComparison.Ordinal))
+            catch (OperationCanceledException)
             {
-                id = long.Parse(line.AsSpan(4), CultureInfo.InvariantCulture);
-            }
-            else if (line.StartsWith("event: ", StringComparison.Ordinal))
-            {
-                type = line[7..];
-            }
-            else if (line.StartsWith("data: ", StringComparison.Ordinal))
-            {
-                data.Append(line.AsSpan(6));
+                // Stopped: everything wanted has come, or nothing more is coming.
             }
         }
     }

@@ -1,7 +1,5 @@
 using System.Globalization;
 using System.Text;
-using System.Text.Json;
-using System.Text.Json.Nodes;
 using Deconflict.Core.Record;
 
 namespace Deconflict.Cli;
@@ -68,7 +66,7 @@ public sealed class RecordVerifier(TextWriter output)
         var tree = new MemoryMerkleNodes();
         var visible = new List<(long Index, RecordEntry Entry)>();
         var expected = 0L;
-        foreach (var item in snapshot.Items)
+        foreach (var (item, computedLeaf, parsed) in Prepared(snapshot.Items))
         {
             if (item.Index != expected)
             {
@@ -78,15 +76,14 @@ public sealed class RecordVerifier(TextWriter output)
                 expected = item.Index;
             }
 
-            if (item.Entry is { } bytes)
+            if (item.Entry is not null && computedLeaf is { } leaf)
             {
-                var leaf = MerkleTree.LeafHash(bytes);
                 if (!leaf.AsSpan().SequenceEqual(item.LeafHash))
                 {
                     Fail($"Entry {item.Index} was altered: its bytes hash to {Convert.ToHexStringLower(leaf)}, not to its leaf {Convert.ToHexStringLower(item.LeafHash)}.");
                 }
 
-                var entry = RecordEntry.Parse(bytes);
+                var entry = parsed;
                 if (entry is null)
                 {
                     Fail($"Entry {item.Index} is not a canonical record entry (docs/record.md).");
@@ -138,6 +135,46 @@ public sealed class RecordVerifier(TextWriter output)
         }
 
         return new VerifiedState(snapshot.VerifierKey.Trim(), h.Size, Convert.ToHexStringLower(h.Root));
+    }
+
+    /// <summary>
+    /// Hashes and parses the entries on all cores, a block at a time, keeping their order: the
+    /// checks themselves stay sequential. (Single-threaded, hashing and canonical parsing were
+    /// most of the client's time on a million entries.)
+    /// </summary>
+    private static IEnumerable<(RecordItem Item, byte[]? Leaf, RecordEntry? Entry)> Prepared(IEnumerable<RecordItem> items)
+    {
+        const int block = 4096;
+        var buffer = new List<RecordItem>(block);
+        foreach (var item in items)
+        {
+            buffer.Add(item);
+            if (buffer.Count == block)
+            {
+                foreach (var prepared in Prepare(buffer))
+                {
+                    yield return prepared;
+                }
+
+                buffer.Clear();
+            }
+        }
+
+        foreach (var prepared in Prepare(buffer))
+        {
+            yield return prepared;
+        }
+    }
+
+    private static (RecordItem, byte[]?, RecordEntry?)[] Prepare(List<RecordItem> items)
+    {
+        var prepared = new (RecordItem, byte[]?, RecordEntry?)[items.Count];
+        Parallel.For(0, items.Count, i =>
+        {
+            var item = items[i];
+            prepared[i] = item.Entry is { } bytes ? (item, MerkleTree.LeafHash(bytes), RecordEntry.Parse(bytes)) : (item, null, null);
+        });
+        return prepared;
     }
 
     private (long Size, byte[] Root)? CheckHead(string checkpoint, string name, byte[] publicKey, byte[]? previousKey)
@@ -224,7 +261,8 @@ public sealed class RecordVerifier(TextWriter output)
             if (i < visible.Count && visible[i].Index == e.Id)
             {
                 var entry = visible[i].Entry;
-                if (entry.Type != e.Type || !SameJson(entry.PayloadJson, e.Data))
+                // The stream carries the entry's payload text exactly, so the texts must be equal.
+                if (entry.Type != e.Type || !string.Equals(entry.PayloadJson, e.Data, StringComparison.Ordinal))
                 {
                     Fail($"Event {e.Id} on your stream differs from entry {e.Id} in the log (type '{e.Type}' vs '{entry.Type}').");
                 }
@@ -244,18 +282,6 @@ public sealed class RecordVerifier(TextWriter output)
         else if (_failures.Count == 0)
         {
             output.WriteLine($"Your event stream is exactly your {visible.Count:N0} entries in the log.");
-        }
-    }
-
-    private static bool SameJson(string a, string b)
-    {
-        try
-        {
-            return JsonNode.DeepEquals(JsonNode.Parse(a), JsonNode.Parse(b));
-        }
-        catch (JsonException)
-        {
-            return false;
         }
     }
 

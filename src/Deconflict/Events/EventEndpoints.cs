@@ -62,14 +62,18 @@ public static class EventEndpoints
                 // returns less than a full batch, visible or not, so the cursor can move there.
                 var head = hub.LastSequence;
                 var events = store.ReadEvents(cursor, caller, ReadBatch);
-                foreach (var e in events)
-                {
-                    await http.Response.WriteAsync($"id: {e.Sequence - 1}\nevent: {e.Type}\ndata: {e.PayloadJson}\n\n", ct);
-                    cursor = e.Sequence;
-                }
-
                 if (events.Count > 0)
                 {
+                    // One write per batch: a reader catching up on a million events wrote them one
+                    // by one at a third of the speed.
+                    var batch = new System.Text.StringBuilder();
+                    foreach (var e in events)
+                    {
+                        batch.Append("id: ").Append(e.Sequence - 1).Append("\nevent: ").Append(e.Type).Append("\ndata: ").Append(e.PayloadJson).Append("\n\n");
+                        cursor = e.Sequence;
+                    }
+
+                    await http.Response.WriteAsync(batch.ToString(), ct);
                     await http.Response.Body.FlushAsync(ct);
                 }
 
