@@ -112,7 +112,8 @@ public sealed record MissingView(DeclarationKind Kind, string Id, long Version, 
 
 public sealed record PartyView(string Id, string Name, PartyRole Role, string? PublicKey, DateTimeOffset CreatedAt)
 {
-    public static PartyView Of(Party p) => new(p.Id, p.Name, p.Role, null, p.CreatedAt);
+    /// <summary>The party with its registered Ed25519 witness key (base64), if any.</summary>
+    public static PartyView Of(Party p, byte[]? publicKey = null) => new(p.Id, p.Name, p.Role, publicKey is null ? null : Convert.ToBase64String(publicKey), p.CreatedAt);
 }
 
 public sealed record ListView<T>(IReadOnlyList<T> Items, string? NextCursor);

@@ -1,4 +1,6 @@
+using System.Text.Json;
 using Deconflict.Api;
+using Deconflict.Record;
 using Deconflict.Service;
 using Deconflict.Storage;
 
@@ -12,6 +14,7 @@ namespace Deconflict.Events;
 /// </summary>
 public static class EventEndpoints
 {
+    public const string RecordHeadEvent = "record-head";
     private const int ReadBatch = 500;
     private static readonly TimeSpan KeepAlive = TimeSpan.FromSeconds(15);
 
@@ -22,7 +25,7 @@ public static class EventEndpoints
         return group;
     }
 
-    private static async Task<IResult> Stream(HttpContext http, IDeconflictStore store, EventHub hub, IHostApplicationLifetime lifetime)
+    private static async Task<IResult> Stream(HttpContext http, IDeconflictStore store, EventHub hub, RecordKey key, IHostApplicationLifetime lifetime)
     {
         var caller = Authentication.Of(http);
         var resume = http.Request.Headers["Last-Event-ID"].ToString();
@@ -53,6 +56,7 @@ public static class EventEndpoints
         http.Response.Headers["X-Accel-Buffering"] = "no";
         await http.Response.WriteAsync("retry: 2000\n\n", ct);
         await http.Response.Body.FlushAsync(ct);
+        var seenHead = hub.Head.Version;
 
         try
         {
@@ -83,14 +87,32 @@ public static class EventEndpoints
                 }
 
                 cursor = Math.Max(cursor, head);
+                var (signed, version) = hub.Head;
+                if (version != seenHead && signed is not null)
+                {
+                    // Announced without an id: a head is not an entry of the record, and
+                    // Last-Event-ID must keep naming record indexes.
+                    var announce = JsonSerializer.Serialize(new
+                    {
+                        origin = key.Origin,
+                        size = signed.Size,
+                        root_hash = Convert.ToHexStringLower(signed.RootHash),
+                        timestamp = signed.Time,
+                        signature = Convert.ToBase64String(signed.Signature),
+                    }, Json.Options);
+                    await http.Response.WriteAsync($"event: {RecordHeadEvent}\ndata: {announce}\n\n", ct);
+                    await http.Response.Body.FlushAsync(ct);
+                    seenHead = version;
+                }
+
                 var before = hub.LastSequence;
                 if (before > cursor)
                 {
                     continue;
                 }
 
-                await hub.WaitAfterAsync(cursor, KeepAlive, ct);
-                if (hub.LastSequence <= cursor)
+                await hub.WaitAfterAsync(cursor, seenHead, KeepAlive, ct);
+                if (hub.LastSequence <= cursor && hub.Head.Version == seenHead)
                 {
                     await http.Response.WriteAsync(": keep-alive\n\n", ct);
                     await http.Response.Body.FlushAsync(ct);

@@ -48,7 +48,7 @@ public static partial class PartyEndpoints
         }).Accepts<PartyBody>("application/json").WithSummary("Create a party (admin); its first token is shown once");
 
         group.MapGet("/", (IDeconflictStore store) =>
-            Results.Json(new ListView<PartyView>([.. store.ListParties().Select(PartyView.Of)], null), Json.Options))
+            Results.Json(new ListView<PartyView>([.. store.ListParties().Select(p => PartyView.Of(p, store.PartyKey(p.Id)))], null), Json.Options))
             .WithSummary("Every party's id, name, role and public signing key");
 
         group.MapPost("/{id}/tokens", async (string id, HttpContext http, WriteQueue writes) =>
@@ -124,9 +124,9 @@ public static partial class PartyEndpoints
 
         var party = new Party(body.Id, body.Name.Trim(), body.Role ?? PartyRole.Party, ctx.Now);
         ctx.Store.InsertParty(party);
-        ctx.Emit(new DomainEvent(EventTypes.Party, null, [], JsonSerializer.Serialize(new { action = "created", party = PartyView.Of(party) }, Json.Options)));
+        ctx.Emit(new DomainEvent(EventTypes.Party, null, [], JsonSerializer.Serialize(new { action = "created", party = PartyView.Of(party, null) }, Json.Options)));
         var token = Issue(ctx, party.Id);
-        return new { party = PartyView.Of(party), token = token.Token, token_id = token.TokenId };
+        return new { party = PartyView.Of(party, null), token = token.Token, token_id = token.TokenId };
     }
 
     /// <summary>Token changes are recorded too (never the secret), visible to the party concerned and the admin.</summary>

@@ -10,7 +10,7 @@ namespace Deconflict.Record;
 /// on request. A head is written by the single writer, which reads the tree's size and root in the
 /// same step, so a head never names a size whose entries are not committed with it.
 /// </summary>
-public sealed class RecordHeads(IDeconflictStore store, WriteQueue writes, RecordKey key, DeconflictOptions options, TimeProvider time, ILogger<RecordHeads> log) : BackgroundService
+public sealed class RecordHeads(IDeconflictStore store, WriteQueue writes, EventHub hub, RecordKey key, DeconflictOptions options, TimeProvider time, ILogger<RecordHeads> log) : BackgroundService
 {
     private readonly SemaphoreSlim _signing = new(1, 1);
 
@@ -33,7 +33,9 @@ public sealed class RecordHeads(IDeconflictStore store, WriteQueue writes, Recor
                 ctx.Store.InsertHead(head);
                 return head;
             });
-            return result.Value ?? throw new InvalidOperationException(result.Error?.Detail);
+            var signed = result.Value ?? throw new InvalidOperationException(result.Error?.Detail);
+            hub.HeadSigned(signed);
+            return signed;
         }
         finally
         {

@@ -22,6 +22,12 @@ public static class ServiceEndpoints
                     escalation_interval_s = o.Line.EscalationIntervalS,
                     max_escalation_level = o.Line.MaxEscalationLevel,
                 },
+                record = new
+                {
+                    head_interval_s = o.RecordHeadInterval.TotalSeconds,
+                    max_entries_per_request = o.MaxRecordPage,
+                    hashing = "RFC 9162 section 2.1 (SHA-256); entries are RFC 8785 canonical JSON (docs/record.md)",
+                },
                 limits = new
                 {
                     max_outline_area_m2 = o.Geometry.MaxAreaM2,

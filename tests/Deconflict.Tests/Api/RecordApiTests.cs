@@ -74,6 +74,21 @@ public sealed class RecordApiTests
     }
 
     [Fact]
+    public async Task A_signed_head_is_announced_on_the_streams_without_an_id()
+    {
+        await using var server = await TestServer.StartAsync();
+        var (blue, _, _) = await ThreeParties(server);
+        await using var stream = await SseClient.ConnectAsync(blue, includeHeads: true);
+        await blue.Post("v1/operations", Bodies.Operation(Bodies.Square(35.5, 35.8)));
+        var head = (await server.Admin.Post("v1/record/head", null)).Body!;
+        var events = await stream.UntilAsync(e => e.Type == "record-head" && e.Data["size"]!.GetValue<long>() == head["size"]!.GetValue<long>());
+        var announced = events[^1];
+        Assert.Equal(-1, announced.Id);
+        Assert.Equal(head["root_hash"]!.GetValue<string>(), announced.Data["root_hash"]!.GetValue<string>());
+        Assert.Equal(head["signature"]!.GetValue<string>(), announced.Data["signature"]!.GetValue<string>());
+    }
+
+    [Fact]
     public async Task A_party_sees_hashes_of_entries_not_its_own_until_their_actor_reveals_them()
     {
         await using var server = await TestServer.StartAsync();
@@ -157,6 +172,8 @@ public sealed class RecordApiTests
             (await blue.Send(HttpMethod.Put, "v1/parties/blue/key", new { public_key = "AAAA" })).AssertProblem(400, "invalid-request");
             (await red.Send(HttpMethod.Put, "v1/parties/blue/key", new { public_key = Convert.ToBase64String(witness.PublicKey) })).AssertProblem(403, "forbidden");
             Assert.Equal(200, (await blue.Send(HttpMethod.Put, "v1/parties/blue/key", new { public_key = Convert.ToBase64String(witness.PublicKey) })).Status);
+            var parties = (await red.Get("v1/parties")).Body!["items"]!.AsArray();
+            Assert.Equal(Convert.ToBase64String(witness.PublicKey), parties.Single(p => p!["id"]!.GetValue<string>() == "blue")!["public_key"]!.GetValue<string>());
 
             var wrong = Cosign(witness, origin, head);
             wrong["timestamp"] = wrong["timestamp"]!.GetValue<long>() + 1;

@@ -16,7 +16,7 @@ public sealed class SseClient : IAsyncDisposable
         _reader = reader;
     }
 
-    public static async Task<SseClient> ConnectAsync(HttpClient client, string? lastEventId = null)
+    public static async Task<SseClient> ConnectAsync(HttpClient client, string? lastEventId = null, bool includeHeads = false)
     {
         var request = new HttpRequestMessage(HttpMethod.Get, "v1/events");
         if (lastEventId is not null)
@@ -27,8 +27,11 @@ public sealed class SseClient : IAsyncDisposable
         var response = await client.SendAsync(request, HttpCompletionOption.ResponseHeadersRead);
         Assert.Equal(200, (int)response.StatusCode);
         Assert.Equal("text/event-stream", response.Content.Headers.ContentType?.MediaType);
-        return new SseClient(response, new StreamReader(await response.Content.ReadAsStreamAsync()));
+        return new SseClient(response, new StreamReader(await response.Content.ReadAsStreamAsync())) { IncludeHeads = includeHeads };
     }
+
+    /// <summary>Whether `record-head` announcements are returned (they are skipped by default).</summary>
+    public bool IncludeHeads { get; init; }
 
     /// <summary>The next event, or fails the test after the timeout.</summary>
     public async Task<SseEvent> NextAsync(TimeSpan? timeout = null)
@@ -42,11 +45,13 @@ public sealed class SseClient : IAsyncDisposable
             var line = await _reader.ReadLineAsync(cts.Token) ?? throw new InvalidOperationException("stream ended");
             if (line.Length == 0)
             {
-                if (data is not null)
+                // Head announcements (no id, not record entries) are skipped unless asked for.
+                if (data is not null && (IncludeHeads || type != "record-head"))
                 {
-                    return new SseEvent(id ?? 0, type ?? "message", JsonNode.Parse(data)!);
+                    return new SseEvent(id ?? -1, type ?? "message", JsonNode.Parse(data)!);
                 }
 
+                (id, type, data) = (null, null, null);
                 continue;
             }
 

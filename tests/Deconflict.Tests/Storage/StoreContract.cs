@@ -1,6 +1,7 @@
 using System.Collections.Immutable;
 using Deconflict.Core.Geometry;
 using Deconflict.Core.Model;
+using Deconflict.Core.Record;
 using Deconflict.Core.Strategic;
 using Deconflict.Core.Volumes;
 using Deconflict.Storage;
@@ -231,6 +232,84 @@ public abstract class StoreContract : IAsyncLifetime
         Assert.Equal(["blue", "red"], Store.ReadEvents(1, blue, 100)[0].Audience.Order());
         Assert.Equal([1L], Store.ReadEvents(0, blue, 1).Select(e => e.Sequence));
         Assert.Equal(3, Store.LastEventSequence());
+    }
+
+    [Fact]
+    public void Every_event_is_a_leaf_and_rolled_back_appends_leave_the_tree_as_it_was()
+    {
+        var reference = new MemoryMerkleNodes();
+        (long Size, byte[] Root) inSession = default;
+        Write(s =>
+        {
+            Assert.Equal(MerkleTree.EmptyRoot(), s.RecordHead().Root);
+            for (var i = 0; i < 6; i++)
+            {
+                s.AppendEvent(new DomainEvent("operation", "blue", i % 2 == 0 ? [] : ["blue", "red"], $"{{\"n\":{i}}}"), T0);
+            }
+
+            s.Savepoint();
+            s.AppendEvent(new DomainEvent("operation", "blue", [], "{\"n\":\"undone\"}"), T0);
+            s.RollbackToSavepoint();
+            s.ReleaseSavepoint();
+            s.AppendEvent(new DomainEvent("conflict", "red", ["red", "green"], "{\"n\":6}"), T0);
+            inSession = s.RecordHead();
+        });
+
+        var leaves = Store.ReadRecord(0, 100);
+        Assert.Equal(7, leaves.Count);
+        foreach (var leaf in leaves)
+        {
+            var entry = RecordEntry.Parse(leaf.Entry)!;
+            Assert.Equal(leaf.Index, entry.Index);
+            Assert.Equal($"{{\"n\":{leaf.Index}}}", entry.PayloadJson);
+            Assert.Equal(MerkleTree.LeafHash(leaf.Entry), leaf.LeafHash);
+            Assert.False(leaf.Revealed);
+            reference.Append(leaf.LeafHash);
+        }
+
+        Assert.Equal(["green", "red"], leaves[6].Parties.Order());
+        Assert.Empty(leaves[0].Parties);
+        Assert.Equal(7L, inSession.Size);
+        Assert.Equal(reference.Root(), inSession.Root);
+        Assert.Equal(reference.Root(), Store.RecordRoot(7));
+        Assert.Equal(reference.Root(4), Store.RecordRoot(4));
+        for (var i = 0; i < 7; i++)
+        {
+            Assert.True(MerkleTree.VerifyInclusion(i, 7, leaves[i].LeafHash, Store.InclusionProof(i, 7), reference.Root()));
+        }
+
+        Assert.True(MerkleTree.VerifyConsistency(3, 7, reference.Root(3), reference.Root(), Store.ConsistencyProof(3, 7)));
+        Assert.Equal([.. leaves.Skip(2).Take(3).Select(l => l.Index)], Store.ReadRecord(2, 5).Select(l => l.Index));
+    }
+
+    [Fact]
+    public void Heads_cosignatures_keys_and_reveals_round_trip()
+    {
+        var root = MerkleTree.EmptyRoot();
+        Write(s =>
+        {
+            s.InsertParty(new Party("blue", "Blue", PartyRole.Party, T0));
+            s.AppendEvent(new DomainEvent("party", null, ["blue"], "{}"), T0);
+            s.InsertHead(new RecordHead(0, root, T0, [1, 2, 3]));
+            s.InsertHead(new RecordHead(1, s.RecordHead().Root, T0.AddSeconds(1), [4, 5, 6]));
+            s.SetPartyKey("blue", [.. Enumerable.Repeat((byte)7, 32)], T0);
+            s.SetPartyKey("blue", [.. Enumerable.Repeat((byte)8, 32)], T0.AddSeconds(2));
+            s.InsertCosignature(new Cosignature("blue", 0, root, T0, [9]));
+            s.InsertCosignature(new Cosignature("blue", 1, root, T0.AddSeconds(3), [10]));
+            Assert.True(s.RevealEntry(0, "blue", T0));
+            Assert.False(s.RevealEntry(0, "blue", T0.AddSeconds(5)));
+        });
+
+        Assert.Equal(1, Store.LatestHead()!.Size);
+        Assert.Equal([4, 5, 6], Store.LatestHead()!.Signature);
+        Assert.Equal(T0, Store.GetHead(0)!.Time);
+        Assert.Null(Store.GetHead(2));
+        Assert.Equal(Enumerable.Repeat((byte)8, 32), Store.PartyKey("blue"));
+        Assert.Null(Store.PartyKey("red"));
+        Assert.Equal(1, Store.LastCosignature("blue")!.Size);
+        Assert.Equal([9], Assert.Single(Store.CosignaturesOf(0)).Signature);
+        Assert.Null(Store.LastCosignature("red"));
+        Assert.True(Store.ReadRecord(0, 1)[0].Revealed);
     }
 
     [Fact]
