@@ -4,6 +4,7 @@ using Deconflict.Conflicts;
 using Deconflict.Core.Model;
 using Deconflict.Declarations;
 using Deconflict.Events;
+using Deconflict.Line;
 using Deconflict.Parties;
 using Deconflict.Record;
 using Deconflict.Service;
@@ -70,6 +71,8 @@ public static class ServerHost
         builder.Services.AddSingleton(RecordKey.LoadOrCreate(settings.DatabasePath));
         builder.Services.AddSingleton<RecordHeads>();
         builder.Services.AddHostedService(sp => sp.GetRequiredService<RecordHeads>());
+        builder.Services.AddSingleton<LineClockService>();
+        builder.Services.AddHostedService(sp => sp.GetRequiredService<LineClockService>());
         builder.Services.ConfigureHttpJsonOptions(o => Json.Configure(o.SerializerOptions));
         builder.Services.AddProblemDetails();
         builder.Services.AddOpenApi("v1", o => o.AddDocumentTransformer((doc, _, _) =>
@@ -139,6 +142,7 @@ public static class ServerHost
         app.MapConflicts();
         app.MapEvents();
         app.MapRecord();
+        app.MapLine();
         app.Lifetime.ApplicationStopped.Register(() => app.Services.GetRequiredService<WriteQueue>().DisposeAsync().AsTask().GetAwaiter().GetResult());
         return app;
     }

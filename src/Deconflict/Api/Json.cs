@@ -13,6 +13,23 @@ public static class Json
     public static string Name<T>(T value)
         where T : struct, Enum => JsonNamingPolicy.KebabCaseLower.ConvertName(value.ToString());
 
+    /// <summary>The enum value whose wire name is <paramref name="name"/>.</summary>
+    public static bool TryParseName<T>(string name, out T value)
+        where T : struct, Enum
+    {
+        foreach (var v in Enum.GetValues<T>())
+        {
+            if (Name(v) == name)
+            {
+                value = v;
+                return true;
+            }
+        }
+
+        value = default;
+        return false;
+    }
+
     public static JsonSerializerOptions Configure(JsonSerializerOptions o)
     {
         o.PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower;

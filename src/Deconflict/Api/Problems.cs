@@ -42,6 +42,7 @@ public static class Problems
     public const string UnknownHead = "unknown-head";
     public const string InvalidSignature = "invalid-signature";
     public const string SplitView = "split-view";
+    public const string InvalidReference = "invalid-reference";
 
     private static readonly Dictionary<string, (int Status, string Title)> Table = new(StringComparer.Ordinal)
     {
@@ -65,6 +66,7 @@ public static class Problems
         [UnknownHead] = (409, "The service signed no such head"),
         [InvalidSignature] = (400, "The signature does not verify"),
         [SplitView] = (409, "The head is inconsistent with one the party witnessed before"),
+        [InvalidReference] = (400, "A reference is not to an object you may see"),
     };
 
     public static int Status(string code) => Table.TryGetValue(code, out var t) ? t.Status : 500;

@@ -40,6 +40,9 @@ public sealed record DeconflictOptions
 
     public LineOptions Line { get; init; } = new();
 
+    /// <summary>How often the line's acknowledgement clocks are checked (the precision of escalations).</summary>
+    public TimeSpan LineClockTick { get; init; } = TimeSpan.FromSeconds(1);
+
     /// <summary>How often the service signs a new tree head while entries arrive.</summary>
     public TimeSpan RecordHeadInterval { get; init; } = TimeSpan.FromSeconds(1);
 
@@ -47,7 +50,7 @@ public sealed record DeconflictOptions
     public int MaxRecordPage { get; init; } = 10_000;
 }
 
-/// <summary>Deconfliction-line clock defaults (the line itself is a later capability; the agreed values are served now).</summary>
+/// <summary>Deconfliction-line clock parameters, agreed by the parties: default and bounds of ack_within_s, escalation interval and highest level.</summary>
 public sealed record LineOptions(
     double AckWithinS = 300,
     double MinAckWithinS = 5,

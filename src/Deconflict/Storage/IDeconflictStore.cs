@@ -1,4 +1,5 @@
 using Deconflict.Core.Geometry;
+using Deconflict.Core.Line;
 using Deconflict.Core.Model;
 using Deconflict.Core.Record;
 using Deconflict.Core.Strategic;
@@ -87,6 +88,11 @@ public interface IStoreReader
 
     /// <summary>The party's registered Ed25519 witness key (32 bytes), or null.</summary>
     byte[]? PartyKey(string party);
+
+    LineMessage? GetMessage(string id);
+
+    /// <summary>Messages to (<paramref name="inbox"/>) or from the party, oldest first; every message when party is null.</summary>
+    Page<LineMessage> ListMessages(string? party, bool inbox, int limit, long? after);
 }
 
 /// <summary>
@@ -161,4 +167,17 @@ public interface IWriteSession : IDisposable
 
     /// <summary>Marks the entry readable by every party; false when it was already revealed.</summary>
     bool RevealEntry(long index, string? by, DateTimeOffset at);
+
+    void InsertMessage(LineMessage message, string? idempotencyKey);
+
+    /// <summary>Replaces the stored message (same id) with its next version.</summary>
+    void UpdateMessage(LineMessage message);
+
+    LineMessage? GetMessage(string id);
+
+    /// <summary>The message the sender created with this Idempotency-Key, if any.</summary>
+    LineMessage? FindMessage(string sender, string idempotencyKey);
+
+    /// <summary>Messages with an escalation due at or before <paramref name="now"/>, soonest first.</summary>
+    IReadOnlyList<LineMessage> MessagesDueBy(DateTimeOffset now, int limit);
 }

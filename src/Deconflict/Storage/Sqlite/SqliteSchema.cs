@@ -120,5 +120,27 @@ internal static class SqliteSchema
             revealed_by TEXT,
             revealed_at INTEGER NOT NULL);
         """,
+        // 3: the deconfliction line. A message is one row holding its current version as JSON
+        // (doc); next_due_at (ms) is its earliest pending escalation, indexed for the clock;
+        // (sender, idempotency_key) makes a retried POST find the message it created;
+        // line_recipients lists inboxes.
+        """
+        CREATE TABLE line_messages(
+            seq INTEGER PRIMARY KEY,
+            id TEXT NOT NULL UNIQUE,
+            sender TEXT NOT NULL REFERENCES parties(id),
+            version INTEGER NOT NULL,
+            doc TEXT NOT NULL,
+            next_due_at INTEGER,
+            idempotency_key TEXT,
+            created_at INTEGER NOT NULL);
+        CREATE INDEX line_messages_due ON line_messages(next_due_at) WHERE next_due_at IS NOT NULL;
+        CREATE UNIQUE INDEX line_messages_idempotency ON line_messages(sender, idempotency_key) WHERE idempotency_key IS NOT NULL;
+        CREATE INDEX line_messages_sender ON line_messages(sender, seq);
+        CREATE TABLE line_recipients(
+            party TEXT NOT NULL,
+            message_seq INTEGER NOT NULL,
+            PRIMARY KEY(party, message_seq)) WITHOUT ROWID;
+        """,
     ];
 }

@@ -1,4 +1,5 @@
 using System.Text.Json;
+using Deconflict.Core.Line;
 using Deconflict.Core.Model;
 using Deconflict.Core.Record;
 using Microsoft.Data.Sqlite;
@@ -412,6 +413,29 @@ public sealed class SqliteStore : IDeconflictStore
         using var cmd = SqliteRows.Command(c, null, "SELECT public_key FROM party_keys WHERE party = $party");
         cmd.Parameters.AddWithValue("$party", party);
         return cmd.ExecuteScalar() as byte[];
+    }
+
+    public LineMessage? GetMessage(string id)
+    {
+        using var c = Open();
+        using var cmd = SqliteRows.Command(c, null, $"SELECT {LineRows.Columns} FROM line_messages WHERE id = $id");
+        cmd.Parameters.AddWithValue("$id", id);
+        return LineRows.ReadOne(cmd);
+    }
+
+    public Page<LineMessage> ListMessages(string? party, bool inbox, int limit, long? after)
+    {
+        using var c = Open();
+        var sql = party is null
+            ? $"SELECT {LineRows.Columns} FROM line_messages WHERE seq > $after ORDER BY seq LIMIT $limit"
+            : inbox
+                ? $"SELECT m.seq, m.doc FROM line_recipients r JOIN line_messages m ON m.seq = r.message_seq WHERE r.party = $party AND r.message_seq > $after ORDER BY r.message_seq LIMIT $limit"
+                : $"SELECT {LineRows.Columns} FROM line_messages WHERE sender = $party AND seq > $after ORDER BY seq LIMIT $limit";
+        using var cmd = SqliteRows.Command(c, null, sql);
+        cmd.Parameters.AddWithValue("$party", (object?)party ?? DBNull.Value);
+        cmd.Parameters.AddWithValue("$after", after ?? 0);
+        cmd.Parameters.AddWithValue("$limit", limit + 1);
+        return ReadPage(cmd, r => LineRows.Deserialize(r.GetString(1)), limit);
     }
 
     public ValueTask DisposeAsync()

@@ -1,4 +1,5 @@
 using Deconflict.Core.Geometry;
+using Deconflict.Core.Line;
 using Deconflict.Core.Model;
 using Deconflict.Core.Record;
 using Deconflict.Core.Strategic;
@@ -406,6 +407,71 @@ internal sealed class SqliteWriteSession(SqliteConnection connection, SqliteRows
         cmd.Parameters.AddWithValue("$by", (object?)by ?? DBNull.Value);
         cmd.Parameters.AddWithValue("$at", SqliteRows.Ms(at));
         return cmd.ExecuteNonQuery() == 1;
+    }
+
+    public void InsertMessage(LineMessage message, string? idempotencyKey)
+    {
+        var cmd = Cmd("INSERT INTO line_messages(id, sender, version, doc, next_due_at, idempotency_key, created_at) " +
+            "VALUES ($id, $sender, $version, $doc, $due, $key, $at) RETURNING seq");
+        cmd.Parameters.AddWithValue("$id", message.Id);
+        cmd.Parameters.AddWithValue("$sender", message.From);
+        cmd.Parameters.AddWithValue("$version", message.Version);
+        cmd.Parameters.AddWithValue("$doc", LineRows.Serialize(message));
+        cmd.Parameters.AddWithValue("$due", LineRows.Due(message));
+        cmd.Parameters.AddWithValue("$key", (object?)idempotencyKey ?? DBNull.Value);
+        cmd.Parameters.AddWithValue("$at", SqliteRows.Ms(message.SentAt));
+        var seq = (long)cmd.ExecuteScalar()!;
+        var recipient = Cmd("INSERT INTO line_recipients(party, message_seq) VALUES ($party, $seq)");
+        foreach (var party in message.To)
+        {
+            recipient.Parameters.Clear();
+            recipient.Parameters.AddWithValue("$party", party);
+            recipient.Parameters.AddWithValue("$seq", seq);
+            recipient.ExecuteNonQuery();
+        }
+    }
+
+    public void UpdateMessage(LineMessage message)
+    {
+        var cmd = Cmd("UPDATE line_messages SET version = $version, doc = $doc, next_due_at = $due WHERE id = $id");
+        cmd.Parameters.AddWithValue("$id", message.Id);
+        cmd.Parameters.AddWithValue("$version", message.Version);
+        cmd.Parameters.AddWithValue("$doc", LineRows.Serialize(message));
+        cmd.Parameters.AddWithValue("$due", LineRows.Due(message));
+        if (cmd.ExecuteNonQuery() != 1)
+        {
+            throw new InvalidOperationException($"No line message {message.Id} to update.");
+        }
+    }
+
+    LineMessage? IWriteSession.GetMessage(string id)
+    {
+        var cmd = Cmd($"SELECT {LineRows.Columns} FROM line_messages WHERE id = $id");
+        cmd.Parameters.AddWithValue("$id", id);
+        return LineRows.ReadOne(cmd);
+    }
+
+    public LineMessage? FindMessage(string sender, string idempotencyKey)
+    {
+        var cmd = Cmd($"SELECT {LineRows.Columns} FROM line_messages WHERE sender = $sender AND idempotency_key = $key");
+        cmd.Parameters.AddWithValue("$sender", sender);
+        cmd.Parameters.AddWithValue("$key", idempotencyKey);
+        return LineRows.ReadOne(cmd);
+    }
+
+    public IReadOnlyList<LineMessage> MessagesDueBy(DateTimeOffset now, int limit)
+    {
+        var cmd = Cmd($"SELECT {LineRows.Columns} FROM line_messages WHERE next_due_at IS NOT NULL AND next_due_at <= $now ORDER BY next_due_at LIMIT $limit");
+        cmd.Parameters.AddWithValue("$now", SqliteRows.Ms(now));
+        cmd.Parameters.AddWithValue("$limit", limit);
+        using var r = cmd.ExecuteReader();
+        var list = new List<LineMessage>();
+        while (r.Read())
+        {
+            list.Add(LineRows.Deserialize(r.GetString(1)));
+        }
+
+        return list;
     }
 
     private void LoadRecord()

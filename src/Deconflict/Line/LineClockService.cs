@@ -1,0 +1,87 @@
+using System.Text.Json;
+using Deconflict.Api;
+using Deconflict.Core.Line;
+using Deconflict.Core.Model;
+using Deconflict.Service;
+
+namespace Deconflict.Line;
+
+/// <summary>
+/// Runs the acknowledgement clocks: on every tick of the <see cref="TimeProvider"/> (1 s by
+/// default) it escalates the messages whose deadlines have passed, in the writer, each escalation a
+/// `line-overdue` event to the sender and the recipient. Due times live in the database, so after a
+/// restart the clocks resume where they were; deadlines missed while the service was down all fire
+/// on its first tick, each with its own due time.
+/// </summary>
+public sealed class LineClockService(WriteQueue writes, DeconflictOptions options, TimeProvider time, ILogger<LineClockService> log) : BackgroundService
+{
+    private const int Batch = 200;
+
+    /// <summary>Escalates everything due now; returns how many escalations fired.</summary>
+    public async Task<int> RunOnceAsync()
+    {
+        var total = 0;
+        while (true)
+        {
+            var fired = await writes.Submit<(int Messages, int Escalations)>(ctx =>
+            {
+                var due = ctx.Store.MessagesDueBy(ctx.Now, Batch);
+                var escalations = 0;
+                foreach (var m in due)
+                {
+                    var (next, fired) = LineClock.Escalate(m, ctx.Now, TimeSpan.FromSeconds(options.Line.EscalationIntervalS), options.Line.MaxEscalationLevel);
+                    if (fired.IsEmpty)
+                    {
+                        continue;
+                    }
+
+                    ctx.Store.UpdateMessage(next);
+                    foreach (var e in fired)
+                    {
+                        ctx.Emit(new DomainEvent(LineEndpoints.OverdueEvent, null, [m.From, e.Recipient], JsonSerializer.Serialize(new
+                        {
+                            message_id = m.Id,
+                            from = m.From,
+                            recipient = e.Recipient,
+                            escalation_level = e.Level,
+                            due_at = e.DueAt,
+                            next_due_at = e.NextDueAt,
+                        }, Json.Options)));
+                    }
+
+                    escalations += fired.Length;
+                }
+
+                return (due.Count, escalations);
+            });
+            total += fired.Value.Escalations;
+            if (fired.Value.Messages < Batch)
+            {
+                return total;
+            }
+        }
+    }
+
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        using var timer = new PeriodicTimer(options.LineClockTick, time);
+        try
+        {
+            do
+            {
+                try
+                {
+                    await RunOnceAsync();
+                }
+                catch (Exception e) when (e is not OperationCanceledException)
+                {
+                    log.LogError(e, "The line clock failed; it runs again next tick");
+                }
+            }
+            while (await timer.WaitForNextTickAsync(stoppingToken));
+        }
+        catch (OperationCanceledException)
+        {
+        }
+    }
+}
