@@ -61,6 +61,12 @@ public sealed record LineMessage(
     DateTimeOffset? AckDueAt,
     ImmutableSortedDictionary<string, Receipt> Receipts)
 {
+    /// <summary>
+    /// The conflict this message is the automatic notice of, or null. Acknowledging the notice
+    /// acknowledges the conflict for that recipient, and the reverse.
+    /// </summary>
+    public string? NoticeFor { get; init; }
+
     /// <summary>The earliest pending escalation of any recipient, or null.</summary>
     public DateTimeOffset? NextDueAt => Receipts.Values.Where(r => r.DueAt is not null).Min(r => r.DueAt);
 

@@ -38,14 +38,15 @@ public static class CliApp
         var db = new Option<string>("--db") { Description = "SQLite database file", DefaultValueFactory = _ => "deconflict.db" };
         var urls = new Option<string>("--urls") { Description = "Where to listen", DefaultValueFactory = _ => "http://127.0.0.1:8080" };
         var policy = new Option<ConflictPolicy>("--policy") { Description = "notify (store and tell both sides) or reject (F3548: refuse conflicts of equal or lower priority)", DefaultValueFactory = _ => ConflictPolicy.Notify };
-        var serve = new Command("serve", "Run the Deconflict server on a SQLite file") { db, urls, policy };
+        var notices = new Option<bool>("--conflict-notices") { Description = "Send the other side a line message requiring acknowledgement for every new conflict" };
+        var serve = new Command("serve", "Run the Deconflict server on a SQLite file") { db, urls, policy, notices };
         serve.SetAction(async (parse, ct) =>
         {
             var settings = new ServerSettings
             {
                 DatabasePath = parse.GetValue(db)!,
                 Urls = parse.GetValue(urls)!,
-                Options = new DeconflictOptions { Policy = parse.GetValue(policy) },
+                Options = new DeconflictOptions { Policy = parse.GetValue(policy), Line = new LineOptions(ConflictNotices: parse.GetValue(notices)) },
                 AdminToken = Environment.GetEnvironmentVariable(AdminTokenVariable),
             };
             await using var app = ServerHost.Build(settings);

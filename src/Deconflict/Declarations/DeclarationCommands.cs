@@ -183,6 +183,11 @@ public sealed class DeclarationCommands(DeconflictOptions options)
         {
             var opened = ConflictLifecycle.Open("cf-" + Guid.CreateVersion7(ctx.Now).ToString("N"), subject, f, ctx.Now);
             Save(ctx, caller, opened, "opened", insert: true);
+            if (options.Line.ConflictNotices)
+            {
+                Line.LineNotices.Send(ctx, opened, subject.Party, options);
+            }
+
             live.Add(opened);
         }
 

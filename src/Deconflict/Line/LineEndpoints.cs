@@ -44,9 +44,15 @@ public sealed record LineMessageView(
     IReadOnlyList<LineRef> Refs, LinePlace? Place, DateTimeOffset SentAt, bool RequiresAck, DateTimeOffset? AckDueAt,
     IReadOnlyDictionary<string, ReceiptView> Receipts)
 {
+    /// <summary>The conflict this message is the automatic notice of.</summary>
+    public string? NoticeFor { get; init; }
+
     public static LineMessageView Of(LineMessage m) => new(
         m.Id, m.Version, m.From, m.To, Json.Name(m.Kind), m.Subject, m.Body, m.Language, m.Refs, m.Place, m.SentAt, m.RequiresAck, m.AckDueAt,
-        m.Receipts.ToDictionary(kv => kv.Key, kv => new ReceiptView(kv.Value.DeliveredAt, kv.Value.ReadAt, kv.Value.AcknowledgedAt, kv.Value.AcknowledgedBy, kv.Value.Note, kv.Value.EscalationLevel, kv.Value.DueAt), StringComparer.Ordinal));
+        m.Receipts.ToDictionary(kv => kv.Key, kv => new ReceiptView(kv.Value.DeliveredAt, kv.Value.ReadAt, kv.Value.AcknowledgedAt, kv.Value.AcknowledgedBy, kv.Value.Note, kv.Value.EscalationLevel, kv.Value.DueAt), StringComparer.Ordinal))
+    {
+        NoticeFor = m.NoticeFor,
+    };
 }
 
 /// <summary>
@@ -343,11 +349,18 @@ public static partial class LineEndpoints
             return Problems.ToResult(Problems.Invalid($"note may be at most {MaxNoteLength} characters.", "/note"));
         }
 
-        return await Step(id, http, writes, "acknowledged", (m, party, now) => LineClock.Acknowledge(m, party, by.Trim(), note, now));
+        return await Step(id, http, writes, "acknowledged", (m, party, now) => LineClock.Acknowledge(m, party, by.Trim(), note, now), (ctx, caller, next, party) =>
+            LineNotices.ConflictAcknowledgedByNotice(ctx, caller, next, party, by.Trim()));
     }
 
     /// <summary>A recipient's receipt step: recorded (with a line-receipt event to the sender and the recipient) when it changes anything.</summary>
-    private static async Task<IResult> Step(string id, HttpContext http, WriteQueue writes, string action, Func<LineMessage, string, DateTimeOffset, LineMessage> step)
+    private static async Task<IResult> Step(
+        string id,
+        HttpContext http,
+        WriteQueue writes,
+        string action,
+        Func<LineMessage, string, DateTimeOffset, LineMessage> step,
+        Action<WriteContext, Caller, LineMessage, string>? then = null)
     {
         var caller = Authentication.Of(http);
         var result = await writes.Submit<LineMessage>(ctx =>
@@ -369,6 +382,7 @@ public static partial class LineEndpoints
                 ctx.Store.UpdateMessage(next);
                 ctx.Emit(new DomainEvent(ReceiptEvent, party, [m.From, party], JsonSerializer.Serialize(
                     new { action, message_id = m.Id, party, receipt = LineMessageView.Of(next).Receipts[party] }, Json.Options)));
+                then?.Invoke(ctx, caller, next, party);
             }
 
             return next;

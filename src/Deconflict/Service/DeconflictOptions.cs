@@ -50,10 +50,17 @@ public sealed record DeconflictOptions
     public int MaxRecordPage { get; init; } = 10_000;
 }
 
-/// <summary>Deconfliction-line clock parameters, agreed by the parties: default and bounds of ack_within_s, escalation interval and highest level.</summary>
+/// <summary>
+/// Deconfliction-line clock parameters, agreed by the parties: default and bounds of ack_within_s,
+/// escalation interval and highest level; and whether a new conflict sends the other side an
+/// automatic notice requiring acknowledgement. Notices are off by default: at a conflict's rate
+/// (about six per submission in a busy airspace) each doubles the writes a submission makes;
+/// deployments that want every conflict acknowledged on the line turn them on (serve --conflict-notices).
+/// </summary>
 public sealed record LineOptions(
     double AckWithinS = 300,
     double MinAckWithinS = 5,
     double MaxAckWithinS = 86_400,
     double EscalationIntervalS = 300,
-    int MaxEscalationLevel = 3);
+    int MaxEscalationLevel = 3,
+    bool ConflictNotices = false);

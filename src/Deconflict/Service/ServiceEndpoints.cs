@@ -21,6 +21,7 @@ public static class ServiceEndpoints
                     max_ack_within_s = o.Line.MaxAckWithinS,
                     escalation_interval_s = o.Line.EscalationIntervalS,
                     max_escalation_level = o.Line.MaxEscalationLevel,
+                    conflict_notices = o.Line.ConflictNotices,
                 },
                 record = new
                 {

@@ -175,6 +175,9 @@ public interface IWriteSession : IDisposable
 
     LineMessage? GetMessage(string id);
 
+    /// <summary>The automatic notice of a conflict, if one was sent.</summary>
+    LineMessage? NoticeOf(string conflictId);
+
     /// <summary>The message the sender created with this Idempotency-Key, if any.</summary>
     LineMessage? FindMessage(string sender, string idempotencyKey);
 

@@ -177,6 +177,41 @@ public sealed class LineApiTests
         (await red.Post($"v1/line/messages/{id}/acknowledge", new { by = "" })).AssertProblem(400, "invalid-request");
     }
 
+    [Fact]
+    public async Task A_new_conflict_sends_a_notice_and_acknowledging_either_acknowledges_both()
+    {
+        await using var server = await TestServer.StartAsync(Options with { Line = Options.Line with { ConflictNotices = true } });
+        var blue = await server.AddPartyAsync("blue");
+        var red = await server.AddPartyAsync("red");
+        await blue.Post("v1/operations", Bodies.Operation(Bodies.Square(35.5, 35.8)));
+        var first = (await red.Post("v1/operations", Bodies.Operation(Bodies.Square(35.55, 35.85)))).Body!["conflicts"]![0]!["id"]!.GetValue<string>();
+
+        // Red's write opened the conflict: blue, the other side, gets the notice.
+        var inbox = (await blue.Get("v1/line/messages?box=inbox")).Body!["items"]!.AsArray();
+        var notice = Assert.Single(inbox)!;
+        Assert.Equal(first, notice["notice_for"]!.GetValue<string>());
+        Assert.Equal("red", notice["from"]!.GetValue<string>());
+        Assert.Equal("deconflict-request", notice["kind"]!.GetValue<string>());
+        Assert.True(notice["requires_ack"]!.GetValue<bool>());
+        Assert.True((await red.Get("v1/config")).Body!["line"]!["conflict_notices"]!.GetValue<bool>());
+
+        // Acknowledging the notice acknowledges the conflict for blue.
+        await blue.Post($"v1/line/messages/{notice["id"]!.GetValue<string>()}/acknowledge", new { by = "Capt. Hale" });
+        var conflict = (await blue.Get($"v1/conflicts/{first}")).Body!;
+        Assert.NotNull(conflict["acknowledged_by"]!["blue"]);
+        Assert.Null(conflict["acknowledged_by"]!["red"]);
+
+        // And acknowledging a conflict acknowledges its notice.
+        await blue.Post("v1/operations", Bodies.Operation(Bodies.Square(35.6, 35.9)));
+        var second = (await red.Get("v1/conflicts?state=open")).Body!["items"]!.AsArray().Select(c => c!["id"]!.GetValue<string>()).Single(id => id != first);
+        var secondNotice = (await red.Get("v1/line/messages?box=inbox")).Body!["items"]!.AsArray().Single(m => m!["notice_for"]!.GetValue<string>() == second)!;
+        Assert.Equal("blue", secondNotice["from"]!.GetValue<string>());
+        await red.Post($"v1/conflicts/{second}/acknowledge", new { note = "seen" });
+        var receipt = (await red.Get($"v1/line/messages/{secondNotice["id"]!.GetValue<string>()}")).Body!["receipts"]!["red"]!;
+        Assert.NotNull(receipt["acknowledged_at"]);
+        Assert.Equal("seen", receipt["note"]!.GetValue<string>());
+    }
+
     private static async Task<(int Status, JsonNode? Body, HttpResponseMessage Response)> Send(HttpClient client, JsonObject body, string? idempotencyKey = null)
     {
         using var request = new HttpRequestMessage(HttpMethod.Post, "v1/line/messages") { Content = new StringContent(body.ToJsonString(), System.Text.Encoding.UTF8, "application/json") };

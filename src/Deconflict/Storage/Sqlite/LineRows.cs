@@ -15,7 +15,7 @@ internal static class LineRows
         m.Id, m.Version, m.From, [.. m.To], m.Kind, m.Subject, m.Body, m.Language,
         [.. m.Refs.Select(r => new RefDoc(r.Kind, r.Id))],
         m.Place is { } p ? new PlaceDoc(p.Lat, p.Lng, p.Time) : null,
-        m.SentAt, m.RequiresAck, m.AckDueAt,
+        m.SentAt, m.RequiresAck, m.AckDueAt, m.NoticeFor,
         m.Receipts.ToDictionary(kv => kv.Key, kv => new ReceiptDoc(kv.Value.DeliveredAt, kv.Value.ReadAt, kv.Value.AcknowledgedAt, kv.Value.AcknowledgedBy, kv.Value.Note, kv.Value.EscalationLevel, kv.Value.DueAt))),
         Json.Options);
 
@@ -27,7 +27,10 @@ internal static class LineRows
             [.. d.Refs.Select(r => new LineRef(r.Kind, r.Id))],
             d.Place is { } p ? new LinePlace(p.Lat, p.Lng, p.Time) : null,
             d.SentAt, d.RequiresAck, d.AckDueAt,
-            d.Receipts.ToImmutableSortedDictionary(kv => kv.Key, kv => new Receipt(kv.Value.DeliveredAt, kv.Value.ReadAt, kv.Value.AcknowledgedAt, kv.Value.AcknowledgedBy, kv.Value.Note, kv.Value.EscalationLevel, kv.Value.DueAt), StringComparer.Ordinal));
+            d.Receipts.ToImmutableSortedDictionary(kv => kv.Key, kv => new Receipt(kv.Value.DeliveredAt, kv.Value.ReadAt, kv.Value.AcknowledgedAt, kv.Value.AcknowledgedBy, kv.Value.Note, kv.Value.EscalationLevel, kv.Value.DueAt), StringComparer.Ordinal))
+        {
+            NoticeFor = d.NoticeFor,
+        };
     }
 
     public static LineMessage? ReadOne(SqliteCommand cmd)
@@ -40,7 +43,7 @@ internal static class LineRows
 
     private sealed record Doc(
         string Id, long Version, string From, string[] To, MessageKind Kind, string Subject, string Body, string Language,
-        RefDoc[] Refs, PlaceDoc? Place, DateTimeOffset SentAt, bool RequiresAck, DateTimeOffset? AckDueAt, Dictionary<string, ReceiptDoc> Receipts);
+        RefDoc[] Refs, PlaceDoc? Place, DateTimeOffset SentAt, bool RequiresAck, DateTimeOffset? AckDueAt, string? NoticeFor, Dictionary<string, ReceiptDoc> Receipts);
 
     private sealed record RefDoc(string Kind, string Id);
 

@@ -122,8 +122,8 @@ internal static class SqliteSchema
         """,
         // 3: the deconfliction line. A message is one row holding its current version as JSON
         // (doc); next_due_at (ms) is its earliest pending escalation, indexed for the clock;
-        // (sender, idempotency_key) makes a retried POST find the message it created;
-        // line_recipients lists inboxes.
+        // (sender, idempotency_key) makes a retried POST find the message it created; notice_for
+        // links an automatic notice to its conflict; line_recipients lists inboxes.
         """
         CREATE TABLE line_messages(
             seq INTEGER PRIMARY KEY,
@@ -133,7 +133,9 @@ internal static class SqliteSchema
             doc TEXT NOT NULL,
             next_due_at INTEGER,
             idempotency_key TEXT,
+            notice_for TEXT,
             created_at INTEGER NOT NULL);
+        CREATE INDEX line_messages_notice ON line_messages(notice_for) WHERE notice_for IS NOT NULL;
         CREATE INDEX line_messages_due ON line_messages(next_due_at) WHERE next_due_at IS NOT NULL;
         CREATE UNIQUE INDEX line_messages_idempotency ON line_messages(sender, idempotency_key) WHERE idempotency_key IS NOT NULL;
         CREATE INDEX line_messages_sender ON line_messages(sender, seq);

@@ -411,8 +411,9 @@ internal sealed class SqliteWriteSession(SqliteConnection connection, SqliteRows
 
     public void InsertMessage(LineMessage message, string? idempotencyKey)
     {
-        var cmd = Cmd("INSERT INTO line_messages(id, sender, version, doc, next_due_at, idempotency_key, created_at) " +
-            "VALUES ($id, $sender, $version, $doc, $due, $key, $at) RETURNING seq");
+        var cmd = Cmd("INSERT INTO line_messages(id, sender, version, doc, next_due_at, idempotency_key, notice_for, created_at) " +
+            "VALUES ($id, $sender, $version, $doc, $due, $key, $notice, $at) RETURNING seq");
+        cmd.Parameters.AddWithValue("$notice", (object?)message.NoticeFor ?? DBNull.Value);
         cmd.Parameters.AddWithValue("$id", message.Id);
         cmd.Parameters.AddWithValue("$sender", message.From);
         cmd.Parameters.AddWithValue("$version", message.Version);
@@ -448,6 +449,13 @@ internal sealed class SqliteWriteSession(SqliteConnection connection, SqliteRows
     {
         var cmd = Cmd($"SELECT {LineRows.Columns} FROM line_messages WHERE id = $id");
         cmd.Parameters.AddWithValue("$id", id);
+        return LineRows.ReadOne(cmd);
+    }
+
+    public LineMessage? NoticeOf(string conflictId)
+    {
+        var cmd = Cmd($"SELECT {LineRows.Columns} FROM line_messages WHERE notice_for = $conflict");
+        cmd.Parameters.AddWithValue("$conflict", conflictId);
         return LineRows.ReadOne(cmd);
     }
 
