@@ -16,9 +16,14 @@ public sealed class ApiClient : IDisposable
         _http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", token);
     }
 
-    public async Task<(JsonNode? Body, string? ETag)> Send(HttpMethod method, string path, JsonNode? body = null, string? ifMatch = null)
+    public async Task<(JsonNode? Body, string? ETag)> Send(HttpMethod method, string path, JsonNode? body = null, string? ifMatch = null, string? idempotencyKey = null)
     {
         using var request = new HttpRequestMessage(method, path.TrimStart('/'));
+        if (idempotencyKey is not null)
+        {
+            request.Headers.TryAddWithoutValidation("Idempotency-Key", idempotencyKey);
+        }
+
         if (body is not null)
         {
             request.Content = new StringContent(body.ToJsonString(), Encoding.UTF8, "application/json");
@@ -45,6 +50,44 @@ public sealed class ApiClient : IDisposable
         using var response = await _http.GetAsync(path.TrimStart('/'));
         var text = await response.Content.ReadAsStringAsync();
         return response.IsSuccessStatusCode ? text : throw new CliException(Describe((int)response.StatusCode, text));
+    }
+
+    /// <summary>
+    /// Follows the caller's event stream from now, calling <paramref name="onEvent"/> with each
+    /// event's type and data, until <paramref name="ct"/> is cancelled.
+    /// </summary>
+    public async Task FollowAsync(Func<string, JsonNode, Task> onEvent, CancellationToken ct)
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Get, "v1/events");
+        using var response = await _http.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, ct);
+        if (!response.IsSuccessStatusCode)
+        {
+            throw new CliException(Describe((int)response.StatusCode, await response.Content.ReadAsStringAsync(ct)));
+        }
+
+        using var reader = new StreamReader(await response.Content.ReadAsStreamAsync(ct));
+        string? type = null;
+        string? data = null;
+        while (await reader.ReadLineAsync(ct) is { } line)
+        {
+            if (line.Length == 0)
+            {
+                if (type is not null && data is not null)
+                {
+                    await onEvent(type, JsonNode.Parse(data)!);
+                }
+
+                (type, data) = (null, null);
+            }
+            else if (line.StartsWith("event: ", StringComparison.Ordinal))
+            {
+                type = line[7..];
+            }
+            else if (line.StartsWith("data: ", StringComparison.Ordinal))
+            {
+                data = data is null ? line[6..] : data + "\n" + line[6..];
+            }
+        }
     }
 
     public void Dispose() => _http.Dispose();

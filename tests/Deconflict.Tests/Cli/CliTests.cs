@@ -47,6 +47,33 @@ public sealed class CliTests
     }
 
     [Fact]
+    public async Task The_line_through_the_command_line()
+    {
+        await using var server = await TestServer.StartAsync();
+        var blueToken = Line((await Run(server, TestServer.AdminSecret, "party", "add", "blue", "--name", "Coalition CAOC")).Out, "Token (shown once, keep it safe): ");
+        var redToken = Line((await Run(server, TestServer.AdminSecret, "party", "add", "red", "--name", "Hmeimim AOC")).Out, "Token (shown once, keep it safe): ");
+
+        var sent = await Run(server, blueToken, "line", "send", "--to", "red", "--subject", "Tanker track", "--body", "Moving the tanker track 20 NM north.", "--language", "en", "--ack-within", "300", "--idempotency-key", "k1");
+        Assert.True(sent.Exit == 0, sent.Err);
+        Assert.Contains("sent to red, acknowledgement due by", sent.Out, StringComparison.Ordinal);
+        var again = await Run(server, blueToken, "line", "send", "--to", "red", "--subject", "Tanker track", "--body", "Moving the tanker track 20 NM north.", "--ack-within", "300", "--idempotency-key", "k1", "--json");
+        var id = JsonNode.Parse(again.Out)!["id"]!.GetValue<string>();
+        Assert.Contains($"Message {id} sent", sent.Out, StringComparison.Ordinal);
+
+        var inbox = await Run(server, redToken, "line", "inbox");
+        Assert.Contains(id, inbox.Out, StringComparison.Ordinal);
+        Assert.Contains("Tanker track", inbox.Out, StringComparison.Ordinal);
+        var ack = await Run(server, redToken, "line", "ack", id, "--by", "Maj. Volkov", "--note", "understood");
+        Assert.Equal($"Message {id} acknowledged by Maj. Volkov.", ack.Out.Trim());
+
+        var badRef = await Run(server, blueToken, "line", "send", "--to", "red", "--subject", "s", "--body", "b", "--ref", "conflict");
+        Assert.Equal(1, badRef.Exit);
+        Assert.Contains("--ref must be kind:id", badRef.Err, StringComparison.Ordinal);
+        var unseen = await Run(server, blueToken, "line", "send", "--to", "red", "--subject", "s", "--body", "b", "--ref", "conflict:cf-none");
+        Assert.Contains("400 invalid-reference", unseen.Err, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task Bad_input_gets_a_clear_message_and_a_non_zero_exit()
     {
         await using var server = await TestServer.StartAsync();
