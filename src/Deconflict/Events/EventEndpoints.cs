@@ -25,7 +25,7 @@ public static class EventEndpoints
         return group;
     }
 
-    private static async Task<IResult> Stream(HttpContext http, IDeconflictStore store, EventHub hub, RecordKey key, IHostApplicationLifetime lifetime)
+    private static async Task<IResult> Stream(HttpContext http, IDeconflictStore store, EventHub hub, RecordKey key, WriteQueue writes, IHostApplicationLifetime lifetime, ILogger<EventHub> log)
     {
         var caller = Authentication.Of(http);
         var resume = http.Request.Headers["Last-Event-ID"].ToString();
@@ -79,6 +79,14 @@ public static class EventEndpoints
 
                     await http.Response.WriteAsync(batch.ToString(), ct);
                     await http.Response.Body.FlushAsync(ct);
+
+                    // A line message pushed to one of its recipients has reached it: its receipt
+                    // says delivered (recorded off the stream's path, so a slow write never holds it).
+                    if (caller.PartyId is { } party && Line.LineEndpoints.SentTo(events, party) is { Count: > 0 } delivered)
+                    {
+                        _ = Line.LineEndpoints.MarkDeliveredAsync(writes, party, delivered).ContinueWith(
+                            t => log.LogError(t.Exception, "Recording line deliveries failed"), CancellationToken.None, TaskContinuationOptions.OnlyOnFaulted, TaskScheduler.Default);
+                    }
                 }
 
                 if (events.Count == ReadBatch)

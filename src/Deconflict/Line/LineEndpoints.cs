@@ -391,6 +391,54 @@ public static partial class LineEndpoints
         return result.Error is { } refused ? Problems.ToResult(refused) : Results.Json(LineMessageView.Of(result.Value!), Json.Options);
     }
 
+    /// <summary>The ids of the messages among <paramref name="events"/> that were sent to <paramref name="party"/>.</summary>
+    public static List<string> SentTo(IReadOnlyList<StoredEvent> events, string party)
+    {
+        var ids = new List<string>();
+        foreach (var e in events)
+        {
+            if (e.Type != MessageEvent || e.Actor == party)
+            {
+                continue;
+            }
+
+            using var doc = JsonDocument.Parse(e.PayloadJson);
+            var message = doc.RootElement.GetProperty("message");
+            if (doc.RootElement.GetProperty("action").GetString() == "sent" &&
+                message.GetProperty("to").EnumerateArray().Any(t => t.GetString() == party))
+            {
+                ids.Add(message.GetProperty("id").GetString()!);
+            }
+        }
+
+        return ids;
+    }
+
+    /// <summary>Records that the messages reached the party (first time only), with a line-receipt event each.</summary>
+    public static Task MarkDeliveredAsync(WriteQueue writes, string party, IReadOnlyList<string> ids) =>
+        writes.Submit<int>(ctx =>
+        {
+            var changed = 0;
+            foreach (var id in ids)
+            {
+                if (ctx.Store.GetMessage(id) is not { } m || !m.Receipts.ContainsKey(party))
+                {
+                    continue;
+                }
+
+                var next = LineClock.Delivered(m, party, ctx.Now);
+                if (next.Version != m.Version)
+                {
+                    ctx.Store.UpdateMessage(next);
+                    ctx.Emit(new DomainEvent(ReceiptEvent, party, [m.From, party], JsonSerializer.Serialize(
+                        new { action = "delivered", message_id = m.Id, party, receipt = LineMessageView.Of(next).Receipts[party] }, Json.Options)));
+                    changed++;
+                }
+            }
+
+            return changed;
+        });
+
     public static string Payload(string action, LineMessage m) =>
         JsonSerializer.Serialize(new { action, message = LineMessageView.Of(m) }, Json.Options);
 
