@@ -71,6 +71,8 @@ public static class ServerHost
         builder.Services.AddSingleton(RecordKey.LoadOrCreate(settings.DatabasePath));
         builder.Services.AddSingleton<RecordHeads>();
         builder.Services.AddHostedService(sp => sp.GetRequiredService<RecordHeads>());
+        builder.Services.AddSingleton<EscalationWebhooks>();
+        builder.Services.AddHostedService(sp => sp.GetRequiredService<EscalationWebhooks>());
         builder.Services.AddSingleton<LineClockService>();
         builder.Services.AddHostedService(sp => sp.GetRequiredService<LineClockService>());
         builder.Services.ConfigureHttpJsonOptions(o => Json.Configure(o.SerializerOptions));

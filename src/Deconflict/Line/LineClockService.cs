@@ -3,6 +3,7 @@ using Deconflict.Api;
 using Deconflict.Core.Line;
 using Deconflict.Core.Model;
 using Deconflict.Service;
+using Deconflict.Storage;
 
 namespace Deconflict.Line;
 
@@ -13,7 +14,7 @@ namespace Deconflict.Line;
 /// restart the clocks resume where they were; deadlines missed while the service was down all fire
 /// on its first tick, each with its own due time.
 /// </summary>
-public sealed class LineClockService(WriteQueue writes, DeconflictOptions options, TimeProvider time, ILogger<LineClockService> log) : BackgroundService
+public sealed class LineClockService(WriteQueue writes, IDeconflictStore store, EscalationWebhooks webhooks, DeconflictOptions options, TimeProvider time, ILogger<LineClockService> log) : BackgroundService
 {
     private const int Batch = 200;
 
@@ -23,8 +24,10 @@ public sealed class LineClockService(WriteQueue writes, DeconflictOptions option
         var total = 0;
         while (true)
         {
+            var calls = new List<EscalationCall>();
             var fired = await writes.Submit<(int Messages, int Escalations)>(ctx =>
             {
+                calls.Clear();
                 var due = ctx.Store.MessagesDueBy(ctx.Now, Batch);
                 var escalations = 0;
                 foreach (var m in due)
@@ -38,15 +41,18 @@ public sealed class LineClockService(WriteQueue writes, DeconflictOptions option
                     ctx.Store.UpdateMessage(next);
                     foreach (var e in fired)
                     {
-                        ctx.Emit(new DomainEvent(LineEndpoints.OverdueEvent, null, [m.From, e.Recipient], JsonSerializer.Serialize(new
+                        var payload = JsonSerializer.Serialize(new
                         {
                             message_id = m.Id,
                             from = m.From,
                             recipient = e.Recipient,
+                            subject = m.Subject,
                             escalation_level = e.Level,
                             due_at = e.DueAt,
                             next_due_at = e.NextDueAt,
-                        }, Json.Options)));
+                        }, Json.Options);
+                        ctx.Emit(new DomainEvent(LineEndpoints.OverdueEvent, null, [m.From, e.Recipient], payload));
+                        calls.AddRange(EscalationWebhooks.CallsFor(store, m.From, e.Recipient, e.Level, payload));
                     }
 
                     escalations += fired.Length;
@@ -54,6 +60,12 @@ public sealed class LineClockService(WriteQueue writes, DeconflictOptions option
 
                 return (due.Count, escalations);
             });
+            // Webhooks are called only for escalations that were committed.
+            if (fired.Ok)
+            {
+                webhooks.Enqueue(calls);
+            }
+
             total += fired.Value.Escalations;
             if (fired.Value.Messages < Batch)
             {

@@ -37,6 +37,13 @@ public sealed record LineMessageBody
 
 public sealed record LineAckBody(string? By, string? Note);
 
+public sealed record EscalationContactBody(int Level, string? Url);
+
+public sealed record EscalationContactsBody
+{
+    public IReadOnlyList<EscalationContactBody>? Contacts { get; init; }
+}
+
 public sealed record ReceiptView(DateTimeOffset? DeliveredAt, DateTimeOffset? ReadAt, DateTimeOffset? AcknowledgedAt, string? AcknowledgedBy, string? Note, int EscalationLevel, DateTimeOffset? DueAt);
 
 public sealed record LineMessageView(
@@ -85,7 +92,61 @@ public static partial class LineEndpoints
             .WithSummary("Mark a message read (a recipient)");
         group.MapPost("/{id}/acknowledge", Acknowledge).Accepts<LineAckBody>("application/json")
             .WithSummary("Acknowledge a message (a recipient), naming the officer: its clock stops");
+
+        var parties = app.MapGroup("/v1/parties").WithTags("Line").AddEndpointFilter<Authentication.Filter>();
+        parties.MapPut("/{id}/escalation", SetContacts).Accepts<EscalationContactsBody>("application/json")
+            .WithSummary("Set the party's escalation webhooks per level (the party itself or the admin)");
+        parties.MapGet("/{id}/escalation", (string id, HttpContext http, IDeconflictStore store) =>
+        {
+            var caller = Authentication.Of(http);
+            return !caller.IsAdmin && caller.PartyId != id
+                ? Problems.ToResult(Problems.ForbiddenError($"Only party '{id}' or the admin may see its escalation contacts."))
+                : Results.Json(new EscalationContactsBody { Contacts = [.. store.EscalationContacts(id).Select(c => new EscalationContactBody(c.Level, c.Url))] }, Json.Options);
+        }).WithSummary("The party's escalation webhooks (the party itself or the admin)");
         return group;
+    }
+
+    private static async Task<IResult> SetContacts(string id, HttpContext http, WriteQueue writes, DeconflictOptions options)
+    {
+        var caller = Authentication.Of(http);
+        if (!caller.IsAdmin && caller.PartyId != id)
+        {
+            return Problems.ToResult(Problems.ForbiddenError($"Only party '{id}' or the admin may set its escalation contacts."));
+        }
+
+        var body = await http.ReadJson<EscalationContactsBody>();
+        if (body.Error is { } invalid)
+        {
+            return Problems.ToResult(invalid);
+        }
+
+        var contacts = body.Value!.Contacts ?? [];
+        for (var i = 0; i < contacts.Count; i++)
+        {
+            var c = contacts[i];
+            if (c.Level < 1 || c.Level > options.Line.MaxEscalationLevel)
+            {
+                return Problems.ToResult(Problems.Invalid($"level must be 1 to {options.Line.MaxEscalationLevel} (the agreed highest level).", $"/contacts/{i}/level"));
+            }
+
+            if (!Uri.TryCreate(c.Url, UriKind.Absolute, out var url) || url.Scheme is not ("http" or "https"))
+            {
+                return Problems.ToResult(Problems.Invalid("url must be an absolute http or https URL.", $"/contacts/{i}/url"));
+            }
+        }
+
+        var result = await writes.Submit<bool>(ctx =>
+        {
+            if (ctx.Store.GetParty(id) is null)
+            {
+                return Problems.NotFoundError("party", id);
+            }
+
+            ctx.Store.SetEscalationContacts(id, [.. contacts.Select(c => (c.Level, c.Url!))]);
+            ctx.Emit(new DomainEvent(EventTypes.Party, caller.PartyId, [id], JsonSerializer.Serialize(new { action = "escalation-contacts-set", party = id, contacts }, Json.Options)));
+            return true;
+        });
+        return result.Error is { } refused ? Problems.ToResult(refused) : Results.Json(new EscalationContactsBody { Contacts = contacts }, Json.Options);
     }
 
     private static async Task<IResult> Send(HttpContext http, WriteQueue writes, IDeconflictStore store, DeconflictOptions options)

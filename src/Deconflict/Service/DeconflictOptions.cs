@@ -40,6 +40,12 @@ public sealed record DeconflictOptions
 
     public LineOptions Line { get; init; } = new();
 
+    /// <summary>Attempts per escalation webhook call.</summary>
+    public int WebhookAttempts { get; init; } = 4;
+
+    /// <summary>Delay before the second attempt; each later one waits twice as long.</summary>
+    public TimeSpan WebhookFirstRetry { get; init; } = TimeSpan.FromSeconds(2);
+
     /// <summary>How often the line's acknowledgement clocks are checked (the precision of escalations).</summary>
     public TimeSpan LineClockTick { get; init; } = TimeSpan.FromSeconds(1);
 

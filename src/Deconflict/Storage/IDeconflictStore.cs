@@ -91,6 +91,9 @@ public interface IStoreReader
 
     LineMessage? GetMessage(string id);
 
+    /// <summary>The party's escalation webhooks, by level.</summary>
+    IReadOnlyList<(int Level, string Url)> EscalationContacts(string party);
+
     /// <summary>Messages to (<paramref name="inbox"/>) or from the party, oldest first; every message when party is null.</summary>
     Page<LineMessage> ListMessages(string? party, bool inbox, int limit, long? after);
 }
@@ -174,6 +177,9 @@ public interface IWriteSession : IDisposable
     void UpdateMessage(LineMessage message);
 
     LineMessage? GetMessage(string id);
+
+    /// <summary>Replaces the party's escalation webhooks.</summary>
+    void SetEscalationContacts(string party, IReadOnlyList<(int Level, string Url)> contacts);
 
     /// <summary>The automatic notice of a conflict, if one was sent.</summary>
     LineMessage? NoticeOf(string conflictId);

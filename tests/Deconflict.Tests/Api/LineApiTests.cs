@@ -2,6 +2,10 @@ using System.Text.Json.Nodes;
 using Deconflict.Line;
 using Deconflict.Service;
 using Deconflict.Tests.Infrastructure;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Time.Testing;
 
 namespace Deconflict.Tests.Api;
@@ -215,6 +219,67 @@ public sealed class LineApiTests
         var receipt = (await red.Get($"v1/line/messages/{secondNotice["id"]!.GetValue<string>()}")).Body!["receipts"]!["red"]!;
         Assert.NotNull(receipt["acknowledged_at"]);
         Assert.Equal("seen", receipt["note"]!.GetValue<string>());
+    }
+
+    [Fact]
+    public async Task Escalation_webhooks_are_signed_retried_with_backoff_and_every_attempt_is_recorded()
+    {
+        // A local receiver: the first call fails with 500, later ones succeed.
+        var received = new System.Collections.Concurrent.ConcurrentQueue<(string Body, string Signature)>();
+        var builder = WebApplication.CreateSlimBuilder();
+        builder.WebHost.UseUrls("http://127.0.0.1:0");
+        builder.Logging.ClearProviders();
+        await using var receiver = builder.Build();
+        receiver.MapPost("/hook", async (HttpContext http) =>
+        {
+            using var reader = new StreamReader(http.Request.Body);
+            received.Enqueue((await reader.ReadToEndAsync(), http.Request.Headers["Deconflict-Signature"].ToString()));
+            return received.Count == 1 ? Results.StatusCode(500) : Results.Ok();
+        });
+        await receiver.StartAsync();
+        var hook = receiver.Urls.First() + "/hook";
+
+        var clock = new FakeTimeProvider(T0);
+        await using var server = await TestServer.StartAsync(Options with { WebhookAttempts = 3, WebhookFirstRetry = TimeSpan.FromSeconds(1) }, clock);
+        var blue = await server.AddPartyAsync("blue");
+        var red = await server.AddPartyAsync("red");
+        Assert.Equal(200, (await red.Send(HttpMethod.Put, "v1/parties/red/escalation", new { contacts = new[] { new { level = 1, url = hook } } })).Status);
+        Assert.Equal(200, (await blue.Send(HttpMethod.Put, "v1/parties/blue/escalation", new { contacts = new[] { new { level = 1, url = "http://127.0.0.1:1/closed" } } })).Status);
+        (await blue.Send(HttpMethod.Put, "v1/parties/red/escalation", new { contacts = Array.Empty<object>() })).AssertProblem(403, "forbidden");
+        (await red.Send(HttpMethod.Put, "v1/parties/red/escalation", new { contacts = new[] { new { level = 9, url = hook } } })).AssertProblem(400, "invalid-request");
+        (await red.Send(HttpMethod.Put, "v1/parties/red/escalation", new { contacts = new[] { new { level = 1, url = "ftp://x" } } })).AssertProblem(400, "invalid-request");
+
+        var sent = await Send(blue, new JsonObject { ["to"] = new JsonArray("red"), ["subject"] = "s", ["body"] = "b", ["requires_ack"] = true, ["ack_within_s"] = 60 });
+        clock.Advance(TimeSpan.FromSeconds(60));
+        Assert.Equal(1, await server.Get<LineClockService>().RunOnceAsync());
+
+        // Drive the fake clock through the backoff until red's hook succeeded and blue's gave up.
+        var store = server.OpenStore();
+        var admin = new Core.Model.Caller(null, null, "admin");
+        List<JsonNode> calls = [];
+        for (var i = 0; i < 200 && calls.Count < 5; i++)
+        {
+            await Task.Delay(50);
+            clock.Advance(TimeSpan.FromSeconds(1));
+            calls = [.. store.ReadEvents(0, admin, 1000).Where(e => e.Type == "line-escalation-call").Select(e => JsonNode.Parse(e.PayloadJson)!)];
+        }
+
+        var redCalls = calls.Where(c => c["party"]!.GetValue<string>() == "red").ToList();
+        var blueCalls = calls.Where(c => c["party"]!.GetValue<string>() == "blue").ToList();
+        Assert.Equal([(1, false, "HTTP 500"), (2, true, "HTTP 200")], redCalls.Select(c => (c["attempt"]!.GetValue<int>(), c["ok"]!.GetValue<bool>(), c["outcome"]!.GetValue<string>())));
+        Assert.Equal([1, 2, 3], blueCalls.Select(c => c["attempt"]!.GetValue<int>()));
+        Assert.All(blueCalls, c => Assert.False(c["ok"]!.GetValue<bool>()));
+        Assert.Equal(sent.Body!["id"]!.GetValue<string>(), redCalls[0]["escalation"]!["message_id"]!.GetValue<string>());
+
+        // Each delivery is signed with the record key over the exact body.
+        var (_, publicKey) = Core.Record.SignedNote.ParseVerifierKey(await (await server.Admin.GetAsync("v1/record/key")).Content.ReadAsStringAsync())!.Value;
+        Assert.Equal(2, received.Count);
+        foreach (var (body, signature) in received)
+        {
+            var parts = signature.Split(',').Select(p => p.Split('=', 2)).ToDictionary(p => p[0], p => p[1]);
+            Assert.True(Core.Record.SignedNote.Verify(publicKey, System.Text.Encoding.UTF8.GetBytes(body), Convert.FromBase64String(parts["ed25519"])));
+            Assert.Equal(1, JsonNode.Parse(body)!["escalation_level"]!.GetValue<int>());
+        }
     }
 
     private static async Task<(int Status, JsonNode? Body, HttpResponseMessage Response)> Send(HttpClient client, JsonObject body, string? idempotencyKey = null)

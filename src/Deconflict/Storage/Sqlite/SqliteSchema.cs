@@ -123,7 +123,8 @@ internal static class SqliteSchema
         // 3: the deconfliction line. A message is one row holding its current version as JSON
         // (doc); next_due_at (ms) is its earliest pending escalation, indexed for the clock;
         // (sender, idempotency_key) makes a retried POST find the message it created; notice_for
-        // links an automatic notice to its conflict; line_recipients lists inboxes.
+        // links an automatic notice to its conflict; line_recipients lists inboxes;
+        // escalation_contacts are each party's webhooks per escalation level.
         """
         CREATE TABLE line_messages(
             seq INTEGER PRIMARY KEY,
@@ -143,6 +144,11 @@ internal static class SqliteSchema
             party TEXT NOT NULL,
             message_seq INTEGER NOT NULL,
             PRIMARY KEY(party, message_seq)) WITHOUT ROWID;
+        CREATE TABLE escalation_contacts(
+            party TEXT NOT NULL REFERENCES parties(id),
+            level INTEGER NOT NULL,
+            url TEXT NOT NULL,
+            PRIMARY KEY(party, level, url)) WITHOUT ROWID;
         """,
     ];
 }

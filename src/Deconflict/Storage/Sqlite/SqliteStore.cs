@@ -423,6 +423,21 @@ public sealed class SqliteStore : IDeconflictStore
         return LineRows.ReadOne(cmd);
     }
 
+    public IReadOnlyList<(int Level, string Url)> EscalationContacts(string party)
+    {
+        using var c = Open();
+        using var cmd = SqliteRows.Command(c, null, "SELECT level, url FROM escalation_contacts WHERE party = $party ORDER BY level, url");
+        cmd.Parameters.AddWithValue("$party", party);
+        using var r = cmd.ExecuteReader();
+        var list = new List<(int, string)>();
+        while (r.Read())
+        {
+            list.Add((r.GetInt32(0), r.GetString(1)));
+        }
+
+        return list;
+    }
+
     public Page<LineMessage> ListMessages(string? party, bool inbox, int limit, long? after)
     {
         using var c = Open();

@@ -452,6 +452,22 @@ internal sealed class SqliteWriteSession(SqliteConnection connection, SqliteRows
         return LineRows.ReadOne(cmd);
     }
 
+    public void SetEscalationContacts(string party, IReadOnlyList<(int Level, string Url)> contacts)
+    {
+        var delete = Cmd("DELETE FROM escalation_contacts WHERE party = $party");
+        delete.Parameters.AddWithValue("$party", party);
+        delete.ExecuteNonQuery();
+        var insert = Cmd("INSERT OR IGNORE INTO escalation_contacts(party, level, url) VALUES ($party, $level, $url)");
+        foreach (var (level, url) in contacts)
+        {
+            insert.Parameters.Clear();
+            insert.Parameters.AddWithValue("$party", party);
+            insert.Parameters.AddWithValue("$level", level);
+            insert.Parameters.AddWithValue("$url", url);
+            insert.ExecuteNonQuery();
+        }
+    }
+
     public LineMessage? NoticeOf(string conflictId)
     {
         var cmd = Cmd($"SELECT {LineRows.Columns} FROM line_messages WHERE notice_for = $conflict");
