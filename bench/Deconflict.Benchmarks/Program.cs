@@ -6,7 +6,7 @@ namespace Deconflict.Benchmarks;
 public static class Program
 {
     /// <summary>
-    /// `load ...` runs the HTTP load test against a real server process; `record-verify ...` times
+    /// `load ...` runs the HTTP load test against a real server process; `line-load ...` measures the deconfliction line; `record-verify ...` times
     /// `deconflict record verify` against a real server with a seeded record; anything else goes to
     /// BenchmarkDotNet (e.g. `--filter *ConflictCheck*`).
     /// </summary>
@@ -15,6 +15,11 @@ public static class Program
         if (args.Length > 0 && args[0] == "load")
         {
             return await SubmissionLoad.RunAsync(args[1..]);
+        }
+
+        if (args.Length > 0 && args[0] == "line-load")
+        {
+            return await LineLoad.RunAsync(args[1..]);
         }
 
         if (args.Length > 0 && args[0] == "record-verify")

@@ -182,6 +182,10 @@ public sealed class LineApiTests
         Assert.Single((await red.Get("v1/line/messages?box=inbox")).Body!["items"]!.AsArray());
         Assert.Empty((await red.Get("v1/line/messages?box=sent")).Body!["items"]!.AsArray());
         Assert.Single((await blue.Get("v1/line/messages?box=sent")).Body!["items"]!.AsArray());
+        var marked = await red.Post($"v1/line/messages/{id}/read", null);
+        Assert.NotNull(marked.Body!["receipts"]!["red"]!["read_at"]);
+        Assert.Null(marked.Body["receipts"]!["red"]!["acknowledged_at"]);
+        (await blue.Post($"v1/line/messages/{id}/read", null)).AssertProblem(403, "forbidden");
         (await blue.Post($"v1/line/messages/{id}/acknowledge", new { by = "x" })).AssertProblem(403, "forbidden");
         (await red.Post($"v1/line/messages/{id}/acknowledge", new { by = "" })).AssertProblem(400, "invalid-request");
     }
