@@ -43,22 +43,13 @@ internal static class SqliteRecordTree
     }
 
     /// <summary>The writer's side: appends leaves inside the writer's transaction.</summary>
-    public sealed class Appender : IMerkleNodes
+    public sealed class Appender(SqliteConnection connection) : IMerkleNodes, IDisposable
     {
-        private readonly SqliteCommand _insert;
-        private readonly SqliteParameter _id;
-        private readonly SqliteParameter _hash;
+        // Prepared on first use: the connection opens after the session is made.
+        private RawStatement? _insert;
 
         // The perfect subtrees covering [0, Size), largest (leftmost) first.
         private List<(int Level, long Index, byte[] Hash)> _frontier = [];
-
-        public Appender(SqliteConnection connection)
-        {
-            _insert = connection.CreateCommand();
-            _insert.CommandText = "INSERT INTO record_nodes(id, hash) VALUES ($id, $hash)";
-            _id = _insert.Parameters.Add("$id", SqliteType.Integer);
-            _hash = _insert.Parameters.Add("$hash", SqliteType.Blob);
-        }
 
         public long Size { get; private set; }
 
@@ -84,11 +75,10 @@ internal static class SqliteRecordTree
         {
             var before = (Size, Frontier: _frontier);
             var completed = MerkleTree.NodesCompletedBy(Size, leafHash, this);
+            _insert ??= new RawStatement(connection, "INSERT INTO record_nodes(id, hash) VALUES (?1, ?2)");
             foreach (var (level, index, hash) in completed)
             {
-                _id.Value = NodeId(level, index);
-                _hash.Value = hash;
-                _insert.ExecuteNonQuery();
+                _insert.Bind(1, NodeId(level, index)).Bind(2, hash).Execute();
             }
 
             // The completed nodes replace the frontier entries they absorbed (one per level below the top).
@@ -116,6 +106,8 @@ internal static class SqliteRecordTree
 
             return hash;
         }
+
+        public void Dispose() => _insert?.Dispose();
 
         /// <summary>Only frontier nodes are asked for while appending: the left siblings of the new leaf's path.</summary>
         public byte[] Node(int level, long index)

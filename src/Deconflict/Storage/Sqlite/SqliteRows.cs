@@ -151,10 +151,10 @@ internal sealed class SqliteRows
         r.IsDBNull(4) ? [] : [.. JsonSerializer.Deserialize<string[]>(r.GetString(4))!],
         r.GetString(5));
 
-    /// <summary>The record entry of an event (its index is its sequence - 1), with a fresh random salt.</summary>
-    public static RecordEntry Entry(StoredEvent e) =>
+    /// <summary>The record entry of an event (its index is its sequence - 1) with the given salt, or a fresh random one.</summary>
+    public static RecordEntry Entry(StoredEvent e, string? salt = null) =>
         new(e.Sequence - 1, e.Time, e.Type, e.Actor, e.Audience.IsDefault ? [] : e.Audience, e.PayloadJson,
-            Base64Url.EncodeToString(RandomNumberGenerator.GetBytes(RecordEntry.SaltBytes)));
+            salt ?? Base64Url.EncodeToString(RandomNumberGenerator.GetBytes(RecordEntry.SaltBytes)));
 
     /// <summary>
     /// Events after <paramref name="after"/> that the viewer may see, in order, at most

@@ -32,6 +32,12 @@ internal sealed class SqliteWriteSession(SqliteConnection connection, SqliteRows
     private readonly VolumeGrid<long> _grid = new();
     private readonly SqliteRecordTree.Appender _record = new(connection);
     private bool _recordLoaded;
+    private RawStatement? _insertEvent;
+
+    // Salts come from the system's cryptographic generator a few hundred at a time: one call per
+    // event cost as much as the entry's SHA-256.
+    private readonly byte[] _salts = new byte[RecordEntry.SaltBytes * 256];
+    private int _saltAt = RecordEntry.SaltBytes * 256;
 
     // Reused by every broad-phase query (the session belongs to the single writer).
     private readonly HashSet<long> _candidateSeqs = [];
@@ -348,18 +354,25 @@ internal sealed class SqliteWriteSession(SqliteConnection connection, SqliteRows
         LoadRecord();
         var ms = SqliteRows.Ms(time);
         var stored = new StoredEvent(_record.Size + 1, SqliteRows.Time(ms), e.Type, e.Actor, e.IsPublic ? [] : e.Audience, e.PayloadJson);
-        var entry = SqliteRows.Entry(stored).Canonical();
-        var cmd = Cmd("INSERT INTO events(seq, time, type, actor, audience, payload, entry) VALUES ($seq, $time, $type, $actor, $audience, $payload, $entry)");
-        cmd.Parameters.AddWithValue("$seq", stored.Sequence);
-        cmd.Parameters.AddWithValue("$time", ms);
-        cmd.Parameters.AddWithValue("$type", e.Type);
-        cmd.Parameters.AddWithValue("$actor", (object?)e.Actor ?? DBNull.Value);
-        cmd.Parameters.AddWithValue("$audience", e.IsPublic ? DBNull.Value : SqliteStore.AudienceJson(e));
-        cmd.Parameters.AddWithValue("$payload", e.PayloadJson);
-        cmd.Parameters.AddWithValue("$entry", entry);
-        cmd.ExecuteNonQuery();
+        var entry = SqliteRows.Entry(stored, NextSalt()).Canonical();
+        _insertEvent ??= new RawStatement(connection, "INSERT INTO events(seq, time, type, actor, audience, payload, entry) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)");
+        _insertEvent.Bind(1, stored.Sequence).Bind(2, ms).Bind(3, e.Type).Bind(4, e.Actor)
+            .Bind(5, e.IsPublic ? null : SqliteStore.AudienceJson(e)).Bind(6, e.PayloadJson).Bind(7, entry).Execute();
         _journal.Add(_record.Append(MerkleTree.LeafHash(entry)));
         return stored;
+    }
+
+    private string NextSalt()
+    {
+        if (_saltAt + RecordEntry.SaltBytes > _salts.Length)
+        {
+            System.Security.Cryptography.RandomNumberGenerator.Fill(_salts);
+            _saltAt = 0;
+        }
+
+        var salt = System.Buffers.Text.Base64Url.EncodeToString(_salts.AsSpan(_saltAt, RecordEntry.SaltBytes));
+        _saltAt += RecordEntry.SaltBytes;
+        return salt;
     }
 
     /// <summary>The record's size and root as this transaction stands.</summary>
@@ -522,6 +535,9 @@ internal sealed class SqliteWriteSession(SqliteConnection connection, SqliteRows
         {
             cmd.Dispose();
         }
+
+        _insertEvent?.Dispose();
+        _record.Dispose();
 
         connection.Dispose();
         onDispose();
