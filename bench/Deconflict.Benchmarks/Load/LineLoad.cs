@@ -3,8 +3,6 @@ using System.Diagnostics;
 using System.Net.Http.Headers;
 using System.Text;
 using System.Text.Json;
-using Deconflict.Api;
-using Deconflict.Core.Model;
 using Deconflict.Storage.Sqlite;
 using Microsoft.Data.Sqlite;
 
@@ -32,18 +30,8 @@ public static class LineLoad
         {
             var store = new SqliteStore(db);
             store.Migrate();
-            var blueSecret = Tokens.New(DateTimeOffset.UtcNow).Secret;
-            var redSecret = Tokens.New(DateTimeOffset.UtcNow).Secret;
-            using (var s = store.OpenWriteSession())
-            {
-                s.Begin();
-                s.InsertParty(new Party("blue", "Blue", PartyRole.Party, DateTimeOffset.UtcNow));
-                s.InsertParty(new Party("red", "Red", PartyRole.Party, DateTimeOffset.UtcNow));
-                s.InsertToken(new AccessToken("tk-load-blue", "blue", Tokens.Hash(blueSecret), DateTimeOffset.UtcNow, null));
-                s.InsertToken(new AccessToken("tk-load-red", "red", Tokens.Hash(redSecret), DateTimeOffset.UtcNow, null));
-                s.Commit();
-            }
-
+            var secrets = SubmissionLoad.PartyTokens(store, "blue", "red");
+            var (blueSecret, redSecret) = (secrets["blue"], secrets["red"]);
             await store.DisposeAsync();
             SqliteConnection.ClearAllPools();
 

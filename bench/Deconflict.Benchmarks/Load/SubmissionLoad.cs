@@ -39,13 +39,7 @@ public static class SubmissionLoad
             var store = new SqliteStore(db);
             store.Migrate();
             ConflictCheckBenchmarks.Seed(store, stored);
-            var redSecret = Tokens.New(DateTimeOffset.UtcNow).Secret;
-            using (var s = store.OpenWriteSession())
-            {
-                s.Begin();
-                s.InsertToken(new AccessToken("tk-load-red", "red", Tokens.Hash(redSecret), DateTimeOffset.UtcNow, null));
-                s.Commit();
-            }
+            var redSecret = PartyTokens(store, "red")["red"];
 
             await store.DisposeAsync();
             Console.WriteLine($"Seeded in {seedClock.Elapsed.TotalSeconds:F1} s.");
@@ -207,6 +201,27 @@ public static class SubmissionLoad
         var scenario = new Scenario(seed: 42);
         return [.. Enumerable.Range(0, n).Select(_ => JsonSerializer.SerializeToUtf8Bytes(
             new { volumes = scenario.Volumes().Select(VolumeParser.ToF3548).ToArray(), priority = 0 }, Json.Options))];
+    }
+
+    /// <summary>Creates the parties that do not exist yet and a token for each; returns the tokens' secrets by party.</summary>
+    internal static Dictionary<string, string> PartyTokens(SqliteStore store, params string[] parties)
+    {
+        var secrets = new Dictionary<string, string>(StringComparer.Ordinal);
+        using var s = store.OpenWriteSession();
+        s.Begin();
+        foreach (var party in parties)
+        {
+            if (s.GetParty(party) is null)
+            {
+                s.InsertParty(new Party(party, party.ToUpperInvariant(), PartyRole.Party, DateTimeOffset.UtcNow));
+            }
+
+            secrets[party] = Tokens.New(DateTimeOffset.UtcNow).Secret;
+            s.InsertToken(new AccessToken($"tk-load-{party}", party, Tokens.Hash(secrets[party]), DateTimeOffset.UtcNow, null));
+        }
+
+        s.Commit();
+        return secrets;
     }
 
     internal static Process StartServer(string db, int port, string admin)

@@ -1,7 +1,5 @@
 using System.Diagnostics;
-using Deconflict.Api;
 using Deconflict.Benchmarks.Load;
-using Deconflict.Core.Model;
 using Deconflict.Storage.Sqlite;
 using Microsoft.Data.Sqlite;
 
@@ -28,15 +26,7 @@ public static class RecordVerifyLoad
             var clock = Stopwatch.StartNew();
             var store = new SqliteStore(db);
             store.Migrate();
-            var secret = Tokens.New(DateTimeOffset.UtcNow).Secret;
-            using (var s = store.OpenWriteSession())
-            {
-                s.Begin();
-                s.InsertParty(new Party("blue", "Blue", PartyRole.Party, DateTimeOffset.UtcNow));
-                s.InsertToken(new AccessToken("tk-load-blue", "blue", Tokens.Hash(secret), DateTimeOffset.UtcNow, null));
-                s.Commit();
-            }
-
+            var secret = SubmissionLoad.PartyTokens(store, "blue")["blue"];
             RecordSeed.AppendEvents(store, entries);
             await store.DisposeAsync();
             SqliteConnection.ClearAllPools();

@@ -122,6 +122,10 @@ public static class HttpExtensions
         return new ApiError(Problems.InvalidParameter, $"{name} must be one of {allowed}; '{raw}' is not.").With("parameter", name);
     }
 
+    /// <summary>Null when the caller is party <paramref name="partyId"/> itself or the admin; otherwise the 403 saying so.</summary>
+    public static ApiError? RequireSelfOrAdmin(Caller caller, string partyId, string action) =>
+        caller.IsAdmin || caller.PartyId == partyId ? null : Problems.ForbiddenError($"Only party '{partyId}' or the admin may {action}.");
+
     public static ApiError? RequireWriter(Caller caller) =>
         caller.MayWrite ? null : Problems.ForbiddenError(caller.IsAdmin
             ? "The admin runs the service but does not declare or acknowledge: use a party's token."

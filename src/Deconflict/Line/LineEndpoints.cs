@@ -98,9 +98,8 @@ public static partial class LineEndpoints
             .WithSummary("Set the party's escalation webhooks per level (the party itself or the admin)");
         parties.MapGet("/{id}/escalation", (string id, HttpContext http, IDeconflictStore store) =>
         {
-            var caller = Authentication.Of(http);
-            return !caller.IsAdmin && caller.PartyId != id
-                ? Problems.ToResult(Problems.ForbiddenError($"Only party '{id}' or the admin may see its escalation contacts."))
+            return HttpExtensions.RequireSelfOrAdmin(Authentication.Of(http), id, "see its escalation contacts") is { } forbidden
+                ? Problems.ToResult(forbidden)
                 : Results.Json(new EscalationContactsBody { Contacts = [.. store.EscalationContacts(id).Select(c => new EscalationContactBody(c.Level, c.Url))] }, Json.Options);
         }).WithSummary("The party's escalation webhooks (the party itself or the admin)");
         return group;
@@ -109,9 +108,9 @@ public static partial class LineEndpoints
     private static async Task<IResult> SetContacts(string id, HttpContext http, WriteQueue writes, DeconflictOptions options)
     {
         var caller = Authentication.Of(http);
-        if (!caller.IsAdmin && caller.PartyId != id)
+        if (HttpExtensions.RequireSelfOrAdmin(caller, id, "set its escalation contacts") is { } forbidden)
         {
-            return Problems.ToResult(Problems.ForbiddenError($"Only party '{id}' or the admin may set its escalation contacts."));
+            return Problems.ToResult(forbidden);
         }
 
         var body = await http.ReadJson<EscalationContactsBody>();

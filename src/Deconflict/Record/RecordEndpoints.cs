@@ -90,9 +90,9 @@ public static class RecordEndpoints
     public static async Task<IResult> RegisterKey(string id, HttpContext http, WriteQueue writes)
     {
         var caller = Authentication.Of(http);
-        if (!caller.IsAdmin && caller.PartyId != id)
+        if (HttpExtensions.RequireSelfOrAdmin(caller, id, "register its key") is { } forbidden)
         {
-            return Problems.ToResult(Problems.ForbiddenError($"Only party '{id}' or the admin may register its key."));
+            return Problems.ToResult(forbidden);
         }
 
         var body = await http.ReadJson<PartyKeyBody>();
