@@ -1,0 +1,103 @@
+namespace Deconflict.Core.Tactical;
+
+/// <summary>A 3D vector in a local east-north-up frame: metres, or metres per second.</summary>
+public readonly record struct Enu(double East, double North, double Up)
+{
+    public static Enu operator -(Enu a, Enu b) => new(a.East - b.East, a.North - b.North, a.Up - b.Up);
+}
+
+/// <summary>
+/// What state-based prediction says about a pair of aircraft: whether they lose separation within
+/// the look-ahead, when (<see cref="TimeIn"/>, <see cref="TimeOut"/>, seconds from now, half-open as
+/// the cylinder is open), and their horizontal and vertical distances at the time of horizontal
+/// closest approach within the look-ahead.
+/// </summary>
+public readonly record struct Encounter(bool Conflict, double TimeIn, double TimeOut, double CpaTime, double CpaHorizontalM, double CpaVerticalM)
+{
+    /// <summary>Inside the cylinder now.</summary>
+    public bool LossNow => Conflict && TimeIn <= 0.0;
+}
+
+/// <summary>
+/// Conflict detection against the cylinder of NASA DAIDALUS's CD3D, written from its published
+/// mathematics: two aircraft are in loss of separation when their horizontal distance is less than
+/// D and their vertical distance less than H (both strict: an open cylinder). With linear motion
+/// of the relative position s + t v, the horizontal loss is the open interval between the roots of
+/// |s_h + t v_h|^2 = D^2, the vertical one that between (-H - s_z) / v_z and (H - s_z) / v_z;
+/// their intersection with [0, T] is the conflict. O(1) per pair, no allocation.
+/// </summary>
+public static class ConflictDetection3D
+{
+    /// <summary>
+    /// Detects the conflict of the ownship (<paramref name="ownPosition"/>) with an intruder (<paramref name="intruderPosition"/>)
+    /// (positions in a common local frame, metres; velocities in metres per second) within
+    /// <paramref name="lookaheadS"/> seconds.
+    /// </summary>
+    public static Encounter Detect(Enu ownPosition, Enu ownVelocity, Enu intruderPosition, Enu intruderVelocity, double horizontalM, double verticalM, double lookaheadS)
+    {
+        if (!(horizontalM > 0.0) || !(verticalM > 0.0) || !(lookaheadS >= 0.0))
+        {
+            throw new ArgumentOutOfRangeException(nameof(horizontalM), "D and H must be positive and the look-ahead non-negative.");
+        }
+
+        var s = ownPosition - intruderPosition;
+        var v = ownVelocity - intruderVelocity;
+
+        // Horizontal: a t^2 + b t + c < 0 with a = |v_h|^2, b = 2 s_h.v_h, c = |s_h|^2 - D^2.
+        var a = (v.East * v.East) + (v.North * v.North);
+        var b = 2.0 * ((s.East * v.East) + (s.North * v.North));
+        var c = (s.East * s.East) + (s.North * s.North) - (horizontalM * horizontalM);
+        double hIn, hOut;
+        if (a == 0.0)
+        {
+            (hIn, hOut) = c < 0.0 ? (double.NegativeInfinity, double.PositiveInfinity) : (double.NaN, double.NaN);
+        }
+        else
+        {
+            var discriminant = (b * b) - (4.0 * a * c);
+            if (discriminant <= 0.0)
+            {
+                // Never strictly inside (at most tangent to the circle).
+                (hIn, hOut) = (double.NaN, double.NaN);
+            }
+            else
+            {
+                var root = Math.Sqrt(discriminant);
+                // The numerically stable pair of roots (no cancellation between -b and root).
+                var q = -0.5 * (b + (Math.Sign(b) == 0 ? 1.0 : Math.Sign(b)) * root);
+                var r1 = q / a;
+                var r2 = c / q;
+                (hIn, hOut) = r1 < r2 ? (r1, r2) : (r2, r1);
+            }
+        }
+
+        // Vertical: |s_z + t v_z| < H.
+        double vIn, vOut;
+        if (v.Up == 0.0)
+        {
+            (vIn, vOut) = Math.Abs(s.Up) < verticalM ? (double.NegativeInfinity, double.PositiveInfinity) : (double.NaN, double.NaN);
+        }
+        else
+        {
+            var t1 = (-verticalM - s.Up) / v.Up;
+            var t2 = (verticalM - s.Up) / v.Up;
+            (vIn, vOut) = t1 < t2 ? (t1, t2) : (t2, t1);
+        }
+
+        var cpa = a == 0.0 ? 0.0 : Math.Clamp(-b / (2.0 * a), 0.0, lookaheadS);
+        var cpaH = Math.Sqrt(Square(s.East + (cpa * v.East)) + Square(s.North + (cpa * v.North)));
+        var cpaV = Math.Abs(s.Up + (cpa * v.Up));
+        if (double.IsNaN(hIn) || double.IsNaN(vIn))
+        {
+            return new Encounter(false, double.NaN, double.NaN, cpa, cpaH, cpaV);
+        }
+
+        var timeIn = Math.Max(0.0, Math.Max(hIn, vIn));
+        var timeOut = Math.Min(lookaheadS, Math.Min(hOut, vOut));
+        return timeIn < timeOut
+            ? new Encounter(true, timeIn, timeOut, cpa, cpaH, cpaV)
+            : new Encounter(false, double.NaN, double.NaN, cpa, cpaH, cpaV);
+    }
+
+    private static double Square(double x) => x * x;
+}
