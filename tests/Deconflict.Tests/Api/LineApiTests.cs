@@ -261,7 +261,7 @@ public sealed class LineApiTests
         var store = server.OpenStore();
         var admin = new Core.Model.Caller(null, null, "admin");
         List<JsonNode> calls = [];
-        for (var i = 0; i < 200 && calls.Count < 5; i++)
+        for (var i = 0; i < 600 && calls.Count < 5; i++)
         {
             await Task.Delay(50);
             clock.Advance(TimeSpan.FromSeconds(1));
