@@ -304,16 +304,12 @@ public static class VolumeIntersection
         // Settles all but the pairs within about 0.4% of the buffer in under a microsecond. The
         // frame follows the same deterministic choice as below, so the answer does not depend on
         // the order of the pair.
-        if (mode == Mode.Conflict)
+        var (frame, other) = FramePolygonFirst(a, b) ? (a, b) : (b, a);
+        if (mode == Mode.Conflict && SeparationBounds.Conflict(frame, other, bufferM) is { } decided)
         {
-            var (first, second) = FramePolygonFirst(a, b) ? (a, b) : (b, a);
-            if (SeparationBounds.Conflict(first, second, bufferM) is { } decided)
-            {
-                return Decided(decided);
-            }
+            return Decided(decided);
         }
 
-        var (frame, other) = FramePolygonFirst(a, b) ? (a, b) : (b, a);
         var n = other.Ring.Length;
         var coords = new Coordinate[n + 1];
         var rhoMax = frame.Cap.RadiusM;

@@ -109,7 +109,7 @@ public sealed class EscalationWebhooks(WriteQueue writes, RecordKey key, Deconfl
                     ok,
                     outcome,
                     at = ctx.Now,
-                    escalation = JsonDocument.Parse(call.Payload).RootElement,
+                    escalation = JsonSerializer.Deserialize<JsonElement>(call.Payload),
                 }, Json.Options)));
                 return true;
             });
