@@ -3,6 +3,7 @@ using Deconflict.Core.Line;
 using Deconflict.Core.Model;
 using Deconflict.Core.Record;
 using Deconflict.Core.Strategic;
+using Deconflict.Core.Tactical;
 
 namespace Deconflict.Storage;
 
@@ -96,6 +97,14 @@ public interface IStoreReader
 
     /// <summary>Messages to (<paramref name="inbox"/>) or from the party, oldest first; every message when party is null.</summary>
     Page<LineMessage> ListMessages(string? party, bool inbox, int limit, long? after);
+
+    TrackAlert? GetAlert(string id);
+
+    /// <summary>Alerts the party is a side of (every alert when party is null), oldest first, optionally of one state.</summary>
+    Page<TrackAlert> ListAlerts(string? party, AlertState? state, int limit, long? after);
+
+    /// <summary>Every active alert, oldest first: what the detector takes back after a restart.</summary>
+    IReadOnlyList<TrackAlert> ActiveAlerts();
 }
 
 /// <summary>
@@ -189,4 +198,11 @@ public interface IWriteSession : IDisposable
 
     /// <summary>Messages with an escalation due at or before <paramref name="now"/>, soonest first.</summary>
     IReadOnlyList<LineMessage> MessagesDueBy(DateTimeOffset now, int limit);
+
+    TrackAlert? GetAlert(string id);
+
+    void InsertAlert(TrackAlert alert);
+
+    /// <summary>Replaces the stored alert (same id) with its next version.</summary>
+    void UpdateAlert(TrackAlert alert);
 }

@@ -3,6 +3,7 @@ using Deconflict.Core.Geometry;
 using Deconflict.Core.Model;
 using Deconflict.Core.Record;
 using Deconflict.Core.Strategic;
+using Deconflict.Core.Tactical;
 using Deconflict.Core.Volumes;
 using Deconflict.Storage;
 
@@ -351,6 +352,62 @@ public abstract class StoreContract : IAsyncLifetime
         Assert.Equal(["op-3", "op-4"], second.Items.Select(d => d.Id));
         Assert.Null(second.Next);
         Assert.Equal(["op-2"], Store.ListDeclarations(new DeclarationQuery(DeclarationKind.Operation, Area: new GeoBox(1.95, 1.95, 2.05, 2.05))).Items.Select(d => d.Id));
+    }
+
+    [Fact]
+    public void Alerts_round_trip_exactly_update_in_place_and_list_by_party_and_state()
+    {
+        var blue = new AlertAircraft("blue", "B1", "VIPER11", T0, 35.123456789, 179.99, 9144.5, new Enu(120.25, -3.5, 2.54));
+        var red = new AlertAircraft("red", "R7", null, T0.AddMilliseconds(-250), -0.5, -179.99, 9300, new Enu(-150, 0, 0));
+        var e = new Encounter(true, 42.5, 80.25, 61.125, 1234.5, 155.5);
+        var first = AlertLifecycle.Raise("alert-1", AlertLevel.Warning, blue, red, e, T0);
+        var second = AlertLifecycle.Raise("alert-2", AlertLevel.Caution, blue with { TrackId = "B2" }, red with { Party = "green" }, e, T0.AddSeconds(1));
+        Write(s =>
+        {
+            s.InsertAlert(first);
+            s.InsertAlert(second);
+        });
+        var read = Store.GetAlert("alert-1")!;
+        Assert.Equal(first with { AcknowledgedBy = read.AcknowledgedBy }, read);
+        Assert.Empty(read.AcknowledgedBy);
+        Assert.Equal(new ClosestApproach(T0.AddSeconds(61.125), 1234.5, 155.5), read.Cpa);
+
+        var acked = AlertLifecycle.Acknowledge(first, "red", T0.AddSeconds(3))!;
+        var cleared = AlertLifecycle.Clear(acked, T0.AddSeconds(9));
+        Write(s =>
+        {
+            Assert.Equal(1, s.GetAlert("alert-1")!.Version);
+            s.UpdateAlert(cleared);
+            Assert.Equal(3, s.GetAlert("alert-1")!.Version);
+        });
+        var stored = Store.GetAlert("alert-1")!;
+        Assert.Equal((AlertState.Cleared, 3L, T0.AddSeconds(9)), (stored.State, stored.Version, stored.ClearedAt));
+        Assert.Equal(T0.AddSeconds(3), stored.AcknowledgedBy["red"]);
+
+        Assert.Equal(["alert-1", "alert-2"], Store.ListAlerts("blue", null, 10, null).Items.Select(a => a.Id));
+        Assert.Equal(["alert-1"], Store.ListAlerts("red", null, 10, null).Items.Select(a => a.Id));
+        Assert.Equal(["alert-2"], Store.ListAlerts("green", AlertState.Active, 10, null).Items.Select(a => a.Id));
+        Assert.Empty(Store.ListAlerts("red", AlertState.Active, 10, null).Items);
+        Assert.Empty(Store.ListAlerts("yellow", null, 10, null).Items);
+        var page = Store.ListAlerts(null, null, 1, null);
+        Assert.Equal(["alert-1"], page.Items.Select(a => a.Id));
+        Assert.Equal(["alert-2"], Store.ListAlerts(null, null, 1, page.Next).Items.Select(a => a.Id));
+        Assert.Equal(["alert-2"], Store.ActiveAlerts().Select(a => a.Id));
+        Assert.Null(Store.GetAlert("alert-3"));
+    }
+
+    [Fact]
+    public void Updating_an_alert_that_is_not_stored_fails_and_a_duplicate_id_is_refused()
+    {
+        var a = new AlertAircraft("blue", "B1", null, T0, 0, 0, 0, new Enu(0, 0, 0));
+        var alert = AlertLifecycle.Raise("alert-1", AlertLevel.Loss, a, a with { Party = "red" }, new Encounter(true, 0, 5, 0, 10, 0), T0);
+        using var s = Store.OpenWriteSession();
+        s.Begin();
+        Assert.Throws<InvalidOperationException>(() => s.UpdateAlert(alert));
+        s.InsertAlert(alert);
+        Assert.ThrowsAny<Exception>(() => s.InsertAlert(alert));
+        s.Rollback();
+        Assert.Null(Store.GetAlert("alert-1"));
     }
 
     protected abstract Task<IDeconflictStore> CreateEmptyStoreAsync();

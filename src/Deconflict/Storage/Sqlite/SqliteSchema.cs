@@ -150,5 +150,21 @@ internal static class SqliteSchema
             url TEXT NOT NULL,
             PRIMARY KEY(party, level, url)) WITHOUT ROWID;
         """,
+        // 4: track alerts. One row per alert holding its current version as JSON (doc); the two
+        // sides' parties are columns so a party's list is an index range; active alerts are
+        // indexed for the detector to take back after a restart.
+        """
+        CREATE TABLE alerts(
+            seq INTEGER PRIMARY KEY,
+            id TEXT NOT NULL UNIQUE,
+            a_party TEXT NOT NULL,
+            b_party TEXT NOT NULL,
+            state TEXT NOT NULL,
+            version INTEGER NOT NULL,
+            doc TEXT NOT NULL);
+        CREATE INDEX alerts_a_party ON alerts(a_party, seq);
+        CREATE INDEX alerts_b_party ON alerts(b_party, seq);
+        CREATE INDEX alerts_active ON alerts(state) WHERE state = 'active';
+        """,
     ];
 }

@@ -2,6 +2,7 @@ using System.Text.Json;
 using Deconflict.Core.Line;
 using Deconflict.Core.Model;
 using Deconflict.Core.Record;
+using Deconflict.Core.Tactical;
 using Microsoft.Data.Sqlite;
 
 namespace Deconflict.Storage.Sqlite;
@@ -451,6 +452,50 @@ public sealed class SqliteStore : IDeconflictStore
         cmd.Parameters.AddWithValue("$after", after ?? 0);
         cmd.Parameters.AddWithValue("$limit", limit + 1);
         return ReadPage(cmd, r => LineRows.Deserialize(r.GetString(1)), limit);
+    }
+
+    public TrackAlert? GetAlert(string id)
+    {
+        using var c = Open();
+        using var cmd = SqliteRows.Command(c, null, $"SELECT {AlertRows.Columns} FROM alerts WHERE id = $id");
+        cmd.Parameters.AddWithValue("$id", id);
+        return AlertRows.ReadOne(cmd);
+    }
+
+    public Page<TrackAlert> ListAlerts(string? party, AlertState? state, int limit, long? after)
+    {
+        using var c = Open();
+        var where = new List<string> { "seq > $after" };
+        if (party is not null)
+        {
+            where.Add("(a_party = $party OR b_party = $party)");
+        }
+
+        if (state is not null)
+        {
+            where.Add("state = $state");
+        }
+
+        using var cmd = SqliteRows.Command(c, null, $"SELECT {AlertRows.Columns} FROM alerts WHERE {string.Join(" AND ", where)} ORDER BY seq LIMIT $limit");
+        cmd.Parameters.AddWithValue("$party", (object?)party ?? DBNull.Value);
+        cmd.Parameters.AddWithValue("$state", state is { } st ? (st == AlertState.Active ? "active" : "cleared") : DBNull.Value);
+        cmd.Parameters.AddWithValue("$after", after ?? 0);
+        cmd.Parameters.AddWithValue("$limit", limit + 1);
+        return ReadPage(cmd, r => AlertRows.Deserialize(r.GetString(1)), limit);
+    }
+
+    public IReadOnlyList<TrackAlert> ActiveAlerts()
+    {
+        using var c = Open();
+        using var cmd = SqliteRows.Command(c, null, $"SELECT {AlertRows.Columns} FROM alerts WHERE state = 'active' ORDER BY seq");
+        using var r = cmd.ExecuteReader();
+        var list = new List<TrackAlert>();
+        while (r.Read())
+        {
+            list.Add(AlertRows.Deserialize(r.GetString(1)));
+        }
+
+        return list;
     }
 
     public ValueTask DisposeAsync()

@@ -3,6 +3,7 @@ using Deconflict.Core.Line;
 using Deconflict.Core.Model;
 using Deconflict.Core.Record;
 using Deconflict.Core.Strategic;
+using Deconflict.Core.Tactical;
 using Microsoft.Data.Sqlite;
 
 namespace Deconflict.Storage.Sqlite;
@@ -509,6 +510,30 @@ internal sealed class SqliteWriteSession(SqliteConnection connection, SqliteRows
         }
 
         return list;
+    }
+
+    TrackAlert? IWriteSession.GetAlert(string id)
+    {
+        var cmd = Cmd($"SELECT {AlertRows.Columns} FROM alerts WHERE id = $id");
+        cmd.Parameters.AddWithValue("$id", id);
+        return AlertRows.ReadOne(cmd);
+    }
+
+    public void InsertAlert(TrackAlert alert)
+    {
+        var cmd = Cmd("INSERT INTO alerts(id, a_party, b_party, state, version, doc) VALUES ($id, $a, $b, $state, $version, $doc)");
+        AlertRows.Bind(cmd, alert);
+        cmd.ExecuteNonQuery();
+    }
+
+    public void UpdateAlert(TrackAlert alert)
+    {
+        var cmd = Cmd("UPDATE alerts SET state = $state, version = $version, doc = $doc WHERE id = $id AND a_party = $a AND b_party = $b");
+        AlertRows.Bind(cmd, alert);
+        if (cmd.ExecuteNonQuery() != 1)
+        {
+            throw new InvalidOperationException($"No alert {alert.Id} between {alert.A.Party} and {alert.B.Party} to update.");
+        }
     }
 
     private void LoadRecord()

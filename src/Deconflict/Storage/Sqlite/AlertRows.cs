@@ -1,0 +1,56 @@
+using System.Collections.Immutable;
+using System.Text.Json;
+using Deconflict.Api;
+using Deconflict.Core.Tactical;
+using Microsoft.Data.Sqlite;
+
+namespace Deconflict.Storage.Sqlite;
+
+/// <summary>Track alerts as stored: the whole current version as one JSON document (a plain shape, mapped here).</summary>
+internal static class AlertRows
+{
+    public const string Columns = "seq, doc";
+
+    public static string State(TrackAlert a) => a.State == AlertState.Active ? "active" : "cleared";
+
+    public static string Serialize(TrackAlert a) => JsonSerializer.Serialize(
+        new Doc(a.Id, a.Version, a.State, a.Level, Side(a.A), Side(a.B), a.TimeToLossS, new CpaDoc(a.Cpa.Time, a.Cpa.HorizontalM, a.Cpa.VerticalM),
+            a.PredictedAt, a.AcknowledgedBy.ToDictionary(kv => kv.Key, kv => kv.Value), a.RaisedAt, a.UpdatedAt, a.ClearedAt),
+        Json.Options);
+
+    public static TrackAlert Deserialize(string json)
+    {
+        var d = JsonSerializer.Deserialize<Doc>(json, Json.Options) ?? throw new InvalidDataException("An alert row is empty.");
+        return new TrackAlert(
+            d.Id, d.Version, d.State, d.Level, Aircraft(d.A), Aircraft(d.B), d.TimeToLossS, new ClosestApproach(d.Cpa.Time, d.Cpa.HorizontalM, d.Cpa.VerticalM),
+            d.PredictedAt, d.AcknowledgedBy.ToImmutableSortedDictionary(StringComparer.Ordinal), d.RaisedAt, d.UpdatedAt, d.ClearedAt);
+    }
+
+    public static TrackAlert? ReadOne(SqliteCommand cmd)
+    {
+        using var r = cmd.ExecuteReader();
+        return r.Read() ? Deserialize(r.GetString(1)) : null;
+    }
+
+    public static void Bind(SqliteCommand cmd, TrackAlert a)
+    {
+        cmd.Parameters.AddWithValue("$id", a.Id);
+        cmd.Parameters.AddWithValue("$a", a.A.Party);
+        cmd.Parameters.AddWithValue("$b", a.B.Party);
+        cmd.Parameters.AddWithValue("$state", State(a));
+        cmd.Parameters.AddWithValue("$version", a.Version);
+        cmd.Parameters.AddWithValue("$doc", Serialize(a));
+    }
+
+    private static SideDoc Side(AlertAircraft x) => new(x.Party, x.TrackId, x.Callsign, x.Time, x.Lat, x.Lng, x.AltitudeM, x.Velocity.East, x.Velocity.North, x.Velocity.Up);
+
+    private static AlertAircraft Aircraft(SideDoc x) => new(x.Party, x.TrackId, x.Callsign, x.Time, x.Lat, x.Lng, x.AltitudeM, new Enu(x.EastMps, x.NorthMps, x.UpMps));
+
+    private sealed record Doc(
+        string Id, long Version, AlertState State, AlertLevel Level, SideDoc A, SideDoc B, double TimeToLossS, CpaDoc Cpa,
+        DateTimeOffset PredictedAt, Dictionary<string, DateTimeOffset> AcknowledgedBy, DateTimeOffset RaisedAt, DateTimeOffset UpdatedAt, DateTimeOffset? ClearedAt);
+
+    private sealed record SideDoc(string Party, string TrackId, string? Callsign, DateTimeOffset Time, double Lat, double Lng, double AltitudeM, double EastMps, double NorthMps, double UpMps);
+
+    private sealed record CpaDoc(DateTimeOffset Time, double HorizontalM, double VerticalM);
+}
