@@ -1,4 +1,5 @@
 using System.Text.Json;
+using Deconflict.Alerts;
 using Deconflict.Api;
 using Deconflict.Conflicts;
 using Deconflict.Core.Model;
@@ -10,6 +11,7 @@ using Deconflict.Record;
 using Deconflict.Service;
 using Deconflict.Storage;
 using Deconflict.Storage.Sqlite;
+using Deconflict.Tracks;
 using Microsoft.AspNetCore.Diagnostics;
 using Scalar.AspNetCore;
 
@@ -75,6 +77,8 @@ public static class ServerHost
         builder.Services.AddHostedService(sp => sp.GetRequiredService<EscalationWebhooks>());
         builder.Services.AddSingleton<LineClockService>();
         builder.Services.AddHostedService(sp => sp.GetRequiredService<LineClockService>());
+        builder.Services.AddSingleton<TacticalService>();
+        builder.Services.AddHostedService(sp => sp.GetRequiredService<TacticalService>());
         builder.Services.ConfigureHttpJsonOptions(o => Json.Configure(o.SerializerOptions));
         builder.Services.AddProblemDetails();
         builder.Services.AddOpenApi("v1", o => o.AddDocumentTransformer((doc, _, _) =>
@@ -145,6 +149,8 @@ public static class ServerHost
         app.MapEvents();
         app.MapRecord();
         app.MapLine();
+        app.MapTracks();
+        app.MapAlerts();
         app.Lifetime.ApplicationStopped.Register(() => app.Services.GetRequiredService<WriteQueue>().DisposeAsync().AsTask().GetAwaiter().GetResult());
         return app;
     }

@@ -1,6 +1,6 @@
 using System.Globalization;
-using System.Text.RegularExpressions;
 using Deconflict.Core.Geometry;
+using Deconflict.Core.Model;
 
 namespace Deconflict.Core.Volumes;
 
@@ -19,7 +19,7 @@ public sealed record VolumeParseResult(Volume4D? Volume, VolumeError? Error);
 /// case-sensitive as F3548 spells them); a missing or unknown unit or altitude reference is
 /// refused with <c>unknown-units</c>, never guessed.
 /// </summary>
-public static partial class VolumeParser
+public static class VolumeParser
 {
     /// <summary>Error code for a malformed or out-of-range volume.</summary>
     public const string InvalidVolume = "invalid-volume";
@@ -289,27 +289,16 @@ public static partial class VolumeParser
             return default;
         }
 
-        var match = time.Value is null ? null : Rfc3339().Match(time.Value);
-        if (match is null || !match.Success)
+        var result = Rfc3339.Parse(time.Value, out var parsed);
+        if (result != Rfc3339Result.Ok)
         {
-            error = new VolumeError(InvalidVolume,
-                $"{name} must be an RFC 3339 time with an explicit offset, such as 2026-11-26T09:00:00Z or 2026-11-26T11:00:00+02:00.",
+            error = new VolumeError(InvalidVolume, result == Rfc3339Result.Malformed
+                ? $"{name} must be an RFC 3339 time with an explicit offset, such as 2026-11-26T09:00:00Z or 2026-11-26T11:00:00+02:00."
+                : $"{name} is not a valid date and time (\"{time.Value}\").",
                 pointer + "/value");
             return default;
         }
 
-        // .NET keeps 7 fractional digits (100 ns ticks); RFC 3339 allows more, which are truncated.
-        var fraction = match.Groups["fraction"].Value;
-        var text = match.Groups["datetime"].Value.Replace('t', 'T') + (fraction.Length > 0 ? "." + fraction[..Math.Min(7, fraction.Length)] : "") + match.Groups["offset"].Value.ToUpperInvariant();
-        if (!DateTimeOffset.TryParseExact(text, ["yyyy-MM-dd'T'HH:mm:ssK", "yyyy-MM-dd'T'HH:mm:ss.FFFFFFFK"], CultureInfo.InvariantCulture, DateTimeStyles.None, out var parsed))
-        {
-            error = new VolumeError(InvalidVolume, $"{name} is not a valid date and time (\"{time.Value}\").", pointer + "/value");
-            return default;
-        }
-
-        return parsed.ToUniversalTime();
+        return parsed;
     }
-
-    [GeneratedRegex(@"^(?<datetime>\d{4}-\d{2}-\d{2}[Tt]\d{2}:\d{2}:\d{2})(?:\.(?<fraction>\d+))?(?<offset>[Zz]|[+-]\d{2}:\d{2})$", RegexOptions.CultureInvariant)]
-    private static partial Regex Rfc3339();
 }

@@ -298,7 +298,7 @@ public static partial class LineEndpoints
                 "operation" => store.GetDeclaration(DeclarationKind.Operation, r.Id) is not null,
                 "zone" => store.GetDeclaration(DeclarationKind.Zone, r.Id) is not null,
                 "conflict" => store.GetConflict(r.Id) is { } c && c.Concerns(sender),
-                "alert" => false,
+                "alert" => store.GetAlert(r.Id) is { } a && a.Concerns(sender),
                 _ => (bool?)null,
             };
             if (visible is null)

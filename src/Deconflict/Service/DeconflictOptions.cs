@@ -40,6 +40,9 @@ public sealed record DeconflictOptions
 
     public LineOptions Line { get; init; } = new();
 
+    /// <summary>Live tracks, the detection cycle and the alert levels.</summary>
+    public TacticalOptions Tactical { get; init; } = new();
+
     /// <summary>Attempts per escalation webhook call.</summary>
     public int WebhookAttempts { get; init; } = 4;
 
@@ -70,3 +73,42 @@ public sealed record LineOptions(
     double EscalationIntervalS = 300,
     int MaxEscalationLevel = 3,
     bool ConflictNotices = false);
+
+/// <summary>
+/// Tactical deconfliction, agreed by the parties: alert thresholds (warning and advisory entry
+/// times in seconds; caution is the look-ahead), hysteresis in cycles, track ages, the detection
+/// cycle, and whether pairs of one party's own aircraft are checked too (off: each party
+/// deconflicts its own aircraft).
+/// </summary>
+public sealed record TacticalOptions
+{
+    /// <summary>Entry into loss of separation sooner than this is a warning.</summary>
+    public double WarningS { get; init; } = 60;
+
+    /// <summary>Entry later than the look-ahead but sooner than this is an advisory.</summary>
+    public double AdvisoryS { get; init; } = 180;
+
+    /// <summary>Cycles a less urgent level must hold before an alert steps down, and cycles without a prediction before it clears.</summary>
+    public int ClearAfterCycles { get; init; } = 3;
+
+    /// <summary>The detection cycle; new reports also start a cycle promptly.</summary>
+    public TimeSpan CycleInterval { get; init; } = TimeSpan.FromSeconds(1);
+
+    /// <summary>The least time between the starts of two cycles that new reports start early.</summary>
+    public TimeSpan MinCycleGap { get; init; } = TimeSpan.FromMilliseconds(100);
+
+    /// <summary>A track whose last report is this old leaves detection.</summary>
+    public TimeSpan StaleAfter { get; init; } = TimeSpan.FromSeconds(15);
+
+    /// <summary>A track whose last report is this old is forgotten.</summary>
+    public TimeSpan DropAfter { get; init; } = TimeSpan.FromSeconds(60);
+
+    /// <summary>Reports timed further than this ahead of the service's clock are refused (a feed's clock is wrong).</summary>
+    public TimeSpan MaxReportAhead { get; init; } = TimeSpan.FromSeconds(5);
+
+    /// <summary>Most reports in one POST /v1/tracks.</summary>
+    public int MaxReportsPerBatch { get; init; } = 10_000;
+
+    public bool SameParty { get; init; }
+}
+

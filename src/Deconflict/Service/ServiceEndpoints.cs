@@ -14,6 +14,20 @@ public static class ServiceEndpoints
                 policy = o.Policy,
                 strategic_buffer = new { horizontal_m = o.StrategicBuffer.HorizontalM, vertical_m = o.StrategicBuffer.VerticalM },
                 separation = new { horizontal_m = o.TacticalSeparation.HorizontalM, vertical_m = o.TacticalSeparation.VerticalM, lookahead_s = o.LookaheadS },
+                tactical = new
+                {
+                    warning_s = o.Tactical.WarningS,
+                    caution_s = o.LookaheadS,
+                    advisory_s = o.Tactical.AdvisoryS,
+                    clear_after_cycles = o.Tactical.ClearAfterCycles,
+                    cycle_interval_s = o.Tactical.CycleInterval.TotalSeconds,
+                    stale_after_s = o.Tactical.StaleAfter.TotalSeconds,
+                    drop_after_s = o.Tactical.DropAfter.TotalSeconds,
+                    max_report_ahead_s = o.Tactical.MaxReportAhead.TotalSeconds,
+                    max_reports_per_batch = o.Tactical.MaxReportsPerBatch,
+                    same_party = o.Tactical.SameParty,
+                    model = "NASA DAIDALUS CD3D cylinder: loss when horizontal distance < D and vertical distance < H (open); linear prediction; levels by entry time: loss (inside now), warning (< warning_s), caution (< caution_s), advisory (< advisory_s)",
+                },
                 line = new
                 {
                     ack_within_s = o.Line.AckWithinS,

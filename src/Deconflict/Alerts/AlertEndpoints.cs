@@ -1,0 +1,100 @@
+using Deconflict.Api;
+using Deconflict.Core.Tactical;
+using Deconflict.Service;
+using Deconflict.Storage;
+
+namespace Deconflict.Alerts;
+
+/// <summary>
+/// Alerts (API.md "Tracks and alerts"): each side sees the alerts its aircraft are in, with the
+/// other aircraft only as position, altitude and velocity; the admin and observers see all. A side
+/// acknowledges for itself; the acknowledgement is stored, recorded and pushed to both sides.
+/// </summary>
+public static class AlertEndpoints
+{
+    public static RouteGroupBuilder MapAlerts(this IEndpointRouteBuilder app)
+    {
+        var group = app.MapGroup("/v1/alerts").WithTags("Alerts").AddEndpointFilter<Authentication.Filter>();
+
+        group.MapGet("/", (HttpContext http, IDeconflictStore store) =>
+        {
+            var caller = Authentication.Of(http);
+            if (http.Limit() is { Error: { } e1 })
+            {
+                return Problems.ToResult(e1);
+            }
+
+            if (http.Cursor() is { Error: { } e2 })
+            {
+                return Problems.ToResult(e2);
+            }
+
+            var state = http.EnumQuery<AlertState>("state");
+            if (state.Error is { } e3)
+            {
+                return Problems.ToResult(e3);
+            }
+
+            var page = store.ListAlerts(caller.SeesEverything ? null : caller.PartyId, state.Value, http.Limit().Value, http.Cursor().Value);
+            return Results.Json(new ListView<AlertView>([.. page.Items.Select(a => AlertView.For(a, caller))], HttpExtensions.EncodeCursor(page.Next)), Json.Options);
+        }).WithSummary("Alerts your aircraft are in: ?state=active|cleared&limit=&cursor=");
+
+        group.MapGet("/{id}", (string id, HttpContext http, IDeconflictStore store) =>
+        {
+            var caller = Authentication.Of(http);
+            if (store.GetAlert(id) is not { } a || !(caller.SeesEverything || a.Concerns(caller.PartyId!)))
+            {
+                return Problems.ToResult(Problems.NotFoundError("alert", id));
+            }
+
+            http.SetETag(a.Version);
+            return Results.Json(AlertView.For(a, caller), Json.Options);
+        }).WithSummary("One alert");
+
+        group.MapPost("/{id}/acknowledge", async (string id, HttpContext http, WriteQueue writes) =>
+        {
+            var caller = Authentication.Of(http);
+            if (!caller.MayWrite)
+            {
+                return Problems.ToResult(Problems.ForbiddenError("Only a side of the alert acknowledges it."));
+            }
+
+            var outcome = await writes.Submit<TrackAlert>(ctx =>
+            {
+                if (ctx.Store.GetAlert(id) is not { } a || !a.Concerns(caller.PartyId!))
+                {
+                    return Problems.NotFoundError("alert", id);
+                }
+
+                if (AlertLifecycle.Acknowledge(a, caller.PartyId!, ctx.Now) is not { } next)
+                {
+                    return a;
+                }
+
+                ctx.Store.UpdateAlert(next);
+                TacticalService.Publish(ctx, "acknowledged", next, caller.PartyId);
+                return next;
+            });
+            if (outcome.Error is { } error)
+            {
+                return Problems.ToResult(error);
+            }
+
+            http.SetETag(outcome.Value!.Version);
+            return Results.Json(AlertView.For(outcome.Value, caller), Json.Options);
+        }).WithSummary("Acknowledge an alert for your side (again: no change)");
+
+        group.MapGet("/status", (HttpContext http, TacticalService tactical) =>
+        {
+            var caller = Authentication.Of(http);
+            if (!caller.SeesEverything)
+            {
+                return Problems.ToResult(Problems.ForbiddenError("Traffic figures are for the admin and observers: they count every party's aircraft."));
+            }
+
+            return Results.Json(new { tracks_held = tactical.Tracks.Count, last_cycle = tactical.LastCycle }, Json.Options);
+        }).WithSummary("The detector's last cycle (admin and observers)");
+
+        return group;
+    }
+}

@@ -1,0 +1,224 @@
+using System.Diagnostics;
+using System.Threading.Channels;
+using Deconflict.Api;
+using Deconflict.Core.Model;
+using Deconflict.Core.Tactical;
+using Deconflict.Service;
+using Deconflict.Storage;
+
+namespace Deconflict.Alerts;
+
+/// <summary>What the last detection cycle did (for the admin's status and the benchmarks).</summary>
+public sealed record CycleStats(DateTimeOffset At, double DurationMs, int Tracks, int Predictions, int Decisions, long Cycles);
+
+/// <summary>
+/// Tactical deconfliction: holds the live track table and runs the detection cycle, every
+/// <see cref="TacticalOptions.CycleInterval"/> and promptly after new reports (no sooner than
+/// <see cref="TacticalOptions.MinCycleGap"/> after the previous start). A cycle takes the fresh
+/// tracks, finds every predicted loss of separation within the advisory horizon with the grid
+/// detector, turns them into alert decisions with hysteresis, and writes only the decisions (raise,
+/// level change, clear) through the single writer: each is an alert row and one `track-alert`
+/// event per side, with that side's view, so both sides learn of it in the same commit.
+/// </summary>
+public sealed class TacticalService : BackgroundService
+{
+    public const string AlertEvent = "track-alert";
+
+    private readonly WriteQueue _writes;
+    private readonly IDeconflictStore _store;
+    private readonly DeconflictOptions _options;
+    private readonly TimeProvider _time;
+    private readonly ILogger _log;
+    private readonly AlertPolicy _policy;
+    private readonly Channel<bool> _wake = Channel.CreateBounded<bool>(new BoundedChannelOptions(1) { FullMode = BoundedChannelFullMode.DropWrite, SingleReader = true });
+    private readonly SemaphoreSlim _cycle = new(1, 1);
+    private AlertTracker _tracker;
+    private bool _restored;
+    private long _cycles;
+    private CycleStats? _last;
+
+    public TacticalService(WriteQueue writes, IDeconflictStore store, DeconflictOptions options, TimeProvider time, ILogger<TacticalService> log)
+    {
+        _writes = writes;
+        _store = store;
+        _options = options;
+        _time = time;
+        _log = log;
+        _policy = new AlertPolicy(options.Tactical.WarningS, options.LookaheadS, options.Tactical.AdvisoryS, options.Tactical.ClearAfterCycles);
+        _tracker = new AlertTracker(_policy);
+        Tracks = new TrackTable(options.Tactical.StaleAfter, options.Tactical.DropAfter);
+    }
+
+    public TrackTable Tracks { get; }
+
+    public CycleStats? LastCycle => Volatile.Read(ref _last);
+
+    /// <summary>Applies a party's reports and wakes the detector; returns how many were newer than what was held.</summary>
+    public int Report(string party, IReadOnlyList<TrackReport> reports)
+    {
+        var accepted = Tracks.Report(party, reports);
+        if (accepted > 0)
+        {
+            _wake.Writer.TryWrite(true);
+        }
+
+        return accepted;
+    }
+
+    /// <summary>One detection cycle at the clock's time; returns once its decisions are committed.</summary>
+    public async Task<CycleStats> RunCycleAsync(CancellationToken ct = default)
+    {
+        await _cycle.WaitAsync(ct);
+        try
+        {
+            if (!_restored)
+            {
+                Restore();
+            }
+
+            var started = Stopwatch.GetTimestamp();
+            var now = _time.GetUtcNow();
+            var live = Tracks.Live(now);
+            var t = _options.TacticalSeparation;
+            // One pass with the widest horizon; the levels split it by entry time.
+            var predictions = TacticalDetector.Detect(live, now, t.HorizontalM, t.VerticalM, _policy.AdvisoryS, _options.Tactical.SameParty);
+            var decisions = _tracker.Step(live, predictions, () => "alert-" + Guid.CreateVersion7(now).ToString("N"), Tracks.CallsignOf);
+            if (decisions.Count > 0)
+            {
+                await Commit(decisions, now);
+            }
+
+            var stats = new CycleStats(now, Stopwatch.GetElapsedTime(started).TotalMilliseconds, live.Count, predictions.Count, decisions.Count, Interlocked.Increment(ref _cycles));
+            Volatile.Write(ref _last, stats);
+            return stats;
+        }
+        finally
+        {
+            _cycle.Release();
+        }
+    }
+
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        using var timer = new PeriodicTimer(_options.Tactical.CycleInterval, _time);
+        var tick = timer.WaitForNextTickAsync(stoppingToken).AsTask();
+        var woken = _wake.Reader.WaitToReadAsync(stoppingToken).AsTask();
+        var lastStart = _time.GetTimestamp();
+        try
+        {
+            while (!stoppingToken.IsCancellationRequested)
+            {
+                var fired = await Task.WhenAny(tick, woken);
+                if (fired == tick)
+                {
+                    if (!await tick)
+                    {
+                        return;
+                    }
+
+                    tick = timer.WaitForNextTickAsync(stoppingToken).AsTask();
+                }
+                else
+                {
+                    await woken;
+                    _wake.Reader.TryRead(out _);
+                    var since = _time.GetElapsedTime(lastStart);
+                    if (since < _options.Tactical.MinCycleGap)
+                    {
+                        await Task.Delay(_options.Tactical.MinCycleGap - since, _time, stoppingToken);
+                    }
+
+                    woken = _wake.Reader.WaitToReadAsync(stoppingToken).AsTask();
+                }
+
+                lastStart = _time.GetTimestamp();
+                try
+                {
+                    await RunCycleAsync(stoppingToken);
+                }
+                catch (Exception e) when (e is not OperationCanceledException)
+                {
+                    _log.LogError(e, "A detection cycle failed; the next one starts from the stored alerts");
+                }
+            }
+        }
+        catch (OperationCanceledException)
+        {
+        }
+    }
+
+    /// <summary>Alerts active when the service stopped come back, and clear by the usual rule if their pair is not seen again.</summary>
+    private void Restore()
+    {
+        _tracker = new AlertTracker(_policy);
+        foreach (var alert in _store.ActiveAlerts())
+        {
+            _tracker.Restore(alert);
+        }
+
+        _restored = true;
+    }
+
+    private async Task Commit(List<AlertDecision> decisions, DateTimeOffset now)
+    {
+        try
+        {
+            var written = await _writes.Submit<int>(ctx => Apply(ctx, decisions, now));
+            if (written.Error is { } error)
+            {
+                throw new InvalidOperationException(error.Detail);
+            }
+        }
+        catch
+        {
+            // The tracker has moved on but the store has not: start again from what is stored, so
+            // the next cycle raises again what was lost rather than changing alerts that do not exist.
+            _restored = false;
+            throw;
+        }
+    }
+
+    private static Outcome<int> Apply(WriteContext ctx, List<AlertDecision> decisions, DateTimeOffset now)
+    {
+        var written = 0;
+        foreach (var d in decisions)
+        {
+            var (alert, action) = d.Kind switch
+            {
+                AlertChangeKind.Raised => (AlertLifecycle.Raise(d.AlertId, d.Level, d.A!, d.B!, d.Encounter, now), "raised"),
+                AlertChangeKind.LevelChanged when ctx.Store.GetAlert(d.AlertId) is { State: AlertState.Active } held =>
+                    (AlertLifecycle.ChangeLevel(held, d.Level, d.A!, d.B!, d.Encounter, now), "level-changed"),
+                AlertChangeKind.Cleared when ctx.Store.GetAlert(d.AlertId) is { State: AlertState.Active } held =>
+                    (AlertLifecycle.Clear(held, now), "cleared"),
+                _ => ((TrackAlert?)null, ""),
+            };
+            if (alert is null)
+            {
+                continue;
+            }
+
+            if (d.Kind == AlertChangeKind.Raised)
+            {
+                ctx.Store.InsertAlert(alert);
+            }
+            else
+            {
+                ctx.Store.UpdateAlert(alert);
+            }
+
+            Publish(ctx, action, alert, null);
+            written++;
+        }
+
+        return written;
+    }
+
+    /// <summary>One `track-alert` event per side, each with that side's view of the alert.</summary>
+    public static void Publish(WriteContext ctx, string action, TrackAlert alert, string? actor)
+    {
+        foreach (var party in alert.Parties)
+        {
+            ctx.Emit(new DomainEvent(AlertEvent, actor, [party], AlertView.Payload(action, alert, party)));
+        }
+    }
+}
