@@ -29,13 +29,50 @@ public static class HttpExtensions
         }
         catch (JsonException e)
         {
-            return Problems.Invalid($"The body is not valid: {e.Message}", e.Path is { } p ? "/" + p.TrimStart('$', '.').Replace('.', '/') : null);
+            return Problems.Invalid($"The body is not valid: {e.Message}", e.Path is { } p ? Pointer(p) : null);
         }
         catch (BadHttpRequestException e) when (e.StatusCode == StatusCodes.Status413PayloadTooLarge)
         {
             var limit = http.Features.Get<IHttpMaxRequestBodySizeFeature>()?.MaxRequestBodySize;
             return new ApiError(Problems.PayloadTooLarge, $"The body is larger than the limit of {limit} bytes.");
         }
+    }
+
+    /// <summary>A System.Text.Json path ($.tracks[1].lat, $['a.b']) as an RFC 6901 JSON pointer (/tracks/1/lat).</summary>
+    public static string Pointer(string jsonPath)
+    {
+        var pointer = new System.Text.StringBuilder();
+        var i = jsonPath.StartsWith('$') ? 1 : 0;
+        while (i < jsonPath.Length)
+        {
+            if (jsonPath[i] == '.')
+            {
+                var end = jsonPath.IndexOfAny(['.', '['], i + 1);
+                end = end < 0 ? jsonPath.Length : end;
+                pointer.Append('/').Append(Escape(jsonPath[(i + 1)..end]));
+                i = end;
+            }
+            else if (jsonPath[i] == '[')
+            {
+                var quoted = i + 1 < jsonPath.Length && jsonPath[i + 1] == '\'';
+                var end = quoted ? jsonPath.IndexOf("']", i + 2, StringComparison.Ordinal) : jsonPath.IndexOf(']', i + 1);
+                if (end < 0)
+                {
+                    break;
+                }
+
+                pointer.Append('/').Append(Escape(quoted ? jsonPath[(i + 2)..end] : jsonPath[(i + 1)..end]));
+                i = end + (quoted ? 2 : 1);
+            }
+            else
+            {
+                break;
+            }
+        }
+
+        return pointer.Length == 0 ? "/" : pointer.ToString();
+
+        static string Escape(string token) => token.Replace("~", "~0", StringComparison.Ordinal).Replace("/", "~1", StringComparison.Ordinal);
     }
 
     /// <summary>If-Match must carry the current version: 428 when absent, 400 when unreadable.</summary>

@@ -30,6 +30,9 @@ public sealed class SseClient : IAsyncDisposable
         return new SseClient(response, new StreamReader(await response.Content.ReadAsStreamAsync())) { IncludeHeads = includeHeads };
     }
 
+    /// <summary>Every event returned so far, in order.</summary>
+    public List<SseEvent> Received { get; } = [];
+
     /// <summary>Whether `record-head` announcements are returned (they are skipped by default).</summary>
     public bool IncludeHeads { get; init; }
 
@@ -48,7 +51,9 @@ public sealed class SseClient : IAsyncDisposable
                 // Head announcements (no id, not record entries) are skipped unless asked for.
                 if (data is not null && (IncludeHeads || type != "record-head"))
                 {
-                    return new SseEvent(id ?? -1, type ?? "message", JsonNode.Parse(data)!);
+                    var e = new SseEvent(id ?? -1, type ?? "message", JsonNode.Parse(data)!);
+                    Received.Add(e);
+                    return e;
                 }
 
                 (id, type, data) = (null, null, null);

@@ -1,0 +1,283 @@
+using System.Text.Json.Nodes;
+using Deconflict.Alerts;
+using Deconflict.Core.Geometry;
+using Deconflict.Service;
+using Deconflict.Tests.Infrastructure;
+using Microsoft.Extensions.Time.Testing;
+
+namespace Deconflict.Tests.Api;
+
+/// <summary>
+/// Live tracks and alerts on a real server: ingest checks, an encounter raised, made more urgent,
+/// acknowledged and cleared with both sides' streams and the database checked at each step, and
+/// privacy: no payload to a party ever carries the other party's track id or callsign.
+/// </summary>
+public sealed class TrackAlertApiTests
+{
+    private static readonly DateTimeOffset T0 = new(2030, 1, 1, 9, 0, 0, TimeSpan.Zero);
+
+    // Cycles only when the test runs one: the timer and the prompt wake-up wait an hour of fake time.
+    private static readonly DeconflictOptions Manual = new()
+    {
+        Tactical = new TacticalOptions { CycleInterval = TimeSpan.FromHours(1), MinCycleGap = TimeSpan.FromHours(1) },
+        LineClockTick = TimeSpan.FromDays(30),
+        ExpirySweepInterval = TimeSpan.FromDays(30),
+    };
+
+    private const string BlueId = "BLUE-LEAD-1";
+    private const string BlueCallsign = "VIPER11";
+    private const string RedId = "RED-FLANKER-7";
+    private const string RedCallsign = "GOLDEN5";
+
+    [Fact]
+    public async Task An_encounter_is_raised_made_more_urgent_acknowledged_and_cleared_on_both_streams()
+    {
+        var clock = new FakeTimeProvider(T0);
+        await using var server = await TestServer.StartAsync(Manual, clock);
+        var blue = await server.AddPartyAsync("blue");
+        var red = await server.AddPartyAsync("red");
+        var green = await server.AddPartyAsync("green");
+        var un = await server.AddPartyAsync("un", "observer");
+        await using var blueStream = await SseClient.ConnectAsync(blue);
+        await using var redStream = await SseClient.ConnectAsync(red);
+        var tactical = server.Get<TacticalService>();
+
+        // Head-on at FL300 along the 35th parallel, 0.2 degrees of longitude apart, closing at 400 m/s.
+        var west = new GeoPoint(35, 37.9);
+        var east = new GeoPoint(35, 38.1);
+        var gap = Geodesic.Inverse(west, east).DistanceM;
+        Assert.Equal(202, (await blue.Post("v1/tracks", Batch(Report(BlueId, T0, west, 9144, 200, 0, BlueCallsign)))).Status);
+        var posted = await red.Post("v1/tracks", Batch(Report(RedId, T0, east, 9144, -200, 0, RedCallsign)));
+        Assert.Equal(202, posted.Status);
+        Assert.Equal(1, posted.Body!["accepted"]!.GetValue<int>());
+
+        var first = await tactical.RunCycleAsync();
+        Assert.Equal((2, 1, 1), (first.Tracks, first.Predictions, first.Decisions));
+        var blueRaised = await NextAlert(blueStream);
+        var redRaised = await NextAlert(redStream);
+        Assert.Equal("raised", blueRaised["action"]!.GetValue<string>());
+        var alert = blueRaised["alert"]!;
+        var id = alert["id"]!.GetValue<string>();
+        Assert.Equal(id, redRaised["alert"]!["id"]!.GetValue<string>());
+        Assert.Equal("warning", alert["level"]!.GetValue<string>());
+        Assert.Equal("active", alert["state"]!.GetValue<string>());
+        // The straight line in the tangent plane is within a metre of the 18.2 km geodesic here.
+        Assert.Equal((gap - 5556) / 400, alert["time_to_loss_s"]!.GetValue<double>(), 0.01);
+        Assert.Equal(gap / 400, (DateTimeOffset.Parse(alert["cpa"]!["time"]!.GetValue<string>()) - T0).TotalSeconds, 0.01);
+        Assert.Equal(0, alert["cpa"]!["horizontal_m"]!.GetValue<double>(), 1.0);
+        Assert.Equal(0, alert["cpa"]!["vertical_m"]!.GetValue<double>());
+        AssertOwnAndOther(alert, "blue", BlueId, BlueCallsign);
+        AssertOwnAndOther(redRaised["alert"]!, "red", RedId, RedCallsign);
+        var otherSeenByBlue = Side(alert, "red");
+        Assert.Equal(35.0, otherSeenByBlue["position"]!["lat"]!.GetValue<double>(), 9);
+        Assert.Equal(38.1, otherSeenByBlue["position"]!["lng"]!.GetValue<double>(), 9);
+        Assert.Equal(9144, otherSeenByBlue["altitude_m"]!.GetValue<double>());
+        Assert.Equal(-200, otherSeenByBlue["velocity"]!["east_mps"]!.GetValue<double>(), 9);
+
+        // The database holds both ids (the host keeps the full alert); the record got one entry per side.
+        await using (var store = server.OpenStore())
+        {
+            var stored = store.GetAlert(id)!;
+            Assert.Equal((BlueId, BlueCallsign, RedId, RedCallsign), (stored.A.TrackId, stored.A.Callsign, stored.B.TrackId, stored.B.Callsign));
+            Assert.Equal(1, stored.Version);
+        }
+
+        var recorded = server.Get<EventHub>().LastSequence;
+        Assert.Equal(0, (await tactical.RunCycleAsync()).Decisions);   // a recomputation is not an event
+        Assert.Equal(recorded, server.Get<EventHub>().LastSequence);
+
+        // 20 s later both are 1.8 km apart: loss of separation, raised at once.
+        clock.Advance(TimeSpan.FromSeconds(20));
+        await blue.Post("v1/tracks", Batch(Report(BlueId, clock.GetUtcNow(), new GeoPoint(35, 37.99), 9144, 200, 0)));
+        await red.Post("v1/tracks", Batch(Report(RedId, clock.GetUtcNow(), new GeoPoint(35, 38.01), 9200, -200, 0)));
+        Assert.Equal(1, (await tactical.RunCycleAsync()).Decisions);
+        var loss = await NextAlert(redStream);
+        Assert.Equal(("level-changed", "loss", 2L), (loss["action"]!.GetValue<string>(), loss["alert"]!["level"]!.GetValue<string>(), loss["alert"]!["version"]!.GetValue<long>()));
+        Assert.Equal(0, loss["alert"]!["time_to_loss_s"]!.GetValue<double>());
+        Assert.Equal(56, loss["alert"]!["cpa"]!["vertical_m"]!.GetValue<double>(), 0.01);
+        await NextAlert(blueStream);
+
+        // Acknowledgement: by a side, once; not by others.
+        var ack = await blue.Post($"v1/alerts/{id}/acknowledge", new { });
+        Assert.Equal(200, ack.Status);
+        Assert.Equal("2030-01-01T09:00:20Z", ack.Body!["acknowledged_by"]!["blue"]!.GetValue<string>());
+        Assert.Equal(3, ack.Body["version"]!.GetValue<long>());
+        Assert.Equal("acknowledged", (await NextAlert(redStream))["action"]!.GetValue<string>());
+        Assert.Equal("acknowledged", (await NextAlert(blueStream))["action"]!.GetValue<string>());
+        var again = await blue.Post($"v1/alerts/{id}/acknowledge", new { });
+        Assert.Equal(3, again.Body!["version"]!.GetValue<long>());
+        (await green.Post($"v1/alerts/{id}/acknowledge", new { })).AssertProblem(404, "not-found");
+        (await un.Post($"v1/alerts/{id}/acknowledge", new { })).AssertProblem(403, "forbidden");
+        (await green.Get($"v1/alerts/{id}")).AssertProblem(404, "not-found");
+        Assert.Empty((await green.Get("v1/alerts")).Body!["items"]!.AsArray());
+
+        // The reports stop: stale after 15 s, then cleared after three cycles without a prediction.
+        clock.Advance(TimeSpan.FromSeconds(15));
+        Assert.Equal(0, (await tactical.RunCycleAsync()).Tracks);
+        Assert.Equal(0, (await tactical.RunCycleAsync()).Decisions);
+        Assert.Equal(1, (await tactical.RunCycleAsync()).Decisions);
+        var cleared = await NextAlert(blueStream);
+        Assert.Equal(("cleared", "cleared", "2030-01-01T09:00:35Z"), (cleared["action"]!.GetValue<string>(), cleared["alert"]!["state"]!.GetValue<string>(), cleared["alert"]!["cleared_at"]!.GetValue<string>()));
+        await NextAlert(redStream);
+
+        var blueList = await blue.Get("v1/alerts?state=cleared");
+        var listed = Assert.Single(blueList.Body!["items"]!.AsArray())!;
+        Assert.Equal((id, 4L), (listed["id"]!.GetValue<string>(), listed["version"]!.GetValue<long>()));
+        Assert.Empty((await blue.Get("v1/alerts?state=active")).Body!["items"]!.AsArray());
+        (await blue.Get("v1/alerts?state=gone")).AssertProblem(400, "invalid-parameter");
+        var seenByObserver = (await un.Get($"v1/alerts/{id}")).Body!;
+        Assert.Equal((BlueId, RedId), (Side(seenByObserver, "blue")["track_id"]!.GetValue<string>(), Side(seenByObserver, "red")["track_id"]!.GetValue<string>()));
+
+        // Privacy, everywhere: nothing a party received names the other party's aircraft.
+        var blueTexts = new List<string> { blueList.Body.ToJsonString(), (await blue.Get($"v1/alerts/{id}")).Body!.ToJsonString(), ack.Body.ToJsonString() };
+        blueTexts.AddRange(blueStream.Received.Select(e => e.Data.ToJsonString()));
+        var redTexts = new List<string> { (await red.Get("v1/alerts")).Body!.ToJsonString(), (await red.Get($"v1/alerts/{id}")).Body!.ToJsonString() };
+        redTexts.AddRange(redStream.Received.Select(e => e.Data.ToJsonString()));
+        Assert.Equal(4, blueStream.Received.Count(e => e.Type == TacticalService.AlertEvent));
+        Assert.All(blueTexts, t => Assert.DoesNotContain(RedId, t));
+        Assert.All(blueTexts, t => Assert.DoesNotContain(RedCallsign, t));
+        Assert.All(redTexts, t => Assert.DoesNotContain(BlueId, t));
+        Assert.All(redTexts, t => Assert.DoesNotContain(BlueCallsign, t));
+        (await blue.Get("v1/alerts/status")).AssertProblem(403, "forbidden");
+    }
+
+    [Fact]
+    public async Task An_alert_reaches_the_other_side_promptly_after_the_report_that_causes_it()
+    {
+        // The real clock and the default cycle: the report itself wakes the detector.
+        await using var server = await TestServer.StartAsync(new DeconflictOptions { Tactical = new TacticalOptions { CycleInterval = TimeSpan.FromMinutes(10) } });
+        var blue = await server.AddPartyAsync("blue");
+        var red = await server.AddPartyAsync("red");
+        await using var redStream = await SseClient.ConnectAsync(red);
+        var now = DateTimeOffset.UtcNow;
+        await red.Post("v1/tracks", Batch(Report(RedId, now, new GeoPoint(-33.9, 151.3), 3000, 0, -150)));
+        await blue.Post("v1/tracks", Batch(Report(BlueId, now, new GeoPoint(-34.0, 151.3), 3000, 0, 150)));
+        var raised = await NextAlert(redStream, TimeSpan.FromSeconds(5));
+        Assert.Equal("raised", raised["action"]!.GetValue<string>());
+        AssertOwnAndOther(raised["alert"]!, "red", RedId, null);
+    }
+
+    [Fact]
+    public async Task Pairs_of_one_party_are_off_unless_the_parties_agreed_otherwise()
+    {
+        var clock = new FakeTimeProvider(T0);
+        foreach (var sameParty in new[] { false, true })
+        {
+            await using var server = await TestServer.StartAsync(Manual with { Tactical = Manual.Tactical with { SameParty = sameParty } }, clock);
+            var blue = await server.AddPartyAsync("blue");
+            await blue.Post("v1/tracks", Batch(
+                Report("B1", T0, new GeoPoint(0, 179.95), 5000, 150, 0),
+                Report("B2", T0, new GeoPoint(0, -179.95), 5000, -150, 0)));   // across the antimeridian, 11 km apart
+            var cycle = await server.Get<TacticalService>().RunCycleAsync();
+            Assert.Equal(sameParty ? 1 : 0, cycle.Decisions);
+            var items = (await blue.Get("v1/alerts")).Body!["items"]!.AsArray();
+            Assert.Equal(sameParty ? 1 : 0, items.Count);
+            if (sameParty)
+            {
+                Assert.Equal(("B1", "B2"), (items[0]!["a"]!["track_id"]!.GetValue<string>(), items[0]!["b"]!["track_id"]!.GetValue<string>()));
+            }
+        }
+    }
+
+    [Fact]
+    public async Task Late_and_repeated_reports_are_ignored_and_counted()
+    {
+        var clock = new FakeTimeProvider(T0);
+        await using var server = await TestServer.StartAsync(Manual, clock);
+        var blue = await server.AddPartyAsync("blue");
+        var p = new GeoPoint(35, 38);
+        var r = await blue.Post("v1/tracks", Batch(Report("B1", T0, p, 1000, 10, 0), Report("B1", T0.AddSeconds(-1), p, 1000, 10, 0), Report("B1", T0, p, 1000, 10, 0), Report("B2", T0, p, 1000, 0, 10)));
+        Assert.Equal(202, r.Status);
+        Assert.Equal((2, 2), (r.Body!["accepted"]!.GetValue<int>(), r.Body["ignored"]!.GetValue<int>()));
+        Assert.Equal(2, server.Get<TacticalService>().Tracks.Count);
+    }
+
+    public static TheoryData<string, string, string> BadBatches => new()
+    {
+        { """{ }""", "/tracks", "needs \"tracks\"" },
+        { """{ "tracks": [ { "time": "2030-01-01T09:00:00Z", "lat": 1, "lng": 1, "altitude_m": 1, "velocity": { "east_mps": 0, "north_mps": 0, "up_mps": 0 } } ] }""", "/tracks/0/id", "needs an id" },
+        { """{ "tracks": [ { "id": "A", "time": "2030-01-01T09:00:00", "lat": 1, "lng": 1, "altitude_m": 1, "velocity": { "east_mps": 0, "north_mps": 0, "up_mps": 0 } } ] }""", "/tracks/0/time", "explicit offset" },
+        { """{ "tracks": [ { "id": "A", "time": "2030-02-30T09:00:00Z", "lat": 1, "lng": 1, "altitude_m": 1, "velocity": { "east_mps": 0, "north_mps": 0, "up_mps": 0 } } ] }""", "/tracks/0/time", "not a valid date" },
+        { """{ "tracks": [ { "id": "A", "time": "2030-01-01T09:00:06Z", "lat": 1, "lng": 1, "altitude_m": 1, "velocity": { "east_mps": 0, "north_mps": 0, "up_mps": 0 } } ] }""", "/tracks/0/time", "6 s ahead of the service's clock" },
+        { """{ "tracks": [ { "id": "A", "time": "2030-01-01T09:00:00Z", "lat": 90.5, "lng": 1, "altitude_m": 1, "velocity": { "east_mps": 0, "north_mps": 0, "up_mps": 0 } } ] }""", "/tracks/0/lat", "[-90, 90]" },
+        { """{ "tracks": [ { "id": "A", "time": "2030-01-01T09:00:00Z", "lat": 1, "lng": -180.1, "altitude_m": 1, "velocity": { "east_mps": 0, "north_mps": 0, "up_mps": 0 } } ] }""", "/tracks/0/lng", "[-180, 180]" },
+        { """{ "tracks": [ { "id": "A", "time": "2030-01-01T09:00:00Z", "lat": 1, "lng": 1, "velocity": { "east_mps": 0, "north_mps": 0, "up_mps": 0 } } ] }""", "/tracks/0/altitude_m", "altitude_m" },
+        { """{ "tracks": [ { "id": "A", "time": "2030-01-01T09:00:00Z", "lat": 1, "lng": 1, "altitude_ft": 30000, "velocity": { "east_mps": 0, "north_mps": 0, "up_mps": 0 } } ] }""", "/tracks/0/altitude_ft", "altitude_ft" },
+        { """{ "tracks": [ { "id": "A", "time": "2030-01-01T09:00:00Z", "lat": 1, "lng": 1, "altitude_m": 1 } ] }""", "/tracks/0", "needs its velocity" },
+        { """{ "tracks": [ { "id": "A", "time": "2030-01-01T09:00:00Z", "lat": 1, "lng": 1, "altitude_m": 1, "velocity": { "east_mps": 0, "north_mps": 0 } } ] }""", "/tracks/0/velocity", "up_mps" },
+        { """{ "tracks": [ { "id": "A", "time": "2030-01-01T09:00:00Z", "lat": 1, "lng": 1, "altitude_m": 1, "velocity": { "east_mps": 1000, "north_mps": 1, "up_mps": 0 } } ] }""", "/tracks/0/velocity", "at most 1000 m/s" },
+        { """{ "tracks": [ { "id": "A", "time": "2030-01-01T09:00:00Z", "lat": 1, "lng": 1, "altitude_m": 1, "velocity": { "east_mps": 0, "north_mps": 0, "up_mps": 0 }, "ground_speed_mps": 1 } ] }""", "/tracks/0", "not both" },
+        { """{ "tracks": [ { "id": "A", "time": "2030-01-01T09:00:00Z", "lat": 1, "lng": 1, "altitude_m": 1, "ground_speed_mps": 100, "track_deg": 360, "vertical_rate_mps": 0 } ] }""", "/tracks/0/track_deg", "[0, 360)" },
+        { """{ "tracks": [ { "id": "A", "time": "2030-01-01T09:00:00Z", "lat": 1, "lng": 1, "altitude_m": 1, "ground_speed_mps": 100, "track_deg": 90 } ] }""", "/tracks/0/vertical_rate_mps", "vertical_rate_mps" },
+        { """{ "tracks": [ { "id": "A", "time": "2030-01-01T09:00:00Z", "lat": 1, "lng": 1, "altitude_m": 1, "ground_speed_mps": -1, "track_deg": 90, "vertical_rate_mps": 0 } ] }""", "/tracks/0/ground_speed_mps", "[0, 1000]" },
+        { """{ "tracks": [ { "id": "A", "time": "2030-01-01T09:00:00Z", "lat": 1, "lng": 1, "altitude_m": 1, "velocity": { "east_mps": 0, "north_mps": 0, "up_mps": 0 }, "callsign": "ABCDEFGHIJKLMNOPQ" } ] }""", "/tracks/0/callsign", "callsign" },
+        { """{ "tracks": [ { "id": "A", "time": "2030-01-01T09:00:00Z", "lat": 1, "lng": 1, "altitude_m": 1, "velocity": { "east_mps": 0, "north_mps": 0, "up_mps": 0 } }, { "id": "B", "time": "2030-01-01T09:00:00Z", "lat": "1", "lng": 1, "altitude_m": 1, "velocity": { "east_mps": 0, "north_mps": 0, "up_mps": 0 } } ] }""", "/tracks/1/lat", "" },
+    };
+
+    [Theory]
+    [MemberData(nameof(BadBatches))]
+    public async Task A_bad_batch_is_refused_whole_with_a_pointer_to_the_first_bad_value(string body, string pointer, string fragment)
+    {
+        var clock = new FakeTimeProvider(T0);
+        await using var server = await TestServer.StartAsync(Manual, clock);
+        var blue = await server.AddPartyAsync("blue");
+        var problem = (await blue.Send(HttpMethod.Post, "v1/tracks", JsonNode.Parse(body))).AssertProblem(400, "invalid-request");
+        Assert.Equal(pointer, problem["pointer"]?.GetValue<string>());
+        Assert.Contains(fragment, problem["detail"]!.GetValue<string>());
+        Assert.Equal(0, server.Get<TacticalService>().Tracks.Count);
+    }
+
+    [Fact]
+    public async Task Only_a_party_reports_tracks_and_only_as_json()
+    {
+        await using var server = await TestServer.StartAsync(Manual);
+        var un = await server.AddPartyAsync("un", "observer");
+        var blue = await server.AddPartyAsync("blue");
+        var batch = Batch(Report("A", DateTimeOffset.UtcNow, new GeoPoint(1, 1), 1, 0, 0));
+        (await un.Post("v1/tracks", batch)).AssertProblem(403, "forbidden");
+        (await server.Admin.Post("v1/tracks", batch)).AssertProblem(403, "forbidden");
+        (await server.Client(null).Post("v1/tracks", batch)).AssertProblem(401, "unauthorized");
+        (await blue.Send(HttpMethod.Post, "v1/tracks", batch, contentType: "text/csv")).AssertProblem(415, "unsupported-media-type");
+        Assert.Equal(0, server.Get<TacticalService>().Tracks.Count);
+    }
+
+    private static JsonObject Report(string id, DateTimeOffset time, GeoPoint at, double altitudeM, double eastMps, double northMps, string? callsign = null)
+    {
+        var report = new JsonObject
+        {
+            ["id"] = id,
+            ["time"] = time.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss.fff'Z'", System.Globalization.CultureInfo.InvariantCulture),
+            ["lat"] = at.Lat,
+            ["lng"] = at.Lng,
+            ["altitude_m"] = altitudeM,
+            ["velocity"] = new JsonObject { ["east_mps"] = eastMps, ["north_mps"] = northMps, ["up_mps"] = 0.0 },
+        };
+        if (callsign is not null)
+        {
+            report["callsign"] = callsign;
+        }
+
+        return report;
+    }
+
+    private static JsonObject Batch(params JsonObject[] reports) => new() { ["tracks"] = new JsonArray([.. reports]) };
+
+    private static async Task<JsonNode> NextAlert(SseClient stream, TimeSpan? timeout = null) =>
+        (await stream.UntilAsync(e => e.Type == TacticalService.AlertEvent, timeout ?? TimeSpan.FromSeconds(10)))[^1].Data;
+
+    private static JsonNode Side(JsonNode alert, string party) =>
+        alert["a"]!["party"]!.GetValue<string>() == party ? alert["a"]! : alert["b"]!;
+
+    /// <summary>The viewer's own aircraft carries its id and callsign; the other carries neither.</summary>
+    private static void AssertOwnAndOther(JsonNode alert, string viewer, string ownId, string? ownCallsign)
+    {
+        var own = Side(alert, viewer);
+        var other = alert["a"] == own ? alert["b"]! : alert["a"]!;
+        Assert.True(own["own"]!.GetValue<bool>());
+        Assert.Equal(ownId, own["track_id"]!.GetValue<string>());
+        Assert.Equal(ownCallsign, own["callsign"]?.GetValue<string>());
+        Assert.False(other["own"]!.GetValue<bool>());
+        Assert.Null(other["track_id"]);
+        Assert.Null(other["callsign"]);
+    }
+}
