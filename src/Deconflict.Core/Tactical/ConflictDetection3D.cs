@@ -26,6 +26,17 @@ public readonly record struct Encounter(bool Conflict, double TimeIn, double Tim
 /// |s_h + t v_h|^2 = D^2, the vertical one that between (-H - s_z) / v_z and (H - s_z) / v_z;
 /// their intersection with [0, T] is the conflict. O(1) per pair, no allocation.
 /// </summary>
+/// <remarks>
+/// <para>
+/// Checked against DAIDALUS v2.0.4 (nasa/daidalus e0439250, C++/src/CD3D.cpp, <c>CD3D::detection</c>
+/// with B = 0) in the tests: same conflict decision and the same time in and time out (to 1e-9 s),
+/// including its boundary rules: tangent to the circle (discriminant 0) or grazing the band
+/// (|s_z| = H) is no conflict; an entry at exactly T is no conflict, as the interval is truncated to
+/// [0, T] and must be non-empty; zero relative velocity is a conflict for the whole look-ahead if
+/// strictly inside now, else none. The discriminant is formed as CD3D's
+/// Delta = D^2 |v_h|^2 - (s_h x v_h)^2, which does not cancel for distant pairs as b^2 - 4ac does.
+/// </para>
+/// </remarks>
 public static class ConflictDetection3D
 {
     /// <summary>
@@ -43,9 +54,11 @@ public static class ConflictDetection3D
         var s = ownPosition - intruderPosition;
         var v = ownVelocity - intruderVelocity;
 
-        // Horizontal: a t^2 + b t + c < 0 with a = |v_h|^2, b = 2 s_h.v_h, c = |s_h|^2 - D^2.
+        // Horizontal: a t^2 + 2 b t + c < 0 with a = |v_h|^2, b = s_h.v_h, c = |s_h|^2 - D^2; the
+        // quarter discriminant b^2 - a c equals D^2 a - (s_h x v_h)^2, CD3D's Delta, which is formed
+        // here directly because it has no cancellation between two large squares.
         var a = (v.East * v.East) + (v.North * v.North);
-        var b = 2.0 * ((s.East * v.East) + (s.North * v.North));
+        var b = (s.East * v.East) + (s.North * v.North);
         var c = (s.East * s.East) + (s.North * s.North) - (horizontalM * horizontalM);
         double hIn, hOut;
         if (a == 0.0)
@@ -54,17 +67,18 @@ public static class ConflictDetection3D
         }
         else
         {
-            var discriminant = (b * b) - (4.0 * a * c);
-            if (discriminant <= 0.0)
+            var cross = (s.East * v.North) - (s.North * v.East);
+            var delta = (horizontalM * horizontalM * a) - (cross * cross);
+            if (delta <= 0.0)
             {
                 // Never strictly inside (at most tangent to the circle).
                 (hIn, hOut) = (double.NaN, double.NaN);
             }
             else
             {
-                var root = Math.Sqrt(discriminant);
-                // The numerically stable pair of roots (no cancellation between -b and root).
-                var q = -0.5 * (b + (Math.Sign(b) == 0 ? 1.0 : Math.Sign(b)) * root);
+                // The numerically stable pair of roots (no cancellation between -b and the root):
+                // q = -(b + sign(b) sqrt(delta)), roots q / a and c / q.
+                var q = -(b + ((b < 0.0 ? -1.0 : 1.0) * Math.Sqrt(delta)));
                 var r1 = q / a;
                 var r2 = c / q;
                 (hIn, hOut) = r1 < r2 ? (r1, r2) : (r2, r1);
@@ -84,7 +98,7 @@ public static class ConflictDetection3D
             (vIn, vOut) = t1 < t2 ? (t1, t2) : (t2, t1);
         }
 
-        var cpa = a == 0.0 ? 0.0 : Math.Clamp(-b / (2.0 * a), 0.0, lookaheadS);
+        var cpa = a == 0.0 ? 0.0 : Math.Clamp(-b / a, 0.0, lookaheadS);
         var cpaH = Math.Sqrt(Square(s.East + (cpa * v.East)) + Square(s.North + (cpa * v.North)));
         var cpaV = Math.Abs(s.Up + (cpa * v.Up));
         if (double.IsNaN(hIn) || double.IsNaN(vIn))
