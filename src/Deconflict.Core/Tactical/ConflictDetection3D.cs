@@ -10,7 +10,8 @@ public readonly record struct Enu(double East, double North, double Up)
 /// What state-based prediction says about a pair of aircraft: whether they lose separation within
 /// the look-ahead, when (<see cref="TimeIn"/>, <see cref="TimeOut"/>, seconds from now, half-open as
 /// the cylinder is open), and their horizontal and vertical distances at the time of horizontal
-/// closest approach within the look-ahead.
+/// closest approach within the look-ahead (<see cref="CpaTime"/>; see <see cref="ConflictDetection3D"/>
+/// for how it differs from DAIDALUS's cylindrical CPA).
 /// </summary>
 public readonly record struct Encounter(bool Conflict, double TimeIn, double TimeOut, double CpaTime, double CpaHorizontalM, double CpaVerticalM)
 {
@@ -35,6 +36,19 @@ public readonly record struct Encounter(bool Conflict, double TimeIn, double Tim
 /// [0, T] and must be non-empty; zero relative velocity is a conflict for the whole look-ahead if
 /// strictly inside now, else none. The discriminant is formed as CD3D's
 /// Delta = D^2 |v_h|^2 - (s_h x v_h)^2, which does not cancel for distant pairs as b^2 - 4ac does.
+/// </para>
+/// <para>
+/// Deliberate differences: (1) CD3D treats velocities and altitudes within about 1e-13 of each other
+/// as equal (<c>Util::almost_equals</c>) and needs time in to be "almost less" than time out; we
+/// compare exactly, which changes nothing but encounters within rounding of a boundary. (2) The
+/// closest approach we report is the horizontal one, the time in [0, T] minimising |s_h + t v_h|,
+/// with the horizontal and vertical distances at that time, because that is what an alert shows a
+/// duty officer (a miss distance in metres and the height difference there). CD3D's
+/// <c>tccpa</c> instead minimises the unitless cylindrical norm max(|s_h| / D, |s_z| / H); the two
+/// agree for level encounters whose horizontal term dominates at the CPA, and differ when the
+/// vertical motion matters (a climb through the other's level while crossing). When there is no
+/// horizontal relative motion every time is a horizontal CPA, and we choose the time of equal
+/// altitude (clamped to [0, T]), as CD3D's <c>tccpa</c> does, not the present.
 /// </para>
 /// </remarks>
 public static class ConflictDetection3D
@@ -98,7 +112,11 @@ public static class ConflictDetection3D
             (vIn, vOut) = t1 < t2 ? (t1, t2) : (t2, t1);
         }
 
-        var cpa = a == 0.0 ? 0.0 : Math.Clamp(-b / a, 0.0, lookaheadS);
+        // Horizontal CPA clamped to the look-ahead; with no horizontal relative motion, the time of
+        // equal altitude (or now, if the vertical distance does not change either).
+        var cpa = a != 0.0 ? Math.Clamp(-b / a, 0.0, lookaheadS)
+            : v.Up != 0.0 ? Math.Clamp(-s.Up / v.Up, 0.0, lookaheadS)
+            : 0.0;
         var cpaH = Math.Sqrt(Square(s.East + (cpa * v.East)) + Square(s.North + (cpa * v.North)));
         var cpaV = Math.Abs(s.Up + (cpa * v.Up));
         if (double.IsNaN(hIn) || double.IsNaN(vIn))
