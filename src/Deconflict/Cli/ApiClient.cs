@@ -54,9 +54,10 @@ public sealed class ApiClient : IDisposable
 
     /// <summary>
     /// Follows the caller's event stream from now, calling <paramref name="onEvent"/> with each
-    /// event's type and data, until <paramref name="ct"/> is cancelled.
+    /// event's type and data, until <paramref name="ct"/> is cancelled. <paramref name="onConnected"/>
+    /// runs once the server has answered: every event committed after that is delivered.
     /// </summary>
-    public async Task FollowAsync(Func<string, JsonNode, Task> onEvent, CancellationToken ct)
+    public async Task FollowAsync(Func<string, JsonNode, Task> onEvent, CancellationToken ct, Action? onConnected = null)
     {
         using var request = new HttpRequestMessage(HttpMethod.Get, "v1/events");
         using var response = await _http.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, ct);
@@ -65,6 +66,7 @@ public sealed class ApiClient : IDisposable
             throw new CliException(Describe((int)response.StatusCode, await response.Content.ReadAsStringAsync(ct)));
         }
 
+        onConnected?.Invoke();
         using var reader = new StreamReader(await response.Content.ReadAsStreamAsync(ct));
         string? type = null;
         string? data = null;

@@ -7,7 +7,7 @@ using Deconflict.Service;
 namespace Deconflict.Cli;
 
 /// <summary>The one `deconflict` command: the server, and client verbs against a running server.</summary>
-public static class CliApp
+public static partial class CliApp
 {
     public const string ServerVariable = "DECONFLICT_SERVER";
     public const string TokenVariable = "DECONFLICT_TOKEN";
@@ -31,6 +31,7 @@ public static class CliApp
         root.Subcommands.Add(ConflictCommands(client));
         root.Subcommands.Add(RecordCommands(client));
         root.Subcommands.Add(LineCommands(client));
+        root.Subcommands.Add(AlertCommands(client));
         return await root.Parse(args).InvokeAsync();
     }
 
@@ -344,13 +345,13 @@ public static class CliApp
     private static string ConflictTable(JsonArray items) =>
         Table(items, ("ID", "id"), ("STATE", "state"), ("A", "a.id"), ("A PARTY", "a.party"), ("B", "b.id"), ("B PARTY", "b.party"), ("FROM", "overlap.time_start"), ("TO", "overlap.time_end"));
 
-    private static string Query(params (string Name, string? Value)[] parts)
+    internal static string Query(params (string Name, string? Value)[] parts)
     {
         var present = parts.Where(p => !string.IsNullOrEmpty(p.Value)).Select(p => $"{p.Name}={Uri.EscapeDataString(p.Value!)}").ToList();
         return present.Count == 0 ? string.Empty : "?" + string.Join('&', present);
     }
 
-    private static string Table(JsonArray items, params (string Header, string Path)[] columns)
+    internal static string Table(JsonArray items, params (string Header, string Path)[] columns)
     {
         if (items.Count == 0)
         {
