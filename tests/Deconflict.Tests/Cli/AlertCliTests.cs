@@ -63,7 +63,12 @@ public sealed class AlertCliTests
     {
         ["tracks"] = new JsonArray(new JsonObject
         {
-            ["id"] = id, ["time"] = "2030-01-01T09:00:00Z", ["lat"] = 35.0, ["lng"] = lng, ["altitude_m"] = 9144.0, ["callsign"] = callsign,
+            ["id"] = id,
+            ["time"] = "2030-01-01T09:00:00Z",
+            ["lat"] = 35.0,
+            ["lng"] = lng,
+            ["altitude_m"] = 9144.0,
+            ["callsign"] = callsign,
             ["velocity"] = new JsonObject { ["east_mps"] = eastMps, ["north_mps"] = 0.0, ["up_mps"] = 0.0 },
         }),
     };
