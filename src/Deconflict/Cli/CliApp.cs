@@ -31,6 +31,7 @@ public static class CliApp
         root.Subcommands.Add(ConflictCommands(client));
         root.Subcommands.Add(RecordCommands(client));
         root.Subcommands.Add(LineCommands(client));
+        root.Subcommands.Add(FeedCommands.Create(server, token));
         return await root.Parse(args).InvokeAsync();
     }
 
