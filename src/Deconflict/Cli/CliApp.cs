@@ -32,6 +32,7 @@ public static partial class CliApp
         root.Subcommands.Add(RecordCommands(client));
         root.Subcommands.Add(LineCommands(client));
         root.Subcommands.Add(AlertCommands(client));
+        root.Subcommands.Add(FeedCommands.Create(server, token));
         return await root.Parse(args).InvokeAsync();
     }
 
