@@ -1,6 +1,7 @@
 using System.Globalization;
 using Deconflict.Alerts;
 using Deconflict.Api;
+using Deconflict.Core.Feeds;
 using Deconflict.Core.Model;
 using Deconflict.Core.Tactical;
 using Deconflict.Service;
@@ -65,22 +66,30 @@ public static class TrackEndpoints
                 return Problems.ToResult(Problems.ForbiddenError("Only a party reports tracks: its own aircraft."));
             }
 
-            var body = await http.ReadJson<TrackBatchBody>();
-            if (body.Error is { } e)
+            var type = http.Request.ContentType ?? string.Empty;
+            Outcome<List<TrackReport>> reports;
+            var skipped = 0;
+            if (type.StartsWith("application/cot+xml", StringComparison.OrdinalIgnoreCase) || type.StartsWith("application/xml", StringComparison.OrdinalIgnoreCase))
             {
-                return Problems.ToResult(e);
+                var cot = await ReadCursorOnTarget(http, time.GetUtcNow(), options.Tactical);
+                reports = cot.Reports;
+                skipped = cot.Skipped;
+            }
+            else
+            {
+                var body = await http.ReadJson<TrackBatchBody>();
+                reports = body.Error is { } e ? e : Parse(body.Value!, time.GetUtcNow(), options.Tactical);
             }
 
-            var reports = Parse(body.Value!, time.GetUtcNow(), options.Tactical);
             if (reports.Error is { } invalid)
             {
                 return Problems.ToResult(invalid);
             }
 
             var accepted = tactical.Report(caller.PartyId!, reports.Value!);
-            return Results.Json(new { accepted, ignored = reports.Value!.Count - accepted }, Json.Options, statusCode: StatusCodes.Status202Accepted);
-        }).WithSummary("Report live positions of your own aircraft; late and repeated reports are ignored")
-          .Accepts<TrackBatchBody>("application/json");
+            return Results.Json(new { accepted, ignored = reports.Value!.Count - accepted, skipped }, Json.Options, statusCode: StatusCodes.Status202Accepted);
+        }).WithSummary("Report live positions of your own aircraft (JSON, or Cursor on Target XML as application/cot+xml); late and repeated reports are ignored")
+          .Accepts<TrackBatchBody>("application/json", "application/cot+xml");
         return group;
     }
 
@@ -102,7 +111,6 @@ public static class TrackEndpoints
             return Problems.Invalid($"At most {options.MaxReportsPerBatch} reports in one batch ({body.Tracks.Count} given).", "/tracks");
         }
 
-        var latest = now + options.MaxReportAhead;
         var reports = new List<TrackReport>(body.Tracks.Count);
         for (var i = 0; i < body.Tracks.Count; i++)
         {
@@ -112,14 +120,9 @@ public static class TrackEndpoints
                 return Problems.Invalid("A report must be an object.", pointer);
             }
 
-            if (string.IsNullOrWhiteSpace(t.Id) || t.Id.Length > MaxIdLength || t.Id.Any(char.IsControl))
+            if (t.Id is null)
             {
                 return Problems.Invalid($"A report needs an id of 1 to {MaxIdLength} printable characters.", pointer + "/id");
-            }
-
-            if (t.Callsign is { } cs && (cs.Length is 0 or > MaxCallsignLength || cs.Any(char.IsControl)))
-            {
-                return Problems.Invalid($"A callsign has 1 to {MaxCallsignLength} printable characters.", pointer + "/callsign");
             }
 
             var parsedTime = Rfc3339.Parse(t.Time, out var at);
@@ -130,25 +133,14 @@ public static class TrackEndpoints
                     : $"time is not a valid date and time (\"{t.Time}\").", pointer + "/time");
             }
 
-            if (at > latest)
+            if (t.Lat is not { } lat || t.Lng is not { } lng)
             {
-                return Problems.Invalid(string.Create(CultureInfo.InvariantCulture,
-                    $"time {UtcTimeConverter.Format(at)} is {(at - now).TotalSeconds:0.###} s ahead of the service's clock ({UtcTimeConverter.Format(now)}); at most {options.MaxReportAhead.TotalSeconds:0.###} s is tolerated. Check the feed's clock."), pointer + "/time");
+                return Problems.Invalid("A report needs lat and lng (WGS-84 degrees).", pointer + (t.Lat is null ? "/lat" : "/lng"));
             }
 
-            if (t.Lat is not { } lat || !double.IsFinite(lat) || lat is < -90 or > 90)
+            if (t.AltitudeM is not { } altitude)
             {
-                return Problems.Invalid("lat must be a number of degrees within [-90, 90].", pointer + "/lat");
-            }
-
-            if (t.Lng is not { } lng || !double.IsFinite(lng) || lng is < -180 or > 180)
-            {
-                return Problems.Invalid("lng must be a number of degrees within [-180, 180].", pointer + "/lng");
-            }
-
-            if (t.AltitudeM is not { } altitude || !double.IsFinite(altitude) || altitude is < MinAltitudeM or > MaxAltitudeM)
-            {
-                return Problems.Invalid($"altitude_m (metres above the WGS-84 ellipsoid) must be within [{MinAltitudeM}, {MaxAltitudeM}].", pointer + "/altitude_m");
+                return Problems.Invalid($"A report needs altitude_m (metres above the WGS-84 ellipsoid), within [{MinAltitudeM}, {MaxAltitudeM}].", pointer + "/altitude_m");
             }
 
             var velocity = Velocity(t, pointer);
@@ -157,10 +149,114 @@ public static class TrackEndpoints
                 return error;
             }
 
-            reports.Add(new TrackReport(t.Id, at, lat, lng, altitude, velocity.Value, t.Callsign));
+            var report = new TrackReport(t.Id, at, lat, lng, altitude, velocity.Value, t.Callsign);
+            if (Check(report, now, options, pointer) is { } wrong)
+            {
+                return wrong;
+            }
+
+            reports.Add(report);
         }
 
         return reports;
+    }
+
+    /// <summary>
+    /// The checks every report passes whatever its format: an id and callsign of printable
+    /// characters, a time not ahead of the service's clock by more than the agreed tolerance,
+    /// coordinates on the earth, an altitude and a speed an aircraft can have (beyond them is a
+    /// unit error, not an aircraft).
+    /// </summary>
+    public static ApiError? Check(TrackReport r, DateTimeOffset now, TacticalOptions options, string pointer)
+    {
+        if (string.IsNullOrWhiteSpace(r.Id) || r.Id.Length > MaxIdLength || r.Id.Any(char.IsControl))
+        {
+            return Problems.Invalid($"A report needs an id of 1 to {MaxIdLength} printable characters.", pointer + "/id");
+        }
+
+        if (r.Callsign is { } cs && (cs.Length is 0 or > MaxCallsignLength || cs.Any(char.IsControl)))
+        {
+            return Problems.Invalid($"A callsign has 1 to {MaxCallsignLength} printable characters.", pointer + "/callsign");
+        }
+
+        if (r.Time > now + options.MaxReportAhead)
+        {
+            return Problems.Invalid(string.Create(CultureInfo.InvariantCulture,
+                $"time {UtcTimeConverter.Format(r.Time)} is {(r.Time - now).TotalSeconds:0.###} s ahead of the service's clock ({UtcTimeConverter.Format(now)}); at most {options.MaxReportAhead.TotalSeconds:0.###} s is tolerated. Check the feed's clock."), pointer + "/time");
+        }
+
+        if (!double.IsFinite(r.Lat) || r.Lat is < -90 or > 90)
+        {
+            return Problems.Invalid("lat must be a number of degrees within [-90, 90].", pointer + "/lat");
+        }
+
+        if (!double.IsFinite(r.Lng) || r.Lng is < -180 or > 180)
+        {
+            return Problems.Invalid("lng must be a number of degrees within [-180, 180].", pointer + "/lng");
+        }
+
+        if (!double.IsFinite(r.AltitudeM) || r.AltitudeM is < MinAltitudeM or > MaxAltitudeM)
+        {
+            return Problems.Invalid($"altitude_m (metres above the WGS-84 ellipsoid) must be within [{MinAltitudeM}, {MaxAltitudeM}].", pointer + "/altitude_m");
+        }
+
+        var v = r.Velocity;
+        if (!double.IsFinite(v.East) || !double.IsFinite(v.North) || !double.IsFinite(v.Up) || Math.Sqrt((v.East * v.East) + (v.North * v.North) + (v.Up * v.Up)) > MaxSpeedMps)
+        {
+            return Problems.Invalid($"velocity must be finite and at most {MaxSpeedMps} m/s.", pointer + "/velocity");
+        }
+
+        return null;
+    }
+
+    /// <summary>
+    /// A body of Cursor on Target events: air tracks become reports, other events are skipped and
+    /// counted; a malformed document or a refused air track (no velocity, unknown height) refuses
+    /// the whole body, as a bad JSON batch does.
+    /// </summary>
+    private static async Task<(Outcome<List<TrackReport>> Reports, int Skipped)> ReadCursorOnTarget(HttpContext http, DateTimeOffset now, TacticalOptions options)
+    {
+        string xml;
+        try
+        {
+            using var reader = new StreamReader(http.Request.Body, System.Text.Encoding.UTF8);
+            xml = await reader.ReadToEndAsync(http.RequestAborted);
+        }
+        catch (BadHttpRequestException e) when (e.StatusCode == StatusCodes.Status413PayloadTooLarge)
+        {
+            return (new ApiError(Problems.PayloadTooLarge, "The body is larger than the request limit."), 0);
+        }
+
+        CotParseResult parsed;
+        try
+        {
+            parsed = CursorOnTarget.Parse(xml);
+        }
+        catch (FormatException e)
+        {
+            return (Problems.Invalid($"The Cursor on Target body is not valid: {e.Message}"), 0);
+        }
+
+        if (parsed.Refused.Count > 0)
+        {
+            var first = parsed.Refused[0];
+            return (Problems.Invalid($"Event {first.Index} (uid {first.Uid ?? "none"}) is refused: {first.Reason}", string.Create(CultureInfo.InvariantCulture, $"/events/{first.Index}")), 0);
+        }
+
+        if (parsed.Reports.Count > options.MaxReportsPerBatch)
+        {
+            return (Problems.Invalid($"At most {options.MaxReportsPerBatch} reports in one batch ({parsed.Reports.Count} given)."), 0);
+        }
+
+        for (var i = 0; i < parsed.Reports.Count; i++)
+        {
+            if (Check(parsed.Reports[i], now, options, string.Create(CultureInfo.InvariantCulture, $"/events/{i}")) is { } wrong)
+            {
+                return (wrong, 0);
+            }
+        }
+
+        return (parsed.Reports.ToList(), parsed.Skipped.Count);
     }
 
     private static Outcome<Enu> Velocity(TrackBody t, string pointer)
@@ -176,11 +272,6 @@ public static class TrackEndpoints
             if (v.EastMps is not { } east || v.NorthMps is not { } north || v.UpMps is not { } up)
             {
                 return Problems.Invalid("velocity needs east_mps, north_mps and up_mps.", pointer + "/velocity");
-            }
-
-            if (!double.IsFinite(east) || !double.IsFinite(north) || !double.IsFinite(up) || Math.Sqrt((east * east) + (north * north) + (up * up)) > MaxSpeedMps)
-            {
-                return Problems.Invalid($"velocity must be finite and at most {MaxSpeedMps} m/s.", pointer + "/velocity");
             }
 
             return new Enu(east, north, up);

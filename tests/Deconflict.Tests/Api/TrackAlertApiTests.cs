@@ -241,6 +241,39 @@ public sealed class TrackAlertApiTests
         Assert.Equal(0, server.Get<TacticalService>().Tracks.Count);
     }
 
+    [Fact]
+    public async Task Cursor_on_target_events_are_tracks_too_and_a_bad_document_changes_nothing()
+    {
+        var clock = new FakeTimeProvider(T0);
+        await using var server = await TestServer.StartAsync(Manual, clock);
+        var blue = await server.AddPartyAsync("blue");
+        var tracks = server.Get<TacticalService>().Tracks;
+        const string Air = """<event version="2.0" uid="VIPER11" type="a-f-A-M-F-Q" time="2030-01-01T09:00:00Z" start="2030-01-01T09:00:00Z" stale="2030-01-01T09:00:30Z" how="m-g"><point lat="35.5" lon="179.9" hae="7315.2" ce="10" le="15"/><detail><track course="90" speed="200"/><contact callsign="VIPER 11"/></detail></event>""";
+        const string Ground = """<event version="2.0" uid="ROVER2" type="a-f-G-U-C" time="2030-01-01T09:00:00Z" start="2030-01-01T09:00:00Z" stale="2030-01-01T09:05:00Z" how="m-g"><point lat="35.1" lon="35.2" hae="120" ce="5" le="5"/><detail/></event>""";
+        var posted = await Cot(blue, $"<events>{Air}{Ground}</events>");
+        Assert.Equal(202, posted.Status);
+        Assert.Equal((1, 0, 1), (posted.Body!["accepted"]!.GetValue<int>(), posted.Body["ignored"]!.GetValue<int>(), posted.Body["skipped"]!.GetValue<int>()));
+        var viper = Assert.Single(tracks.Live(T0));
+        Assert.Equal(("VIPER11", 35.5, 179.9, 7315.2, T0), (viper.Id, viper.Lat, viper.Lng, viper.AltitudeM, viper.Time));
+        Assert.Equal(200, viper.Velocity.East, 9);
+        Assert.Equal(0, viper.Velocity.North, 9);
+
+        (await Cot(blue, "<event uid=\"X\"><point")).AssertProblem(400, "invalid-request");
+        (await Cot(blue, "<!DOCTYPE x [<!ENTITY a \"b\">]><event/>")).AssertProblem(400, "invalid-request");
+        var unknownHeight = await Cot(blue, Air.Replace("VIPER11", "HAWK3").Replace("hae=\"7315.2\"", "hae=\"9999999\""));
+        Assert.Equal("/events/0", unknownHeight.AssertProblem(400, "invalid-request")["pointer"]!.GetValue<string>());
+        var ahead = await Cot(blue, Air.Replace("VIPER11", "FAST1").Replace("time=\"2030-01-01T09:00:00Z\"", "time=\"2030-01-01T09:01:00Z\""));
+        Assert.Equal("/events/0/time", ahead.AssertProblem(400, "invalid-request")["pointer"]!.GetValue<string>());
+        Assert.Equal(1, tracks.Count);
+    }
+
+    private static async Task<(int Status, JsonNode? Body, HttpResponseMessage Response)> Cot(HttpClient client, string xml)
+    {
+        var response = await client.PostAsync("v1/tracks", new StringContent(xml, System.Text.Encoding.UTF8, "application/cot+xml"));
+        var text = await response.Content.ReadAsStringAsync();
+        return ((int)response.StatusCode, text.Length == 0 ? null : JsonNode.Parse(text), response);
+    }
+
     private static JsonObject Report(string id, DateTimeOffset time, GeoPoint at, double altitudeM, double eastMps, double northMps, string? callsign = null)
     {
         var report = new JsonObject

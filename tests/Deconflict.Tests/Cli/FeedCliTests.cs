@@ -251,7 +251,31 @@ public sealed class FeedCliTests
         }
     }
 
-    private static async Task<(int Exit, string Out, string Err)> RunCli(FakeServer sink, params string[] args)
+    [Fact]
+    public async Task The_sbs_relay_feeds_the_real_server_and_the_tracks_are_the_newest_of_each_aircraft()
+    {
+        var clock = new Microsoft.Extensions.Time.Testing.FakeTimeProvider(new DateTimeOffset(2026, 11, 26, 9, 0, 14, TimeSpan.Zero));
+        await using var server = await Deconflict.Tests.Infrastructure.TestServer.StartAsync(
+            new Deconflict.Service.DeconflictOptions { Tactical = new Deconflict.Service.TacticalOptions { CycleInterval = TimeSpan.FromHours(1), MinCycleGap = TimeSpan.FromHours(1) } }, clock);
+        var created = await server.Admin.PostAsync("v1/parties", new StringContent("""{ "id": "blue", "name": "Blue" }""", Encoding.UTF8, "application/json"));
+        var token = JsonNode.Parse(await created.Content.ReadAsStringAsync())!["token"]!.GetValue<string>();
+        using var source = SbsSource.Serve([await File.ReadAllBytesAsync(ReplayPath)]);
+        var run = await RunCli(server.BaseAddress, token, "feed", "sbs", "--connect", source.Endpoint, "--local-offset", "+02:00", "--batch-ms", "50", "--once");
+
+        Assert.True(run.Exit == 0, run.Err);
+        Assert.Contains("accepted 6, errors 0", run.Err, StringComparison.Ordinal);
+        var live = server.Get<Deconflict.Alerts.TacticalService>().Tracks.Live(clock.GetUtcNow());
+        Assert.Equal(["06A0AB", "3C6586", "4CA2D6", "~A1B2C3"], live.Select(t => t.Id).Order(StringComparer.Ordinal));
+        Assert.All(live, t => Assert.Equal("blue", t.Party));
+        var lead = live.Single(t => t.Id == "4CA2D6");
+        Assert.Equal((35.4125, 35.95341, 11277.6), (lead.Lat, lead.Lng, lead.AltitudeM));
+        Assert.Equal(new DateTimeOffset(2026, 11, 26, 9, 0, 0, 910, TimeSpan.Zero), lead.Time);
+        Assert.Equal("RYR4TZ", server.Get<Deconflict.Alerts.TacticalService>().Tracks.CallsignOf(new Deconflict.Core.Tactical.TrackKey("blue", "4CA2D6")));
+    }
+
+    private static Task<(int Exit, string Out, string Err)> RunCli(FakeServer sink, params string[] args) => RunCli(sink.BaseAddress, Token, args);
+
+    private static async Task<(int Exit, string Out, string Err)> RunCli(Uri server, string token, params string[] args)
     {
         var info = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
         info.ArgumentList.Add("exec");
@@ -261,8 +285,8 @@ public sealed class FeedCliTests
             info.ArgumentList.Add(a);
         }
 
-        info.Environment[CliApp.ServerVariable] = sink.BaseAddress.ToString();
-        info.Environment[CliApp.TokenVariable] = Token;
+        info.Environment[CliApp.ServerVariable] = server.ToString();
+        info.Environment[CliApp.TokenVariable] = token;
         using var p = Process.Start(info)!;
         var stdout = p.StandardOutput.ReadToEndAsync();
         var stderr = p.StandardError.ReadToEndAsync();
