@@ -6,7 +6,8 @@ namespace Deconflict.Benchmarks;
 public static class Program
 {
     /// <summary>
-    /// `load ...` runs the HTTP load test against a real server process; `line-load ...` measures the deconfliction line; `sbs-load ...` drives the SBS-1
+    /// `load ...` runs the HTTP load test against a real server process; `line-load ...` measures the deconfliction line; `track-load ...` drives POST /v1/tracks
+    /// and times alerts; `sbs-load ...` drives the SBS-1
     /// relay at a server (or a sink); `record-verify ...` times
     /// `deconflict record verify` against a real server with a seeded record; anything else goes to
     /// BenchmarkDotNet (e.g. `--filter *ConflictCheck*`).
@@ -21,6 +22,11 @@ public static class Program
         if (args.Length > 0 && args[0] == "line-load")
         {
             return await LineLoad.RunAsync(args[1..]);
+        }
+
+        if (args.Length > 0 && args[0] == "track-load")
+        {
+            return await TrackLoad.RunAsync(args[1..]);
         }
 
         if (args.Length > 0 && args[0] == "sbs-load")

@@ -286,7 +286,7 @@ public static class SubmissionLoad
         return (long)cmd.ExecuteScalar()!;
     }
 
-    private static double Percentile(List<double> values, double p)
+    internal static double Percentile(List<double> values, double p)
     {
         if (values.Count == 0)
         {

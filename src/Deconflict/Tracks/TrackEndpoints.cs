@@ -114,7 +114,8 @@ public static class TrackEndpoints
         var reports = new List<TrackReport>(body.Tracks.Count);
         for (var i = 0; i < body.Tracks.Count; i++)
         {
-            var pointer = string.Create(CultureInfo.InvariantCulture, $"/tracks/{i}");
+            // The pointer is built only for a refusal: formatting it for every report cost more than the checks.
+            var pointer = new ReportPointer("/tracks", i);
             if (body.Tracks[i] is not { } t)
             {
                 return Problems.Invalid("A report must be an object.", pointer);
@@ -167,14 +168,14 @@ public static class TrackEndpoints
     /// coordinates on the earth, an altitude and a speed an aircraft can have (beyond them is a
     /// unit error, not an aircraft).
     /// </summary>
-    public static ApiError? Check(TrackReport r, DateTimeOffset now, TacticalOptions options, string pointer)
+    public static ApiError? Check(TrackReport r, DateTimeOffset now, TacticalOptions options, ReportPointer pointer)
     {
-        if (string.IsNullOrWhiteSpace(r.Id) || r.Id.Length > MaxIdLength || r.Id.Any(char.IsControl))
+        if (string.IsNullOrWhiteSpace(r.Id) || r.Id.Length > MaxIdLength || HasControl(r.Id))
         {
             return Problems.Invalid($"A report needs an id of 1 to {MaxIdLength} printable characters.", pointer + "/id");
         }
 
-        if (r.Callsign is { } cs && (cs.Length is 0 or > MaxCallsignLength || cs.Any(char.IsControl)))
+        if (r.Callsign is { } cs && (cs.Length is 0 or > MaxCallsignLength || HasControl(cs)))
         {
             return Problems.Invalid($"A callsign has 1 to {MaxCallsignLength} printable characters.", pointer + "/callsign");
         }
@@ -250,7 +251,7 @@ public static class TrackEndpoints
 
         for (var i = 0; i < parsed.Reports.Count; i++)
         {
-            if (Check(parsed.Reports[i], now, options, string.Create(CultureInfo.InvariantCulture, $"/events/{i}")) is { } wrong)
+            if (Check(parsed.Reports[i], now, options, new ReportPointer("/events", i)) is { } wrong)
             {
                 return (wrong, 0);
             }
@@ -259,7 +260,20 @@ public static class TrackEndpoints
         return (parsed.Reports.ToList(), parsed.Skipped.Count);
     }
 
-    private static Outcome<Enu> Velocity(TrackBody t, string pointer)
+    private static bool HasControl(string text)
+    {
+        foreach (var c in text)
+        {
+            if (char.IsControl(c))
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+
+    private static Outcome<Enu> Velocity(TrackBody t, ReportPointer pointer)
     {
         var polar = t.GroundSpeedMps is not null || t.TrackDeg is not null || t.VerticalRateMps is not null;
         if (t.Velocity is not null && polar)
@@ -300,3 +314,14 @@ public static class TrackEndpoints
         return TrackReport.VelocityFrom(speed, track, rate);
     }
 }
+
+/// <summary>Where a report is in its body (/tracks/3, /events/0), formatted only when a refusal needs it.</summary>
+public readonly record struct ReportPointer(string Collection, int Index)
+{
+    public static string operator +(ReportPointer p, string field) => p.ToString() + field;
+
+    public static implicit operator string(ReportPointer p) => p.ToString();
+
+    public override string ToString() => string.Create(CultureInfo.InvariantCulture, $"{Collection}/{Index}");
+}
+
