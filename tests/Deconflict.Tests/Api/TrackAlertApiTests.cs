@@ -158,6 +158,46 @@ public sealed class TrackAlertApiTests
     }
 
     [Fact]
+    public async Task An_alert_active_at_a_restart_continues_and_clears_when_its_aircraft_are_not_seen_again()
+    {
+        var directory = Path.Combine(Path.GetTempPath(), "deconflict-tests", Guid.NewGuid().ToString("N"));
+        var clock = new FakeTimeProvider(T0);
+        string id;
+        string blueToken;
+        var first = await TestServer.StartAsync(Manual, clock, directory);
+        try
+        {
+            var created = await first.Admin.Post("v1/parties", new { id = "blue", name = "Blue" });
+            blueToken = created.Body!["token"]!.GetValue<string>();
+            var blue = first.Client(blueToken);
+            var red = await first.AddPartyAsync("red");
+            await blue.Post("v1/tracks", Batch(Report(BlueId, T0, new GeoPoint(10, 20), 3000, 100, 0)));
+            await red.Post("v1/tracks", Batch(Report(RedId, T0, new GeoPoint(10, 20.1), 3000, -100, 0)));
+            Assert.Equal(1, (await first.Get<TacticalService>().RunCycleAsync()).Decisions);
+            id = Assert.Single((await blue.Get("v1/alerts?state=active")).Body!["items"]!.AsArray())!["id"]!.GetValue<string>();
+        }
+        finally
+        {
+            await first.DisposeAsyncKeepFiles();
+        }
+
+        // The tracks are gone with the process; the alert is not: it comes back and clears by the usual rule.
+        await using var second = await TestServer.StartAsync(Manual, clock, directory);
+        var blueAgain = second.Client(blueToken);
+        var redAgain = await second.AddPartyAsync("red2");
+        var tactical = second.Get<TacticalService>();
+        clock.Advance(TimeSpan.FromSeconds(1));
+        await blueAgain.Post("v1/tracks", Batch(Report(BlueId, clock.GetUtcNow(), new GeoPoint(10, 20.001), 3000, 100, 0)));
+        Assert.Equal(0, (await tactical.RunCycleAsync()).Decisions);   // blue alone: nothing new, the old alert waits
+        Assert.Equal(0, (await tactical.RunCycleAsync()).Decisions);
+        Assert.Equal(1, (await tactical.RunCycleAsync()).Decisions);   // third cycle without the pair: cleared
+        Assert.Empty((await redAgain.Get("v1/alerts")).Body!["items"]!.AsArray());
+        var alert = (await blueAgain.Get($"v1/alerts/{id}")).Body!;
+        Assert.Equal(("cleared", 2L), (alert["state"]!.GetValue<string>(), alert["version"]!.GetValue<long>()));
+        Assert.Empty((await blueAgain.Get("v1/alerts?state=active")).Body!["items"]!.AsArray());
+    }
+
+    [Fact]
     public async Task Pairs_of_one_party_are_off_unless_the_parties_agreed_otherwise()
     {
         var clock = new FakeTimeProvider(T0);
