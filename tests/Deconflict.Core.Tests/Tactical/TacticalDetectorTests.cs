@@ -163,6 +163,16 @@ public class TacticalDetectorTests
         Assert.Single(TacticalDetector.DetectAllPairs(tracks, Now, D, H, T));
     }
 
+    [Fact]
+    public void Too_few_tracks_or_bad_minima()
+    {
+        var one = new List<TrackState> { new("blue", "B1", Now, 0, 0, 0, new Enu(0, 0, 0)) };
+        Assert.Empty(TacticalDetector.Detect([], Now, D, H, T));
+        Assert.Empty(TacticalDetector.Detect(one, Now, D, H, T));
+        Assert.Throws<ArgumentOutOfRangeException>(() => TacticalDetector.Detect(one, Now, 0, H, T));
+        Assert.Throws<ArgumentOutOfRangeException>(() => TacticalDetector.Detect(one, Now, D, H, double.NaN));
+    }
+
     /// <summary>
     /// Tracks within <paramref name="radiusM"/> of a centre, of three parties: one in ten hovering,
     /// the rest at 0 to 300 m/s in any direction; half climbing or descending at up to 15 m/s;
