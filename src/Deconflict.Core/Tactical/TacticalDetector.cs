@@ -37,7 +37,7 @@ public readonly record struct TrackConflict(int A, int B, Encounter Encounter);
 /// </para>
 /// <para>
 /// The boxes are binned in a uniform grid of cubic cells of side the 99th percentile box size
-/// (about D + v T for this cycle's look-ahead and speeds: 42 km for 300 m/s and 120 s), each box
+/// (about D + v T for this cycle's look-ahead and speeds: 36.6 km in the benchmark, 120 s), each box
 /// in every cell it covers (at most 4 per axis). A radix sort of (cell, box) entries by cell puts
 /// every cell's boxes next to each other. A pair of boxes is tested only in the one cell holding the
 /// lower corner of their overlap (the "reference point" rule), so no pair is found twice; the sort
