@@ -34,7 +34,7 @@ public class TacticalDetectionBenchmarks
         }
     }
 
-    [Benchmark(Description = "detection cycle: earth-centred grid + CD3D")]
+    [Benchmark(Description = "detection cycle: swept ECEF boxes in a sorted cell list + CD3D")]
     public int Grid() => TacticalDetector.Detect(_tracks, Now, 5556, 304.8, 120).Count;
 
     [Benchmark(Baseline = true, Description = "baseline: CD3D on every pair")]
