@@ -237,6 +237,18 @@ public static class TacticalDetector
         var own = states[i];
         var other = states[j];
         var d = other.Ecef - own.Ecef;
+
+        // Aircraft that cannot close the gap within the look-ahead are no conflict. Besides saving
+        // the projection, this keeps the tangent plane from folding the far side of the earth onto
+        // the ownship (antipodes would land on it). It never drops a real conflict: the chord
+        // shrinks by at most the sum of the speeds times t, and surface points within D
+        // horizontally are within D by chord too (a chord is shorter than its arc).
+        var reach = horizontalM + ((Math.Sqrt(own.VelocityEcef.Dot(own.VelocityEcef)) + Math.Sqrt(other.VelocityEcef.Dot(other.VelocityEcef))) * lookaheadS);
+        if (d.Dot(d) >= reach * reach)
+        {
+            return null;
+        }
+
         var intruder = new Enu(d.Dot(own.East), d.Dot(own.North), other.AltitudeM - own.AltitudeM);
         var intruderVelocity = new Enu(other.VelocityEcef.Dot(own.East), other.VelocityEcef.Dot(own.North), other.VerticalRate);
         var ownVelocity = new Enu(own.VelocityEcef.Dot(own.East), own.VelocityEcef.Dot(own.North), own.VerticalRate);

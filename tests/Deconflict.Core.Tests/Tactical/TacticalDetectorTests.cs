@@ -151,16 +151,18 @@ public class TacticalDetectorTests
     [Fact]
     public void Aircraft_on_opposite_sides_of_the_earth_are_not_a_conflict()
     {
-        // The reference projects the other aircraft on the ownship's tangent plane, which folds the
-        // far side of the earth onto the near one: antipodes on the equator land on the ownship. The
-        // grid never pairs them; this is the one place where it and the reference differ.
+        // The ownship's tangent plane folds the far side of the earth onto the near one: antipodes
+        // on the equator land on the ownship. The narrow phase refuses pairs that cannot close
+        // their gap within the look-ahead, so neither the grid nor the reference reports them.
         var tracks = new List<TrackState>
         {
             new("blue", "B1", Now, 0, 10, 9000, new Enu(0, 0, 0)),
             new("red", "R1", Now, 0, -170, 9000, new Enu(0, 0, 0)),
         };
         Assert.Empty(TacticalDetector.Detect(tracks, Now, D, H, T));
-        Assert.Single(TacticalDetector.DetectAllPairs(tracks, Now, D, H, T));
+        Assert.Empty(TacticalDetector.DetectAllPairs(tracks, Now, D, H, T));
+        var near = new List<TrackState> { tracks[0], tracks[1] with { Lng = 10.04 } };   // 4.45 km apart, hovering: loss now
+        Assert.True(Assert.Single(TacticalDetector.DetectAllPairs(near, Now, D, H, T)).Encounter.LossNow);
     }
 
     [Fact]
