@@ -11,8 +11,9 @@ using Microsoft.Data.Sqlite;
 namespace Deconflict.Benchmarks.Load;
 
 /// <summary>
-/// `track-load --seconds S [--rate R] [--aircraft A] [--batch N] [--connections C]`: three parties
-/// report A aircraft (100 to 300 m/s, any heading, 0 to 12 km, over a 2,000 km disc, each moving
+/// `track-load --seconds S [--rate R] [--aircraft A] [--radius-km K] [--batch N] [--connections C]`:
+/// three parties report A aircraft (100 to 300 m/s, any heading, 0 to 12 km, over a disc of radius K
+/// (1,000 km) centred on 35 N 38 E, each moving
 /// along its velocity) to a real server process through POST /v1/tracks, as fast as the server
 /// takes them (or at R reports a second, open loop). Each report is timed now, so every one is
 /// newer than the aircraft's last and is accepted. Meanwhile, once a second, blue and red put a new
@@ -32,6 +33,7 @@ public static class TrackLoad
         var aircraft = SubmissionLoad.Arg(args, "--aircraft", 10_000);
         var batch = SubmissionLoad.Arg(args, "--batch", 2000);
         var connections = SubmissionLoad.Arg(args, "--connections", 6);
+        var radiusKm = SubmissionLoad.Arg(args, "--radius-km", 1000);
         var directory = Path.Combine(Path.GetTempPath(), "deconflict-load", Guid.NewGuid().ToString("N"));
         Directory.CreateDirectory(directory);
         var db = Path.Combine(directory, "tracks.db");
@@ -52,7 +54,7 @@ public static class TrackLoad
             using var adminClient = Client(handler, baseAddress, admin);
             await SubmissionLoad.WaitHealthy(adminClient, server);
 
-            var fleet = Fleet(aircraft);
+            var fleet = Fleet(aircraft, radiusKm * 1000.0);
             var clock = Stopwatch.StartNew();
             using var cts = new CancellationTokenSource();
             using var blueStream = new HttpClient { BaseAddress = baseAddress, Timeout = Timeout.InfiniteTimeSpan };
@@ -129,8 +131,11 @@ public static class TrackLoad
             Console.WriteLine($"Posted {posted:N0} reports in {elapsed:F1} s: {posted / elapsed:N0} reports/s; accepted {accepted:N0} ({accepted / elapsed:N0}/s); refused batches {failed}.");
             Console.WriteLine($"Batch latency: p50 {SubmissionLoad.Percentile(sortedLatencies, 0.5):F1} ms, p99 {SubmissionLoad.Percentile(sortedLatencies, 0.99):F1} ms, max {sortedLatencies.DefaultIfEmpty().Max():F1} ms.");
             var durations = cycles.Select(c => c["last_cycle"]?["duration_ms"]?.GetValue<double>()).OfType<double>().ToList();
+            var detections = cycles.Select(c => c["last_cycle"]?["detect_ms"]?.GetValue<double>()).OfType<double>().ToList();
+            var decisions = cycles.Select(c => c["last_cycle"]?["decisions"]?.GetValue<int>()).OfType<int>().ToList();
+            var predictions = cycles.Select(c => c["last_cycle"]?["predictions"]?.GetValue<int>()).OfType<int>().DefaultIfEmpty().Max();
             var tracks = cycles.Select(c => c["last_cycle"]?["tracks"]?.GetValue<int>()).OfType<int>().DefaultIfEmpty().Max();
-            Console.WriteLine($"Detection cycle under this load (sampled each second): {tracks:N0} live tracks, p50 {SubmissionLoad.Percentile(durations, 0.5):F1} ms, max {durations.DefaultIfEmpty().Max():F1} ms.");
+            Console.WriteLine($"Detection cycle under this load (sampled each second): {tracks:N0} live tracks, up to {predictions:N0} predictions; detection p50 {SubmissionLoad.Percentile(detections, 0.5):F1} ms (max {detections.DefaultIfEmpty().Max():F1}); whole cycle with its commit p50 {SubmissionLoad.Percentile(durations, 0.5):F1} ms (max {durations.DefaultIfEmpty().Max():F1}), decisions per cycle p50 {SubmissionLoad.Percentile([.. decisions.Select(d => (double)d)], 0.5):F0}.");
             var delays = encounters.Select(e => alerts.TryGetValue(e.Id, out var seen) ? seen - e.Posted : double.NaN).ToList();
             var arrived = delays.Where(double.IsFinite).ToList();
             Console.WriteLine($"Alerts: {arrived.Count} of {encounters.Count} encounters reached blue's stream; from blue's POST: p50 {SubmissionLoad.Percentile(arrived, 0.5):F0} ms, p99 {SubmissionLoad.Percentile(arrived, 0.99):F0} ms, max {arrived.DefaultIfEmpty().Max():F0} ms.");
@@ -158,13 +163,13 @@ public static class TrackLoad
 
     private sealed record Aircraft(string Id, GeoPoint Start, double EastMps, double NorthMps, double AltitudeM);
 
-    private static List<Aircraft>[] Fleet(int count)
+    private static List<Aircraft>[] Fleet(int count, double radiusM)
     {
         var rnd = new Random(7);
         var fleet = Parties.Select(_ => new List<Aircraft>()).ToArray();
         for (var i = 0; i < count; i++)
         {
-            var at = Geodesic.Direct(new GeoPoint(35, 38), rnd.NextDouble() * 360, Math.Sqrt(rnd.NextDouble()) * 1_000_000);
+            var at = Geodesic.Direct(new GeoPoint(35, 38), rnd.NextDouble() * 360, Math.Sqrt(rnd.NextDouble()) * radiusM);
             var speed = 100 + (rnd.NextDouble() * 200);
             var heading = rnd.NextDouble() * 2 * Math.PI;
             fleet[i % Parties.Length].Add(new Aircraft($"AC{i:D6}", at, speed * Math.Sin(heading), speed * Math.Cos(heading), rnd.NextDouble() * 12_000));

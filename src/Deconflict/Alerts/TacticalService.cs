@@ -8,8 +8,8 @@ using Deconflict.Storage;
 
 namespace Deconflict.Alerts;
 
-/// <summary>What the last detection cycle did (for the admin's status and the benchmarks).</summary>
-public sealed record CycleStats(DateTimeOffset At, double DurationMs, int Tracks, int Predictions, int Decisions, long Cycles);
+/// <summary>What the last detection cycle did: detection alone, then the commit of its decisions (for the admin's status and the benchmarks).</summary>
+public sealed record CycleStats(DateTimeOffset At, double DurationMs, double DetectMs, int Tracks, int Predictions, int Decisions, long Cycles);
 
 /// <summary>
 /// Tactical deconfliction: holds the live track table and runs the detection cycle, every
@@ -83,12 +83,13 @@ public sealed class TacticalService : BackgroundService
             // One pass with the widest horizon; the levels split it by entry time.
             var predictions = TacticalDetector.Detect(live, now, t.HorizontalM, t.VerticalM, _policy.AdvisoryS, _options.Tactical.SameParty);
             var decisions = _tracker.Step(live, predictions, () => "alert-" + Guid.CreateVersion7(now).ToString("N"), Tracks.CallsignOf);
+            var detectMs = Stopwatch.GetElapsedTime(started).TotalMilliseconds;
             if (decisions.Count > 0)
             {
                 await Commit(decisions, now);
             }
 
-            var stats = new CycleStats(now, Stopwatch.GetElapsedTime(started).TotalMilliseconds, live.Count, predictions.Count, decisions.Count, Interlocked.Increment(ref _cycles));
+            var stats = new CycleStats(now, Stopwatch.GetElapsedTime(started).TotalMilliseconds, detectMs, live.Count, predictions.Count, decisions.Count, Interlocked.Increment(ref _cycles));
             Volatile.Write(ref _last, stats);
             return stats;
         }

@@ -192,6 +192,9 @@ internal sealed record RelaySettings(Uri Server, string Token, TimeSpan BatchInt
 /// </summary>
 internal sealed class TrackPoster : IAsyncDisposable
 {
+    /// <summary>The server's default request limit (DeconflictOptions.MaxRequestBytes), less room for headers.</summary>
+    public const int MaxBodyBytes = (1 << 20) - 4096;
+
     private readonly RelaySettings _settings;
     private readonly HttpClient _http;
     private readonly Channel<List<TrackReport>> _queue;
@@ -363,13 +366,30 @@ internal sealed class TrackPoster : IAsyncDisposable
             }
 
             var sealedAt = Stopwatch.GetTimestamp();
-            buffer.ResetWrittenCount();
-            writer.Reset(buffer);
-            TrackJson.Write(writer, batch);
-            writer.Flush();
-            await Post(buffer.WrittenMemory, batch.Count);
+            await PostWithin(buffer, writer, batch);
             OnBatchAnswered?.Invoke(Stopwatch.GetElapsedTime(sealedAt));
         }
+    }
+
+    /// <summary>
+    /// Posts the batch as one body, or, when its JSON is larger than the server's default request
+    /// limit (1 MiB; 5,000 reports with callsigns come close), as halves, each checked again.
+    /// </summary>
+    private async Task PostWithin(ArrayBufferWriter<byte> buffer, Utf8JsonWriter writer, List<TrackReport> batch)
+    {
+        buffer.ResetWrittenCount();
+        writer.Reset(buffer);
+        TrackJson.Write(writer, batch);
+        writer.Flush();
+        if (buffer.WrittenCount > MaxBodyBytes && batch.Count > 1)
+        {
+            var half = batch.Count / 2;
+            await PostWithin(buffer, writer, batch[..half]);
+            await PostWithin(buffer, writer, batch[half..]);
+            return;
+        }
+
+        await Post(buffer.WrittenMemory, batch.Count);
     }
 
     private async Task Post(ReadOnlyMemory<byte> body, int count)
