@@ -55,10 +55,9 @@ public readonly record struct TrackConflict(int A, int B, Encounter Encounter);
 /// </para>
 /// <para>
 /// The narrow phase is the reference's, on the same inputs, so the conflicts and their
-/// <see cref="Encounter"/> values are bit-for-bit those of <see cref="DetectAllPairs"/>, for every pair
-/// whose reported positions are closer than 6,335 km. Beyond that (near-antipodal tracks) the
-/// reference's tangent-plane projection folds the far side of the earth onto the ownship and can
-/// report a "conflict" between aircraft thousands of kilometres apart; this detector does not.
+/// <see cref="Encounter"/> values are bit-for-bit those of <see cref="DetectAllPairs"/>. (The narrow
+/// phase refuses pairs that cannot close their gap within the look-ahead, so the tangent plane never
+/// folds a near-antipodal aircraft onto the ownship in either detector.)
 /// </para>
 /// </remarks>
 public static class TacticalDetector
