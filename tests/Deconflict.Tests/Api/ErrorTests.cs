@@ -173,7 +173,7 @@ public sealed class ErrorTests
         var doc = await server.Client(null).Get("openapi/v1.json");
         Assert.Equal(200, doc.Status);
         var paths = doc.Body!["paths"]!.AsObject();
-        foreach (var p in new[] { "/v1/operations", "/v1/operations/{id}", "/v1/operations/check", "/v1/zones", "/v1/conflicts", "/v1/conflicts/{id}/acknowledge", "/v1/parties", "/v1/events", "/v1/config" })
+        foreach (var p in new[] { "/v1/operations", "/v1/operations/{id}", "/v1/operations/check", "/v1/zones", "/v1/conflicts", "/v1/conflicts/{id}/acknowledge", "/v1/parties", "/v1/events", "/v1/config", "/v1/tracks", "/v1/alerts", "/v1/alerts/{id}", "/v1/alerts/{id}/acknowledge", "/v1/line/messages", "/v1/record/head" })
         {
             Assert.True(paths.ContainsKey(p), $"OpenAPI lacks {p}");
         }
