@@ -273,6 +273,33 @@ public sealed class FeedCliTests
         Assert.Equal("RYR4TZ", server.Get<Deconflict.Alerts.TacticalService>().Tracks.CallsignOf(new Deconflict.Core.Tactical.TrackKey("blue", "4CA2D6")));
     }
 
+    [Fact]
+    public async Task A_batch_too_large_for_one_request_is_split_and_nothing_is_lost()
+    {
+        // 6,000 aircraft with callsigns in one batch: about 1.3 MB of JSON, over the 1 MiB limit.
+        await using var sink = await FakeServer.StartAsync();
+        var lines = new StringBuilder();
+        for (var i = 0; i < 6000; i++)
+        {
+            var icao = (0x100000 + i).ToString("X6", System.Globalization.CultureInfo.InvariantCulture);
+            lines.Append($"MSG,1,1,1,{icao},1,2026/11/26,09:00:00.000,2026/11/26,09:00:00.000,CALL{i:D4},,,,,,,,0,0,0,0\r\n");
+            lines.Append($"MSG,4,1,1,{icao},1,2026/11/26,09:00:00.100,2026/11/26,09:00:00.100,,,450,90,,,0,,,,,0\r\n");
+            lines.Append($"MSG,3,1,1,{icao},1,2026/11/26,09:00:00.200,2026/11/26,09:00:00.200,,35000,,,{30 + (i * 0.001):0.000},38.0,,,0,0,0,0\r\n");
+        }
+
+        using var source = SbsSource.Serve([Encoding.ASCII.GetBytes(lines.ToString())]);
+        var run = await RunCli(sink, "feed", "sbs", "--connect", source.Endpoint, "--max-batch", "10000", "--batch-ms", "10000", "--once");
+
+        Assert.True(run.Exit == 0, run.Err);
+        var requests = sink.Requests.ToList();
+        Assert.True(requests.Count >= 2, $"{requests.Count} request(s)");
+        Assert.All(requests, r => Assert.True(Encoding.UTF8.GetByteCount(r.Body) <= (1 << 20) - 4096, $"a body of {Encoding.UTF8.GetByteCount(r.Body)} bytes"));
+        var tracks = sink.Tracks();
+        Assert.Equal(6000, tracks.Count);
+        Assert.Equal(6000, tracks.Select(t => t["id"]!.GetValue<string>()).Distinct().Count());
+        Assert.All(tracks, t => Assert.StartsWith("CALL", t["callsign"]!.GetValue<string>(), StringComparison.Ordinal));
+    }
+
     private static Task<(int Exit, string Out, string Err)> RunCli(FakeServer sink, params string[] args) => RunCli(sink.BaseAddress, Token, args);
 
     private static async Task<(int Exit, string Out, string Err)> RunCli(Uri server, string token, params string[] args)
