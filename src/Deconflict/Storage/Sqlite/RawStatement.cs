@@ -6,7 +6,8 @@ namespace Deconflict.Storage.Sqlite;
 /// <summary>
 /// A statement prepared once on the writer's connection and bound by parameter index through
 /// SQLitePCLRaw, the library Microsoft.Data.Sqlite is built on. For the writer's hottest inserts
-/// (events and Merkle nodes, several per submission): Microsoft.Data.Sqlite resolves every
+/// (events and Merkle nodes, several per submission; declarations, their volume index rows and
+/// conflicts, one or more per submission): Microsoft.Data.Sqlite resolves every
 /// parameter by name on every execution, which was 15% of the writer's time at 1,000
 /// submissions a second (dotnet-trace, docs/performance.md). Runs inside whatever transaction the
 /// connection has open.
@@ -27,6 +28,18 @@ internal sealed class RawStatement : IDisposable
     public RawStatement Bind(int index, long value)
     {
         Check(raw.sqlite3_bind_int64(_stmt, index, value));
+        return this;
+    }
+
+    public RawStatement Bind(int index, long? value)
+    {
+        Check(value is { } v ? raw.sqlite3_bind_int64(_stmt, index, v) : raw.sqlite3_bind_null(_stmt, index));
+        return this;
+    }
+
+    public RawStatement Bind(int index, double value)
+    {
+        Check(raw.sqlite3_bind_double(_stmt, index, value));
         return this;
     }
 
@@ -51,6 +64,28 @@ internal sealed class RawStatement : IDisposable
         if (rc != Done)
         {
             Check(rc == raw.SQLITE_ROW ? raw.SQLITE_MISUSE : rc);
+        }
+    }
+
+    /// <summary>Runs an insert with `RETURNING` one integer column and gives that value.</summary>
+    public long ExecuteReturningInt64()
+    {
+        var rc = raw.sqlite3_step(_stmt);
+        try
+        {
+            if (rc != raw.SQLITE_ROW)
+            {
+                Check(rc == Done ? raw.SQLITE_MISUSE : rc);
+            }
+
+            return raw.sqlite3_column_int64(_stmt, 0);
+        }
+        finally
+        {
+            // Stepping to the end completes the insert before the statement is reset.
+            raw.sqlite3_step(_stmt);
+            raw.sqlite3_reset(_stmt);
+            raw.sqlite3_clear_bindings(_stmt);
         }
     }
 

@@ -34,6 +34,9 @@ internal sealed class SqliteWriteSession(SqliteConnection connection, SqliteRows
     private readonly SqliteRecordTree.Appender _record = new(connection);
     private bool _recordLoaded;
     private RawStatement? _insertEvent;
+    private RawStatement? _insertDeclaration;
+    private RawStatement? _insertVolumeIndex;
+    private RawStatement? _insertConflict;
 
     // Salts come from the system's cryptographic generator a few hundred at a time: one call per
     // event cost as much as the entry's SHA-256.
@@ -257,11 +260,13 @@ internal sealed class SqliteWriteSession(SqliteConnection connection, SqliteRows
 
     public void InsertDeclaration(Declaration d)
     {
-        var cmd = Cmd(
+        _insertDeclaration ??= new RawStatement(connection,
             "INSERT INTO declarations(id, kind, party, version, state, priority, rule, name, volumes, details, starts_at, ends_at, created_at, updated_at) " +
-            "VALUES ($id, $kind, $party, $version, $state, $priority, $rule, $name, $volumes, $details, $starts, $ends, $created, $updated) RETURNING seq");
-        BindDeclaration(cmd, d);
-        var seq = (long)cmd.ExecuteScalar()!;
+            "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14) RETURNING seq");
+        var seq = _insertDeclaration.Bind(1, d.Id).Bind(2, SqliteRows.Enum(d.Kind)).Bind(3, d.Party).Bind(4, d.Version).Bind(5, SqliteRows.Enum(d.State))
+            .Bind(6, d.Priority).Bind(7, d.Rule is { } rule ? SqliteRows.Enum(rule) : null).Bind(8, d.Name).Bind(9, SqliteRows.VolumesJson(d.Volumes))
+            .Bind(10, d.DetailsJson).Bind(11, SqliteRows.Ms(d.StartsAt)).Bind(12, SqliteRows.Ms(d.EndsAt)).Bind(13, SqliteRows.Ms(d.CreatedAt)).Bind(14, SqliteRows.Ms(d.UpdatedAt))
+            .ExecuteReturningInt64();
         IndexVolumes(seq, d);
         rows.Remember(d);
         Change(seq, d);
@@ -320,12 +325,17 @@ internal sealed class SqliteWriteSession(SqliteConnection connection, SqliteRows
 
     public void InsertConflict(Conflict c)
     {
-        var cmd = Cmd(
+        _insertConflict ??= new RawStatement(connection,
             "INSERT INTO conflicts(id, version, state, a_kind, a_id, a_party, a_version, b_kind, b_id, b_party, b_version, time_start, time_end, " +
-            "altitude_lower_m, altitude_upper_m, acknowledged_by, accepted_by, created_at, updated_at, resolved_at) VALUES ($id, $version, $state, " +
-            "$a_kind, $a_id, $a_party, $a_version, $b_kind, $b_id, $b_party, $b_version, $t0, $t1, $lo, $hi, $acks, $accepts, $created, $updated, $resolved)");
-        BindConflict(cmd, c);
-        cmd.ExecuteNonQuery();
+            "altitude_lower_m, altitude_upper_m, acknowledged_by, accepted_by, created_at, updated_at, resolved_at) VALUES (?1, ?2, ?3, " +
+            "?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20)");
+        _insertConflict.Bind(1, c.Id).Bind(2, c.Version).Bind(3, SqliteRows.Enum(c.State))
+            .Bind(4, SqliteRows.Enum(c.A.Kind)).Bind(5, c.A.Id).Bind(6, c.A.Party).Bind(7, c.A.Version)
+            .Bind(8, SqliteRows.Enum(c.B.Kind)).Bind(9, c.B.Id).Bind(10, c.B.Party).Bind(11, c.B.Version)
+            .Bind(12, SqliteRows.Text(c.Overlap.TimeStart)).Bind(13, SqliteRows.Text(c.Overlap.TimeEnd)).Bind(14, c.Overlap.AltitudeLowerM).Bind(15, c.Overlap.AltitudeUpperM)
+            .Bind(16, SqliteRows.TimesJson(c.AcknowledgedBy)).Bind(17, SqliteRows.TimesJson(c.AcceptedBy)).Bind(18, SqliteRows.Ms(c.CreatedAt)).Bind(19, SqliteRows.Ms(c.UpdatedAt))
+            .Bind(20, c.ResolvedAt is { } resolved ? SqliteRows.Ms(resolved) : null)
+            .Execute();
         TrackConflict(c);
     }
 
@@ -562,6 +572,9 @@ internal sealed class SqliteWriteSession(SqliteConnection connection, SqliteRows
         }
 
         _insertEvent?.Dispose();
+        _insertDeclaration?.Dispose();
+        _insertVolumeIndex?.Dispose();
+        _insertConflict?.Dispose();
         _record.Dispose();
 
         connection.Dispose();
@@ -640,25 +653,17 @@ internal sealed class SqliteWriteSession(SqliteConnection connection, SqliteRows
 
     private void IndexVolumes(long seq, Declaration d)
     {
-        var cmd = Cmd(
+        _insertVolumeIndex ??= new RawStatement(connection,
             "INSERT INTO volume_index(min_lng, max_lng, min_lat, max_lat, min_alt, max_alt, min_t, max_t, declaration) " +
-            "VALUES ($w, $e, $s, $n, $lo, $hi, $t0, $t1, $seq)");
+            "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)");
         foreach (var v in d.Volumes)
         {
             var bounds = v.Outline.Bounds;
             foreach (var (west, east) in bounds.LongitudeRanges())
             {
-                cmd.Parameters.Clear();
-                cmd.Parameters.AddWithValue("$w", west);
-                cmd.Parameters.AddWithValue("$e", east);
-                cmd.Parameters.AddWithValue("$s", bounds.South);
-                cmd.Parameters.AddWithValue("$n", bounds.North);
-                cmd.Parameters.AddWithValue("$lo", IndexAltitude(v.AltitudeLowerM));
-                cmd.Parameters.AddWithValue("$hi", IndexAltitude(v.AltitudeUpperM));
-                cmd.Parameters.AddWithValue("$t0", IndexDays(v.TimeStart));
-                cmd.Parameters.AddWithValue("$t1", IndexDays(v.TimeEnd));
-                cmd.Parameters.AddWithValue("$seq", seq);
-                cmd.ExecuteNonQuery();
+                _insertVolumeIndex.Bind(1, west).Bind(2, east).Bind(3, bounds.South).Bind(4, bounds.North)
+                    .Bind(5, IndexAltitude(v.AltitudeLowerM)).Bind(6, IndexAltitude(v.AltitudeUpperM)).Bind(7, IndexDays(v.TimeStart)).Bind(8, IndexDays(v.TimeEnd))
+                    .Bind(9, seq).Execute();
             }
         }
     }
