@@ -19,23 +19,14 @@ public static class AlertEndpoints
         group.MapGet("/", (HttpContext http, IDeconflictStore store) =>
         {
             var caller = Authentication.Of(http);
-            if (http.Limit() is { Error: { } e1 })
-            {
-                return Problems.ToResult(e1);
-            }
-
-            if (http.Cursor() is { Error: { } e2 })
-            {
-                return Problems.ToResult(e2);
-            }
-
+            var paging = http.Paging();
             var state = http.EnumQuery<AlertState>("state");
-            if (state.Error is { } e3)
+            if ((paging.Error ?? state.Error) is { } error)
             {
-                return Problems.ToResult(e3);
+                return Problems.ToResult(error);
             }
 
-            var page = store.ListAlerts(caller.SeesEverything ? null : caller.PartyId, state.Value, http.Limit().Value, http.Cursor().Value);
+            var page = store.ListAlerts(caller.SeesEverything ? null : caller.PartyId, state.Value, paging.Value.Limit, paging.Value.After);
             return Results.Json(new ListView<AlertView>([.. page.Items.Select(a => AlertView.For(a, caller))], HttpExtensions.EncodeCursor(page.Next)), Json.Options);
         }).WithSummary("Alerts your aircraft are in: ?state=active|cleared&limit=&cursor=");
 

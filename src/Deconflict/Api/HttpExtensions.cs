@@ -138,6 +138,19 @@ public static class HttpExtensions
     public static string? EncodeCursor(long? next) =>
         next is { } n ? System.Buffers.Text.Base64Url.EncodeToString(System.Text.Encoding.UTF8.GetBytes($"p:{n}")) : null;
 
+    /// <summary>A page's position: ?limit= and ?cursor=, checked together (the first bad one is the error).</summary>
+    public static Outcome<(int Limit, long? After)> Paging(this HttpContext http)
+    {
+        var limit = http.Limit();
+        if (limit.Error is { } badLimit)
+        {
+            return badLimit;
+        }
+
+        var cursor = http.Cursor();
+        return cursor.Error is { } badCursor ? badCursor : (limit.Value, cursor.Value);
+    }
+
     public static Outcome<T?> EnumQuery<T>(this HttpContext http, string name)
         where T : struct, Enum
     {

@@ -266,6 +266,19 @@ internal sealed class TrackPoster : IAsyncDisposable
 
     public ValueTask EnqueueAsync(List<TrackReport> batch, CancellationToken ct) => _queue.Writer.WriteAsync(batch, ct);
 
+    /// <summary>Prints the relay's last status line and the fatal error if there was one; returns the exit code (1 after a fatal error).</summary>
+    public async Task<int> ReportEndAsync(TextWriter log, string status)
+    {
+        await log.WriteLineAsync(status);
+        if (Fatal is { } fatal)
+        {
+            await log.WriteLineAsync(fatal);
+            return 1;
+        }
+
+        return 0;
+    }
+
     /// <summary>Posts what is pending, waits for every batch to be answered, and stops the senders.</summary>
     public async Task CompleteAsync()
     {
@@ -641,14 +654,7 @@ internal sealed class SbsRelay(SbsFeed feed, TrackPoster poster, TextWriter log)
         await poster.CompleteAsync();
         await statusStop.CancelAsync();
         await status;
-        await log.WriteLineAsync(Status(name));
-        if (poster.Fatal is { } fatal)
-        {
-            await log.WriteLineAsync(fatal);
-            return 1;
-        }
-
-        return 0;
+        return await poster.ReportEndAsync(log, Status(name));
     }
 
     /// <summary>Reads lines until the stream ends; true when anything was read.</summary>
@@ -915,13 +921,6 @@ internal sealed class CotRelay(TrackPoster poster, TextWriter log)
             await status;
         }
 
-        await log.WriteLineAsync(Status(name));
-        if (poster.Fatal is { } fatal)
-        {
-            await log.WriteLineAsync(fatal);
-            return 1;
-        }
-
-        return 0;
+        return await poster.ReportEndAsync(log, Status(name));
     }
 }

@@ -343,14 +343,10 @@ public static partial class LineEndpoints
     private static IResult List(HttpContext http, IDeconflictStore store)
     {
         var caller = Authentication.Of(http);
-        if (http.Limit() is { Error: { } e1 })
+        var paging = http.Paging();
+        if (paging.Error is { } badPaging)
         {
-            return Problems.ToResult(e1);
-        }
-
-        if (http.Cursor() is { Error: { } e2 })
-        {
-            return Problems.ToResult(e2);
+            return Problems.ToResult(badPaging);
         }
 
         var box = http.Request.Query["box"].ToString();
@@ -365,7 +361,7 @@ public static partial class LineEndpoints
             return Problems.ToResult(new ApiError(Problems.InvalidParameter, $"state must be pending or acknowledged, not '{state}'.").With("parameter", "state"));
         }
 
-        var page = store.ListMessages(caller.SeesEverything ? null : caller.PartyId, box != "sent", http.Limit().Value, http.Cursor().Value);
+        var page = store.ListMessages(caller.SeesEverything ? null : caller.PartyId, box != "sent", paging.Value.Limit, paging.Value.After);
         var items = page.Items
             .Where(m => state.Length == 0 || (state == "pending") == m.Receipts.Values.Any(r => m.RequiresAck && r.AcknowledgedAt is null))
             .Select(LineMessageView.Of)
