@@ -24,6 +24,9 @@ public sealed class TacticalService : BackgroundService
 {
     public const string AlertEvent = "track-alert";
 
+    /// <summary>Alert decisions committed in one write (each is a row and two record entries).</summary>
+    public const int DecisionsPerWrite = 200;
+
     private readonly WriteQueue _writes;
     private readonly IDeconflictStore _store;
     private readonly DeconflictOptions _options;
@@ -164,10 +167,17 @@ public sealed class TacticalService : BackgroundService
     {
         try
         {
-            var written = await _writes.Submit<int>(ctx => Apply(ctx, decisions, now));
-            if (written.Error is { } error)
+            // In writes of at most DecisionsPerWrite, most urgent first: a cycle that raises thousands
+            // of alerts (dense traffic) must not hold every other write, or the worst of its own
+            // alerts, behind one long transaction.
+            var ordered = decisions.OrderByDescending(d => d.Kind == AlertChangeKind.Cleared ? 0 : (int)d.Level).ToList();
+            foreach (var chunk in ordered.Chunk(DecisionsPerWrite))
             {
-                throw new InvalidOperationException(error.Detail);
+                var written = await _writes.Submit<int>(ctx => Apply(ctx, chunk, now));
+                if (written.Error is { } error)
+                {
+                    throw new InvalidOperationException(error.Detail);
+                }
             }
         }
         catch
@@ -179,7 +189,7 @@ public sealed class TacticalService : BackgroundService
         }
     }
 
-    private static Outcome<int> Apply(WriteContext ctx, List<AlertDecision> decisions, DateTimeOffset now)
+    private static Outcome<int> Apply(WriteContext ctx, AlertDecision[] decisions, DateTimeOffset now)
     {
         var written = 0;
         foreach (var d in decisions)

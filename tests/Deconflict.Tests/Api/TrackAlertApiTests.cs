@@ -198,6 +198,40 @@ public sealed class TrackAlertApiTests
     }
 
     [Fact]
+    public async Task A_cycle_that_raises_hundreds_of_alerts_commits_every_one_in_order_of_urgency()
+    {
+        var clock = new FakeTimeProvider(T0);
+        await using var server = await TestServer.StartAsync(Manual, clock);
+        var blue = await server.AddPartyAsync("blue");
+        var red = await server.AddPartyAsync("red");
+        await using var redStream = await SseClient.ConnectAsync(red);
+        // 450 head-on pairs 1 degree of latitude apart: a third in loss now, a third warnings, a third cautions.
+        var blues = new List<JsonObject>();
+        var reds = new List<JsonObject>();
+        for (var i = 0; i < 450; i++)
+        {
+            var gap = (i % 3) switch { 0 => 3000.0, 1 => 15000.0, _ => 40000.0 };
+            var at = new GeoPoint(-60 + (i * 0.25), 10);
+            blues.Add(Report($"B{i}", T0, Geodesic.Direct(at, 270, gap / 2), 6000, 150, 0));
+            reds.Add(Report($"R{i}", T0, Geodesic.Direct(at, 90, gap / 2), 6000, -150, 0));
+        }
+
+        await blue.Post("v1/tracks", Batch([.. blues]));
+        await red.Post("v1/tracks", Batch([.. reds]));
+        var cycle = await server.Get<TacticalService>().RunCycleAsync();
+        Assert.Equal((900, 450, 450), (cycle.Tracks, cycle.Predictions, cycle.Decisions));
+        var levels = new List<string>();
+        for (var i = 0; i < 450; i++)
+        {
+            levels.Add((await NextAlert(redStream))["alert"]!["level"]!.GetValue<string>());
+        }
+
+        Assert.Equal([.. Enumerable.Repeat("loss", 150), .. Enumerable.Repeat("warning", 150), .. Enumerable.Repeat("caution", 150)], levels);
+        await using var store = server.OpenStore();
+        Assert.Equal(450, store.ActiveAlerts().Count);
+    }
+
+    [Fact]
     public async Task Pairs_of_one_party_are_off_unless_the_parties_agreed_otherwise()
     {
         var clock = new FakeTimeProvider(T0);
