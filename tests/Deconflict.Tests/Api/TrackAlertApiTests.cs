@@ -301,6 +301,57 @@ public sealed class TrackAlertApiTests
         Assert.Equal(0, server.Get<TacticalService>().Tracks.Count);
     }
 
+    private const string Damage = "{}[]\",:<>/=\"0-9eE.\u0000x";
+
+    [Fact]
+    public async Task Mangled_bodies_are_refused_and_never_break_the_server()
+    {
+        var clock = new FakeTimeProvider(T0);
+        await using var server = await TestServer.StartAsync(Manual, clock);
+        var blue = await server.AddPartyAsync("blue");
+        var json = Batch(Report("B1", T0, new GeoPoint(35, 38), 9000, 100, 0, "VIPER11")).ToJsonString();
+        const string Cot = """<event version="2.0" uid="V1" type="a-f-A" time="2030-01-01T09:00:00Z" start="2030-01-01T09:00:00Z" stale="2030-01-01T09:00:30Z" how="m-g"><point lat="35" lon="38" hae="9000" ce="1" le="1"/><detail><track course="90" speed="100"/></detail></event>""";
+        var rnd = new Random(17);
+        for (var i = 0; i < 300; i++)
+        {
+            var (text, type) = i % 2 == 0 ? (json, "application/json") : (Cot, "application/cot+xml");
+            var chars = text.ToCharArray();
+            for (var k = rnd.Next(1, 4); k > 0; k--)
+            {
+                // Overwrite, cut or duplicate a piece: the kinds of damage a broken feed does.
+                var at = rnd.Next(chars.Length);
+                switch (rnd.Next(3))
+                {
+                    case 0:
+                        chars[at] = Damage[rnd.Next(Damage.Length)];
+                        break;
+                    case 1:
+                        chars = chars[..at];
+                        break;
+                    default:
+                        chars = [.. chars[..at], .. chars[at..Math.Min(chars.Length, at + rnd.Next(1, 40))], .. chars[at..]];
+                        break;
+                }
+
+                if (chars.Length == 0)
+                {
+                    break;
+                }
+            }
+
+            using var content = new StringContent(new string(chars), System.Text.Encoding.UTF8, type);
+            using var response = await blue.PostAsync("v1/tracks", content);
+            var status = (int)response.StatusCode;
+            Assert.True(status is 202 or 400, $"{status} for {new string(chars)}: {await response.Content.ReadAsStringAsync()}");
+            if (status == 400)
+            {
+                Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
+            }
+        }
+
+        Assert.Equal(200, (int)(await server.Client(null).GetAsync("healthz")).StatusCode);
+    }
+
     [Fact]
     public async Task Only_a_party_reports_tracks_and_only_as_json()
     {
