@@ -118,7 +118,7 @@ public static class DemoRunner
             try
             {
                 sides = [.. SyriaScenario.Parties.Select(p =>
-                    new PartySimulator(SyriaScenario.Side(p.Id, origin, settings.Seed), clients[p.Id], clock, origin, settings.Seed, settings.Speed, view.Log, view.Observe))];
+                    new PartySimulator(SyriaScenario.Side(p.Id, origin, settings.Seed), clients[p.Id], clock, origin, settings.Seed, settings.Speed, view.Log, view.Observe, view.Name))];
                 using var viewStop = CancellationTokenSource.CreateLinkedTokenSource(ct);
                 var live = view.RunLiveAsync(viewStop.Token);
                 try

@@ -73,7 +73,7 @@ public sealed record DemoSummary(IReadOnlyList<ConflictStory> Conflicts, IReadOn
     public string Describe()
     {
         var text = new StringBuilder();
-        text.AppendLine(CultureInfo.InvariantCulture, $"  Declared: {Zones} zones (the Euphrates line, al-Tanf's 55 km ring) and {Operations} operations.");
+        text.AppendLine(CultureInfo.InvariantCulture, $"  Declared: {Zones} zone(s) and {Operations} operation(s).");
         foreach (var c in Conflicts)
         {
             text.AppendLine(CultureInfo.InvariantCulture, $"  Conflict {c.Id} ({c.A} / {c.B}): opened on {Names(c.SeenBy)}'s streams, acknowledged by {Names(c.AcknowledgedBy)}, {c.State}.");

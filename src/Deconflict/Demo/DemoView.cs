@@ -20,6 +20,7 @@ public sealed class DemoView
     private readonly TextWriter? _plain;
     private readonly IReadOnlyList<(string Id, string Name)> _parties;
     private readonly Dictionary<string, (string Party, string Name, string State, string Kind)> _declarations = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, string> _names = new(StringComparer.Ordinal);
     private readonly Dictionary<string, JsonNode> _conflicts = new(StringComparer.Ordinal);
     private readonly Dictionary<string, JsonNode> _alerts = new(StringComparer.Ordinal);
     private readonly Dictionary<string, JsonNode> _messages = new(StringComparer.Ordinal);
@@ -50,6 +51,19 @@ public sealed class DemoView
         }
     }
 
+    /// <summary>The name a side gave an object it declared (an operation's name is its owner's private detail).</summary>
+    public void Name(string id, string name)
+    {
+        lock (_gate)
+        {
+            _names[id] = name;
+            if (_declarations.TryGetValue(id, out var d))
+            {
+                _declarations[id] = d with { Name = name };
+            }
+        }
+    }
+
     /// <summary>Takes in one event a side received.</summary>
     public void Observe(ReceivedEvent e)
     {
@@ -61,19 +75,16 @@ public sealed class DemoView
                 case "operation" or "zone":
                     var d = e.Data[e.Type]!;
                     var id = d["id"]!.GetValue<string>();
-                    var name = d["details"]?["name"]?.GetValue<string>() ?? d["name"]?.GetValue<string>() ?? (_declarations.TryGetValue(id, out var known) ? known.Name : id);
+                    var name = d["name"]?.GetValue<string>() ?? _names.GetValueOrDefault(id) ?? id;
                     var state = (e.Type == "zone" ? d["rule"] : d["state"])?.GetValue<string>() ?? string.Empty;
-                    if (!_declarations.TryGetValue(id, out var had) || had.Name == id || name != id)
-                    {
-                        _declarations[id] = (d["party"]!.GetValue<string>(), name, state, e.Type);
-                    }
+                    _declarations[id] = (d["party"]!.GetValue<string>(), name, state, e.Type);
 
                     line = $"{e.Type} {e.Data["action"]} {name} ({d["party"]}, {state})";
                     break;
                 case "conflict":
                     var c = e.Data["conflict"]!;
                     _conflicts[c["id"]!.GetValue<string>()] = c;
-                    line = $"conflict {e.Data["action"]} {c["id"]}: {c["a"]!["kind"]} of {c["a"]!["party"]} / {c["b"]!["kind"]} of {c["b"]!["party"]}, {c["state"]}{By(c)}";
+                    line = $"conflict {e.Data["action"]} {c["id"]}: {Side(c["a"])} / {Side(c["b"])}, {c["state"]}{By(c)}";
                     break;
                 case "track-alert":
                     var a = e.Data["alert"]!;
@@ -184,18 +195,21 @@ public sealed class DemoView
                 operations.AddRow(d.Party, Markup.Escape(d.Name), d.State);
             }
 
+            // Open conflicts and active alerts, and the last few that were resolved or cleared.
             var conflicts = new Table().Title("Conflicts").AddColumns("id", "between", "state", "acknowledged by");
-            foreach (var c in _conflicts.Values.Where(c => c["state"]!.GetValue<string>() is not ("resolved" or "accepted")))
+            foreach (var c in _conflicts.Values.OrderBy(c => c["state"]!.GetValue<string>() is "resolved" or "accepted").TakeLast(6))
             {
-                conflicts.AddRow(Short(c["id"]!.GetValue<string>()), Markup.Escape($"{c["a"]!["kind"]} of {c["a"]!["party"]} / {c["b"]!["kind"]} of {c["b"]!["party"]}"), c["state"]!.GetValue<string>(), Acked(c));
+                var state = c["state"]!.GetValue<string>();
+                conflicts.AddRow(Short(c["id"]!.GetValue<string>()), Markup.Escape($"{Side(c["a"])} / {Side(c["b"])}"), state is "open" ? "[yellow]open[/]" : state, Acked(c));
             }
 
-            var alerts = new Table().Title("Active alerts").AddColumns("id", "level", "time to loss", "closest", "acknowledged by");
-            foreach (var a in _alerts.Values.Where(a => a["state"]!.GetValue<string>() == "active"))
+            var alerts = new Table().Title("Alerts").AddColumns("id", "level", "state", "time to loss", "closest", "acknowledged by");
+            foreach (var a in _alerts.Values.OrderBy(a => a["state"]!.GetValue<string>() == "cleared").TakeLast(4))
             {
                 var level = a["level"]!.GetValue<string>();
-                var colour = level switch { "loss" or "warning" => "red", "caution" => "yellow", _ => "blue" };
-                alerts.AddRow(Short(a["id"]!.GetValue<string>()), $"[{colour}]{level}[/]", Number(a["time_to_loss_s"], "0") + " s", Number(a["cpa"]?["horizontal_m"], "0") + " m", Acked(a));
+                var active = a["state"]!.GetValue<string>() == "active";
+                var colour = !active ? "grey" : level switch { "loss" or "warning" => "red", "caution" => "yellow", _ => "blue" };
+                alerts.AddRow(Short(a["id"]!.GetValue<string>()), $"[{colour}]{level}[/]", a["state"]!.GetValue<string>(), active ? Number(a["time_to_loss_s"], "0") + " s" : "-", Number(a["cpa"]?["horizontal_m"], "0") + " m", Acked(a));
             }
 
             var line = new Table().Title("Line").AddColumns("from -> to", "subject", "acknowledgement", "escalation");
@@ -213,6 +227,8 @@ public sealed class DemoView
             return new Rows(header, new Columns(parties, operations), conflicts, alerts, line, recent);
         }
     }
+
+    private string Side(JsonNode? r) => r is null ? "?" : $"{r["kind"]} {_names.GetValueOrDefault(r["id"]!.GetValue<string>()) ?? Short(r["id"]!.GetValue<string>())} ({r["party"]})";
 
     private string Clock(JsonNode? at) =>
         at is null ? "?" : SyriaScenario.Offset(DateTimeOffset.Parse(at.GetValue<string>(), CultureInfo.InvariantCulture) - _origin);

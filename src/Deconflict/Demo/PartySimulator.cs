@@ -35,14 +35,15 @@ public sealed class PartySimulator
     private TaskCompletionSource _changed = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
     /// <param name="speed">Simulated seconds per real second of <paramref name="time"/>: sets how often positions are reported.</param>
-    public PartySimulator(ScenarioSide side, ApiClient api, TimeProvider time, DateTimeOffset origin, int seed, double speed, TextWriter log, Action<ReceivedEvent>? observe = null)
+    /// <param name="named">Told the name of each object the side declares or sends (names are private details: no other party's stream carries them).</param>
+    public PartySimulator(ScenarioSide side, ApiClient api, TimeProvider time, DateTimeOffset origin, int seed, double speed, TextWriter log, Action<ReceivedEvent>? observe = null, Action<string, string>? named = null)
     {
         _side = side;
         _api = api;
         _time = time;
         _speed = speed;
         _observe = observe;
-        Context = new SideContext(this, side.Party, api, time, origin, new Random(unchecked((seed * 31) + StableHash(side.Party))), log);
+        Context = new SideContext(this, side.Party, api, time, origin, new Random(unchecked((seed * 31) + StableHash(side.Party))), log, named);
     }
 
     public string Party => _side.Party;
@@ -65,6 +66,7 @@ public sealed class PartySimulator
     public async Task RunAsync(TimeSpan duration, CancellationToken ct)
     {
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(ct);
+        Context.Stopping = stop.Token;
         var connected = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         var follow = Task.Run(() => Follow(connected, stop.Token), CancellationToken.None);
         await Task.WhenAny(connected.Task, follow);
@@ -187,7 +189,7 @@ public sealed class PartySimulator
         var urgent = level is "warning" or "loss";
         var reaction = Task.Run(async () =>
         {
-            await Context.DelayAsync(TimeSpan.FromSeconds(urgent ? Context.Jitter(1, 4) : Context.Jitter(3, 10)), ct);
+            await Context.DelayAsync(TimeSpan.FromSeconds(urgent ? Context.Jitter(1, 4) : Context.Jitter(3, 10)));
             try
             {
                 var (acked, _) = await _api.Send(HttpMethod.Post, $"v1/alerts/{Uri.EscapeDataString(id)}/acknowledge", new JsonObject());
@@ -227,7 +229,7 @@ public sealed class PartySimulator
             {
                 Context.Log($"{step.What}: the server refused: {e.Message}");
             }
-            catch (HttpRequestException e)
+            catch (HttpRequestException e) when (!ct.IsCancellationRequested)
             {
                 Context.Log($"{step.What}: cannot reach the server: {e.Message}");
             }
@@ -296,7 +298,7 @@ public sealed class PartySimulator
 }
 
 /// <summary>What a side's steps act through: its API client, simulated time, the ids it has been given, its seeded randomness, its log.</summary>
-public sealed class SideContext(PartySimulator simulator, string party, ApiClient api, TimeProvider time, DateTimeOffset origin, Random random, TextWriter log)
+public sealed class SideContext(PartySimulator simulator, string party, ApiClient api, TimeProvider time, DateTimeOffset origin, Random random, TextWriter log, Action<string, string>? named)
 {
     private readonly Dictionary<string, string> _ids = new(StringComparer.Ordinal);
 
@@ -326,6 +328,8 @@ public sealed class SideContext(PartySimulator simulator, string party, ApiClien
         {
             _ids[name] = id;
         }
+
+        named?.Invoke(id, name);
     }
 
     /// <summary>A seeded uniform number in [min, max): the same run with the same seed makes the same choices.</summary>
@@ -347,9 +351,13 @@ public sealed class SideContext(PartySimulator simulator, string party, ApiClien
         }
     }
 
-    public Task DelayAsync(TimeSpan simulated, CancellationToken ct = default) => simulated > TimeSpan.Zero ? Task.Delay(simulated, time, ct) : Task.CompletedTask;
+    /// <summary>Cancelled when the side's run ends: its waits and delays end with it.</summary>
+    public CancellationToken Stopping { get; internal set; }
 
-    public Task<ReceivedEvent?> WaitForAsync(Func<ReceivedEvent, bool> match, TimeSpan timeout, CancellationToken ct = default) => simulator.WaitForAsync(match, timeout, ct);
+    public Task DelayAsync(TimeSpan simulated) => simulated > TimeSpan.Zero ? Task.Delay(simulated, time, Stopping) : Task.CompletedTask;
+
+    /// <summary>The first event received (earlier ones count) that <paramref name="match"/> accepts, or null after <paramref name="timeout"/> of simulated time.</summary>
+    public Task<ReceivedEvent?> WaitForAsync(Func<ReceivedEvent, bool> match, TimeSpan timeout) => simulator.WaitForAsync(match, timeout, Stopping);
 
     public IReadOnlyList<ReceivedEvent> Received => simulator.Received;
 

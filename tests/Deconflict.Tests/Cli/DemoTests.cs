@@ -2,6 +2,7 @@ using Deconflict.Core.Model;
 using Deconflict.Core.Tactical;
 using Deconflict.Demo;
 using Deconflict.Storage.Sqlite;
+using Deconflict.Tests.Infrastructure;
 
 namespace Deconflict.Tests.Cli;
 
@@ -112,6 +113,33 @@ public sealed class DemoTests
             {
             }
         }
+    }
+
+    [Fact]
+    public async Task Simulate_plays_one_side_against_another_server_by_that_servers_accelerated_clock()
+    {
+        // A server whose clock runs at 60x: simulate measures it on /healthz and times its reports by it.
+        await using var server = await TestServer.StartAsync(DemoRunner.Options(), new AcceleratedTime(SyriaScenario.DefaultClockStart, 60));
+        var created = await server.Admin.Post("v1/parties", new { id = SyriaScenario.Vks, name = "VKS" });
+        var token = created.Body!["token"]!.GetValue<string>();
+
+        var run = await CliTests.Run(server, token, "simulate", "--party", SyriaScenario.Vks, "--duration", "4m");
+
+        Assert.True(run.Exit == 0, run.Err + run.Out);
+        Assert.Contains("at 60x", run.Out, StringComparison.Ordinal);
+        Assert.Contains("declared operation TABQA STRIKE", run.Out, StringComparison.Ordinal);
+        Assert.DoesNotContain("refused", run.Out, StringComparison.Ordinal);
+        var operations = (await server.Client(token).Get("v1/operations?party=vks")).Body!["items"]!.AsArray();
+        Assert.Equal(["DEIR EZ-ZOR WEST", "LATAKIA CAS", "PALMYRA STRIKE", "TABQA STRIKE"], operations.Select(o => o!["details"]!["name"]!.GetValue<string>()).Order(StringComparer.Ordinal));
+        Assert.Single((await server.Admin.Get("v1/zones")).Body!["items"]!.AsArray());
+        // GRACH 07 and SOKOL 21 were airborne and reported: the tracks were accepted on the server's clock.
+        Assert.Equal(2, server.Get<Deconflict.Alerts.TacticalService>().Tracks.Count);
+        // Alone, it waited for the coalition's request and acknowledged nothing that was not there.
+        Assert.Contains("What this side saw:", run.Out, StringComparison.Ordinal);
+
+        var unknown = await CliTests.Run(server, token, "simulate", "--party", "blue", "--duration", "1m");
+        Assert.Equal(2, unknown.Exit);
+        Assert.Contains("not 'blue'", unknown.Err, StringComparison.Ordinal);
     }
 
     [Fact]
