@@ -166,19 +166,19 @@ public static class DemoRunner
             }
 
             output.WriteLine();
-            if (!settings.Serve)
+            if (settings.Serve)
             {
-                output.WriteLine("Run it with --serve to keep the server up and look at it yourself with the CLI and the API, for example:");
+                output.WriteLine($"The server stays up at {server} (Ctrl+C to stop). The parties' tokens, and commands to look at it:");
+                output.WriteLine($"  export DECONFLICT_SERVER={server}");
+                foreach (var (party, token) in tokens)
+                {
+                    output.WriteLine($"  export {party.ToUpperInvariant()}_TOKEN={token}");
+                }
             }
             else
             {
-                output.WriteLine($"The server stays up at {server} (Ctrl+C to stop); the parties' tokens:");
-            }
-
-            output.WriteLine($"  export DECONFLICT_SERVER={server}");
-            foreach (var (party, token) in tokens)
-            {
-                output.WriteLine($"  export {party.ToUpperInvariant()}_TOKEN={(settings.Serve ? token : "...")}");
+                output.WriteLine("The server has stopped. Run the demo with --serve to keep it up; it then prints DECONFLICT_SERVER and");
+                output.WriteLine("the parties' tokens to export for commands like these:");
             }
 
             output.WriteLine("  dotnet run --project src/Deconflict -- conflicts list --state resolved --token \"$VKS_TOKEN\"");
