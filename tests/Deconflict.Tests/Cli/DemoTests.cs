@@ -144,6 +144,22 @@ public sealed class DemoTests
     }
 
     [Fact]
+    public async Task The_demo_refuses_an_existing_database_rather_than_tangle_with_it()
+    {
+        var existing = Path.GetTempFileName();
+        try
+        {
+            var refused = await Assert.ThrowsAsync<Deconflict.Cli.CliException>(() => DemoRunner.RunAsync(new DemoSettings { DatabasePath = existing, Out = TextWriter.Null }, CancellationToken.None));
+            Assert.Contains("needs a fresh database", refused.Message, StringComparison.Ordinal);
+            Assert.Equal(0, new FileInfo(existing).Length);
+        }
+        finally
+        {
+            File.Delete(existing);
+        }
+    }
+
+    [Fact]
     public void The_scenario_refuses_a_party_it_has_no_script_for() =>
         Assert.Throws<ArgumentException>(() => SyriaScenario.Side("blue", DateTimeOffset.UnixEpoch, 7));
 
