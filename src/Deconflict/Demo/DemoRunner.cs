@@ -146,7 +146,7 @@ public static class DemoRunner
             }
 
             var events = sides.SelectMany(s => s.Received).ToList();
-            var summary = DemoSummary.From(events);
+            var summary = DemoSummary.From(events, view.Names);
 
             // A head over everything that happened, then each party checks the record as `record verify` does.
             using (var api = new ApiClient(server, admin))

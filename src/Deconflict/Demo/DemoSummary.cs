@@ -10,8 +10,8 @@ public sealed record ConflictStory(string Id, string A, string B, IReadOnlyList<
 /// <summary>One line message: who sent it, how far it escalated (and on whose streams), who acknowledged it.</summary>
 public sealed record MessageStory(string Id, string From, string To, string Kind, string Subject, int EscalationLevel, IReadOnlyList<string> OverdueSeenBy, IReadOnlyList<string> AcknowledgedBy);
 
-/// <summary>One alert: the levels each side saw, in order, who acknowledged it at which level, whether it cleared.</summary>
-public sealed record AlertStory(string Id, IReadOnlyDictionary<string, IReadOnlyList<string>> LevelsSeen, IReadOnlyDictionary<string, IReadOnlyList<string>> AcknowledgedAt, bool Cleared);
+/// <summary>One alert: each side's own aircraft in it (by callsign), the levels each side saw, in order, who acknowledged it at which level, whether it cleared.</summary>
+public sealed record AlertStory(string Id, IReadOnlyDictionary<string, string> Aircraft, IReadOnlyDictionary<string, IReadOnlyList<string>> LevelsSeen, IReadOnlyDictionary<string, IReadOnlyList<string>> AcknowledgedAt, bool Cleared);
 
 /// <summary>
 /// What happened in a scenario, from the events the parties received on their own streams (so it
@@ -20,9 +20,11 @@ public sealed record AlertStory(string Id, IReadOnlyDictionary<string, IReadOnly
 /// </summary>
 public sealed record DemoSummary(IReadOnlyList<ConflictStory> Conflicts, IReadOnlyList<MessageStory> Messages, IReadOnlyList<AlertStory> Alerts, int Operations, int Zones)
 {
-    public static DemoSummary From(IEnumerable<ReceivedEvent> events)
+    /// <param name="names">Names the sides gave their operations and zones (their private details), to show instead of ids.</param>
+    public static DemoSummary From(IEnumerable<ReceivedEvent> events, IReadOnlyDictionary<string, string>? names = null)
     {
         var all = events.ToList();
+        string Ref(JsonNode? r) => r is null ? "?" : $"{(names?.GetValueOrDefault(r["id"]!.GetValue<string>()) is { } name ? name : r["kind"]!.GetValue<string>())} of {r["party"]}";
         var conflicts = all.Where(e => e.Type == "conflict").GroupBy(e => e.Data["conflict"]!["id"]!.GetValue<string>()).Select(g =>
         {
             var last = g.Last().Data["conflict"]!;
@@ -61,7 +63,12 @@ public sealed record DemoSummary(IReadOnlyList<ConflictStory> Conflicts, IReadOn
                 }
             }
 
-            return new AlertStory(g.Key, levels, acks.ToDictionary(kv => kv.Key, kv => (IReadOnlyList<string>)kv.Value, StringComparer.Ordinal), g.Any(e => e.Data["action"]?.GetValue<string>() == "cleared"));
+            // Each side sees its own aircraft's callsign, never the other's.
+            var aircraft = g.GroupBy(e => e.Party).ToDictionary(
+                s => s.Key,
+                s => new[] { s.First().Data["alert"]!["a"]!, s.First().Data["alert"]!["b"]! }.FirstOrDefault(x => x["own"]?.GetValue<bool>() == true)?["callsign"]?.GetValue<string>() ?? "?",
+                StringComparer.Ordinal);
+            return new AlertStory(g.Key, aircraft, levels, acks.ToDictionary(kv => kv.Key, kv => (IReadOnlyList<string>)kv.Value, StringComparer.Ordinal), g.Any(e => e.Data["action"]?.GetValue<string>() == "cleared"));
         }).ToList();
 
         var operations = all.Where(e => e.Type == "operation").Select(e => e.Data["operation"]!["id"]!.GetValue<string>()).Distinct().Count();
@@ -90,7 +97,8 @@ public sealed record DemoSummary(IReadOnlyList<ConflictStory> Conflicts, IReadOn
         {
             var levels = string.Join("; ", a.LevelsSeen.OrderBy(kv => kv.Key, StringComparer.Ordinal).Select(kv => $"{kv.Key} saw {string.Join(" -> ", kv.Value)}"));
             var acks = string.Join("; ", a.AcknowledgedAt.OrderBy(kv => kv.Key, StringComparer.Ordinal).Select(kv => $"{kv.Key} acknowledged at {string.Join(", ", kv.Value)}"));
-            text.AppendLine(CultureInfo.InvariantCulture, $"  Alert {a.Id}: {levels}; {(acks.Length > 0 ? acks : "not acknowledged")}; {(a.Cleared ? "cleared" : "still active")}.");
+            var between = string.Join(" and ", a.Aircraft.OrderBy(kv => kv.Key, StringComparer.Ordinal).Select(kv => $"{kv.Value} ({kv.Key})"));
+            text.AppendLine(CultureInfo.InvariantCulture, $"  Alert {a.Id} between {between}: {levels}; {(acks.Length > 0 ? acks : "not acknowledged")}; {(a.Cleared ? "cleared" : "still active")}.");
         }
 
         if (Conflicts.Count + Messages.Count + Alerts.Count == 0)
@@ -100,8 +108,6 @@ public sealed record DemoSummary(IReadOnlyList<ConflictStory> Conflicts, IReadOn
 
         return text.ToString();
     }
-
-    private static string Ref(JsonNode? r) => r is null ? "?" : $"{r["kind"]} of {r["party"]}";
 
     private static string Names(IReadOnlyList<string> parties) => parties.Count == 0 ? "nobody" : string.Join(" and ", parties);
 

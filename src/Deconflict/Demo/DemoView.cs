@@ -51,6 +51,18 @@ public sealed class DemoView
         }
     }
 
+    /// <summary>The names the sides gave the objects they declared, by id.</summary>
+    public IReadOnlyDictionary<string, string> Names
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return new Dictionary<string, string>(_names, StringComparer.Ordinal);
+            }
+        }
+    }
+
     /// <summary>The name a side gave an object it declared (an operation's name is its owner's private detail).</summary>
     public void Name(string id, string name)
     {
