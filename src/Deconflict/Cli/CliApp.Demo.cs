@@ -71,20 +71,11 @@ public static partial class CliApp
                     origin = clock.GetUtcNow();
                 }
 
-                var log = Console.Out;
                 var scenario = SyriaScenario.Side(side, origin, parse.GetValue(seed));
                 Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
                     $"Playing {side} ({scenario.Name}) against {server}: the server's clock is {clock.GetUtcNow():yyyy-MM-ddTHH:mm:ss}Z at {clock.Speed:0.##}x; the scenario starts at {origin:yyyy-MM-ddTHH:mm:ss}Z."));
-                var sim = new PartySimulator(scenario, api, clock, origin, parse.GetValue(seed), clock.Speed, log, e =>
-                {
-                    if (e.Type is not "record-head")
-                    {
-                        lock (log)
-                        {
-                            log.WriteLine($"{SyriaScenario.Offset(e.At - origin)} {side} <- {e.Type} {e.Data["action"]?.GetValue<string>()}");
-                        }
-                    }
-                });
+                var view = new DemoView(clock, origin, [(side, scenario.Name)], Console.Out);
+                var sim = new PartySimulator(scenario, api, clock, origin, parse.GetValue(seed), clock.Speed, view.Log, view.Observe, view.Name);
                 try
                 {
                     await sim.RunAsync(ParseDuration(parse.GetValue(duration)!), ct);
@@ -94,7 +85,7 @@ public static partial class CliApp
                 }
 
                 Console.WriteLine("What this side saw:");
-                Console.Write(DemoSummary.From(sim.Received).Describe());
+                Console.Write(DemoSummary.From(sim.Received, view.Names).Describe());
                 return 0;
             }
             catch (ArgumentException e)
