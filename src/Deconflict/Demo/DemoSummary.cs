@@ -83,12 +83,12 @@ public sealed record DemoSummary(IReadOnlyList<ConflictStory> Conflicts, IReadOn
         text.AppendLine(CultureInfo.InvariantCulture, $"  Declared: {Zones} zone(s) and {Operations} operation(s).");
         foreach (var c in Conflicts)
         {
-            text.AppendLine(CultureInfo.InvariantCulture, $"  Conflict {c.Id} ({c.A} / {c.B}): opened on {Names(c.SeenBy)}'s streams, acknowledged by {Names(c.AcknowledgedBy)}, {c.State}.");
+            text.AppendLine(CultureInfo.InvariantCulture, $"  Conflict {c.Id} ({c.A} / {c.B}): opened on the streams of {Names(c.SeenBy)}, acknowledged by {Names(c.AcknowledgedBy)}, {c.State}.");
         }
 
         foreach (var m in Messages)
         {
-            var escalation = m.EscalationLevel > 0 ? $", escalated to level {m.EscalationLevel} (line-overdue on {Names(m.OverdueSeenBy)}'s streams)" : string.Empty;
+            var escalation = m.EscalationLevel > 0 ? $", escalated to level {m.EscalationLevel} (line-overdue on the streams of {Names(m.OverdueSeenBy)})" : string.Empty;
             var acked = m.AcknowledgedBy.Count > 0 ? $", acknowledged by {Names(m.AcknowledgedBy)}" : ", not acknowledged";
             text.AppendLine(CultureInfo.InvariantCulture, $"  Line {m.Kind} {m.From} -> {m.To} \"{m.Subject}\"{escalation}{acked}.");
         }

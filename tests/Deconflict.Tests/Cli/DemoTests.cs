@@ -97,8 +97,8 @@ public sealed class DemoTests
             Assert.True(result.Verified);
 
             // The summary says it, and the commands to look at it follow.
-            Assert.Contains("escalated to level 3 (line-overdue on coalition and vks's streams), acknowledged by vks", log, StringComparison.Ordinal);
-            Assert.Contains("(TABQA STRIKE of vks / RAQQA ISR ORBIT of coalition): opened on coalition and vks's streams, acknowledged by coalition and vks, resolved.", log, StringComparison.Ordinal);
+            Assert.Contains("escalated to level 3 (line-overdue on the streams of coalition and vks), acknowledged by vks", log, StringComparison.Ordinal);
+            Assert.Contains("(TABQA STRIKE of vks / RAQQA ISR ORBIT of coalition): opened on the streams of coalition and vks, acknowledged by coalition and vks, resolved.", log, StringComparison.Ordinal);
             Assert.Contains("between VIPER 11 (coalition) and SOKOL 21 (vks)", log, StringComparison.Ordinal);
             Assert.Contains("Record verified for coalition", log, StringComparison.Ordinal);
             Assert.Contains("Record verified for vks", log, StringComparison.Ordinal);
