@@ -180,6 +180,8 @@ public static class DemoRunner
                 {
                     output.WriteLine($"  export {party.ToUpperInvariant()}_TOKEN={token}");
                 }
+
+                output.WriteLine($"  export ADMIN_TOKEN={admin}   # the host's: party add, record entries of every party");
             }
             else
             {
