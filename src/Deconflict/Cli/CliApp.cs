@@ -33,6 +33,8 @@ public static partial class CliApp
         root.Subcommands.Add(LineCommands(client));
         root.Subcommands.Add(AlertCommands(client));
         root.Subcommands.Add(FeedCommands.Create(server, token));
+        root.Subcommands.Add(DemoCommand());
+        root.Subcommands.Add(SimulateCommand(client));
         return await root.Parse(args).InvokeAsync();
     }
 

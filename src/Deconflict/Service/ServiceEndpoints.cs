@@ -61,10 +61,12 @@ public static class ServiceEndpoints
             Json.Options))
             .WithTags("Service").AddEndpointFilter<Authentication.Filter>().WithSummary("The parameters in force, agreed by the parties");
 
-        app.MapGet("/healthz", (IDeconflictStore store, WarmUpState warm) =>
+        // `time` is the service's clock: a client that times reports (tracks must not be ahead of it)
+        // or runs a scenario against a demo server, whose clock is accelerated, sets its own by it.
+        app.MapGet("/healthz", (IDeconflictStore store, WarmUpState warm, TimeProvider time) =>
         {
             var last = store.LastEventSequence();
-            return Results.Json(new { status = "ok", last_event = last, warm = warm.IsDone, warmed_declarations = warm.Count }, Json.Options);
+            return Results.Json(new { status = "ok", last_event = last, warm = warm.IsDone, warmed_declarations = warm.Count, time = time.GetUtcNow() }, Json.Options);
         }).WithTags("Service").WithSummary("Liveness and store reachability");
 
         return app;

@@ -42,10 +42,14 @@ public sealed class AuthorizationTests
     [Fact]
     public async Task Health_needs_no_token()
     {
-        await using var server = await TestServer.StartAsync();
+        // It also shows the service's clock, which a simulator sets its own by.
+        var clock = new Microsoft.Extensions.Time.Testing.FakeTimeProvider(new DateTimeOffset(2030, 1, 1, 9, 0, 0, TimeSpan.Zero));
+        await using var server = await TestServer.StartAsync(time: clock);
+        clock.Advance(TimeSpan.FromMilliseconds(1234.5));
         var r = await server.Client(null).Get("healthz");
         Assert.Equal(200, r.Status);
         Assert.Equal("ok", r.Body!["status"]!.GetValue<string>());
+        Assert.Equal("2030-01-01T09:00:01.2345Z", r.Body["time"]!.GetValue<string>());
     }
 
     [Fact]
