@@ -53,7 +53,7 @@ public static partial class CliApp
         var seed = new Option<int>("--seed") { Description = "Seed of the scenario's random choices", DefaultValueFactory = _ => 7 };
         var start = new Option<string?>("--start") { Description = "The scenario's start on the server's clock (RFC 3339); give both sides the same one. Default: now" };
         var simulate = new Command("simulate", "Play one side of the demo scenario against any server, as that party (two operators can play it on two machines)") { party, duration, seed, start };
-        simulate.SetAction(async (parse, ct) =>
+        simulate.SetAction((parse, ct) => Reported(async () =>
         {
             try
             {
@@ -93,17 +93,7 @@ public static partial class CliApp
                 await Console.Error.WriteLineAsync(e.Message);
                 return 2;
             }
-            catch (CliException e)
-            {
-                await Console.Error.WriteLineAsync(e.Message);
-                return 1;
-            }
-            catch (HttpRequestException e)
-            {
-                await Console.Error.WriteLineAsync($"Cannot reach the server: {e.Message}");
-                return 1;
-            }
-        });
+        }));
         return simulate;
     }
 

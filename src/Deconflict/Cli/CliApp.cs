@@ -173,68 +173,55 @@ public static partial class CliApp
         var state = new Option<FileInfo?>("--state") { Description = "Keep the verified head here; the next run checks the record is consistent with it" };
         var export = new Option<FileInfo?>("--export") { Description = "Verify an export file offline instead of a server" };
         var verify = new Command("verify", "Verify the record: head signature, every leaf, the root, consistency with the last run, and your event stream") { state, export };
-        verify.SetAction(async (parse, ct) =>
+        verify.SetAction((parse, ct) => Reported(async () =>
         {
             var statePath = parse.GetValue(state);
             var exportPath = parse.GetValue(export);
-            try
+            VerifiedState? previous = null;
+            if (statePath is { Exists: true })
             {
-                VerifiedState? previous = null;
-                if (statePath is { Exists: true })
-                {
-                    previous = JsonSerializer.Deserialize<VerifiedState>(await File.ReadAllTextAsync(statePath.FullName, ct), StateJson)
-                        ?? throw new CliException($"The state file {statePath.FullName} is empty.");
-                    Console.WriteLine($"Last verified: {previous.Size:N0} entries, root {previous.RootHash}.");
-                }
-
-                var verifier = new RecordVerifier(Console.Out);
-                VerifiedState? verified;
-                if (exportPath is not null)
-                {
-                    if (!exportPath.Exists)
-                    {
-                        throw new CliException($"No export file {exportPath.FullName}.");
-                    }
-
-                    Console.WriteLine($"Verifying the export {exportPath.FullName} offline.");
-                    verified = verifier.Verify(RecordSources.FromExport(exportPath.FullName), previous);
-                }
-                else
-                {
-                    var (server, token) = o.Connection(parse);
-                    Console.WriteLine($"Verifying the record of {server}.");
-                    var (snapshot, http) = await RecordSources.FromServerAsync(server, token);
-                    using (http)
-                    {
-                        verified = verifier.Verify(snapshot, previous);
-                    }
-                }
-
-                if (verified is null)
-                {
-                    await Console.Error.WriteLineAsync($"Record verification FAILED: {verifier.Failures.Count} problem(s).");
-                    return 1;
-                }
-
-                if (statePath is not null)
-                {
-                    await File.WriteAllTextAsync(statePath.FullName, JsonSerializer.Serialize(verified, StateJson), ct);
-                }
-
-                Console.WriteLine($"Record verified: {verified.Size:N0} entries, root {verified.RootHash}.");
-                return 0;
+                previous = JsonSerializer.Deserialize<VerifiedState>(await File.ReadAllTextAsync(statePath.FullName, ct), StateJson)
+                    ?? throw new CliException($"The state file {statePath.FullName} is empty.");
+                Console.WriteLine($"Last verified: {previous.Size:N0} entries, root {previous.RootHash}.");
             }
-            catch (CliException e)
+
+            var verifier = new RecordVerifier(Console.Out);
+            VerifiedState? verified;
+            if (exportPath is not null)
             {
-                await Console.Error.WriteLineAsync(e.Message);
+                if (!exportPath.Exists)
+                {
+                    throw new CliException($"No export file {exportPath.FullName}.");
+                }
+
+                Console.WriteLine($"Verifying the export {exportPath.FullName} offline.");
+                verified = verifier.Verify(RecordSources.FromExport(exportPath.FullName), previous);
+            }
+            else
+            {
+                var (server, token) = o.Connection(parse);
+                Console.WriteLine($"Verifying the record of {server}.");
+                var (snapshot, http) = await RecordSources.FromServerAsync(server, token);
+                using (http)
+                {
+                    verified = verifier.Verify(snapshot, previous);
+                }
+            }
+
+            if (verified is null)
+            {
+                await Console.Error.WriteLineAsync($"Record verification FAILED: {verifier.Failures.Count} problem(s).");
                 return 1;
             }
-            catch (HttpRequestException e)
+
+            if (statePath is not null)
             {
-                await Console.Error.WriteLineAsync($"Cannot reach the server: {e.Message}");
-                return 1;
+                await File.WriteAllTextAsync(statePath.FullName, JsonSerializer.Serialize(verified, StateJson), ct);
             }
-        });
+
+            Console.WriteLine($"Record verified: {verified.Size:N0} entries, root {verified.RootHash}.");
+            return 0;
+        }));
 
         var outFile = new Option<FileInfo>("--out") { Description = "Export file to write (JSON Lines)", Required = true };
         var exportCommand = new Command("export", "Download the head, every leaf you may see and your event stream into a file, for offline verification") { outFile };
@@ -348,6 +335,28 @@ public static partial class CliApp
     private static string ConflictTable(JsonArray items) =>
         Table(items, ("ID", "id"), ("STATE", "state"), ("A", "a.id"), ("A PARTY", "a.party"), ("B", "b.id"), ("B PARTY", "b.party"), ("FROM", "overlap.time_start"), ("TO", "overlap.time_end"));
 
+    /// <summary>
+    /// Runs a client command and turns the failures a user can cause into one clear line on stderr
+    /// and exit code 1 (a refused request, an unreachable server), not a stack trace.
+    /// </summary>
+    private static async Task<int> Reported(Func<Task<int>> command)
+    {
+        try
+        {
+            return await command();
+        }
+        catch (CliException e)
+        {
+            await Console.Error.WriteLineAsync(e.Message);
+            return 1;
+        }
+        catch (HttpRequestException e)
+        {
+            await Console.Error.WriteLineAsync($"Cannot reach the server: {e.Message}");
+            return 1;
+        }
+    }
+
     internal static string Query(params (string Name, string? Value)[] parts)
     {
         var present = parts.Where(p => !string.IsNullOrEmpty(p.Value)).Select(p => $"{p.Name}={Uri.EscapeDataString(p.Value!)}").ToList();
@@ -400,23 +409,13 @@ public static partial class CliApp
                 return 2;
             }
 
-            try
+            return await Reported(async () =>
             {
                 using var api = new ApiClient(server, token);
                 var (body, text) = await action(api);
                 Console.WriteLine(parse.GetValue(Json) ? body?.ToJsonString(Pretty) : text);
                 return 0;
-            }
-            catch (CliException e)
-            {
-                await Console.Error.WriteLineAsync(e.Message);
-                return 1;
-            }
-            catch (HttpRequestException e)
-            {
-                await Console.Error.WriteLineAsync($"Cannot reach {server}: {e.Message}");
-                return 1;
-            }
+            });
         }
     }
 }
