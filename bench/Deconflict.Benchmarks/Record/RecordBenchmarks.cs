@@ -162,15 +162,12 @@ public static class RecordSeed
         for (long i = 0; i < leaves; i++)
         {
             BitConverter.TryWriteBytes(leaf, i);
-            var leafHash = MerkleTree.LeafHash(leaf);
-            foreach (var (level, index, h) in MerkleTree.NodesCompletedBy(i, leafHash, tree))
+            foreach (var (level, index, h) in tree.Append(MerkleTree.LeafHash(leaf)))
             {
                 id.Value = ((long)level << 48) | index;
                 hash.Value = h;
                 insert.ExecuteNonQuery();
             }
-
-            tree.Append(leafHash);
         }
 
         tx.Commit();

@@ -12,8 +12,11 @@ public sealed class MemoryMerkleNodes : IMerkleNodes
     /// <summary>Number of leaves appended.</summary>
     public long Size => _levels[0].Count;
 
-    /// <summary>Appends a leaf hash and stores the perfect subtrees it completes. Amortised O(1) hashes.</summary>
-    public void Append(byte[] leafHash)
+    /// <summary>
+    /// Appends a leaf hash and stores the perfect subtrees it completes; returns them (level 0, the
+    /// leaf, first), for a store that keeps the same nodes. Amortised O(1) hashes.
+    /// </summary>
+    public IReadOnlyList<(int Level, long Index, byte[] Hash)> Append(byte[] leafHash)
     {
         ArgumentNullException.ThrowIfNull(leafHash);
         if (leafHash.Length != MerkleTree.HashSize)
@@ -21,7 +24,8 @@ public sealed class MemoryMerkleNodes : IMerkleNodes
             throw new ArgumentException($"A leaf hash has {MerkleTree.HashSize} bytes.", nameof(leafHash));
         }
 
-        foreach (var (level, index, hash) in MerkleTree.NodesCompletedBy(Size, leafHash, this))
+        var completed = MerkleTree.NodesCompletedBy(Size, leafHash, this);
+        foreach (var (level, index, hash) in completed)
         {
             if (level == _levels.Count)
             {
@@ -36,6 +40,8 @@ public sealed class MemoryMerkleNodes : IMerkleNodes
 
             _levels[level].Add(hash);
         }
+
+        return completed;
     }
 
     /// <inheritdoc/>

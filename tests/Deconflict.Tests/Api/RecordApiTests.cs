@@ -346,8 +346,7 @@ public sealed class RecordApiTests
         write.ExecuteNonQuery();
         foreach (var (_, entry) in entries)
         {
-            var leaf = MerkleTree.LeafHash(entry);
-            foreach (var (level, index, hash) in MerkleTree.NodesCompletedBy(tree.Size, leaf, tree))
+            foreach (var (level, index, hash) in tree.Append(MerkleTree.LeafHash(entry)))
             {
                 using var insert = c.CreateCommand();
                 insert.Transaction = tx;
@@ -356,8 +355,6 @@ public sealed class RecordApiTests
                 insert.Parameters.AddWithValue("$hash", hash);
                 insert.ExecuteNonQuery();
             }
-
-            tree.Append(leaf);
         }
 
         tx.Commit();

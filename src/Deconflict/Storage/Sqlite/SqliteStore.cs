@@ -96,16 +96,13 @@ public sealed class SqliteStore : IDeconflictStore
             update.Parameters.AddWithValue("$entry", entry);
             update.Parameters.AddWithValue("$seq", seq);
             update.ExecuteNonQuery();
-            var leaf = MerkleTree.LeafHash(entry);
-            foreach (var (level, index, hash) in MerkleTree.NodesCompletedBy(tree.Size, leaf, tree))
+            foreach (var (level, index, hash) in tree.Append(MerkleTree.LeafHash(entry)))
             {
                 insert.Parameters.Clear();
                 insert.Parameters.AddWithValue("$id", SqliteRecordTree.NodeId(level, index));
                 insert.Parameters.AddWithValue("$hash", hash);
                 insert.ExecuteNonQuery();
             }
-
-            tree.Append(leaf);
         }
     }
 
