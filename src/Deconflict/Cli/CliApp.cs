@@ -1,4 +1,5 @@
 using System.CommandLine;
+using System.Globalization;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using Deconflict.Core.Strategic;
@@ -44,14 +45,51 @@ public static partial class CliApp
         var urls = new Option<string>("--urls") { Description = "Where to listen", DefaultValueFactory = _ => "http://127.0.0.1:8080" };
         var policy = new Option<ConflictPolicy>("--policy") { Description = "notify (store and tell both sides) or reject (F3548: refuse conflicts of equal or lower priority)", DefaultValueFactory = _ => ConflictPolicy.Notify };
         var notices = new Option<bool>("--conflict-notices") { Description = "Send the other side a line message requiring acknowledgement for every new conflict" };
-        var serve = new Command("serve", "Run the Deconflict server on a SQLite file") { db, urls, policy, notices };
+        // The agreed parameters, each with its unit (a bare number is refused, not guessed).
+        var horizontalBuffer = new Option<string>("--horizontal-buffer") { Description = "Strategic buffer around declared outlines (M, KM, FT or NM)", DefaultValueFactory = _ => "3NM" };
+        var verticalBuffer = new Option<string>("--vertical-buffer") { Description = "Strategic buffer between altitude bands (M or FT)", DefaultValueFactory = _ => "1000FT" };
+        var horizontalSeparation = new Option<string>("--horizontal-separation") { Description = "Tactical minimum D between aircraft (M, KM, FT or NM)", DefaultValueFactory = _ => "3NM" };
+        var verticalSeparation = new Option<string>("--vertical-separation") { Description = "Tactical minimum H between aircraft (M or FT)", DefaultValueFactory = _ => "1000FT" };
+        var lookahead = new Option<string>("--lookahead") { Description = "Look-ahead T: entry within it is a caution", DefaultValueFactory = _ => "120s" };
+        var warning = new Option<string>("--warning") { Description = "Entry sooner than this is a warning", DefaultValueFactory = _ => "60s" };
+        var advisory = new Option<string>("--advisory") { Description = "Entry later than the look-ahead but sooner than this is an advisory", DefaultValueFactory = _ => "180s" };
+        var sameParty = new Option<bool>("--same-party-alerts") { Description = "Also alert on pairs of one party's own aircraft" };
+        var serve = new Command("serve", "Run the Deconflict server on a SQLite file")
+        {
+            db, urls, policy, notices, horizontalBuffer, verticalBuffer, horizontalSeparation, verticalSeparation, lookahead, warning, advisory, sameParty,
+        };
         serve.SetAction(async (parse, ct) =>
         {
+            DeconflictOptions options;
+            try
+            {
+                options = new DeconflictOptions
+                {
+                    Policy = parse.GetValue(policy),
+                    Line = new LineOptions(ConflictNotices: parse.GetValue(notices)),
+                    StrategicBuffer = new(ParseLength(parse.GetValue(horizontalBuffer)!, "--horizontal-buffer", allowZero: true), ParseLength(parse.GetValue(verticalBuffer)!, "--vertical-buffer", allowZero: true)),
+                    TacticalSeparation = new(ParseLength(parse.GetValue(horizontalSeparation)!, "--horizontal-separation"), ParseLength(parse.GetValue(verticalSeparation)!, "--vertical-separation")),
+                    LookaheadS = ParseDuration(parse.GetValue(lookahead)!).TotalSeconds,
+                    Tactical = new TacticalOptions
+                    {
+                        WarningS = ParseDuration(parse.GetValue(warning)!).TotalSeconds,
+                        AdvisoryS = ParseDuration(parse.GetValue(advisory)!).TotalSeconds,
+                        SameParty = parse.GetValue(sameParty),
+                    },
+                };
+                new Core.Tactical.AlertPolicy(options.Tactical.WarningS, options.LookaheadS, options.Tactical.AdvisoryS, options.Tactical.ClearAfterCycles).Validate();
+            }
+            catch (Exception e) when (e is CliException or ArgumentException)
+            {
+                await Console.Error.WriteLineAsync(e is CliException ? e.Message : "--warning, --lookahead and --advisory must be in that order (warning <= look-ahead <= advisory).");
+                return 2;
+            }
+
             var settings = new ServerSettings
             {
                 DatabasePath = parse.GetValue(db)!,
                 Urls = parse.GetValue(urls)!,
-                Options = new DeconflictOptions { Policy = parse.GetValue(policy), Line = new LineOptions(ConflictNotices: parse.GetValue(notices)) },
+                Options = options,
                 AdminToken = Environment.GetEnvironmentVariable(AdminTokenVariable),
             };
             await using var app = ServerHost.Build(settings);
@@ -334,6 +372,23 @@ public static partial class CliApp
 
     private static string ConflictTable(JsonArray items) =>
         Table(items, ("ID", "id"), ("STATE", "state"), ("A", "a.id"), ("A PARTY", "a.party"), ("B", "b.id"), ("B PARTY", "b.party"), ("FROM", "overlap.time_start"), ("TO", "overlap.time_end"));
+
+    /// <summary>A length with its unit: 3NM, 5556M, 5.556KM, 1000FT (exact conversions; no unit is refused).</summary>
+    internal static double ParseLength(string text, string option, bool allowZero = false)
+    {
+        var t = text.Trim().Replace(" ", string.Empty, StringComparison.Ordinal).ToUpperInvariant();
+        var (digits, factor) = t.EndsWith("NM", StringComparison.Ordinal) ? (t[..^2], DeconflictOptions.NauticalMileM)
+            : t.EndsWith("KM", StringComparison.Ordinal) ? (t[..^2], 1000.0)
+            : t.EndsWith("FT", StringComparison.Ordinal) ? (t[..^2], DeconflictOptions.FootM)
+            : t.EndsWith('M') ? (t[..^1], 1.0)
+            : (t, double.NaN);
+        if (double.IsNaN(factor) || !double.TryParse(digits, NumberStyles.Float, CultureInfo.InvariantCulture, out var value) || !double.IsFinite(value) || value < 0 || (value == 0 && !allowZero))
+        {
+            throw new CliException($"{option} needs a {(allowZero ? "non-negative" : "positive")} length with its unit (M, KM, FT or NM), such as 3NM or 1000FT; '{text}' is not one.");
+        }
+
+        return value * factor;
+    }
 
     /// <summary>
     /// Runs a client command and turns the failures a user can cause into one clear line on stderr

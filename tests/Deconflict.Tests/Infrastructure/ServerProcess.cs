@@ -17,7 +17,7 @@ public sealed class ServerProcess : IDisposable
 
     public Uri BaseAddress { get; }
 
-    public static async Task<ServerProcess> StartAsync(string dbPath, string adminToken)
+    public static async Task<ServerProcess> StartAsync(string dbPath, string adminToken, params string[] extraArgs)
     {
         var port = FreePort();
         var dll = typeof(ServerHost).Assembly.Location;
@@ -27,7 +27,7 @@ public sealed class ServerProcess : IDisposable
             RedirectStandardError = true,
             UseShellExecute = false,
         };
-        foreach (var arg in new[] { "exec", dll, "serve", "--db", dbPath, "--urls", $"http://127.0.0.1:{port}" })
+        foreach (var arg in new[] { "exec", dll, "serve", "--db", dbPath, "--urls", $"http://127.0.0.1:{port}" }.Concat(extraArgs))
         {
             info.ArgumentList.Add(arg);
         }
