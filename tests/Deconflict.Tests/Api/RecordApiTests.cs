@@ -2,6 +2,7 @@ using System.Net.Http.Json;
 using System.Text;
 using System.Text.Json.Nodes;
 using Deconflict.Core.Record;
+using Deconflict.Service;
 using Deconflict.Tests.Infrastructure;
 using Microsoft.Data.Sqlite;
 
@@ -158,7 +159,11 @@ public sealed class RecordApiTests
         var directory = Path.Combine(Path.GetTempPath(), "deconflict-tests", Guid.NewGuid().ToString("N"));
         using var witness = Ed25519Signer.Create();
         string origin;
-        var first = await TestServer.StartAsync(directory: directory);
+        // Heads are signed only when the test asks (POST /v1/record/head): a head the background
+        // signer made in between (it covers the cosignature's own entry) would become the latest
+        // and carry none of the cosignatures this test looks for.
+        var onlyAsked = new DeconflictOptions { RecordHeadInterval = TimeSpan.FromHours(1) };
+        var first = await TestServer.StartAsync(onlyAsked, directory: directory);
         try
         {
             var server = first;
@@ -204,7 +209,7 @@ public sealed class RecordApiTests
 
         // The host rewrites history: entry 0 gets other bytes and the whole tree is rebuilt to match.
         RewriteFirstEntry(Path.Combine(directory, "deconflict.db"));
-        await using (var server = await TestServer.StartAsync(directory: directory))
+        await using (var server = await TestServer.StartAsync(onlyAsked, directory: directory))
         {
             var blue = server.Client(await NewToken(server, "blue"));
             await blue.Post("v1/operations", Bodies.Operation(Bodies.Square(20, 20)));
