@@ -194,11 +194,16 @@ public static class SyriaScenario
             }),
             new(TimeSpan.FromMinutes(17.5), "acknowledge the Deir ez-Zor message, late", async s =>
             {
-                // The line's operator was away: the message escalated while it waited.
+                // The line's operator was away: the message escalated while it waited. The officer
+                // answers once the last escalation has come (it is due at 16:00 when the message went
+                // at 09:00), not at a fixed time: on a loaded machine the send or the clock's tick
+                // can run late, and an answer before it would cut the escalation short.
                 var message = await s.WaitForAsync(e => e.Type == "line-message" && e.Data["message"]?["kind"]?.GetValue<string>() == "free-text", TimeSpan.FromMinutes(5));
                 if (message is not null)
                 {
-                    await s.AcknowledgeMessageAsync(message.Data["message"]!["id"]!.GetValue<string>(), "Capt. Sidorov", "Late: the line was unattended. SOKOL 21 is routed via Palmyra to Deir ez-Zor.");
+                    var id = message.Data["message"]!["id"]!.GetValue<string>();
+                    await s.WaitForAsync(e => e.Type == "line-overdue" && e.Data["message_id"]?.GetValue<string>() == id && e.Data["escalation_level"]?.GetValue<int>() == 3, TimeSpan.FromMinutes(5));
+                    await s.AcknowledgeMessageAsync(id, "Capt. Sidorov", "Late: the line was unattended. SOKOL 21 is routed via Palmyra to Deir ez-Zor.");
                 }
             }),
             new(Encounter + TimeSpan.FromMinutes(2), "acknowledge the coalition's report of the near miss", async s =>

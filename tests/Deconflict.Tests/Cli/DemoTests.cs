@@ -28,7 +28,7 @@ public sealed class DemoTests
         {
             // 30 simulated minutes (everything scripted is over by T+28) at 120x: 15 s. Faster would
             // leave the warning (60 s simulated before the loss) too little real time on a busy machine.
-            var result = await DemoRunner.RunAsync(new DemoSettings { Speed = 120, Duration = TimeSpan.FromMinutes(30), Seed = 7, DatabasePath = db, Out = output }, CancellationToken.None)
+            var result = await DemoRunner.RunAsync(new DemoSettings { Speed = 60, Duration = TimeSpan.FromMinutes(30), Seed = 7, DatabasePath = db, Out = output }, CancellationToken.None)
                 .WaitAsync(TimeSpan.FromMinutes(3));
             var log = output.ToString();
             List<ReceivedEvent> On(string party, string type) => [.. result.Events.Where(e => e.Party == party && e.Type == type)];
