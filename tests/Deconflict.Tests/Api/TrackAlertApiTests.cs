@@ -392,12 +392,8 @@ public sealed class TrackAlertApiTests
         Assert.Equal(1, tracks.Count);
     }
 
-    private static async Task<(int Status, JsonNode? Body, HttpResponseMessage Response)> Cot(HttpClient client, string xml)
-    {
-        var response = await client.PostAsync("v1/tracks", new StringContent(xml, System.Text.Encoding.UTF8, "application/cot+xml"));
-        var text = await response.Content.ReadAsStringAsync();
-        return ((int)response.StatusCode, text.Length == 0 ? null : JsonNode.Parse(text), response);
-    }
+    private static Task<(int Status, JsonNode? Body, HttpResponseMessage Response)> Cot(HttpClient client, string xml) =>
+        client.Send(HttpMethod.Post, "v1/tracks", xml, contentType: "application/cot+xml");
 
     private static JsonObject Report(string id, DateTimeOffset time, GeoPoint at, double altitudeM, double eastMps, double northMps, string? callsign = null)
     {

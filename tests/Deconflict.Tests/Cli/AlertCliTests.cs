@@ -73,18 +73,5 @@ public sealed class AlertCliTests
         }),
     };
 
-    private static Process Start(TestServer server, string token, params string[] args)
-    {
-        var info = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
-        info.ArgumentList.Add("exec");
-        info.ArgumentList.Add(typeof(ServerHost).Assembly.Location);
-        foreach (var a in args)
-        {
-            info.ArgumentList.Add(a);
-        }
-
-        info.Environment["DECONFLICT_SERVER"] = server.BaseAddress.ToString();
-        info.Environment["DECONFLICT_TOKEN"] = token;
-        return Process.Start(info)!;
-    }
+    private static Process Start(TestServer server, string token, params string[] args) => Process.Start(CliTests.Command(server.BaseAddress, token, args))!;
 }

@@ -106,7 +106,30 @@ public sealed class CliTests
     private static string Line(string output, string prefix) =>
         output.Split('\n').Single(l => l.StartsWith(prefix, StringComparison.Ordinal))[prefix.Length..].Trim();
 
-    internal static async Task<(int Exit, string Out, string Err)> Run(TestServer? server, string token, params string[] args)
+    internal static Task<(int Exit, string Out, string Err)> Run(TestServer? server, string token, params string[] args) =>
+        RunAt(server?.BaseAddress, token, args);
+
+    /// <summary>Runs the real `deconflict` executable against <paramref name="server"/> and waits for it (killed after 60 s).</summary>
+    internal static async Task<(int Exit, string Out, string Err)> RunAt(Uri? server, string token, params string[] args)
+    {
+        using var p = Process.Start(Command(server, token, args))!;
+        var stdout = p.StandardOutput.ReadToEndAsync();
+        var stderr = p.StandardError.ReadToEndAsync();
+        try
+        {
+            await p.WaitForExitAsync().WaitAsync(TimeSpan.FromSeconds(60));
+        }
+        catch (TimeoutException)
+        {
+            p.Kill(entireProcessTree: true);
+            throw;
+        }
+
+        return (p.ExitCode, await stdout, await stderr);
+    }
+
+    /// <summary>The `deconflict` executable with these arguments, its server and token in the environment, output redirected.</summary>
+    internal static ProcessStartInfo Command(Uri? server, string token, params string[] args)
     {
         var info = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
         info.ArgumentList.Add("exec");
@@ -116,12 +139,8 @@ public sealed class CliTests
             info.ArgumentList.Add(a);
         }
 
-        info.Environment["DECONFLICT_SERVER"] = server?.BaseAddress.ToString() ?? string.Empty;
+        info.Environment["DECONFLICT_SERVER"] = server?.ToString() ?? string.Empty;
         info.Environment["DECONFLICT_TOKEN"] = token;
-        using var p = Process.Start(info)!;
-        var stdout = p.StandardOutput.ReadToEndAsync();
-        var stderr = p.StandardError.ReadToEndAsync();
-        await p.WaitForExitAsync().WaitAsync(TimeSpan.FromSeconds(60));
-        return (p.ExitCode, await stdout, await stderr);
+        return info;
     }
 }

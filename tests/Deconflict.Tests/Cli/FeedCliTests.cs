@@ -1,5 +1,4 @@
 using System.Collections.Concurrent;
-using System.Diagnostics;
 using System.Net;
 using System.Net.Sockets;
 using System.Text;
@@ -260,7 +259,7 @@ public sealed class FeedCliTests
         var created = await server.Admin.PostAsync("v1/parties", new StringContent("""{ "id": "blue", "name": "Blue" }""", Encoding.UTF8, "application/json"));
         var token = JsonNode.Parse(await created.Content.ReadAsStringAsync())!["token"]!.GetValue<string>();
         using var source = SbsSource.Serve([await File.ReadAllBytesAsync(ReplayPath)]);
-        var run = await RunCli(server.BaseAddress, token, "feed", "sbs", "--connect", source.Endpoint, "--local-offset", "+02:00", "--batch-ms", "50", "--once");
+        var run = await CliTests.RunAt(server.BaseAddress, token, "feed", "sbs", "--connect", source.Endpoint, "--local-offset", "+02:00", "--batch-ms", "50", "--once");
 
         Assert.True(run.Exit == 0, run.Err);
         Assert.Contains("accepted 6, errors 0", run.Err, StringComparison.Ordinal);
@@ -300,35 +299,7 @@ public sealed class FeedCliTests
         Assert.All(tracks, t => Assert.StartsWith("CALL", t["callsign"]!.GetValue<string>(), StringComparison.Ordinal));
     }
 
-    private static Task<(int Exit, string Out, string Err)> RunCli(FakeServer sink, params string[] args) => RunCli(sink.BaseAddress, Token, args);
-
-    private static async Task<(int Exit, string Out, string Err)> RunCli(Uri server, string token, params string[] args)
-    {
-        var info = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
-        info.ArgumentList.Add("exec");
-        info.ArgumentList.Add(typeof(ServerHost).Assembly.Location);
-        foreach (var a in args)
-        {
-            info.ArgumentList.Add(a);
-        }
-
-        info.Environment[CliApp.ServerVariable] = server.ToString();
-        info.Environment[CliApp.TokenVariable] = token;
-        using var p = Process.Start(info)!;
-        var stdout = p.StandardOutput.ReadToEndAsync();
-        var stderr = p.StandardError.ReadToEndAsync();
-        try
-        {
-            await p.WaitForExitAsync().WaitAsync(TimeSpan.FromSeconds(60));
-        }
-        catch (TimeoutException)
-        {
-            p.Kill(entireProcessTree: true);
-            throw;
-        }
-
-        return (p.ExitCode, await stdout, await stderr);
-    }
+    private static Task<(int Exit, string Out, string Err)> RunCli(FakeServer sink, params string[] args) => CliTests.RunAt(sink.BaseAddress, Token, args);
 
     private static int FreePort()
     {
