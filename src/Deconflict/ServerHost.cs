@@ -95,7 +95,12 @@ public static class ServerHost
         {
             try
             {
-                warm.Done(store.WarmUp(app.Lifetime.ApplicationStopping));
+                var count = store.WarmUp(app.Lifetime.ApplicationStopping);
+
+                // An empty write opens the writer's session, which loads its grid and its cache of
+                // live declarations (from the volumes just decoded) before the first real write.
+                app.Services.GetRequiredService<WriteQueue>().Submit<bool>(_ => true).GetAwaiter().GetResult();
+                warm.Done(count);
             }
             catch (OperationCanceledException)
             {

@@ -9,6 +9,51 @@ namespace Deconflict.Core.Model;
 /// </summary>
 public static partial class Rfc3339
 {
+    /// <summary>
+    /// The time in UTC as the API writes it: "Z", and the fraction of a second with its trailing
+    /// zeros dropped (no fraction at all on a whole second), the same text as the custom format
+    /// yyyy-MM-dd'T'HH:mm:ss.FFFFFFF'Z'. Cut from the framework's round-trip ("O") form, which has a
+    /// fast path: the custom format cost 3% of the writer's time (dotnet-trace, docs/performance.md).
+    /// </summary>
+    public static string FormatUtc(DateTimeOffset time)
+    {
+        Span<char> text = stackalloc char[RoundTripLength];
+        RoundTrip(time, text);
+        // "O" writes 7 fractional digits at [20, 27); keep up to the last non-zero one.
+        var end = 26;
+        while (end >= 20 && text[end] == '0')
+        {
+            end--;
+        }
+
+        var length = end >= 20 ? end + 1 : 19;
+        text[length] = 'Z';
+        return new string(text[..(length + 1)]);
+    }
+
+    /// <summary>
+    /// The time in UTC with exactly three fractional digits (truncated, as the custom format "fff"
+    /// does) and "Z": the record entry's form.
+    /// </summary>
+    public static string FormatUtcMilliseconds(DateTimeOffset time)
+    {
+        Span<char> text = stackalloc char[RoundTripLength];
+        RoundTrip(time, text);
+        text[23] = 'Z';
+        return new string(text[..24]);
+    }
+
+    // yyyy-MM-ddTHH:mm:ss.fffffffZ for a UTC DateTime.
+    private const int RoundTripLength = 28;
+
+    private static void RoundTrip(DateTimeOffset time, Span<char> text)
+    {
+        if (!time.UtcDateTime.TryFormat(text, out var written, "O", CultureInfo.InvariantCulture) || written != RoundTripLength)
+        {
+            throw new FormatException($"Unexpected round-trip form of {time.UtcTicks} ticks.");
+        }
+    }
+
     /// <summary>Parses <paramref name="text"/> to UTC; false when it is not an RFC 3339 date-time with an offset.</summary>
     public static bool TryParse(string? text, out DateTimeOffset value) => Parse(text, out value) == Rfc3339Result.Ok;
 

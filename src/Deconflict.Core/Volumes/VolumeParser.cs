@@ -130,7 +130,7 @@ public static class VolumeParser
 
     /// <summary>Formats a time as RFC 3339 in UTC with 'Z' and only the fractional digits needed.</summary>
     public static string FormatTime(DateTimeOffset t) =>
-        t.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss.FFFFFFF'Z'", CultureInfo.InvariantCulture);
+        Rfc3339.FormatUtc(t);
 
     private static F3548Time WriteTime(DateTimeOffset t) => new() { Value = FormatTime(t), Format = "RFC3339" };
 

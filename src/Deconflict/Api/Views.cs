@@ -17,7 +17,7 @@ public sealed class UtcTimeConverter : JsonConverter<DateTimeOffset>
         writer.WriteStringValue(Format(value));
 
     public static string Format(DateTimeOffset value) =>
-        value.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss.FFFFFFF'Z'", CultureInfo.InvariantCulture);
+        Rfc3339.FormatUtc(value);
 }
 
 public sealed record KnownRef

@@ -58,4 +58,36 @@ public class Rfc3339Tests
             Assert.Equal(expected.UtcTicks, value.UtcTicks);
         }
     }
+
+    [Theory]
+    [InlineData(0L, "2026-11-26T22:11:51Z", "2026-11-26T22:11:51.000Z")]
+    [InlineData(1L, "2026-11-26T22:11:51.0000001Z", "2026-11-26T22:11:51.000Z")]
+    [InlineData(5_000_000L, "2026-11-26T22:11:51.5Z", "2026-11-26T22:11:51.500Z")]
+    [InlineData(9_999_999L, "2026-11-26T22:11:51.9999999Z", "2026-11-26T22:11:51.999Z")]
+    [InlineData(1_230_000L, "2026-11-26T22:11:51.123Z", "2026-11-26T22:11:51.123Z")]
+    public void Times_are_written_in_utc_with_the_fraction_each_form_keeps(long extraTicks, string api, string record)
+    {
+        // +03:00 input: both forms are written in UTC.
+        var t = new DateTimeOffset(2026, 11, 27, 1, 11, 51, TimeSpan.FromHours(3)).AddTicks(extraTicks);
+        Assert.Equal(api, Rfc3339.FormatUtc(t));
+        Assert.Equal(record, Rfc3339.FormatUtcMilliseconds(t));
+    }
+
+    [Fact]
+    public void The_writers_agree_with_the_framework_custom_formats_on_random_times()
+    {
+        var rnd = new Random(12);
+        for (var i = 0; i < 20_000; i++)
+        {
+            var ticks = rnd.Next(4) switch
+            {
+                0 => rnd.NextInt64(DateTime.MaxValue.Ticks) / TimeSpan.TicksPerSecond * TimeSpan.TicksPerSecond,
+                1 => rnd.NextInt64(DateTime.MaxValue.Ticks) / TimeSpan.TicksPerMillisecond * TimeSpan.TicksPerMillisecond,
+                _ => rnd.NextInt64(DateTime.MaxValue.Ticks),
+            };
+            var t = new DateTimeOffset(ticks, TimeSpan.Zero);
+            Assert.Equal(t.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss.FFFFFFF'Z'", CultureInfo.InvariantCulture), Rfc3339.FormatUtc(t));
+            Assert.Equal(t.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss.fff'Z'", CultureInfo.InvariantCulture), Rfc3339.FormatUtcMilliseconds(t));
+        }
+    }
 }

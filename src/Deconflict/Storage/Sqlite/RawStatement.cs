@@ -1,3 +1,4 @@
+using System.Text;
 using Microsoft.Data.Sqlite;
 using SQLitePCL;
 
@@ -17,6 +18,7 @@ internal sealed class RawStatement : IDisposable
     private const int Done = 101;
     private readonly sqlite3 _db;
     private readonly sqlite3_stmt _stmt;
+    private byte[] _text = new byte[256];
 
     public RawStatement(SqliteConnection connection, string sql)
     {
@@ -45,7 +47,23 @@ internal sealed class RawStatement : IDisposable
 
     public RawStatement Bind(int index, string? value)
     {
-        Check(value is null ? raw.sqlite3_bind_null(_stmt, index) : raw.sqlite3_bind_text(_stmt, index, value));
+        if (value is null)
+        {
+            Check(raw.sqlite3_bind_null(_stmt, index));
+            return this;
+        }
+
+        // Encoded into a buffer this statement reuses: SQLite copies bound text at once
+        // (SQLITE_TRANSIENT), and SQLitePCLRaw's string overload allocated a new UTF-8 array per
+        // bind, 4% of the writer's time with the conflict rows (dotnet-trace).
+        var length = Encoding.UTF8.GetMaxByteCount(value.Length);
+        if (_text.Length < length)
+        {
+            _text = new byte[Math.Max(length, _text.Length * 2)];
+        }
+
+        var written = Encoding.UTF8.GetBytes(value, _text);
+        Check(raw.sqlite3_bind_text(_stmt, index, _text.AsSpan(0, written)));
         return this;
     }
 

@@ -17,6 +17,7 @@ internal sealed class SqliteWriteSession(SqliteConnection connection, SqliteRows
 {
     private const string LiveStates = "('planned', 'active')";
     private readonly Dictionary<string, SqliteCommand> _prepared = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, RawStatement> _control = new(StringComparer.Ordinal);
 
     // The writer is the only one that changes declarations, so it can keep every live one it has
     // seen in memory. Changes made in the open transaction are journalled and undone on rollback,
@@ -221,30 +222,21 @@ internal sealed class SqliteWriteSession(SqliteConnection connection, SqliteRows
     /// <summary>Files a conflict as live (or not) under both of its declarations, journalled.</summary>
     private void TrackConflict(Conflict c)
     {
-        foreach (var declarationId in new[] { c.A.Id, c.B.Id })
-        {
-            if (!_liveConflicts.TryGetValue(declarationId, out var set))
-            {
-                _liveConflicts.Add(declarationId, set = new HashSet<string>(StringComparer.Ordinal));
-            }
+        TrackConflict(c.A.Id, c.Id, c.IsLive);
+        TrackConflict(c.B.Id, c.Id, c.IsLive);
+    }
 
-            var changed = c.IsLive ? set.Add(c.Id) : set.Remove(c.Id);
-            if (changed)
-            {
-                var id = c.Id;
-                var live = c.IsLive;
-                _journal.Add(() =>
-                {
-                    if (live)
-                    {
-                        set.Remove(id);
-                    }
-                    else
-                    {
-                        set.Add(id);
-                    }
-                });
-            }
+    private void TrackConflict(string declarationId, string conflictId, bool live)
+    {
+        if (!_liveConflicts.TryGetValue(declarationId, out var set))
+        {
+            _liveConflicts.Add(declarationId, set = new HashSet<string>(StringComparer.Ordinal));
+        }
+
+        var changed = live ? set.Add(conflictId) : set.Remove(conflictId);
+        if (changed)
+        {
+            _journal.Add(live ? () => set.Remove(conflictId) : () => set.Add(conflictId));
         }
     }
 
@@ -571,6 +563,11 @@ internal sealed class SqliteWriteSession(SqliteConnection connection, SqliteRows
             cmd.Dispose();
         }
 
+        foreach (var statement in _control.Values)
+        {
+            statement.Dispose();
+        }
+
         _insertEvent?.Dispose();
         _insertDeclaration?.Dispose();
         _insertVolumeIndex?.Dispose();
@@ -590,9 +587,9 @@ internal sealed class SqliteWriteSession(SqliteConnection connection, SqliteRows
     internal static double IndexAltitude(double metres) => metres / 10_000.0;
 
     /// <summary>
-    /// Fills the grid with the boxes of every live declaration from the R*Tree, and the map of live
-    /// conflicts, once per session: two scans (about 0.2 s per 100,000 declarations). The float32 boxes were rounded
-    /// outward, so they still contain their volumes.
+    /// Fills the grid with the boxes of every live declaration from the R*Tree, the cache of live
+    /// declarations, and the map of live conflicts, once per session: three scans. The float32
+    /// boxes were rounded outward, so they still contain their volumes.
     /// </summary>
     private void LoadGrid()
     {
@@ -630,6 +627,18 @@ internal sealed class SqliteWriteSession(SqliteConnection connection, SqliteRows
         if (boxes.Count > 0)
         {
             _grid.Set(current, [.. boxes]);
+        }
+
+        // Every live declaration is cached up front: a candidate missing from the cache is read
+        // with a query (10-20 us), and a server with 100,000 stored would otherwise pay that for
+        // most of its first minutes of checks. The volumes come from the store's decoded cache,
+        // which the server warms before it reports itself ready.
+        using (var r = Cmd($"SELECT {SqliteRows.DeclarationColumns} FROM declarations d WHERE d.state IN {LiveStates}").ExecuteReader())
+        {
+            while (r.Read())
+            {
+                Cache(r.GetInt64(0), rows.ReadDeclaration(r));
+            }
         }
 
         using (var r = Cmd("SELECT id, a_id, b_id FROM conflicts WHERE state <> 'resolved'").ExecuteReader())
@@ -727,9 +736,18 @@ internal sealed class SqliteWriteSession(SqliteConnection connection, SqliteRows
         return cmd;
     }
 
+    /// <summary>
+    /// Runs a transaction-control statement (BEGIN, COMMIT, SAVEPOINT...), prepared once. Two of
+    /// them run per request and two per batch: through Microsoft.Data.Sqlite each execution
+    /// re-enumerated its statements, 5% of the writer's time (dotnet-trace, docs/performance.md).
+    /// </summary>
     private void Run(string sql)
     {
-        var cmd = Cmd(sql);
-        cmd.ExecuteNonQuery();
+        if (!_control.TryGetValue(sql, out var statement))
+        {
+            _control.Add(sql, statement = new RawStatement(connection, sql));
+        }
+
+        statement.Execute();
     }
 }
