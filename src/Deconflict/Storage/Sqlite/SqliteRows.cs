@@ -103,8 +103,9 @@ internal sealed class SqliteRows
         Time(r.GetInt64(19)),
         r.IsDBNull(20) ? null : Time(r.GetInt64(20)));
 
+    // A new conflict has no acknowledgements yet: its two empty maps need no serializer.
     public static string TimesJson(ImmutableSortedDictionary<string, DateTimeOffset> times) =>
-        JsonSerializer.Serialize(times.ToDictionary(kv => kv.Key, kv => Text(kv.Value)), Json.Options);
+        times.IsEmpty ? "{}" : JsonSerializer.Serialize(times.ToDictionary(kv => kv.Key, kv => Text(kv.Value)), Json.Options);
 
     public Declaration? GetDeclaration(SqliteConnection c, SqliteTransaction? tx, string? kind, string id)
     {
