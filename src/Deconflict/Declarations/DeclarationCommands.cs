@@ -89,7 +89,7 @@ public sealed class DeclarationCommands(DeconflictOptions options)
             boxes[i] = VolumeBox.Around(subject.Volumes[i], buffer);
         }
 
-        return ConflictRules.Detect(subject, store.FindCandidates(boxes), buffer);
+        return ConflictRules.DetectAmong(subject, store.FindCandidates(boxes), buffer);
     }
 
     public static ProspectiveConflictView Prospective(Declaration subject, DetectedConflict c) =>

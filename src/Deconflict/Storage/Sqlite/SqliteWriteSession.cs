@@ -31,7 +31,11 @@ internal sealed class SqliteWriteSession(SqliteConnection connection, SqliteRows
     // conflicts a declaration has, so this replaces two database indexes that cost two random
     // B-tree writes per conflict (docs/performance.md).
     private readonly Dictionary<string, HashSet<string>> _liveConflicts = new(StringComparer.Ordinal);
-    private readonly VolumeGrid<long> _grid = new();
+    // Boxes of every live declaration by seq, each with the declaration itself once it is in
+    // _live (null until first read after the grid is loaded), so a hit needs no lookup in _live,
+    // whose 100,000 entries are mostly out of cache. Kept equal to _live by Cache and Change, and
+    // restored with it on rollback.
+    private readonly VolumeGrid<long, Declaration?> _grid = new();
     private readonly SqliteRecordTree.Appender _record = new(connection);
     private bool _recordLoaded;
     private RawStatement? _insertEvent;
@@ -45,7 +49,7 @@ internal sealed class SqliteWriteSession(SqliteConnection connection, SqliteRows
     private int _saltAt = RecordEntry.SaltBytes * 256;
 
     // Reused by every broad-phase query (the session belongs to the single writer).
-    private readonly HashSet<long> _candidateSeqs = [];
+    private readonly List<KeyValuePair<long, Declaration?>> _hits = [];
     private bool _gridLoaded;
     private int _savepointMark;
     private bool _disposed;
@@ -134,19 +138,16 @@ internal sealed class SqliteWriteSession(SqliteConnection connection, SqliteRows
     public IReadOnlyList<Declaration> FindCandidates(IReadOnlyList<VolumeBox> boxes)
     {
         // The broad phase runs on the in-memory grid of live declarations' boxes (loaded from the
-        // R*Tree when the session opens, kept in step with every write); the declarations come from
-        // the writer's cache, so a check costs microseconds, not an SQL query per volume.
-        var seqs = _candidateSeqs;
-        seqs.Clear();
-        foreach (var box in boxes)
+        // R*Tree when the session opens, kept in step with every write); the declarations come with
+        // the grid's hits (or, the first time, from the database into the cache), so a check costs
+        // microseconds, not an SQL query per volume.
+        var hits = _hits;
+        hits.Clear();
+        _grid.Query(boxes, hits);
+        var found = new List<Declaration>(hits.Count);
+        foreach (var (seq, cached) in hits)
         {
-            _grid.Query(box, seqs);
-        }
-
-        var found = new List<Declaration>(seqs.Count);
-        foreach (var seq in seqs)
-        {
-            if (Live(seq) is { } d)
+            if ((cached ?? Live(seq)) is { } d)
             {
                 found.Add(d);
             }
@@ -187,6 +188,7 @@ internal sealed class SqliteWriteSession(SqliteConnection connection, SqliteRows
         {
             _live[seq] = d;
             _notLive.Remove(seq);
+            _grid.TrySetValue(seq, d);
         }
         else
         {
@@ -200,10 +202,10 @@ internal sealed class SqliteWriteSession(SqliteConnection connection, SqliteRows
     {
         var before = _live.GetValueOrDefault(seq);
         var wasNotLive = _notLive.Contains(seq);
-        var boxes = _grid.TryGet(seq, out var b) ? b : null;
+        var boxes = _grid.TryGet(seq, out var b, out var gridded) ? b : null;
         _journal.Add(() =>
         {
-            _grid.Set(seq, boxes ?? []);
+            _grid.Set(seq, boxes ?? [], gridded);
             _live.Remove(seq);
             _notLive.Remove(seq);
             if (before is not null)
@@ -216,7 +218,7 @@ internal sealed class SqliteWriteSession(SqliteConnection connection, SqliteRows
             }
         });
         Cache(seq, next);
-        _grid.Set(seq, next.IsLive ? [.. next.Volumes.Select(VolumeBox.Of)] : []);
+        _grid.Set(seq, next.IsLive ? [.. next.Volumes.Select(VolumeBox.Of)] : [], next.IsLive ? next : null);
     }
 
     /// <summary>Files a conflict as live (or not) under both of its declarations, journalled.</summary>
@@ -610,7 +612,7 @@ internal sealed class SqliteWriteSession(SqliteConnection connection, SqliteRows
                 var seq = r.GetInt64(0);
                 if (seq != current && boxes.Count > 0)
                 {
-                    _grid.Set(current, [.. boxes]);
+                    _grid.Set(current, [.. boxes], null);
                     boxes.Clear();
                 }
 
@@ -626,7 +628,7 @@ internal sealed class SqliteWriteSession(SqliteConnection connection, SqliteRows
 
         if (boxes.Count > 0)
         {
-            _grid.Set(current, [.. boxes]);
+            _grid.Set(current, [.. boxes], null);
         }
 
         // Every live declaration is cached up front: a candidate missing from the cache is read
