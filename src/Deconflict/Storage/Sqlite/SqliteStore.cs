@@ -116,17 +116,33 @@ public sealed class SqliteStore : IDeconflictStore
     /// </summary>
     public int WarmUp(CancellationToken ct = default)
     {
-        var rows = new List<(string Id, long Version, string Volumes)>();
+        var rows = new List<(long Key, string Id, long Version, string Volumes)>();
         using (var c = Open())
-        using (var cmd = SqliteRows.Command(c, null, "SELECT id, version, volumes FROM declarations WHERE state IN ('planned', 'active')"))
-        using (var r = cmd.ExecuteReader())
         {
-            while (r.Read())
+            // Decoded in neighbour order (SqliteRows.NeighbourKey), as the writer caches them.
+            var keys = new Dictionary<long, long>();
+            using (var cmd = SqliteRows.Command(c, null, "SELECT declaration, min_t, min_lat, min_lng FROM volume_index"))
+            using (var r = cmd.ExecuteReader())
             {
-                rows.Add((r.GetString(0), r.GetInt64(1), r.GetString(2)));
+                while (r.Read())
+                {
+                    var key = SqliteRows.NeighbourKey(r.GetDouble(1), r.GetDouble(2), r.GetDouble(3));
+                    var seq = r.GetInt64(0);
+                    keys[seq] = keys.TryGetValue(seq, out var other) ? Math.Min(key, other) : key;
+                }
+            }
+
+            using (var cmd = SqliteRows.Command(c, null, "SELECT seq, id, version, volumes FROM declarations WHERE state IN ('planned', 'active')"))
+            using (var r = cmd.ExecuteReader())
+            {
+                while (r.Read())
+                {
+                    rows.Add((keys.GetValueOrDefault(r.GetInt64(0)), r.GetString(1), r.GetInt64(2), r.GetString(3)));
+                }
             }
         }
 
+        rows.Sort((a, b) => a.Key.CompareTo(b.Key));
         Parallel.ForEach(rows, new ParallelOptions { CancellationToken = ct }, row => _rows.Warm(row.Id, row.Version, row.Volumes));
         return rows.Count;
     }

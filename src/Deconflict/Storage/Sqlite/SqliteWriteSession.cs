@@ -604,6 +604,7 @@ internal sealed class SqliteWriteSession(SqliteConnection connection, SqliteRows
             "SELECT v.declaration, v.min_lng, v.max_lng, v.min_lat, v.max_lat, v.min_alt, v.max_alt, v.min_t, v.max_t " +
             $"FROM volume_index v JOIN declarations d ON d.seq = v.declaration WHERE d.state IN {LiveStates} ORDER BY v.declaration");
         var boxes = new List<VolumeBox>();
+        var neighbourOrder = new List<(long Key, long Seq)>();
         long current = -1;
         using (var r = cmd.ExecuteReader())
         {
@@ -614,6 +615,17 @@ internal sealed class SqliteWriteSession(SqliteConnection connection, SqliteRows
                 {
                     _grid.Set(current, [.. boxes], null);
                     boxes.Clear();
+                }
+
+                // A declaration's key is the least of its boxes' keys, as the store's warm-up orders them.
+                var key = SqliteRows.NeighbourKey(r.GetDouble(7), r.GetDouble(3), r.GetDouble(1));
+                if (seq != current)
+                {
+                    neighbourOrder.Add((key, seq));
+                }
+                else if (key < neighbourOrder[^1].Key)
+                {
+                    neighbourOrder[^1] = (key, seq);
                 }
 
                 current = seq;
@@ -633,13 +645,19 @@ internal sealed class SqliteWriteSession(SqliteConnection connection, SqliteRows
 
         // Every live declaration is cached up front: a candidate missing from the cache is read
         // with a query (10-20 us), and a server with 100,000 stored would otherwise pay that for
-        // most of its first minutes of checks. The volumes come from the store's decoded cache,
-        // which the server warms before it reports itself ready.
-        using (var r = Cmd($"SELECT {SqliteRows.DeclarationColumns} FROM declarations d WHERE d.state IN {LiveStates}").ExecuteReader())
+        // most of its first minutes of checks. They are read in neighbour order, so that a check's
+        // candidates (neighbours in time and space) sit near each other in memory; the volumes
+        // come from the store's decoded cache, which the server warms in the same order.
+        neighbourOrder.Sort();
+        var read = Cmd($"SELECT {SqliteRows.DeclarationColumns} FROM declarations d WHERE d.seq = $seq AND d.state IN {LiveStates}");
+        var seqParameter = read.Parameters.Add("$seq", SqliteType.Integer);
+        foreach (var (_, seq) in neighbourOrder)
         {
-            while (r.Read())
+            seqParameter.Value = seq;
+            using var r = read.ExecuteReader();
+            if (r.Read())
             {
-                Cache(r.GetInt64(0), rows.ReadDeclaration(r));
+                Cache(seq, rows.ReadDeclaration(r));
             }
         }
 
