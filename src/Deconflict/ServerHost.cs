@@ -55,7 +55,7 @@ public static class ServerHost
             builder.Logging.AddSimpleConsole(o => o.SingleLine = true).SetMinimumLevel(LogLevel.Warning);
         }
 
-        var store = new SqliteStore(settings.DatabasePath);
+        var store = new SqliteStore(settings.DatabasePath, settings.Time);
         store.Migrate();
 
         builder.Services.AddSingleton(settings.Options);

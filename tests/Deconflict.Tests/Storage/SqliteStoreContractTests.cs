@@ -39,6 +39,24 @@ public sealed class SqliteStoreContractTests : StoreContract
     }
 
     [Fact]
+    public void Migrations_are_stamped_with_the_service_clock()
+    {
+        var path = Path.Combine(_directory, "clocked.db");
+        var clock = new Microsoft.Extensions.Time.Testing.FakeTimeProvider(new DateTimeOffset(2031, 2, 3, 4, 5, 6, 789, TimeSpan.Zero));
+        new SqliteStore(path, clock).Migrate();
+
+        using var c = new SqliteConnection($"Data Source={path}");
+        c.Open();
+        using var cmd = c.CreateCommand();
+        cmd.CommandText = "SELECT COUNT(*), MIN(applied_at), MAX(applied_at) FROM schema_migrations";
+        using var r = cmd.ExecuteReader();
+        Assert.True(r.Read());
+        Assert.Equal(SqliteSchema.Migrations.Count, r.GetInt64(0));
+        Assert.Equal(clock.GetUtcNow().ToUnixTimeMilliseconds(), r.GetInt64(1));
+        Assert.Equal(clock.GetUtcNow().ToUnixTimeMilliseconds(), r.GetInt64(2));
+    }
+
+    [Fact]
     public void The_file_is_in_WAL_mode()
     {
         using var c = new SqliteConnection($"Data Source={Path.Combine(_directory, "store.db")}");

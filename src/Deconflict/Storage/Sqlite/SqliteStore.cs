@@ -17,10 +17,14 @@ public sealed class SqliteStore : IDeconflictStore
 {
     private readonly string _connectionString;
     private readonly SqliteRows _rows = new();
+    private readonly TimeProvider _time;
     private int _writeSessionOpen;
 
-    public SqliteStore(string path)
+    /// <param name="path">The database file; created with its folder when missing.</param>
+    /// <param name="time">The service's clock, which stamps applied migrations (the system clock by default).</param>
+    public SqliteStore(string path, TimeProvider? time = null)
     {
+        _time = time ?? TimeProvider.System;
         var full = System.IO.Path.GetFullPath(path);
         Directory.CreateDirectory(System.IO.Path.GetDirectoryName(full)!);
         _connectionString = new SqliteConnectionStringBuilder
@@ -64,7 +68,7 @@ public sealed class SqliteStore : IDeconflictStore
 
             using var record = SqliteRows.Command(c, tx, "INSERT INTO schema_migrations(version, applied_at) VALUES ($v, $t)");
             record.Parameters.AddWithValue("$v", v);
-            record.Parameters.AddWithValue("$t", DateTimeOffset.UtcNow.ToUnixTimeMilliseconds());
+            record.Parameters.AddWithValue("$t", SqliteRows.Ms(_time.GetUtcNow()));
             record.ExecuteNonQuery();
             tx.Commit();
         }
