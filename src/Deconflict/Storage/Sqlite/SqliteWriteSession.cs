@@ -30,7 +30,8 @@ internal sealed class SqliteWriteSession(SqliteConnection connection, SqliteRows
     // Live (not resolved) conflicts by the declarations on either side. Only the writer asks which
     // conflicts a declaration has, so this replaces two database indexes that cost two random
     // B-tree writes per conflict (docs/performance.md).
-    private readonly Dictionary<string, HashSet<string>> _liveConflicts = new(StringComparer.Ordinal);
+    private readonly LiveConflictIndex _liveConflicts = new();
+    private readonly List<long> _conflictSeqs = [];
     // Boxes of every live declaration by seq, each with the declaration itself once it is in
     // _live (null until first read after the grid is loaded), so a hit needs no lookup in _live,
     // whose 100,000 entries are mostly out of cache. Kept equal to _live by Cache and Change, and
@@ -221,24 +222,19 @@ internal sealed class SqliteWriteSession(SqliteConnection connection, SqliteRows
         _grid.Set(seq, next.IsLive ? [.. next.Volumes.Select(VolumeBox.Of)] : [], next.IsLive ? next : null);
     }
 
-    /// <summary>Files a conflict as live (or not) under both of its declarations, journalled.</summary>
-    private void TrackConflict(Conflict c)
+    /// <summary>Files a conflict (its row seq) as live or not under both of its declarations, journalled.</summary>
+    private void TrackConflict(Conflict c, long seq)
     {
-        TrackConflict(c.A.Id, c.Id, c.IsLive);
-        TrackConflict(c.B.Id, c.Id, c.IsLive);
+        TrackConflict(c.A.Id, seq, c.IsLive);
+        TrackConflict(c.B.Id, seq, c.IsLive);
     }
 
-    private void TrackConflict(string declarationId, string conflictId, bool live)
+    private void TrackConflict(string declarationId, long seq, bool live)
     {
-        if (!_liveConflicts.TryGetValue(declarationId, out var set))
-        {
-            _liveConflicts.Add(declarationId, set = new HashSet<string>(StringComparer.Ordinal));
-        }
-
-        var changed = live ? set.Add(conflictId) : set.Remove(conflictId);
+        var changed = live ? _liveConflicts.Add(declarationId, seq) : _liveConflicts.Remove(declarationId, seq);
         if (changed)
         {
-            _journal.Add(live ? () => set.Remove(conflictId) : () => set.Add(conflictId));
+            _journal.Add(live ? () => _liveConflicts.Remove(declarationId, seq) : () => _liveConflicts.Add(declarationId, seq));
         }
     }
 
@@ -302,18 +298,32 @@ internal sealed class SqliteWriteSession(SqliteConnection connection, SqliteRows
 
     public IReadOnlyList<Conflict> LiveConflictsOf(string declarationId)
     {
-        if (!_liveConflicts.TryGetValue(declarationId, out var ids) || ids.Count == 0)
+        var seqs = _conflictSeqs;
+        seqs.Clear();
+        _liveConflicts.Collect(declarationId, seqs);
+        if (seqs.Count == 0)
         {
             return [];
         }
 
-        // Conflict ids are time-ordered (UUID v7), so ordinal order is creation order.
-        var list = new List<Conflict>(ids.Count);
-        foreach (var id in ids.Order(StringComparer.Ordinal))
+        // The index keys on a hash of the id, so a conflict of another declaration may come along:
+        // only those naming this one are kept. Conflict ids are time-ordered (UUID v7), so ordinal
+        // order is creation order.
+        var list = new List<Conflict>(seqs.Count);
+        var read = Cmd($"SELECT {SqliteRows.ConflictColumns} FROM conflicts WHERE seq = $seq");
+        var seqParameter = read.Parameters.Add("$seq", SqliteType.Integer);
+        foreach (var seq in seqs)
         {
-            list.Add(GetConflict(id) ?? throw new InvalidOperationException($"live conflict {id} is not in the database"));
+            seqParameter.Value = seq;
+            using var r = read.ExecuteReader();
+            var c = r.Read() ? SqliteRows.ReadConflict(r) : throw new InvalidOperationException($"live conflict at seq {seq} is not in the database");
+            if (c.A.Id == declarationId || c.B.Id == declarationId)
+            {
+                list.Add(c);
+            }
         }
 
+        list.Sort((x, y) => string.CompareOrdinal(x.Id, y.Id));
         return list;
     }
 
@@ -322,15 +332,15 @@ internal sealed class SqliteWriteSession(SqliteConnection connection, SqliteRows
         _insertConflict ??= new RawStatement(connection,
             "INSERT INTO conflicts(id, version, state, a_kind, a_id, a_party, a_version, b_kind, b_id, b_party, b_version, time_start, time_end, " +
             "altitude_lower_m, altitude_upper_m, acknowledged_by, accepted_by, created_at, updated_at, resolved_at) VALUES (?1, ?2, ?3, " +
-            "?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20)");
-        _insertConflict.Bind(1, c.Id).Bind(2, c.Version).Bind(3, SqliteRows.Enum(c.State))
+            "?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20) RETURNING seq");
+        var seq = _insertConflict.Bind(1, c.Id).Bind(2, c.Version).Bind(3, SqliteRows.Enum(c.State))
             .Bind(4, SqliteRows.Enum(c.A.Kind)).Bind(5, c.A.Id).Bind(6, c.A.Party).Bind(7, c.A.Version)
             .Bind(8, SqliteRows.Enum(c.B.Kind)).Bind(9, c.B.Id).Bind(10, c.B.Party).Bind(11, c.B.Version)
             .Bind(12, SqliteRows.Text(c.Overlap.TimeStart)).Bind(13, SqliteRows.Text(c.Overlap.TimeEnd)).Bind(14, c.Overlap.AltitudeLowerM).Bind(15, c.Overlap.AltitudeUpperM)
             .Bind(16, SqliteRows.TimesJson(c.AcknowledgedBy)).Bind(17, SqliteRows.TimesJson(c.AcceptedBy)).Bind(18, SqliteRows.Ms(c.CreatedAt)).Bind(19, SqliteRows.Ms(c.UpdatedAt))
             .Bind(20, c.ResolvedAt is { } resolved ? SqliteRows.Ms(resolved) : null)
-            .Execute();
-        TrackConflict(c);
+            .ExecuteReturningInt64();
+        TrackConflict(c, seq);
     }
 
     public void UpdateConflict(Conflict c)
@@ -339,14 +349,10 @@ internal sealed class SqliteWriteSession(SqliteConnection connection, SqliteRows
             "UPDATE conflicts SET version = $version, state = $state, a_kind = $a_kind, a_id = $a_id, a_party = $a_party, a_version = $a_version, " +
             "b_kind = $b_kind, b_id = $b_id, b_party = $b_party, b_version = $b_version, time_start = $t0, time_end = $t1, altitude_lower_m = $lo, " +
             "altitude_upper_m = $hi, acknowledged_by = $acks, accepted_by = $accepts, created_at = $created, updated_at = $updated, resolved_at = $resolved " +
-            "WHERE id = $id");
+            "WHERE id = $id RETURNING seq");
         BindConflict(cmd, c);
-        if (cmd.ExecuteNonQuery() != 1)
-        {
-            throw new InvalidOperationException($"no conflict {c.Id} to update");
-        }
-
-        TrackConflict(c);
+        var seq = (long)(cmd.ExecuteScalar() ?? throw new InvalidOperationException($"no conflict {c.Id} to update"));
+        TrackConflict(c, seq);
     }
 
     /// <summary>
@@ -661,19 +667,12 @@ internal sealed class SqliteWriteSession(SqliteConnection connection, SqliteRows
             }
         }
 
-        using (var r = Cmd("SELECT id, a_id, b_id FROM conflicts WHERE state <> 'resolved'").ExecuteReader())
+        using (var r = Cmd("SELECT seq, a_id, b_id FROM conflicts WHERE state <> 'resolved'").ExecuteReader())
         {
             while (r.Read())
             {
-                foreach (var declarationId in new[] { r.GetString(1), r.GetString(2) })
-                {
-                    if (!_liveConflicts.TryGetValue(declarationId, out var set))
-                    {
-                        _liveConflicts.Add(declarationId, set = new HashSet<string>(StringComparer.Ordinal));
-                    }
-
-                    set.Add(r.GetString(0));
-                }
+                _liveConflicts.Add(r.GetString(1), r.GetInt64(0));
+                _liveConflicts.Add(r.GetString(2), r.GetInt64(0));
             }
         }
 
