@@ -83,7 +83,7 @@ public sealed record RecordEntry(long Index, DateTimeOffset Time, string Type, s
         w.Raw(",\"salt\":"u8);
         w.String(Salt);
         w.Raw(",\"time\":"u8);
-        w.String(FormatTime(Time));
+        w.String(Rfc3339.FormatUtcMilliseconds(Time));
         w.Raw(",\"type\":"u8);
         w.String(Type);
         w.Raw("}"u8);
@@ -105,10 +105,6 @@ public sealed record RecordEntry(long Index, DateTimeOffset Time, string Type, s
 
     /// <summary>The leaf hash of this entry.</summary>
     public byte[] LeafHash() => MerkleTree.LeafHash(Canonical());
-
-    /// <summary>The time as the entry writes it: RFC 3339 UTC with milliseconds.</summary>
-    public static string FormatTime(DateTimeOffset time) =>
-        Rfc3339.FormatUtcMilliseconds(time);
 
     /// <summary>
     /// Reads entry bytes back; null when they are not an entry in this encoding (including when the

@@ -14,10 +14,7 @@ public sealed class UtcTimeConverter : JsonConverter<DateTimeOffset>
         DateTimeOffset.Parse(reader.GetString()!, CultureInfo.InvariantCulture, DateTimeStyles.AdjustToUniversal);
 
     public override void Write(Utf8JsonWriter writer, DateTimeOffset value, JsonSerializerOptions options) =>
-        writer.WriteStringValue(Format(value));
-
-    public static string Format(DateTimeOffset value) =>
-        Rfc3339.FormatUtc(value);
+        writer.WriteStringValue(Rfc3339.FormatUtc(value));
 }
 
 public sealed record KnownRef

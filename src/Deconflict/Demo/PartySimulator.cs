@@ -1,8 +1,8 @@
 using System.Globalization;
 using System.Text.Json.Nodes;
-using Deconflict.Api;
 using Deconflict.Cli;
 using Deconflict.Core.Geometry;
+using Deconflict.Core.Model;
 
 namespace Deconflict.Demo;
 
@@ -255,7 +255,7 @@ public sealed class PartySimulator
                     reports.Add(new JsonObject
                     {
                         ["id"] = f.Id,
-                        ["time"] = UtcTimeConverter.Format(now),
+                        ["time"] = Rfc3339.FormatUtc(now),
                         ["lat"] = s.Position.Lat,
                         ["lng"] = s.Position.Lng,
                         ["altitude_m"] = Math.Round(s.AltitudeM, 1),

@@ -1,7 +1,7 @@
 using System.Globalization;
 using System.Text.Json.Nodes;
-using Deconflict.Api;
 using Deconflict.Core.Geometry;
+using Deconflict.Core.Model;
 
 namespace Deconflict.Demo;
 
@@ -261,8 +261,8 @@ public static class SyriaScenario
         return new JsonObject
         {
             ["volume"] = outline,
-            ["time_start"] = new JsonObject { ["value"] = UtcTimeConverter.Format(start), ["format"] = "RFC3339" },
-            ["time_end"] = new JsonObject { ["value"] = UtcTimeConverter.Format(end), ["format"] = "RFC3339" },
+            ["time_start"] = new JsonObject { ["value"] = Rfc3339.FormatUtc(start), ["format"] = "RFC3339" },
+            ["time_end"] = new JsonObject { ["value"] = Rfc3339.FormatUtc(end), ["format"] = "RFC3339" },
         };
     }
 

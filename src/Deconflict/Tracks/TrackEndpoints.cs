@@ -183,7 +183,7 @@ public static class TrackEndpoints
         if (r.Time > now + options.MaxReportAhead)
         {
             return Problems.Invalid(string.Create(CultureInfo.InvariantCulture,
-                $"time {UtcTimeConverter.Format(r.Time)} is {(r.Time - now).TotalSeconds:0.###} s ahead of the service's clock ({UtcTimeConverter.Format(now)}); at most {options.MaxReportAhead.TotalSeconds:0.###} s is tolerated. Check the feed's clock."), pointer + "/time");
+                $"time {Rfc3339.FormatUtc(r.Time)} is {(r.Time - now).TotalSeconds:0.###} s ahead of the service's clock ({Rfc3339.FormatUtc(now)}); at most {options.MaxReportAhead.TotalSeconds:0.###} s is tolerated. Check the feed's clock."), pointer + "/time");
         }
 
         if (!double.IsFinite(r.Lat) || r.Lat is < -90 or > 90)

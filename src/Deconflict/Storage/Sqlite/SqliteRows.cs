@@ -23,13 +23,17 @@ internal sealed class SqliteRows
         "d.seq, d.id, d.kind, d.party, d.version, d.state, d.priority, d.rule, d.name, d.volumes, d.details, d.created_at, d.updated_at";
 
     /// <summary>
-    /// A sort key putting declarations in the same 6 h bin and 0.5 degree cell (of their first
-    /// index box: days since 2020, degrees) next to each other. Declarations read and decoded in
-    /// this order are allocated next to each other, and a conflict check's candidates are
-    /// neighbours in time and space: the check mostly waits on their objects (memory latency).
+    /// Notes one index box of a declaration (its start in days since 2020, its south-west corner in
+    /// degrees) in <paramref name="keys"/>, keeping per declaration the least key: declarations in
+    /// the same 6 h bin and 0.5 degree cell get the same key. Declarations read and decoded in key
+    /// order are allocated next to each other, and a conflict check's candidates are neighbours in
+    /// time and space: the check mostly waits on their objects (memory latency).
     /// </summary>
-    public static long NeighbourKey(double minDays, double minLat, double minLng) =>
-        ((long)Math.Floor(minDays * 4.0) << 20) | ((long)Math.Floor((minLat + 90.0) * 2.0) << 10) | (long)Math.Floor((minLng + 180.0) * 2.0);
+    public static void NoteNeighbourKey(Dictionary<long, long> keys, long seq, double minDays, double minLat, double minLng)
+    {
+        var key = ((long)Math.Floor(minDays * 4.0) << 20) | ((long)Math.Floor((minLat + 90.0) * 2.0) << 10) | (long)Math.Floor((minLng + 180.0) * 2.0);
+        keys[seq] = keys.TryGetValue(seq, out var other) ? Math.Min(key, other) : key;
+    }
 
     public const string ConflictColumns =
         "seq, id, version, state, a_kind, a_id, a_party, a_version, b_kind, b_id, b_party, b_version, " +

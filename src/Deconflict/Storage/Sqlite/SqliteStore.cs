@@ -130,9 +130,7 @@ public sealed class SqliteStore : IDeconflictStore
             {
                 while (r.Read())
                 {
-                    var key = SqliteRows.NeighbourKey(r.GetDouble(1), r.GetDouble(2), r.GetDouble(3));
-                    var seq = r.GetInt64(0);
-                    keys[seq] = keys.TryGetValue(seq, out var other) ? Math.Min(key, other) : key;
+                    SqliteRows.NoteNeighbourKey(keys, r.GetInt64(0), r.GetDouble(1), r.GetDouble(2), r.GetDouble(3));
                 }
             }
 

@@ -610,7 +610,7 @@ internal sealed class SqliteWriteSession(SqliteConnection connection, SqliteRows
             "SELECT v.declaration, v.min_lng, v.max_lng, v.min_lat, v.max_lat, v.min_alt, v.max_alt, v.min_t, v.max_t " +
             $"FROM volume_index v JOIN declarations d ON d.seq = v.declaration WHERE d.state IN {LiveStates} ORDER BY v.declaration");
         var boxes = new List<VolumeBox>();
-        var neighbourOrder = new List<(long Key, long Seq)>();
+        var neighbourKeys = new Dictionary<long, long>();
         long current = -1;
         using (var r = cmd.ExecuteReader())
         {
@@ -623,16 +623,7 @@ internal sealed class SqliteWriteSession(SqliteConnection connection, SqliteRows
                     boxes.Clear();
                 }
 
-                // A declaration's key is the least of its boxes' keys, as the store's warm-up orders them.
-                var key = SqliteRows.NeighbourKey(r.GetDouble(7), r.GetDouble(3), r.GetDouble(1));
-                if (seq != current)
-                {
-                    neighbourOrder.Add((key, seq));
-                }
-                else if (key < neighbourOrder[^1].Key)
-                {
-                    neighbourOrder[^1] = (key, seq);
-                }
+                SqliteRows.NoteNeighbourKey(neighbourKeys, seq, r.GetDouble(7), r.GetDouble(3), r.GetDouble(1));
 
                 current = seq;
                 boxes.Add(new VolumeBox(
@@ -654,10 +645,9 @@ internal sealed class SqliteWriteSession(SqliteConnection connection, SqliteRows
         // most of its first minutes of checks. They are read in neighbour order, so that a check's
         // candidates (neighbours in time and space) sit near each other in memory; the volumes
         // come from the store's decoded cache, which the server warms in the same order.
-        neighbourOrder.Sort();
         var read = Cmd($"SELECT {SqliteRows.DeclarationColumns} FROM declarations d WHERE d.seq = $seq AND d.state IN {LiveStates}");
         var seqParameter = read.Parameters.Add("$seq", SqliteType.Integer);
-        foreach (var (_, seq) in neighbourOrder)
+        foreach (var seq in neighbourKeys.OrderBy(k => k.Value).Select(k => k.Key))
         {
             seqParameter.Value = seq;
             using var r = read.ExecuteReader();
