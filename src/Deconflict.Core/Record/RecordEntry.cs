@@ -1,4 +1,3 @@
-using System.Buffers;
 using System.Collections.Immutable;
 using System.Globalization;
 using System.Text;
@@ -157,62 +156,86 @@ public sealed record RecordEntry(long Index, DateTimeOffset Time, string Type, s
             Length += written;
         }
 
-        // RFC 8785 section 3.2.2.2: the ECMAScript JSON.stringify escaping. Runs that need no
-        // escape (almost all of a payload) are transcoded whole.
+        // RFC 8785 section 3.2.2.2: the ECMAScript JSON.stringify escaping. ASCII is copied a
+        // character at a time and a run of other characters is transcoded whole. A payload is
+        // JSON, so a quote to escape comes every few characters: searching for the next escape and
+        // transcoding the run in between (the previous form) took 1.5 us for an entry with a
+        // 480-character conflict payload, this loop 1.0 us (100,000 calls, timed in a probe).
         public void String(string s)
         {
             Raw("\""u8);
-            var rest = s.AsSpan();
-            while (true)
+            var text = s.AsSpan();
+            var buffer = _buffer;
+            var at = Length;
+            var i = 0;
+            while (i < text.Length)
             {
-                var at = rest.IndexOfAny(NeedsEscape);
-                Length += StrictUtf8.GetBytes(at < 0 ? rest : rest[..at], _buffer[Length..]);
-                if (at < 0)
+                var c = text[i];
+                if (c >= 0x80)
                 {
-                    break;
+                    // Surrogate pairs stay inside one run; a lone surrogate makes StrictUtf8 throw.
+                    var end = i + 1;
+                    while (end < text.Length && text[end] >= 0x80)
+                    {
+                        end++;
+                    }
+
+                    at += StrictUtf8.GetBytes(text[i..end], buffer[at..]);
+                    i = end;
+                    continue;
                 }
 
-                switch (rest[at])
+                if (c >= 0x20 && c != '"' && c != '\\')
                 {
-                    case '"':
-                        Raw("\\\""u8);
-                        break;
-                    case '\\':
-                        Raw("\\\\"u8);
-                        break;
-                    case '\b':
-                        Raw("\\b"u8);
-                        break;
-                    case '\f':
-                        Raw("\\f"u8);
-                        break;
-                    case '\n':
-                        Raw("\\n"u8);
-                        break;
-                    case '\r':
-                        Raw("\\r"u8);
-                        break;
-                    case '\t':
-                        Raw("\\t"u8);
-                        break;
-                    default:
-                        Raw("\\u"u8);
-                        ((int)rest[at]).TryFormat(_buffer[Length..], out var written, "x4", CultureInfo.InvariantCulture);
-                        Length += written;
-                        break;
+                    buffer[at++] = (byte)c;
+                }
+                else
+                {
+                    Length = at;
+                    Escape(c);
+                    at = Length;
                 }
 
-                rest = rest[(at + 1)..];
+                i++;
             }
 
+            Length = at;
             Raw("\""u8);
         }
-    }
 
-    // The quote, the backslash and the control characters U+0000 to U+001F.
-    private static readonly SearchValues<char> NeedsEscape = SearchValues.Create(
-        "\"\\\u0000\u0001\u0002\u0003\u0004\u0005\u0006\u0007\b\t\n\u000b\f\r\u000e\u000f" +
-        "\u0010\u0011\u0012\u0013\u0014\u0015\u0016\u0017\u0018\u0019\u001a\u001b\u001c\u001d\u001e\u001f");
+        private void Escape(char c)
+        {
+            switch (c)
+            {
+                case '"':
+                    Raw("\\\""u8);
+                    break;
+                case '\\':
+                    Raw("\\\\"u8);
+                    break;
+                case '\b':
+                    Raw("\\b"u8);
+                    break;
+                case '\f':
+                    Raw("\\f"u8);
+                    break;
+                case '\n':
+                    Raw("\\n"u8);
+                    break;
+                case '\r':
+                    Raw("\\r"u8);
+                    break;
+                case '\t':
+                    Raw("\\t"u8);
+                    break;
+                default:
+                    Raw("\\u"u8);
+                    ((int)c).TryFormat(_buffer[Length..], out var written, "x4", CultureInfo.InvariantCulture);
+                    Length += written;
+                    break;
+            }
+        }
+    }
 
     // Strict: a lone surrogate cannot be encoded and refuses the entry instead of being replaced.
     private static readonly UTF8Encoding StrictUtf8 = new(false, true);

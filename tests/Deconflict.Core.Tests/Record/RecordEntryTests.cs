@@ -30,6 +30,41 @@ public class RecordEntryTests
     }
 
     [Fact]
+    public void Random_payloads_are_escaped_exactly_as_a_character_by_character_reference()
+    {
+        // Mixes JSON punctuation, every control character, Latin, CJK and astral (surrogate pair)
+        // characters, in runs of every length, so the ASCII loop and the non-ASCII runs alternate.
+        var random = new Random(8785);
+        string[] pieces = ["\"", "\\", "{", ":", "a", "Z", "0", " ", "é", "ʻ", "中文", "😀", "\u2028", "\u007f", "\u0080", "\uffff"];
+        for (var n = 0; n < 2_000; n++)
+        {
+            var text = new StringBuilder();
+            for (var k = random.Next(0, 60); k > 0; k--)
+            {
+                text.Append(random.Next(4) == 0 ? ((char)random.Next(0, 0x20)).ToString() : pieces[random.Next(pieces.Length)]);
+            }
+
+            var payload = text.ToString();
+            var entry = new RecordEntry(n, At, "t", null, [], payload, "s");
+            var expected = "{\"actor\":null,\"index\":" + n + ",\"parties\":[],\"payload\":" + ReferenceEscape(payload) +
+                ",\"salt\":\"s\",\"time\":\"2026-11-26T09:30:00.125Z\",\"type\":\"t\"}";
+            Assert.Equal(expected, Encoding.UTF8.GetString(entry.Canonical()));
+        }
+    }
+
+    [Fact]
+    public void A_lone_surrogate_cannot_be_an_entry()
+    {
+        // Built here: test-case strings with a lone surrogate are replaced by U+FFFD on their way
+        // through the test runner's serialisation.
+        foreach (var payload in new[] { ((char)0xD800).ToString(), "ok " + (char)0xDC00 + " then", "é" + (char)0xD83D, "{\"a\":\"" + (char)0xDBFF + "\"}" })
+        {
+            var entry = new RecordEntry(0, At, "t", null, [], payload, "s");
+            Assert.Throws<EncoderFallbackException>(() => entry.Canonical());
+        }
+    }
+
+    [Fact]
     public void Bytes_that_are_not_canonical_are_not_an_entry()
     {
         var entry = new RecordEntry(3, At, "zone", "blue", [], "{}", "salt");
@@ -39,6 +74,30 @@ public class RecordEntryTests
         Assert.Null(RecordEntry.Parse("not json"u8));
         Assert.Null(RecordEntry.Parse("{}"u8));
         Assert.Equal(MerkleTree.LeafHash(entry.Canonical()), entry.LeafHash());
+    }
+
+    // RFC 8785 section 3.2.2.2, one character at a time: quote and backslash escaped, the short
+    // forms for \b \f \n \r \t, lower-case \u00xx for the other controls, everything else as is.
+    private static string ReferenceEscape(string s)
+    {
+        var o = new StringBuilder("\"");
+        foreach (var c in s)
+        {
+            o.Append(c switch
+            {
+                '"' => "\\\"",
+                '\\' => "\\\\",
+                '\b' => "\\b",
+                '\f' => "\\f",
+                '\n' => "\\n",
+                '\r' => "\\r",
+                '\t' => "\\t",
+                < ' ' => "\\u" + ((int)c).ToString("x4", System.Globalization.CultureInfo.InvariantCulture),
+                _ => c.ToString(),
+            });
+        }
+
+        return o.Append('"').ToString();
     }
 
     private sealed class EntryComparer : IEqualityComparer<RecordEntry?>
