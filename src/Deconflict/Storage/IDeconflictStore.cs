@@ -121,6 +121,13 @@ public interface IWriteSession : IDisposable
 
     void Rollback();
 
+    /// <summary>
+    /// A counter that moves whenever the open transaction changes: a row inserted, updated or
+    /// deleted, or the session's own in-memory state. Equal before and after a request means the
+    /// request left the transaction exactly as it found it, so its refusal needs nothing undone.
+    /// </summary>
+    long Changes { get; }
+
     void Savepoint();
 
     void RollbackToSavepoint();

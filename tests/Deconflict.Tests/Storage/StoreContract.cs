@@ -410,6 +410,47 @@ public abstract class StoreContract : IAsyncLifetime
         Assert.Null(Store.GetAlert("alert-1"));
     }
 
+    [Fact]
+    public void The_change_counter_stays_still_for_reads_and_moves_with_every_kind_of_write()
+    {
+        Write(s =>
+        {
+            s.InsertParty(new Party("blue", "Blue", PartyRole.Party, T0));
+            s.InsertDeclaration(Declaration("op-1", "blue", Square(1, 1)));
+        });
+        var box = new VolumeBox(new GeoBox(0.9, 0.9, 1.1, 1.1), 0, 10_000, T0, T0.AddHours(1));
+        using var s = Store.OpenWriteSession();
+        s.Begin();
+        var c = s.Changes;
+
+        // Reads, including those that fill the session's caches, change nothing.
+        Assert.NotNull(s.GetDeclaration(DeclarationKind.Operation, "op-1"));
+        Assert.Single(s.FindCandidates([box]));
+        Assert.Empty(s.LiveConflictsOf("op-1"));
+        Assert.NotNull(s.GetParty("blue"));
+        _ = s.RecordHead();
+        Assert.Equal(c, s.Changes);
+
+        List<Action<IWriteSession>> writes =
+        [
+            w => w.InsertDeclaration(Declaration("op-2", "blue", Square(2, 2))),
+            w => w.UpdateDeclaration(w.GetDeclaration(DeclarationKind.Operation, "op-1")! with { Version = 2, Volumes = Square(3, 3) }),
+            w => w.InsertConflict(new Conflict(
+                "cf-1", 1, ConflictState.Open, new ConflictRef(DeclarationKind.Operation, "op-1", "blue", 2), new ConflictRef(DeclarationKind.Operation, "op-2", "red", 1),
+                new VolumeOverlap(T0, T0.AddMinutes(1), 0, 1), ImmutableSortedDictionary<string, DateTimeOffset>.Empty, ImmutableSortedDictionary<string, DateTimeOffset>.Empty, T0, T0, null)),
+            w => w.AppendEvent(new DomainEvent("operation", "blue", [], "{}"), T0),
+            w => w.InsertParty(new Party("red", "Red", PartyRole.Party, T0)),
+        ];
+        foreach (var write in writes)
+        {
+            var before = s.Changes;
+            write(s);
+            Assert.NotEqual(before, s.Changes);
+        }
+
+        s.Rollback();
+    }
+
     protected abstract Task<IDeconflictStore> CreateEmptyStoreAsync();
 
     protected abstract Task DeleteStoreAsync();

@@ -5,6 +5,7 @@ using Deconflict.Core.Record;
 using Deconflict.Core.Strategic;
 using Deconflict.Core.Tactical;
 using Microsoft.Data.Sqlite;
+using SQLitePCL;
 
 namespace Deconflict.Storage.Sqlite;
 
@@ -73,6 +74,11 @@ internal sealed class SqliteWriteSession(SqliteConnection connection, SqliteRows
         Undo(0);
         Run("ROLLBACK");
     }
+
+    // total_changes counts every row changed by INSERT, UPDATE or DELETE on this connection (not
+    // those a rollback undoes, which never happen between two reads of this counter); the journal
+    // only grows within a transaction, and every in-memory change adds a step to it.
+    public long Changes => ((long)_journal.Count << 32) | (uint)raw.sqlite3_total_changes(connection.Handle);
 
     public void Savepoint()
     {
