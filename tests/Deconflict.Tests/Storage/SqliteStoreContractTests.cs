@@ -1,3 +1,4 @@
+using Deconflict.Core.Model;
 using Deconflict.Storage;
 using Deconflict.Storage.Sqlite;
 using Microsoft.Data.Sqlite;
@@ -64,5 +65,40 @@ public sealed class SqliteStoreContractTests : StoreContract
         using var cmd = c.CreateCommand();
         cmd.CommandText = "PRAGMA journal_mode";
         Assert.Equal("wal", (string)cmd.ExecuteScalar()!);
+    }
+
+    [Fact]
+    public async Task Under_writes_without_a_pause_the_wal_starts_again_instead_of_growing()
+    {
+        // The checkpointer runs every 20 ms and asks at 256 frames (1 MB). The writer commits
+        // without a pause, so the background checkpoints never catch up by themselves: without
+        // the writer's part the WAL would hold every frame written, at least 100 MB here. With it,
+        // the WAL holds at most the frames of about one checkpoint period past the 1 MB.
+        var path = Path.Combine(_directory, "busy.db");
+        await using var store = new SqliteStore(path) { WalRestartFrames = 256, CheckpointInterval = TimeSpan.FromMilliseconds(20) };
+        store.Migrate();
+        var payload = "{\"filler\":\"" + new string('x', 3000) + "\"}";
+        long largest = 0;
+        long written = 0;
+        using (var s = store.OpenWriteSession())
+        {
+            while (written < 100 * 1024 * 1024)
+            {
+                s.Begin();
+                for (var i = 0; i < 10; i++)
+                {
+                    s.AppendEvent(new DomainEvent("filler", null, [], payload), T0);
+                }
+
+                s.Commit();
+
+                // Each commit writes at least its ten events' bytes (payload and entry) to the WAL.
+                written += 10 * 2 * payload.Length;
+                largest = Math.Max(largest, new FileInfo(path + "-wal").Length);
+            }
+        }
+
+        Assert.True(largest < 16 * 1024 * 1024, $"the WAL reached {largest} bytes after {written} written");
+        Assert.Equal(store.LastEventSequence(), store.ReadRecord(0, long.MaxValue).Count);
     }
 }

@@ -20,6 +20,12 @@ public sealed class SqliteStore : IDeconflictStore
     private readonly TimeProvider _time;
     private int _writeSessionOpen;
 
+    /// <summary>WAL frames at which the checkpointer asks the writer to let the WAL start again (<see cref="WalRestart"/>); smaller in tests.</summary>
+    internal long WalRestartFrames { get; init; } = WalRestart.DefaultFrames;
+
+    /// <summary>How often the background checkpoint runs; shorter in tests.</summary>
+    internal TimeSpan CheckpointInterval { get; init; } = TimeSpan.FromMilliseconds(200);
+
     /// <param name="path">The database file; created with its folder when missing.</param>
     /// <param name="time">The service's clock, which stamps applied migrations (the system clock by default).</param>
     public SqliteStore(string path, TimeProvider? time = null)
@@ -167,11 +173,15 @@ public sealed class SqliteStore : IDeconflictStore
         // with automatic checkpoints, a third of the writer's time at 1,000 submissions a second
         // went into COMMITs that happened to checkpoint (measured with dotnet-trace). A background
         // thread runs passive checkpoints instead, which never block the writer.
-        Exec(connection, null, "PRAGMA foreign_keys=ON; PRAGMA synchronous=FULL; PRAGMA cache_size=-262144; PRAGMA temp_store=MEMORY; PRAGMA wal_autocheckpoint=0;");
+        //
+        // SQLite's own automatic checkpoint stays as a backstop at 4 GB of WAL, four times where the
+        // checkpointer asks the writer to let the WAL start again (WalRestart.DefaultFrames).
+        Exec(connection, null, "PRAGMA foreign_keys=ON; PRAGMA synchronous=FULL; PRAGMA cache_size=-262144; PRAGMA temp_store=MEMORY; PRAGMA wal_autocheckpoint=1048576;");
         var checkpoints = new CancellationTokenSource();
-        var checkpointer = new Thread(() => CheckpointLoop(checkpoints.Token)) { IsBackground = true, Name = "deconflict-checkpoint" };
+        var walRestart = new WalRestart();
+        var checkpointer = new Thread(() => CheckpointLoop(walRestart, checkpoints.Token)) { IsBackground = true, Name = "deconflict-checkpoint" };
         checkpointer.Start();
-        return new SqliteWriteSession(connection, _rows, () =>
+        return new SqliteWriteSession(connection, _rows, walRestart, () =>
         {
             checkpoints.Cancel();
             checkpointer.Join();
@@ -182,17 +192,24 @@ public sealed class SqliteStore : IDeconflictStore
 
     /// <summary>
     /// Copies committed WAL frames into the database file every 200 ms without blocking the writer
-    /// (PASSIVE), and truncates the WAL when the writer closes. A checkpoint never loses data: the
-    /// commit was already durable in the WAL.
+    /// (PASSIVE), asks the writer to let the WAL start again once it is large (see
+    /// <see cref="WalRestart"/>), and truncates the WAL when the writer closes. A checkpoint never
+    /// loses data: the commit was already durable in the WAL.
     /// </summary>
-    private void CheckpointLoop(CancellationToken ct)
+    private void CheckpointLoop(WalRestart walRestart, CancellationToken ct)
     {
         using var c = Open();
-        while (!ct.WaitHandle.WaitOne(TimeSpan.FromMilliseconds(200)))
+        while (!ct.WaitHandle.WaitOne(CheckpointInterval))
         {
             try
             {
-                Exec(c, null, "PRAGMA wal_checkpoint(PASSIVE);");
+                if (CheckpointPassive(c) >= WalRestartFrames)
+                {
+                    // Once more, so that only the frames committed during this pass are left to
+                    // the writer.
+                    CheckpointPassive(c);
+                    walRestart.Ask();
+                }
             }
             catch (SqliteException)
             {
@@ -207,6 +224,14 @@ public sealed class SqliteStore : IDeconflictStore
         catch (SqliteException)
         {
         }
+    }
+
+    /// <summary>Runs a passive checkpoint and gives the number of frames in the WAL.</summary>
+    private static long CheckpointPassive(SqliteConnection c)
+    {
+        using var cmd = SqliteRows.Command(c, null, "PRAGMA wal_checkpoint(PASSIVE)");
+        using var r = cmd.ExecuteReader();
+        return r.Read() ? r.GetInt64(1) : 0;
     }
 
     public Party? GetParty(string id)

@@ -14,7 +14,7 @@ namespace Deconflict.Storage.Sqlite;
 /// the write lock up front, so a batch never fails half-way on a lock). Statements are prepared once
 /// and reused: the writer runs the same few statements thousands of times a second.
 /// </summary>
-internal sealed class SqliteWriteSession(SqliteConnection connection, SqliteRows rows, Action onDispose) : IWriteSession
+internal sealed class SqliteWriteSession(SqliteConnection connection, SqliteRows rows, WalRestart walRestart, Action onDispose) : IWriteSession
 {
     private const string LiveStates = "('planned', 'active')";
     private readonly Dictionary<string, SqliteCommand> _prepared = new(StringComparer.Ordinal);
@@ -60,6 +60,21 @@ internal sealed class SqliteWriteSession(SqliteConnection connection, SqliteRows
     {
         LoadGrid();
         _journal.Clear();
+        if (walRestart.Take())
+        {
+            // Copies the frames the background checkpoint has not yet, so this transaction begins
+            // with the WAL wholly in the database and its first write starts the WAL again. Between
+            // batches, so no answer waits for it. Busy (a reader's snapshot, or the background
+            // checkpoint itself) leaves the WAL as it is; the checkpointer asks again.
+            try
+            {
+                _ = Control("PRAGMA wal_checkpoint(PASSIVE)").ExecuteReturningInt64();
+            }
+            catch (SqliteException)
+            {
+            }
+        }
+
         Run("BEGIN IMMEDIATE");
     }
 
@@ -756,13 +771,15 @@ internal sealed class SqliteWriteSession(SqliteConnection connection, SqliteRows
     /// them run per request and two per batch: through Microsoft.Data.Sqlite each execution
     /// re-enumerated its statements, 5% of the writer's time (dotnet-trace, docs/performance.md).
     /// </summary>
-    private void Run(string sql)
+    private void Run(string sql) => Control(sql).Execute();
+
+    private RawStatement Control(string sql)
     {
         if (!_control.TryGetValue(sql, out var statement))
         {
             _control.Add(sql, statement = new RawStatement(connection, sql));
         }
 
-        statement.Execute();
+        return statement;
     }
 }
