@@ -162,8 +162,6 @@ internal sealed class PreparedPolygon
         Bounds = bounds;
         AreaM2 = areaM2;
         Cap = cap;
-        X = x;
-        Y = y;
         Frame = new LocalProjection(cap.Center);
         Vectors = new Vec3[ring.Length];
         SegmentM = new double[ring.Length];
@@ -178,7 +176,7 @@ internal sealed class PreparedPolygon
             MaxSegmentM = Math.Max(MaxSegmentM, SegmentM[i]);
         }
 
-        InnerRadiusM = InnerRadius();
+        InnerRadiusM = InnerRadius(x, y);
     }
 
     /// <summary>
@@ -216,10 +214,39 @@ internal sealed class PreparedPolygon
     public LocalProjection Frame { get; }
 
     /// <summary>Ring projected in <see cref="Frame"/> (metres east).</summary>
-    public double[] X { get; }
+    public double[] X => Projected().X;
 
     /// <summary>Ring projected in <see cref="Frame"/> (metres north).</summary>
-    public double[] Y { get; }
+    public double[] Y => Projected().Y;
+
+    /// <summary>
+    /// The ring projected in <see cref="Frame"/>, computed on first use with the same projection
+    /// the factory validated the ring with, so the values are the same. Only the exact tests that
+    /// the separation bounds leave undecided need it, so most of the writer's 100,000 cached
+    /// outlines never do; kept for each, it was about 300 of the 2,200 bytes a cached polygon
+    /// operation keeps alive (30 MB of heap the collector walks).
+    /// </summary>
+    private ProjectedRing Projected()
+    {
+        if (Volatile.Read(ref _projected) is { } done)
+        {
+            return done;
+        }
+
+        var x = new double[Ring.Length];
+        var y = new double[Ring.Length];
+        for (var i = 0; i < Ring.Length; i++)
+        {
+            (x[i], y[i]) = Frame.Forward(Ring[i]);
+        }
+
+        // Another thread may have made the same arrays meanwhile: either copy will do.
+        return Interlocked.CompareExchange(ref _projected, new ProjectedRing(x, y), null) ?? _projected;
+    }
+
+    private ProjectedRing? _projected;
+
+    private sealed record ProjectedRing(double[] X, double[] Y);
 
     /// <summary>
     /// The NetTopologySuite polygon of the projected ring with its prepared relate and facet-distance
@@ -255,53 +282,69 @@ internal sealed class PreparedPolygon
     /// operations build lazy caches on first use and are not documented as thread-safe, while
     /// outlines are shared between requests.
     /// </summary>
-    public Lock Sync { get; } = new();
+    public Lock Sync => Volatile.Read(ref _sync) ?? Interlocked.CompareExchange(ref _sync, new Lock(), null) ?? _sync;
 
-    /// <summary>
-    /// Crossing-number point-in-polygon test in <see cref="Frame"/> coordinates (half-open rule on
-    /// y, so a point exactly on the boundary may go either way: callers treat the boundary through
-    /// a distance test). O(n).
-    /// </summary>
-    private double InnerRadius()
+    // Made on first use, like the indexes it guards.
+    private Lock? _sync;
+
+    /// <summary>See <see cref="InnerRadiusM"/>; from the ring the factory projected.</summary>
+    private static double InnerRadius(double[] x, double[] y)
     {
-        if (!ContainsProjected(0.0, 0.0))
+        if (!ContainsProjected(x, y, 0.0, 0.0))
         {
             return -1.0;
         }
 
-        var nearest = DistanceToRingM(0.0, 0.0);
+        var nearest = DistanceToRingM(x, y, 0.0, 0.0);
         return nearest > 1.0 ? nearest - 1.0 : -1.0;
     }
 
     /// <summary>Planar distance in <see cref="Frame"/> from a point to the nearest chord of the projected ring. O(n).</summary>
     public double DistanceToRingM(double px, double py)
     {
+        var ring = Projected();
+        return DistanceToRingM(ring.X, ring.Y, px, py);
+    }
+
+    /// <summary>
+    /// Crossing-number point-in-polygon test in <see cref="Frame"/> coordinates (half-open rule on
+    /// y, so a point exactly on the boundary may go either way: callers treat the boundary through
+    /// a distance test). O(n).
+    /// </summary>
+    public bool ContainsProjected(double px, double py)
+    {
+        var ring = Projected();
+        return ContainsProjected(ring.X, ring.Y, px, py);
+    }
+
+    private static double DistanceToRingM(double[] xs, double[] ys, double px, double py)
+    {
         var nearest = double.PositiveInfinity;
-        for (int i = 0, j = X.Length - 1; i < X.Length; j = i++)
+        for (int i = 0, j = xs.Length - 1; i < xs.Length; j = i++)
         {
-            var dx = X[i] - X[j];
-            var dy = Y[i] - Y[j];
+            var dx = xs[i] - xs[j];
+            var dy = ys[i] - ys[j];
             var len2 = (dx * dx) + (dy * dy);
-            var t = len2 > 0.0 ? Math.Clamp(-(((X[j] - px) * dx) + ((Y[j] - py) * dy)) / len2, 0.0, 1.0) : 0.0;
-            var x = X[j] + (t * dx) - px;
-            var y = Y[j] + (t * dy) - py;
+            var t = len2 > 0.0 ? Math.Clamp(-(((xs[j] - px) * dx) + ((ys[j] - py) * dy)) / len2, 0.0, 1.0) : 0.0;
+            var x = xs[j] + (t * dx) - px;
+            var y = ys[j] + (t * dy) - py;
             nearest = Math.Min(nearest, Math.Sqrt((x * x) + (y * y)));
         }
 
         return nearest;
     }
 
-    public bool ContainsProjected(double px, double py)
+    private static bool ContainsProjected(double[] xs, double[] ys, double px, double py)
     {
         var inside = false;
-        var n = X.Length;
+        var n = xs.Length;
         for (int i = 0, j = n - 1; i < n; j = i++)
         {
-            var yi = Y[i];
-            var yj = Y[j];
+            var yi = ys[i];
+            var yj = ys[j];
             if ((yi > py) != (yj > py))
             {
-                var xCross = X[i] + ((py - yi) / (yj - yi) * (X[j] - X[i]));
+                var xCross = xs[i] + ((py - yi) / (yj - yi) * (xs[j] - xs[i]));
                 if (px < xCross)
                 {
                     inside = !inside;
