@@ -1,3 +1,5 @@
+using System.Diagnostics;
+using System.Diagnostics.Metrics;
 using System.Threading.Channels;
 using Deconflict.Api;
 using Deconflict.Core.Model;
@@ -48,9 +50,12 @@ public sealed class WriteQueue : IAsyncDisposable
     private readonly int _maxBatch;
     private readonly ILogger _log;
     private readonly Thread _thread;
+    private readonly WriterMetrics _metrics;
 
-    public WriteQueue(IDeconflictStore store, TimeProvider time, EventHub hub, DeconflictOptions options, ILogger<WriteQueue> log)
+    /// <param name="meters">Where the writer's measurements go (<see cref="WriterMetrics"/>); the host's factory when there is one.</param>
+    public WriteQueue(IDeconflictStore store, TimeProvider time, EventHub hub, DeconflictOptions options, ILogger<WriteQueue> log, IMeterFactory? meters = null)
     {
+        _metrics = new WriterMetrics(meters);
         _store = store;
         _time = time;
         _hub = hub;
@@ -62,6 +67,9 @@ public sealed class WriteQueue : IAsyncDisposable
 
     private interface IWork
     {
+        /// <summary>When the request was queued (<see cref="Stopwatch.GetTimestamp"/>).</summary>
+        long Queued { get; }
+
         /// <summary>Runs the write; true when it stands, false when it was refused and must be undone.</summary>
         bool Run(WriteContext context);
 
@@ -107,6 +115,7 @@ public sealed class WriteQueue : IAsyncDisposable
     private void RunBatch(IWriteSession session, WriteContext context, List<IWork> batch, List<IWork> standing)
     {
         long lastSequence;
+        var started = Stopwatch.GetTimestamp();
         try
         {
             session.Begin();
@@ -119,7 +128,13 @@ public sealed class WriteQueue : IAsyncDisposable
                 lastSequence = RunWithSavepoints(session, context, batch, standing);
             }
 
+            var ran = Stopwatch.GetTimestamp();
             session.Commit();
+            _metrics.Batch(
+                batch.Count,
+                Stopwatch.GetElapsedTime(batch.Count > 0 ? batch[0].Queued : started, started).TotalMilliseconds,
+                Stopwatch.GetElapsedTime(started, ran).TotalMilliseconds,
+                Stopwatch.GetElapsedTime(ran).TotalMilliseconds);
         }
         catch (Exception e)
         {
@@ -237,6 +252,8 @@ public sealed class WriteQueue : IAsyncDisposable
     private sealed class Work<T>(Func<WriteContext, Outcome<T>> write) : IWork
     {
         private readonly TaskCompletionSource<Outcome<T>> _done = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+        public long Queued { get; } = Stopwatch.GetTimestamp();
         private Outcome<T> _result;
 
         public Task<Outcome<T>> Task => _done.Task;

@@ -1,4 +1,5 @@
 using System.Collections.Immutable;
+using System.Diagnostics.Metrics;
 using Deconflict.Api;
 using Deconflict.Core.Geometry;
 using Deconflict.Core.Model;
@@ -9,6 +10,7 @@ using Deconflict.Service;
 using Deconflict.Storage;
 using Deconflict.Storage.Sqlite;
 using Microsoft.Data.Sqlite;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging.Abstractions;
 
 namespace Deconflict.Tests.Service;
@@ -80,6 +82,38 @@ public sealed class WriteQueueTests
         writer.AssertStored(["op-a", "op-b"], events: 2);
     }
 
+    [Fact]
+    public async Task Each_batch_reports_its_size_wait_run_and_commit_to_the_host_meters()
+    {
+        using var services = new ServiceCollection().AddMetrics().BuildServiceProvider();
+        var meters = services.GetRequiredService<IMeterFactory>();
+        var measured = new List<(string Name, double Value)>();
+        using var listener = new MeterListener();
+        listener.InstrumentPublished = (instrument, l) =>
+        {
+            if (instrument.Meter.Scope == meters && instrument.Meter.Name == WriterMetrics.MeterName)
+            {
+                l.EnableMeasurementEvents(instrument);
+            }
+        };
+        listener.SetMeasurementEventCallback<int>((instrument, value, _, _) => measured.Add((instrument.Name, value)));
+        listener.SetMeasurementEventCallback<double>((instrument, value, _, _) => measured.Add((instrument.Name, value)));
+        listener.Start();
+
+        await using var writer = new Writer(meters);
+        await writer.OneBatch(Declare("op-a"), Declare("op-b"), Candidates);
+
+        // Three batches: the party, the request holding the writer, then the three together.
+        Assert.Equal([1.0, 1.0, 3.0], measured.Where(m => m.Name == "deconflict.writer.batch_size").Select(m => m.Value));
+        foreach (var name in new[] { "deconflict.writer.queue_wait", "deconflict.writer.run", "deconflict.writer.commit" })
+        {
+            Assert.Equal(3, measured.Count(m => m.Name == name && m.Value >= 0));
+        }
+
+        // The held batch's requests were queued while the writer was held, so they waited.
+        Assert.True(measured.Where(m => m.Name == "deconflict.writer.queue_wait").Last().Value > 0);
+    }
+
     /// <summary>Declares an operation over <see cref="Box"/> and records an event for it.</summary>
     private static Func<WriteContext, Outcome<string>> Declare(string id) => ctx =>
     {
@@ -101,12 +135,12 @@ public sealed class WriteQueueTests
         private readonly EventHub _hub = new();
         private readonly SqliteStore _store;
 
-        public Writer()
+        public Writer(IMeterFactory? meters = null)
         {
             Directory.CreateDirectory(_directory);
             _store = new SqliteStore(Path.Combine(_directory, "store.db"));
             _store.Migrate();
-            Queue = new WriteQueue(_store, TimeProvider.System, _hub, new DeconflictOptions(), NullLogger<WriteQueue>.Instance);
+            Queue = new WriteQueue(_store, TimeProvider.System, _hub, new DeconflictOptions(), NullLogger<WriteQueue>.Instance, meters);
         }
 
         public WriteQueue Queue { get; }
