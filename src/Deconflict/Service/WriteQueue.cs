@@ -119,13 +119,13 @@ public sealed class WriteQueue : IAsyncDisposable
         try
         {
             session.Begin();
-            if (!TryRunWithoutSavepoints(session, context, batch, standing, out lastSequence))
+            if (!RunRequests(session, context, batch, standing, savepoints: false, out lastSequence))
             {
                 // A refused or failed request changed something: undo the whole batch and run it
                 // again with a savepoint around each request, so that one undoes only itself.
                 session.Rollback();
                 session.Begin();
-                lastSequence = RunWithSavepoints(session, context, batch, standing);
+                RunRequests(session, context, batch, standing, savepoints: true, out lastSequence);
             }
 
             var ran = Stopwatch.GetTimestamp();
@@ -170,13 +170,15 @@ public sealed class WriteQueue : IAsyncDisposable
     }
 
     /// <summary>
-    /// Runs the batch with no savepoints, the common case: a request that stands needs none, and
-    /// a refusal is decided before anything is written. A savepoint cost SQLite a copy of every
-    /// page a request first touched into its sub-journal, about 12% of the writer's time at 1,000
-    /// submissions a second (perf, docs/performance.md). False, with nothing answered, when a
-    /// request threw or was refused after changing something: then only a rollback undoes it.
+    /// Runs the batch's requests in the open transaction. Without savepoints (the common case) a
+    /// request that stands needs none, and a refusal is decided before anything is written; a
+    /// savepoint cost SQLite a copy of every page a request first touched into its sub-journal,
+    /// about 12% of the writer's time at 1,000 submissions a second (perf, docs/performance.md).
+    /// So without savepoints this gives false, with nothing answered, when a request threw or was
+    /// refused after changing something: only a rollback of the batch undoes that. With
+    /// savepoints, such a request is undone alone and the others go on.
     /// </summary>
-    private bool TryRunWithoutSavepoints(IWriteSession session, WriteContext context, List<IWork> batch, List<IWork> standing, out long lastSequence)
+    private bool RunRequests(IWriteSession session, WriteContext context, List<IWork> batch, List<IWork> standing, bool savepoints, out long lastSequence)
     {
         standing.Clear();
         lastSequence = 0;
@@ -184,20 +186,44 @@ public sealed class WriteQueue : IAsyncDisposable
         {
             context.Reset(_time);
             var before = session.Changes;
+            if (savepoints)
+            {
+                session.Savepoint();
+            }
+
             bool stands;
             try
             {
                 stands = work.Run(context);
             }
-            catch (Exception)
+            catch (Exception e)
             {
-                // Logged when the batch runs again with savepoints and this request fails alone.
-                return false;
+                if (!savepoints)
+                {
+                    // Logged when the batch runs again with savepoints and this request fails alone.
+                    return false;
+                }
+
+                _log.LogError(e, "A write failed; it alone is undone");
+                session.RollbackToSavepoint();
+                session.ReleaseSavepoint();
+                work.Fail(e);
+                continue;
             }
 
             if (!stands && session.Changes != before)
             {
-                return false;
+                if (!savepoints)
+                {
+                    return false;
+                }
+
+                session.RollbackToSavepoint();
+            }
+
+            if (savepoints)
+            {
+                session.ReleaseSavepoint();
             }
 
             if (stands && context.Events.Count > 0)
@@ -209,44 +235,6 @@ public sealed class WriteQueue : IAsyncDisposable
         }
 
         return true;
-    }
-
-    private long RunWithSavepoints(IWriteSession session, WriteContext context, List<IWork> batch, List<IWork> standing)
-    {
-        standing.Clear();
-        long lastSequence = 0;
-        foreach (var work in batch)
-        {
-            context.Reset(_time);
-            session.Savepoint();
-            bool stands;
-            try
-            {
-                stands = work.Run(context);
-            }
-            catch (Exception e)
-            {
-                _log.LogError(e, "A write failed; it alone is undone");
-                session.RollbackToSavepoint();
-                session.ReleaseSavepoint();
-                work.Fail(e);
-                continue;
-            }
-
-            if (!stands)
-            {
-                session.RollbackToSavepoint();
-            }
-            else if (context.Events.Count > 0)
-            {
-                lastSequence = context.Events[^1].Sequence;
-            }
-
-            session.ReleaseSavepoint();
-            standing.Add(work);
-        }
-
-        return lastSequence;
     }
 
     private sealed class Work<T>(Func<WriteContext, Outcome<T>> write) : IWork
