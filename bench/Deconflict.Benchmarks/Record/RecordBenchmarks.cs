@@ -164,7 +164,7 @@ public static class RecordSeed
             BitConverter.TryWriteBytes(leaf, i);
             foreach (var (level, index, h) in tree.Append(MerkleTree.LeafHash(leaf)))
             {
-                id.Value = ((long)level << 48) | index;
+                id.Value = SqliteRecordTree.NodeId(level, index);
                 hash.Value = h;
                 insert.ExecuteNonQuery();
             }

@@ -3,6 +3,7 @@ using System.Text;
 using System.Text.Json.Nodes;
 using Deconflict.Core.Record;
 using Deconflict.Service;
+using Deconflict.Storage.Sqlite;
 using Deconflict.Tests.Infrastructure;
 using Microsoft.Data.Sqlite;
 
@@ -233,7 +234,7 @@ public sealed class RecordApiTests
         {
             c.Open();
             using var cmd = c.CreateCommand();
-            cmd.CommandText = $"CREATE TRIGGER injected_failure BEFORE INSERT ON record_nodes WHEN NEW.id = {before} BEGIN SELECT RAISE(ABORT, 'injected failure'); END;";
+            cmd.CommandText = $"CREATE TRIGGER injected_failure BEFORE INSERT ON record_nodes WHEN NEW.id = {SqliteRecordTree.NodeId(0, before)} BEGIN SELECT RAISE(ABORT, 'injected failure'); END;";
             cmd.ExecuteNonQuery();
         }
 
@@ -245,7 +246,7 @@ public sealed class RecordApiTests
         {
             c.Open();
             using var cmd = c.CreateCommand();
-            cmd.CommandText = "SELECT (SELECT COUNT(*) FROM declarations), (SELECT COUNT(*) FROM events), (SELECT COUNT(*) FROM record_nodes WHERE id < 281474976710656)";
+            cmd.CommandText = "SELECT (SELECT COUNT(*) FROM declarations), (SELECT COUNT(*) FROM events), (SELECT COUNT(*) FROM record_nodes WHERE id % 64 = 0)";
             using var r = cmd.ExecuteReader();
             r.Read();
             Assert.Equal((1L, before, before), (r.GetInt64(0), r.GetInt64(1), r.GetInt64(2)));
@@ -356,7 +357,7 @@ public sealed class RecordApiTests
                 using var insert = c.CreateCommand();
                 insert.Transaction = tx;
                 insert.CommandText = "INSERT INTO record_nodes(id, hash) VALUES ($id, $hash)";
-                insert.Parameters.AddWithValue("$id", ((long)level << 48) | index);
+                insert.Parameters.AddWithValue("$id", SqliteRecordTree.NodeId(level, index));
                 insert.Parameters.AddWithValue("$hash", hash);
                 insert.ExecuteNonQuery();
             }

@@ -1,4 +1,5 @@
 using Deconflict.Core.Model;
+using Deconflict.Core.Record;
 using Deconflict.Storage;
 using Deconflict.Storage.Sqlite;
 using Microsoft.Data.Sqlite;
@@ -55,6 +56,90 @@ public sealed class SqliteStoreContractTests : StoreContract
         Assert.Equal(SqliteSchema.Migrations.Count, r.GetInt64(0));
         Assert.Equal(clock.GetUtcNow().ToUnixTimeMilliseconds(), r.GetInt64(1));
         Assert.Equal(clock.GetUtcNow().ToUnixTimeMilliseconds(), r.GetInt64(2));
+    }
+
+    [Fact]
+    public async Task Migration_5_moves_the_record_nodes_to_completion_order_keeping_every_hash_and_proof()
+    {
+        // A file from before the record (schema 1) with 1,003 events, a size that is not a power
+        // of two, so the tree has a ragged right edge; migration 2 enters them into the record
+        // under the first key layout, migration 5 moves the keys.
+        const int Events = 1_003;
+        var path = Path.Combine(_directory, "old.db");
+        await using var store = new SqliteStore(path);
+        store.MigrateTo(1);
+        using (var c = new SqliteConnection($"Data Source={path}"))
+        {
+            c.Open();
+            using var tx = c.BeginTransaction();
+            using var insert = c.CreateCommand();
+            insert.Transaction = tx;
+            insert.CommandText = "INSERT INTO events(seq, time, type, actor, audience, payload) VALUES ($seq, $time, 'operation', 'blue', $audience, $payload)";
+            for (var seq = 1; seq <= Events; seq++)
+            {
+                insert.Parameters.Clear();
+                insert.Parameters.AddWithValue("$seq", seq);
+                insert.Parameters.AddWithValue("$time", 1_790_000_000_000L + seq);
+                insert.Parameters.AddWithValue("$audience", seq % 3 == 0 ? "[\"blue\",\"red\"]" : DBNull.Value);
+                insert.Parameters.AddWithValue("$payload", $"{{\"n\":{seq}}}");
+                insert.ExecuteNonQuery();
+            }
+
+            tx.Commit();
+        }
+
+        store.MigrateTo(4);
+        var interiorBefore = NodeCount(path, "id >= 281474976710656");
+        Assert.Equal(Events - long.PopCount(Events), interiorBefore);
+
+        store.Migrate();
+        var leaves = store.ReadRecord(0, Events);
+        Assert.Equal(Events, leaves.Count);
+        var tree = new MemoryMerkleNodes();
+        foreach (var leaf in leaves)
+        {
+            Assert.Equal(MerkleTree.LeafHash(leaf.Entry), leaf.LeafHash);
+            tree.Append(leaf.LeafHash);
+        }
+
+        // Same rows, each node under its new key with its hash, and the proofs read from the
+        // moved table equal those of the tree rebuilt from the entries.
+        Assert.Equal(2 * Events - long.PopCount(Events), NodeCount(path, "1"));
+        Assert.Equal(interiorBefore, NodeCount(path, "id % 64 <> 0"));
+        Assert.Equal(tree.Root(), store.RecordRoot(Events));
+        Assert.Equal(tree.Root(517), store.RecordRoot(517));
+        foreach (var index in new long[] { 0, 1, 511, 512, 1000, Events - 1 })
+        {
+            Assert.Equal(MerkleTree.InclusionProof(index, Events, tree), store.InclusionProof(index, Events));
+        }
+
+        Assert.Equal(MerkleTree.ConsistencyProof(517, Events, tree), store.ConsistencyProof(517, Events));
+
+        // The writer's frontier loads from the moved keys and the next append extends the same tree.
+        using (var s = store.OpenWriteSession())
+        {
+            s.Begin();
+            var (size, root) = s.RecordHead();
+            Assert.Equal(Events, size);
+            Assert.Equal(tree.Root(), root);
+            var appended = s.AppendEvent(new DomainEvent("operation", "blue", [], "{\"n\":\"after\"}"), DateTimeOffset.UnixEpoch);
+            s.Commit();
+            Assert.Equal(Events + 1, appended.Sequence);
+        }
+
+        var last = store.ReadRecord(Events, Events + 1).Single();
+        tree.Append(last.LeafHash);
+        Assert.Equal(tree.Root(), store.RecordRoot(Events + 1));
+        Assert.Equal(MerkleTree.InclusionProof(Events, Events + 1, tree), store.InclusionProof(Events, Events + 1));
+    }
+
+    private static long NodeCount(string path, string where)
+    {
+        using var c = new SqliteConnection($"Data Source={path}");
+        c.Open();
+        using var cmd = c.CreateCommand();
+        cmd.CommandText = $"SELECT COUNT(*) FROM record_nodes WHERE {where}";
+        return (long)cmd.ExecuteScalar()!;
     }
 
     [Fact]

@@ -88,8 +88,8 @@ internal static class SqliteSchema
             payload TEXT NOT NULL);
         """,
         // 2: the record. Every event is a leaf: entry holds the exact bytes hashed into it
-        // (docs/record.md); record_nodes the hash of every perfect subtree (level * 2^48 + index),
-        // so appends and proofs never rehash the log. Heads are the signed tree heads; a
+        // (docs/record.md); record_nodes the hash of every perfect subtree (level * 2^48 + index
+        // until migration 5), so appends and proofs never rehash the log. Heads are the signed tree heads; a
         // cosignature is a party's witness signature over one (the last one per party is what a new
         // one must be consistent with); party_keys the parties' Ed25519 witness keys; a reveal makes
         // an entry readable by every party. Events written before this migration are entered into
@@ -165,6 +165,20 @@ internal static class SqliteSchema
         CREATE INDEX alerts_a_party ON alerts(a_party, seq);
         CREATE INDEX alerts_b_party ON alerts(b_party, seq);
         CREATE INDEX alerts_active ON alerts(state) WHERE state = 'active';
+        """,
+        // 5: record nodes keyed in completion order (SqliteRecordTree.NodeId): node (level, index)
+        // moves from level * 2^48 + index to ((index + 1) * 2^level - 1) * 64 + level, so the
+        // writer appends at one edge of the table instead of one per level. Rebuilt in key order;
+        // the hashes are unchanged.
+        """
+        CREATE TABLE record_nodes_by_completion(
+            id INTEGER PRIMARY KEY,
+            hash BLOB NOT NULL);
+        INSERT INTO record_nodes_by_completion(id, hash)
+            SELECT ((((id & 281474976710655) + 1) << (id >> 48)) - 1) * 64 + (id >> 48), hash
+            FROM record_nodes ORDER BY 1;
+        DROP TABLE record_nodes;
+        ALTER TABLE record_nodes_by_completion RENAME TO record_nodes;
         """,
     ];
 }

@@ -46,7 +46,10 @@ public sealed class SqliteStore : IDeconflictStore
 
     public string Path { get; }
 
-    public void Migrate()
+    public void Migrate() => MigrateTo(SqliteSchema.Migrations.Count);
+
+    /// <summary>Applies the migrations up to <paramref name="version"/>; below the latest only in tests of the migrations themselves.</summary>
+    internal void MigrateTo(int version)
     {
         using var c = Open();
         Exec(c, null, "PRAGMA journal_mode=WAL;");
@@ -63,7 +66,7 @@ public sealed class SqliteStore : IDeconflictStore
                 $"The database {Path} has schema version {current}, newer than this build knows ({SqliteSchema.Migrations.Count}). Use a newer deconflict.");
         }
 
-        for (var v = (int)current + 1; v <= SqliteSchema.Migrations.Count; v++)
+        for (var v = (int)current + 1; v <= version; v++)
         {
             using var tx = c.BeginTransaction();
             Exec(c, tx, SqliteSchema.Migrations[v - 1]);
@@ -109,7 +112,8 @@ public sealed class SqliteStore : IDeconflictStore
             foreach (var (level, index, hash) in tree.Append(MerkleTree.LeafHash(entry)))
             {
                 insert.Parameters.Clear();
-                insert.Parameters.AddWithValue("$id", SqliteRecordTree.NodeId(level, index));
+                // Migration 2's key layout, which migration 5 turns into SqliteRecordTree.NodeId.
+                insert.Parameters.AddWithValue("$id", ((long)level << 48) | index);
                 insert.Parameters.AddWithValue("$hash", hash);
                 insert.ExecuteNonQuery();
             }
@@ -374,9 +378,11 @@ public sealed class SqliteStore : IDeconflictStore
     public IReadOnlyList<RecordLeaf> ReadRecord(long start, long end)
     {
         using var c = Open();
+
+        // A leaf's node key is SqliteRecordTree.NodeId(0, index) = index * 64.
         using var cmd = SqliteRows.Command(c, null,
             "SELECT e.seq, e.entry, e.audience, n.hash, rv.entry_index IS NOT NULL FROM events e " +
-            "JOIN record_nodes n ON n.id = e.seq - 1 LEFT JOIN record_reveals rv ON rv.entry_index = e.seq - 1 " +
+            "JOIN record_nodes n ON n.id = (e.seq - 1) * 64 LEFT JOIN record_reveals rv ON rv.entry_index = e.seq - 1 " +
             "WHERE e.seq > $start AND e.seq <= $end ORDER BY e.seq");
         cmd.Parameters.AddWithValue("$start", start);
         cmd.Parameters.AddWithValue("$end", end);
