@@ -163,6 +163,64 @@ public abstract class StoreContract : IAsyncLifetime
     }
 
     [Fact]
+    public void Declarations_ended_by_a_time_come_soonest_first_and_follow_changes_and_rollbacks()
+    {
+        static ImmutableArray<Volume4D> Ending(DateTimeOffset end) => Square(1, 1, start: T0, end: end);
+
+        Write(s =>
+        {
+            s.InsertParty(new Party("blue", "Blue", PartyRole.Party, T0));
+            s.InsertDeclaration(Declaration("op-3h", "blue", Ending(T0.AddHours(3))));
+            s.InsertDeclaration(Declaration("op-1h", "blue", Ending(T0.AddHours(1))));
+            s.InsertDeclaration(Declaration("op-2h", "blue", Ending(T0.AddHours(2))));
+            s.InsertDeclaration(Declaration("op-9h", "blue", Ending(T0.AddHours(9))));
+        });
+        var moved = Declaration("op-1h", "blue", Ending(T0.AddHours(5))) with { Version = 2 };
+        var at4h = T0.AddHours(4);
+        using (var s = Store.OpenWriteSession())
+        {
+            List<string> Ended(DateTimeOffset now, int limit = 10) => [.. s.DeclarationsEndedBy(now, limit).Select(d => d.Id)];
+
+            s.Begin();
+            Assert.Equal(["op-1h", "op-2h", "op-3h"], Ended(at4h));
+            Assert.Equal(["op-1h", "op-2h"], Ended(at4h, 2));
+
+            // Asking twice changes nothing; a later end moves the declaration out, a rollback back.
+            Assert.Equal(["op-1h", "op-2h", "op-3h"], Ended(at4h));
+            s.UpdateDeclaration(moved);
+            Assert.Equal(["op-2h", "op-3h"], Ended(at4h));
+            Assert.Equal(["op-2h", "op-3h", "op-1h"], Ended(T0.AddHours(5)));
+            s.Rollback();
+
+            s.Begin();
+            Assert.Equal(["op-1h", "op-2h", "op-3h"], Ended(at4h));
+
+            // Moved and rolled back again, then moved for good: listed once, at its new end.
+            s.UpdateDeclaration(moved);
+            s.Rollback();
+            s.Begin();
+            s.UpdateDeclaration(moved);
+            s.Commit();
+            s.Begin();
+            Assert.Equal(["op-2h", "op-3h", "op-1h"], Ended(T0.AddHours(6)));
+
+            // Ended (no longer live) inside a savepoint rolled back: listed again.
+            s.Savepoint();
+            s.UpdateDeclaration(Declaration("op-2h", "blue", Ending(T0.AddHours(2))) with { Version = 2, State = DeclarationState.Ended });
+            Assert.Equal(["op-3h", "op-1h"], Ended(T0.AddHours(6)));
+            s.RollbackToSavepoint();
+            s.ReleaseSavepoint();
+            Assert.Equal(["op-2h", "op-3h", "op-1h"], Ended(T0.AddHours(6)));
+            s.Commit();
+        }
+
+        // A new session (as after a restart) rebuilds the same order from the database.
+        List<string> reopened = [];
+        Write(s => reopened = [.. s.DeclarationsEndedBy(T0.AddHours(10), 10).Select(d => d.Id)]);
+        Assert.Equal(["op-2h", "op-3h", "op-1h", "op-9h"], reopened);
+    }
+
+    [Fact]
     public void Conflicts_round_trip_and_live_ones_are_found_from_either_side()
     {
         var c = new Conflict(

@@ -38,6 +38,17 @@ internal sealed class SqliteWriteSession(SqliteConnection connection, SqliteRows
     // whose 100,000 entries are mostly out of cache. Kept equal to _live by Cache and Change, and
     // restored with it on rollback.
     private readonly VolumeGrid<long, Declaration?> _grid = new();
+
+    // The end (ms) of every live declaration, soonest first, for the expiry sweep: replaces the
+    // index declarations_live_ends, whose inserts at random positions wrote about one page per
+    // submission (counted from the WAL, docs/performance.md). Entries are pushed when a
+    // declaration becomes live or changes its end, and never removed inside a transaction: an
+    // entry is current while _live holds its seq with that end, so a rollback (which restores
+    // _live) makes the old entries current again, and stale ones are dropped from the top when a
+    // transaction begins. Structs of two longs, which the collector never traces.
+    private readonly PriorityQueue<long, long> _liveEnds = new();
+    private readonly List<(long Seq, long End)> _endsTaken = [];
+    private readonly HashSet<long> _endsSeen = [];
     private readonly SqliteRecordTree.Appender _record = new(connection);
     private bool _recordLoaded;
     private RawStatement? _insertEvent;
@@ -60,6 +71,7 @@ internal sealed class SqliteWriteSession(SqliteConnection connection, SqliteRows
     {
         LoadGrid();
         _journal.Clear();
+        TrimLiveEnds();
         if (walRestart.Take())
         {
             // Copies the frames the background checkpoint has not yet, so this transaction begins
@@ -208,6 +220,12 @@ internal sealed class SqliteWriteSession(SqliteConnection connection, SqliteRows
     {
         if (d.IsLive)
         {
+            var end = SqliteRows.Ms(d.EndsAt);
+            if (!_live.TryGetValue(seq, out var before) || SqliteRows.Ms(before.EndsAt) != end)
+            {
+                _liveEnds.Enqueue(seq, end);
+            }
+
             _live[seq] = d;
             _notLive.Remove(seq);
             _grid.TrySetValue(seq, d);
@@ -301,18 +319,52 @@ internal sealed class SqliteWriteSession(SqliteConnection connection, SqliteRows
 
     public IReadOnlyList<Declaration> DeclarationsEndedBy(DateTimeOffset now, int limit)
     {
-        var cmd = Cmd($"SELECT {SqliteRows.DeclarationColumns} FROM declarations d WHERE d.state IN {LiveStates} AND d.ends_at <= $now ORDER BY d.ends_at LIMIT $limit");
-        cmd.Parameters.Clear();
-        cmd.Parameters.AddWithValue("$now", SqliteRows.Ms(now));
-        cmd.Parameters.AddWithValue("$limit", limit);
-        using var r = cmd.ExecuteReader();
+        // Soonest end first, as the index gave them. Everything taken off the queue goes back: a
+        // read changes nothing, and a rollback of what the caller does next needs the entries.
+        // A declaration changed back and forth in rolled-back transactions can have two current
+        // entries with the same end, hence the seen set.
+        var cutoff = SqliteRows.Ms(now);
         var list = new List<Declaration>();
-        while (r.Read())
+        _endsTaken.Clear();
+        _endsSeen.Clear();
+        while (list.Count < limit && _liveEnds.TryPeek(out var seq, out var end) && end <= cutoff)
         {
-            list.Add(rows.ReadDeclaration(r));
+            _liveEnds.Dequeue();
+            _endsTaken.Add((seq, end));
+            if (IsCurrentEnd(seq, end, out var d) && _endsSeen.Add(seq))
+            {
+                list.Add(d);
+            }
+        }
+
+        foreach (var (seq, end) in _endsTaken)
+        {
+            _liveEnds.Enqueue(seq, end);
         }
 
         return list;
+    }
+
+    private bool IsCurrentEnd(long seq, long end, [System.Diagnostics.CodeAnalysis.MaybeNullWhen(false)] out Declaration d) =>
+        _live.TryGetValue(seq, out d) && SqliteRows.Ms(d.EndsAt) == end;
+
+    /// <summary>
+    /// Between transactions (the cache holds only what was committed): drops stale entries from the
+    /// top of the live-end queue, and rebuilds it when stale ones deeper in (changed ends) make up
+    /// more than half of it. O(log n) a stale entry; a rebuild is O(n), after at least n changes.
+    /// </summary>
+    private void TrimLiveEnds()
+    {
+        while (_liveEnds.TryPeek(out var seq, out var end) && !IsCurrentEnd(seq, end, out _))
+        {
+            _liveEnds.Dequeue();
+        }
+
+        if (_liveEnds.Count > (2 * _live.Count) + 1024)
+        {
+            _liveEnds.Clear();
+            _liveEnds.EnqueueRange(_live.Select(kv => (kv.Key, SqliteRows.Ms(kv.Value.EndsAt))));
+        }
     }
 
     public Conflict? GetConflict(string id) => SqliteRows.GetConflict(connection, null, id);
