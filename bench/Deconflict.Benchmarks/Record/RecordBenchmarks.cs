@@ -71,7 +71,8 @@ public class RecordProofBenchmarks : IDisposable
     [GlobalSetup]
     public void Setup()
     {
-        var path = Path.Combine(Path.GetTempPath(), "deconflict-bench", $"record-{Leaves}.db");
+        // Named by schema version: a tree cached by an older build has another key layout.
+        var path = Path.Combine(Path.GetTempPath(), "deconflict-bench", $"record-{Leaves}-schema{SqliteSchema.Migrations.Count}.db");
         RecordSeed.EnsureTree(path, Leaves);
         _store = new SqliteStore(path);
         var rnd = new Random(9162);
