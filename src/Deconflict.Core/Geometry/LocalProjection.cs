@@ -12,9 +12,11 @@ namespace Deconflict.Core.Geometry;
 /// 1 + rho^2 / (6 R^2) at rho metres from the centre (0.4 % at 1,000 km): code that needs other
 /// distances exactly re-centres the projection. Works across the antimeridian and near (not at)
 /// the poles because it never uses longitude differences directly. Cost: one geodesic inverse
-/// (Forward) or direct (Inverse) problem per point, about 0.3-1 microsecond.
+/// (Forward) or direct (Inverse) problem per point, about 0.3-1 microsecond. A struct (32 bytes)
+/// so that the frame of each prepared outline the writer keeps is not one more object for the
+/// collector to mark (docs/performance.md).
 /// </remarks>
-public sealed class LocalProjection
+public readonly struct LocalProjection
 {
     private readonly double _sinU;
     private readonly double _cosU;

@@ -109,9 +109,12 @@ public sealed record CircleOutline : Outline
 /// A cap that contains an outline: every point of the outline is within <see cref="RadiusM"/>
 /// metres (geodesic) of <see cref="Center"/>. <see cref="Angle"/> = RadiusM / b bounds the angle on
 /// the auxiliary sphere between the centre's and any point's reduced unit vectors (because
-/// b * angle &lt;= geodesic distance), which is what the rejection test compares.
+/// b * angle &lt;= geodesic distance), which is what the rejection test compares. A struct held
+/// inside its prepared outline: every live declaration the writer keeps carries one, and the
+/// collector's pauses grow with the number of objects it marks, not their bytes
+/// (docs/performance.md).
 /// </summary>
-internal sealed record OutlineCap(GeoPoint Center, Vec3 Vector, double RadiusM)
+internal readonly record struct OutlineCap(GeoPoint Center, Vec3 Vector, double RadiusM)
 {
     public double Angle { get; } = RadiusM / Wgs84.B;
 }
