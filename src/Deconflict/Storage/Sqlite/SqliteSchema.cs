@@ -89,11 +89,11 @@ internal static class SqliteSchema
         """,
         // 2: the record. Every event is a leaf: entry holds the exact bytes hashed into it
         // (docs/record.md); record_nodes the hash of every perfect subtree (level * 2^48 + index
-        // until migration 5), so appends and proofs never rehash the log. Heads are the signed tree heads; a
-        // cosignature is a party's witness signature over one (the last one per party is what a new
-        // one must be consistent with); party_keys the parties' Ed25519 witness keys; a reveal makes
-        // an entry readable by every party. Events written before this migration are entered into
-        // the record when it runs (SqliteStore.BackfillRecord).
+        // until migration 5), so appends and proofs never rehash the log. Heads are the signed tree
+        // heads; a cosignature is a party's witness signature over one (the last one per party is
+        // what a new one must be consistent with); party_keys the parties' Ed25519 witness keys; a
+        // reveal makes an entry readable by every party. Events written before this migration are
+        // entered into the record when it runs (SqliteStore.BackfillRecord).
         """
         ALTER TABLE events ADD COLUMN entry BLOB;
         CREATE TABLE record_nodes(
