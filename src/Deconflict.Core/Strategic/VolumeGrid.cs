@@ -56,7 +56,6 @@ public sealed class VolumeGrid<TKey, TValue>
     private readonly CellTable _anyTime = new();
     private readonly Dictionary<TKey, int> _slots = [];
     private readonly Stack<int> _free = new();
-    private readonly List<CellKey> _scratchCells = [];
     private readonly List<int> _scratchHits = [];
     private readonly List<(CellKey Cell, Entry[] Entries, int Length)> _found = [];
     private Slot[] _slotData = new Slot[64];
@@ -100,39 +99,12 @@ public sealed class VolumeGrid<TKey, TValue>
             Array.Resize(ref _slotData, _slotData.Length * 2);
         }
 
-        var cells = _scratchCells;
-        cells.Clear();
         foreach (var box in boxes)
         {
-            var (t0, t1) = TimeBins(box);
-            var table = t0 == AnyTime ? _anyTime : _cells;
-            var area = box.Area;
-            var start = box.TimeStart.UtcTicks;
-            var end = box.TimeEnd.UtcTicks;
-            var low = Codes.Low(Codes.AltitudeUnits(box.AltitudeLowerM));
-            var high = Codes.High(Codes.AltitudeUnits(box.AltitudeUpperM));
-            foreach (var (west, east) in area.LongitudeRanges())
-            {
-                var (y0, y1, x0, x1) = CellRange(area.South, area.North, west, east);
-                for (var y = y0; y <= y1; y++)
-                {
-                    var (south, north) = Codes.Range(CellUnits(area.South, y, 90.0), CellUnits(area.North, y, 90.0));
-                    for (var x = x0; x <= x1; x++)
-                    {
-                        var (w, e) = Codes.Range(CellUnits(west, x, 180.0), CellUnits(east, x, 180.0));
-                        for (var t = t0; t <= t1; t++)
-                        {
-                            var (ts, te) = Codes.Range(TimeUnits(start, t), TimeUnits(end, t));
-                            var cell = new CellKey(y, x, t);
-                            table.Add(cell, new Entry(slot, south, w, ts, low, north, e, te, high));
-                            cells.Add(cell);
-                        }
-                    }
-                }
-            }
+            File(slot, box, add: true);
         }
 
-        _slotData[slot] = new Slot(key, value, [.. boxes], [.. cells]);
+        _slotData[slot] = new Slot(key, value, [.. boxes]);
         _slots.Add(key, slot);
     }
 
@@ -170,9 +142,9 @@ public sealed class VolumeGrid<TKey, TValue>
         }
 
         ref var data = ref _slotData[slot];
-        foreach (var cell in data.Cells)
+        foreach (var box in data.Boxes)
         {
-            (cell.Time == AnyTime ? _anyTime : _cells).Remove(cell, slot);
+            File(slot, box, add: false);
         }
 
         data = default;
@@ -344,16 +316,57 @@ public sealed class VolumeGrid<TKey, TValue>
         Math.Clamp((int)Math.Floor((west + 180.0) / _cellDeg), 0, _lngCells - 1),
         Math.Clamp((int)Math.Floor((east + 180.0) / _cellDeg), 0, _lngCells - 1));
 
+    /// <summary>
+    /// Files a box's entries in every cell and time bin it meets, or takes them out. Removal walks
+    /// the same cells again from the box (the grid's cell size and bins never change) instead of
+    /// keeping each key's list of cells: that list was one more object per live declaration, about
+    /// 150 bytes, for the collector to mark and promote (docs/performance.md).
+    /// </summary>
+    private void File(int slot, VolumeBox box, bool add)
+    {
+        var (t0, t1) = TimeBins(box);
+        var table = t0 == AnyTime ? _anyTime : _cells;
+        var area = box.Area;
+        var start = box.TimeStart.UtcTicks;
+        var end = box.TimeEnd.UtcTicks;
+        var low = Codes.Low(Codes.AltitudeUnits(box.AltitudeLowerM));
+        var high = Codes.High(Codes.AltitudeUnits(box.AltitudeUpperM));
+        foreach (var (west, east) in area.LongitudeRanges())
+        {
+            var (y0, y1, x0, x1) = CellRange(area.South, area.North, west, east);
+            for (var y = y0; y <= y1; y++)
+            {
+                var (south, north) = Codes.Range(CellUnits(area.South, y, 90.0), CellUnits(area.North, y, 90.0));
+                for (var x = x0; x <= x1; x++)
+                {
+                    var (w, e) = Codes.Range(CellUnits(west, x, 180.0), CellUnits(east, x, 180.0));
+                    for (var t = t0; t <= t1; t++)
+                    {
+                        var cell = new CellKey(y, x, t);
+                        if (add)
+                        {
+                            var (ts, te) = Codes.Range(TimeUnits(start, t), TimeUnits(end, t));
+                            table.Add(cell, new Entry(slot, south, w, ts, low, north, e, te, high));
+                        }
+                        else
+                        {
+                            table.Remove(cell, slot);
+                        }
+                    }
+                }
+            }
+        }
+    }
+
     private readonly record struct CellKey(int Lat, int Lng, long Time);
 
     /// <summary>What the grid keeps per key; Stamp marks the last query that reported it.</summary>
-    private struct Slot(TKey key, TValue value, VolumeBox[] boxes, CellKey[] cells)
+    private struct Slot(TKey key, TValue value, VolumeBox[] boxes)
     {
         public readonly TKey Key = key;
         public TValue Value = value;
         public int Stamp;
         public readonly VolumeBox[] Boxes = boxes;
-        public readonly CellKey[] Cells = cells;
     }
 
     /// <summary>
