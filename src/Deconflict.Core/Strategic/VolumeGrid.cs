@@ -101,7 +101,7 @@ public sealed class VolumeGrid<TKey, TValue>
 
         foreach (var box in boxes)
         {
-            File(slot, box, add: true);
+            FileBox(slot, box, add: true);
         }
 
         _slotData[slot] = new Slot(key, value, [.. boxes]);
@@ -144,7 +144,7 @@ public sealed class VolumeGrid<TKey, TValue>
         ref var data = ref _slotData[slot];
         foreach (var box in data.Boxes)
         {
-            File(slot, box, add: false);
+            FileBox(slot, box, add: false);
         }
 
         data = default;
@@ -322,7 +322,7 @@ public sealed class VolumeGrid<TKey, TValue>
     /// keeping each key's list of cells: that list was one more object per live declaration, about
     /// 150 bytes, for the collector to mark and promote (docs/performance.md).
     /// </summary>
-    private void File(int slot, VolumeBox box, bool add)
+    private void FileBox(int slot, VolumeBox box, bool add)
     {
         var (t0, t1) = TimeBins(box);
         var table = t0 == AnyTime ? _anyTime : _cells;
