@@ -92,6 +92,7 @@ public static class SubmissionLoad
         long ok = 0, failed = 0;
         var total = (int)(rate * duration.TotalSeconds);
         var gate = new SemaphoreSlim(maxOutstanding);
+        var began = DateTimeOffset.UtcNow;
         var clock = Stopwatch.StartNew();
         var tasks = new List<Task>(total);
         for (var i = 0; i < total; i++)
@@ -134,6 +135,8 @@ public static class SubmissionLoad
         }
 
         await Task.WhenAll(tasks);
+        // The wall time lets a stall be matched with traces taken outside this process.
+        Console.WriteLine($"schedule began at {began:HH:mm:ss.fff} UTC");
         Console.WriteLine("worst latency by second of schedule (ms): " + string.Join(" ", worst.Select(kv => $"{kv.Key}:{kv.Value:F0}")));
         return new Result(ok, failed, clock.Elapsed, latencies, Interlocked.Read(ref _warmupOk));
     }
