@@ -128,11 +128,8 @@ public static class VolumeParser
         return new F3548Volume4D { Volume = volume, TimeStart = WriteTime(v.TimeStart), TimeEnd = WriteTime(v.TimeEnd) };
     }
 
-    /// <summary>Formats a time as RFC 3339 in UTC with 'Z' and only the fractional digits needed.</summary>
-    public static string FormatTime(DateTimeOffset t) =>
-        Rfc3339.FormatUtc(t);
-
-    private static F3548Time WriteTime(DateTimeOffset t) => new() { Value = FormatTime(t), Format = "RFC3339" };
+    /// <summary>RFC 3339 in UTC with 'Z' and only the fractional digits needed (<see cref="Rfc3339.FormatUtc"/>).</summary>
+    private static F3548Time WriteTime(DateTimeOffset t) => new() { Value = Rfc3339.FormatUtc(t), Format = "RFC3339" };
 
     private static VolumeParseResult Fail(string code, string detail, string pointer) =>
         new(null, new VolumeError(code, detail, pointer));

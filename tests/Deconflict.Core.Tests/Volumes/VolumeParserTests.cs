@@ -74,7 +74,9 @@ public class VolumeParserTests
             Assert.Equal(v, again);
         }
 
-        Assert.Equal("2026-11-26T09:00:00.5Z", VolumeParser.FormatTime(new DateTimeOffset(2026, 11, 26, 11, 0, 0, 500, TimeSpan.FromHours(2))));
+        var parsed = VolumeParser.Parse(Valid, Limits).Volume!;
+        var offset = parsed with { TimeStart = new DateTimeOffset(2026, 11, 26, 11, 0, 0, 500, TimeSpan.FromHours(2)) };
+        Assert.Equal("2026-11-26T09:00:00.5Z", VolumeParser.ToF3548(offset).TimeStart!.Value);
     }
 
     public static TheoryData<string, string, string, string> Errors => new()
