@@ -89,7 +89,7 @@ public sealed class SqliteStoreContractTests : StoreContract
         }
 
         store.MigrateTo(4);
-        var interiorBefore = NodeCount(path, "id >= 281474976710656");
+        var interiorBefore = NodeCount(path, $"id >= {SqliteRecordTree.Migration2NodeId(1, 0)}");
         Assert.Equal(Events - long.PopCount(Events), interiorBefore);
 
         store.Migrate();

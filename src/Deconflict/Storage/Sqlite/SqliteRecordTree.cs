@@ -24,6 +24,13 @@ internal static class SqliteRecordTree
     /// </summary>
     public static long NodeId(int level, long index) => ((((index + 1) << level) - 1) << 6) | (long)level;
 
+    /// <summary>
+    /// Migration 2's key of node (level, index), level * 2^48 + index: what the backfill of a
+    /// schema-1 file writes, and what migration 5's SQL (which cannot call this) turns into
+    /// <see cref="NodeId"/>. Keys of interior nodes (level 1 and up) are at least 2^48.
+    /// </summary>
+    public static long Migration2NodeId(int level, long index) => ((long)level << 48) | index;
+
     /// <summary>Reads stored nodes with one prepared statement (a request's proof reads O(log n) of them).</summary>
     public sealed class Reader : IMerkleNodes, IDisposable
     {

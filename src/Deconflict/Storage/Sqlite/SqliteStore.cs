@@ -113,7 +113,7 @@ public sealed class SqliteStore : IDeconflictStore
             {
                 insert.Parameters.Clear();
                 // Migration 2's key layout, which migration 5 turns into SqliteRecordTree.NodeId.
-                insert.Parameters.AddWithValue("$id", ((long)level << 48) | index);
+                insert.Parameters.AddWithValue("$id", SqliteRecordTree.Migration2NodeId(level, index));
                 insert.Parameters.AddWithValue("$hash", hash);
                 insert.ExecuteNonQuery();
             }
