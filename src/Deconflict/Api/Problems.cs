@@ -43,6 +43,19 @@ public static class Problems
     public const string InvalidSignature = "invalid-signature";
     public const string SplitView = "split-view";
     public const string InvalidReference = "invalid-reference";
+    public const string LimitExceeded = "limit-exceeded";
+    public const string RateLimited = "rate-limited";
+    public const string QuotaExceeded = "quota-exceeded";
+    public const string StorageUnavailable = "storage-unavailable";
+    public const string InvalidTime = "invalid-time";
+    public const string DuplicateMember = "duplicate-member";
+    public const string ControlCharacter = "control-character";
+    public const string InvalidWebhook = "invalid-webhook";
+    public const string UriTooLong = "uri-too-long";
+    public const string HeadersTooLarge = "headers-too-large";
+
+    /// <summary>The extension member that carries a retry delay in whole seconds; <see cref="ToResult"/> also sends it as Retry-After.</summary>
+    public const string RetryAfterMember = "retry_after_s";
 
     private static readonly Dictionary<string, (int Status, string Title)> Table = new(StringComparer.Ordinal)
     {
@@ -67,6 +80,16 @@ public static class Problems
         [InvalidSignature] = (400, "The signature does not verify"),
         [SplitView] = (409, "The head is inconsistent with one the party witnessed before"),
         [InvalidReference] = (400, "A reference is not to an object you may see"),
+        [LimitExceeded] = (400, "A documented size limit is exceeded"),
+        [RateLimited] = (429, "Too many requests"),
+        [QuotaExceeded] = (429, "The party's quota is used up"),
+        [StorageUnavailable] = (503, "The store cannot write now"),
+        [InvalidTime] = (400, "A time is not valid"),
+        [DuplicateMember] = (400, "A JSON member appears twice"),
+        [ControlCharacter] = (400, "A text holds a control character"),
+        [InvalidWebhook] = (400, "The webhook target is not allowed"),
+        [UriTooLong] = (414, "The request URI is too long"),
+        [HeadersTooLarge] = (431, "The request headers are too large"),
     };
 
     public static int Status(string code) => Table.TryGetValue(code, out var t) ? t.Status : 500;
@@ -85,7 +108,24 @@ public static class Problems
             }
         }
 
-        return Results.Problem(detail: error.Detail, statusCode: status, title: Title(error.Code), type: $"urn:deconflict:problem:{error.Code}", extensions: extensions);
+        var problem = Results.Problem(detail: error.Detail, statusCode: status, title: Title(error.Code), type: $"urn:deconflict:problem:{error.Code}", extensions: extensions);
+        return extensions.TryGetValue(RetryAfterMember, out var retry) && retry is not null
+            ? new WithRetryAfter(problem, Convert.ToInt64(retry, System.Globalization.CultureInfo.InvariantCulture))
+            : problem;
+    }
+
+    /// <summary>A refusal that the caller may retry after <paramref name="after"/> (429, 503): Retry-After header and <c>retry_after_s</c> member.</summary>
+    public static ApiError Retry(string code, string detail, TimeSpan after) =>
+        new ApiError(code, detail).With(RetryAfterMember, Math.Max(1L, (long)Math.Ceiling(after.TotalSeconds)));
+
+    /// <summary>Adds the Retry-After header (whole seconds, RFC 9110) to a problem result.</summary>
+    private sealed class WithRetryAfter(IResult inner, long seconds) : IResult
+    {
+        public Task ExecuteAsync(HttpContext httpContext)
+        {
+            httpContext.Response.Headers.RetryAfter = seconds.ToString(System.Globalization.CultureInfo.InvariantCulture);
+            return inner.ExecuteAsync(httpContext);
+        }
     }
 
     public static ApiError NotFoundError(string what, string id) => new(NotFound, $"No {what} '{id}' that you may see.");
