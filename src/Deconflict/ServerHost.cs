@@ -73,6 +73,8 @@ public static class ServerHost
         builder.Services.AddSingleton(RecordKey.LoadOrCreate(settings.DatabasePath));
         builder.Services.AddSingleton<RecordHeads>();
         builder.Services.AddHostedService(sp => sp.GetRequiredService<RecordHeads>());
+        builder.Services.AddSingleton(WebhookKey.LoadOrCreate(settings.DatabasePath));
+        builder.Services.AddSingleton<WebhookTargets>();
         builder.Services.AddSingleton<EscalationWebhooks>();
         builder.Services.AddHostedService(sp => sp.GetRequiredService<EscalationWebhooks>());
         builder.Services.AddSingleton<LineClockService>();
@@ -154,6 +156,7 @@ public static class ServerHost
         app.MapEvents();
         app.MapRecord();
         app.MapLine();
+        app.MapWebhooks();
         app.MapTracks();
         app.MapAlerts();
         app.Lifetime.ApplicationStopped.Register(() => app.Services.GetRequiredService<WriteQueue>().DisposeAsync().AsTask().GetAwaiter().GetResult());

@@ -54,9 +54,16 @@ public static partial class CliApp
         var warning = new Option<string>("--warning") { Description = "Entry sooner than this is a warning", DefaultValueFactory = _ => "60s" };
         var advisory = new Option<string>("--advisory") { Description = "Entry later than the look-ahead but sooner than this is an advisory", DefaultValueFactory = _ => "180s" };
         var sameParty = new Option<bool>("--same-party-alerts") { Description = "Also alert on pairs of one party's own aircraft" };
+        var webhookHttp = new Option<bool>("--webhook-allow-http") { Description = "Also call escalation webhooks over http (default: https only)" };
+        var webhookAllow = new Option<string[]>("--webhook-allow")
+        {
+            Description = "A host name, address or CIDR range escalation webhooks may reach although not public (repeat for several)",
+            AllowMultipleArgumentsPerToken = true,
+        };
         var serve = new Command("serve", "Run the Deconflict server on a SQLite file")
         {
             db, urls, policy, notices, horizontalBuffer, verticalBuffer, horizontalSeparation, verticalSeparation, lookahead, warning, advisory, sameParty,
+            webhookHttp, webhookAllow,
         };
         serve.SetAction(async (parse, ct) =>
         {
@@ -76,7 +83,17 @@ public static partial class CliApp
                         AdvisoryS = ParseDuration(parse.GetValue(advisory)!).TotalSeconds,
                         SameParty = parse.GetValue(sameParty),
                     },
+                    Webhooks = new WebhookOptions { AllowHttp = parse.GetValue(webhookHttp), Allow = [.. parse.GetValue(webhookAllow) ?? []] },
                 };
+                try
+                {
+                    options.Webhooks.ParseAllow();
+                }
+                catch (FormatException e)
+                {
+                    throw new CliException("--webhook-allow: " + e.Message);
+                }
+
                 new Core.Tactical.AlertPolicy(options.Tactical.WarningS, options.LookaheadS, options.Tactical.AdvisoryS, options.Tactical.ClearAfterCycles).Validate();
             }
             catch (Exception e) when (e is CliException or ArgumentException)

@@ -105,7 +105,7 @@ public static partial class LineEndpoints
         return group;
     }
 
-    private static async Task<IResult> SetContacts(string id, HttpContext http, WriteQueue writes, DeconflictOptions options)
+    private static async Task<IResult> SetContacts(string id, HttpContext http, WriteQueue writes, DeconflictOptions options, WebhookTargets targets)
     {
         var caller = Authentication.Of(http);
         if (HttpExtensions.RequireSelfOrAdmin(caller, id, "set its escalation contacts") is { } forbidden)
@@ -128,9 +128,9 @@ public static partial class LineEndpoints
                 return Problems.ToResult(Problems.Invalid($"level must be 1 to {options.Line.MaxEscalationLevel} (the agreed highest level).", $"/contacts/{i}/level"));
             }
 
-            if (!Uri.TryCreate(c.Url, UriKind.Absolute, out var url) || url.Scheme is not ("http" or "https"))
+            if (await targets.CheckAsync(c.Url, $"/contacts/{i}/url", http.RequestAborted) is { } notAllowed)
             {
-                return Problems.ToResult(Problems.Invalid("url must be an absolute http or https URL.", $"/contacts/{i}/url"));
+                return Problems.ToResult(notAllowed);
             }
         }
 

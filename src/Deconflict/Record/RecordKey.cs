@@ -80,9 +80,6 @@ public sealed class RecordKey : IDisposable
     /// <summary>The checkpoint text of a head of this log.</summary>
     public string CheckpointText(long size, byte[] root) => SignedNote.CheckpointText(Origin, size, root);
 
-    /// <summary>Signs other service messages (escalation webhooks) with the same key.</summary>
-    public byte[] SignMessage(byte[] message) => _signer.Sign(message);
-
     /// <summary>Signs a head's checkpoint text.</summary>
     public byte[] Sign(long size, byte[] root) => _signer.Sign(System.Text.Encoding.UTF8.GetBytes(CheckpointText(size, root)));
 

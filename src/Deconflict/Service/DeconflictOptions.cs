@@ -49,6 +49,9 @@ public sealed record DeconflictOptions
     /// <summary>Delay before the second attempt; each later one waits twice as long.</summary>
     public TimeSpan WebhookFirstRetry { get; init; } = TimeSpan.FromSeconds(2);
 
+    /// <summary>Where escalation webhooks may go: https and public addresses unless the admin allows more.</summary>
+    public WebhookOptions Webhooks { get; init; } = new();
+
     /// <summary>How often the line's acknowledgement clocks are checked (the precision of escalations).</summary>
     public TimeSpan LineClockTick { get; init; } = TimeSpan.FromSeconds(1);
 

@@ -244,14 +244,16 @@ public sealed class LineApiTests
         var hook = receiver.Urls.First() + "/hook";
 
         var clock = new FakeTimeProvider(T0);
-        await using var server = await TestServer.StartAsync(Options with { WebhookAttempts = 3, WebhookFirstRetry = TimeSpan.FromSeconds(1) }, clock);
+        // The admin allows http to this machine's receiver: targets are https and public otherwise (WebhookSecurityTests).
+        var webhooks = new WebhookOptions { AllowHttp = true, Allow = ["127.0.0.1"] };
+        await using var server = await TestServer.StartAsync(Options with { WebhookAttempts = 3, WebhookFirstRetry = TimeSpan.FromSeconds(1), Webhooks = webhooks }, clock);
         var blue = await server.AddPartyAsync("blue");
         var red = await server.AddPartyAsync("red");
         Assert.Equal(200, (await red.Send(HttpMethod.Put, "v1/parties/red/escalation", new { contacts = new[] { new { level = 1, url = hook } } })).Status);
         Assert.Equal(200, (await blue.Send(HttpMethod.Put, "v1/parties/blue/escalation", new { contacts = new[] { new { level = 1, url = "http://127.0.0.1:1/closed" } } })).Status);
         (await blue.Send(HttpMethod.Put, "v1/parties/red/escalation", new { contacts = Array.Empty<object>() })).AssertProblem(403, "forbidden");
         (await red.Send(HttpMethod.Put, "v1/parties/red/escalation", new { contacts = new[] { new { level = 9, url = hook } } })).AssertProblem(400, "invalid-request");
-        (await red.Send(HttpMethod.Put, "v1/parties/red/escalation", new { contacts = new[] { new { level = 1, url = "ftp://x" } } })).AssertProblem(400, "invalid-request");
+        (await red.Send(HttpMethod.Put, "v1/parties/red/escalation", new { contacts = new[] { new { level = 1, url = "ftp://x" } } })).AssertProblem(400, "invalid-webhook");
 
         var sent = await Send(blue, new JsonObject { ["to"] = new JsonArray("red"), ["subject"] = "s", ["body"] = "b", ["requires_ack"] = true, ["ack_within_s"] = 60 });
         clock.Advance(TimeSpan.FromSeconds(60));
@@ -270,13 +272,13 @@ public sealed class LineApiTests
 
         var redCalls = calls.Where(c => c["party"]!.GetValue<string>() == "red").ToList();
         var blueCalls = calls.Where(c => c["party"]!.GetValue<string>() == "blue").ToList();
-        Assert.Equal([(1, false, "HTTP 500"), (2, true, "HTTP 200")], redCalls.Select(c => (c["attempt"]!.GetValue<int>(), c["ok"]!.GetValue<bool>(), c["outcome"]!.GetValue<string>())));
-        Assert.Equal([1, 2, 3], blueCalls.Select(c => c["attempt"]!.GetValue<int>()));
+        Assert.Equal([(1, false, "http-status", 500), (2, true, "delivered", 200)], redCalls.Select(c => (c["attempt"]!.GetValue<int>(), c["ok"]!.GetValue<bool>(), c["outcome"]!.GetValue<string>(), c["status"]!.GetValue<int>())));
+        Assert.Equal([(1, "connect-failed"), (2, "connect-failed"), (3, "connect-failed")], blueCalls.Select(c => (c["attempt"]!.GetValue<int>(), c["outcome"]!.GetValue<string>())));
         Assert.All(blueCalls, c => Assert.False(c["ok"]!.GetValue<bool>()));
         Assert.Equal(sent.Body!["id"]!.GetValue<string>(), redCalls[0]["escalation"]!["message_id"]!.GetValue<string>());
 
-        // Each delivery is signed with the record key over the exact body.
-        var (_, publicKey) = Core.Record.SignedNote.ParseVerifierKey(await (await server.Admin.GetAsync("v1/record/key")).Content.ReadAsStringAsync())!.Value;
+        // Each delivery is signed with the webhook key over the exact body.
+        var (_, publicKey) = Core.Record.SignedNote.ParseVerifierKey(await (await server.Admin.GetAsync("v1/line/webhook-key")).Content.ReadAsStringAsync())!.Value;
         Assert.Equal(2, received.Count);
         foreach (var (body, signature) in received)
         {
