@@ -2,6 +2,7 @@ using System.CommandLine;
 using System.Globalization;
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using Deconflict.Core.Record;
 using Deconflict.Core.Strategic;
 using Deconflict.Service;
 
@@ -226,8 +227,9 @@ public static partial class CliApp
         }));
 
         var state = new Option<FileInfo?>("--state") { Description = "Keep the verified head here; the next run checks the record is consistent with it" };
-        var export = new Option<FileInfo?>("--export") { Description = "Verify an export file offline instead of a server" };
-        var verify = new Command("verify", "Verify the record: head signature, every leaf, the root, consistency with the last run, and your event stream") { state, export };
+        var export = new Option<FileInfo?>("--export") { Description = "Verify an export file offline instead of a server (needs --key or --state: the key an export carries proves nothing)" };
+        var logKey = new Option<string?>("--key") { Description = "The log's verifier key, as `deconflict record key` printed it: the record must be signed under it" };
+        var verify = new Command("verify", "Verify the record: head signature, every leaf, the root, consistency with the last run, and your event stream") { state, export, logKey };
         verify.SetAction((parse, ct) => Reported(async () =>
         {
             var statePath = parse.GetValue(state);
@@ -240,6 +242,12 @@ public static partial class CliApp
                 Console.WriteLine($"Last verified: {previous.Size:N0} entries, root {previous.RootHash}.");
             }
 
+            var given = parse.GetValue(logKey)?.Trim();
+            if (given is not null && SignedNote.ParseVerifierKey(given) is null)
+            {
+                throw new CliException($"--key '{given}' is not a signed-note verifier key (name+keyhash+base64key, as `deconflict record key` prints it).");
+            }
+
             var verifier = new RecordVerifier(Console.Out);
             VerifiedState? verified;
             if (exportPath is not null)
@@ -249,8 +257,13 @@ public static partial class CliApp
                     throw new CliException($"No export file {exportPath.FullName}.");
                 }
 
+                // Anyone can sign an export with a key of their own: the log's key must come from elsewhere.
+                var trusted = given ?? previous?.VerifierKey
+                    ?? throw new CliException("Give the log's key with --key (as `deconflict record key` prints it from the server) or --state with the state file of an earlier verify: the key inside an export proves nothing.");
                 Console.WriteLine($"Verifying the export {exportPath.FullName} offline.");
-                verified = verifier.Verify(RecordSources.FromExport(exportPath.FullName), previous);
+                var snapshot = RecordSources.FromExport(exportPath.FullName);
+                RequireKey(snapshot, trusted, given is not null ? "--key" : "the state file");
+                verified = verifier.Verify(snapshot, previous);
             }
             else
             {
@@ -259,6 +272,11 @@ public static partial class CliApp
                 var (snapshot, http) = await RecordSources.FromServerAsync(server, token);
                 using (http)
                 {
+                    if (given is not null)
+                    {
+                        RequireKey(snapshot, given, "--key");
+                    }
+
                     verified = verifier.Verify(snapshot, previous);
                 }
             }
@@ -285,9 +303,18 @@ public static partial class CliApp
             var (server, token) = o.Connection(parse);
             var path = parse.GetValue(outFile)!.FullName;
             var count = await RecordSources.ExportAsync(server, token, path, Console.Out);
-            return (new JsonObject { ["file"] = path, ["leaves"] = count }, $"Exported {count:N0} leaves to {path}. Verify it with: deconflict record verify --export {path}");
+            return (new JsonObject { ["file"] = path, ["leaves"] = count }, $"Exported {count:N0} leaves to {path}. Verify it with: deconflict record verify --export {path} --key KEY (the log's key as `deconflict record key` prints it; never one taken from the file).");
         }));
         return new Command("record", "The tamper-evident record") { key, verify, exportCommand };
+    }
+
+    /// <summary>Refuses a record signed under another key than the one the user trusts, in one line.</summary>
+    private static void RequireKey(RecordSnapshot snapshot, string trusted, string from)
+    {
+        if (!string.Equals(snapshot.VerifierKey.Trim(), trusted, StringComparison.Ordinal))
+        {
+            throw new CliException($"The record is signed under the key '{snapshot.VerifierKey.Trim()}', not the log's key '{trusted}' from {from}: it is another log's record or a forgery. Nothing was verified.");
+        }
     }
 
     private static Command LineCommands(ClientOptions o)

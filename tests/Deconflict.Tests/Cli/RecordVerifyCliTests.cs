@@ -34,12 +34,65 @@ public sealed class RecordVerifyCliTests
         var export = Path.Combine(server.Directory, "blue.export.jsonl");
         var exported = await CliTests.Run(server, blueToken, "record", "export", "--out", export);
         Assert.True(exported.Exit == 0, exported.Out + exported.Err);
-        var offline = await CliTests.Run(null, "", "record", "verify", "--export", export);
+        var key = await CliTests.Run(server, blueToken, "record", "key");
+        Assert.Equal((await (await server.Admin.GetAsync("v1/record/key")).Content.ReadAsStringAsync()).Trim(), key.Out.Trim());
+
+        var offline = await CliTests.Run(null, "", "record", "verify", "--export", export, "--key", key.Out.Trim());
         Assert.True(offline.Exit == 0, offline.Out + offline.Err);
         Assert.Contains("Record verified", offline.Out, StringComparison.Ordinal);
 
-        var key = await CliTests.Run(server, blueToken, "record", "key");
-        Assert.Equal((await (await server.Admin.GetAsync("v1/record/key")).Content.ReadAsStringAsync()).Trim(), key.Out.Trim());
+        // The state saved by the online runs holds the log's key too.
+        var withState = await CliTests.Run(null, "", "record", "verify", "--export", export, "--state", state);
+        Assert.True(withState.Exit == 0, withState.Out + withState.Err);
+        Assert.Contains("Record verified", withState.Out, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task An_export_signed_under_another_key_is_refused_and_one_without_a_trusted_key_is_not_verified()
+    {
+        // The genuine log, and a forgery: a log of the same parties made on another server (another
+        // key), every leaf and signature in it valid under the key the file itself carries.
+        await using var genuine = await TestServer.StartAsync();
+        var (blueToken, _) = await Scenario(genuine);
+        var key = (await (await genuine.Admin.GetAsync("v1/record/key")).Content.ReadAsStringAsync()).Trim();
+        string forged;
+        await using (var forger = await TestServer.StartAsync())
+        {
+            var (forgedBlue, _) = await Scenario(forger);
+            forged = Path.Combine(genuine.Directory, "forged.export.jsonl");
+            var written = await CliTests.Run(forger, forgedBlue, "record", "export", "--out", forged);
+            Assert.True(written.Exit == 0, written.Out + written.Err);
+        }
+
+        var forgedKey = JsonNode.Parse(File.ReadLines(forged).First())!["verifier_key"]!.GetValue<string>();
+        Assert.NotEqual(key, forgedKey);
+
+        var refused = await CliTests.Run(null, "", "record", "verify", "--export", forged, "--key", key);
+        Assert.Equal(1, refused.Exit);
+        Assert.Equal($"The record is signed under the key '{forgedKey}', not the log's key '{key}' from --key: it is another log's record or a forgery. Nothing was verified.", refused.Err.Trim());
+        Assert.DoesNotContain("Record verified", refused.Out, StringComparison.Ordinal);
+
+        // A state saved by an earlier verify of the genuine log refuses it too.
+        var state = Path.Combine(genuine.Directory, "blue-state.json");
+        Assert.Equal(0, (await CliTests.Run(genuine, blueToken, "record", "verify", "--state", state)).Exit);
+        var byState = await CliTests.Run(null, "", "record", "verify", "--export", forged, "--state", state);
+        Assert.Equal(1, byState.Exit);
+        Assert.Equal($"The record is signed under the key '{forgedKey}', not the log's key '{key}' from the state file: it is another log's record or a forgery. Nothing was verified.", byState.Err.Trim());
+
+        // With no key from outside the file there is nothing to verify against.
+        var keyless = await CliTests.Run(null, "", "record", "verify", "--export", forged);
+        Assert.Equal(1, keyless.Exit);
+        Assert.Equal("Give the log's key with --key (as `deconflict record key` prints it from the server) or --state with the state file of an earlier verify: the key inside an export proves nothing.", keyless.Err.Trim());
+        Assert.DoesNotContain("Record verified", keyless.Out, StringComparison.Ordinal);
+
+        // Online, --key is checked against the server's key as well.
+        var online = await CliTests.Run(genuine, blueToken, "record", "verify", "--key", forgedKey);
+        Assert.Equal(1, online.Exit);
+        Assert.Equal($"The record is signed under the key '{key}', not the log's key '{forgedKey}' from --key: it is another log's record or a forgery. Nothing was verified.", online.Err.Trim());
+
+        var malformed = await CliTests.Run(null, "", "record", "verify", "--export", forged, "--key", "not-a-key");
+        Assert.Equal(1, malformed.Exit);
+        Assert.Equal("--key 'not-a-key' is not a signed-note verifier key (name+keyhash+base64key, as `deconflict record key` prints it).", malformed.Err.Trim());
     }
 
     [Theory]

@@ -13,7 +13,8 @@ public sealed class ServeCliTests
         Directory.CreateDirectory(directory);
         using var server = await ServerProcess.StartAsync(Path.Combine(directory, "d.db"), "dcf_serve-test-admin",
             "--horizontal-buffer", "2NM", "--vertical-buffer", "500FT", "--horizontal-separation", "5 nm", "--vertical-separation", "2000FT",
-            "--lookahead", "3m", "--warning", "90s", "--advisory", "5m", "--same-party-alerts");
+            "--lookahead", "3m", "--warning", "90s", "--advisory", "5m", "--same-party-alerts",
+            "--webhook-allow-http", "--webhook-allow", "10.0.0.0/8", "--webhook-allow", "hooks.internal");
         using var http = new HttpClient { BaseAddress = server.BaseAddress };
         http.DefaultRequestHeaders.Authorization = new("Bearer", "dcf_serve-test-admin");
         var config = JsonNode.Parse(await http.GetStringAsync("v1/config"))!;
@@ -23,6 +24,8 @@ public sealed class ServeCliTests
         Assert.Equal(609.6, config["separation"]!["vertical_m"]!.GetValue<double>(), 9);
         Assert.Equal(180.0, config["separation"]!["lookahead_s"]!.GetValue<double>());
         Assert.Equal((90.0, 180.0, 300.0, true), (config["tactical"]!["warning_s"]!.GetValue<double>(), config["tactical"]!["caution_s"]!.GetValue<double>(), config["tactical"]!["advisory_s"]!.GetValue<double>(), config["tactical"]!["same_party"]!.GetValue<bool>()));
+        Assert.True(config["webhooks"]!["allow_http"]!.GetValue<bool>());
+        Assert.Equal(["10.0.0.0/8", "hooks.internal"], config["webhooks"]!["allow"]!.AsArray().Select(a => a!.GetValue<string>()));
     }
 
     [Theory]
@@ -32,6 +35,7 @@ public sealed class ServeCliTests
     [InlineData("--horizontal-separation", "3 miles", "'3 miles' is not one")]
     [InlineData("--lookahead", "120", "A duration is like 45m, 1h30m or 90s")]
     [InlineData("--warning", "200s", "--warning, --lookahead and --advisory must be in that order")]
+    [InlineData("--webhook-allow", "10.0.0.0/33", "--webhook-allow: The webhook allowlist entry '10.0.0.0/33' is neither a host name, an address nor a CIDR range")]
     public async Task A_parameter_without_its_unit_or_out_of_order_stops_the_server_with_a_clear_message(string option, string value, string message)
     {
         var db = Path.Combine(Path.GetTempPath(), "deconflict-tests", Guid.NewGuid().ToString("N") + ".db");
