@@ -197,6 +197,26 @@ public sealed class WebhookSecurityTests
         }
     }
 
+    [Fact]
+    public async Task A_redirect_is_not_followed_but_recorded_as_the_status_the_target_answered()
+    {
+        await using var receiver = await Receiver.StartAsync();
+        var options = Options with { Webhooks = new WebhookOptions { AllowHttp = true, Allow = ["127.0.0.1"] } };
+        var clock = new FakeTimeProvider(T0);
+        await using var server = await TestServer.StartAsync(options, clock);
+        var blue = await server.AddPartyAsync("blue");
+        var red = await server.AddPartyAsync("red");
+        var url = $"http://127.0.0.1:{receiver.Port}/redirect";
+        Assert.Equal(200, (await red.Send(HttpMethod.Put, "v1/parties/red/escalation", new { contacts = new[] { new { level = 1, url } } })).Status);
+
+        await Overdue(server, clock, blue);
+        var call = Assert.Single(await Calls(server, 1));
+
+        Assert.Equal(("http-status", 302, false), (call["outcome"]!.GetValue<string>(), call["status"]!.GetValue<int>(), call["ok"]!.GetValue<bool>()));
+        Assert.Equal(1, receiver.Redirects);
+        Assert.Empty(receiver.Received);
+    }
+
     /// <summary>A resolver that answers a public address for <paramref name="name"/> and the system's answer for any other name.</summary>
     private static Func<string, CancellationToken, Task<IPAddress[]>> PublicFor(string name) =>
         (host, ct) => host == name ? Task.FromResult(new[] { PublicAddress }) : Dns.GetHostAddressesAsync(host, ct);
@@ -241,12 +261,17 @@ public sealed class WebhookSecurityTests
     {
         private readonly WebApplication _app;
 
+        private int _redirects;
+
         private Receiver(WebApplication app, ConcurrentQueue<(string Body, string Signature)> received)
         {
             _app = app;
             Received = received;
             Port = new Uri(app.Urls.First()).Port;
         }
+
+        /// <summary>POSTs to /redirect, each answered 302 to /hook.</summary>
+        public int Redirects => Volatile.Read(ref _redirects);
 
         public ConcurrentQueue<(string Body, string Signature)> Received { get; }
 
@@ -261,14 +286,21 @@ public sealed class WebhookSecurityTests
             builder.Logging.ClearProviders();
             var app = builder.Build();
             var received = new ConcurrentQueue<(string Body, string Signature)>();
-            app.MapPost("/hook", async (HttpContext http) =>
+            Receiver? receiver = null;
+            app.Map("/hook", async (HttpContext http) =>
             {
                 using var reader = new StreamReader(http.Request.Body);
                 received.Enqueue((await reader.ReadToEndAsync(), http.Request.Headers[EscalationWebhooks.SignatureHeader].ToString()));
                 return Results.Ok();
             });
+            app.MapPost("/redirect", (HttpContext http) =>
+            {
+                Interlocked.Increment(ref receiver!._redirects);
+                return Results.Redirect($"http://127.0.0.1:{http.Connection.LocalPort}/hook");
+            });
             await app.StartAsync();
-            return new Receiver(app, received);
+            receiver = new Receiver(app, received);
+            return receiver;
         }
 
         public ValueTask DisposeAsync() => _app.DisposeAsync();
