@@ -151,16 +151,7 @@ public static partial class CliApp
                 throw new CliException($"No file {path.FullName}.");
             }
 
-            JsonNode input;
-            try
-            {
-                input = JsonNode.Parse(await File.ReadAllTextAsync(path.FullName)) ?? throw new CliException("The file is empty JSON.");
-            }
-            catch (JsonException e)
-            {
-                throw new CliException($"{path.Name} is not valid JSON: {e.Message}");
-            }
-
+            var input = GeoJsonInput.Parse(await File.ReadAllTextAsync(path.FullName), path.Name);
             var (body, _) = await api.Send(HttpMethod.Post, "v1/operations", GeoJsonInput.ToOperationBody(input));
             var op = body!["operation"]!;
             var conflicts = body["conflicts"]!.AsArray();

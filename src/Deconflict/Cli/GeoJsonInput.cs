@@ -1,3 +1,4 @@
+using System.Text.Json;
 using System.Text.Json.Nodes;
 
 namespace Deconflict.Cli;
@@ -7,10 +8,30 @@ namespace Deconflict.Cli;
 /// is, or a GeoJSON Feature / FeatureCollection (RFC 7946) whose features are the volumes. A
 /// feature's geometry is a Polygon (one ring, closed as GeoJSON requires; holes are refused) or a
 /// Point with a "radius" property; its properties give altitude_lower, altitude_upper (with
-/// units and reference, never assumed), time_start and time_end.
+/// units and reference, never assumed), time_start and time_end. Anything else in the file's
+/// shape is refused with a <see cref="CliException"/> naming the place (found by fuzzing: a
+/// number where a string belongs, a null feature, a position that is not [lng, lat], a
+/// duplicate key).
 /// </summary>
 public static class GeoJsonInput
 {
+    // A duplicate key is refused when the file is read, as the API refuses it in a body, instead
+    // of failing later when the object is first looked into.
+    private static readonly JsonDocumentOptions Strict = new() { AllowDuplicateProperties = false };
+
+    /// <summary>Reads the file's text as JSON; <paramref name="name"/> names the file in the message.</summary>
+    public static JsonNode Parse(string text, string name)
+    {
+        try
+        {
+            return JsonNode.Parse(text, documentOptions: Strict) ?? throw new CliException($"{name} holds JSON null, not an object.");
+        }
+        catch (JsonException e)
+        {
+            throw new CliException($"{name} is not valid JSON: {e.Message}");
+        }
+    }
+
     public static JsonObject ToOperationBody(JsonNode file)
     {
         if (file is not JsonObject root)
@@ -23,12 +44,12 @@ public static class GeoJsonInput
             return root;
         }
 
-        var type = root["type"]?.GetValue<string>();
-        var features = type switch
+        var features = Text(root["type"]) switch
         {
             "Feature" => [root],
-            "FeatureCollection" => root["features"]?.AsArray().Select(f => f!.AsObject()).ToList()
-                ?? throw new CliException("A FeatureCollection needs features."),
+            "FeatureCollection" => root["features"] is JsonArray list
+                ? list.Select((f, i) => f as JsonObject ?? throw new CliException($"feature {i} is not a JSON object.")).ToList()
+                : throw new CliException("A FeatureCollection needs features (an array)."),
             _ => throw new CliException("The file is neither an F3548 body (with \"volumes\") nor a GeoJSON Feature or FeatureCollection."),
         };
         if (features.Count == 0)
@@ -61,16 +82,17 @@ public static class GeoJsonInput
         var props = feature["properties"] as JsonObject ?? throw new CliException($"{where}: properties are required (altitudes with units, times).");
         var geometry = feature["geometry"] as JsonObject ?? throw new CliException($"{where}: geometry is required.");
         var volume = new JsonObject();
-        switch (geometry["type"]?.GetValue<string>())
+        switch (Text(geometry["type"]))
         {
             case "Polygon":
-                var rings = geometry["coordinates"]?.AsArray() ?? throw new CliException($"{where}: Polygon without coordinates.");
+                var rings = geometry["coordinates"] as JsonArray ?? throw new CliException($"{where}: Polygon without coordinates (an array of rings).");
                 if (rings.Count != 1)
                 {
                     throw new CliException($"{where}: a Polygon with holes cannot be a volume outline (it has {rings.Count} rings).");
                 }
 
-                var ring = rings[0]!.AsArray().Select(p => (Lng: p![0]!.GetValue<double>(), Lat: p[1]!.GetValue<double>())).ToList();
+                var positions = rings[0] as JsonArray ?? throw new CliException($"{where}: the Polygon's ring must be an array of positions.");
+                var ring = positions.Select((p, i) => Position(p, $"{where}: position {i} of the ring")).ToList();
                 if (ring.Count >= 2 && ring[0] == ring[^1])
                 {
                     ring.RemoveAt(ring.Count - 1);
@@ -82,10 +104,10 @@ public static class GeoJsonInput
                 };
                 break;
             case "Point":
-                var c = geometry["coordinates"]!.AsArray();
+                var c = Position(geometry["coordinates"], $"{where}: the Point's coordinates");
                 volume["outline_circle"] = new JsonObject
                 {
-                    ["center"] = new JsonObject { ["lat"] = c[1]!.GetValue<double>(), ["lng"] = c[0]!.GetValue<double>() },
+                    ["center"] = new JsonObject { ["lat"] = c.Lat, ["lng"] = c.Lng },
                     ["radius"] = props["radius"]?.DeepClone() ?? throw new CliException($"{where}: a Point needs a radius property with units, e.g. {{\"value\": 5000, \"units\": \"M\"}}."),
                 };
                 break;
@@ -103,10 +125,22 @@ public static class GeoJsonInput
         };
     }
 
+    /// <summary>A GeoJSON position: [longitude, latitude] in degrees, an optional altitude after them.</summary>
+    private static (double Lng, double Lat) Position(JsonNode? node, string what) =>
+        node is JsonArray { Count: >= 2 } p && Number(p[0]) is { } lng && Number(p[1]) is { } lat
+            ? (lng, lat)
+            : throw new CliException($"{what} must be [longitude, latitude] in degrees.");
+
     private static JsonObject Time(JsonObject props, string name, string where) => props[name] switch
     {
-        JsonValue v => new JsonObject { ["value"] = v.GetValue<string>(), ["format"] = "RFC3339" },
         JsonObject o => (JsonObject)o.DeepClone(),
-        _ => throw new CliException($"{where}: {name} is required (an RFC 3339 time with an offset)."),
+        var v when Text(v) is { } text => new JsonObject { ["value"] = text, ["format"] = "RFC3339" },
+        _ => throw new CliException($"{where}: {name} is required (an RFC 3339 time with an offset, as a string)."),
     };
+
+    private static string? Text(JsonNode? node) =>
+        node is JsonValue v && v.GetValueKind() == JsonValueKind.String ? v.GetValue<string>() : null;
+
+    private static double? Number(JsonNode? node) =>
+        node is JsonValue v && v.GetValueKind() == JsonValueKind.Number && v.TryGetValue<double>(out var d) ? d : null;
 }

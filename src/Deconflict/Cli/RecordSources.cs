@@ -97,50 +97,102 @@ public static class RecordSources
         }
     }
 
-    /// <summary>Reads an export file; the leaves and events are read from the file as they are checked.</summary>
+    /// <summary>
+    /// Reads an export file; the leaves and events are read from the file as they are checked.
+    /// Whatever is wrong with the file's shape (not JSON, a duplicate key, a missing or mistyped
+    /// member, a hash that is not hex) is a <see cref="CliException"/> naming the line.
+    /// </summary>
     public static RecordSnapshot FromExport(string path)
     {
-        using var reader = new StreamReader(path);
-        var header = JsonNode.Parse(reader.ReadLine() ?? throw new CliException($"{path} is empty."))!;
-        if (header["format"]?.GetValue<string>() != ExportFormat)
+        string? first;
+        using (var reader = new StreamReader(path))
+        {
+            first = reader.ReadLine();
+        }
+
+        if (first is null)
+        {
+            throw new CliException($"{path} is empty.");
+        }
+
+        if (ParseLine(path, 1, first) is not JsonObject header || Text(header["format"]) != ExportFormat)
         {
             throw new CliException($"{path} is not a Deconflict record export ({ExportFormat}).");
         }
 
         return new RecordSnapshot(
-            header["verifier_key"]!.GetValue<string>(),
-            header["checkpoint"]!.GetValue<string>(),
-            header["viewer"]?.GetValue<string>(),
-            header["sees_everything"]!.GetValue<bool>(),
+            Text(header["verifier_key"]) ?? throw Malformed(path, 1, "verifier_key must be a string"),
+            Text(header["checkpoint"]) ?? throw Malformed(path, 1, "checkpoint must be a string"),
+            header["viewer"] is null ? null : Text(header["viewer"]) ?? throw Malformed(path, 1, "viewer must be a string or null"),
+            header["sees_everything"] is JsonValue all && all.GetValueKind() is JsonValueKind.True or JsonValueKind.False
+                ? all.GetValue<bool>()
+                : throw Malformed(path, 1, "sees_everything must be true or false"),
             ExportLines(path, "item").Select(n => new RecordItem(
-                n["index"]!.GetValue<long>(),
-                Convert.FromHexString(n["leaf_hash"]!.GetValue<string>()),
-                n["entry"] is { } entry ? Convert.FromBase64String(entry.GetValue<string>()) : null)),
-            _ => ExportLines(path, "event").Select(n => new StreamedEvent(n["id"]!.GetValue<long>(), n["type"]!.GetValue<string>(), n["data"]!.GetValue<string>())),
+                Integer(n.Value["index"]) ?? throw Malformed(path, n.Line, "an item's index must be an integer"),
+                Hex(n.Value["leaf_hash"]) is { Length: MerkleTree.HashSize } leaf ? leaf : throw Malformed(path, n.Line, "an item's leaf_hash must be 64 hex digits"),
+                n.Value["entry"] is null ? null : Base64(n.Value["entry"]) ?? throw Malformed(path, n.Line, "an item's entry must be base64 or null"))),
+            _ => ExportLines(path, "event").Select(n => new StreamedEvent(
+                Integer(n.Value["id"]) ?? throw Malformed(path, n.Line, "an event's id must be an integer"),
+                Text(n.Value["type"]) ?? throw Malformed(path, n.Line, "an event's type must be a string"),
+                Text(n.Value["data"]) ?? throw Malformed(path, n.Line, "an event's data must be a string"))),
             (_, _) => null);
     }
 
-    private static IEnumerable<JsonNode> ExportLines(string path, string kind)
+    private static IEnumerable<(int Line, JsonObject Value)> ExportLines(string path, string kind)
     {
         using var reader = new StreamReader(path);
         reader.ReadLine();
+        var number = 1;
         while (reader.ReadLine() is { } line)
         {
-            JsonNode? node;
-            try
+            number++;
+            if (ParseLine(path, number, line) is JsonObject o && o[kind] is { } value)
             {
-                node = JsonNode.Parse(line);
-            }
-            catch (JsonException e)
-            {
-                throw new CliException($"{path}: a line is not JSON ({e.Message}).");
-            }
-
-            if (node?[kind] is { } value)
-            {
-                yield return value;
+                yield return (number, value as JsonObject ?? throw Malformed(path, number, $"\"{kind}\" must be an object"));
             }
         }
+    }
+
+    // Duplicate keys are refused as the API refuses them, rather than failing on first look-up.
+    private static readonly JsonDocumentOptions StrictJson = new() { AllowDuplicateProperties = false };
+
+    private static JsonNode? ParseLine(string path, int number, string line)
+    {
+        try
+        {
+            return JsonNode.Parse(line, documentOptions: StrictJson);
+        }
+        catch (JsonException e)
+        {
+            throw Malformed(path, number, $"not JSON ({e.Message})");
+        }
+    }
+
+    private static CliException Malformed(string path, int line, string what) =>
+        new(string.Create(CultureInfo.InvariantCulture, $"{path}, line {line}: {what}."));
+
+    private static string? Text(JsonNode? node) =>
+        node is JsonValue v && v.GetValueKind() == JsonValueKind.String ? v.GetValue<string>() : null;
+
+    private static long? Integer(JsonNode? node) =>
+        node is JsonValue v && v.GetValueKind() == JsonValueKind.Number && v.TryGetValue<long>(out var n) ? n : null;
+
+    private static byte[]? Hex(JsonNode? node)
+    {
+        var text = Text(node);
+        if (text is null || text.Length % 2 != 0 || !text.All(char.IsAsciiHexDigit))
+        {
+            return null;
+        }
+
+        return Convert.FromHexString(text);
+    }
+
+    private static byte[]? Base64(JsonNode? node)
+    {
+        var text = Text(node);
+        var bytes = new byte[((text?.Length ?? 0) / 4 * 3) + 3];
+        return text is not null && Convert.TryFromBase64String(text, bytes, out var written) ? bytes[..written] : null;
     }
 
     private static long HeadSize(string checkpoint)

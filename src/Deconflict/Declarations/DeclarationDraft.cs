@@ -1,5 +1,7 @@
 using System.Collections.Immutable;
+using System.Runtime.InteropServices;
 using System.Text.Json;
+using System.Text.Unicode;
 using Deconflict.Api;
 using Deconflict.Core.Model;
 using Deconflict.Core.Volumes;
@@ -73,6 +75,14 @@ public sealed record DeclarationDraft(
             if (d.ValueKind != JsonValueKind.Object)
             {
                 return Problems.Invalid("details must be a JSON object.", "/details");
+            }
+
+            // The serialiser keeps details as raw bytes and checks no UTF-8 inside its strings, so
+            // invalid bytes surfaced only when the text was taken (an exception, a 500; found by
+            // fuzzing, fuzz/README.md): check them here and refuse.
+            if (!Utf8.IsValid(JsonMarshal.GetRawUtf8Value(d)))
+            {
+                return Problems.Invalid("details must be valid UTF-8 text.", "/details");
             }
 
             details = d.GetRawText();
