@@ -51,8 +51,9 @@ public sealed class WebhookTargets
         {
             (_, refusal) = await AddressesAsync(uri.IdnHost, ct);
         }
-        catch (SocketException)
+        catch (Exception e) when (e is SocketException or ArgumentException)
         {
+            // ArgumentException: a name the resolver will not look up (longer than 255 characters...).
             refusal = "resolves to no address";
         }
 

@@ -46,7 +46,7 @@ public sealed class WebhookSecurityTests
             "https://169.254.1.1/", "https://224.0.0.1/", "https://0.0.0.0/", "https://255.255.255.255/", "https://[::1]/", "https://[::]/",
             "https://[::ffff:127.0.0.1]/", "https://[::ffff:10.0.0.1]/", "https://[::127.0.0.1]/", "https://[64:ff9b::a9fe:a9fe]/", "https://[2002:c0a8:101::1]/",
             "https://[fd00:ec2::254]/", "https://[fc00::1]/", "https://[fe80::1]/", "https://[ff02::1]/",
-            "http://" + PublicName + "/hook", "ftp://" + PublicName + "/hook", "hook",
+            "http://" + PublicName + "/hook", "ftp://" + PublicName + "/hook", "hook", "https://" + string.Join('.', Enumerable.Repeat(new string('a', 60), 5)) + "/",
         ];
         await using var server = await TestServer.StartAsync(Options);
         server.Get<WebhookTargets>().Resolve = PublicFor(PublicName);
