@@ -66,7 +66,7 @@ public sealed class MetricsTests
         Assert.Equal(2, scrape.Value("deconflict_requests_rejected_total", ("error_type", "not-found"), ("deconflict_party", "blue")));
         Assert.Equal(1, scrape.Value("deconflict_requests_rejected_total", ("error_type", "invalid-request"), ("deconflict_party", "red")));
         Assert.Equal(1, scrape.Value("deconflict_requests_rejected_total", ("error_type", "forbidden"), ("deconflict_party", "blue")));
-        Assert.Equal(3, scrape.Value("deconflict_requests_rejected_total", ("error_type", "unauthorized"), ("deconflict_party", ServiceMetrics.AnonymousLabel)));
+        Assert.Equal(3, scrape.Value("deconflict_requests_rejected_total", ("error_type", "unauthorized"), ("deconflict_party", "_anonymous")));
         Assert.Equal(4, scrape.Find("deconflict_requests_rejected_total").Count());
 
         Assert.Equal("gauge", scrape.Types["deconflict_streams_open"]);
