@@ -32,11 +32,12 @@ public sealed class MetricsTests
         var red = await server.AddPartyAsync("red");
         var nobody = server.Client(null);
 
-        // Rejections: two 404s of blue, one 400 of red, two 401s without a token, and the refused
-        // scrapes below (403 for a party, 401 without a token).
+        // Rejections: two 404s of blue, one 400 of red, one 404 of the admin, two 401s without a
+        // token, and the refused scrapes below (403 for a party, 401 without a token).
         (await blue.Get("v1/operations/no-such-operation")).AssertProblem(404, "not-found");
         (await blue.Get("v1/operations/nor-this-one")).AssertProblem(404, "not-found");
         (await red.Post("v1/tracks", new { tracks = "not a list" })).AssertProblem(400, "invalid-request");
+        (await server.Admin.Get("v1/operations/no-such-operation")).AssertProblem(404, "not-found");
         (await nobody.Get("v1/config")).AssertProblem(401, "unauthorized");
         (await nobody.Get("v1/operations")).AssertProblem(401, "unauthorized");
         (await blue.Get("metrics")).AssertProblem(403, "forbidden");
@@ -67,7 +68,8 @@ public sealed class MetricsTests
         Assert.Equal(1, scrape.Value("deconflict_requests_rejected_total", ("error_type", "invalid-request"), ("deconflict_party", "red")));
         Assert.Equal(1, scrape.Value("deconflict_requests_rejected_total", ("error_type", "forbidden"), ("deconflict_party", "blue")));
         Assert.Equal(3, scrape.Value("deconflict_requests_rejected_total", ("error_type", "unauthorized"), ("deconflict_party", "_anonymous")));
-        Assert.Equal(4, scrape.Find("deconflict_requests_rejected_total").Count());
+        Assert.Equal(1, scrape.Value("deconflict_requests_rejected_total", ("error_type", "not-found"), ("deconflict_party", "_admin")));
+        Assert.Equal(5, scrape.Find("deconflict_requests_rejected_total").Count());
 
         Assert.Equal("gauge", scrape.Types["deconflict_streams_open"]);
         Assert.Equal(2, scrape.Value("deconflict_streams_open", ("deconflict_party", "blue")));
@@ -86,8 +88,10 @@ public sealed class MetricsTests
 
         // ASP.NET Core's request durations, by route template, method and status. A request is
         // measured when its response has been sent, which the client may see first: poll briefly.
-        scrape = await ScrapeUntilAsync(server.Admin, s => s.Find("http_server_request_duration_seconds_count", ("http_route", "/v1/operations/{id}")).Any());
-        Assert.Equal(2, scrape.Value("http_server_request_duration_seconds_count", ("http_route", "/v1/operations/{id}"), ("http_request_method", "GET"), ("http_response_status_code", "404")));
+        scrape = await ScrapeUntilAsync(server.Admin, s =>
+            s.Find("http_server_request_duration_seconds_count", ("http_route", "/v1/operations/{id}")).Sum(c => c.Value) == 3
+            && s.Find("http_server_request_duration_seconds_count", ("http_route", "/v1/tracks/"), ("http_response_status_code", "202")).Sum(c => c.Value) == 2);
+        Assert.Equal(3, scrape.Value("http_server_request_duration_seconds_count", ("http_route", "/v1/operations/{id}"), ("http_request_method", "GET"), ("http_response_status_code", "404")));
         Assert.Equal(2, scrape.Value("http_server_request_duration_seconds_count", ("http_route", "/v1/tracks/"), ("http_request_method", "POST"), ("http_response_status_code", "202")));
         Assert.Equal("histogram", scrape.Types["http_server_request_duration_seconds"]);
 
