@@ -83,6 +83,7 @@ public static class ServerHost
         builder.Services.AddHostedService(sp => sp.GetRequiredService<TacticalService>());
         builder.Services.ConfigureHttpJsonOptions(o => Json.Configure(o.SerializerOptions));
         builder.Services.AddProblemDetails();
+        builder.AddDeconflictMetrics();
         builder.Services.AddOpenApi("v1", o => o.AddDocumentTransformer((doc, _, _) =>
         {
             doc.Info.Title = "Deconflict";
@@ -159,6 +160,7 @@ public static class ServerHost
         app.MapWebhooks();
         app.MapTracks();
         app.MapAlerts();
+        app.MapMetrics();
         app.Lifetime.ApplicationStopped.Register(() => app.Services.GetRequiredService<WriteQueue>().DisposeAsync().AsTask().GetAwaiter().GetResult());
         return app;
     }

@@ -38,6 +38,7 @@ public sealed class TacticalService : BackgroundService
     private AlertTracker _tracker;
     private bool _restored;
     private long _cycles;
+    private int _activeAlerts;
     private CycleStats? _last;
 
     public TacticalService(WriteQueue writes, IDeconflictStore store, DeconflictOptions options, TimeProvider time, ILogger<TacticalService> log)
@@ -55,6 +56,9 @@ public sealed class TacticalService : BackgroundService
     public TrackTable Tracks { get; }
 
     public CycleStats? LastCycle => Volatile.Read(ref _last);
+
+    /// <summary>Alerts active after the last cycle (or as restored from the store): the tracker's count, kept for readers on other threads.</summary>
+    public int ActiveAlerts => Volatile.Read(ref _activeAlerts);
 
     /// <summary>Applies a party's reports and wakes the detector; returns how many were newer than what was held.</summary>
     public int Report(string party, IReadOnlyList<TrackReport> reports)
@@ -91,6 +95,8 @@ public sealed class TacticalService : BackgroundService
             {
                 await Commit(decisions, now);
             }
+
+            Volatile.Write(ref _activeAlerts, _tracker.ActiveCount);
 
             var stats = new CycleStats(now, Stopwatch.GetElapsedTime(started).TotalMilliseconds, detectMs, live.Count, predictions.Count, decisions.Count, Interlocked.Increment(ref _cycles));
             Volatile.Write(ref _last, stats);

@@ -89,6 +89,9 @@ public sealed class Authentication(IDeconflictStore store, AdminToken admin)
     public static Caller Of(HttpContext http) =>
         http.Items[CallerKey] as Caller ?? throw new InvalidOperationException("endpoint reached without authentication");
 
+    /// <summary>The caller, if the request got as far as authentication with a valid token.</summary>
+    public static Caller? Find(HttpContext http) => http.Items[CallerKey] as Caller;
+
     public sealed class Filter(Authentication auth) : IEndpointFilter
     {
         public async ValueTask<object?> InvokeAsync(EndpointFilterInvocationContext context, EndpointFilterDelegate next)

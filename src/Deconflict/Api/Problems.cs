@@ -109,9 +109,9 @@ public static class Problems
         }
 
         var problem = Results.Problem(detail: error.Detail, statusCode: status, title: Title(error.Code), type: $"urn:deconflict:problem:{error.Code}", extensions: extensions);
-        return extensions.TryGetValue(RetryAfterMember, out var retry) && retry is not null
+        return Service.ServiceMetrics.Counted(error.Code, extensions.TryGetValue(RetryAfterMember, out var retry) && retry is not null
             ? new WithRetryAfter(problem, Convert.ToInt64(retry, System.Globalization.CultureInfo.InvariantCulture))
-            : problem;
+            : problem);
     }
 
     /// <summary>A refusal that the caller may retry after <paramref name="after"/> (429, 503): Retry-After header and <c>retry_after_s</c> member.</summary>

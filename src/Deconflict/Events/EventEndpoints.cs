@@ -48,6 +48,7 @@ public static class EventEndpoints
             cursor = index + 1;
         }
 
+        using var open = http.RequestServices.GetRequiredService<ServiceMetrics>().StreamOpened(caller);
         using var cts = CancellationTokenSource.CreateLinkedTokenSource(http.RequestAborted, lifetime.ApplicationStopping);
         var ct = cts.Token;
         http.Response.StatusCode = StatusCodes.Status200OK;
