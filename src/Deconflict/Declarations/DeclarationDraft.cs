@@ -40,7 +40,9 @@ public sealed record DeclarationDraft(
 
         if (dtos.Count > options.MaxVolumesPerDeclaration)
         {
-            return new ApiError(Problems.InvalidVolume, $"At most {options.MaxVolumesPerDeclaration} volumes are allowed; {dtos.Count} were given.").With("pointer", "/volumes");
+            // Counted before any volume is parsed.
+            return new ApiError(Problems.LimitExceeded, $"At most {options.MaxVolumesPerDeclaration} volumes are allowed; {dtos.Count} were given.")
+                .With("pointer", "/volumes").With("limit", options.MaxVolumesPerDeclaration);
         }
 
         var volumes = ImmutableArray.CreateBuilder<Volume4D>(dtos.Count);
@@ -49,7 +51,8 @@ public sealed record DeclarationDraft(
             var parsed = VolumeParser.Parse(dtos[i], options.Geometry);
             if (parsed.Error is { } e)
             {
-                return new ApiError(e.Code, $"volumes[{i}]: {e.Detail}").With("pointer", $"/volumes/{i}{e.Pointer}");
+                var refusal = new ApiError(e.Code, $"volumes[{i}]: {e.Detail}").With("pointer", $"/volumes/{i}{e.Pointer}");
+                return e.Limit is { } limit ? refusal.With("limit", limit) : refusal;
             }
 
             volumes.Add(parsed.Volume!);
