@@ -35,6 +35,18 @@ public static class OutlineProbe
             var e = OutlineFactory.Extent(vertices);
             extent = Math.Min(extent, watch.Elapsed.TotalMilliseconds);
 
+            if (Environment.GetEnvironmentVariable("PROBE_PHASES") == "1")
+            {
+                Phases(vertices);
+            }
+
+            if (Environment.GetEnvironmentVariable("PROBE_PAIRWISE") == "1")
+            {
+                watch.Restart();
+                var pairwise = PairwiseExtent(vertices);
+                Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"pairwise extent (the search before the branch and bound) {pairwise:0.000} m in {watch.Elapsed.TotalMilliseconds:0.0} ms"));
+            }
+
             var other = OutlineFactory.Polygon(shifted, limits).Outline!;
             watch.Restart();
             var d = VolumeIntersection.OutlineDistanceM(outline, other);
@@ -45,6 +57,67 @@ public static class OutlineProbe
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
             $"{n} vertices, {diameterKm} km across: OutlineFactory.Polygon {create:0.0} ms, Extent {extent:0.0} ms, OutlineDistanceM {exact:0.0} ms (best of {repeats})"));
         return 0;
+    }
+
+    private static void Phases(GeoPoint[] vertices)
+    {
+        var watch = Stopwatch.StartNew();
+        var ring = OutlineFactory.Densify(vertices);
+        var t1 = watch.Elapsed.TotalMilliseconds;
+        var frame = new LocalProjection(vertices[0]);
+        var coords = ring.Select(p => { var (x, y) = frame.Forward(p); return new NetTopologySuite.Geometries.Coordinate(x, y); }).Append(default!).ToArray();
+        coords[^1] = coords[0];
+        var t2 = watch.Elapsed.TotalMilliseconds;
+        var shell = OutlineFactory.PlanarFactory.CreateLinearRing(coords);
+        var simple = shell.IsSimple;
+        var t3 = watch.Elapsed.TotalMilliseconds;
+        var valid = OutlineFactory.PlanarFactory.CreatePolygon(shell).IsValid;
+        var t4 = watch.Elapsed.TotalMilliseconds;
+        Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"densify {t1:0.0} ms, project {t2 - t1:0.0} ms, IsSimple {t3 - t2:0.0} ms ({simple}), IsValid {t4 - t3:0.0} ms ({valid})"));
+    }
+
+    /// <summary>
+    /// The extent as OutlineFactory found it before FarthestPair, for comparison: every pair's
+    /// angle on the auxiliary sphere, then the inverse problem for each pair within a factor
+    /// b / (1.01 a) of the largest angle. O(n^2).
+    /// </summary>
+    private static double PairwiseExtent(GeoPoint[] points)
+    {
+        const double a = 6378137.0;
+        const double b = a * (1.0 - (1.0 / 298.257223563));
+        var n = points.Length;
+        var v = new (double X, double Y, double Z)[n];
+        for (var i = 0; i < n; i++)
+        {
+            var beta = Math.Atan((b / a) * Math.Tan(points[i].Lat * Math.PI / 180.0));
+            var lam = points[i].Lng * Math.PI / 180.0;
+            v[i] = (Math.Cos(beta) * Math.Cos(lam), Math.Cos(beta) * Math.Sin(lam), Math.Sin(beta));
+        }
+
+        static double Dot((double X, double Y, double Z) p, (double X, double Y, double Z) q) => (p.X * q.X) + (p.Y * q.Y) + (p.Z * q.Z);
+        var minDot = 1.0;
+        for (var i = 0; i < n; i++)
+        {
+            for (var j = i + 1; j < n; j++)
+            {
+                minDot = Math.Min(minDot, Dot(v[i], v[j]));
+            }
+        }
+
+        var threshold = Math.Cos(Math.Min(Math.PI, Math.Acos(Math.Clamp(minDot, -1.0, 1.0)) * b / (a * 1.01)));
+        var best = 0.0;
+        for (var i = 0; i < n; i++)
+        {
+            for (var j = i + 1; j < n; j++)
+            {
+                if (Dot(v[i], v[j]) <= threshold)
+                {
+                    best = Math.Max(best, Geodesic.Inverse(points[i], points[j]).DistanceM);
+                }
+            }
+        }
+
+        return best;
     }
 
     /// <summary>n vertices around a centre at radii jittered by up to 0.1 %, in azimuth order.</summary>

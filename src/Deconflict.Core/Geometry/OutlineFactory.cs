@@ -130,8 +130,11 @@ public static class OutlineFactory
             return ExtentError("polygon", vertexExtent, limits);
         }
 
+        // The ring's extent differs from the vertices' only if an edge was densified (it is then
+        // the same up to rounding: the distance from a point is convex along a geodesic this short,
+        // so the farthest points are vertices); undensified, the ring is the vertices themselves.
         var ring = Densify(distinct);
-        var extent = Extent(ring);
+        var extent = ring.Length == distinct.Count ? vertexExtent : Extent(ring);
         if (extent > limits.MaxExtentM)
         {
             return ExtentError("polygon", extent, limits);

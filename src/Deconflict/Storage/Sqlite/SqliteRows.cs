@@ -56,6 +56,13 @@ internal sealed class SqliteRows
     // to clear, so an approximate one (a race may add a few past the bound) is enough.
     private int _cachedVolumeSets;
 
+    // Declaration versions whose volumes were decoded from their JSON (outlines derived), for tests
+    // and diagnostics.
+    private long _decoded;
+
+    /// <summary>How many declaration versions have had their volumes decoded (their outlines derived) from the database.</summary>
+    public long DecodedVolumeSets => Interlocked.Read(ref _decoded);
+
     public static SqliteCommand Command(SqliteConnection c, SqliteTransaction? tx, string sql)
     {
         var cmd = c.CreateCommand();
@@ -227,6 +234,7 @@ internal sealed class SqliteRows
 
     private ImmutableArray<Volume4D> DecodeVolumes(string id, long version, string json)
     {
+        Interlocked.Increment(ref _decoded);
         var dtos = JsonSerializer.Deserialize<F3548Volume4D[]>(json, Json.Options)
             ?? throw new InvalidDataException($"declaration {id} has no volumes");
         var builder = ImmutableArray.CreateBuilder<Volume4D>(dtos.Length);

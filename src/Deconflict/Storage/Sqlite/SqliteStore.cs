@@ -121,12 +121,12 @@ public sealed class SqliteStore : IDeconflictStore
     }
 
     /// <summary>
-    /// Decodes the volumes of every live declaration on all cores, so the writer's first checks
-    /// after a start do not pay for it: decoding densifies and prepares each outline (about 85 us
-    /// for a 10-vertex polygon), and a check touches about 8 candidates, so a cold cache made the
-    /// first minutes after a restart with 100,000 declarations several times slower (measured,
-    /// docs/performance.md). Safe to run beside the writer: the cache is concurrent and keyed by
-    /// version.
+    /// Decodes the volumes of every live declaration on all cores, so that the writer's checks
+    /// after a start soon stop paying for it: decoding densifies and prepares each outline (about
+    /// 85 us for a 10-vertex polygon), and a check touches about 8 candidates, so a cold cache made
+    /// the first minutes after a restart with 100,000 declarations several times slower (measured,
+    /// docs/performance.md). Runs beside the writer, which never waits for it (it decodes the
+    /// candidates it needs first itself): the cache is concurrent and keyed by version.
     /// </summary>
     public int WarmUp(CancellationToken ct = default)
     {
@@ -158,6 +158,9 @@ public sealed class SqliteStore : IDeconflictStore
         Parallel.ForEach(rows, new ParallelOptions { CancellationToken = ct }, row => _rows.Warm(row.Id, row.Version, row.Volumes));
         return rows.Count;
     }
+
+    /// <summary>How many declaration versions have had their volumes decoded (outlines derived) since the store was opened.</summary>
+    public long DecodedVolumeSets => _rows.DecodedVolumeSets;
 
     public IWriteSession OpenWriteSession()
     {
