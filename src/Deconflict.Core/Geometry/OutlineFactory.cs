@@ -37,8 +37,9 @@ public static class OutlineFactory
     /// Creates a polygon outline from its vertices (degrees, an open ring in either order).
     /// Errors: fewer than 3 distinct vertices (consecutive duplicates count once), a last vertex
     /// repeating the first, non-finite or out-of-range coordinates, a vertex at or an edge through
-    /// a pole, a ring enclosing a pole, edges that cross or touch each other, vertex count, extent
-    /// or area over the limits (the vertex count first, before any geometry work).
+    /// a pole, a ring enclosing a pole, edges that cross or touch each other, vertex count,
+    /// perimeter, extent or area over the limits (the vertex count first, before any geometry work;
+    /// the perimeter before densifying).
     /// </summary>
     public static OutlineResult Polygon(IReadOnlyList<GeoPoint> vertices, GeometryLimits limits)
     {
@@ -122,6 +123,19 @@ public static class OutlineFactory
         if (Math.Abs(winding) > 180.0)
         {
             return OutlineResult.Fail("The polygon encloses a pole; outlines must not contain or touch a pole.");
+        }
+
+        // Before densifying: the perimeter bounds the ring that all the later work is linear in.
+        var perimeter = 0.0;
+        foreach (var edge in edges)
+        {
+            perimeter += edge.DistanceM;
+        }
+
+        if (perimeter > limits.MaxPerimeterM)
+        {
+            return OutlineResult.Fail(string.Create(CultureInfo.InvariantCulture,
+                $"The polygon's perimeter is {perimeter / 1000.0:0.###} km; the limit is {limits.MaxPerimeterM / 1000.0:0.###} km."));
         }
 
         var vertexExtent = Extent(distinct);

@@ -67,6 +67,7 @@ public sealed class GeometryLimitTests
         var limits = (await blue.Get("v1/config")).Body!["limits"]!;
         Assert.Equal(VertexLimit, limits["max_outline_vertices"]!.GetValue<int>());
         Assert.Equal(VolumeLimit, limits["max_volumes"]!.GetValue<int>());
+        Assert.Equal(10_000_000, limits["max_outline_perimeter_m"]!.GetValue<double>());
     }
 
     [Fact]

@@ -43,7 +43,7 @@ internal sealed class SqliteRows
 
     // Volumes were validated when written; reading them back must not refuse them because the
     // deployment's limits changed since, so decoding uses no limits.
-    private static readonly GeometryLimits DecodeLimits = new(double.MaxValue, double.MaxValue, int.MaxValue);
+    private static readonly GeometryLimits DecodeLimits = new(double.MaxValue, double.MaxValue, int.MaxValue, double.MaxValue);
 
     // Parsing a volume densifies its geodesic edges (the costly part of a conflict check after the
     // index), so decoded volumes are kept per (id, version): a version never changes its volumes.
