@@ -1,6 +1,7 @@
 using System.Collections.Immutable;
 using System.Text.Json;
 using Deconflict.Api;
+using Deconflict.Core.Geometry;
 using Deconflict.Core.Model;
 using Deconflict.Core.Volumes;
 using Deconflict.Service;
@@ -43,6 +44,17 @@ public sealed record DeclarationDraft(
             // Counted before any volume is parsed.
             return new ApiError(Problems.LimitExceeded, $"At most {options.MaxVolumesPerDeclaration} volumes are allowed; {dtos.Count} were given.")
                 .With("pointer", "/volumes").With("limit", options.MaxVolumesPerDeclaration);
+        }
+
+        // Every polygon's vertices are counted before any volume's geometry is derived, so a body
+        // over the limit costs no geometry work at all (VolumeParser checks each again, for Core callers).
+        for (var i = 0; i < dtos.Count; i++)
+        {
+            if (dtos[i]?.Volume?.OutlinePolygon?.Vertices is { } vertices && vertices.Count > options.Geometry.MaxVertices)
+            {
+                return new ApiError(Problems.LimitExceeded, $"volumes[{i}]: {OutlineFactory.VertexLimitError(vertices.Count, options.Geometry)}")
+                    .With("pointer", $"/volumes/{i}/volume/outline_polygon/vertices").With("limit", options.Geometry.MaxVertices);
+            }
         }
 
         var volumes = ImmutableArray.CreateBuilder<Volume4D>(dtos.Count);

@@ -32,6 +32,11 @@ public sealed class GeometryLimitTests
             Assert.Contains("2001 vertices; the limit is 2000", problem["detail"]!.GetValue<string>(), StringComparison.Ordinal);
         }
 
+        // A polygon over the limit in any volume is refused, with the pointer to it.
+        var second = Bodies.Operation(Bodies.Square(35.0, 38.0), NearCircle(35.0, 38.0, 20_000, VertexLimit + 1));
+        var secondProblem = (await blue.Post("v1/operations", second)).AssertProblem(400, "limit-exceeded");
+        Assert.Equal("/volumes/1/volume/outline_polygon/vertices", secondProblem["pointer"]!.GetValue<string>());
+
         var zone = Bodies.Zone("protected", "range", NearCircle(35.0, 38.0, 20_000, VertexLimit + 1));
         (await blue.Post("v1/zones", zone)).AssertProblem(400, "limit-exceeded");
 

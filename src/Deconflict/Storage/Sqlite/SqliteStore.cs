@@ -133,7 +133,8 @@ public sealed class SqliteStore : IDeconflictStore
         var rows = new List<(long Key, string Id, long Version, string Volumes)>();
         using (var c = Open())
         {
-            // Decoded in neighbour order (SqliteRows.NeighbourKey), as the writer caches them.
+            // Decoded in neighbour order (SqliteRows.NoteNeighbourKey), so that a check's
+            // candidates' outlines sit near each other in memory.
             var keys = new Dictionary<long, long>();
             using (var cmd = SqliteRows.Command(c, null, "SELECT declaration, min_t, min_lat, min_lng FROM volume_index"))
             using (var r = cmd.ExecuteReader())
