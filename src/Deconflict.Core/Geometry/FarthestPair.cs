@@ -22,8 +22,8 @@ namespace Deconflict.Core.Geometry;
 /// corner's U cannot beat the best distance so far (seeded with a double sweep), and solves the
 /// inverse problem only for pairs that can. That is a few pairs for most shapes and, for a
 /// near-circle whose points all have a partner almost diametrically opposite, the partners within
-/// the gap above (about 12 per point for a 30,000-vertex circle 100 km across). The pairwise
-/// version it replaces cost 67 s for 30,000 vertices (docs/performance.md).
+/// the gap above (about 12 per point for a 30,000-vertex circle 100 km across): 0.16 s there,
+/// where the pairwise search it replaces took 133 s (docs/performance.md).
 /// </para>
 /// </remarks>
 internal static class FarthestPair
