@@ -35,6 +35,9 @@ public sealed record ServerSettings
     public TextWriter Out { get; init; } = Console.Out;
 
     public bool Quiet { get; init; }
+
+    /// <summary>Decode the stored outlines in the background after the start (on by default; writes never wait for it).</summary>
+    public bool WarmUp { get; init; } = true;
 }
 
 /// <summary>Builds the Deconflict web application: the one place where the pieces are wired together.</summary>
@@ -98,12 +101,11 @@ public static class ServerHost
         {
             try
             {
-                var count = store.WarmUp(app.Lifetime.ApplicationStopping);
-
-                // An empty write opens the writer's session, which loads its grid and its cache of
-                // live declarations (from the volumes just decoded) before the first real write.
+                // An empty write opens the writer's session, which loads the boxes and ends of the
+                // live declarations (no outline); then the stored outlines are decoded beside the
+                // writer, which reads any it needs first itself.
                 app.Services.GetRequiredService<WriteQueue>().Submit<bool>(_ => true).GetAwaiter().GetResult();
-                warm.Done(count);
+                warm.Done(settings.WarmUp ? store.WarmUp(app.Lifetime.ApplicationStopping) : 0);
             }
             catch (OperationCanceledException)
             {

@@ -3,12 +3,6 @@ using NetTopologySuite.Geometries;
 
 namespace Deconflict.Core.Geometry;
 
-/// <summary>
-/// Limits on outlines, agreed configuration rather than literals: the largest area (default
-/// 250,000 km^2) and the largest extent, the greatest geodesic distance between two points of an
-/// outline (default 1,000 km, within which the intersection tests keep their accuracy promise).
-/// </summary>
-public sealed record GeometryLimits(double MaxAreaM2 = 250_000_000_000, double MaxExtentM = 1_000_000);
 
 /// <summary>The outcome of creating an outline: either the outline, or a sentence naming the problem.</summary>
 public sealed record OutlineResult(Outline? Outline, string? Error)
@@ -43,8 +37,9 @@ public static class OutlineFactory
     /// Creates a polygon outline from its vertices (degrees, an open ring in either order).
     /// Errors: fewer than 3 distinct vertices (consecutive duplicates count once), a last vertex
     /// repeating the first, non-finite or out-of-range coordinates, a vertex at or an edge through
-    /// a pole, a ring enclosing a pole, edges that cross or touch each other, extent or area over
-    /// the limits.
+    /// a pole, a ring enclosing a pole, edges that cross or touch each other, vertex count,
+    /// perimeter, extent or area over the limits (the vertex count first, before any geometry work;
+    /// the perimeter before densifying).
     /// </summary>
     public static OutlineResult Polygon(IReadOnlyList<GeoPoint> vertices, GeometryLimits limits)
     {
@@ -52,6 +47,12 @@ public static class OutlineFactory
         if (vertices is null || vertices.Count == 0)
         {
             return OutlineResult.Fail("A polygon needs at least 3 distinct vertices; none were given.");
+        }
+
+        // Before any geometry work: a refused polygon costs nothing but its count.
+        if (vertices.Count > limits.MaxVertices)
+        {
+            return OutlineResult.Fail(VertexLimitError(vertices.Count, limits));
         }
 
         for (var i = 0; i < vertices.Count; i++)
@@ -124,14 +125,30 @@ public static class OutlineFactory
             return OutlineResult.Fail("The polygon encloses a pole; outlines must not contain or touch a pole.");
         }
 
+        // Before densifying: the perimeter bounds the ring that all the later work is linear in.
+        var perimeter = 0.0;
+        foreach (var edge in edges)
+        {
+            perimeter += edge.DistanceM;
+        }
+
+        if (perimeter > limits.MaxPerimeterM)
+        {
+            return OutlineResult.Fail(string.Create(CultureInfo.InvariantCulture,
+                $"The polygon's perimeter is {perimeter / 1000.0:0.###} km; the limit is {limits.MaxPerimeterM / 1000.0:0.###} km."));
+        }
+
         var vertexExtent = Extent(distinct);
         if (vertexExtent > limits.MaxExtentM)
         {
             return ExtentError("polygon", vertexExtent, limits);
         }
 
+        // The ring's extent differs from the vertices' only if an edge was densified (it is then
+        // the same up to rounding: the distance from a point is convex along a geodesic this short,
+        // so the farthest points are vertices); undensified, the ring is the vertices themselves.
         var ring = Densify(distinct);
-        var extent = Extent(ring);
+        var extent = ring.Length == distinct.Count ? vertexExtent : Extent(ring);
         if (extent > limits.MaxExtentM)
         {
             return ExtentError("polygon", extent, limits);
@@ -235,6 +252,13 @@ public static class OutlineFactory
     private static bool SamePosition(GeoPoint a, GeoPoint b) =>
         a.Lat == b.Lat && Wgs84.NormalizeLng(a.Lng) == Wgs84.NormalizeLng(b.Lng);
 
+    /// <summary>The sentence that refuses a polygon with more vertices than the limit.</summary>
+    public static string VertexLimitError(int count, GeometryLimits limits)
+    {
+        ArgumentNullException.ThrowIfNull(limits);
+        return string.Create(CultureInfo.InvariantCulture, $"The polygon has {count} vertices; the limit is {limits.MaxVertices}.");
+    }
+
     private static OutlineResult ExtentError(string what, double extentM, GeometryLimits limits) =>
         OutlineResult.Fail(string.Create(CultureInfo.InvariantCulture,
             $"The {what} is {extentM / 1000.0:0.###} km across; the limit is {limits.MaxExtentM / 1000.0:0.###} km."));
@@ -285,47 +309,8 @@ public static class OutlineFactory
         return [.. ring];
     }
 
-    /// <summary>
-    /// Greatest geodesic distance between two of the points. O(n^2) cheap angle comparisons on the
-    /// auxiliary sphere, then exact inverse problems only for the pairs whose upper bound reaches
-    /// the largest lower bound.
-    /// </summary>
-    internal static double Extent(IReadOnlyList<GeoPoint> points)
-    {
-        var n = points.Count;
-        var v = new Vec3[n];
-        for (var i = 0; i < n; i++)
-        {
-            v[i] = Wgs84.ReducedUnitVector(points[i]);
-        }
-
-        var minDot = 1.0;
-        for (var i = 0; i < n; i++)
-        {
-            for (var j = i + 1; j < n; j++)
-            {
-                minDot = Math.Min(minDot, v[i].Dot(v[j]));
-            }
-        }
-
-        // Lower bound of the extent: b * (largest angle). A pair can only beat it if a * 1.01 *
-        // its angle reaches it.
-        var largestAngle = Math.Acos(Math.Clamp(minDot, -1.0, 1.0));
-        var threshold = Math.Cos(Math.Min(Math.PI, largestAngle * Wgs84.B / (Wgs84.A * 1.01)));
-        var best = 0.0;
-        for (var i = 0; i < n; i++)
-        {
-            for (var j = i + 1; j < n; j++)
-            {
-                if (v[i].Dot(v[j]) <= threshold)
-                {
-                    best = Math.Max(best, Geodesic.Inverse(points[i], points[j]).DistanceM);
-                }
-            }
-        }
-
-        return best;
-    }
+    /// <summary>Greatest geodesic distance between two of the points (<see cref="FarthestPair"/>: O(n log n) for most shapes).</summary>
+    internal static double Extent(IReadOnlyList<GeoPoint> points) => FarthestPair.GreatestDistanceM(points);
 
     /// <summary>
     /// A cap around the ring: centre at the normalised mean of the points' unit vectors, radius the

@@ -5,10 +5,11 @@ using Deconflict.Core.Model;
 namespace Deconflict.Core.Volumes;
 
 /// <summary>
-/// A refused volume: a stable <see cref="Code"/> (<c>invalid-volume</c> or <c>unknown-units</c>),
-/// a human sentence, and a JSON pointer into the volume (e.g. <c>/volume/altitude_upper/units</c>).
+/// A refused volume: a stable <see cref="Code"/> (<c>invalid-volume</c>, <c>unknown-units</c> or
+/// <c>limit-exceeded</c>), a human sentence, a JSON pointer into the volume (e.g.
+/// <c>/volume/altitude_upper/units</c>), and for <c>limit-exceeded</c> the limit that was exceeded.
 /// </summary>
-public sealed record VolumeError(string Code, string Detail, string Pointer);
+public sealed record VolumeError(string Code, string Detail, string Pointer, int? Limit = null);
 
 /// <summary>The outcome of parsing a volume: the volume in SI units, or the error.</summary>
 public sealed record VolumeParseResult(Volume4D? Volume, VolumeError? Error);
@@ -26,6 +27,9 @@ public static class VolumeParser
 
     /// <summary>Error code for a missing or unsupported unit or altitude reference.</summary>
     public const string UnknownUnits = "unknown-units";
+
+    /// <summary>Error code for a volume over a documented size limit (e.g. vertices per polygon).</summary>
+    public const string LimitExceeded = "limit-exceeded";
 
     /// <summary>Lowest accepted altitude, metres above the WGS-84 ellipsoid (the Dead Sea shore is about -430 m MSL, -400 m on the ellipsoid).</summary>
     public const double MinAltitudeM = -1_000.0;
@@ -140,6 +144,13 @@ public static class VolumeParser
         if (polygon.Vertices is null)
         {
             error = new VolumeError(InvalidVolume, "outline_polygon has no vertices.", path + "/vertices");
+            return null;
+        }
+
+        // Counted before a single vertex is parsed or any geometry is derived.
+        if (polygon.Vertices.Count > limits.MaxVertices)
+        {
+            error = new VolumeError(LimitExceeded, OutlineFactory.VertexLimitError(polygon.Vertices.Count, limits), path + "/vertices", limits.MaxVertices);
             return null;
         }
 

@@ -4,6 +4,7 @@ using System.Text.Json;
 using System.Text.Json.Nodes;
 using Deconflict.Core.Record;
 using Deconflict.Core.Strategic;
+using Deconflict.Core.Volumes;
 using Deconflict.Service;
 
 namespace Deconflict.Cli;
@@ -412,10 +413,10 @@ public static partial class CliApp
     internal static double ParseLength(string text, string option, bool allowZero = false)
     {
         var t = text.Trim().Replace(" ", string.Empty, StringComparison.Ordinal).ToUpperInvariant();
-        var (digits, factor) = t.EndsWith("NM", StringComparison.Ordinal) ? (t[..^2], DeconflictOptions.NauticalMileM)
-            : t.EndsWith("KM", StringComparison.Ordinal) ? (t[..^2], 1000.0)
-            : t.EndsWith("FT", StringComparison.Ordinal) ? (t[..^2], DeconflictOptions.FootM)
-            : t.EndsWith('M') ? (t[..^1], 1.0)
+        var (digits, factor) = t.EndsWith("NM", StringComparison.Ordinal) ? (t[..^2], Units.MetresPer(LengthUnit.NM))
+            : t.EndsWith("KM", StringComparison.Ordinal) ? (t[..^2], Units.MetresPer(LengthUnit.KM))
+            : t.EndsWith("FT", StringComparison.Ordinal) ? (t[..^2], Units.MetresPer(LengthUnit.FT))
+            : t.EndsWith('M') ? (t[..^1], Units.MetresPer(LengthUnit.M))
             : (t, double.NaN);
         if (double.IsNaN(factor) || !double.TryParse(digits, NumberStyles.Float, CultureInfo.InvariantCulture, out var value) || !double.IsFinite(value) || value < 0 || (value == 0 && !allowZero))
         {

@@ -3,6 +3,7 @@ using System.Runtime.InteropServices;
 using System.Text.Json;
 using System.Text.Unicode;
 using Deconflict.Api;
+using Deconflict.Core.Geometry;
 using Deconflict.Core.Model;
 using Deconflict.Core.Volumes;
 using Deconflict.Service;
@@ -42,7 +43,20 @@ public sealed record DeclarationDraft(
 
         if (dtos.Count > options.MaxVolumesPerDeclaration)
         {
-            return new ApiError(Problems.InvalidVolume, $"At most {options.MaxVolumesPerDeclaration} volumes are allowed; {dtos.Count} were given.").With("pointer", "/volumes");
+            // Counted before any volume is parsed.
+            return new ApiError(Problems.LimitExceeded, $"At most {options.MaxVolumesPerDeclaration} volumes are allowed; {dtos.Count} were given.")
+                .With("pointer", "/volumes").With("limit", options.MaxVolumesPerDeclaration);
+        }
+
+        // Every polygon's vertices are counted before any volume's geometry is derived, so a body
+        // over the limit costs no geometry work at all (VolumeParser checks each again, for Core callers).
+        for (var i = 0; i < dtos.Count; i++)
+        {
+            if (dtos[i]?.Volume?.OutlinePolygon?.Vertices is { } vertices && vertices.Count > options.Geometry.MaxVertices)
+            {
+                return new ApiError(Problems.LimitExceeded, $"volumes[{i}]: {OutlineFactory.VertexLimitError(vertices.Count, options.Geometry)}")
+                    .With("pointer", $"/volumes/{i}/volume/outline_polygon/vertices").With("limit", options.Geometry.MaxVertices);
+            }
         }
 
         var volumes = ImmutableArray.CreateBuilder<Volume4D>(dtos.Count);
@@ -51,7 +65,8 @@ public sealed record DeclarationDraft(
             var parsed = VolumeParser.Parse(dtos[i], options.Geometry);
             if (parsed.Error is { } e)
             {
-                return new ApiError(e.Code, $"volumes[{i}]: {e.Detail}").With("pointer", $"/volumes/{i}{e.Pointer}");
+                var refusal = new ApiError(e.Code, $"volumes[{i}]: {e.Detail}").With("pointer", $"/volumes/{i}{e.Pointer}");
+                return e.Limit is { } limit ? refusal.With("limit", limit) : refusal;
             }
 
             volumes.Add(parsed.Volume!);

@@ -48,6 +48,8 @@ public static class ServiceEndpoints
                 {
                     max_outline_area_m2 = o.Geometry.MaxAreaM2,
                     max_outline_extent_m = o.Geometry.MaxExtentM,
+                    max_outline_vertices = o.Geometry.MaxVertices,
+                    max_outline_perimeter_m = o.Geometry.MaxPerimeterM,
                     max_volumes = o.MaxVolumesPerDeclaration,
                     max_request_bytes = o.MaxRequestBytes,
                     max_list_limit = HttpExtensions.MaxListLimit,

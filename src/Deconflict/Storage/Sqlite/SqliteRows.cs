@@ -43,7 +43,7 @@ internal sealed class SqliteRows
 
     // Volumes were validated when written; reading them back must not refuse them because the
     // deployment's limits changed since, so decoding uses no limits.
-    private static readonly GeometryLimits DecodeLimits = new(double.MaxValue, double.MaxValue);
+    private static readonly GeometryLimits DecodeLimits = new(double.MaxValue, double.MaxValue, int.MaxValue, double.MaxValue);
 
     // Parsing a volume densifies its geodesic edges (the costly part of a conflict check after the
     // index), so decoded volumes are kept per (id, version): a version never changes its volumes.
@@ -55,6 +55,13 @@ internal sealed class SqliteRows
     // write, and that lock round was 4% of its time (dotnet-trace). This count only decides when
     // to clear, so an approximate one (a race may add a few past the bound) is enough.
     private int _cachedVolumeSets;
+
+    // Declaration versions whose volumes were decoded from their JSON (outlines derived), for tests
+    // and diagnostics.
+    private long _decoded;
+
+    /// <summary>How many declaration versions have had their volumes decoded (their outlines derived) from the database.</summary>
+    public long DecodedVolumeSets => Interlocked.Read(ref _decoded);
 
     public static SqliteCommand Command(SqliteConnection c, SqliteTransaction? tx, string sql)
     {
@@ -227,6 +234,7 @@ internal sealed class SqliteRows
 
     private ImmutableArray<Volume4D> DecodeVolumes(string id, long version, string json)
     {
+        Interlocked.Increment(ref _decoded);
         var dtos = JsonSerializer.Deserialize<F3548Volume4D[]>(json, Json.Options)
             ?? throw new InvalidDataException($"declaration {id} has no volumes");
         var builder = ImmutableArray.CreateBuilder<Volume4D>(dtos.Length);

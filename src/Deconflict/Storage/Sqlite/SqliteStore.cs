@@ -121,19 +121,20 @@ public sealed class SqliteStore : IDeconflictStore
     }
 
     /// <summary>
-    /// Decodes the volumes of every live declaration on all cores, so the writer's first checks
-    /// after a start do not pay for it: decoding densifies and prepares each outline (about 85 us
-    /// for a 10-vertex polygon), and a check touches about 8 candidates, so a cold cache made the
-    /// first minutes after a restart with 100,000 declarations several times slower (measured,
-    /// docs/performance.md). Safe to run beside the writer: the cache is concurrent and keyed by
-    /// version.
+    /// Decodes the volumes of every live declaration on all cores, so that the writer's checks
+    /// after a start soon stop paying for it: decoding densifies and prepares each outline (about
+    /// 85 us for a 10-vertex polygon), and a check touches about 8 candidates, so a cold cache made
+    /// the first minutes after a restart with 100,000 declarations several times slower (measured,
+    /// docs/performance.md). Runs beside the writer, which never waits for it (it decodes the
+    /// candidates it needs first itself): the cache is concurrent and keyed by version.
     /// </summary>
     public int WarmUp(CancellationToken ct = default)
     {
         var rows = new List<(long Key, string Id, long Version, string Volumes)>();
         using (var c = Open())
         {
-            // Decoded in neighbour order (SqliteRows.NeighbourKey), as the writer caches them.
+            // Decoded in neighbour order (SqliteRows.NoteNeighbourKey), so that a check's
+            // candidates' outlines sit near each other in memory.
             var keys = new Dictionary<long, long>();
             using (var cmd = SqliteRows.Command(c, null, "SELECT declaration, min_t, min_lat, min_lng FROM volume_index"))
             using (var r = cmd.ExecuteReader())
@@ -158,6 +159,9 @@ public sealed class SqliteStore : IDeconflictStore
         Parallel.ForEach(rows, new ParallelOptions { CancellationToken = ct }, row => _rows.Warm(row.Id, row.Version, row.Volumes));
         return rows.Count;
     }
+
+    /// <summary>How many declaration versions have had their volumes decoded (outlines derived) since the store was opened.</summary>
+    public long DecodedVolumeSets => _rows.DecodedVolumeSets;
 
     public IWriteSession OpenWriteSession()
     {

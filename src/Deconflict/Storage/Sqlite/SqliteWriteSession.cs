@@ -47,6 +47,12 @@ internal sealed class SqliteWriteSession(SqliteConnection connection, SqliteRows
     // _live) makes the old entries current again, and stale ones are dropped from the top when a
     // transaction begins. Structs of two longs, which the collector never traces.
     private readonly PriorityQueue<long, long> _liveEnds = new();
+
+    // The end (ms) of every live declaration that is in the grid but not yet read (so not in
+    // _live): the session starts with boxes and ends only, and reads (decodes) a stored
+    // declaration the first time it is a candidate, is changed or expires. Decoding every stored
+    // outline before the first write made a restart with large stored polygons wait for all of them.
+    private readonly Dictionary<long, long> _unreadEnds = [];
     private readonly List<(long Seq, long End)> _endsTaken = [];
     private readonly HashSet<long> _endsSeen = [];
     private readonly SqliteRecordTree.Appender _record = new(connection);
@@ -221,7 +227,9 @@ internal sealed class SqliteWriteSession(SqliteConnection connection, SqliteRows
         if (d.IsLive)
         {
             var end = SqliteRows.Ms(d.EndsAt);
-            if (!_live.TryGetValue(seq, out var before) || SqliteRows.Ms(before.EndsAt) != end)
+            long? queued = _live.TryGetValue(seq, out var before) ? SqliteRows.Ms(before.EndsAt)
+                : _unreadEnds.Remove(seq, out var unread) ? unread : null;
+            if (queued != end)
             {
                 _liveEnds.Enqueue(seq, end);
             }
@@ -233,6 +241,7 @@ internal sealed class SqliteWriteSession(SqliteConnection connection, SqliteRows
         else
         {
             _live.Remove(seq);
+            _unreadEnds.Remove(seq);
             _notLive.Add(seq);
         }
     }
@@ -242,12 +251,18 @@ internal sealed class SqliteWriteSession(SqliteConnection connection, SqliteRows
     {
         var before = _live.GetValueOrDefault(seq);
         var wasNotLive = _notLive.Contains(seq);
+        long? unreadEnd = _unreadEnds.TryGetValue(seq, out var ue) ? ue : null;
         var boxes = _grid.TryGet(seq, out var b, out var gridded) ? b : null;
         _journal.Add(() =>
         {
             _grid.Set(seq, boxes ?? [], gridded);
             _live.Remove(seq);
             _notLive.Remove(seq);
+            if (unreadEnd is { } end)
+            {
+                _unreadEnds[seq] = end;
+            }
+
             if (before is not null)
             {
                 _live[seq] = before;
@@ -331,7 +346,8 @@ internal sealed class SqliteWriteSession(SqliteConnection connection, SqliteRows
         {
             _liveEnds.Dequeue();
             _endsTaken.Add((seq, end));
-            if (IsCurrentEnd(seq, end, out var d) && _endsSeen.Add(seq))
+            // A stored declaration not read since the start is read (decoded) now, as it ends.
+            if (IsCurrentEnd(seq, end) && _endsSeen.Add(seq) && (_live.GetValueOrDefault(seq) ?? Live(seq)) is { } d)
             {
                 list.Add(d);
             }
@@ -345,8 +361,8 @@ internal sealed class SqliteWriteSession(SqliteConnection connection, SqliteRows
         return list;
     }
 
-    private bool IsCurrentEnd(long seq, long end, [System.Diagnostics.CodeAnalysis.MaybeNullWhen(false)] out Declaration d) =>
-        _live.TryGetValue(seq, out d) && SqliteRows.Ms(d.EndsAt) == end;
+    private bool IsCurrentEnd(long seq, long end) =>
+        _live.TryGetValue(seq, out var d) ? SqliteRows.Ms(d.EndsAt) == end : _unreadEnds.TryGetValue(seq, out var unread) && unread == end;
 
     /// <summary>
     /// Between transactions (the cache holds only what was committed): drops stale entries from the
@@ -355,15 +371,16 @@ internal sealed class SqliteWriteSession(SqliteConnection connection, SqliteRows
     /// </summary>
     private void TrimLiveEnds()
     {
-        while (_liveEnds.TryPeek(out var seq, out var end) && !IsCurrentEnd(seq, end, out _))
+        while (_liveEnds.TryPeek(out var seq, out var end) && !IsCurrentEnd(seq, end))
         {
             _liveEnds.Dequeue();
         }
 
-        if (_liveEnds.Count > (2 * _live.Count) + 1024)
+        if (_liveEnds.Count > (2 * (_live.Count + _unreadEnds.Count)) + 1024)
         {
             _liveEnds.Clear();
             _liveEnds.EnqueueRange(_live.Select(kv => (kv.Key, SqliteRows.Ms(kv.Value.EndsAt))));
+            _liveEnds.EnqueueRange(_unreadEnds.Select(kv => (kv.Key, kv.Value)));
         }
     }
 
@@ -668,9 +685,12 @@ internal sealed class SqliteWriteSession(SqliteConnection connection, SqliteRows
     internal static double IndexAltitude(double metres) => metres / 10_000.0;
 
     /// <summary>
-    /// Fills the grid with the boxes of every live declaration from the R*Tree, the cache of live
-    /// declarations, and the map of live conflicts, once per session: three scans. The float32
-    /// boxes were rounded outward, so they still contain their volumes.
+    /// Fills the grid with the boxes of every live declaration from the R*Tree, the ends of live
+    /// declarations from their rows, and the map of live conflicts, once per session: three scans,
+    /// none of which reads a volume. The float32 boxes were rounded outward, so they still contain
+    /// their volumes. A stored declaration is read and its outlines decoded only when it is first
+    /// needed (a candidate of a check, changed, or ending), so the first write after a start waits
+    /// for no outline but its own candidates'; the store's warm-up decodes the rest beside it.
     /// </summary>
     private void LoadGrid()
     {
@@ -683,7 +703,6 @@ internal sealed class SqliteWriteSession(SqliteConnection connection, SqliteRows
             "SELECT v.declaration, v.min_lng, v.max_lng, v.min_lat, v.max_lat, v.min_alt, v.max_alt, v.min_t, v.max_t " +
             $"FROM volume_index v JOIN declarations d ON d.seq = v.declaration WHERE d.state IN {LiveStates} ORDER BY v.declaration");
         var boxes = new List<VolumeBox>();
-        var neighbourKeys = new Dictionary<long, long>();
         long current = -1;
         using (var r = cmd.ExecuteReader())
         {
@@ -695,8 +714,6 @@ internal sealed class SqliteWriteSession(SqliteConnection connection, SqliteRows
                     _grid.Set(current, [.. boxes], null);
                     boxes.Clear();
                 }
-
-                SqliteRows.NoteNeighbourKey(neighbourKeys, seq, r.GetDouble(7), r.GetDouble(3), r.GetDouble(1));
 
                 current = seq;
                 boxes.Add(new VolumeBox(
@@ -713,20 +730,18 @@ internal sealed class SqliteWriteSession(SqliteConnection connection, SqliteRows
             _grid.Set(current, [.. boxes], null);
         }
 
-        // Every live declaration is cached up front: a candidate missing from the cache is read
-        // with a query (10-20 us), and a server with 100,000 stored would otherwise pay that for
-        // most of its first minutes of checks. They are read in neighbour order, so that a check's
-        // candidates (neighbours in time and space) sit near each other in memory; the volumes
-        // come from the store's decoded cache, which the server warms in the same order.
-        var read = Cmd($"SELECT {SqliteRows.DeclarationColumns} FROM declarations d WHERE d.seq = $seq AND d.state IN {LiveStates}");
-        var seqParameter = read.Parameters.Add("$seq", SqliteType.Integer);
-        foreach (var seq in neighbourKeys.OrderBy(k => k.Value).Select(k => k.Key))
+        // ends_at is the end of the last volume (Declaration.EndsAt), written with the row.
+        using (var r = Cmd($"SELECT seq, ends_at FROM declarations WHERE state IN {LiveStates}").ExecuteReader())
         {
-            seqParameter.Value = seq;
-            using var r = read.ExecuteReader();
-            if (r.Read())
+            while (r.Read())
             {
-                Cache(seq, rows.ReadDeclaration(r));
+                var seq = r.GetInt64(0);
+                var end = r.GetInt64(1);
+                if (!_live.ContainsKey(seq) && !_notLive.Contains(seq))
+                {
+                    _unreadEnds[seq] = end;
+                    _liveEnds.Enqueue(seq, end);
+                }
             }
         }
 
