@@ -25,8 +25,9 @@ public sealed record DeclarationDraft(
     /// <summary>
     /// Validates a body off the writer's thread (parsing and densifying volumes is the costly part),
     /// so the writer only detects and stores. The first problem found is reported, with its pointer.
+    /// Times must be inside the window around <paramref name="now"/>, the service's clock (TimeWindowOptions).
     /// </summary>
-    public static Outcome<DeclarationDraft> Parse(DeclarationKind kind, DeclarationBody? body, DeconflictOptions options)
+    public static Outcome<DeclarationDraft> Parse(DeclarationKind kind, DeclarationBody? body, DeconflictOptions options, DateTimeOffset now)
     {
         if (body is null)
         {
@@ -52,7 +53,18 @@ public sealed record DeclarationDraft(
                 return new ApiError(e.Code, $"volumes[{i}]: {e.Detail}").With("pointer", $"/volumes/{i}{e.Pointer}");
             }
 
-            volumes.Add(parsed.Volume!);
+            var volume = parsed.Volume!;
+            if (options.Times.Check(volume.TimeStart, now, $"/volumes/{i}/time_start/value") is { } early)
+            {
+                return early;
+            }
+
+            if (options.Times.Check(volume.TimeEnd, now, $"/volumes/{i}/time_end/value") is { } late)
+            {
+                return late;
+            }
+
+            volumes.Add(volume);
         }
 
         var priority = body.Priority ?? 0;
