@@ -55,8 +55,29 @@ public static class HttpExtensions
         }
         catch (JsonException e)
         {
-            return Problems.Invalid($"The body is not valid: {e.Message}", e.Path is { } p ? Pointer(p) : null);
+            var pointer = e.Path is { } p ? Pointer(p) : null;
+            return Problems.Invalid($"The body is not valid: {Plain(e, pointer)}", pointer);
         }
+    }
+
+    /// <summary>
+    /// The deserialiser's message without the .NET type names it carries ("could not be converted
+    /// to System.Nullable`1[System.Int32]"): a caller needs the place and the kind of fault.
+    /// </summary>
+    private static string Plain(JsonException e, string? pointer)
+    {
+        var message = e.Message;
+        if (message.Contains("could not be mapped to any .NET member", StringComparison.Ordinal))
+        {
+            return $"{pointer} is not a member of this body (unknown members are refused).";
+        }
+
+        if (message.Contains("could not be converted to", StringComparison.Ordinal) || message.Contains("System.", StringComparison.Ordinal))
+        {
+            return $"the value at {pointer ?? "/"} has the wrong type, is out of range, or is not one of the allowed values.";
+        }
+
+        return message;
     }
 
     /// <summary>A System.Text.Json path ($.tracks[1].lat, $['a.b']) as an RFC 6901 JSON pointer (/tracks/1/lat).</summary>
