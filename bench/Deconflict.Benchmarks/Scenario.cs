@@ -12,7 +12,12 @@ namespace Deconflict.Benchmarks;
 /// </summary>
 public sealed class Scenario(int seed)
 {
-    public static readonly DateTimeOffset Start = new(2030, 6, 1, 0, 0, 0, TimeSpan.Zero);
+    /// <summary>
+    /// Midnight UTC thirty days from today: the load tools post these volumes to a server on the
+    /// real clock, which refuses times more than a year ahead of it (TimeWindowOptions). The
+    /// volumes' relations, and so the work measured, do not depend on the date.
+    /// </summary>
+    public static readonly DateTimeOffset Start = new DateTimeOffset(DateTime.UtcNow.Date, TimeSpan.Zero).AddDays(30);
 
     // Centre of the region (Syria) and its half-size: 1,000 km each way.
     private static readonly GeoPoint Centre = new(35.0, 38.5);

@@ -15,7 +15,7 @@ public static class GeoJsonHarness
         JsonObject body;
         try
         {
-            body = GeoJsonInput.ToOperationBody(GeoJsonInput.Parse(Encoding.UTF8.GetString(input), "the file"));
+            body = GeoJsonInput.ToOperationBody(GeoJsonInput.Read("the file", input));
         }
         catch (CliException)
         {

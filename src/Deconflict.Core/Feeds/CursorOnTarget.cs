@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Xml;
 using System.Xml.Linq;
+using Deconflict.Core.Model;
 using Deconflict.Core.Tactical;
 
 namespace Deconflict.Core.Feeds;
@@ -199,24 +200,8 @@ public static class CursorOnTarget
         return null;
     }
 
-    private static bool TryTime(string? text, out DateTimeOffset time)
-    {
-        time = default;
-        if (text is null || text.Length < 20)
-        {
-            return false;
-        }
-
-        var last = text[^1];
-        var hasZone = last is 'Z' or 'z' || (text.Length > 6 && text[^6] is '+' or '-' && text[^3] == ':');
-        if (!hasZone || !DateTimeOffset.TryParse(text, CultureInfo.InvariantCulture, DateTimeStyles.AdjustToUniversal, out var parsed))
-        {
-            return false;
-        }
-
-        time = parsed.ToUniversalTime();
-        return true;
-    }
+    /// <summary>An xs:dateTime as CoT writes it, read by the one RFC 3339 parser: an offset ('Z' or +hh:mm) is required.</summary>
+    private static bool TryTime(string? text, out DateTimeOffset time) => Rfc3339.TryParse(text, out time);
 
     private static bool TryNumber(XElement element, string name, out double value)
     {

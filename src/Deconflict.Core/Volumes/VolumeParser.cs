@@ -5,9 +5,9 @@ using Deconflict.Core.Model;
 namespace Deconflict.Core.Volumes;
 
 /// <summary>
-/// A refused volume: a stable <see cref="Code"/> (<c>invalid-volume</c>, <c>unknown-units</c> or
-/// <c>limit-exceeded</c>), a human sentence, a JSON pointer into the volume (e.g.
-/// <c>/volume/altitude_upper/units</c>), and for <c>limit-exceeded</c> the limit that was exceeded.
+/// A refused volume: a stable <see cref="Code"/> (<c>invalid-volume</c>, <c>invalid-time</c>,
+/// <c>unknown-units</c> or <c>limit-exceeded</c>), a human sentence, a JSON pointer into the volume
+/// (e.g. <c>/volume/altitude_upper/units</c>), and for <c>limit-exceeded</c> the limit that was exceeded.
 /// </summary>
 public sealed record VolumeError(string Code, string Detail, string Pointer, int? Limit = null);
 
@@ -24,6 +24,9 @@ public static class VolumeParser
 {
     /// <summary>Error code for a malformed or out-of-range volume.</summary>
     public const string InvalidVolume = "invalid-volume";
+
+    /// <summary>Error code for a time that is not RFC 3339 with an offset, or not a date and time that exists.</summary>
+    public const string InvalidTime = "invalid-time";
 
     /// <summary>Error code for a missing or unsupported unit or altitude reference.</summary>
     public const string UnknownUnits = "unknown-units";
@@ -293,14 +296,14 @@ public static class VolumeParser
 
         if (time.Format is not null && time.Format != "RFC3339")
         {
-            error = new VolumeError(InvalidVolume, $"{name} has format \"{time.Format}\"; the supported format is \"RFC3339\".", pointer + "/format");
+            error = new VolumeError(InvalidTime, $"{name} has format \"{time.Format}\"; the supported format is \"RFC3339\".", pointer + "/format");
             return default;
         }
 
         var result = Rfc3339.Parse(time.Value, out var parsed);
         if (result != Rfc3339Result.Ok)
         {
-            error = new VolumeError(InvalidVolume, result == Rfc3339Result.Malformed
+            error = new VolumeError(InvalidTime, result == Rfc3339Result.Malformed
                 ? $"{name} must be an RFC 3339 time with an explicit offset, such as 2026-11-26T09:00:00Z or 2026-11-26T11:00:00+02:00."
                 : $"{name} is not a valid date and time (\"{time.Value}\").",
                 pointer + "/value");

@@ -10,10 +10,12 @@ public static class HttpExtensions
     public const int DefaultListLimit = 100;
 
     /// <summary>
-    /// Reads a JSON body with the API's rules: application/json only, the size limit, no unknown
-    /// members, and a precise message (with the JSON path) when it is malformed.
+    /// Reads a JSON body with the API's rules: application/json only, the size limit, the rules of
+    /// <see cref="JsonBodyRules"/> (no member twice, no control character; tab and newline only in
+    /// the <paramref name="multiline"/> members, given as pointers), no unknown members, RFC 3339
+    /// times with an offset, and a precise problem with its pointer when any of them is broken.
     /// </summary>
-    public static async Task<Outcome<T>> ReadJson<T>(this HttpContext http)
+    public static async Task<Outcome<T>> ReadJson<T>(this HttpContext http, IReadOnlySet<string>? multiline = null)
         where T : class
     {
         var type = http.Request.ContentType;
@@ -22,20 +24,60 @@ public static class HttpExtensions
             return new ApiError(Problems.UnsupportedMediaType, $"The body must be application/json (it was '{type ?? "none"}').");
         }
 
+        // The whole body is read first (Kestrel bounds it at MaxRequestBytes) so that it can be
+        // checked in one pass before it is bound.
+        using var buffer = new MemoryStream();
         try
         {
-            var value = await JsonSerializer.DeserializeAsync<T>(http.Request.Body, Json.Options, http.RequestAborted);
-            return value is null ? Problems.Invalid("The body must be a JSON object, not null.") : value;
-        }
-        catch (JsonException e)
-        {
-            return Problems.Invalid($"The body is not valid: {e.Message}", e.Path is { } p ? Pointer(p) : null);
+            await http.Request.Body.CopyToAsync(buffer, http.RequestAborted);
         }
         catch (BadHttpRequestException e) when (e.StatusCode == StatusCodes.Status413PayloadTooLarge)
         {
             var limit = http.Features.Get<IHttpMaxRequestBodySizeFeature>()?.MaxRequestBodySize;
             return new ApiError(Problems.PayloadTooLarge, $"The body is larger than the limit of {limit} bytes.");
         }
+
+        var json = buffer.GetBuffer().AsSpan(0, (int)buffer.Length);
+        if (JsonBodyRules.Check(json, multiline) is { } refused)
+        {
+            return refused;
+        }
+
+        try
+        {
+            var value = JsonSerializer.Deserialize<T>(json, Json.Options);
+            return value is null ? Problems.Invalid("The body must be a JSON object, not null.") : value;
+        }
+        catch (InvalidTimeException e)
+        {
+            var pointer = e.Path is { } p ? Pointer(p) : "/";
+            return new ApiError(Problems.InvalidTime, $"{pointer}: {e.Message}").With("pointer", pointer);
+        }
+        catch (JsonException e)
+        {
+            var pointer = e.Path is { } p ? Pointer(p) : null;
+            return Problems.Invalid($"The body is not valid: {Plain(e, pointer)}", pointer);
+        }
+    }
+
+    /// <summary>
+    /// The deserialiser's message without the .NET type names it carries ("could not be converted
+    /// to System.Nullable`1[System.Int32]"): a caller needs the place and the kind of fault.
+    /// </summary>
+    private static string Plain(JsonException e, string? pointer)
+    {
+        var message = e.Message;
+        if (message.Contains("could not be mapped to any .NET member", StringComparison.Ordinal))
+        {
+            return $"{pointer} is not a member of this body (unknown members are refused).";
+        }
+
+        if (message.Contains("could not be converted to", StringComparison.Ordinal) || message.Contains("System.", StringComparison.Ordinal))
+        {
+            return $"the value at {pointer ?? "/"} has the wrong type, is out of range, or is not one of the allowed values.";
+        }
+
+        return message;
     }
 
     /// <summary>A System.Text.Json path ($.tracks[1].lat, $['a.b']) as an RFC 6901 JSON pointer (/tracks/1/lat).</summary>

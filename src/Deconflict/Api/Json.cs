@@ -42,6 +42,9 @@ public static class Json
         o.Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping;
         o.AllowTrailingCommas = false;
         o.ReadCommentHandling = JsonCommentHandling.Disallow;
+
+        // A member given twice is refused, never "the last one wins" (JsonElement details included).
+        o.AllowDuplicateProperties = false;
         return o;
     }
 }

@@ -1,5 +1,4 @@
 using System.Collections.Immutable;
-using System.Globalization;
 using System.Text.Json;
 using System.Text.Json.Serialization;
 using Deconflict.Core.Model;
@@ -7,11 +6,28 @@ using Deconflict.Core.Volumes;
 
 namespace Deconflict.Api;
 
-/// <summary>Writes every time as RFC 3339 UTC with 'Z', as the API promises.</summary>
+/// <summary>
+/// Writes every time as RFC 3339 UTC with 'Z', as the API promises, and reads only RFC 3339 with an
+/// offset (<see cref="Rfc3339.Parse"/>, the one parser of times): anything else, a time without an
+/// offset included, is an <see cref="InvalidTimeException"/> (<c>invalid-time</c>, with the member's pointer).
+/// </summary>
 public sealed class UtcTimeConverter : JsonConverter<DateTimeOffset>
 {
-    public override DateTimeOffset Read(ref Utf8JsonReader reader, Type typeToConvert, JsonSerializerOptions options) =>
-        DateTimeOffset.Parse(reader.GetString()!, CultureInfo.InvariantCulture, DateTimeStyles.AdjustToUniversal);
+    public override DateTimeOffset Read(ref Utf8JsonReader reader, Type typeToConvert, JsonSerializerOptions options)
+    {
+        if (reader.TokenType != JsonTokenType.String)
+        {
+            throw new InvalidTimeException("A time must be a string: RFC 3339 with an offset, such as 2026-11-26T09:00:00Z.");
+        }
+
+        var text = reader.GetString();
+        return Rfc3339.Parse(text, out var value) switch
+        {
+            Rfc3339Result.Ok => value,
+            Rfc3339Result.Impossible => throw new InvalidTimeException($"\"{text}\" is not a date and time that exists (or it is outside the years 0001 to 9999 in UTC)."),
+            _ => throw new InvalidTimeException("A time must be RFC 3339 with an offset ('Z' or +hh:mm), such as 2026-11-26T09:00:00Z."),
+        };
+    }
 
     public override void Write(Utf8JsonWriter writer, DateTimeOffset value, JsonSerializerOptions options) =>
         writer.WriteStringValue(Rfc3339.FormatUtc(value));

@@ -29,7 +29,7 @@ public static partial class CliApp
                 {
                     if (type == "track-alert")
                     {
-                        await Console.Out.WriteLineAsync($"{data["action"]!.GetValue<string>().ToUpperInvariant()}: {AlertLine(data["alert"]!)}");
+                        await Console.Out.WriteLineAsync(TerminalText.Safe($"{data["action"]!.GetValue<string>().ToUpperInvariant()}: {AlertLine(data["alert"]!)}"));
                     }
                 }, ct, () => Console.WriteLine("Following alerts (Ctrl+C to stop)..."));
             }

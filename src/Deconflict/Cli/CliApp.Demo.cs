@@ -116,7 +116,7 @@ public static partial class CliApp
                 var time = health?["time"]?.GetValue<string>() ?? throw new CliException("The server does not show its clock on /healthz (an older version?).");
                 if (best is null || after - before < best.Value.Trip)
                 {
-                    best = (DateTimeOffset.Parse(time, CultureInfo.InvariantCulture), before + ((after - before) / 2), after - before);
+                    best = (Rfc3339.TryParse(time, out var at) ? at : throw new CliException("The server's clock on /healthz is not an RFC 3339 time."), before + ((after - before) / 2), after - before);
                 }
             }
 

@@ -38,7 +38,28 @@ public static partial class CliApp
         root.Subcommands.Add(FeedCommands.Create(server, token));
         root.Subcommands.Add(DemoCommand());
         root.Subcommands.Add(SimulateCommand(client));
-        return await root.Parse(args).InvokeAsync();
+        var parse = root.Parse(args);
+
+        // What the client verbs print comes from the server and from other parties: it goes to
+        // the terminal safe (TerminalText). The server's own log and the demo's live view (which
+        // writes its own colour sequences, and escapes what it shows itself) are left as they are.
+        if (TopCommand(parse.CommandResult)?.Name is not ("serve" or "demo"))
+        {
+            Console.SetOut(TerminalText.Writer(Console.Out));
+            Console.SetError(TerminalText.Writer(Console.Error));
+        }
+
+        return await parse.InvokeAsync();
+    }
+
+    private static Command? TopCommand(System.CommandLine.Parsing.CommandResult? result)
+    {
+        while (result?.Parent is System.CommandLine.Parsing.CommandResult parent && parent.Parent is not null)
+        {
+            result = parent;
+        }
+
+        return result?.Parent is null ? null : result.Command;
     }
 
     private static Command Serve()
@@ -152,7 +173,7 @@ public static partial class CliApp
                 throw new CliException($"No file {path.FullName}.");
             }
 
-            var input = GeoJsonInput.Parse(await File.ReadAllTextAsync(path.FullName), path.Name);
+            var input = GeoJsonInput.Read(path.Name, await File.ReadAllBytesAsync(path.FullName));
             var (body, _) = await api.Send(HttpMethod.Post, "v1/operations", GeoJsonInput.ToOperationBody(input));
             var op = body!["operation"]!;
             var conflicts = body["conflicts"]!.AsArray();
@@ -381,7 +402,7 @@ public static partial class CliApp
                     };
                     if (line is not null)
                     {
-                        await Console.Out.WriteLineAsync(line);
+                        await Console.Out.WriteLineAsync(TerminalText.Safe(line));
                     }
                 }, ct);
             }
@@ -475,7 +496,8 @@ public static partial class CliApp
             node = node?[part];
         }
 
-        return node?.ToString() ?? string.Empty;
+        // One line per row: a newline or an escape sequence in a field is shown escaped.
+        return TerminalText.Safe(node?.ToString());
     }
 
     private sealed record ClientOptions(Option<string?> Server, Option<string?> Token, Option<bool> Json)

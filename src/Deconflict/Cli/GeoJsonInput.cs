@@ -15,16 +15,23 @@ namespace Deconflict.Cli;
 /// </summary>
 public static class GeoJsonInput
 {
-    // A duplicate key is refused when the file is read, as the API refuses it in a body, instead
-    // of failing later when the object is first looked into.
-    private static readonly JsonDocumentOptions Strict = new() { AllowDuplicateProperties = false };
-
-    /// <summary>Reads the file's text as JSON; <paramref name="name"/> names the file in the message.</summary>
-    public static JsonNode Parse(string text, string name)
+    /// <summary>
+    /// Reads a file under the rules the server applies to a body (JsonBodyRules: no member twice,
+    /// no control character; then System.Text.Json with duplicates refused), so that a file the
+    /// server would refuse is refused here with its pointer, before anything is sent.
+    /// </summary>
+    public static JsonNode Read(string name, byte[] utf8)
     {
+        if (Api.JsonBodyRules.Check(utf8) is { } broken)
+        {
+            var pointer = broken.Extensions?.GetValueOrDefault("pointer");
+            throw new CliException($"{name}: {broken.Detail} ({broken.Code} at {pointer})");
+        }
+
         try
         {
-            return JsonNode.Parse(text, documentOptions: Strict) ?? throw new CliException($"{name} holds JSON null, not an object.");
+            return JsonNode.Parse(utf8, documentOptions: new JsonDocumentOptions { AllowDuplicateProperties = false })
+                ?? throw new CliException($"{name} holds JSON null, not an operation.");
         }
         catch (JsonException e)
         {
@@ -33,6 +40,19 @@ public static class GeoJsonInput
     }
 
     public static JsonObject ToOperationBody(JsonNode file)
+    {
+        try
+        {
+            return Convert(file);
+        }
+        catch (Exception e) when (e is InvalidOperationException or NullReferenceException or ArgumentOutOfRangeException)
+        {
+            // A member of the wrong type (a string where coordinates belong) or a missing one deep inside.
+            throw new CliException("The file is not an F3548 body or a GeoJSON Feature or FeatureCollection: a member is missing or has the wrong type (coordinates are [lng, lat] numbers, times are strings).");
+        }
+    }
+
+    private static JsonObject Convert(JsonNode file)
     {
         if (file is not JsonObject root)
         {

@@ -17,6 +17,9 @@ public static class ConflictEndpoints
 {
     public const int MaxNoteLength = 2000;
 
+    /// <summary>The note may span lines (tab and newline); no other member may.</summary>
+    private static readonly IReadOnlySet<string> MultilineNote = new HashSet<string>(["/note"], StringComparer.Ordinal);
+
     public static RouteGroupBuilder MapConflicts(this IEndpointRouteBuilder app)
     {
         var group = app.MapGroup("/v1/conflicts").WithTags("Conflicts").AddEndpointFilter<Authentication.Filter>();
@@ -70,7 +73,7 @@ public static class ConflictEndpoints
         string? note = null;
         if (http.Request.ContentLength is > 0 || http.Request.ContentType is not null)
         {
-            var body = await http.ReadJson<ConflictStepBody>();
+            var body = await http.ReadJson<ConflictStepBody>(MultilineNote);
             if (body.Error is { } invalid)
             {
                 return Problems.ToResult(invalid);

@@ -28,8 +28,9 @@ public sealed record DeclarationDraft(
     /// <summary>
     /// Validates a body off the writer's thread (parsing and densifying volumes is the costly part),
     /// so the writer only detects and stores. The first problem found is reported, with its pointer.
+    /// Times must be inside the window around <paramref name="now"/>, the service's clock (TimeWindowOptions).
     /// </summary>
-    public static Outcome<DeclarationDraft> Parse(DeclarationKind kind, DeclarationBody? body, DeconflictOptions options)
+    public static Outcome<DeclarationDraft> Parse(DeclarationKind kind, DeclarationBody? body, DeconflictOptions options, DateTimeOffset now)
     {
         if (body is null)
         {
@@ -69,7 +70,18 @@ public sealed record DeclarationDraft(
                 return e.Limit is { } limit ? refusal.With("limit", limit) : refusal;
             }
 
-            volumes.Add(parsed.Volume!);
+            var volume = parsed.Volume!;
+            if (options.Times.Check(volume.TimeStart, now, $"/volumes/{i}/time_start/value") is { } early)
+            {
+                return early;
+            }
+
+            if (options.Times.Check(volume.TimeEnd, now, $"/volumes/{i}/time_end/value") is { } late)
+            {
+                return late;
+            }
+
+            volumes.Add(volume);
         }
 
         var priority = body.Priority ?? 0;

@@ -158,7 +158,7 @@ public static class DeclarationEndpoints
             return unreadable;
         }
 
-        var draft = DeclarationDraft.Parse(kind, body.Value, options);
+        var draft = DeclarationDraft.Parse(kind, body.Value, options, http.RequestServices.GetRequiredService<TimeProvider>().GetUtcNow());
         return draft.Error is { } invalid ? invalid : (caller, draft.Value!);
     }
 
@@ -201,7 +201,7 @@ public static class DeclarationEndpoints
         {
             if (q[name].ToString() is { Length: > 0 } raw)
             {
-                if (!DateTimeOffset.TryParse(raw, CultureInfo.InvariantCulture, DateTimeStyles.AdjustToUniversal, out var t) || !HasOffset(raw))
+                if (!Rfc3339.TryParse(raw, out var t))
                 {
                     return new ApiError(Problems.InvalidParameter, $"{name} must be an RFC 3339 time with an offset, e.g. 2026-11-26T09:00:00Z.").With("parameter", name);
                 }
@@ -220,7 +220,4 @@ public static class DeclarationEndpoints
         var party = q["party"].ToString();
         return new DeclarationQuery(kind, area, start, end, party.Length == 0 ? null : party, http.EnumQuery<DeclarationState>("state").Value, http.Limit().Value, http.Cursor().Value);
     }
-
-    private static bool HasOffset(string raw) =>
-        raw.EndsWith('Z') || raw.EndsWith('z') || (raw.Length > 6 && (raw[^6] == '+' || raw[^6] == '-') && raw[^3] == ':');
 }

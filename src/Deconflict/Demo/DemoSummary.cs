@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Text;
 using System.Text.Json.Nodes;
+using Deconflict.Cli;
 
 namespace Deconflict.Demo;
 
@@ -90,7 +91,7 @@ public sealed record DemoSummary(IReadOnlyList<ConflictStory> Conflicts, IReadOn
         {
             var escalation = m.EscalationLevel > 0 ? $", escalated to level {m.EscalationLevel} (line-overdue on the streams of {Names(m.OverdueSeenBy)})" : string.Empty;
             var acked = m.AcknowledgedBy.Count > 0 ? $", acknowledged by {Names(m.AcknowledgedBy)}" : ", not acknowledged";
-            text.AppendLine(CultureInfo.InvariantCulture, $"  Line {m.Kind} {m.From} -> {m.To} \"{m.Subject}\"{escalation}{acked}.");
+            text.AppendLine(CultureInfo.InvariantCulture, $"  Line {m.Kind} {m.From} -> {m.To} \"{TerminalText.Safe(m.Subject)}\"{escalation}{acked}.");
         }
 
         foreach (var a in Alerts)
@@ -106,7 +107,8 @@ public sealed record DemoSummary(IReadOnlyList<ConflictStory> Conflicts, IReadOn
             text.AppendLine("  Nothing happened: was the duration long enough?");
         }
 
-        return text.ToString();
+        // Names, subjects and callsigns come from the parties.
+        return TerminalText.Safe(text.ToString(), multiline: true);
     }
 
     private static string Names(IReadOnlyList<string> parties) => parties.Count == 0 ? "nobody" : string.Join(" and ", parties);

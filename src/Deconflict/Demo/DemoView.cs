@@ -1,6 +1,8 @@
 using System.Globalization;
 using System.Text;
 using System.Text.Json.Nodes;
+using Deconflict.Cli;
+using Deconflict.Core.Model;
 using Spectre.Console;
 
 namespace Deconflict.Demo;
@@ -165,6 +167,8 @@ public sealed class DemoView
 
     private void Recent(string line)
     {
+        // Names, subjects and ids come from the parties: one safe line, whatever they hold.
+        line = TerminalText.Safe(line);
         if (_plain is not null)
         {
             lock (_plain)
@@ -191,20 +195,20 @@ public sealed class DemoView
         lock (_gate)
         {
             var now = _time.GetUtcNow();
-            var header = new Markup(Markup.Escape(string.Create(CultureInfo.InvariantCulture,
+            var header = new Markup(TerminalText.Markup(string.Create(CultureInfo.InvariantCulture,
                 $"Deconflict demo: Syria 2015   {SyriaScenario.Offset(now - _origin)} ({now:HH:mm:ss}Z)   record {_head.Size:N0} entries, head {Short(_head.Root)}")));
 
             var parties = new Table().Title("Parties").AddColumns("id", "name", "operations", "zones");
             foreach (var (id, name) in _parties)
             {
-                parties.AddRow(id, Markup.Escape(name), _declarations.Values.Count(d => d.Party == id && d.Kind == "operation" && d.State is not ("cancelled" or "ended")).ToString(CultureInfo.InvariantCulture),
+                parties.AddRow(TerminalText.Markup(id), TerminalText.Markup(name), _declarations.Values.Count(d => d.Party == id && d.Kind == "operation" && d.State is not ("cancelled" or "ended")).ToString(CultureInfo.InvariantCulture),
                     _declarations.Values.Count(d => d.Party == id && d.Kind == "zone").ToString(CultureInfo.InvariantCulture));
             }
 
             var operations = new Table().Title("Operations").AddColumns("party", "name", "state");
             foreach (var d in _declarations.Values.Where(d => d.Kind == "operation"))
             {
-                operations.AddRow(d.Party, Markup.Escape(d.Name), d.State);
+                operations.AddRow(TerminalText.Markup(d.Party), TerminalText.Markup(d.Name), TerminalText.Markup(d.State));
             }
 
             // Open conflicts and active alerts, and the last few that were resolved or cleared.
@@ -212,7 +216,7 @@ public sealed class DemoView
             foreach (var c in _conflicts.Values.OrderBy(c => c["state"]!.GetValue<string>() is "resolved" or "accepted").TakeLast(6))
             {
                 var state = c["state"]!.GetValue<string>();
-                conflicts.AddRow(Short(c["id"]!.GetValue<string>()), Markup.Escape($"{Side(c["a"])} / {Side(c["b"])}"), state is "open" ? "[yellow]open[/]" : state, Acked(c));
+                conflicts.AddRow(TerminalText.Markup(Short(c["id"]!.GetValue<string>())), TerminalText.Markup($"{Side(c["a"])} / {Side(c["b"])}"), state is "open" ? "[yellow]open[/]" : TerminalText.Markup(state), Acked(c));
             }
 
             var alerts = new Table().Title("Alerts").AddColumns("id", "level", "state", "time to loss", "closest", "acknowledged by");
@@ -221,7 +225,7 @@ public sealed class DemoView
                 var level = a["level"]!.GetValue<string>();
                 var active = a["state"]!.GetValue<string>() == "active";
                 var colour = !active ? "grey" : level switch { "loss" or "warning" => "red", "caution" => "yellow", _ => "blue" };
-                alerts.AddRow(Short(a["id"]!.GetValue<string>()), $"[{colour}]{level}[/]", a["state"]!.GetValue<string>(), active ? Number(a["time_to_loss_s"], "0") + " s" : "-", Number(a["cpa"]?["horizontal_m"], "0") + " m", Acked(a));
+                alerts.AddRow(TerminalText.Markup(Short(a["id"]!.GetValue<string>())), $"[{colour}]{TerminalText.Markup(level)}[/]", TerminalText.Markup(a["state"]!.GetValue<string>()), active ? Number(a["time_to_loss_s"], "0") + " s" : "-", Number(a["cpa"]?["horizontal_m"], "0") + " m", Acked(a));
             }
 
             var line = new Table().Title("Line").AddColumns("from -> to", "subject", "acknowledgement", "escalation");
@@ -231,11 +235,11 @@ public sealed class DemoView
                 {
                     var acked = receipt?["acknowledged_at"] is { } at ? $"[green]acknowledged {Clock(at)}[/]" : m["ack_due_at"] is null ? "not required" : $"due {Clock(receipt?["due_at"] ?? m["ack_due_at"])}";
                     var level = receipt?["escalation_level"]?.GetValue<int>() ?? 0;
-                    line.AddRow(Markup.Escape($"{m["from"]} -> {to}"), Markup.Escape(m["subject"]!.GetValue<string>()), acked, level > 0 ? $"[red]level {level}[/]" : "-");
+                    line.AddRow(TerminalText.Markup($"{m["from"]} -> {to}"), TerminalText.Markup(m["subject"]!.GetValue<string>()), acked, level > 0 ? $"[red]level {level}[/]" : "-");
                 }
             }
 
-            var recent = new Panel(new Markup(Markup.Escape(string.Join(Environment.NewLine, _recent)))).Header("Latest").Expand();
+            var recent = new Panel(new Markup(TerminalText.Markup(string.Join(Environment.NewLine, _recent)))).Header("Latest").Expand();
             return new Rows(header, new Columns(parties, operations), conflicts, alerts, line, recent);
         }
     }
@@ -243,11 +247,11 @@ public sealed class DemoView
     private string Side(JsonNode? r) => r is null ? "?" : $"{r["kind"]} {_names.GetValueOrDefault(r["id"]!.GetValue<string>()) ?? Short(r["id"]!.GetValue<string>())} ({r["party"]})";
 
     private string Clock(JsonNode? at) =>
-        at is null ? "?" : SyriaScenario.Offset(DateTimeOffset.Parse(at.GetValue<string>(), CultureInfo.InvariantCulture) - _origin);
+        at is not null && Rfc3339.TryParse(at.GetValue<string>(), out var t) ? SyriaScenario.Offset(t - _origin) : "?";
 
     private static string By(JsonNode n) => n["acknowledged_by"]?.AsObject().Count > 0 ? $", acknowledged by {string.Join(", ", n["acknowledged_by"]!.AsObject().Select(kv => kv.Key))}" : string.Empty;
 
-    private static string Acked(JsonNode n) => string.Join(", ", n["acknowledged_by"]?.AsObject().Select(kv => kv.Key) ?? []);
+    private static string Acked(JsonNode n) => TerminalText.Markup(string.Join(", ", n["acknowledged_by"]?.AsObject().Select(kv => kv.Key) ?? []));
 
     private static string Number(JsonNode? n, string format) => n is null ? "?" : n.GetValue<double>().ToString(format, CultureInfo.InvariantCulture);
 

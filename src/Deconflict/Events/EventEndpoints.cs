@@ -40,7 +40,7 @@ public static class EventEndpoints
         var cursor = hub.LastSequence;
         if (resume.Length > 0)
         {
-            if (!long.TryParse(resume, System.Globalization.NumberStyles.AllowLeadingSign, System.Globalization.CultureInfo.InvariantCulture, out var index) || index < -1)
+            if (!long.TryParse(resume, System.Globalization.NumberStyles.AllowLeadingSign, System.Globalization.CultureInfo.InvariantCulture, out var index) || index is < -1 or long.MaxValue)
             {
                 return Problems.ToResult(new ApiError(Problems.InvalidParameter, $"Last-Event-ID must be an event id (a record index, or -1 for the start); '{resume}' is not.").With("parameter", "Last-Event-ID"));
             }

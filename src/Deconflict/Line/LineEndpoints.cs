@@ -80,6 +80,10 @@ public static partial class LineEndpoints
     public const int MaxNoteLength = 2000;
     public const int MaxIdempotencyKeyLength = 200;
 
+    /// <summary>The members of a message, and of an acknowledgement, that may hold tab and newline.</summary>
+    private static readonly IReadOnlySet<string> MultilineMessage = new HashSet<string>(["/body"], StringComparer.Ordinal);
+    private static readonly IReadOnlySet<string> MultilineNote = new HashSet<string>(["/note"], StringComparer.Ordinal);
+
     public static RouteGroupBuilder MapLine(this IEndpointRouteBuilder app)
     {
         var group = app.MapGroup("/v1/line/messages").WithTags("Line").AddEndpointFilter<Authentication.Filter>();
@@ -123,6 +127,11 @@ public static partial class LineEndpoints
         for (var i = 0; i < contacts.Count; i++)
         {
             var c = contacts[i];
+            if (c is null)
+            {
+                return Problems.ToResult(Problems.Invalid("A contact is an object with a level and a url, not null.", $"/contacts/{i}"));
+            }
+
             if (c.Level < 1 || c.Level > options.Line.MaxEscalationLevel)
             {
                 return Problems.ToResult(Problems.Invalid($"level must be 1 to {options.Line.MaxEscalationLevel} (the agreed highest level).", $"/contacts/{i}/level"));
@@ -148,7 +157,7 @@ public static partial class LineEndpoints
         return result.Error is { } refused ? Problems.ToResult(refused) : Results.Json(new EscalationContactsBody { Contacts = contacts }, Json.Options);
     }
 
-    private static async Task<IResult> Send(HttpContext http, WriteQueue writes, IDeconflictStore store, DeconflictOptions options)
+    private static async Task<IResult> Send(HttpContext http, WriteQueue writes, IDeconflictStore store, DeconflictOptions options, TimeProvider time)
     {
         var caller = Authentication.Of(http);
         if (HttpExtensions.RequireWriter(caller) is { } forbidden)
@@ -162,13 +171,18 @@ public static partial class LineEndpoints
             return Problems.ToResult(Problems.Invalid($"Idempotency-Key may be at most {MaxIdempotencyKeyLength} characters."));
         }
 
-        var body = await http.ReadJson<LineMessageBody>();
+        if (ControlText.IndexOfUnsafe(key) >= 0)
+        {
+            return Problems.ToResult(new ApiError(Problems.ControlCharacter, "Idempotency-Key may not hold a control character.").With("parameter", "Idempotency-Key"));
+        }
+
+        var body = await http.ReadJson<LineMessageBody>(MultilineMessage);
         if (body.Error is { } invalid)
         {
             return Problems.ToResult(invalid);
         }
 
-        var draft = Validate(body.Value!, caller.PartyId!, store, options);
+        var draft = Validate(body.Value!, caller.PartyId!, store, options, time.GetUtcNow());
         if (draft.Error is { } bad)
         {
             return Problems.ToResult(bad);
@@ -207,7 +221,7 @@ public static partial class LineEndpoints
 
     private sealed record Draft(ImmutableArray<string> To, MessageKind Kind, string Subject, string Body, string Language, ImmutableArray<LineRef> Refs, LinePlace? Place, TimeSpan? AckWithin);
 
-    private static Outcome<Draft> Validate(LineMessageBody b, string sender, IDeconflictStore store, DeconflictOptions options)
+    private static Outcome<Draft> Validate(LineMessageBody b, string sender, IDeconflictStore store, DeconflictOptions options, DateTimeOffset now)
     {
         if (b.To is not { Count: > 0 })
         {
@@ -288,7 +302,7 @@ public static partial class LineEndpoints
         for (var i = 0; i < given.Count; i++)
         {
             var r = given[i];
-            if (r.Id is null || r.Kind is null)
+            if (r?.Id is null || r.Kind is null)
             {
                 return Problems.Invalid("A ref needs a kind and an id.", $"/refs/{i}");
             }
@@ -320,6 +334,11 @@ public static partial class LineEndpoints
             if (p.Lat is not (>= -90 and <= 90) || p.Lng is not (>= -180 and <= 180) || p.Time is null)
             {
                 return Problems.Invalid("place needs lat (-90 to 90), lng (-180 to 180) and an RFC 3339 time.", "/place");
+            }
+
+            if (options.Times.Check(p.Time.Value, now, "/place/time") is { } outside)
+            {
+                return outside;
             }
 
             place = new LinePlace(p.Lat.Value, p.Lng.Value, p.Time.Value);
@@ -388,7 +407,7 @@ public static partial class LineEndpoints
 
     private static async Task<IResult> Acknowledge(string id, HttpContext http, WriteQueue writes)
     {
-        var body = await http.ReadJson<LineAckBody>();
+        var body = await http.ReadJson<LineAckBody>(MultilineNote);
         if (body.Error is { } invalid)
         {
             return Problems.ToResult(invalid);

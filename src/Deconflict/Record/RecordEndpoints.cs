@@ -267,7 +267,7 @@ public static class RecordEndpoints
         return Results.Json(new ProofView([.. store.ConsistencyProof(from.Value, to.Value).Select(Convert.ToHexStringLower)]), Json.Options);
     }
 
-    private static async Task<IResult> Cosign(HttpContext http, WriteQueue writes, IDeconflictStore store, RecordKey key)
+    private static async Task<IResult> Cosign(HttpContext http, WriteQueue writes, IDeconflictStore store, RecordKey key, DeconflictOptions options, TimeProvider time)
     {
         var caller = Authentication.Of(http);
         if (caller.PartyId is not { } party)
@@ -297,6 +297,12 @@ public static class RecordEndpoints
         if (b.Timestamp is not ({ } timestamp and > 0))
         {
             return Problems.ToResult(Problems.Invalid("timestamp must be the Unix seconds of the signed cosignature/v1 message.", "/timestamp"));
+        }
+
+        // The timestamp becomes the cosignature's time: inside the window around the service's clock.
+        if (options.Times.Check(DateTimeOffset.UnixEpoch.AddSeconds(Math.Min(timestamp, MaxUnixSeconds)), time.GetUtcNow(), "/timestamp") is { } outside)
+        {
+            return Problems.ToResult(outside);
         }
 
         if (signature is not { Length: 64 })
@@ -361,6 +367,9 @@ public static class RecordEndpoints
         var c = result.Value!;
         return Results.Json(new CosignatureView(c.Party, c.Time.ToUnixTimeSeconds(), Convert.ToBase64String(c.Signature)), Json.Options, statusCode: 201);
     }
+
+    /// <summary>The last second DateTimeOffset holds (9999-12-31T23:59:59Z), as Unix seconds.</summary>
+    private const long MaxUnixSeconds = 253_402_300_799;
 
     private static Outcome<long> Query(HttpContext http, string name, long? fallback)
     {

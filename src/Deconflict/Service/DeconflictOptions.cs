@@ -40,6 +40,9 @@ public sealed record DeconflictOptions
 
     public LineOptions Line { get; init; } = new();
 
+    /// <summary>How far ahead of and behind the service's clock a time a party sends may be.</summary>
+    public TimeWindowOptions Times { get; init; } = new();
+
     /// <summary>Live tracks, the detection cycle and the alert levels.</summary>
     public TacticalOptions Tactical { get; init; } = new();
 

@@ -54,6 +54,7 @@ public static class ServiceEndpoints
                     max_request_bytes = o.MaxRequestBytes,
                     max_list_limit = HttpExtensions.MaxListLimit,
                 },
+                times = new { max_ahead_s = o.Times.MaxAhead.TotalSeconds, max_behind_s = o.Times.MaxBehind.TotalSeconds },
                 boundary_rules = new
                 {
                     time = "half-open [time_start, time_end): windows that only touch do not conflict",

@@ -170,14 +170,21 @@ public static class TrackEndpoints
     /// </summary>
     public static ApiError? Check(TrackReport r, DateTimeOffset now, TacticalOptions options, ReportPointer pointer)
     {
-        if (string.IsNullOrWhiteSpace(r.Id) || r.Id.Length > MaxIdLength || HasControl(r.Id))
+        if (string.IsNullOrWhiteSpace(r.Id) || r.Id.Length > MaxIdLength)
         {
             return Problems.Invalid($"A report needs an id of 1 to {MaxIdLength} printable characters.", pointer + "/id");
         }
 
-        if (r.Callsign is { } cs && (cs.Length is 0 or > MaxCallsignLength || HasControl(cs)))
+        if (r.Callsign is { } cs && cs.Length is 0 or > MaxCallsignLength)
         {
             return Problems.Invalid($"A callsign has 1 to {MaxCallsignLength} printable characters.", pointer + "/callsign");
+        }
+
+        // JSON bodies were checked whole (JsonBodyRules); Cursor on Target text arrives here unchecked.
+        if (ControlText.IndexOfUnsafe(r.Id) >= 0 || (r.Callsign is { } named && ControlText.IndexOfUnsafe(named) >= 0))
+        {
+            var field = ControlText.IndexOfUnsafe(r.Id) >= 0 ? "/id" : "/callsign";
+            return new ApiError(Problems.ControlCharacter, $"A report's {field[1..]} may not hold a control character or a bidirectional override.").With("pointer", pointer + field);
         }
 
         if (r.Time > now + options.MaxReportAhead)
@@ -258,19 +265,6 @@ public static class TrackEndpoints
         }
 
         return (parsed.Reports.ToList(), parsed.Skipped.Count);
-    }
-
-    private static bool HasControl(string text)
-    {
-        foreach (var c in text)
-        {
-            if (char.IsControl(c))
-            {
-                return true;
-            }
-        }
-
-        return false;
     }
 
     private static Outcome<Enu> Velocity(TrackBody t, ReportPointer pointer)

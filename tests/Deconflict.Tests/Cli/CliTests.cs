@@ -18,13 +18,13 @@ public sealed class CliTests
         var redToken = Line((await Run(server, TestServer.AdminSecret, "party", "add", "red", "--name", "Hmeimim AOC")).Out, "Token (shown once, keep it safe): ");
 
         var file = Path.Combine(server.Directory, "cap.geojson");
-        await File.WriteAllTextAsync(file, """
+        await File.WriteAllTextAsync(file, $$"""
             { "type": "Feature",
               "geometry": { "type": "Polygon", "coordinates": [[[38.9, 35.9], [39.1, 35.9], [39.1, 36.05], [38.9, 36.05], [38.9, 35.9]]] },
               "properties": {
                 "altitude_lower": { "value": 15000, "reference": "W84", "units": "FT" },
                 "altitude_upper": { "value": 25000, "reference": "W84", "units": "FT" },
-                "time_start": "2030-01-01T09:00:00Z", "time_end": "2030-01-01T11:00:00Z",
+                "time_start": "{{Bodies.Time(Bodies.T0)}}", "time_end": "{{Bodies.Time(Bodies.T0.AddHours(2))}}",
                 "priority": 10, "details": { "callsigns": ["VIPER11"] } } }
             """);
         var first = await Run(server, blueToken, "op", "submit", file);

@@ -6,7 +6,12 @@ namespace Deconflict.Tests.Infrastructure;
 /// <summary>Readable request bodies for tests: F3548 volumes around real places, in M unless stated.</summary>
 public static class Bodies
 {
-    public static readonly DateTimeOffset T0 = new(2030, 1, 1, 9, 0, 0, TimeSpan.Zero);
+    /// <summary>
+    /// 09:00Z thirty days from today: inside the window of times the service accepts around its
+    /// clock (TimeWindowOptions: a year ahead) for tests that run on the real clock, and ahead of
+    /// it, so that the expiry sweep does not end what a test declares.
+    /// </summary>
+    public static readonly DateTimeOffset T0 = new DateTimeOffset(DateTime.UtcNow.Date, TimeSpan.Zero).AddDays(30).AddHours(9);
 
     public static string Time(DateTimeOffset t) => t.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss'Z'", CultureInfo.InvariantCulture);
 
