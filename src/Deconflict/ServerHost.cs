@@ -99,7 +99,7 @@ public static class ServerHost
 
                 // An empty write opens the writer's session, which loads its grid and its cache of
                 // live declarations (from the volumes just decoded) before the first real write.
-                app.Services.GetRequiredService<WriteQueue>().Submit<bool>(_ => true).GetAwaiter().GetResult();
+                app.Services.GetRequiredService<WriteQueue>().Submit<bool>(null, _ => true).GetAwaiter().GetResult();
                 warm.Done(count);
             }
             catch (OperationCanceledException)
@@ -173,7 +173,7 @@ public static class ServerHost
         }
 
         var writes = app.Services.GetRequiredService<WriteQueue>();
-        var issued = writes.Submit<IssuedToken>(ctx =>
+        var issued = writes.Submit<IssuedToken>(null, ctx =>
         {
             var token = PartyEndpoints.Issue(ctx, null);
             ctx.Emit(new DomainEvent("admin-token", null, ["admin"], JsonSerializer.Serialize(new { action = "created", token_id = token.TokenId }, Json.Options)));

@@ -97,7 +97,7 @@ public sealed class EscalationWebhooks(WriteQueue writes, RecordKey key, Deconfl
     {
         try
         {
-            await writes.Submit<bool>(ctx =>
+            await writes.Submit<bool>(null, ctx =>
             {
                 ctx.Emit(new DomainEvent(CallEvent, null, [call.Party], JsonSerializer.Serialize(new
                 {

@@ -43,6 +43,13 @@ public static class ServiceEndpoints
                     max_entries_per_request = o.MaxRecordPage,
                     hashing = "RFC 9162 section 2.1 (SHA-256); entries are RFC 8785 canonical JSON (docs/record.md)",
                 },
+                writer = new
+                {
+                    max_queued = o.Writer.MaxQueued,
+                    party_share = "max_queued / (n + 1) requests waiting, n = parties with requests waiting (the requester included); over it: 429 rate-limited",
+                    retry_after_s = o.Writer.RetryAfter.TotalSeconds,
+                    max_batch = o.MaxWriteBatch,
+                },
                 limits = new
                 {
                     max_outline_area_m2 = o.Geometry.MaxAreaM2,

@@ -1,9 +1,9 @@
 using System.Diagnostics;
 using System.Diagnostics.Metrics;
-using System.Threading.Channels;
 using Deconflict.Api;
 using Deconflict.Core.Model;
 using Deconflict.Storage;
+using Deconflict.Storage.Sqlite;
 
 namespace Deconflict.Service;
 
@@ -40,14 +40,38 @@ public sealed class WriteContext(IWriteSession session, TimeProvider time)
 /// one fsync, and only then answers the callers and wakes the event streams. One writer makes
 /// conflict detection and the write it guards one serialisable step without locks; group commit is
 /// what lets it keep up with many concurrent writers (one fsync per batch, not per request).
+/// <para>
+/// The queue is bounded and shared fairly (<see cref="WriterOptions"/>): each request names the
+/// party it is for, and one over its party's share is refused at once with 429; the writer fills a
+/// batch taking one request of each waiting party in turn (round robin), so one party's backlog
+/// delays another's request by at most one batch. The service's own work (party null) is never
+/// refused. One lock guards the lanes: a submission takes it once (tens of nanoseconds
+/// uncontended, against the writer's hundreds of microseconds per request), and the writer takes
+/// it once per batch (WriteQueueBenchmarks, docs/performance.md).
+/// </para>
 /// </summary>
 public sealed class WriteQueue : IAsyncDisposable
 {
-    private readonly Channel<IWork> _channel = Channel.CreateUnbounded<IWork>(new UnboundedChannelOptions { SingleReader = true });
+    private readonly object _gate = new();
+    private readonly Lane _service = new(null);
+    private readonly Dictionary<string, Lane> _lanes = new(StringComparer.Ordinal);
+
+    // Lanes with requests waiting, in the order the writer serves them; _turn is the next to serve.
+    private readonly List<Lane> _ready = [];
+    private int _turn;
+    private int _partyWaiting;
+    private int _partiesWaiting;
+    private int _peakPartyWaiting;
+    private bool _writerIdle;
+    private readonly ManualResetEventSlim _wake = new();
+    private bool _closed;
+    private volatile string? _fault;
+
     private readonly IDeconflictStore _store;
     private readonly TimeProvider _time;
     private readonly EventHub _hub;
     private readonly int _maxBatch;
+    private readonly WriterOptions _limits;
     private readonly ILogger _log;
     private readonly Thread _thread;
     private readonly WriterMetrics _metrics;
@@ -60,6 +84,7 @@ public sealed class WriteQueue : IAsyncDisposable
         _time = time;
         _hub = hub;
         _maxBatch = options.MaxWriteBatch;
+        _limits = options.Writer;
         _log = log;
         _thread = new Thread(Loop) { IsBackground = true, Name = "deconflict-writer" };
         _thread.Start();
@@ -78,19 +103,126 @@ public sealed class WriteQueue : IAsyncDisposable
         void Complete();
     }
 
-    /// <summary>Queues a write and completes after its batch is durably committed (or it was refused).</summary>
-    public Task<Outcome<T>> Submit<T>(Func<WriteContext, Outcome<T>> write)
+    /// <summary>Requests of parties waiting for the writer now (the service's own are not counted).</summary>
+    public int Waiting
     {
-        var work = new Work<T>(write);
-        ObjectDisposedException.ThrowIf(!_channel.Writer.TryWrite(work), this);
+        get
+        {
+            lock (_gate)
+            {
+                return _partyWaiting;
+            }
+        }
+    }
+
+    /// <summary>The most requests of parties that ever waited at once: never more than <see cref="WriterOptions.MaxQueued"/>.</summary>
+    public int PeakWaiting
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return _peakPartyWaiting;
+            }
+        }
+    }
+
+    /// <summary>Requests of <paramref name="party"/> waiting for the writer now.</summary>
+    public int WaitingFor(string party)
+    {
+        lock (_gate)
+        {
+            return _lanes.TryGetValue(party, out var lane) ? lane.Count : 0;
+        }
+    }
+
+    /// <summary>
+    /// Why the writer cannot write, or null while it can: set when a batch fails to commit or a
+    /// write fails in the store (<see cref="StorageFault"/>), cleared when a batch that changed
+    /// something commits. Reported by /healthz.
+    /// </summary>
+    public string? Fault => _fault;
+
+    /// <summary>
+    /// Queues a write for <paramref name="party"/> (null: the service's own work or the admin's,
+    /// never refused) and completes after its batch is durably committed, or at once with 429
+    /// <c>rate-limited</c> when the party is over its share of the queue (nothing ran).
+    /// </summary>
+    public Task<Outcome<T>> Submit<T>(string? party, Func<WriteContext, Outcome<T>> write)
+    {
+        Work<T> work;
+        bool wake;
+        lock (_gate)
+        {
+            ObjectDisposedException.ThrowIf(_closed, this);
+            Lane? lane;
+            if (party is null)
+            {
+                lane = _service;
+            }
+            else
+            {
+                if (!_lanes.TryGetValue(party, out lane))
+                {
+                    lane = new Lane(party);
+                    _lanes.Add(party, lane);
+                }
+
+                var parties = _partiesWaiting + (lane.Count == 0 ? 1 : 0);
+                if (_partyWaiting >= _limits.MaxQueued || lane.Count >= _limits.Share(parties))
+                {
+                    return Task.FromResult<Outcome<T>>(Refusal(party, lane.Count, parties));
+                }
+
+                if (++_partyWaiting > _peakPartyWaiting)
+                {
+                    _peakPartyWaiting = _partyWaiting;
+                }
+
+                if (lane.Count == 0)
+                {
+                    _partiesWaiting++;
+                }
+            }
+
+            if (lane.Count == 0)
+            {
+                _ready.Add(lane);
+            }
+
+            work = new Work<T>(write);
+            lane.Enqueue(work);
+            wake = _writerIdle;
+            _writerIdle = false;
+        }
+
+        // Outside the lock, so the writer does not wake only to wait for it.
+        if (wake)
+        {
+            _wake.Set();
+        }
 
         return work.Task;
     }
 
+    private ApiError Refusal(string party, int waiting, int parties) => Problems.Retry(
+        Problems.RateLimited,
+        $"Party '{party}' already has {waiting} write(s) waiting for the writer: its share while {parties} part{(parties == 1 ? "y writes" : "ies write")} is {_limits.Share(parties)} of the {_limits.MaxQueued} the queue holds. Nothing was changed.",
+        _limits.RetryAfter);
+
     public async ValueTask DisposeAsync()
     {
-        _channel.Writer.TryComplete();
-        await Task.Run(() => _thread.Join(TimeSpan.FromSeconds(30)));
+        lock (_gate)
+        {
+            _closed = true;
+        }
+
+        _wake.Set();
+
+        if (await Task.Run(() => _thread.Join(TimeSpan.FromSeconds(30))))
+        {
+            _wake.Dispose();
+        }
     }
 
     private void Loop()
@@ -99,17 +231,85 @@ public sealed class WriteQueue : IAsyncDisposable
         var context = new WriteContext(session, _time);
         var batch = new List<IWork>(_maxBatch);
         var standing = new List<IWork>(_maxBatch);
-        var reader = _channel.Reader;
-        while (reader.WaitToReadAsync().AsTask().GetAwaiter().GetResult())
+        while (true)
         {
             batch.Clear();
-            while (batch.Count < _maxBatch && reader.TryRead(out var work))
+            if (!Take(batch))
             {
-                batch.Add(work);
+                return;
             }
 
             RunBatch(session, context, batch, standing);
         }
+    }
+
+    /// <summary>
+    /// Waits for requests and takes up to a batch of them, one from each waiting lane in turn;
+    /// false when the queue is closed and empty (every request queued before is run first).
+    /// </summary>
+    private bool Take(List<IWork> batch)
+    {
+        while (true)
+        {
+            lock (_gate)
+            {
+                if (_ready.Count > 0)
+                {
+                    break;
+                }
+
+                if (_closed)
+                {
+                    return false;
+                }
+
+                _writerIdle = true;
+                _wake.Reset();
+            }
+
+            _wake.Wait();
+        }
+
+        lock (_gate)
+        {
+            var i = _turn;
+            while (batch.Count < _maxBatch && _ready.Count > 0)
+            {
+                if (i >= _ready.Count)
+                {
+                    i = 0;
+                }
+
+                var lane = _ready[i];
+                batch.Add(lane.Dequeue());
+                if (lane.Party is not null)
+                {
+                    _partyWaiting--;
+                }
+
+                if (lane.Count == 0)
+                {
+                    _ready.RemoveAt(i);
+                    if (lane.Party is not null)
+                    {
+                        _partiesWaiting--;
+                    }
+                }
+                else
+                {
+                    i++;
+                }
+            }
+
+            _turn = i;
+            return true;
+        }
+    }
+
+    /// <summary>The requests waiting for one party (or, with no party, the service's own), oldest first.</summary>
+    private sealed class Lane(string? party) : Queue<IWork>
+    {
+        public string? Party { get; } = party;
     }
 
     private void RunBatch(IWriteSession session, WriteContext context, List<IWork> batch, List<IWork> standing)
@@ -119,17 +319,26 @@ public sealed class WriteQueue : IAsyncDisposable
         try
         {
             session.Begin();
+            var unchanged = session.Changes;
             if (!RunRequests(session, context, batch, standing, savepoints: false, out lastSequence))
             {
                 // A refused or failed request changed something: undo the whole batch and run it
                 // again with a savepoint around each request, so that one undoes only itself.
                 session.Rollback();
                 session.Begin();
+                unchanged = session.Changes;
                 RunRequests(session, context, batch, standing, savepoints: true, out lastSequence);
             }
 
+            var wrote = session.Changes != unchanged;
             var ran = Stopwatch.GetTimestamp();
             session.Commit();
+            if (wrote && _fault is not null)
+            {
+                _fault = null;
+                _log.LogWarning("The writer commits again");
+            }
+
             _metrics.Batch(
                 batch.Count,
                 Stopwatch.GetElapsedTime(batch.Count > 0 ? batch[0].Queued : started, started).TotalMilliseconds,
@@ -139,6 +348,7 @@ public sealed class WriteQueue : IAsyncDisposable
         catch (Exception e)
         {
             _log.LogError(e, "A write batch could not be committed; none of it is acknowledged");
+            _fault = StorageFault.Is(e) ? StorageFault.Describe(e) : "the last batch could not be committed";
             try
             {
                 session.Rollback();
@@ -205,6 +415,11 @@ public sealed class WriteQueue : IAsyncDisposable
                 }
 
                 _log.LogError(e, "A write failed; it alone is undone");
+                if (StorageFault.Is(e))
+                {
+                    _fault = StorageFault.Describe(e);
+                }
+
                 session.RollbackToSavepoint();
                 session.ReleaseSavepoint();
                 work.Fail(e);
