@@ -420,8 +420,17 @@ public sealed class WriteQueue : IAsyncDisposable
                     _fault = StorageFault.Describe(e);
                 }
 
-                session.RollbackToSavepoint();
-                session.ReleaseSavepoint();
+                try
+                {
+                    session.RollbackToSavepoint();
+                    session.ReleaseSavepoint();
+                }
+                catch when (StorageFault.Is(e))
+                {
+                    // SQLite rolled the whole transaction back: the batch fails, for that cause.
+                    System.Runtime.ExceptionServices.ExceptionDispatchInfo.Throw(e);
+                }
+
                 work.Fail(e);
                 continue;
             }

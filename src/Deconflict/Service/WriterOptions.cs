@@ -20,6 +20,9 @@ public sealed record WriterOptions
     /// <summary>What a refused party is told to wait (Retry-After, whole seconds).</summary>
     public TimeSpan RetryAfter { get; init; } = TimeSpan.FromSeconds(1);
 
+    /// <summary>What a request that met a storage fault (disk full, I/O error: 503 <c>storage-unavailable</c>) is told to wait.</summary>
+    public TimeSpan StorageRetryAfter { get; init; } = TimeSpan.FromSeconds(5);
+
     /// <summary>The most requests one party may have waiting while <paramref name="parties"/> parties (itself included) have some.</summary>
     public int Share(int parties) => Math.Max(1, MaxQueued / (parties + 1));
 }

@@ -25,6 +25,16 @@ public static class StorageFault
     public static bool Is(Exception? e) =>
         e is SqliteException s && (s.SqliteErrorCode & 0xFF) is Busy or Locked or NoMemory or ReadOnly or IoError or Corrupt or Full or CantOpen or NotADatabase;
 
+    /// <summary>The file is not a database or its structure is broken (random bytes, a truncated file).</summary>
+    public static bool IsDamaged(Exception? e) =>
+        e is SqliteException s && (s.SqliteErrorCode & 0xFF) is Corrupt or NotADatabase;
+
+    /// <summary>What is wrong with a damaged file, for the line <c>serve</c> prints.</summary>
+    public static string Damage(Exception e) =>
+        e is SqliteException { SqliteErrorCode: var code } && (code & 0xFF) == NotADatabase
+            ? "is not a SQLite database (SQLite error 26)"
+            : "is damaged: its structure is broken, e.g. truncated (SQLite error 11)";
+
     /// <summary>A short description for people and logs, without the .NET type.</summary>
     public static string Describe(Exception e) =>
         e is SqliteException s ? (s.SqliteErrorCode & 0xFF) switch
