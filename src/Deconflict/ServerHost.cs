@@ -72,6 +72,7 @@ public static class ServerHost
         builder.WebHost.ConfigureKestrel(k =>
         {
             k.Limits.MaxRequestBodySize = settings.Options.MaxRequestBytes;
+            RequestLimits.Configure(k.Limits);
             k.AddServerHeader = false;
         });
         builder.Logging.ClearProviders();
@@ -173,6 +174,7 @@ public static class ServerHost
             }
         });
 
+        app.UseRequestLimits();
         app.MapOpenApi("/openapi/{documentName}.json");
         app.MapScalarApiReference("/docs", o => o.WithTitle("Deconflict API").WithOpenApiRoutePattern("/openapi/{documentName}.json"));
         app.MapService();
