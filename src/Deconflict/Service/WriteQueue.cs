@@ -63,6 +63,9 @@ public sealed class WriteQueue : IAsyncDisposable
     private int _partiesWaiting;
     private int _peakPartyWaiting;
     private bool _writerIdle;
+
+    // The writer's own empty queue to swap into a lane it takes whole (Take); only the writer touches it.
+    private Queue<IWork>? _spare;
     private readonly ManualResetEventSlim _wake = new();
     private bool _closed;
     private volatile string? _fault;
@@ -132,7 +135,7 @@ public sealed class WriteQueue : IAsyncDisposable
     {
         lock (_gate)
         {
-            return _lanes.TryGetValue(party, out var lane) ? lane.Count : 0;
+            return _lanes.TryGetValue(party, out var lane) ? lane.Items.Count : 0;
         }
     }
 
@@ -168,10 +171,10 @@ public sealed class WriteQueue : IAsyncDisposable
                     _lanes.Add(party, lane);
                 }
 
-                var parties = _partiesWaiting + (lane.Count == 0 ? 1 : 0);
-                if (_partyWaiting >= _limits.MaxQueued || lane.Count >= _limits.Share(parties))
+                var parties = _partiesWaiting + (lane.Items.Count == 0 ? 1 : 0);
+                if (_partyWaiting >= _limits.MaxQueued || lane.Items.Count >= _limits.Share(parties))
                 {
-                    return Task.FromResult<Outcome<T>>(Refusal(party, lane.Count, parties));
+                    return Task.FromResult<Outcome<T>>(Refusal(party, lane.Items.Count, parties));
                 }
 
                 if (++_partyWaiting > _peakPartyWaiting)
@@ -179,19 +182,19 @@ public sealed class WriteQueue : IAsyncDisposable
                     _peakPartyWaiting = _partyWaiting;
                 }
 
-                if (lane.Count == 0)
+                if (lane.Items.Count == 0)
                 {
                     _partiesWaiting++;
                 }
             }
 
-            if (lane.Count == 0)
+            if (lane.Items.Count == 0)
             {
                 _ready.Add(lane);
             }
 
             work = new Work<T>(write);
-            lane.Enqueue(work);
+            lane.Items.Enqueue(work);
             wake = _writerIdle;
             _writerIdle = false;
         }
@@ -245,17 +248,39 @@ public sealed class WriteQueue : IAsyncDisposable
 
     /// <summary>
     /// Waits for requests and takes up to a batch of them, one from each waiting lane in turn;
-    /// false when the queue is closed and empty (every request queued before is run first).
+    /// false when the queue is closed and empty (every request queued before is run first). When
+    /// one lane alone waits and fits in the batch (one party writing, or only the service), its
+    /// whole queue is swapped for an empty one under the lock and read after it, so submitters
+    /// never wait while the writer copies a batch.
     /// </summary>
     private bool Take(List<IWork> batch)
     {
+        Queue<IWork>? whole = null;
         while (true)
         {
             lock (_gate)
             {
+                if (_ready.Count == 1 && _ready[0].Items.Count <= _maxBatch)
+                {
+                    var lane = _ready[0];
+                    whole = lane.Items;
+                    lane.Items = _spare ?? new Queue<IWork>();
+                    _spare = null;
+                    _ready.Clear();
+                    _turn = 0;
+                    if (lane.Party is not null)
+                    {
+                        _partyWaiting -= whole.Count;
+                        _partiesWaiting--;
+                    }
+
+                    break;
+                }
+
                 if (_ready.Count > 0)
                 {
-                    break;
+                    TakeInTurn(batch);
+                    return true;
                 }
 
                 if (_closed)
@@ -270,46 +295,57 @@ public sealed class WriteQueue : IAsyncDisposable
             _wake.Wait();
         }
 
-        lock (_gate)
+        while (whole.TryDequeue(out var work))
         {
-            var i = _turn;
-            while (batch.Count < _maxBatch && _ready.Count > 0)
+            batch.Add(work);
+        }
+
+        _spare = whole;
+        return true;
+    }
+
+    /// <summary>Fills the batch with one request of each waiting lane in turn, from where the last batch stopped. Under the lock.</summary>
+    private void TakeInTurn(List<IWork> batch)
+    {
+        var i = _turn;
+        while (batch.Count < _maxBatch && _ready.Count > 0)
+        {
+            if (i >= _ready.Count)
             {
-                if (i >= _ready.Count)
-                {
-                    i = 0;
-                }
-
-                var lane = _ready[i];
-                batch.Add(lane.Dequeue());
-                if (lane.Party is not null)
-                {
-                    _partyWaiting--;
-                }
-
-                if (lane.Count == 0)
-                {
-                    _ready.RemoveAt(i);
-                    if (lane.Party is not null)
-                    {
-                        _partiesWaiting--;
-                    }
-                }
-                else
-                {
-                    i++;
-                }
+                i = 0;
             }
 
-            _turn = i;
-            return true;
+            var lane = _ready[i];
+            batch.Add(lane.Items.Dequeue());
+            if (lane.Party is not null)
+            {
+                _partyWaiting--;
+            }
+
+            if (lane.Items.Count == 0)
+            {
+                _ready.RemoveAt(i);
+                if (lane.Party is not null)
+                {
+                    _partiesWaiting--;
+                }
+            }
+            else
+            {
+                i++;
+            }
         }
+
+        _turn = i;
     }
 
     /// <summary>The requests waiting for one party (or, with no party, the service's own), oldest first.</summary>
-    private sealed class Lane(string? party) : Queue<IWork>
+    private sealed class Lane(string? party)
     {
         public string? Party { get; } = party;
+
+        /// <summary>Swapped for an empty queue when the writer takes all of it (<see cref="Take"/>).</summary>
+        public Queue<IWork> Items { get; set; } = new();
     }
 
     private void RunBatch(IWriteSession session, WriteContext context, List<IWork> batch, List<IWork> standing)
