@@ -79,6 +79,40 @@ public sealed class WriterFairnessTests
     }
 
     [Fact]
+    public async Task Under_a_free_running_flood_the_queue_stays_within_its_bound_and_the_other_party_is_never_refused()
+    {
+        var options = new DeconflictOptions { Writer = new WriterOptions { MaxQueued = 16 } };
+        await using var server = await TestServer.StartAsync(options);
+        var blue = await server.AddPartyAsync("blue");
+        var red = await server.AddPartyAsync("red");
+        var queue = server.Get<WriteQueue>();
+
+        // Blue: 300 writes at once, nothing held. Red meanwhile writes one at a time, so it never
+        // has more than one waiting, within its share (16 / 3 = 5) whatever blue does.
+        var flood = Enumerable.Range(0, 300).Select(i => blue.Post("v1/operations", Bodies.Operation(Bodies.Square(-60 + (i * 0.4), 100, halfDeg: 0.01)))).ToList();
+        var redStatuses = new List<int>();
+        for (var i = 0; i < 20; i++)
+        {
+            redStatuses.Add((await red.Post("v1/operations", Bodies.Operation(Bodies.Square(-60 + (i * 0.4), -100, halfDeg: 0.01)))).Status);
+        }
+
+        var blueResults = await Task.WhenAll(flood);
+        Assert.All(redStatuses, s => Assert.Equal(201, s));
+        Assert.All(blueResults, r => Assert.True(r.Status is 201 or 429, $"unexpected {r.Status}"));
+        foreach (var r in blueResults.Where(r => r.Status == 429))
+        {
+            r.AssertProblem(429, "rate-limited");
+            Assert.Equal("1", r.Response.Headers.RetryAfter!.ToString());
+        }
+
+        // The bound held at every moment, and exactly the acknowledged writes are stored.
+        Assert.InRange(queue.PeakWaiting, 1, 16);
+        var stored = server.OpenStore().ListDeclarations(new DeclarationQuery(Core.Model.DeclarationKind.Operation, Limit: 1000)).Items;
+        Assert.Equal(blueResults.Count(r => r.Status == 201), stored.Count(d => d.Party == "blue"));
+        Assert.Equal(20, stored.Count(d => d.Party == "red"));
+    }
+
+    [Fact]
     public async Task The_service_own_work_is_never_refused_and_does_not_count_against_a_party()
     {
         var options = new DeconflictOptions { Writer = new WriterOptions { MaxQueued = 2 } };
