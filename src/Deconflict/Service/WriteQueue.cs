@@ -153,50 +153,38 @@ public sealed class WriteQueue : IAsyncDisposable
     /// </summary>
     public Task<Outcome<T>> Submit<T>(string? party, Func<WriteContext, Outcome<T>> write)
     {
-        Work<T> work;
+        var work = new Work<T>(write);
         bool wake;
+        (int Waiting, int Parties, bool Full)? over = null;
         lock (_gate)
         {
             ObjectDisposedException.ThrowIf(_closed, this);
-            Lane? lane;
-            if (party is null)
+            var lane = party is null ? _service : PartyLane(party);
+            if (party is not null)
             {
-                lane = _service;
-            }
-            else
-            {
-                if (!_lanes.TryGetValue(party, out lane))
-                {
-                    lane = new Lane(party);
-                    _lanes.Add(party, lane);
-                }
-
                 var parties = _partiesWaiting + (lane.Items.Count == 0 ? 1 : 0);
                 if (_partyWaiting >= _limits.MaxQueued || lane.Items.Count >= _limits.Share(parties))
                 {
-                    return Task.FromResult<Outcome<T>>(Refusal(party, lane.Items.Count, parties));
-                }
-
-                if (++_partyWaiting > _peakPartyWaiting)
-                {
-                    _peakPartyWaiting = _partyWaiting;
-                }
-
-                if (lane.Items.Count == 0)
-                {
-                    _partiesWaiting++;
+                    over = (lane.Items.Count, parties, _partyWaiting >= _limits.MaxQueued);
                 }
             }
 
-            if (lane.Items.Count == 0)
+            if (over is null)
             {
-                _ready.Add(lane);
+                Admit(party, lane, work);
             }
 
-            work = new Work<T>(write);
-            lane.Items.Enqueue(work);
-            wake = _writerIdle;
-            _writerIdle = false;
+            wake = over is null && _writerIdle;
+            if (wake)
+            {
+                _writerIdle = false;
+            }
+        }
+
+        if (over is { } o)
+        {
+            // The sentence is made outside the lock: under a flood, refusals are most requests.
+            return Task.FromResult(Refusal<T>(party!, o.Waiting, o.Parties, o.Full));
         }
 
         // Outside the lock, so the writer does not wake only to wait for it.
@@ -208,9 +196,47 @@ public sealed class WriteQueue : IAsyncDisposable
         return work.Task;
     }
 
-    private ApiError Refusal(string party, int waiting, int parties) => Problems.Retry(
+    /// <summary>Queues the work in its lane and counts it. Under the lock.</summary>
+    private void Admit(string? party, Lane lane, IWork work)
+    {
+        if (party is not null)
+        {
+            if (++_partyWaiting > _peakPartyWaiting)
+            {
+                _peakPartyWaiting = _partyWaiting;
+            }
+
+            if (lane.Items.Count == 0)
+            {
+                _partiesWaiting++;
+            }
+        }
+
+        if (lane.Items.Count == 0)
+        {
+            _ready.Add(lane);
+        }
+
+        lane.Items.Enqueue(work);
+    }
+
+    private Lane PartyLane(string party)
+    {
+        if (!_lanes.TryGetValue(party, out var lane))
+        {
+            lane = new Lane(party);
+            _lanes.Add(party, lane);
+        }
+
+        return lane;
+    }
+
+    /// <summary>The 429 for a write over its party's share, or over the whole queue's bound.</summary>
+    private Outcome<T> Refusal<T>(string party, int waiting, int parties, bool full) => Problems.Retry(
         Problems.RateLimited,
-        $"Party '{party}' already has {waiting} write(s) waiting for the writer: its share while {parties} part{(parties == 1 ? "y writes" : "ies write")} is {_limits.Share(parties)} of the {_limits.MaxQueued} the queue holds. Nothing was changed.",
+        full
+            ? $"The writer's queue holds its limit of {_limits.MaxQueued} writes of parties; party '{party}' has {waiting} of them. Nothing was changed."
+            : $"Party '{party}' already has {waiting} write(s) waiting for the writer, its share of the {_limits.MaxQueued} the queue holds while {parties} part{(parties == 1 ? "y writes" : "ies write")}. Nothing was changed.",
         _limits.RetryAfter);
 
     public async ValueTask DisposeAsync()
