@@ -8,7 +8,7 @@ namespace Deconflict.Tests.Api;
 /// Finding 12 of issue 15: Kestrel's own 414 and 431 answers had no body. Within twice the
 /// documented limits the service answers them with problem+json; beyond that, and for a request
 /// that is not HTTP, Kestrel answers before any code of the service runs, with an empty body, and
-/// that cannot be changed (docs: README "Errors").
+/// that cannot be changed (README, "Rules worth knowing").
 /// </summary>
 public sealed class RequestLimitTests
 {
