@@ -187,6 +187,37 @@ public sealed class StoreFaultTests
         Assert.Equal(Enumerable.Range(1, events.Count).Select(i => (long)i), events.Select(e => e.Sequence));
     }
 
+    [Fact]
+    public async Task Healthz_answers_503_while_the_database_file_cannot_be_opened_and_ok_when_it_can()
+    {
+        await using var server = await TestServer.StartAsync();
+        var client = server.Client(null);
+        Assert.Equal(200, (await client.Get("healthz")).Status);
+
+        // The file is gone from its path (a directory stands there): new connections cannot open it.
+        var moved = server.DatabasePath + ".moved";
+        SqliteConnection.ClearAllPools();
+        File.Move(server.DatabasePath, moved);
+        Directory.CreateDirectory(server.DatabasePath);
+        try
+        {
+            var failing = await client.Get("healthz");
+            Assert.Equal(503, failing.Status);
+            Assert.Equal("failing", failing.Body!["status"]!.GetValue<string>());
+            Assert.Equal("the store cannot be read: the database file cannot be opened", failing.Body["fault"]!.GetValue<string>());
+        }
+        finally
+        {
+            Directory.Delete(server.DatabasePath);
+            File.Move(moved, server.DatabasePath);
+            SqliteConnection.ClearAllPools();
+        }
+
+        var healthy = await client.Get("healthz");
+        Assert.Equal(200, healthy.Status);
+        Assert.Equal("ok", healthy.Body!["status"]!.GetValue<string>());
+    }
+
     /// <summary>Runs a PRAGMA on the writer's own connection, as the service's own work.</summary>
     private static async Task WriterPragma(WriteQueue queue, string pragma)
     {
