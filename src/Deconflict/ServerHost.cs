@@ -43,13 +43,39 @@ public sealed record ServerSettings
 /// <summary>Builds the Deconflict web application: the one place where the pieces are wired together.</summary>
 public static class ServerHost
 {
+    /// <summary>
+    /// Locks the database for this server first, before anything is read or written, then builds.
+    /// </summary>
+    /// <exception cref="StartRefusedException">Another server holds the database, or the file is damaged (one line for people).</exception>
     public static WebApplication Build(ServerSettings settings)
+    {
+        var held = DatabaseLock.Acquire(settings.DatabasePath);
+        try
+        {
+            return Build(settings, held);
+        }
+        catch (Exception e) when (StorageFault.IsDamaged(e))
+        {
+            held.Dispose();
+            throw new StartRefusedException(
+                $"The database {Path.GetFullPath(settings.DatabasePath)} {StorageFault.Damage(e)}: restore it from a backup, or start with another --db.",
+                e);
+        }
+        catch
+        {
+            held.Dispose();
+            throw;
+        }
+    }
+
+    private static WebApplication Build(ServerSettings settings, DatabaseLock held)
     {
         var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { Args = [], ApplicationName = typeof(ServerHost).Assembly.GetName().Name });
         builder.WebHost.UseUrls(settings.Urls);
         builder.WebHost.ConfigureKestrel(k =>
         {
             k.Limits.MaxRequestBodySize = settings.Options.MaxRequestBytes;
+            RequestLimits.Configure(k.Limits);
             k.AddServerHeader = false;
         });
         builder.Logging.ClearProviders();
@@ -61,6 +87,7 @@ public static class ServerHost
         var store = new SqliteStore(settings.DatabasePath, settings.Time);
         store.Migrate();
 
+        builder.Services.AddSingleton(_ => held); // disposed (the lock released) with the host
         builder.Services.AddSingleton(settings.Options);
         builder.Services.AddSingleton(settings.Time);
         builder.Services.AddSingleton<IDeconflictStore>(store);
@@ -95,6 +122,7 @@ public static class ServerHost
         }));
 
         var app = builder.Build();
+        app.Services.GetRequiredService<DatabaseLock>();
         app.Services.GetRequiredService<EventHub>().Published(store.LastEventSequence());
         var warm = app.Services.GetRequiredService<WarmUpState>();
         app.Lifetime.ApplicationStarted.Register(() => _ = Task.Run(() =>
@@ -104,7 +132,7 @@ public static class ServerHost
                 // An empty write opens the writer's session, which loads the boxes and ends of the
                 // live declarations (no outline); then the stored outlines are decoded beside the
                 // writer, which reads any it needs first itself.
-                app.Services.GetRequiredService<WriteQueue>().Submit<bool>(_ => true).GetAwaiter().GetResult();
+                app.Services.GetRequiredService<WriteQueue>().Submit<bool>(null, _ => true).GetAwaiter().GetResult();
                 warm.Done(settings.WarmUp ? store.WarmUp(app.Lifetime.ApplicationStopping) : 0);
             }
             catch (OperationCanceledException)
@@ -115,7 +143,7 @@ public static class ServerHost
 
         app.UseExceptionHandler(new ExceptionHandlerOptions
         {
-            StatusCodeSelector = e => e is BadHttpRequestException b ? b.StatusCode : 500,
+            StatusCodeSelector = e => e is BadHttpRequestException b ? b.StatusCode : StorageFault.Is(e) ? 503 : 500,
             ExceptionHandler = async http =>
             {
                 var error = http.Features.Get<IExceptionHandlerFeature>()?.Error;
@@ -123,7 +151,9 @@ public static class ServerHost
                     ? new ApiError(Problems.PayloadTooLarge, $"The body is larger than the limit of {settings.Options.MaxRequestBytes} bytes.")
                     : error is BadHttpRequestException bad
                         ? Problems.Invalid(bad.Message)
-                        : new ApiError(Problems.Internal, "The server failed to handle the request; nothing was acknowledged.");
+                        : StorageFault.Is(error)
+                            ? Problems.Retry(Problems.StorageUnavailable, $"The store cannot write now ({StorageFault.Describe(error!)}); nothing of this request was acknowledged.", settings.Options.Writer.StorageRetryAfter)
+                            : new ApiError(Problems.Internal, "The server failed to handle the request; nothing was acknowledged.");
                 await Problems.ToResult(problem).ExecuteAsync(http);
             },
         });
@@ -149,6 +179,7 @@ public static class ServerHost
             }
         });
 
+        app.UseRequestLimits();
         app.MapOpenApi("/openapi/{documentName}.json");
         app.MapScalarApiReference("/docs", o => o.WithTitle("Deconflict API").WithOpenApiRoutePattern("/openapi/{documentName}.json"));
         app.MapService();
@@ -180,7 +211,7 @@ public static class ServerHost
         }
 
         var writes = app.Services.GetRequiredService<WriteQueue>();
-        var issued = writes.Submit<IssuedToken>(ctx =>
+        var issued = writes.Submit<IssuedToken>(null, ctx =>
         {
             var token = PartyEndpoints.Issue(ctx, null);
             ctx.Emit(new DomainEvent("admin-token", null, ["admin"], JsonSerializer.Serialize(new { action = "created", token_id = token.TokenId }, Json.Options)));

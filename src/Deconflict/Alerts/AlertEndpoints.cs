@@ -50,7 +50,7 @@ public static class AlertEndpoints
                 return Problems.ToResult(Problems.ForbiddenError("Only a side of the alert acknowledges it."));
             }
 
-            var outcome = await writes.Submit<TrackAlert>(ctx =>
+            var outcome = await writes.Submit<TrackAlert>(caller.PartyId, ctx =>
             {
                 if (ctx.Store.GetAlert(id) is not { } a || !a.Concerns(caller.PartyId!))
                 {

@@ -179,7 +179,7 @@ public sealed class TacticalService : BackgroundService
             var ordered = decisions.OrderByDescending(d => d.Kind == AlertChangeKind.Cleared ? 0 : (int)d.Level).ToList();
             foreach (var chunk in ordered.Chunk(DecisionsPerWrite))
             {
-                var written = await _writes.Submit<int>(ctx => Apply(ctx, chunk, now));
+                var written = await _writes.Submit<int>(null, ctx => Apply(ctx, chunk, now));
                 if (written.Error is { } error)
                 {
                     throw new InvalidOperationException(error.Detail);

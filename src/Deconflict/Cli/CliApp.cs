@@ -6,6 +6,7 @@ using Deconflict.Core.Record;
 using Deconflict.Core.Strategic;
 using Deconflict.Core.Volumes;
 using Deconflict.Service;
+using Deconflict.Storage;
 
 namespace Deconflict.Cli;
 
@@ -132,7 +133,18 @@ public static partial class CliApp
                 Options = options,
                 AdminToken = Environment.GetEnvironmentVariable(AdminTokenVariable),
             };
-            await using var app = ServerHost.Build(settings);
+            WebApplication app;
+            try
+            {
+                app = ServerHost.Build(settings);
+            }
+            catch (StartRefusedException e)
+            {
+                await Console.Error.WriteLineAsync(e.Message);
+                return 1;
+            }
+
+            await using var running = app;
             await app.StartAsync(ct);
             Console.WriteLine($"Deconflict listening on {string.Join(", ", app.Urls)} (database {Path.GetFullPath(settings.DatabasePath)}, policy {settings.Options.Policy.ToString().ToLowerInvariant()}). API reference at /docs.");
             await app.WaitForShutdownAsync(ct);

@@ -86,7 +86,7 @@ public static class ConflictEndpoints
             }
         }
 
-        var result = await writes.Submit<Conflict>(ctx =>
+        var result = await writes.Submit<Conflict>(caller.PartyId, ctx =>
         {
             var c = ctx.Store.GetConflict(id);
             if (c is null || !(caller.SeesEverything || c.Concerns(caller.PartyId!)))

@@ -73,14 +73,24 @@ public sealed class DeclarationCommands(DeconflictOptions options)
         return expired.Count;
     }
 
-    /// <summary>The trial: what conflicts the body would have, nothing stored. Runs on the writer so it sees exactly what a write would.</summary>
-    public ProspectiveConflictView[] Check(WriteContext ctx, Caller caller, DeclarationDraft draft)
+    /// <summary>
+    /// The trial: what conflicts the body would have, nothing stored. Runs on the store's last
+    /// committed snapshot, off the writer, so a trial never takes a write's turn: the broad phase
+    /// reads the same R*Tree the writer's grid is loaded from (both conservative, so both give a
+    /// superset of the true conflicts) and the same exact test decides, so it answers what a write
+    /// made now would find.
+    /// </summary>
+    public ProspectiveConflictView[] Check(IStoreReader store, Caller caller, DeclarationDraft draft, DateTimeOffset now)
     {
-        var subject = new Declaration(draft.Kind, string.Empty, caller.PartyId!, 0, draft.State, draft.Priority, draft.Rule, draft.Name, draft.Volumes, null, ctx.Now, ctx.Now);
-        return [.. Detect(ctx.Store, subject).Select(c => Prospective(subject, c))];
+        var subject = new Declaration(draft.Kind, string.Empty, caller.PartyId!, 0, draft.State, draft.Priority, draft.Rule, draft.Name, draft.Volumes, null, now, now);
+        var found = ConflictRules.DetectAmong(subject, store.FindCandidates(Boxes(subject)), options.StrategicBuffer);
+        return [.. found.Select(c => Prospective(subject, c))];
     }
 
-    public ImmutableArray<DetectedConflict> Detect(IWriteSession store, Declaration subject)
+    public ImmutableArray<DetectedConflict> Detect(IWriteSession store, Declaration subject) =>
+        ConflictRules.DetectAmong(subject, store.FindCandidates(Boxes(subject)), options.StrategicBuffer);
+
+    private VolumeBox[] Boxes(Declaration subject)
     {
         var buffer = options.StrategicBuffer;
         var boxes = new VolumeBox[subject.Volumes.Length];
@@ -89,7 +99,7 @@ public sealed class DeclarationCommands(DeconflictOptions options)
             boxes[i] = VolumeBox.Around(subject.Volumes[i], buffer);
         }
 
-        return ConflictRules.DetectAmong(subject, store.FindCandidates(boxes), buffer);
+        return boxes;
     }
 
     public static ProspectiveConflictView Prospective(Declaration subject, DetectedConflict c) =>

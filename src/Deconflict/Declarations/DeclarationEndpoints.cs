@@ -35,7 +35,7 @@ public static class DeclarationEndpoints
 
             var (caller, draft) = input.Value;
             var id = DeclarationCommands.NewId(kind, time.GetUtcNow());
-            var written = await writes.Submit(ctx => commands.Create(ctx, caller, draft, id));
+            var written = await writes.Submit(caller.PartyId, ctx => commands.Create(ctx, caller, draft, id));
             if (written.Error is { } refused)
             {
                 return Problems.ToResult(refused);
@@ -45,7 +45,7 @@ public static class DeclarationEndpoints
             return Results.Json(Written(noun, written.Value, caller), Json.Options, statusCode: StatusCodes.Status201Created);
         }).Accepts<TBody>("application/json").WithSummary($"Declare an {noun}; returns it with the conflicts it has");
 
-        group.MapPost("/check", async (HttpContext http, WriteQueue writes, DeclarationCommands commands, DeconflictOptions options) =>
+        group.MapPost("/check", async (HttpContext http, IDeconflictStore store, DeclarationCommands commands, DeconflictOptions options, TimeProvider time) =>
         {
             var input = await WriterDraft<TBody>(http, kind, options);
             if (input.Error is { } invalid)
@@ -53,9 +53,9 @@ public static class DeclarationEndpoints
                 return Problems.ToResult(invalid);
             }
 
+            // On the store's last committed snapshot, not the writer: a trial never takes a write's turn.
             var (caller, draft) = input.Value;
-            var found = await writes.Submit<ProspectiveConflictView[]>(ctx => commands.Check(ctx, caller, draft));
-            return Results.Json(new { conflicts = found.Value }, Json.Options);
+            return Results.Json(new { conflicts = commands.Check(store, caller, draft, time.GetUtcNow()) }, Json.Options);
         }).Accepts<TBody>("application/json").WithSummary($"Trial: the conflicts an {noun} would have; nothing is stored");
 
         group.MapGet("/", (HttpContext http, IDeconflictStore store) =>
@@ -99,7 +99,7 @@ public static class DeclarationEndpoints
             }
 
             var (caller, draft) = input.Value;
-            var written = await writes.Submit(ctx => commands.Update(ctx, caller, id, version.Value, draft));
+            var written = await writes.Submit(caller.PartyId, ctx => commands.Update(ctx, caller, id, version.Value, draft));
             if (written.Error is { } refused)
             {
                 return Problems.ToResult(refused);
@@ -123,7 +123,7 @@ public static class DeclarationEndpoints
                 return Problems.ToResult(noVersion);
             }
 
-            var written = await writes.Submit(ctx => commands.Cancel(ctx, caller, kind, id, version.Value));
+            var written = await writes.Submit(caller.PartyId, ctx => commands.Cancel(ctx, caller, kind, id, version.Value));
             if (written.Error is { } refused)
             {
                 return Problems.ToResult(refused);

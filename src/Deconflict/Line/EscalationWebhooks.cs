@@ -200,7 +200,7 @@ public sealed class EscalationWebhooks : BackgroundService
     {
         try
         {
-            await _writes.Submit<bool>(ctx =>
+            await _writes.Submit<bool>(null, ctx =>
             {
                 ctx.Emit(new DomainEvent(CallEvent, null, [call.Party], JsonSerializer.Serialize(new
                 {

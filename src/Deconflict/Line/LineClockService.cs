@@ -25,7 +25,7 @@ public sealed class LineClockService(WriteQueue writes, IDeconflictStore store, 
         while (true)
         {
             var calls = new List<EscalationCall>();
-            var fired = await writes.Submit<(int Messages, int Escalations)>(ctx =>
+            var fired = await writes.Submit<(int Messages, int Escalations)>(null, ctx =>
             {
                 calls.Clear();
                 var due = ctx.Store.MessagesDueBy(ctx.Now, Batch);

@@ -143,7 +143,7 @@ public static partial class LineEndpoints
             }
         }
 
-        var result = await writes.Submit<bool>(ctx =>
+        var result = await writes.Submit<bool>(caller.PartyId, ctx =>
         {
             if (ctx.Store.GetParty(id) is null)
             {
@@ -190,7 +190,7 @@ public static partial class LineEndpoints
 
         var d = draft.Value!;
         var replayed = false;
-        var result = await writes.Submit<LineMessage>(ctx =>
+        var result = await writes.Submit<LineMessage>(caller.PartyId, ctx =>
         {
             if (key.Length > 0 && ctx.Store.FindMessage(caller.PartyId!, key) is { } existing)
             {
@@ -438,7 +438,7 @@ public static partial class LineEndpoints
         Action<WriteContext, Caller, LineMessage, string>? then = null)
     {
         var caller = Authentication.Of(http);
-        var result = await writes.Submit<LineMessage>(ctx =>
+        var result = await writes.Submit<LineMessage>(caller.PartyId, ctx =>
         {
             var m = ctx.Store.GetMessage(id);
             if (m is null || !(caller.SeesEverything || m.Concerns(caller.PartyId!)))
@@ -489,9 +489,13 @@ public static partial class LineEndpoints
         return ids;
     }
 
-    /// <summary>Records that the messages reached the party (first time only), with a line-receipt event each.</summary>
+    /// <summary>
+    /// Records that the messages reached the party (first time only), with a line-receipt event each.
+    /// The service's own bookkeeping (party null, never refused): the receipt is the sender's proof
+    /// of delivery, which the recipient's own flood of writes must not be able to suppress.
+    /// </summary>
     public static Task MarkDeliveredAsync(WriteQueue writes, string party, IReadOnlyList<string> ids) =>
-        writes.Submit<int>(ctx =>
+        writes.Submit<int>(null, ctx =>
         {
             var changed = 0;
             foreach (var id in ids)

@@ -41,7 +41,7 @@ public static partial class PartyEndpoints
                 return Problems.ToResult(invalid);
             }
 
-            var created = await writes.Submit(ctx => Create(ctx, body.Value!));
+            var created = await writes.Submit(null, ctx => Create(ctx, body.Value!));
             return created.Error is { } refused
                 ? Problems.ToResult(refused)
                 : Results.Json(created.Value, Json.Options, statusCode: StatusCodes.Status201Created);
@@ -58,7 +58,7 @@ public static partial class PartyEndpoints
                 return Problems.ToResult(Problems.ForbiddenError("Only the admin may issue tokens."));
             }
 
-            var issued = await writes.Submit<IssuedToken>(ctx =>
+            var issued = await writes.Submit<IssuedToken>(null, ctx =>
             {
                 if (ctx.Store.GetParty(id) is null)
                 {
@@ -81,7 +81,7 @@ public static partial class PartyEndpoints
                 return Problems.ToResult(Problems.ForbiddenError("Only the admin may revoke tokens."));
             }
 
-            var revoked = await writes.Submit<bool>(ctx =>
+            var revoked = await writes.Submit<bool>(null, ctx =>
             {
                 var token = ctx.Store.GetToken(tokenId);
                 if (token is null || token.PartyId != id)

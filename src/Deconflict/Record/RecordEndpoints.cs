@@ -107,7 +107,7 @@ public static class RecordEndpoints
             return Problems.ToResult(Problems.Invalid("public_key must be the base64 of a raw 32-byte Ed25519 public key.", "/public_key"));
         }
 
-        var result = await writes.Submit<bool>(ctx =>
+        var result = await writes.Submit<bool>(caller.PartyId, ctx =>
         {
             if (ctx.Store.GetParty(id) is null)
             {
@@ -207,7 +207,7 @@ public static class RecordEndpoints
             return Problems.ToResult(Problems.ForbiddenError($"Only the entry's actor ('{entry.Actor ?? "the service"}') or the admin may reveal entry {i}."));
         }
 
-        var result = await writes.Submit<bool>(ctx =>
+        var result = await writes.Submit<bool>(caller.PartyId, ctx =>
         {
             if (ctx.Store.RevealEntry(i, caller.PartyId, ctx.Now))
             {
@@ -327,7 +327,7 @@ public static class RecordEndpoints
             return Problems.ToResult(new ApiError(Problems.InvalidSignature, $"The signature does not verify with party '{party}''s registered key over cosignature/v1 of that head at time {timestamp}."));
         }
 
-        var result = await writes.Submit<Cosignature>(ctx =>
+        var result = await writes.Submit<Cosignature>(caller.PartyId, ctx =>
         {
             // The last head this party witnessed must be a prefix of this one: the same root at the
             // same size, or a consistency proof from it. Anything else means the service showed this

@@ -21,7 +21,7 @@ public sealed class RecordHeads(IDeconflictStore store, WriteQueue writes, Event
         try
         {
             var latest = store.LatestHead();
-            var result = await writes.Submit<RecordHead>(ctx =>
+            var result = await writes.Submit<RecordHead>(null, ctx =>
             {
                 var (size, root) = ctx.Store.RecordHead();
                 if (latest is not null && latest.Size == size)

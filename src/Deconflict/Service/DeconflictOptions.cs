@@ -38,6 +38,9 @@ public sealed record DeconflictOptions
     /// <summary>Most requests the single writer commits together with one fsync.</summary>
     public int MaxWriteBatch { get; init; } = 256;
 
+    /// <summary>The bound on the writer's queue and each party's fair share of it.</summary>
+    public WriterOptions Writer { get; init; } = new();
+
     public LineOptions Line { get; init; } = new();
 
     /// <summary>How far ahead of and behind the service's clock a time a party sends may be.</summary>

@@ -39,7 +39,7 @@ public sealed class ExpirySweep(WriteQueue writes, DeclarationCommands commands,
         var total = 0;
         while (true)
         {
-            var ended = await writes.Submit<int>(ctx => commands.EndExpired(ctx, Batch));
+            var ended = await writes.Submit<int>(null, ctx => commands.EndExpired(ctx, Batch));
             total += ended.Value;
             if (ended.Value < Batch)
             {

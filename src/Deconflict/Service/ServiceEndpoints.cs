@@ -1,5 +1,6 @@
 using Deconflict.Api;
 using Deconflict.Storage;
+using Deconflict.Storage.Sqlite;
 
 namespace Deconflict.Service;
 
@@ -44,6 +45,14 @@ public static class ServiceEndpoints
                     max_entries_per_request = o.MaxRecordPage,
                     hashing = "RFC 9162 section 2.1 (SHA-256); entries are RFC 8785 canonical JSON (docs/record.md)",
                 },
+                writer = new
+                {
+                    max_queued = o.Writer.MaxQueued,
+                    party_share = "max_queued / (n + 1) requests waiting, n = parties with requests waiting (the requester included); over it: 429 rate-limited",
+                    retry_after_s = o.Writer.RetryAfter.TotalSeconds,
+                    storage_retry_after_s = o.Writer.StorageRetryAfter.TotalSeconds,
+                    max_batch = o.MaxWriteBatch,
+                },
                 limits = new
                 {
                     max_outline_area_m2 = o.Geometry.MaxAreaM2,
@@ -67,11 +76,24 @@ public static class ServiceEndpoints
 
         // `time` is the service's clock: a client that times reports (tracks must not be ahead of it)
         // or runs a scenario against a demo server, whose clock is accelerated, sets its own by it.
-        app.MapGet("/healthz", (IDeconflictStore store, WarmUpState warm, TimeProvider time) =>
+        // 503 with status "failing" while the store cannot be read or the writer cannot write (its
+        // last batch failed to commit, or a write failed in the store); ok again once it commits.
+        app.MapGet("/healthz", (IDeconflictStore store, WriteQueue writes, WarmUpState warm, TimeProvider time) =>
         {
-            var last = store.LastEventSequence();
-            return Results.Json(new { status = "ok", last_event = last, warm = warm.IsDone, warmed_declarations = warm.Count, time = time.GetUtcNow() }, Json.Options);
-        }).WithTags("Service").WithSummary("Liveness and store reachability");
+            long last;
+            try
+            {
+                last = store.LastEventSequence();
+            }
+            catch (Exception e) when (StorageFault.Is(e))
+            {
+                return Results.Json(new { status = "failing", fault = $"the store cannot be read: {StorageFault.Describe(e)}", time = time.GetUtcNow() }, Json.Options, statusCode: StatusCodes.Status503ServiceUnavailable);
+            }
+
+            return writes.Fault is { } fault
+                ? Results.Json(new { status = "failing", fault = $"the writer cannot write: {fault}", last_event = last, time = time.GetUtcNow() }, Json.Options, statusCode: StatusCodes.Status503ServiceUnavailable)
+                : Results.Json(new { status = "ok", last_event = last, warm = warm.IsDone, warmed_declarations = warm.Count, time = time.GetUtcNow() }, Json.Options);
+        }).WithTags("Service").WithSummary("Liveness, store reachability and whether the writer can write (503 when not)");
 
         return app;
     }

@@ -1,9 +1,9 @@
 using System.Diagnostics;
 using System.Diagnostics.Metrics;
-using System.Threading.Channels;
 using Deconflict.Api;
 using Deconflict.Core.Model;
 using Deconflict.Storage;
+using Deconflict.Storage.Sqlite;
 
 namespace Deconflict.Service;
 
@@ -40,14 +40,41 @@ public sealed class WriteContext(IWriteSession session, TimeProvider time)
 /// one fsync, and only then answers the callers and wakes the event streams. One writer makes
 /// conflict detection and the write it guards one serialisable step without locks; group commit is
 /// what lets it keep up with many concurrent writers (one fsync per batch, not per request).
+/// <para>
+/// The queue is bounded and shared fairly (<see cref="WriterOptions"/>): each request names the
+/// party it is for, and one over its party's share is refused at once with 429; the writer fills a
+/// batch taking one request of each waiting party in turn (round robin), so one party's backlog
+/// delays another's request by at most one batch. The service's own work (party null) is never
+/// refused. One lock guards the lanes: a submission takes it once (tens of nanoseconds
+/// uncontended, against the writer's hundreds of microseconds per request), and the writer takes
+/// it once per batch (WriteQueueBenchmarks, docs/performance.md).
+/// </para>
 /// </summary>
 public sealed class WriteQueue : IAsyncDisposable
 {
-    private readonly Channel<IWork> _channel = Channel.CreateUnbounded<IWork>(new UnboundedChannelOptions { SingleReader = true });
+    private readonly object _gate = new();
+    private readonly Lane _service = new(null);
+    private readonly Dictionary<string, Lane> _lanes = new(StringComparer.Ordinal);
+
+    // Lanes with requests waiting, in the order the writer serves them; _turn is the next to serve.
+    private readonly List<Lane> _ready = [];
+    private int _turn;
+    private int _partyWaiting;
+    private int _partiesWaiting;
+    private int _peakPartyWaiting;
+    private bool _writerIdle;
+
+    // The writer's own empty queue to swap into a lane it takes whole (Take); only the writer touches it.
+    private Queue<IWork>? _spare;
+    private readonly ManualResetEventSlim _wake = new();
+    private bool _closed;
+    private volatile string? _fault;
+
     private readonly IDeconflictStore _store;
     private readonly TimeProvider _time;
     private readonly EventHub _hub;
     private readonly int _maxBatch;
+    private readonly WriterOptions _limits;
     private readonly ILogger _log;
     private readonly Thread _thread;
     private readonly WriterMetrics _metrics;
@@ -56,10 +83,12 @@ public sealed class WriteQueue : IAsyncDisposable
     public WriteQueue(IDeconflictStore store, TimeProvider time, EventHub hub, DeconflictOptions options, ILogger<WriteQueue> log, IMeterFactory? meters = null)
     {
         _metrics = new WriterMetrics(meters);
+        _metrics.ObserveQueueDepth(() => Waiting);
         _store = store;
         _time = time;
         _hub = hub;
         _maxBatch = options.MaxWriteBatch;
+        _limits = options.Writer;
         _log = log;
         _thread = new Thread(Loop) { IsBackground = true, Name = "deconflict-writer" };
         _thread.Start();
@@ -78,19 +107,152 @@ public sealed class WriteQueue : IAsyncDisposable
         void Complete();
     }
 
-    /// <summary>Queues a write and completes after its batch is durably committed (or it was refused).</summary>
-    public Task<Outcome<T>> Submit<T>(Func<WriteContext, Outcome<T>> write)
+    /// <summary>Requests of parties waiting for the writer now (the service's own are not counted).</summary>
+    public int Waiting
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return _partyWaiting;
+            }
+        }
+    }
+
+    /// <summary>The most requests of parties that ever waited at once: never more than <see cref="WriterOptions.MaxQueued"/>.</summary>
+    public int PeakWaiting
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return _peakPartyWaiting;
+            }
+        }
+    }
+
+    /// <summary>Requests of <paramref name="party"/> waiting for the writer now.</summary>
+    public int WaitingFor(string party)
+    {
+        lock (_gate)
+        {
+            return _lanes.TryGetValue(party, out var lane) ? lane.Items.Count : 0;
+        }
+    }
+
+    /// <summary>
+    /// Why the writer cannot write, or null while it can: set when a batch fails to commit or a
+    /// write fails in the store (<see cref="StorageFault"/>), cleared when a batch that changed
+    /// something commits. Reported by /healthz.
+    /// </summary>
+    public string? Fault => _fault;
+
+    /// <summary>
+    /// Queues a write for <paramref name="party"/> (null: the service's own work or the admin's,
+    /// never refused) and completes after its batch is durably committed, or at once with 429
+    /// <c>rate-limited</c> when the party is over its share of the queue (nothing ran).
+    /// </summary>
+    public Task<Outcome<T>> Submit<T>(string? party, Func<WriteContext, Outcome<T>> write)
     {
         var work = new Work<T>(write);
-        ObjectDisposedException.ThrowIf(!_channel.Writer.TryWrite(work), this);
+        bool wake;
+        (int Waiting, int Parties, bool Full)? over = null;
+        lock (_gate)
+        {
+            ObjectDisposedException.ThrowIf(_closed, this);
+            var lane = party is null ? _service : PartyLane(party);
+            if (party is not null)
+            {
+                var parties = _partiesWaiting + (lane.Items.Count == 0 ? 1 : 0);
+                if (_partyWaiting >= _limits.MaxQueued || lane.Items.Count >= _limits.Share(parties))
+                {
+                    over = (lane.Items.Count, parties, _partyWaiting >= _limits.MaxQueued);
+                }
+            }
+
+            if (over is null)
+            {
+                Admit(party, lane, work);
+            }
+
+            wake = over is null && _writerIdle;
+            if (wake)
+            {
+                _writerIdle = false;
+            }
+        }
+
+        if (over is { } o)
+        {
+            // The sentence is made outside the lock: under a flood, refusals are most requests.
+            return Task.FromResult(Refusal<T>(party!, o.Waiting, o.Parties, o.Full));
+        }
+
+        // Outside the lock, so the writer does not wake only to wait for it.
+        if (wake)
+        {
+            _wake.Set();
+        }
 
         return work.Task;
     }
 
+    /// <summary>Queues the work in its lane and counts it. Under the lock.</summary>
+    private void Admit(string? party, Lane lane, IWork work)
+    {
+        if (party is not null)
+        {
+            if (++_partyWaiting > _peakPartyWaiting)
+            {
+                _peakPartyWaiting = _partyWaiting;
+            }
+
+            if (lane.Items.Count == 0)
+            {
+                _partiesWaiting++;
+            }
+        }
+
+        if (lane.Items.Count == 0)
+        {
+            _ready.Add(lane);
+        }
+
+        lane.Items.Enqueue(work);
+    }
+
+    private Lane PartyLane(string party)
+    {
+        if (!_lanes.TryGetValue(party, out var lane))
+        {
+            lane = new Lane(party);
+            _lanes.Add(party, lane);
+        }
+
+        return lane;
+    }
+
+    /// <summary>The 429 for a write over its party's share, or over the whole queue's bound.</summary>
+    private Outcome<T> Refusal<T>(string party, int waiting, int parties, bool full) => Problems.Retry(
+        Problems.RateLimited,
+        full
+            ? $"The writer's queue holds its limit of {_limits.MaxQueued} writes of parties; party '{party}' has {waiting} of them. Nothing was changed."
+            : $"Party '{party}' already has {waiting} write(s) waiting for the writer, its share of the {_limits.MaxQueued} the queue holds while {parties} part{(parties == 1 ? "y writes" : "ies write")}. Nothing was changed.",
+        _limits.RetryAfter);
+
     public async ValueTask DisposeAsync()
     {
-        _channel.Writer.TryComplete();
-        await Task.Run(() => _thread.Join(TimeSpan.FromSeconds(30)));
+        lock (_gate)
+        {
+            _closed = true;
+        }
+
+        _wake.Set();
+
+        if (await Task.Run(() => _thread.Join(TimeSpan.FromSeconds(30))))
+        {
+            _wake.Dispose();
+        }
     }
 
     private void Loop()
@@ -99,17 +261,118 @@ public sealed class WriteQueue : IAsyncDisposable
         var context = new WriteContext(session, _time);
         var batch = new List<IWork>(_maxBatch);
         var standing = new List<IWork>(_maxBatch);
-        var reader = _channel.Reader;
-        while (reader.WaitToReadAsync().AsTask().GetAwaiter().GetResult())
+        while (true)
         {
             batch.Clear();
-            while (batch.Count < _maxBatch && reader.TryRead(out var work))
+            if (!Take(batch))
             {
-                batch.Add(work);
+                return;
             }
 
             RunBatch(session, context, batch, standing);
         }
+    }
+
+    /// <summary>
+    /// Waits for requests and takes up to a batch of them, one from each waiting lane in turn;
+    /// false when the queue is closed and empty (every request queued before is run first). When
+    /// one lane alone waits and fits in the batch (one party writing, or only the service), its
+    /// whole queue is swapped for an empty one under the lock and read after it, so submitters
+    /// never wait while the writer copies a batch.
+    /// </summary>
+    private bool Take(List<IWork> batch)
+    {
+        Queue<IWork>? whole = null;
+        while (true)
+        {
+            lock (_gate)
+            {
+                if (_ready.Count == 1 && _ready[0].Items.Count <= _maxBatch)
+                {
+                    var lane = _ready[0];
+                    whole = lane.Items;
+                    lane.Items = _spare ?? new Queue<IWork>();
+                    _spare = null;
+                    _ready.Clear();
+                    _turn = 0;
+                    if (lane.Party is not null)
+                    {
+                        _partyWaiting -= whole.Count;
+                        _partiesWaiting--;
+                    }
+
+                    break;
+                }
+
+                if (_ready.Count > 0)
+                {
+                    TakeInTurn(batch);
+                    return true;
+                }
+
+                if (_closed)
+                {
+                    return false;
+                }
+
+                _writerIdle = true;
+                _wake.Reset();
+            }
+
+            _wake.Wait();
+        }
+
+        while (whole.TryDequeue(out var work))
+        {
+            batch.Add(work);
+        }
+
+        _spare = whole;
+        return true;
+    }
+
+    /// <summary>Fills the batch with one request of each waiting lane in turn, from where the last batch stopped. Under the lock.</summary>
+    private void TakeInTurn(List<IWork> batch)
+    {
+        var i = _turn;
+        while (batch.Count < _maxBatch && _ready.Count > 0)
+        {
+            if (i >= _ready.Count)
+            {
+                i = 0;
+            }
+
+            var lane = _ready[i];
+            batch.Add(lane.Items.Dequeue());
+            if (lane.Party is not null)
+            {
+                _partyWaiting--;
+            }
+
+            if (lane.Items.Count == 0)
+            {
+                _ready.RemoveAt(i);
+                if (lane.Party is not null)
+                {
+                    _partiesWaiting--;
+                }
+            }
+            else
+            {
+                i++;
+            }
+        }
+
+        _turn = i;
+    }
+
+    /// <summary>The requests waiting for one party (or, with no party, the service's own), oldest first.</summary>
+    private sealed class Lane(string? party)
+    {
+        public string? Party { get; } = party;
+
+        /// <summary>Swapped for an empty queue when the writer takes all of it (<see cref="Take"/>).</summary>
+        public Queue<IWork> Items { get; set; } = new();
     }
 
     private void RunBatch(IWriteSession session, WriteContext context, List<IWork> batch, List<IWork> standing)
@@ -119,17 +382,26 @@ public sealed class WriteQueue : IAsyncDisposable
         try
         {
             session.Begin();
+            var unchanged = session.Changes;
             if (!RunRequests(session, context, batch, standing, savepoints: false, out lastSequence))
             {
                 // A refused or failed request changed something: undo the whole batch and run it
                 // again with a savepoint around each request, so that one undoes only itself.
                 session.Rollback();
                 session.Begin();
+                unchanged = session.Changes;
                 RunRequests(session, context, batch, standing, savepoints: true, out lastSequence);
             }
 
+            var wrote = session.Changes != unchanged;
             var ran = Stopwatch.GetTimestamp();
             session.Commit();
+            if (wrote && _fault is not null)
+            {
+                _fault = null;
+                _log.LogWarning("The writer commits again");
+            }
+
             _metrics.Batch(
                 batch.Count,
                 Stopwatch.GetElapsedTime(batch.Count > 0 ? batch[0].Queued : started, started).TotalMilliseconds,
@@ -139,6 +411,7 @@ public sealed class WriteQueue : IAsyncDisposable
         catch (Exception e)
         {
             _log.LogError(e, "A write batch could not be committed; none of it is acknowledged");
+            _fault = StorageFault.Is(e) ? StorageFault.Describe(e) : "the last batch could not be committed";
             try
             {
                 session.Rollback();
@@ -205,8 +478,22 @@ public sealed class WriteQueue : IAsyncDisposable
                 }
 
                 _log.LogError(e, "A write failed; it alone is undone");
-                session.RollbackToSavepoint();
-                session.ReleaseSavepoint();
+                if (StorageFault.Is(e))
+                {
+                    _fault = StorageFault.Describe(e);
+                }
+
+                try
+                {
+                    session.RollbackToSavepoint();
+                    session.ReleaseSavepoint();
+                }
+                catch when (StorageFault.Is(e))
+                {
+                    // SQLite rolled the whole transaction back: the batch fails, for that cause.
+                    System.Runtime.ExceptionServices.ExceptionDispatchInfo.Throw(e);
+                }
+
                 work.Fail(e);
                 continue;
             }

@@ -54,6 +54,9 @@ public interface IStoreReader
 
     Page<Declaration> ListDeclarations(DeclarationQuery query);
 
+    /// <summary>Broad phase on the last committed snapshot: live declarations with a volume whose box meets any of the boxes (a superset of the true conflicts).</summary>
+    IReadOnlyList<Declaration> FindCandidates(IReadOnlyList<VolumeBox> boxes);
+
     Conflict? GetConflict(string id);
 
     Page<Conflict> ListConflicts(ConflictQuery query);

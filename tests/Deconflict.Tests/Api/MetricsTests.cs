@@ -76,6 +76,7 @@ public sealed class MetricsTests
         Assert.Equal(1, scrape.Value("deconflict_streams_open", ("deconflict_party", "red")));
         Assert.Equal(2, scrape.Value("deconflict_tracks_held"));
         Assert.Equal(1, scrape.Value("deconflict_alerts_active"));
+        Assert.Equal(0, scrape.Value("deconflict_writer_queue_depth"));
         Assert.Equal("counter", scrape.Types["deconflict_record_entries_total"]);
         Assert.Equal(lastEvent, scrape.Value("deconflict_record_entries_total"));
 

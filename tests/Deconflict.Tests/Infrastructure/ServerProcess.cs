@@ -43,6 +43,48 @@ public sealed class ServerProcess : IDisposable
         return server;
     }
 
+    /// <summary>
+    /// Runs <c>deconflict serve</c> on the database and waits for it to exit by itself (for a server
+    /// that must refuse to start); one that is still running after 60 s is killed and reported as
+    /// exit code -1.
+    /// </summary>
+    public static async Task<(int ExitCode, string Out, string Error)> RunServeToExitAsync(string dbPath, string? adminToken = null)
+    {
+        var info = new ProcessStartInfo("dotnet")
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+        };
+        foreach (var arg in new[] { "exec", typeof(ServerHost).Assembly.Location, "serve", "--db", dbPath, "--urls", $"http://127.0.0.1:{FreePort()}" })
+        {
+            info.ArgumentList.Add(arg);
+        }
+
+        info.Environment.Remove("DECONFLICT_ADMIN_TOKEN");
+        if (adminToken is not null)
+        {
+            info.Environment["DECONFLICT_ADMIN_TOKEN"] = adminToken;
+        }
+
+        using var process = Process.Start(info) ?? throw new InvalidOperationException("could not start deconflict");
+        var output = process.StandardOutput.ReadToEndAsync();
+        var error = process.StandardError.ReadToEndAsync();
+        using var deadline = new CancellationTokenSource(TimeSpan.FromSeconds(60));
+        try
+        {
+            await process.WaitForExitAsync(deadline.Token);
+        }
+        catch (OperationCanceledException)
+        {
+            process.Kill(entireProcessTree: true);
+            await process.WaitForExitAsync();
+            return (-1, await output, await error);
+        }
+
+        return (process.ExitCode, await output, await error);
+    }
+
     /// <summary>SIGKILL: no graceful shutdown, no flush, no finally blocks.</summary>
     public void Kill()
     {

@@ -44,7 +44,7 @@ public sealed class WriteQueueTests
         // The request after the refusal saw the first one's declaration once and never the ghost.
         Assert.Equal("op-a", results[2].Result.Value);
         writer.AssertStored(["op-a"], events: 1);
-        Assert.Equal("op-a", (await writer.Queue.Submit(Candidates)).Value);
+        Assert.Equal("op-a", (await writer.Queue.Submit(null, Candidates)).Value);
     }
 
     [Fact]
@@ -64,7 +64,7 @@ public sealed class WriteQueueTests
         Assert.Equal("boom", Assert.IsType<InvalidOperationException>(results[1].Exception).Message);
         Assert.Equal("op-b", results[2].Result.Value);
         writer.AssertStored(["op-a", "op-b"], events: 2);
-        Assert.Equal("op-a,op-b", (await writer.Queue.Submit(Candidates)).Value);
+        Assert.Equal("op-a,op-b", (await writer.Queue.Submit(null, Candidates)).Value);
     }
 
     [Fact]
@@ -159,21 +159,21 @@ public sealed class WriteQueueTests
         /// </summary>
         public async Task<(Outcome<string> Result, Exception? Exception)[]> OneBatch(params Func<WriteContext, Outcome<string>>[] writes)
         {
-            await Queue.Submit<string>(ctx =>
+            await Queue.Submit<string>(null, ctx =>
             {
                 ctx.Store.InsertParty(new Party("blue", "Blue", PartyRole.Party, T0));
                 return "ready";
             });
             using var holding = new ManualResetEventSlim();
             using var release = new ManualResetEventSlim();
-            var holder = Queue.Submit<string>(_ =>
+            var holder = Queue.Submit<string>(null, _ =>
             {
                 holding.Set();
                 release.Wait();
                 return "held";
             });
             holding.Wait();
-            var tasks = writes.Select(Queue.Submit).ToArray();
+            var tasks = writes.Select(w => Queue.Submit(null, w)).ToArray();
             release.Set();
             await holder;
             var results = new List<(Outcome<string>, Exception?)>();

@@ -2,6 +2,7 @@ using System.Text.Json;
 using Deconflict.Core.Line;
 using Deconflict.Core.Model;
 using Deconflict.Core.Record;
+using Deconflict.Core.Strategic;
 using Deconflict.Core.Tactical;
 using Microsoft.Data.Sqlite;
 
@@ -335,6 +336,54 @@ public sealed class SqliteStore : IDeconflictStore
 
         cmd.CommandText = $"SELECT {SqliteRows.DeclarationColumns} FROM declarations d WHERE {string.Join(" AND ", where)} ORDER BY d.seq LIMIT $limit";
         return ReadPage(cmd, _rows.ReadDeclaration, q.Limit);
+    }
+
+    public IReadOnlyList<Declaration> FindCandidates(IReadOnlyList<VolumeBox> boxes)
+    {
+        // One read transaction, so the index and the rows are one snapshot. The R*Tree's boxes were
+        // rounded outward and the comparisons are closed, so no candidate the writer's grid would
+        // give is missed (extras are dropped by the exact test, as on the writer).
+        using var c = Open();
+        using var tx = c.BeginTransaction(deferred: true);
+        using var query = SqliteRows.Command(c, tx,
+            "SELECT v.declaration FROM volume_index v WHERE v.max_lng >= $w AND v.min_lng <= $e AND v.max_lat >= $s AND v.min_lat <= $n " +
+            "AND v.max_alt >= $lo AND v.min_alt <= $hi AND v.max_t >= $t0 AND v.min_t <= $t1");
+        var seqs = new SortedSet<long>();
+        foreach (var box in boxes)
+        {
+            foreach (var (west, east) in box.Area.LongitudeRanges())
+            {
+                query.Parameters.Clear();
+                query.Parameters.AddWithValue("$w", west);
+                query.Parameters.AddWithValue("$e", east);
+                query.Parameters.AddWithValue("$s", box.Area.South);
+                query.Parameters.AddWithValue("$n", box.Area.North);
+                query.Parameters.AddWithValue("$lo", SqliteWriteSession.IndexAltitude(box.AltitudeLowerM));
+                query.Parameters.AddWithValue("$hi", SqliteWriteSession.IndexAltitude(box.AltitudeUpperM));
+                query.Parameters.AddWithValue("$t0", SqliteWriteSession.IndexDays(box.TimeStart));
+                query.Parameters.AddWithValue("$t1", SqliteWriteSession.IndexDays(box.TimeEnd));
+                using var r = query.ExecuteReader();
+                while (r.Read())
+                {
+                    seqs.Add(r.GetInt64(0));
+                }
+            }
+        }
+
+        var found = new List<Declaration>(seqs.Count);
+        using var read = SqliteRows.Command(c, tx, $"SELECT {SqliteRows.DeclarationColumns} FROM declarations d WHERE d.seq = $seq AND d.state IN ('planned', 'active')");
+        var seqParameter = read.Parameters.Add("$seq", SqliteType.Integer);
+        foreach (var seq in seqs)
+        {
+            seqParameter.Value = seq;
+            using var r = read.ExecuteReader();
+            if (r.Read())
+            {
+                found.Add(_rows.ReadDeclaration(r));
+            }
+        }
+
+        return found;
     }
 
     public Conflict? GetConflict(string id)

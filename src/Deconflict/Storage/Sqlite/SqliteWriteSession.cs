@@ -73,6 +73,9 @@ internal sealed class SqliteWriteSession(SqliteConnection connection, SqliteRows
     private int _savepointMark;
     private bool _disposed;
 
+    /// <summary>The writer's connection, for tests that set its limits (PRAGMA max_page_count makes a full disk).</summary>
+    internal SqliteConnection Connection => connection;
+
     public void Begin()
     {
         LoadGrid();
@@ -105,7 +108,12 @@ internal sealed class SqliteWriteSession(SqliteConnection connection, SqliteRows
     public void Rollback()
     {
         Undo(0);
-        Run("ROLLBACK");
+
+        // SQLite may already have rolled the transaction back itself (a full disk, an I/O error).
+        if (raw.sqlite3_get_autocommit(connection.Handle) == 0)
+        {
+            Run("ROLLBACK");
+        }
     }
 
     // total_changes counts every row changed by INSERT, UPDATE or DELETE on this connection (not
