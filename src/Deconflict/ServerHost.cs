@@ -42,6 +42,11 @@ public static class ServerHost
 {
     public static WebApplication Build(ServerSettings settings)
     {
+        if (settings.AdminToken is { Length: > 0 } given && Tokens.AdminSecretProblem(given) is { } weak)
+        {
+            throw new ArgumentException($"DECONFLICT_ADMIN_TOKEN {weak}", nameof(settings));
+        }
+
         var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { Args = [], ApplicationName = typeof(ServerHost).Assembly.GetName().Name });
         builder.WebHost.UseUrls(settings.Urls);
         builder.WebHost.ConfigureKestrel(k =>
@@ -64,6 +69,8 @@ public static class ServerHost
         builder.Services.AddSingleton(new AdminToken(settings.AdminToken is { Length: > 0 } t ? Tokens.Hash(t) : null));
         builder.Services.AddSingleton<Authentication>();
         builder.Services.AddSingleton<Authentication.Filter>();
+        builder.Services.AddSingleton<AccessLimits>();
+        builder.Services.AddSingleton<LiveRequests>();
         builder.Services.AddSingleton<EventHub>();
         builder.Services.AddSingleton<WarmUpState>();
         builder.Services.AddSingleton<WriteQueue>();

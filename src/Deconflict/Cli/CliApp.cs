@@ -54,9 +54,15 @@ public static partial class CliApp
         var warning = new Option<string>("--warning") { Description = "Entry sooner than this is a warning", DefaultValueFactory = _ => "60s" };
         var advisory = new Option<string>("--advisory") { Description = "Entry later than the look-ahead but sooner than this is an advisory", DefaultValueFactory = _ => "180s" };
         var sameParty = new Option<bool>("--same-party-alerts") { Description = "Also alert on pairs of one party's own aircraft" };
+        var quotas = new QuotaOptions();
+        var maxLive = new Option<int>("--max-live-declarations") { Description = "Live operations and zones one party may hold", DefaultValueFactory = _ => quotas.MaxLiveDeclarations };
+        var maxStreams = new Option<int>("--max-streams") { Description = "Event streams one party may have open", DefaultValueFactory = _ => quotas.MaxStreams };
+        var partyRate = new Option<double>("--party-rate") { Description = "Requests a second one party may make, sustained", DefaultValueFactory = _ => quotas.RequestsPerSecond };
+        var partyBurst = new Option<int>("--party-burst") { Description = "Requests one party may make at once above its rate", DefaultValueFactory = _ => quotas.RequestBurst };
         var serve = new Command("serve", "Run the Deconflict server on a SQLite file")
         {
             db, urls, policy, notices, horizontalBuffer, verticalBuffer, horizontalSeparation, verticalSeparation, lookahead, warning, advisory, sameParty,
+            maxLive, maxStreams, partyRate, partyBurst,
         };
         serve.SetAction(async (parse, ct) =>
         {
@@ -78,10 +84,32 @@ public static partial class CliApp
                     },
                 };
                 new Core.Tactical.AlertPolicy(options.Tactical.WarningS, options.LookaheadS, options.Tactical.AdvisoryS, options.Tactical.ClearAfterCycles).Validate();
+                if (parse.GetValue(maxLive) < 1 || parse.GetValue(maxStreams) < 1 || parse.GetValue(partyBurst) < 1 || !(parse.GetValue(partyRate) > 0) || double.IsInfinity(parse.GetValue(partyRate)))
+                {
+                    throw new CliException("--max-live-declarations, --max-streams, --party-rate and --party-burst must be positive.");
+                }
+
+                options = options with
+                {
+                    Quotas = quotas with
+                    {
+                        MaxLiveDeclarations = parse.GetValue(maxLive),
+                        MaxStreams = parse.GetValue(maxStreams),
+                        RequestsPerSecond = parse.GetValue(partyRate),
+                        RequestBurst = parse.GetValue(partyBurst),
+                    },
+                };
             }
             catch (Exception e) when (e is CliException or ArgumentException)
             {
                 await Console.Error.WriteLineAsync(e is CliException ? e.Message : "--warning, --lookahead and --advisory must be in that order (warning <= look-ahead <= advisory).");
+                return 2;
+            }
+
+            var adminToken = Environment.GetEnvironmentVariable(AdminTokenVariable);
+            if (adminToken is { Length: > 0 } && Api.Tokens.AdminSecretProblem(adminToken) is { } weak)
+            {
+                await Console.Error.WriteLineAsync($"{AdminTokenVariable} {weak}");
                 return 2;
             }
 
@@ -90,7 +118,7 @@ public static partial class CliApp
                 DatabasePath = parse.GetValue(db)!,
                 Urls = parse.GetValue(urls)!,
                 Options = options,
-                AdminToken = Environment.GetEnvironmentVariable(AdminTokenVariable),
+                AdminToken = adminToken,
             };
             await using var app = ServerHost.Build(settings);
             await app.StartAsync(ct);

@@ -51,6 +51,18 @@ public static class ServiceEndpoints
                     max_request_bytes = o.MaxRequestBytes,
                     max_list_limit = HttpExtensions.MaxListLimit,
                 },
+                quotas = new
+                {
+                    max_live_declarations = o.Quotas.MaxLiveDeclarations,
+                    max_streams = o.Quotas.MaxStreams,
+                    requests_per_s = o.Quotas.RequestsPerSecond,
+                    request_burst = o.Quotas.RequestBurst,
+                    failed_auth_per_address = o.Quotas.FailedAuthPerAddress,
+                    failed_auth_per_prefix = o.Quotas.FailedAuthPerPrefix,
+                    prefix_chars = QuotaOptions.PrefixChars,
+                    failed_auth_forgive_every_s = o.Quotas.FailedAuthForgiveEvery.TotalSeconds,
+                    quota_retry_after_s = o.Quotas.QuotaRetryAfter.TotalSeconds,
+                },
                 boundary_rules = new
                 {
                     time = "half-open [time_start, time_end): windows that only touch do not conflict",

@@ -28,6 +28,11 @@ internal sealed class SqliteWriteSession(SqliteConnection connection, SqliteRows
     // Undo steps for the in-memory state changed in the open transaction, newest last.
     private readonly List<Action> _journal = [];
 
+    // Live declarations per party, for the quota: counted in the database the first time a party
+    // is asked about, then kept in step by Change. A rollback forgets them all (they are counted
+    // again), so they never hold what was not committed.
+    private readonly Dictionary<string, int> _livePerParty = new(StringComparer.Ordinal);
+
     // Live (not resolved) conflicts by the declarations on either side. Only the writer asks which
     // conflicts a declaration has, so this replaces two database indexes that cost two random
     // B-tree writes per conflict (docs/performance.md).
@@ -151,6 +156,21 @@ internal sealed class SqliteWriteSession(SqliteConnection connection, SqliteRows
         return r.Read() ? SqliteRows.ReadToken(r) : null;
     }
 
+    public IReadOnlyList<AccessToken> TokensOf(string party) => SqliteRows.TokensOf(connection, null, party);
+
+    public int LiveDeclarations(string party)
+    {
+        if (!_livePerParty.TryGetValue(party, out var count))
+        {
+            var cmd = Cmd($"SELECT COUNT(*) FROM declarations WHERE party = $party AND state IN {LiveStates}");
+            cmd.Parameters.AddWithValue("$party", party);
+            count = (int)(long)cmd.ExecuteScalar()!;
+            _livePerParty[party] = count;
+        }
+
+        return count;
+    }
+
     public void RevokeToken(string tokenId, DateTimeOffset at)
     {
         var cmd = Cmd("UPDATE tokens SET revoked_at = $at WHERE id = $id AND revoked_at IS NULL");
@@ -243,6 +263,12 @@ internal sealed class SqliteWriteSession(SqliteConnection connection, SqliteRows
         var before = _live.GetValueOrDefault(seq);
         var wasNotLive = _notLive.Contains(seq);
         var boxes = _grid.TryGet(seq, out var b, out var gridded) ? b : null;
+
+        // The grid holds every live declaration (loaded when the session opened) with its boxes.
+        if ((boxes is { Count: > 0 }) != next.IsLive && _livePerParty.TryGetValue(next.Party, out var count))
+        {
+            _livePerParty[next.Party] = count + (next.IsLive ? 1 : -1);
+        }
         _journal.Add(() =>
         {
             _grid.Set(seq, boxes ?? [], gridded);
@@ -279,6 +305,7 @@ internal sealed class SqliteWriteSession(SqliteConnection connection, SqliteRows
 
     private void Undo(int mark)
     {
+        _livePerParty.Clear();
         for (var i = _journal.Count - 1; i >= mark; i--)
         {
             _journal[i]();
