@@ -41,6 +41,15 @@ public sealed class LiveRequests(ILogger<LiveRequests> log)
         }
     }
 
+    /// <summary>How many requests of the token are in flight now.</summary>
+    public int Count(string tokenId)
+    {
+        lock (_gate)
+        {
+            return _byToken.TryGetValue(tokenId, out var entries) ? entries.Count : 0;
+        }
+    }
+
     /// <summary>
     /// Stops the tokens' new requests, aborts those in flight and waits (at most <see cref="DrainWait"/>)
     /// until their handlers have returned.
