@@ -180,6 +180,20 @@ public sealed class LimitTests
         }
     }
 
+    [Fact]
+    public async Task A_party_over_its_rate_and_an_address_locked_out_get_through_again_as_the_buckets_refill()
+    {
+        await using var server = await TestServer.StartAsync(new DeconflictOptions { Quotas = new QuotaOptions { RequestsPerSecond = 1, RequestBurst = 2, FailedAuthPerAddress = 1, FailedAuthForgiveEvery = TimeSpan.FromSeconds(1) } });
+        var red = await server.AddPartyAsync("red");
+        var burst = await Task.WhenAll(Enumerable.Range(0, 6).Select(_ => red.Get("v1/config")));
+        Assert.Contains(burst, r => r.Status == 429);
+        await UntilAsync(async () => (await red.Get("v1/config")).Status == 200);
+
+        (await server.Client(Guess()).Get("v1/config")).AssertProblem(401, "unauthorized");
+        (await server.Client(Guess()).Get("v1/config")).AssertProblem(429, "rate-limited");
+        await UntilAsync(async () => (await server.Client(Guess()).Get("v1/config")).Status == 401);
+    }
+
     [Theory]
     [InlineData("dcf_too-short", false)]
     [InlineData("dcf_abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOP", false)] // 42 base64url characters: 252 bits
@@ -216,6 +230,16 @@ public sealed class LimitTests
         var line = Assert.Single((await stderr).Split('\n', StringSplitOptions.RemoveEmptyEntries));
         Assert.StartsWith("DECONFLICT_ADMIN_TOKEN is too short (11 characters)", line, StringComparison.Ordinal);
         Assert.False(File.Exists(db));
+    }
+
+    /// <summary>Polls until the condition holds; fails the test after 10 s.</summary>
+    private static async Task UntilAsync(Func<Task<bool>> condition)
+    {
+        using var deadline = new CancellationTokenSource(TimeSpan.FromSeconds(10));
+        while (!await condition())
+        {
+            await Task.Delay(100, deadline.Token);
+        }
     }
 
     private static string Guess() => "dcf_" + Guid.NewGuid().ToString("N") + Guid.NewGuid().ToString("N");
