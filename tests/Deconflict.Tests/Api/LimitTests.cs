@@ -106,6 +106,17 @@ public sealed class LimitTests
     }
 
     [Fact]
+    public async Task Concurrent_creates_at_the_live_declarations_quota_store_exactly_the_quota()
+    {
+        await using var server = await TestServer.StartAsync(new DeconflictOptions { Quotas = new QuotaOptions { MaxLiveDeclarations = 5 } });
+        var red = await server.AddPartyAsync("red");
+        var answers = await Task.WhenAll(Enumerable.Range(0, 20).Select(i => red.Post("v1/operations", Bodies.Operation(Bodies.Square(30 + (i * 0.5), 35.8, 0.1)))));
+        Assert.Equal(5, answers.Count(a => a.Status == 201));
+        Assert.All(answers.Where(a => a.Status != 201), a => a.AssertProblem(429, "quota-exceeded"));
+        Assert.Equal(5, server.OpenStore().ListDeclarations(new DeclarationQuery(DeclarationKind.Operation, Party: "red")).Items.Count);
+    }
+
+    [Fact]
     public async Task A_party_over_its_open_streams_quota_gets_429_and_the_admin_is_not_held()
     {
         await using var server = await TestServer.StartAsync(new DeconflictOptions { Quotas = new QuotaOptions { MaxStreams = 2, QuotaRetryAfter = TimeSpan.FromSeconds(45) } });

@@ -29,8 +29,9 @@ internal sealed class SqliteWriteSession(SqliteConnection connection, SqliteRows
     private readonly List<Action> _journal = [];
 
     // Live declarations per party, for the quota: counted in the database the first time a party
-    // is asked about, then kept in step by Change. A rollback forgets them all (they are counted
-    // again), so they never hold what was not committed.
+    // is asked about in the session (through the index on kind and party: the party's own rows
+    // only), then kept in step by Change. Both are journalled: a rollback forgets a count taken in
+    // the transaction and undoes the steps, so the counts never hold what was not committed.
     private readonly Dictionary<string, int> _livePerParty = new(StringComparer.Ordinal);
 
     // Live (not resolved) conflicts by the declarations on either side. Only the writer asks which
@@ -162,10 +163,11 @@ internal sealed class SqliteWriteSession(SqliteConnection connection, SqliteRows
     {
         if (!_livePerParty.TryGetValue(party, out var count))
         {
-            var cmd = Cmd($"SELECT COUNT(*) FROM declarations WHERE party = $party AND state IN {LiveStates}");
+            var cmd = Cmd($"SELECT COUNT(*) FROM declarations WHERE kind IN ('operation', 'zone') AND party = $party AND state IN {LiveStates}");
             cmd.Parameters.AddWithValue("$party", party);
             count = (int)(long)cmd.ExecuteScalar()!;
             _livePerParty[party] = count;
+            _journal.Add(() => _livePerParty.Remove(party));
         }
 
         return count;
@@ -265,12 +267,20 @@ internal sealed class SqliteWriteSession(SqliteConnection connection, SqliteRows
         var boxes = _grid.TryGet(seq, out var b, out var gridded) ? b : null;
 
         // The grid holds every live declaration (loaded when the session opened) with its boxes.
-        if ((boxes is { Count: > 0 }) != next.IsLive && _livePerParty.TryGetValue(next.Party, out var count))
+        var party = next.Party;
+        var counted = (boxes is { Count: > 0 }) != next.IsLive && _livePerParty.ContainsKey(party) ? (next.IsLive ? 1 : -1) : 0;
+        if (counted != 0)
         {
-            _livePerParty[next.Party] = count + (next.IsLive ? 1 : -1);
+            _livePerParty[party] += counted;
         }
+
         _journal.Add(() =>
         {
+            if (counted != 0 && _livePerParty.TryGetValue(party, out var count))
+            {
+                _livePerParty[party] = count - counted;
+            }
+
             _grid.Set(seq, boxes ?? [], gridded);
             _live.Remove(seq);
             _notLive.Remove(seq);
@@ -305,7 +315,6 @@ internal sealed class SqliteWriteSession(SqliteConnection connection, SqliteRows
 
     private void Undo(int mark)
     {
-        _livePerParty.Clear();
         for (var i = _journal.Count - 1; i >= mark; i--)
         {
             _journal[i]();
