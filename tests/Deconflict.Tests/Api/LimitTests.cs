@@ -253,6 +253,26 @@ public sealed class LimitTests
         }
     }
 
+    [Fact]
+    public async Task Serve_takes_the_per_party_quotas_and_shows_them_in_the_config()
+    {
+        const string admin = "dcf_limits-test-admin-secret-0123456789abcdefgh";
+        var directory = Path.Combine(Path.GetTempPath(), "deconflict-tests", Guid.NewGuid().ToString("N"));
+        Directory.CreateDirectory(directory);
+        using var server = await ServerProcess.StartAsync(Path.Combine(directory, "d.db"), admin,
+            "--max-live-declarations", "7", "--max-streams", "3", "--party-rate", "50", "--party-burst", "60");
+        using var http = new HttpClient { BaseAddress = server.BaseAddress };
+        http.DefaultRequestHeaders.Authorization = new("Bearer", admin);
+        var quotas = JsonNode.Parse(await http.GetStringAsync("v1/config"))!["quotas"]!;
+        Assert.Equal((7, 3, 50.0, 60), (quotas["max_live_declarations"]!.GetValue<int>(), quotas["max_streams"]!.GetValue<int>(), quotas["requests_per_s"]!.GetValue<double>(), quotas["request_burst"]!.GetValue<int>()));
+
+        var db = Path.Combine(directory, "refused.db");
+        var refused = await CliTests.Run(null, "unused", "serve", "--db", db, "--urls", "http://127.0.0.1:0", "--max-streams", "0");
+        Assert.Equal(2, refused.Exit);
+        Assert.Equal("--max-live-declarations, --max-streams, --party-rate and --party-burst must be positive.", refused.Err.Trim());
+        Assert.False(File.Exists(db));
+    }
+
     private static string Guess() => "dcf_" + Guid.NewGuid().ToString("N") + Guid.NewGuid().ToString("N");
 
     private static void AssertRetry(JsonNode problem, HttpResponseMessage response, long seconds)
