@@ -146,7 +146,24 @@ public static partial class CliApp
             var (body, _) = await api.Send(HttpMethod.Get, "v1/parties");
             return (body, Table(body!["items"]!.AsArray(), ("ID", "id"), ("NAME", "name"), ("ROLE", "role")));
         }));
-        return new Command("party", "Parties (admin)") { add, list };
+        var tokenId = new Option<string?>("--token-id") { Description = "Revoke only this token (default: every token of the party)" };
+        var revoke = new Command("revoke", "Revoke a party's tokens (admin token): its streams and requests in flight end at once") { id, tokenId };
+        revoke.SetAction(parse => o.Run(parse, async api =>
+        {
+            var party = Uri.EscapeDataString(parse.GetValue(id)!);
+            if (parse.GetValue(tokenId) is { } one)
+            {
+                await api.Send(HttpMethod.Delete, $"v1/parties/{party}/tokens/{Uri.EscapeDataString(one)}");
+                return (new JsonObject { ["party"] = parse.GetValue(id), ["revoked"] = new JsonArray(one) }, $"Token {one} of party {parse.GetValue(id)} revoked.");
+            }
+
+            var (body, _) = await api.Send(HttpMethod.Delete, $"v1/parties/{party}/tokens");
+            var ids = body!["revoked"]!.AsArray().Select(n => n!.GetValue<string>()).ToList();
+            return (body, ids.Count == 0
+                ? $"Party {parse.GetValue(id)} had no valid token."
+                : $"Revoked {ids.Count} token(s) of party {parse.GetValue(id)}: {string.Join(", ", ids)}.");
+        }));
+        return new Command("party", "Parties (admin)") { add, list, revoke };
     }
 
     private static Command OperationCommands(ClientOptions o)

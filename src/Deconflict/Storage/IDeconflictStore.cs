@@ -48,7 +48,7 @@ public interface IStoreReader
 
     AccessToken? FindToken(byte[] secretHash);
 
-    /// <summary>Every token of the party, revoked ones too, oldest first.</summary>
+    /// <summary>Every token of the party, revoked ones too, in the order they were issued.</summary>
     IReadOnlyList<AccessToken> TokensOf(string party);
 
     bool AnyAdminToken();
@@ -145,7 +145,7 @@ public interface IWriteSession : IDisposable
 
     AccessToken? GetToken(string tokenId);
 
-    /// <summary>Every token of the party, revoked ones too, oldest first.</summary>
+    /// <summary>Every token of the party, revoked ones too, in the order they were issued.</summary>
     IReadOnlyList<AccessToken> TokensOf(string party);
 
     void RevokeToken(string tokenId, DateTimeOffset at);

@@ -120,6 +120,31 @@ public sealed class RevocationTests
         Assert.Empty(server.OpenStore().ListDeclarations(new Deconflict.Storage.DeclarationQuery(DeclarationKind.Operation)).Items);
     }
 
+    [Fact]
+    public async Task The_cli_revokes_one_token_or_every_token_of_a_party()
+    {
+        await using var server = await TestServer.StartAsync();
+        var (firstSecret, firstId) = await CreatePartyAsync(server, "red");
+        var second = await server.Admin.Post("v1/parties/red/tokens", null);
+        var (secondSecret, secondId) = (second.Body!["token"]!.GetValue<string>(), second.Body["token_id"]!.GetValue<string>());
+        var third = await server.Admin.Post("v1/parties/red/tokens", null);
+        var thirdId = third.Body!["token_id"]!.GetValue<string>();
+
+        var one = await Cli.CliTests.Run(server, TestServer.AdminSecret, "party", "revoke", "red", "--token-id", firstId);
+        Assert.Equal((0, $"Token {firstId} of party red revoked."), (one.Exit, one.Out.Trim()));
+        (await server.Client(firstSecret).Get("v1/config")).AssertProblem(401, "unauthorized");
+        Assert.Equal(200, (await server.Client(secondSecret).Get("v1/config")).Status);
+
+        var all = await Cli.CliTests.Run(server, TestServer.AdminSecret, "party", "revoke", "red");
+        Assert.Equal((0, $"Revoked 2 token(s) of party red: {secondId}, {thirdId}."), (all.Exit, all.Out.Trim()));
+        (await server.Client(secondSecret).Get("v1/config")).AssertProblem(401, "unauthorized");
+        var none = await Cli.CliTests.Run(server, TestServer.AdminSecret, "party", "revoke", "red");
+        Assert.Equal((0, "Party red had no valid token."), (none.Exit, none.Out.Trim()));
+        var unknown = await Cli.CliTests.Run(server, TestServer.AdminSecret, "party", "revoke", "nobody");
+        Assert.Equal(1, unknown.Exit);
+        Assert.Contains("nobody", unknown.Err, StringComparison.Ordinal);
+    }
+
     private static async Task<(string Secret, string TokenId)> CreatePartyAsync(TestServer server, string id)
     {
         var created = await server.Admin.Post("v1/parties", new { id, name = id.ToUpperInvariant() });
