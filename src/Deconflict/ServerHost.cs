@@ -49,6 +49,11 @@ public static class ServerHost
     /// <exception cref="StartRefusedException">Another server holds the database, or the file is damaged (one line for people).</exception>
     public static WebApplication Build(ServerSettings settings)
     {
+        if (settings.AdminToken is { Length: > 0 } given && Tokens.AdminSecretProblem(given) is { } weak)
+        {
+            throw new ArgumentException($"DECONFLICT_ADMIN_TOKEN {weak}", nameof(settings));
+        }
+
         var held = DatabaseLock.Acquire(settings.DatabasePath);
         try
         {
@@ -94,6 +99,8 @@ public static class ServerHost
         builder.Services.AddSingleton(new AdminToken(settings.AdminToken is { Length: > 0 } t ? Tokens.Hash(t) : null));
         builder.Services.AddSingleton<Authentication>();
         builder.Services.AddSingleton<Authentication.Filter>();
+        builder.Services.AddSingleton<AccessLimits>();
+        builder.Services.AddSingleton<LiveRequests>();
         builder.Services.AddSingleton<EventHub>();
         builder.Services.AddSingleton<WarmUpState>();
         builder.Services.AddSingleton<WriteQueue>();

@@ -25,7 +25,7 @@ public static class LineLoad
         var directory = Path.Combine(Path.GetTempPath(), "deconflict-load", Guid.NewGuid().ToString("N"));
         Directory.CreateDirectory(directory);
         var db = Path.Combine(directory, "line.db");
-        const string admin = "dcf_load-admin";
+        const string admin = "dcf_load-admin-secret-of-the-benchmarks-0123456789ab";
         try
         {
             var store = new SqliteStore(db);

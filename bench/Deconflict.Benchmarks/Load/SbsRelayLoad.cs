@@ -68,7 +68,7 @@ public static class SbsRelayLoad
                 await store.DisposeAsync();
                 SqliteConnection.ClearAllPools();
                 var port = SubmissionLoad.FreePort();
-                server = SubmissionLoad.StartServer(db, port, "dcf_load-admin");
+                server = SubmissionLoad.StartServer(db, port, "dcf_load-admin-secret-of-the-benchmarks-0123456789ab");
                 url = new Uri($"http://127.0.0.1:{port}/");
                 using var health = new HttpClient { BaseAddress = url };
                 await SubmissionLoad.WaitHealthy(health, server);

@@ -31,7 +31,7 @@ public static class SubmissionLoad
         var directory = Path.Combine(Path.GetTempPath(), "deconflict-load", Guid.NewGuid().ToString("N"));
         Directory.CreateDirectory(directory);
         var db = Path.Combine(directory, "load.db");
-        const string admin = "dcf_load-admin";
+        const string admin = "dcf_load-admin-secret-of-the-benchmarks-0123456789ab";
         try
         {
             Console.WriteLine($"Seeding {stored:N0} operations into {db} ...");
@@ -231,7 +231,9 @@ public static class SubmissionLoad
     {
         var dll = Path.Combine(AppContext.BaseDirectory, "deconflict.dll");
         var info = new ProcessStartInfo("dotnet") { UseShellExecute = false, RedirectStandardOutput = true, RedirectStandardError = true };
-        foreach (var a in new[] { "exec", dll, "serve", "--db", db, "--urls", $"http://127.0.0.1:{port}" })
+        // A benchmark measures throughput, not the per-party quotas: one party makes every request
+        // and holds every declaration.
+        foreach (var a in new[] { "exec", dll, "serve", "--db", db, "--urls", $"http://127.0.0.1:{port}", "--max-live-declarations", "100000000", "--party-rate", "1000000", "--party-burst", "1000000", "--max-streams", "10000" })
         {
             info.ArgumentList.Add(a);
         }

@@ -37,7 +37,7 @@ public static class TrackLoad
         var directory = Path.Combine(Path.GetTempPath(), "deconflict-load", Guid.NewGuid().ToString("N"));
         Directory.CreateDirectory(directory);
         var db = Path.Combine(directory, "tracks.db");
-        const string admin = "dcf_load-admin";
+        const string admin = "dcf_load-admin-secret-of-the-benchmarks-0123456789ab";
         try
         {
             var store = new SqliteStore(db);

@@ -19,7 +19,7 @@ public static class RecordVerifyLoad
         var directory = Path.Combine(Path.GetTempPath(), "deconflict-load", Guid.NewGuid().ToString("N"));
         Directory.CreateDirectory(directory);
         var db = Path.Combine(directory, "record.db");
-        const string admin = "dcf_load-admin";
+        const string admin = "dcf_load-admin-secret-of-the-benchmarks-0123456789ab";
         try
         {
             Console.WriteLine($"Seeding {entries:N0} events into {db} ...");

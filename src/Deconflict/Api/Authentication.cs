@@ -22,20 +22,21 @@ public sealed class Authentication(IDeconflictStore store, AdminToken admin)
     // Bumped by every revocation: a lookup that raced a revocation does not cache what it read.
     private long _generation;
 
-    /// <summary>Drops a revoked token from the cache; its next use is refused.</summary>
-    public void Forget(string tokenId)
+    /// <summary>Drops revoked tokens from the cache; their next use is refused.</summary>
+    public void Forget(IReadOnlyCollection<string> tokenIds)
     {
         Interlocked.Increment(ref _generation);
         foreach (var (hash, caller) in _callers)
         {
-            if (caller.TokenId == tokenId)
+            if (tokenIds.Contains(caller.TokenId))
             {
                 _callers.TryRemove(hash, out _);
             }
         }
     }
 
-    public Caller? Resolve(HttpContext http)
+    /// <summary>The secret of "Authorization: Bearer T", or null when there is none of a possible length.</summary>
+    public static string? Secret(HttpContext http)
     {
         var header = http.Request.Headers.Authorization.ToString();
         if (!header.StartsWith("Bearer ", StringComparison.OrdinalIgnoreCase))
@@ -44,7 +45,12 @@ public sealed class Authentication(IDeconflictStore store, AdminToken admin)
         }
 
         var secret = header["Bearer ".Length..].Trim();
-        if (secret.Length is 0 or > 256)
+        return secret.Length is 0 or > 256 ? null : secret;
+    }
+
+    public Caller? Resolve(HttpContext http)
+    {
+        if (Secret(http) is not { } secret)
         {
             return null;
         }
@@ -92,19 +98,55 @@ public sealed class Authentication(IDeconflictStore store, AdminToken admin)
     /// <summary>The caller, if the request got as far as authentication with a valid token.</summary>
     public static Caller? Find(HttpContext http) => http.Items[CallerKey] as Caller;
 
-    public sealed class Filter(Authentication auth) : IEndpointFilter
+    /// <summary>
+    /// Every /v1 endpoint's gate: the failed-authentication lockout (before the token is looked at),
+    /// the token, the party's request rate, and the registration of the request under its token so
+    /// that a revocation ends it.
+    /// </summary>
+    public sealed class Filter(Authentication auth, AccessLimits limits, LiveRequests live) : IEndpointFilter
     {
         public async ValueTask<object?> InvokeAsync(EndpointFilterInvocationContext context, EndpointFilterDelegate next)
         {
-            var caller = auth.Resolve(context.HttpContext);
-            if (caller is null)
+            var http = context.HttpContext;
+            var secret = Secret(http);
+            if (limits.LockedOut(http, secret) is { } locked)
             {
-                context.HttpContext.Response.Headers.WWWAuthenticate = "Bearer";
-                return Problems.ToResult(new ApiError(Problems.Unauthorized, "Send 'Authorization: Bearer <token>' with a valid, unrevoked token."));
+                return Problems.ToResult(locked);
             }
 
-            context.HttpContext.Items[CallerKey] = caller;
-            return await next(context);
+            var caller = auth.Resolve(http);
+            if (caller is null)
+            {
+                return Refuse(http, secret);
+            }
+
+            http.Items[CallerKey] = caller;
+
+            // The admin runs the service: no party quota holds it, and its tokens are not revoked
+            // through a party.
+            if (caller.PartyId is not { } party)
+            {
+                return await next(context);
+            }
+
+            if (limits.Request(party) is { } limited)
+            {
+                return Problems.ToResult(limited);
+            }
+
+            using var entry = live.Enter(caller.TokenId, http);
+            return entry is null ? Refuse(http, secret) : await next(context);
+        }
+
+        private IResult Refuse(HttpContext http, string? secret)
+        {
+            if (limits.Failed(http, secret) is { } over)
+            {
+                return Problems.ToResult(over);
+            }
+
+            http.Response.Headers.WWWAuthenticate = "Bearer";
+            return Problems.ToResult(new ApiError(Problems.Unauthorized, "Send 'Authorization: Bearer <token>' with a valid, unrevoked token."));
         }
     }
 }

@@ -84,10 +84,15 @@ public static partial class CliApp
             Description = "A host name, address or CIDR range escalation webhooks may reach although not public (repeat for several)",
             AllowMultipleArgumentsPerToken = true,
         };
+        var quotas = new QuotaOptions();
+        var maxLive = new Option<int>("--max-live-declarations") { Description = "Live operations and zones one party may hold", DefaultValueFactory = _ => quotas.MaxLiveDeclarations };
+        var maxStreams = new Option<int>("--max-streams") { Description = "Event streams one party may have open", DefaultValueFactory = _ => quotas.MaxStreams };
+        var partyRate = new Option<double>("--party-rate") { Description = "Requests a second one party may make, sustained", DefaultValueFactory = _ => quotas.RequestsPerSecond };
+        var partyBurst = new Option<int>("--party-burst") { Description = "Requests one party may make at once above its rate", DefaultValueFactory = _ => quotas.RequestBurst };
         var serve = new Command("serve", "Run the Deconflict server on a SQLite file")
         {
             db, urls, policy, notices, horizontalBuffer, verticalBuffer, horizontalSeparation, verticalSeparation, lookahead, warning, advisory, sameParty,
-            webhookHttp, webhookAllow,
+            webhookHttp, webhookAllow, maxLive, maxStreams, partyRate, partyBurst,
         };
         serve.SetAction(async (parse, ct) =>
         {
@@ -119,10 +124,32 @@ public static partial class CliApp
                 }
 
                 new Core.Tactical.AlertPolicy(options.Tactical.WarningS, options.LookaheadS, options.Tactical.AdvisoryS, options.Tactical.ClearAfterCycles).Validate();
+                if (parse.GetValue(maxLive) < 1 || parse.GetValue(maxStreams) < 1 || parse.GetValue(partyBurst) < 1 || !(parse.GetValue(partyRate) > 0) || double.IsInfinity(parse.GetValue(partyRate)))
+                {
+                    throw new CliException("--max-live-declarations, --max-streams, --party-rate and --party-burst must be positive.");
+                }
+
+                options = options with
+                {
+                    Quotas = quotas with
+                    {
+                        MaxLiveDeclarations = parse.GetValue(maxLive),
+                        MaxStreams = parse.GetValue(maxStreams),
+                        RequestsPerSecond = parse.GetValue(partyRate),
+                        RequestBurst = parse.GetValue(partyBurst),
+                    },
+                };
             }
             catch (Exception e) when (e is CliException or ArgumentException)
             {
                 await Console.Error.WriteLineAsync(e is CliException ? e.Message : "--warning, --lookahead and --advisory must be in that order (warning <= look-ahead <= advisory).");
+                return 2;
+            }
+
+            var adminToken = Environment.GetEnvironmentVariable(AdminTokenVariable);
+            if (adminToken is { Length: > 0 } && Api.Tokens.AdminSecretProblem(adminToken) is { } weak)
+            {
+                await Console.Error.WriteLineAsync($"{AdminTokenVariable} {weak}");
                 return 2;
             }
 
@@ -131,7 +158,7 @@ public static partial class CliApp
                 DatabasePath = parse.GetValue(db)!,
                 Urls = parse.GetValue(urls)!,
                 Options = options,
-                AdminToken = Environment.GetEnvironmentVariable(AdminTokenVariable),
+                AdminToken = adminToken,
             };
             WebApplication app;
             try
@@ -170,7 +197,24 @@ public static partial class CliApp
             var (body, _) = await api.Send(HttpMethod.Get, "v1/parties");
             return (body, Table(body!["items"]!.AsArray(), ("ID", "id"), ("NAME", "name"), ("ROLE", "role")));
         }));
-        return new Command("party", "Parties (admin)") { add, list };
+        var tokenId = new Option<string?>("--token-id") { Description = "Revoke only this token (default: every token of the party)" };
+        var revoke = new Command("revoke", "Revoke a party's tokens (admin token): its streams and requests in flight end at once") { id, tokenId };
+        revoke.SetAction(parse => o.Run(parse, async api =>
+        {
+            var party = Uri.EscapeDataString(parse.GetValue(id)!);
+            if (parse.GetValue(tokenId) is { } one)
+            {
+                await api.Send(HttpMethod.Delete, $"v1/parties/{party}/tokens/{Uri.EscapeDataString(one)}");
+                return (new JsonObject { ["party"] = parse.GetValue(id), ["revoked"] = new JsonArray(one) }, $"Token {one} of party {parse.GetValue(id)} revoked.");
+            }
+
+            var (body, _) = await api.Send(HttpMethod.Delete, $"v1/parties/{party}/tokens");
+            var ids = body!["revoked"]!.AsArray().Select(n => n!.GetValue<string>()).ToList();
+            return (body, ids.Count == 0
+                ? $"Party {parse.GetValue(id)} had no valid token."
+                : $"Revoked {ids.Count} token(s) of party {parse.GetValue(id)}: {string.Join(", ", ids)}.");
+        }));
+        return new Command("party", "Parties (admin)") { add, list, revoke };
     }
 
     private static Command OperationCommands(ClientOptions o)

@@ -23,6 +23,17 @@ public sealed class DeclarationCommands(DeconflictOptions options)
 
     public Outcome<DeclarationWritten> Create(WriteContext ctx, Caller caller, DeclarationDraft draft, string id)
     {
+        // The quota on live declarations, counted on the writer so that concurrent creates cannot
+        // pass it together; refused before anything is written.
+        var quota = options.Quotas;
+        if (ctx.Store.LiveDeclarations(caller.PartyId!) >= quota.MaxLiveDeclarations)
+        {
+            return Problems.Retry(
+                Problems.QuotaExceeded,
+                $"Party '{caller.PartyId}' holds {quota.MaxLiveDeclarations} live operations and zones, its quota; cancel one or wait until one ends.",
+                quota.QuotaRetryAfter).With("quota", "live_declarations").With("limit", quota.MaxLiveDeclarations);
+        }
+
         var subject = new Declaration(draft.Kind, id, caller.PartyId!, 1, draft.State, draft.Priority, draft.Rule, draft.Name, draft.Volumes, draft.DetailsJson, ctx.Now, ctx.Now);
         return Apply(ctx, caller, null, subject, draft.Known, "created");
     }

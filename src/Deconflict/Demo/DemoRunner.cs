@@ -84,7 +84,7 @@ public static class DemoRunner
 
         var db = settings.DatabasePath ?? Path.Combine(temporary!, "demo.db");
         var clock = new AcceleratedTime(settings.ClockStart, settings.Speed);
-        var admin = "dcf_demo-admin-" + Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(16));
+        var admin = Api.Tokens.Prefix + System.Buffers.Text.Base64Url.EncodeToString(RandomNumberGenerator.GetBytes(32));
         var app = ServerHost.Build(new ServerSettings
         {
             DatabasePath = db,

@@ -25,7 +25,7 @@ public static class EventEndpoints
         return group;
     }
 
-    private static async Task<IResult> Stream(HttpContext http, IDeconflictStore store, EventHub hub, RecordKey key, WriteQueue writes, IHostApplicationLifetime lifetime, ILogger<EventHub> log)
+    private static async Task<IResult> Stream(HttpContext http, IDeconflictStore store, EventHub hub, RecordKey key, WriteQueue writes, AccessLimits limits, IHostApplicationLifetime lifetime, ILogger<EventHub> log)
     {
         var caller = Authentication.Of(http);
         var resume = http.Request.Headers["Last-Event-ID"].ToString();
@@ -48,7 +48,17 @@ public static class EventEndpoints
             cursor = index + 1;
         }
 
+        // A party's open streams are a quota (the admin's are not); the place is held until the stream ends.
+        var place = caller.PartyId is { } streamer ? limits.OpenStream(streamer) : default;
+        if (place.Error is { } full)
+        {
+            return Problems.ToResult(full);
+        }
+
+        using var held = place.Value;
         using var open = http.RequestServices.GetRequiredService<ServiceMetrics>().StreamOpened(caller);
+
+        // Revoking the token aborts the request (LiveRequests), which ends the stream here.
         using var cts = CancellationTokenSource.CreateLinkedTokenSource(http.RequestAborted, lifetime.ApplicationStopping);
         var ct = cts.Token;
         http.Response.StatusCode = StatusCodes.Status200OK;
@@ -83,7 +93,8 @@ public static class EventEndpoints
 
                     // A line message pushed to one of its recipients has reached it: its receipt
                     // says delivered (recorded off the stream's path, so a slow write never holds it).
-                    if (caller.PartyId is { } party && Line.LineEndpoints.SentTo(events, party) is { Count: > 0 } delivered)
+                    // Not once the stream is aborted (its token revoked): what was written may not have gone out.
+                    if (!ct.IsCancellationRequested && caller.PartyId is { } party && Line.LineEndpoints.SentTo(events, party) is { Count: > 0 } delivered)
                     {
                         _ = Line.LineEndpoints.MarkDeliveredAsync(writes, party, delivered).ContinueWith(
                             t => log.LogError(t.Exception, "Recording line deliveries failed"), CancellationToken.None, TaskContinuationOptions.OnlyOnFaulted, TaskScheduler.Default);

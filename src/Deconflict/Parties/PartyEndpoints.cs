@@ -74,33 +74,41 @@ public static partial class PartyEndpoints
                 : Results.Json(issued.Value, Json.Options, statusCode: StatusCodes.Status201Created);
         }).WithSummary("Issue another token for a party (admin); old tokens stay valid until revoked");
 
-        group.MapDelete("/{id}/tokens/{tokenId}", async (string id, string tokenId, HttpContext http, WriteQueue writes, Authentication auth) =>
+        group.MapDelete("/{id}/tokens/{tokenId}", async (string id, string tokenId, HttpContext http, IDeconflictStore store, WriteQueue writes, Authentication auth, LiveRequests live) =>
         {
             if (!Authentication.Of(http).IsAdmin)
             {
                 return Problems.ToResult(Problems.ForbiddenError("Only the admin may revoke tokens."));
             }
 
-            var revoked = await writes.Submit<bool>(null, ctx =>
+            // Checked before anything is ended, so a wrong id ends nobody's streams; checked again
+            // on the writer.
+            if (!store.TokensOf(id).Any(t => t.Id == tokenId))
             {
-                var token = ctx.Store.GetToken(tokenId);
-                if (token is null || token.PartyId != id)
-                {
-                    return Problems.NotFoundError("token", tokenId);
-                }
-
-                ctx.Store.RevokeToken(tokenId, ctx.Now);
-                ctx.Emit(TokenEvent("token-revoked", id, tokenId));
-                return true;
-            });
-            if (revoked.Error is { } refused)
-            {
-                return Problems.ToResult(refused);
+                return Problems.ToResult(Problems.NotFoundError("token", tokenId));
             }
 
-            auth.Forget(tokenId);
-            return Results.NoContent();
-        }).WithSummary("Revoke a token (admin); it stops working at once");
+            var revoked = await RevokeAsync(store, id, [tokenId], writes, auth, live);
+            return revoked.Error is { } refused ? Problems.ToResult(refused) : Results.NoContent();
+        }).WithSummary("Revoke a token (admin); it stops working at once, and its streams and requests in flight end");
+
+        group.MapDelete("/{id}/tokens", async (string id, HttpContext http, IDeconflictStore store, WriteQueue writes, Authentication auth, LiveRequests live) =>
+        {
+            if (!Authentication.Of(http).IsAdmin)
+            {
+                return Problems.ToResult(Problems.ForbiddenError("Only the admin may revoke tokens."));
+            }
+
+            if (store.GetParty(id) is null)
+            {
+                return Problems.ToResult(Problems.NotFoundError("party", id));
+            }
+
+            var revoked = await RevokeAsync(store, id, null, writes, auth, live);
+            return revoked.Error is { } refused
+                ? Problems.ToResult(refused)
+                : Results.Json(new { party = id, revoked = revoked.Value }, Json.Options);
+        }).WithSummary("Revoke every token of a party (admin): its access ends at once, streams and requests in flight included");
 
         return group;
     }
@@ -127,6 +135,66 @@ public static partial class PartyEndpoints
         ctx.Emit(new DomainEvent(EventTypes.Party, null, [], JsonSerializer.Serialize(new { action = "created", party = PartyView.Of(party, null) }, Json.Options)));
         var token = Issue(ctx, party.Id);
         return new { party = PartyView.Of(party, null), token = token.Token, token_id = token.TokenId };
+    }
+
+    /// <summary>
+    /// Revokes the party's tokens (<paramref name="tokenIds"/>, or every unrevoked one when null):
+    /// first their requests in flight and streams are ended (<see cref="LiveRequests"/>), so that
+    /// nothing they queued is written after the revocation, then the revocation is written with a
+    /// token-revoked event per token. Returns the ids revoked.
+    /// </summary>
+    private static async Task<Outcome<string[]>> RevokeAsync(IDeconflictStore store, string party, string[]? tokenIds, WriteQueue writes, Authentication auth, LiveRequests live)
+    {
+        var ending = tokenIds ?? [.. store.TokensOf(party).Where(t => t.RevokedAt is null).Select(t => t.Id)];
+        await live.EndAsync(ending);
+        Outcome<string[]> revoked;
+        try
+        {
+            revoked = await writes.Submit<string[]>(null, ctx =>
+            {
+                if (ctx.Store.GetParty(party) is null)
+                {
+                    return Problems.NotFoundError("party", party);
+                }
+
+                var tokens = ctx.Store.TokensOf(party);
+                if (tokenIds is not null && tokenIds.Any(id => !tokens.Any(t => t.Id == id)))
+                {
+                    return Problems.NotFoundError("token", tokenIds[0]);
+                }
+
+                // A single token is revoked (and recorded) even when it was already; the party's
+                // revocation takes those still valid.
+                var ids = tokenIds ?? [.. tokens.Where(t => t.RevokedAt is null).Select(t => t.Id)];
+                foreach (var id in ids)
+                {
+                    ctx.Store.RevokeToken(id, ctx.Now);
+                    ctx.Emit(TokenEvent("token-revoked", party, id));
+                }
+
+                return ids;
+            });
+        }
+        catch
+        {
+            live.Restore(ending);
+            throw;
+        }
+
+        if (revoked.Error is not null)
+        {
+            live.Restore(ending);
+            return revoked;
+        }
+
+        // A token issued while its party's revocation waited was not ended before: end it now.
+        if (revoked.Value!.Except(ending).ToArray() is { Length: > 0 } late)
+        {
+            await live.EndAsync(late);
+        }
+
+        auth.Forget(revoked.Value!);
+        return revoked;
     }
 
     /// <summary>Token changes are recorded too (never the secret), visible to the party concerned and the admin.</summary>

@@ -66,6 +66,9 @@ public sealed record DeconflictOptions
 
     /// <summary>Most record entries one GET /v1/record/entries returns.</summary>
     public int MaxRecordPage { get; init; } = 10_000;
+
+    /// <summary>Per-party quotas and the limits on failed authentication.</summary>
+    public QuotaOptions Quotas { get; init; } = new();
 }
 
 /// <summary>

@@ -64,6 +64,18 @@ public static class ServiceEndpoints
                     max_list_limit = HttpExtensions.MaxListLimit,
                 },
                 times = new { max_ahead_s = o.Times.MaxAhead.TotalSeconds, max_behind_s = o.Times.MaxBehind.TotalSeconds },
+                quotas = new
+                {
+                    max_live_declarations = o.Quotas.MaxLiveDeclarations,
+                    max_streams = o.Quotas.MaxStreams,
+                    requests_per_s = o.Quotas.RequestsPerSecond,
+                    request_burst = o.Quotas.RequestBurst,
+                    failed_auth_per_address = o.Quotas.FailedAuthPerAddress,
+                    failed_auth_per_prefix = o.Quotas.FailedAuthPerPrefix,
+                    prefix_chars = QuotaOptions.PrefixChars,
+                    failed_auth_forgive_every_s = o.Quotas.FailedAuthForgiveEvery.TotalSeconds,
+                    quota_retry_after_s = o.Quotas.QuotaRetryAfter.TotalSeconds,
+                },
                 boundary_rules = new
                 {
                     time = "half-open [time_start, time_end): windows that only touch do not conflict",

@@ -48,6 +48,9 @@ public interface IStoreReader
 
     AccessToken? FindToken(byte[] secretHash);
 
+    /// <summary>Every token of the party, revoked ones too, in the order they were issued.</summary>
+    IReadOnlyList<AccessToken> TokensOf(string party);
+
     bool AnyAdminToken();
 
     Declaration? GetDeclaration(DeclarationKind kind, string id);
@@ -145,9 +148,15 @@ public interface IWriteSession : IDisposable
 
     AccessToken? GetToken(string tokenId);
 
+    /// <summary>Every token of the party, revoked ones too, in the order they were issued.</summary>
+    IReadOnlyList<AccessToken> TokensOf(string party);
+
     void RevokeToken(string tokenId, DateTimeOffset at);
 
     Declaration? GetDeclaration(DeclarationKind kind, string id);
+
+    /// <summary>How many live (planned or active) declarations, of both kinds, the party holds in this transaction.</summary>
+    int LiveDeclarations(string party);
 
     /// <summary>Whether an id is taken by any declaration, of either kind.</summary>
     bool DeclarationIdExists(string id);

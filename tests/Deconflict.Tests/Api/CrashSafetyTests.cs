@@ -20,7 +20,7 @@ public sealed class CrashSafetyTests
         var directory = Path.Combine(Path.GetTempPath(), "deconflict-tests", Guid.NewGuid().ToString("N"));
         Directory.CreateDirectory(directory);
         var db = Path.Combine(directory, "crash.db");
-        const string admin = "dcf_crash-test-admin";
+        const string admin = "dcf_crash-test-admin-secret-0123456789abcdefghijkl";
         try
         {
             var acknowledged = new ConcurrentDictionary<string, long>();

@@ -11,12 +11,12 @@ public sealed class ServeCliTests
     {
         var directory = Path.Combine(Path.GetTempPath(), "deconflict-tests", Guid.NewGuid().ToString("N"));
         Directory.CreateDirectory(directory);
-        using var server = await ServerProcess.StartAsync(Path.Combine(directory, "d.db"), "dcf_serve-test-admin",
+        using var server = await ServerProcess.StartAsync(Path.Combine(directory, "d.db"), "dcf_serve-test-admin-secret-0123456789abcdefghijkl",
             "--horizontal-buffer", "2NM", "--vertical-buffer", "500FT", "--horizontal-separation", "5 nm", "--vertical-separation", "2000FT",
             "--lookahead", "3m", "--warning", "90s", "--advisory", "5m", "--same-party-alerts",
             "--webhook-allow-http", "--webhook-allow", "10.0.0.0/8", "--webhook-allow", "hooks.internal");
         using var http = new HttpClient { BaseAddress = server.BaseAddress };
-        http.DefaultRequestHeaders.Authorization = new("Bearer", "dcf_serve-test-admin");
+        http.DefaultRequestHeaders.Authorization = new("Bearer", "dcf_serve-test-admin-secret-0123456789abcdefghijkl");
         var config = JsonNode.Parse(await http.GetStringAsync("v1/config"))!;
         Assert.Equal(3704.0, config["strategic_buffer"]!["horizontal_m"]!.GetValue<double>(), 9);
         Assert.Equal(152.4, config["strategic_buffer"]!["vertical_m"]!.GetValue<double>(), 9);

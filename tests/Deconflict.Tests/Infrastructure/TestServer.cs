@@ -15,7 +15,7 @@ namespace Deconflict.Tests.Infrastructure;
 /// </summary>
 public sealed class TestServer : IAsyncDisposable
 {
-    public const string AdminSecret = "dcf_test-admin-token-for-this-server-only";
+    public const string AdminSecret = "dcf_test-admin-token-for-this-server-only-0123456789";
 
     private readonly WebApplication _app;
     private readonly List<HttpClient> _clients = [];

@@ -168,6 +168,21 @@ internal sealed class SqliteRows
 
     public const string TokenColumns = "id, party, secret_hash, created_at, revoked_at";
 
+    /// <summary>Every token of a party, revoked ones too, in the order they were issued (rowid: two issued in one millisecond keep their order).</summary>
+    public static IReadOnlyList<AccessToken> TokensOf(SqliteConnection c, SqliteTransaction? tx, string party)
+    {
+        using var cmd = Command(c, tx, $"SELECT {TokenColumns} FROM tokens WHERE party = $p ORDER BY rowid");
+        cmd.Parameters.AddWithValue("$p", party);
+        using var r = cmd.ExecuteReader();
+        var list = new List<AccessToken>();
+        while (r.Read())
+        {
+            list.Add(ReadToken(r));
+        }
+
+        return list;
+    }
+
     /// <summary>Reads an event from a row of <see cref="EventColumns"/>.</summary>
     public static StoredEvent ReadEvent(SqliteDataReader r) => new(
         r.GetInt64(0),

@@ -272,6 +272,12 @@ public sealed class SqliteStore : IDeconflictStore
         return r.Read() ? SqliteRows.ReadToken(r) : null;
     }
 
+    public IReadOnlyList<AccessToken> TokensOf(string party)
+    {
+        using var c = Open();
+        return SqliteRows.TokensOf(c, null, party);
+    }
+
     public bool AnyAdminToken()
     {
         using var c = Open();

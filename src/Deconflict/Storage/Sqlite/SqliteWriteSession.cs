@@ -28,6 +28,12 @@ internal sealed class SqliteWriteSession(SqliteConnection connection, SqliteRows
     // Undo steps for the in-memory state changed in the open transaction, newest last.
     private readonly List<Action> _journal = [];
 
+    // Live declarations per party, for the quota: counted in the database the first time a party
+    // is asked about in the session (through the index on kind and party: the party's own rows
+    // only), then kept in step by Change. Both are journalled: a rollback forgets a count taken in
+    // the transaction and undoes the steps, so the counts never hold what was not committed.
+    private readonly Dictionary<string, int> _livePerParty = new(StringComparer.Ordinal);
+
     // Live (not resolved) conflicts by the declarations on either side. Only the writer asks which
     // conflicts a declaration has, so this replaces two database indexes that cost two random
     // B-tree writes per conflict (docs/performance.md).
@@ -165,6 +171,22 @@ internal sealed class SqliteWriteSession(SqliteConnection connection, SqliteRows
         return r.Read() ? SqliteRows.ReadToken(r) : null;
     }
 
+    public IReadOnlyList<AccessToken> TokensOf(string party) => SqliteRows.TokensOf(connection, null, party);
+
+    public int LiveDeclarations(string party)
+    {
+        if (!_livePerParty.TryGetValue(party, out var count))
+        {
+            var cmd = Cmd($"SELECT COUNT(*) FROM declarations WHERE kind IN ('operation', 'zone') AND party = $party AND state IN {LiveStates}");
+            cmd.Parameters.AddWithValue("$party", party);
+            count = (int)(long)cmd.ExecuteScalar()!;
+            _livePerParty[party] = count;
+            _journal.Add(() => _livePerParty.Remove(party));
+        }
+
+        return count;
+    }
+
     public void RevokeToken(string tokenId, DateTimeOffset at)
     {
         var cmd = Cmd("UPDATE tokens SET revoked_at = $at WHERE id = $id AND revoked_at IS NULL");
@@ -261,8 +283,22 @@ internal sealed class SqliteWriteSession(SqliteConnection connection, SqliteRows
         var wasNotLive = _notLive.Contains(seq);
         long? unreadEnd = _unreadEnds.TryGetValue(seq, out var ue) ? ue : null;
         var boxes = _grid.TryGet(seq, out var b, out var gridded) ? b : null;
+
+        // The grid holds every live declaration (loaded when the session opened) with its boxes.
+        var party = next.Party;
+        var counted = (boxes is { Count: > 0 }) != next.IsLive && _livePerParty.ContainsKey(party) ? (next.IsLive ? 1 : -1) : 0;
+        if (counted != 0)
+        {
+            _livePerParty[party] += counted;
+        }
+
         _journal.Add(() =>
         {
+            if (counted != 0 && _livePerParty.TryGetValue(party, out var count))
+            {
+                _livePerParty[party] = count - counted;
+            }
+
             _grid.Set(seq, boxes ?? [], gridded);
             _live.Remove(seq);
             _notLive.Remove(seq);
