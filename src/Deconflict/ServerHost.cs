@@ -58,6 +58,16 @@ public static class ServerHost
         var store = new SqliteStore(settings.DatabasePath, settings.Time);
         store.Migrate();
 
+        // The record and the state served from it are checked before anything is served or signed
+        // (docs/record.md, "Served state"); a mismatch refuses the start, naming the first bad entry.
+        var recordKey = RecordKey.LoadOrCreate(settings.DatabasePath);
+        var anchor = RecordAnchor.Load(settings.DatabasePath);
+        var check = new RecordCheck(store, recordKey, anchor).Run(full: false);
+        if (!check.Ok)
+        {
+            throw new RecordCheckException(check.Failure!);
+        }
+
         builder.Services.AddSingleton(settings.Options);
         builder.Services.AddSingleton(settings.Time);
         builder.Services.AddSingleton<IDeconflictStore>(store);
@@ -70,7 +80,8 @@ public static class ServerHost
         builder.Services.AddSingleton<DeclarationCommands>();
         builder.Services.AddSingleton<ExpirySweep>();
         builder.Services.AddHostedService(sp => sp.GetRequiredService<ExpirySweep>());
-        builder.Services.AddSingleton(RecordKey.LoadOrCreate(settings.DatabasePath));
+        builder.Services.AddSingleton(recordKey);
+        builder.Services.AddSingleton(anchor);
         builder.Services.AddSingleton<RecordHeads>();
         builder.Services.AddHostedService(sp => sp.GetRequiredService<RecordHeads>());
         builder.Services.AddSingleton<EscalationWebhooks>();

@@ -92,7 +92,18 @@ public static partial class CliApp
                 Options = options,
                 AdminToken = Environment.GetEnvironmentVariable(AdminTokenVariable),
             };
-            await using var app = ServerHost.Build(settings);
+            WebApplication app;
+            try
+            {
+                app = ServerHost.Build(settings);
+            }
+            catch (Exception e) when (e is Record.RecordCheckException or InvalidDataException)
+            {
+                await Console.Error.WriteLineAsync(e.Message);
+                return 1;
+            }
+
+            await using var running = app;
             await app.StartAsync(ct);
             Console.WriteLine($"Deconflict listening on {string.Join(", ", app.Urls)} (database {Path.GetFullPath(settings.DatabasePath)}, policy {settings.Options.Policy.ToString().ToLowerInvariant()}). API reference at /docs.");
             await app.WaitForShutdownAsync(ct);

@@ -83,6 +83,10 @@ public sealed class RecordKey : IDisposable
     /// <summary>Signs other service messages (escalation webhooks) with the same key.</summary>
     public byte[] SignMessage(byte[] message) => _signer.Sign(message);
 
+    /// <summary>Whether the head's signature verifies under this key (over its checkpoint text).</summary>
+    public bool Verifies(RecordHead head) =>
+        SignedNote.Verify(PublicKey, System.Text.Encoding.UTF8.GetBytes(CheckpointText(head.Size, head.RootHash)), head.Signature);
+
     /// <summary>Signs a head's checkpoint text.</summary>
     public byte[] Sign(long size, byte[] root) => _signer.Sign(System.Text.Encoding.UTF8.GetBytes(CheckpointText(size, root)));
 

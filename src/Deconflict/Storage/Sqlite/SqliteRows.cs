@@ -20,7 +20,7 @@ namespace Deconflict.Storage.Sqlite;
 internal sealed class SqliteRows
 {
     public const string DeclarationColumns =
-        "d.seq, d.id, d.kind, d.party, d.version, d.state, d.priority, d.rule, d.name, d.volumes, d.details, d.created_at, d.updated_at";
+        "d.seq, d.id, d.kind, d.party, d.version, d.state, d.priority, d.rule, d.name, d.volumes, d.details, d.created_at, d.updated_at, d.record_index";
 
     /// <summary>
     /// Notes one index box of a declaration (its start in days since 2020, its south-west corner in
@@ -37,7 +37,7 @@ internal sealed class SqliteRows
 
     public const string ConflictColumns =
         "seq, id, version, state, a_kind, a_id, a_party, a_version, b_kind, b_id, b_party, b_version, " +
-        "time_start, time_end, altitude_lower_m, altitude_upper_m, acknowledged_by, accepted_by, created_at, updated_at, resolved_at";
+        "time_start, time_end, altitude_lower_m, altitude_upper_m, acknowledged_by, accepted_by, created_at, updated_at, resolved_at, record_index";
 
     public const string EventColumns = "seq, time, type, actor, audience, payload";
 
@@ -98,7 +98,10 @@ internal sealed class SqliteRows
             volumes,
             r.IsDBNull(10) ? null : r.GetString(10),
             Time(r.GetInt64(11)),
-            Time(r.GetInt64(12)));
+            Time(r.GetInt64(12)))
+        {
+            RecordIndex = r.IsDBNull(13) ? null : r.GetInt64(13),
+        };
     }
 
     public void Remember(Declaration d) => Cache(d.Id, d.Version, d.Volumes);
@@ -114,7 +117,10 @@ internal sealed class SqliteRows
         ParseTimes(r.GetString(17)),
         Time(r.GetInt64(18)),
         Time(r.GetInt64(19)),
-        r.IsDBNull(20) ? null : Time(r.GetInt64(20)));
+        r.IsDBNull(20) ? null : Time(r.GetInt64(20)))
+    {
+        RecordIndex = r.IsDBNull(21) ? null : r.GetInt64(21),
+    };
 
     // A new conflict has no acknowledgements yet: its two empty maps need no serializer.
     public static string TimesJson(ImmutableSortedDictionary<string, DateTimeOffset> times) =>

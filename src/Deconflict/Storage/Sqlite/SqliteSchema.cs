@@ -185,5 +185,15 @@ internal static class SqliteSchema
         """
         DROP INDEX declarations_live_ends;
         """,
+        // 7: every served row names the record entry that made its current version (record_index,
+        // for an alert the first of its entries, one per side), so the served state can be checked
+        // against the record (docs/record.md, "Served state"). Rows of an existing database are
+        // bound to the latest entry about them (SqliteStore.BackfillRecordIndex).
+        """
+        ALTER TABLE declarations ADD COLUMN record_index INTEGER;
+        ALTER TABLE conflicts ADD COLUMN record_index INTEGER;
+        ALTER TABLE line_messages ADD COLUMN record_index INTEGER;
+        ALTER TABLE alerts ADD COLUMN record_index INTEGER;
+        """,
     ];
 }
