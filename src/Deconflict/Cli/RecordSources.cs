@@ -74,6 +74,7 @@ public static class RecordSources
                         ["index"] = item.Index,
                         ["leaf_hash"] = Convert.ToHexStringLower(item.LeafHash),
                         ["entry"] = item.Entry is null ? null : Convert.ToBase64String(item.Entry),
+                        ["damaged"] = item.Damaged ? true : null,
                     },
                 }.ToJsonString());
                 if (item.Entry is not null && RecordEntry.Parse(item.Entry) is { } e &&
@@ -115,7 +116,10 @@ public static class RecordSources
             ExportLines(path, "item").Select(n => new RecordItem(
                 n["index"]!.GetValue<long>(),
                 Convert.FromHexString(n["leaf_hash"]!.GetValue<string>()),
-                n["entry"] is { } entry ? Convert.FromBase64String(entry.GetValue<string>()) : null)),
+                n["entry"] is { } entry ? Convert.FromBase64String(entry.GetValue<string>()) : null)
+            {
+                Damaged = n["damaged"]?.GetValue<bool>() == true,
+            }),
             _ => ExportLines(path, "event").Select(n => new StreamedEvent(n["id"]!.GetValue<long>(), n["type"]!.GetValue<string>(), n["data"]!.GetValue<string>())),
             (_, _) => null);
     }
@@ -159,7 +163,7 @@ public static class RecordSources
             next = start + Page < size ? FetchPage(http, start + Page, Math.Min(size, start + (2 * Page))) : null;
             foreach (var item in page.Items)
             {
-                yield return new RecordItem(item.Index, Convert.FromHexString(item.LeafHash), item.Entry);
+                yield return new RecordItem(item.Index, Convert.FromHexString(item.LeafHash), item.Entry) { Damaged = item.Damaged == true };
             }
         }
     }
@@ -181,7 +185,7 @@ public static class RecordSources
     private sealed record EntriesPage(List<PageItem> Items);
 
     // System.Text.Json reads the base64 entry straight into bytes.
-    private sealed record PageItem(long Index, string LeafHash, byte[]? Entry);
+    private sealed record PageItem(long Index, string LeafHash, byte[]? Entry, bool? Damaged);
 
     /// <summary>
     /// Reads the caller's event stream from the first event in the background, until the event

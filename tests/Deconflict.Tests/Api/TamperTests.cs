@@ -106,6 +106,54 @@ public sealed class TamperTests
     }
 
     [Fact]
+    public async Task The_database_keeps_no_audience_beside_the_entry_to_widen()
+    {
+        var world = await World.MakeAsync();
+        using var c = Open(world.Db);
+        using var cmd = c.CreateCommand();
+        cmd.CommandText = "SELECT name FROM pragma_table_info('events') ORDER BY cid";
+        using var r = cmd.ExecuteReader();
+        var columns = new List<string>();
+        while (r.Read())
+        {
+            columns.Add(r.GetString(0));
+        }
+
+        Assert.Equal(["seq", "entry"], columns);
+    }
+
+    [Fact]
+    public async Task An_entry_widened_under_a_running_server_is_not_served_to_the_party_it_was_widened_to()
+    {
+        var directory = Path.Combine(Path.GetTempPath(), "deconflict-tests", Guid.NewGuid().ToString("N"));
+        await using var server = await TestServer.StartAsync(directory: directory);
+        var blue = await server.AddPartyAsync("blue");
+        await server.AddPartyAsync("red");
+        var green = await server.AddPartyAsync("green");
+        var sent = (await blue.Post("v1/line/messages", new JsonObject { ["to"] = new JsonArray("red"), ["subject"] = "Private", ["body"] = "Only for red." })).Body!;
+        var index = sent["record_index"]!.GetValue<long>();
+
+        var entry = ReadEntries(server.DatabasePath)[(int)index];
+        Assert.Equal(["blue", "red"], entry.Parties.ToArray());
+        using (var c = Open(server.DatabasePath))
+        {
+            using var cmd = c.CreateCommand();
+            cmd.CommandText = "UPDATE events SET entry = $entry WHERE seq = $seq";
+            cmd.Parameters.AddWithValue("$entry", (entry with { Parties = [] }).Canonical());
+            cmd.Parameters.AddWithValue("$seq", index + 1);
+            Assert.Equal(1, cmd.ExecuteNonQuery());
+        }
+
+        var item = Assert.Single((await green.Get($"v1/record/entries?start={index}&end={index + 1}")).Body!["items"]!.AsArray())!;
+        Assert.Null(item["entry"]);
+        Assert.True(item["damaged"]!.GetValue<bool>());
+        await using var stream = await SseClient.ConnectAsync(green, "-1");
+        await server.Admin.Post("v1/parties", new { id = "marker", name = "Marker" });
+        var seen = await stream.UntilAsync(e => e.Type == "party" && e.Data.ToJsonString().Contains("marker", StringComparison.Ordinal));
+        Assert.DoesNotContain(seen, e => e.Id == index);
+    }
+
+    [Fact]
     public async Task A_cut_tail_refuses_the_start_naming_the_first_missing_entry()
     {
         var world = await World.MakeAsync();

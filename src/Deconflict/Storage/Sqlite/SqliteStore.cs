@@ -447,7 +447,7 @@ public sealed class SqliteStore : IDeconflictStore
 
         // A leaf's node key is SqliteRecordTree.NodeId(0, index) = index * 64.
         using var cmd = SqliteRows.Command(c, null,
-            "SELECT e.seq, e.entry, e.audience, n.hash, rv.entry_index IS NOT NULL FROM events e " +
+            "SELECT e.seq, e.entry, n.hash, rv.entry_index IS NOT NULL FROM events e " +
             "JOIN record_nodes n ON n.id = (e.seq - 1) * 64 LEFT JOIN record_reveals rv ON rv.entry_index = e.seq - 1 " +
             "WHERE e.seq > $start AND e.seq <= $end ORDER BY e.seq");
         cmd.Parameters.AddWithValue("$start", start);
@@ -456,12 +456,10 @@ public sealed class SqliteStore : IDeconflictStore
         var leaves = new List<RecordLeaf>();
         while (r.Read())
         {
-            leaves.Add(new RecordLeaf(
-                r.GetInt64(0) - 1,
-                (byte[])r.GetValue(3),
-                (byte[])r.GetValue(1),
-                r.IsDBNull(2) ? [] : [.. JsonSerializer.Deserialize<string[]>(r.GetString(2))!],
-                r.GetBoolean(4)));
+            var entry = (byte[])r.GetValue(1);
+            var leaf = (byte[])r.GetValue(2);
+            var verified = SqliteRows.Verified(entry, leaf);
+            leaves.Add(new RecordLeaf(r.GetInt64(0) - 1, leaf, entry, verified?.Parties ?? SqliteRows.NoParty, r.GetBoolean(3)) { Damaged = verified is null });
         }
 
         return leaves;
@@ -683,6 +681,4 @@ public sealed class SqliteStore : IDeconflictStore
         c.Open();
         return c;
     }
-
-    internal static string AudienceJson(DomainEvent e) => JsonSerializer.Serialize(e.Audience.ToArray());
 }

@@ -431,8 +431,8 @@ internal sealed class SqliteWriteSession(SqliteConnection connection, SqliteRows
     }
 
     /// <summary>
-    /// Appends the event and its record entry in this transaction: the event row with the entry's
-    /// exact bytes, then the leaf and the Merkle nodes it completes. The event's sequence is its
+    /// Appends the event and its record entry in this transaction: the event row (the entry's exact
+    /// bytes, nothing else), then the leaf and the Merkle nodes it completes. The event's sequence is its
     /// record index + 1. A failure anywhere undoes all of it with the write that emitted it.
     /// </summary>
     public StoredEvent AppendEvent(DomainEvent e, DateTimeOffset time)
@@ -441,9 +441,8 @@ internal sealed class SqliteWriteSession(SqliteConnection connection, SqliteRows
         var ms = SqliteRows.Ms(time);
         var stored = new StoredEvent(_record.Size + 1, SqliteRows.Time(ms), e.Type, e.Actor, e.IsPublic ? [] : e.Audience, e.PayloadJson);
         var entry = SqliteRows.Entry(stored, NextSalt()).Canonical();
-        _insertEvent ??= new RawStatement(connection, "INSERT INTO events(seq, time, type, actor, audience, payload, entry) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)");
-        _insertEvent.Bind(1, stored.Sequence).Bind(2, ms).Bind(3, e.Type).Bind(4, e.Actor)
-            .Bind(5, e.IsPublic ? null : SqliteStore.AudienceJson(e)).Bind(6, e.PayloadJson).Bind(7, entry).Execute();
+        _insertEvent ??= new RawStatement(connection, "INSERT INTO events(seq, entry) VALUES (?1, ?2)");
+        _insertEvent.Bind(1, stored.Sequence).Bind(2, entry).Execute();
         _journal.Add(_record.Append(MerkleTree.LeafHash(entry)));
         return stored;
     }
