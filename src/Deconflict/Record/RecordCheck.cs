@@ -72,69 +72,123 @@ public sealed class RecordCheck(SqliteStore store, RecordKey key, RecordAnchor a
         return Result(size, entries, rows, heads, _failure);
     }
 
+    /// <remarks>
+    /// One pass over the entries and one range scan over the nodes they complete (stored in
+    /// completion order, so both streams advance together): each entry is parsed, hashed, and its
+    /// completed nodes computed from an in-memory frontier (the perfect subtrees before it, read once
+    /// at the start) and compared with the stored ones. No node is read at random, which made the
+    /// first form (two indexed reads per entry) cost about 150 us an entry.
+    /// </remarks>
     private long CheckEntries(long from, long size, RecordReplay replay)
     {
-        if (from < size)
+        if (from >= size)
         {
-            progress?.WriteLine($"Checking entries {from:N0} to {size - 1:N0} against the stored tree.");
+            return 0;
         }
 
-        return store.WithTree(tree =>
+        progress?.WriteLine($"Checking entries {from:N0} to {size - 1:N0} against the stored tree.");
+        var frontier = new Frontier();
+        try
         {
-            long count = 0;
-            foreach (var (index, bytes, leaf) in store.CheckEntries(from, size))
+            store.WithTree(tree =>
             {
-                if (bytes is null)
+                for (long at = 0; at < from;)
                 {
-                    Fail(index, $"entry {index} is missing from the database.");
-                    break;
+                    var level = 63 - (int)long.LeadingZeroCount(from - at);
+                    frontier.Set(level, at >> level, tree.Node(level, at >> level));
+                    at += 1L << level;
                 }
 
-                var entry = RecordEntry.Parse(bytes);
-                if (entry is null || entry.Index != index)
-                {
-                    Fail(index, $"entry {index} is not a canonical record entry of index {index}.");
-                    break;
-                }
+                return 0;
+            });
+        }
+        catch (InvalidDataException e)
+        {
+            Fail(from, $"entry {from}: the stored tree before it is incomplete: {e.Message}");
+            return 0;
+        }
 
-                var hash = MerkleTree.LeafHash(bytes);
-                if (leaf is null || !hash.AsSpan().SequenceEqual(leaf))
-                {
-                    Fail(index, $"entry {index} does not hash to its leaf in the stored tree: the entry was edited.");
-                    break;
-                }
-
-                try
-                {
-                    foreach (var (level, at, node) in MerkleTree.NodesCompletedBy(index, hash, tree))
-                    {
-                        if (level > 0 && !node.AsSpan().SequenceEqual(tree.Node(level, at)))
-                        {
-                            Fail(index, $"entry {index}: the stored tree node ({level}, {at}) above it is not the hash of its children.");
-                            break;
-                        }
-                    }
-
-                    replay.Add(index, entry);
-                }
-                catch (Exception e) when (e is InvalidDataException or System.Text.Json.JsonException)
-                {
-                    Fail(index, $"entry {index}: {e.Message}");
-                }
-
-                if (_failure is not null)
-                {
-                    break;
-                }
-
-                if (++count % ProgressEvery == 0)
-                {
-                    progress?.WriteLine($"  {count:N0} of {size - from:N0} entries checked.");
-                }
+        using var nodes = store.CheckNodes(from, size).GetEnumerator();
+        var haveNode = nodes.MoveNext();
+        long count = 0;
+        foreach (var (index, bytes) in store.CheckEntries(from, size))
+        {
+            if (bytes is null)
+            {
+                Fail(index, $"entry {index} is missing from the database.");
+                break;
             }
 
-            return count;
-        });
+            var entry = RecordEntry.Parse(bytes);
+            if (entry is null || entry.Index != index)
+            {
+                Fail(index, $"entry {index} is not a canonical record entry of index {index}.");
+                break;
+            }
+
+            var completed = MerkleTree.NodesCompletedBy(index, MerkleTree.LeafHash(bytes), frontier);
+            foreach (var (level, at, hash) in completed)
+            {
+                var id = SqliteStore.NodeId(level, at);
+                while (haveNode && nodes.Current.Id < id)
+                {
+                    haveNode = nodes.MoveNext();
+                }
+
+                if (!haveNode || nodes.Current.Id != id || !hash.AsSpan().SequenceEqual(nodes.Current.Hash))
+                {
+                    Fail(index, level == 0
+                        ? $"entry {index} does not hash to its leaf in the stored tree: the entry was edited."
+                        : $"entry {index}: the stored tree node ({level}, {at}) above it is not the hash of its children.");
+                    break;
+                }
+
+                frontier.Set(level, at, hash);
+            }
+
+            if (_failure is not null)
+            {
+                break;
+            }
+
+            try
+            {
+                replay.Add(index, entry);
+            }
+            catch (System.Text.Json.JsonException e)
+            {
+                Fail(index, $"entry {index}: its payload is not JSON: {e.Message}");
+                break;
+            }
+
+            if (++count % ProgressEvery == 0)
+            {
+                progress?.WriteLine($"  {count:N0} of {size - from:N0} entries checked.");
+            }
+        }
+
+        return count;
+    }
+
+    /// <summary>The perfect subtrees a check has seen, keeping only what the next leaves can ask for (their left siblings).</summary>
+    private sealed class Frontier : IMerkleNodes
+    {
+        private readonly Dictionary<(int Level, long Index), byte[]> _nodes = [];
+
+        public byte[] Node(int level, long index) =>
+            _nodes.TryGetValue((level, index), out var hash) ? hash : throw new InvalidDataException($"The record is missing Merkle node ({level}, {index}).");
+
+        public void Set(int level, long index, byte[] hash)
+        {
+            // A completed parent makes its children unreachable for later leaves.
+            if (level > 0)
+            {
+                _nodes.Remove((level - 1, 2 * index));
+                _nodes.Remove((level - 1, (2 * index) + 1));
+            }
+
+            _nodes[(level, index)] = hash;
+        }
     }
 
     private long CheckHeads(long from, long size)

@@ -21,12 +21,10 @@ internal static class SqliteCheckReads
     // the event of seq i + 1.
     private const string EntryJoin = "LEFT JOIN events e ON e.seq = t.record_index + 1 LEFT JOIN record_nodes n ON n.id = t.record_index * 64";
 
-    /// <summary>Entries [start, end) in order: index, bytes (null when missing) and stored leaf hash (null when missing).</summary>
-    public static IEnumerable<(long Index, byte[]? Entry, byte[]? Leaf)> Entries(SqliteConnection c, long start, long end)
+    /// <summary>Entries [start, end) in order: index and bytes (null when missing; the log stops there).</summary>
+    public static IEnumerable<(long Index, byte[]? Entry)> Entries(SqliteConnection c, long start, long end)
     {
-        using var cmd = SqliteRows.Command(c, null,
-            "SELECT e.seq, e.entry, n.hash FROM events e LEFT JOIN record_nodes n ON n.id = (e.seq - 1) * 64 " +
-            "WHERE e.seq > $start AND e.seq <= $end ORDER BY e.seq");
+        using var cmd = SqliteRows.Command(c, null, "SELECT seq, entry FROM events WHERE seq > $start AND seq <= $end ORDER BY seq");
         cmd.Parameters.AddWithValue("$start", start);
         cmd.Parameters.AddWithValue("$end", end);
         using var r = cmd.ExecuteReader();
@@ -37,17 +35,34 @@ internal static class SqliteCheckReads
             if (index != expected)
             {
                 // A gap in the log: the entry is missing.
-                yield return (expected, null, null);
+                yield return (expected, null);
                 yield break;
             }
 
-            yield return (index, r.IsDBNull(1) ? null : (byte[])r.GetValue(1), r.IsDBNull(2) ? null : (byte[])r.GetValue(2));
+            yield return (index, r.IsDBNull(1) ? null : (byte[])r.GetValue(1));
             expected++;
         }
 
         if (expected < end)
         {
-            yield return (expected, null, null);
+            yield return (expected, null);
+        }
+    }
+
+    /// <summary>
+    /// The stored tree nodes completed by leaves [start, end), in completion order: leaf i completes
+    /// the nodes whose keys are i * 64 + level (SqliteRecordTree.NodeId), so one range scan gives
+    /// them in the order a check appends the leaves.
+    /// </summary>
+    public static IEnumerable<(long Id, byte[] Hash)> NodesCompletedBy(SqliteConnection c, long start, long end)
+    {
+        using var cmd = SqliteRows.Command(c, null, "SELECT id, hash FROM record_nodes WHERE id >= $from AND id < $to ORDER BY id");
+        cmd.Parameters.AddWithValue("$from", start * 64);
+        cmd.Parameters.AddWithValue("$to", end * 64);
+        using var r = cmd.ExecuteReader();
+        while (r.Read())
+        {
+            yield return (r.GetInt64(0), (byte[])r.GetValue(1));
         }
     }
 

@@ -471,8 +471,8 @@ public sealed class SqliteStore : IDeconflictStore
 
     public IReadOnlyList<byte[]> ConsistencyProof(long from, long to) => WithTree(t => MerkleTree.ConsistencyProof(from, to, t));
 
-    /// <summary>Entries [start, end) with their stored leaf hashes, in order, streamed (the record check).</summary>
-    internal IEnumerable<(long Index, byte[]? Entry, byte[]? Leaf)> CheckEntries(long start, long end)
+    /// <summary>Entries [start, end) in order, streamed (the record check); a missing one ends the stream as (index, null).</summary>
+    internal IEnumerable<(long Index, byte[]? Entry)> CheckEntries(long start, long end)
     {
         using var c = Open();
         foreach (var entry in SqliteCheckReads.Entries(c, start, end))
@@ -480,6 +480,19 @@ public sealed class SqliteStore : IDeconflictStore
             yield return entry;
         }
     }
+
+    /// <summary>The stored tree nodes completed by leaves [start, end) by key (SqliteRecordTree.NodeId), streamed (the record check).</summary>
+    internal IEnumerable<(long Id, byte[] Hash)> CheckNodes(long start, long end)
+    {
+        using var c = Open();
+        foreach (var node in SqliteCheckReads.NodesCompletedBy(c, start, end))
+        {
+            yield return node;
+        }
+    }
+
+    /// <summary>The key of a stored tree node (the record check compares computed nodes by it).</summary>
+    internal static long NodeId(int level, long index) => SqliteRecordTree.NodeId(level, index);
 
     /// <summary>Every served row rendered as its entry gives it, streamed (the record check).</summary>
     internal IEnumerable<ServedRow> CheckRows()
