@@ -164,6 +164,29 @@ public sealed class TamperTests
     }
 
     [Fact]
+    public async Task The_server_signs_no_head_inconsistent_with_its_last_one()
+    {
+        var directory = Path.Combine(Path.GetTempPath(), "deconflict-tests", Guid.NewGuid().ToString("N"));
+        await using var server = await TestServer.StartAsync(directory: directory);
+        var blue = await server.AddPartyAsync("blue");
+        await blue.Post("v1/operations", Bodies.Operation(Bodies.Square(35.5, 35.8)));
+        var head = (await server.Admin.Post("v1/record/head", null)).Body!;
+        var size = head["size"]!.GetValue<long>();
+
+        // Under the running server the host rewrites the stored tree of the signed entries (the
+        // nodes their appends completed): they no longer give the root it signed.
+        Sql(server.DatabasePath, $"UPDATE record_nodes SET hash = zeroblob(32) WHERE id < {size * 64}");
+        await blue.Post("v1/operations", Bodies.Operation(Bodies.Square(36.5, 35.8)));
+        var refused = await server.Admin.Post("v1/record/head", null);
+        Assert.Equal(500, refused.Status);
+        Assert.Equal(size, (await server.Admin.Get("v1/record/head")).Body!["size"]!.GetValue<long>());
+        using var c = Open(server.DatabasePath);
+        using var cmd = c.CreateCommand();
+        cmd.CommandText = "SELECT MAX(size) FROM record_heads";
+        Assert.Equal(size, (long)cmd.ExecuteScalar()!);
+    }
+
+    [Fact]
     public async Task A_replaced_record_key_refuses_the_start()
     {
         var world = await World.MakeAsync();
