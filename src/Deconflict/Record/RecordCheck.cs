@@ -281,6 +281,15 @@ public sealed class RecordCheck(SqliteStore store, RecordKey key, RecordAnchor a
             }
         }
 
+        // The inbox lists a message to the parties the index names: it must name exactly the
+        // recipients the message (bound to its entry above) gives.
+        foreach (var (message, index, party) in store.RecipientMismatches().Take(1))
+        {
+            Fail(index, message is null
+                ? $"the inbox index lists a message that does not exist to {party}."
+                : $"entry {index}: the inbox index of message {message} does not list exactly its recipients ({party} differs).");
+        }
+
         foreach (var (index, key) in replay.Missing(served).Take(1))
         {
             Fail(index, $"entry {index} states {Describe(key)}, which the database does not hold: the row was deleted.");

@@ -63,6 +63,15 @@ public sealed class TamperTests
     }
 
     [Fact]
+    public async Task A_message_added_to_another_party_s_inbox_refuses_the_start_naming_its_entry()
+    {
+        var world = await World.MakeAsync();
+        Sql(world.Db, $"INSERT INTO line_recipients(party, message_seq) SELECT 'green', seq FROM line_messages WHERE id = '{world.Message}'");
+        var e = await Assert.ThrowsAsync<RecordCheckException>(() => TestServer.StartAsync(directory: world.Directory));
+        Assert.Equal($"Record check failed: entry {world.MessageIndex}: the inbox index of message {world.Message} does not list exactly its recipients (green differs).", e.Message);
+    }
+
+    [Fact]
     public async Task A_row_set_back_to_an_older_entry_refuses_the_start_naming_the_latest()
     {
         var world = await World.MakeAsync();

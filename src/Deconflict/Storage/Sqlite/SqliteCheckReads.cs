@@ -152,6 +152,26 @@ internal static class SqliteCheckReads
         }
     }
 
+    /// <summary>
+    /// The inbox index disagreeing with the messages it lists: a (party, message) row whose message
+    /// does not name the party among its recipients, or a recipient with no row. Each as the
+    /// message's id and record index (null when the row names no message) and the party.
+    /// </summary>
+    public static IEnumerable<(string? Message, long? RecordIndex, string Party)> RecipientMismatches(SqliteConnection c)
+    {
+        using var cmd = SqliteRows.Command(c, null,
+            "SELECT m.id, m.record_index, r.party FROM line_recipients r LEFT JOIN line_messages m ON m.seq = r.message_seq " +
+            "WHERE m.seq IS NULL OR NOT EXISTS (SELECT 1 FROM json_each(m.doc, '$.to') t WHERE t.value = r.party) " +
+            "UNION ALL " +
+            "SELECT m.id, m.record_index, t.value FROM line_messages m, json_each(m.doc, '$.to') t " +
+            "WHERE NOT EXISTS (SELECT 1 FROM line_recipients r WHERE r.message_seq = m.seq AND r.party = t.value)");
+        using var r = cmd.ExecuteReader();
+        while (r.Read())
+        {
+            yield return (r.IsDBNull(0) ? null : r.GetString(0), Index(r, 1), r.GetString(2));
+        }
+    }
+
     private static long? Index(SqliteDataReader r, int column) => r.IsDBNull(column) ? null : r.GetInt64(column);
 
     private static byte[]? Bytes(SqliteDataReader r, int column) => r.IsDBNull(column) ? null : (byte[])r.GetValue(column);

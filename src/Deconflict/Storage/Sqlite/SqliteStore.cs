@@ -504,6 +504,13 @@ public sealed class SqliteStore : IDeconflictStore
         }
     }
 
+    /// <summary>Inbox rows that disagree with their messages' recipients (the record check).</summary>
+    internal IReadOnlyList<(string? Message, long? RecordIndex, string Party)> RecipientMismatches()
+    {
+        using var c = Open();
+        return [.. SqliteCheckReads.RecipientMismatches(c)];
+    }
+
     /// <summary>The signed heads from that size up, smallest first.</summary>
     internal IReadOnlyList<RecordHead> HeadsFrom(long size)
     {
