@@ -28,6 +28,20 @@ public sealed class RecordCheckCliTests
     }
 
     [Fact]
+    public async Task Serve_on_tampered_files_refuses_with_one_line_naming_the_entry()
+    {
+        var (directory, db) = await StoppedServer();
+        var index = Exec(db, "SELECT record_index FROM declarations");
+        Exec(db, "UPDATE declarations SET state = 'cancelled'");
+        var serve = await CliTests.Run(null, string.Empty, "serve", "--db", db, "--urls", "http://127.0.0.1:0");
+        Assert.Equal(1, serve.Exit);
+        var line = Assert.Single(serve.Err.Split('\n', StringSplitOptions.RemoveEmptyEntries));
+        Assert.StartsWith($"Record check failed: entry {index} does not state operation ", line, StringComparison.Ordinal);
+        Assert.DoesNotContain("Exception", serve.Err, StringComparison.Ordinal);
+        Directory.Delete(directory, recursive: true);
+    }
+
+    [Fact]
     public async Task A_missing_head_file_is_written_again_by_a_full_check_and_the_server_starts()
     {
         var (directory, db) = await StoppedServer();
