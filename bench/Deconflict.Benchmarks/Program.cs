@@ -9,7 +9,8 @@ public static class Program
     /// `load ...` runs the HTTP load test against a real server process; `line-load ...` measures the deconfliction line; `track-load ...` drives POST /v1/tracks
     /// and times alerts; `sbs-load ...` drives the SBS-1
     /// relay at a server (or a sink); `outline-probe ...` times the outline work for one large polygon; `record-verify ...` times
-    /// `deconflict record verify` against a real server with a seeded record; anything else goes to
+    /// `deconflict record verify` against a real server with a seeded record; `record-start ...` times
+    /// the record check at start on a seeded record; anything else goes to
     /// BenchmarkDotNet (e.g. `--filter *ConflictCheck*`).
     /// </summary>
     public static async Task<int> Main(string[] args)
@@ -32,6 +33,11 @@ public static class Program
         if (args.Length > 0 && args[0] == "sbs-load")
         {
             return await SbsRelayLoad.RunAsync(args[1..]);
+        }
+
+        if (args.Length > 0 && args[0] == "record-start")
+        {
+            return await Record.RecordStartLoad.RunAsync(args[1..]);
         }
 
         if (args.Length > 0 && args[0] == "record-verify")

@@ -93,6 +93,17 @@ public static class ServerHost
         store.Migrate();
 
         builder.Services.AddSingleton(_ => held); // disposed (the lock released) with the host
+
+        // The record and the state served from it are checked before anything is served or signed
+        // (docs/record.md, "Served state"); a mismatch refuses the start, naming the first bad entry.
+        var recordKey = RecordKey.LoadOrCreate(settings.DatabasePath);
+        var anchor = RecordAnchor.Load(settings.DatabasePath);
+        var check = new RecordCheck(store, recordKey, anchor).Run(full: false);
+        if (!check.Ok)
+        {
+            throw new RecordCheckException(check.Failure!);
+        }
+
         builder.Services.AddSingleton(settings.Options);
         builder.Services.AddSingleton(settings.Time);
         builder.Services.AddSingleton<IDeconflictStore>(store);
@@ -107,7 +118,8 @@ public static class ServerHost
         builder.Services.AddSingleton<DeclarationCommands>();
         builder.Services.AddSingleton<ExpirySweep>();
         builder.Services.AddHostedService(sp => sp.GetRequiredService<ExpirySweep>());
-        builder.Services.AddSingleton(RecordKey.LoadOrCreate(settings.DatabasePath));
+        builder.Services.AddSingleton(recordKey);
+        builder.Services.AddSingleton(anchor);
         builder.Services.AddSingleton<RecordHeads>();
         builder.Services.AddHostedService(sp => sp.GetRequiredService<RecordHeads>());
         builder.Services.AddSingleton(WebhookKey.LoadOrCreate(settings.DatabasePath));

@@ -115,7 +115,18 @@ public static class RecordSeed
         "\"overlap\":{\"time_start\":\"2026-11-26T09:00:00Z\",\"time_end\":\"2026-11-26T11:00:00Z\",\"altitude_lower_m\":4572,\"altitude_upper_m\":7620}," +
         "\"acknowledged_by\":{},\"accepted_by\":{},\"created_at\":\"2026-11-26T08:12:44.512Z\",\"updated_at\":\"2026-11-26T08:12:44.512Z\"}}");
 
-    /// <summary>Writes <paramref name="count"/> events through the writer's session, in durable batches of 10,000.</summary>
+    /// <summary>The entry of an operation as the server writes it when the operation is created.</summary>
+    public static DomainEvent OperationEvent(Declaration d) => new(
+        EventTypes.Operation,
+        d.Party,
+        [],
+        System.Text.Json.JsonSerializer.Serialize(new Dictionary<string, object> { ["action"] = "created", ["operation"] = Api.DeclarationView.ForEntry(d) }, Api.Json.Options));
+
+    /// <summary>
+    /// Writes <paramref name="count"/> events through the writer's session, in durable batches of
+    /// 10,000: the conflict notice's payload under a type that states no served object (type
+    /// "load-notice"), so that a server started on the record finds nothing served missing.
+    /// </summary>
     public static void AppendEvents(IDeconflictStore store, long count)
     {
         using var session = store.OpenWriteSession();
@@ -125,7 +136,7 @@ public static class RecordSeed
             session.Begin();
             for (var i = 0; i < 10_000 && done < count; i++, done++)
             {
-                session.AppendEvent(ConflictEvent(done), time);
+                session.AppendEvent(ConflictEvent(done) with { Type = "load-notice" }, time);
             }
 
             session.Commit();

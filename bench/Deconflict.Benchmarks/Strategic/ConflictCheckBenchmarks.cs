@@ -51,7 +51,7 @@ public class ConflictCheckBenchmarks : IDisposable
         }
     }
 
-    /// <summary>Writes n operations of party blue straight into the store, as the server would have.</summary>
+    /// <summary>Writes n operations of party blue straight into the store, each with its record entry, as the server would have.</summary>
     public static Declaration[] Seed(IDeconflictStore store, int n)
     {
         var scenario = new Scenario(seed: 1);
@@ -68,6 +68,7 @@ public class ConflictCheckBenchmarks : IDisposable
         {
             stored[i] = scenario.Operation($"op-seed-{i:D7}", "blue");
             s.InsertDeclaration(stored[i]);
+            s.AppendEvent(Record.RecordSeed.OperationEvent(stored[i]), stored[i].UpdatedAt);
         }
 
         s.Commit();

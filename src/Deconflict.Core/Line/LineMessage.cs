@@ -62,6 +62,12 @@ public sealed record LineMessage(
     ImmutableSortedDictionary<string, Receipt> Receipts)
 {
     /// <summary>
+    /// The record index of the entry that made this version (docs/record.md, "Served state"); null
+    /// for a version not yet written. Not part of the entry's own payload.
+    /// </summary>
+    public long? RecordIndex { get; init; }
+
+    /// <summary>
     /// The conflict this message is the automatic notice of, or null. Acknowledging the notice
     /// acknowledges the conflict for that recipient, and the reverse.
     /// </summary>

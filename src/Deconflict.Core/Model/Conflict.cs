@@ -34,6 +34,12 @@ public sealed record Conflict(
     DateTimeOffset UpdatedAt,
     DateTimeOffset? ResolvedAt)
 {
+    /// <summary>
+    /// The record index of the entry that made this version (docs/record.md, "Served state"); null
+    /// for a version not yet written. Not part of the entry's own payload.
+    /// </summary>
+    public long? RecordIndex { get; init; }
+
     public bool IsLive => State is ConflictState.Open or ConflictState.Acknowledged or ConflictState.Accepted;
 
     /// <summary>The parties that must acknowledge: the two sides (a zone's owner is a side too).</summary>

@@ -46,6 +46,12 @@ public sealed record Declaration(
     DateTimeOffset CreatedAt,
     DateTimeOffset UpdatedAt)
 {
+    /// <summary>
+    /// The record index of the entry that made this version (docs/record.md, "Served state"); null
+    /// for a version not yet written. Not part of the entry's own payload.
+    /// </summary>
+    public long? RecordIndex { get; init; }
+
     public bool IsLive => State is DeclarationState.Planned or DeclarationState.Active;
 
     /// <summary>The end of the last volume: from then on the declaration is over (half-open windows).</summary>

@@ -18,4 +18,8 @@ public sealed record Cosignature(string Party, long Size, byte[] RootHash, DateT
 /// One leaf as stored: its index, its leaf hash (from the tree), the entry bytes, the parties the
 /// entry concerns (empty: every party) and whether it was revealed to everyone.
 /// </summary>
-public sealed record RecordLeaf(long Index, byte[] LeafHash, byte[] Entry, ImmutableArray<string> Parties, bool Revealed);
+public sealed record RecordLeaf(long Index, byte[] LeafHash, byte[] Entry, ImmutableArray<string> Parties, bool Revealed)
+{
+    /// <summary>The stored bytes are not an entry that hashes to the leaf (edited in place): shown to no party, flagged to all.</summary>
+    public bool Damaged { get; init; }
+}

@@ -60,6 +60,12 @@ public sealed record TrackAlert(
     DateTimeOffset UpdatedAt,
     DateTimeOffset? ClearedAt)
 {
+    /// <summary>
+    /// The record index of the first of the entries that made this version, one per side in
+    /// <see cref="Parties"/> order (docs/record.md, "Served state"); null for a version not yet written.
+    /// </summary>
+    public long? RecordIndex { get; init; }
+
     public ImmutableArray<string> Parties => A.Party == B.Party ? [A.Party] : [A.Party, B.Party];
 
     public bool Concerns(string party) => A.Party == party || B.Party == party;

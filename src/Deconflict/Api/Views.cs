@@ -77,6 +77,12 @@ public sealed record DeclarationView(
     DateTimeOffset CreatedAt,
     DateTimeOffset UpdatedAt)
 {
+    /// <summary>The record index of the entry that made this version (docs/record.md, "Served state"); absent inside an entry's own payload.</summary>
+    public long? RecordIndex { get; init; }
+
+    /// <summary>The declaration as its event's payload gives it to everyone (no details, no record index).</summary>
+    public static DeclarationView ForEntry(Declaration d) => Of(d, null) with { RecordIndex = null };
+
     public static DeclarationView Of(Declaration d, Caller? viewer) => new(
         d.Id,
         d.Party,
@@ -88,7 +94,10 @@ public sealed record DeclarationView(
         [.. d.Volumes.Select(VolumeParser.ToF3548)],
         viewer is not null && viewer.PartyId == d.Party && d.DetailsJson is { } json ? JsonDocument.Parse(json).RootElement.Clone() : null,
         d.CreatedAt,
-        d.UpdatedAt);
+        d.UpdatedAt)
+    {
+        RecordIndex = d.RecordIndex,
+    };
 }
 
 public sealed record RefView(DeclarationKind Kind, string? Id, string Party, long Version)
@@ -114,8 +123,17 @@ public sealed record ConflictView(
     DateTimeOffset UpdatedAt,
     DateTimeOffset? ResolvedAt)
 {
+    /// <summary>The record index of the entry that made this version (docs/record.md, "Served state"); absent inside an entry's own payload.</summary>
+    public long? RecordIndex { get; init; }
+
+    /// <summary>The conflict as its event's payload gives it (no record index).</summary>
+    public static ConflictView ForEntry(Conflict c) => Of(c) with { RecordIndex = null };
+
     public static ConflictView Of(Conflict c) => new(
-        c.Id, c.Version, c.State, RefView.Of(c.A), RefView.Of(c.B), OverlapView.Of(c.Overlap), c.AcknowledgedBy, c.AcceptedBy, c.CreatedAt, c.UpdatedAt, c.ResolvedAt);
+        c.Id, c.Version, c.State, RefView.Of(c.A), RefView.Of(c.B), OverlapView.Of(c.Overlap), c.AcknowledgedBy, c.AcceptedBy, c.CreatedAt, c.UpdatedAt, c.ResolvedAt)
+    {
+        RecordIndex = c.RecordIndex,
+    };
 }
 
 /// <summary>A conflict the write would create (trial, or a refusal under the reject policy): nothing stored, so no id or state.</summary>

@@ -165,7 +165,7 @@ public static partial class CliApp
             {
                 app = ServerHost.Build(settings);
             }
-            catch (StartRefusedException e)
+            catch (Exception e) when (e is StartRefusedException or Record.RecordCheckException or InvalidDataException)
             {
                 await Console.Error.WriteLineAsync(e.Message);
                 return 1;
@@ -374,7 +374,56 @@ public static partial class CliApp
             var count = await RecordSources.ExportAsync(server, token, path, Console.Out);
             return (new JsonObject { ["file"] = path, ["leaves"] = count }, $"Exported {count:N0} leaves to {path}. Verify it with: deconflict record verify --export {path} --key KEY (the log's key as `deconflict record key` prints it; never one taken from the file).");
         }));
-        return new Command("record", "The tamper-evident record") { key, verify, exportCommand };
+        return new Command("record", "The tamper-evident record") { key, verify, exportCommand, CheckCommand() };
+    }
+
+    /// <summary>`record check --db PATH [--full]`: the server's own check of its files (docs/record.md, "Served state"), offline.</summary>
+    private static Command CheckCommand()
+    {
+        var db = new Option<string>("--db") { Description = "The stopped server's SQLite database file", Required = true };
+        var full = new Option<bool>("--full") { Description = "Check every entry, head and row from the first, not only what changed since the last check" };
+        var check = new Command("check", "Check a server's files: the record against its signed heads, and every served row against the entry that made it") { db, full };
+        check.SetAction(parse =>
+        {
+            var path = Path.GetFullPath(parse.GetValue(db)!);
+            if (!File.Exists(path))
+            {
+                Console.Error.WriteLine($"No database file {path}.");
+                return 1;
+            }
+
+            if (!File.Exists(Record.RecordKey.PathFor(path)))
+            {
+                Console.Error.WriteLine($"No record key file {Record.RecordKey.PathFor(path)}: the record's heads cannot be checked without it.");
+                return 1;
+            }
+
+            try
+            {
+                var store = new Storage.Sqlite.SqliteStore(path);
+                store.Migrate();
+                using var recordKey = Record.RecordKey.LoadOrCreate(path);
+                var anchor = Record.RecordAnchor.Load(path);
+                var isFull = parse.GetValue(full);
+                Console.WriteLine($"Checking the record of {path} ({(isFull ? "every entry" : $"from entry {anchor.Verified:N0}")}) under the key {recordKey.VerifierKey}.");
+                var result = new Record.RecordCheck(store, recordKey, anchor, Console.Out).Run(isFull);
+                store.DisposeAsync().AsTask().GetAwaiter().GetResult();
+                if (!result.Ok)
+                {
+                    Console.Error.WriteLine(result.Failure);
+                    return 1;
+                }
+
+                Console.WriteLine($"Record checked: {result.Size:N0} entries, {result.EntriesChecked:N0} entries hashed, {result.HeadsChecked:N0} signed heads, {result.RowsChecked:N0} served rows; the head is kept in {anchor.Path}.");
+                return 0;
+            }
+            catch (Exception e) when (e is InvalidDataException or InvalidOperationException or Microsoft.Data.Sqlite.SqliteException)
+            {
+                Console.Error.WriteLine($"Cannot check {path}: {e.Message}");
+                return 1;
+            }
+        });
+        return check;
     }
 
     /// <summary>Refuses a record signed under another key than the one the user trusts, in one line.</summary>

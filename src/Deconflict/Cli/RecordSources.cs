@@ -74,6 +74,7 @@ public static class RecordSources
                         ["index"] = item.Index,
                         ["leaf_hash"] = Convert.ToHexStringLower(item.LeafHash),
                         ["entry"] = item.Entry is null ? null : Convert.ToBase64String(item.Entry),
+                        ["damaged"] = item.Damaged ? true : null,
                     },
                 }.ToJsonString());
                 if (item.Entry is not null && RecordEntry.Parse(item.Entry) is { } e &&
@@ -130,7 +131,12 @@ public static class RecordSources
             ExportLines(path, "item").Select(n => new RecordItem(
                 Integer(n.Value["index"]) ?? throw Malformed(path, n.Line, "an item's index must be an integer"),
                 Hex(n.Value["leaf_hash"]) is { Length: MerkleTree.HashSize } leaf ? leaf : throw Malformed(path, n.Line, "an item's leaf_hash must be 64 hex digits"),
-                n.Value["entry"] is null ? null : Base64(n.Value["entry"]) ?? throw Malformed(path, n.Line, "an item's entry must be base64 or null"))),
+                n.Value["entry"] is null ? null : Base64(n.Value["entry"]) ?? throw Malformed(path, n.Line, "an item's entry must be base64 or null"))
+            {
+                Damaged = n.Value["damaged"] is null ? false : n.Value["damaged"] is JsonValue d && d.GetValueKind() is JsonValueKind.True or JsonValueKind.False
+                    ? d.GetValue<bool>()
+                    : throw Malformed(path, n.Line, "an item's damaged must be true or false"),
+            }),
             _ => ExportLines(path, "event").Select(n => new StreamedEvent(
                 Integer(n.Value["id"]) ?? throw Malformed(path, n.Line, "an event's id must be an integer"),
                 Text(n.Value["type"]) ?? throw Malformed(path, n.Line, "an event's type must be a string"),
@@ -211,7 +217,7 @@ public static class RecordSources
             next = start + Page < size ? FetchPage(http, start + Page, Math.Min(size, start + (2 * Page))) : null;
             foreach (var item in page.Items)
             {
-                yield return new RecordItem(item.Index, Convert.FromHexString(item.LeafHash), item.Entry);
+                yield return new RecordItem(item.Index, Convert.FromHexString(item.LeafHash), item.Entry) { Damaged = item.Damaged == true };
             }
         }
     }
@@ -233,7 +239,7 @@ public static class RecordSources
     private sealed record EntriesPage(List<PageItem> Items);
 
     // System.Text.Json reads the base64 entry straight into bytes.
-    private sealed record PageItem(long Index, string LeafHash, byte[]? Entry);
+    private sealed record PageItem(long Index, string LeafHash, byte[]? Entry, bool? Damaged);
 
     /// <summary>
     /// Reads the caller's event stream from the first event in the background, until the event

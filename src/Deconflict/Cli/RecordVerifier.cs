@@ -15,7 +15,11 @@ public sealed record RecordSnapshot(
     Func<long, long, IReadOnlyList<byte[]>?> ConsistencyProof);
 
 /// <summary>One leaf as served: its hash, and its entry's bytes where the viewer may see them.</summary>
-public sealed record RecordItem(long Index, byte[] LeafHash, byte[]? Entry);
+public sealed record RecordItem(long Index, byte[] LeafHash, byte[]? Entry)
+{
+    /// <summary>The server says the bytes it holds for this leaf do not hash to it.</summary>
+    public bool Damaged { get; init; }
+}
 
 /// <summary>One event as the viewer's stream delivered it (id = record index).</summary>
 public sealed record StreamedEvent(long Id, string Type, string Data);
@@ -74,6 +78,11 @@ public sealed class RecordVerifier(TextWriter output)
                     ? $"Entries {expected} to {item.Index - 1} are missing from the log (deleted?): the server skipped from {expected - 1} to {item.Index}."
                     : $"Entry {item.Index} is served twice or out of order (after {expected - 1}).");
                 expected = item.Index;
+            }
+
+            if (item.Damaged && item.Entry is null)
+            {
+                Fail($"Entry {item.Index} was altered: the server holds bytes for it that do not hash to its leaf, and shows them to no party.");
             }
 
             if (item.Entry is not null && computedLeaf is { } leaf)

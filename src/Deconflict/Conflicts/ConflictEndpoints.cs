@@ -110,7 +110,7 @@ public static class ConflictEndpoints
 
             if (next!.Version != c.Version)
             {
-                DeclarationCommands.Save(ctx, caller, next, action, insert: false, note);
+                next = DeclarationCommands.Save(ctx, caller, next, action, insert: false, note);
                 if (action == "acknowledged")
                 {
                     Line.LineNotices.NoticeAcknowledgedByConflict(ctx, id, caller.PartyId!, note);

@@ -174,7 +174,8 @@ public sealed class DeclarationCommands(DeconflictOptions options)
         }
 
         var type = subject.Kind == DeclarationKind.Operation ? EventTypes.Operation : EventTypes.Zone;
-        ctx.Emit(new DomainEvent(type, caller?.PartyId, [], Payload(action, Noun(subject.Kind), DeclarationView.Of(subject, null))));
+        var made = ctx.Emit(new DomainEvent(type, caller?.PartyId, [], Payload(action, Noun(subject.Kind), DeclarationView.ForEntry(subject))));
+        subject = subject with { RecordIndex = made.Sequence - 1 };
 
         var byOther = found.ToDictionary(f => f.Other.Id, StringComparer.Ordinal);
         var live = ImmutableArray.CreateBuilder<Conflict>();
@@ -188,7 +189,7 @@ public sealed class DeclarationCommands(DeconflictOptions options)
                     var refreshed = ConflictLifecycle.Refresh(existing, subject, still.Overlap, ctx.Now);
                     if (refreshed is not null)
                     {
-                        Save(ctx, caller, refreshed, "updated", insert: false);
+                        refreshed = Save(ctx, caller, refreshed, "updated", insert: false);
                     }
 
                     live.Add(refreshed ?? existing);
@@ -203,7 +204,7 @@ public sealed class DeclarationCommands(DeconflictOptions options)
         foreach (var f in found.Where(f => byOther.ContainsKey(f.Other.Id)))
         {
             var opened = ConflictLifecycle.Open("cf-" + Guid.CreateVersion7(ctx.Now).ToString("N"), subject, f, ctx.Now);
-            Save(ctx, caller, opened, "opened", insert: true);
+            opened = Save(ctx, caller, opened, "opened", insert: true);
             if (options.Line.ConflictNotices)
             {
                 Line.LineNotices.Send(ctx, opened, subject.Party, options);
@@ -215,7 +216,8 @@ public sealed class DeclarationCommands(DeconflictOptions options)
         return new DeclarationWritten(subject, live.ToImmutable());
     }
 
-    internal static void Save(WriteContext ctx, Caller? caller, Conflict c, string action, bool insert, string? note = null)
+    /// <summary>Stores the conflict and records its event; returns it with the record index of that event.</summary>
+    internal static Conflict Save(WriteContext ctx, Caller? caller, Conflict c, string action, bool insert, string? note = null)
     {
         if (insert)
         {
@@ -226,8 +228,9 @@ public sealed class DeclarationCommands(DeconflictOptions options)
             ctx.Store.UpdateConflict(c);
         }
 
-        var payload = JsonSerializer.Serialize(new ConflictEvent(action, caller?.PartyId, note, ConflictView.Of(c)), Json.Options);
-        ctx.Emit(new DomainEvent(EventTypes.Conflict, caller?.PartyId, c.Parties, payload));
+        var payload = JsonSerializer.Serialize(new ConflictEvent(action, caller?.PartyId, note, ConflictView.ForEntry(c)), Json.Options);
+        var made = ctx.Emit(new DomainEvent(EventTypes.Conflict, caller?.PartyId, c.Parties, payload));
+        return c with { RecordIndex = made.Sequence - 1 };
     }
 
     private static string Payload(string action, string noun, DeclarationView view) =>

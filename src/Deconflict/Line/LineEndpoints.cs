@@ -54,11 +54,18 @@ public sealed record LineMessageView(
     /// <summary>The conflict this message is the automatic notice of.</summary>
     public string? NoticeFor { get; init; }
 
+    /// <summary>The record index of the entry that made this version (docs/record.md, "Served state"); absent inside an entry's own payload.</summary>
+    public long? RecordIndex { get; init; }
+
+    /// <summary>The message as the payload of its line-message, line-receipt and line-overdue entries gives it (no record index).</summary>
+    public static LineMessageView ForEntry(LineMessage m) => Of(m) with { RecordIndex = null };
+
     public static LineMessageView Of(LineMessage m) => new(
         m.Id, m.Version, m.From, m.To, Json.Name(m.Kind), m.Subject, m.Body, m.Language, m.Refs, m.Place, m.SentAt, m.RequiresAck, m.AckDueAt,
         m.Receipts.ToDictionary(kv => kv.Key, kv => new ReceiptView(kv.Value.DeliveredAt, kv.Value.ReadAt, kv.Value.AcknowledgedAt, kv.Value.AcknowledgedBy, kv.Value.Note, kv.Value.EscalationLevel, kv.Value.DueAt), StringComparer.Ordinal))
     {
         NoticeFor = m.NoticeFor,
+        RecordIndex = m.RecordIndex,
     };
 }
 
@@ -202,8 +209,8 @@ public static partial class LineEndpoints
                 "msg-" + Guid.CreateVersion7(ctx.Now).ToString("N"), caller.PartyId!, d.To, d.Kind, d.Subject, d.Body, d.Language, d.Refs, d.Place, ctx.Now,
                 d.AckWithin);
             ctx.Store.InsertMessage(message, key.Length > 0 ? key : null);
-            ctx.Emit(new DomainEvent(MessageEvent, caller.PartyId, [message.From, .. message.To], Payload("sent", message)));
-            return message;
+            var made = ctx.Emit(new DomainEvent(MessageEvent, caller.PartyId, [message.From, .. message.To], Payload("sent", message)));
+            return message with { RecordIndex = made.Sequence - 1 };
         });
 
         if (result.Error is { } refused)
@@ -455,8 +462,9 @@ public static partial class LineEndpoints
             if (next.Version != m.Version)
             {
                 ctx.Store.UpdateMessage(next);
-                ctx.Emit(new DomainEvent(ReceiptEvent, party, [m.From, party], JsonSerializer.Serialize(
-                    new { action, message_id = m.Id, party, receipt = LineMessageView.Of(next).Receipts[party] }, Json.Options)));
+                var made = ctx.Emit(new DomainEvent(ReceiptEvent, party, [m.From, party], JsonSerializer.Serialize(
+                    new { action, message_id = m.Id, party, receipt = LineMessageView.Of(next).Receipts[party], message = LineMessageView.ForEntry(next) }, Json.Options)));
+                next = next with { RecordIndex = made.Sequence - 1 };
                 then?.Invoke(ctx, caller, next, party);
             }
 
@@ -510,7 +518,7 @@ public static partial class LineEndpoints
                 {
                     ctx.Store.UpdateMessage(next);
                     ctx.Emit(new DomainEvent(ReceiptEvent, party, [m.From, party], JsonSerializer.Serialize(
-                        new { action = "delivered", message_id = m.Id, party, receipt = LineMessageView.Of(next).Receipts[party] }, Json.Options)));
+                        new { action = "delivered", message_id = m.Id, party, receipt = LineMessageView.Of(next).Receipts[party], message = LineMessageView.ForEntry(next) }, Json.Options)));
                     changed++;
                 }
             }
@@ -519,7 +527,7 @@ public static partial class LineEndpoints
         });
 
     public static string Payload(string action, LineMessage m) =>
-        JsonSerializer.Serialize(new { action, message = LineMessageView.Of(m) }, Json.Options);
+        JsonSerializer.Serialize(new { action, message = LineMessageView.ForEntry(m) }, Json.Options);
 
     [GeneratedRegex("^[A-Za-z]{2,3}(-[A-Za-z0-9]{2,8})*$")]
     private static partial Regex LanguageTag();

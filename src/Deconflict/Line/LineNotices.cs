@@ -67,7 +67,7 @@ public static class LineNotices
         {
             ctx.Store.UpdateMessage(next);
             ctx.Emit(new DomainEvent(LineEndpoints.ReceiptEvent, party, [notice.From, party], JsonSerializer.Serialize(
-                new { action = "acknowledged", message_id = notice.Id, party, receipt = LineMessageView.Of(next).Receipts[party] }, Json.Options)));
+                new { action = "acknowledged", message_id = notice.Id, party, receipt = LineMessageView.Of(next).Receipts[party], message = LineMessageView.ForEntry(next) }, Json.Options)));
         }
     }
 }

@@ -16,7 +16,11 @@ public sealed record RecordHeadView(string Origin, long Size, string RootHash, D
 public sealed record CosignatureView(string Party, long Timestamp, string Signature);
 
 /// <summary>A leaf: its hash always (hex); the entry's exact bytes (base64) only where the caller may see them.</summary>
-public sealed record RecordItemView(long Index, string LeafHash, string? Entry);
+public sealed record RecordItemView(long Index, string LeafHash, string? Entry)
+{
+    /// <summary>True when the server holds bytes for this leaf that do not hash to it (docs/record.md): absent otherwise.</summary>
+    public bool? Damaged { get; init; }
+}
 
 /// <summary>A page of leaves; <see cref="Viewer"/> is the caller's party (null for the admin), so a verifier knows which entries its event stream carries.</summary>
 public sealed record RecordItemsView(IReadOnlyList<RecordItemView> Items, long Size, string? Viewer, bool SeesEverything);
@@ -177,7 +181,7 @@ public static class RecordEndpoints
         }
 
         var items = store.ReadRecord(start.Value, Math.Min(end.Value, size))
-            .Select(l => new RecordItemView(l.Index, Convert.ToHexStringLower(l.LeafHash), MaySee(caller, l) ? Convert.ToBase64String(l.Entry) : null))
+            .Select(l => new RecordItemView(l.Index, Convert.ToHexStringLower(l.LeafHash), MaySee(caller, l) ? Convert.ToBase64String(l.Entry) : null) { Damaged = l.Damaged ? true : null })
             .ToList();
         return Results.Json(new RecordItemsView(items, size, caller.PartyId, caller.SeesEverything), Json.Options);
     }

@@ -10,7 +10,13 @@ namespace Deconflict.Record;
 /// on request. A head is written by the single writer, which reads the tree's size and root in the
 /// same step, so a head never names a size whose entries are not committed with it.
 /// </summary>
-public sealed class RecordHeads(IDeconflictStore store, WriteQueue writes, EventHub hub, RecordKey key, DeconflictOptions options, TimeProvider time, ILogger<RecordHeads> log) : BackgroundService
+/// <remarks>
+/// A head is signed only when it is consistent with the last one signed (the previous head's root
+/// is the root of the tree's first entries at its size): a log that lost or changed entries gets no
+/// head contradicting one already given out. Every head is also kept in the anchor file beside the
+/// database (<see cref="RecordAnchor"/>), which the start check holds the database to.
+/// </remarks>
+public sealed class RecordHeads(IDeconflictStore store, WriteQueue writes, EventHub hub, RecordKey key, RecordAnchor anchor, DeconflictOptions options, TimeProvider time, ILogger<RecordHeads> log) : BackgroundService
 {
     private readonly SemaphoreSlim _signing = new(1, 1);
 
@@ -21,9 +27,16 @@ public sealed class RecordHeads(IDeconflictStore store, WriteQueue writes, Event
         try
         {
             var latest = store.LatestHead();
+            var previous = anchor.Head is { } kept && (latest is null || kept.Size > latest.Size) ? kept : latest;
             var result = await writes.Submit<RecordHead>(null, ctx =>
             {
                 var (size, root) = ctx.Store.RecordHead();
+                if (previous is not null && (size < previous.Size || !ctx.Store.RecordRoot(previous.Size).AsSpan().SequenceEqual(previous.RootHash)))
+                {
+                    throw new InvalidOperationException(
+                        $"Refusing to sign a head of {size} entries: it is not consistent with the head of {previous.Size} entries the service signed before.");
+                }
+
                 if (latest is not null && latest.Size == size)
                 {
                     return latest;
@@ -34,6 +47,7 @@ public sealed class RecordHeads(IDeconflictStore store, WriteQueue writes, Event
                 return head;
             });
             var signed = result.Value ?? throw new InvalidOperationException(result.Error?.Detail);
+            anchor.Signed(signed);
             hub.HeadSigned(signed);
             return signed;
         }

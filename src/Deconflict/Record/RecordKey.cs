@@ -80,6 +80,10 @@ public sealed class RecordKey : IDisposable
     /// <summary>The checkpoint text of a head of this log.</summary>
     public string CheckpointText(long size, byte[] root) => SignedNote.CheckpointText(Origin, size, root);
 
+    /// <summary>Whether the head's signature verifies under this key (over its checkpoint text).</summary>
+    public bool Verifies(RecordHead head) =>
+        SignedNote.Verify(PublicKey, System.Text.Encoding.UTF8.GetBytes(CheckpointText(head.Size, head.RootHash)), head.Signature);
+
     /// <summary>Signs a head's checkpoint text.</summary>
     public byte[] Sign(long size, byte[] root) => _signer.Sign(System.Text.Encoding.UTF8.GetBytes(CheckpointText(size, root)));
 

@@ -14,7 +14,11 @@ public sealed class WriteContext(IWriteSession session, TimeProvider time)
 
     public IWriteSession Store { get; } = session;
 
-    public DateTimeOffset Now { get; private set; } = time.GetUtcNow();
+    /// <summary>
+    /// The write's time, whole milliseconds: the store keeps times in milliseconds, so an object read
+    /// back equals the one its record entry holds (docs/record.md, "Served state").
+    /// </summary>
+    public DateTimeOffset Now { get; private set; } = Milliseconds(time.GetUtcNow());
 
     internal IReadOnlyList<StoredEvent> Events => _events;
 
@@ -29,8 +33,10 @@ public sealed class WriteContext(IWriteSession session, TimeProvider time)
     internal void Reset(TimeProvider time)
     {
         _events.Clear();
-        Now = time.GetUtcNow();
+        Now = Milliseconds(time.GetUtcNow());
     }
+
+    private static DateTimeOffset Milliseconds(DateTimeOffset t) => DateTimeOffset.FromUnixTimeMilliseconds(t.ToUnixTimeMilliseconds());
 }
 
 /// <summary>

@@ -190,6 +190,9 @@ public interface IWriteSession : IDisposable
     /// <summary>The record's size and root hash as this transaction stands.</summary>
     (long Size, byte[] Root) RecordHead();
 
+    /// <summary>The root hash of the record's first <paramref name="size"/> leaves, as this transaction stands.</summary>
+    byte[] RecordRoot(long size);
+
     void InsertHead(RecordHead head);
 
     void InsertCosignature(Cosignature cosignature);

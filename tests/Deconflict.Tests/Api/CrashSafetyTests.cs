@@ -111,8 +111,8 @@ public sealed class CrashSafetyTests
         Assert.Equal(0L, Scalar<long>(c, "SELECT COUNT(*) FROM conflicts k WHERE NOT EXISTS (SELECT 1 FROM declarations d WHERE d.id = k.a_id) OR NOT EXISTS (SELECT 1 FROM declarations d WHERE d.id = k.b_id)"));
 
         // Each declaration version was written with exactly one operation event, and each conflict version with one conflict event.
-        Assert.Equal(Scalar<long>(c, "SELECT SUM(version) FROM declarations"), Scalar<long>(c, "SELECT COUNT(*) FROM events WHERE type = 'operation'"));
-        Assert.Equal(Scalar<long>(c, "SELECT SUM(version) FROM conflicts"), Scalar<long>(c, "SELECT COUNT(*) FROM events WHERE type = 'conflict'"));
+        Assert.Equal(Scalar<long>(c, "SELECT SUM(version) FROM declarations"), Scalar<long>(c, "SELECT COUNT(*) FROM events WHERE json_extract(CAST(entry AS TEXT), '$.type') = 'operation'"));
+        Assert.Equal(Scalar<long>(c, "SELECT SUM(version) FROM conflicts"), Scalar<long>(c, "SELECT COUNT(*) FROM events WHERE json_extract(CAST(entry AS TEXT), '$.type') = 'conflict'"));
         Assert.Equal(Scalar<long>(c, "SELECT MAX(seq) FROM events"), Scalar<long>(c, "SELECT COUNT(*) FROM events"));
     }
 

@@ -209,7 +209,22 @@ public sealed class RecordApiTests
         }
 
         // The host rewrites history: entry 0 gets other bytes and the whole tree is rebuilt to match.
-        RewriteFirstEntry(Path.Combine(directory, "deconflict.db"));
+        // The server's own start check refuses that record (its signed heads no longer match); a
+        // host that also drops every head it signed, and their copy beside the database, gets a
+        // server that starts, and the witness is what catches it.
+        var db = Path.Combine(directory, "deconflict.db");
+        RewriteFirstEntry(db);
+        var refusedStart = await Assert.ThrowsAsync<Deconflict.Record.RecordCheckException>(() => TestServer.StartAsync(onlyAsked, directory: directory));
+        Assert.Contains("is not the root the service signed", refusedStart.Message, StringComparison.Ordinal);
+        using (var c = new SqliteConnection($"Data Source={db};Pooling=False"))
+        {
+            c.Open();
+            using var drop = c.CreateCommand();
+            drop.CommandText = "DELETE FROM record_heads";
+            drop.ExecuteNonQuery();
+        }
+
+        File.Delete(db + ".record-head");
         await using (var server = await TestServer.StartAsync(onlyAsked, directory: directory))
         {
             var blue = server.Client(await NewToken(server, "blue"));

@@ -9,7 +9,7 @@ namespace Deconflict.Storage.Sqlite;
 /// <summary>Track alerts as stored: the whole current version as one JSON document (a plain shape, mapped here).</summary>
 internal static class AlertRows
 {
-    public const string Columns = "seq, doc";
+    public const string Columns = "seq, doc, record_index";
 
     public static string State(TrackAlert a) => a.State == AlertState.Active ? "active" : "cleared";
 
@@ -29,8 +29,12 @@ internal static class AlertRows
     public static TrackAlert? ReadOne(SqliteCommand cmd)
     {
         using var r = cmd.ExecuteReader();
-        return r.Read() ? Deserialize(r.GetString(1)) : null;
+        return r.Read() ? Read(r) : null;
     }
+
+    /// <summary>The alert of a row of <see cref="Columns"/>, with its record index.</summary>
+    public static TrackAlert Read(SqliteDataReader r) =>
+        Deserialize(r.GetString(1)) with { RecordIndex = r.IsDBNull(2) ? null : r.GetInt64(2) };
 
     public static void Bind(SqliteCommand cmd, TrackAlert a)
     {

@@ -9,7 +9,7 @@ namespace Deconflict.Storage.Sqlite;
 /// <summary>Line messages as stored: the whole current version as one JSON document (a plain shape, mapped here).</summary>
 internal static class LineRows
 {
-    public const string Columns = "seq, doc";
+    public const string Columns = "seq, doc, record_index";
 
     public static string Serialize(LineMessage m) => JsonSerializer.Serialize(new Doc(
         m.Id, m.Version, m.From, [.. m.To], m.Kind, m.Subject, m.Body, m.Language,
@@ -36,8 +36,12 @@ internal static class LineRows
     public static LineMessage? ReadOne(SqliteCommand cmd)
     {
         using var r = cmd.ExecuteReader();
-        return r.Read() ? Deserialize(r.GetString(1)) : null;
+        return r.Read() ? Read(r) : null;
     }
+
+    /// <summary>The message of a row of <see cref="Columns"/>, with its record index.</summary>
+    public static LineMessage Read(SqliteDataReader r) =>
+        Deserialize(r.GetString(1)) with { RecordIndex = r.IsDBNull(2) ? null : r.GetInt64(2) };
 
     public static object Due(LineMessage m) => m.NextDueAt is { } due ? SqliteRows.Ms(due) : DBNull.Value;
 

@@ -20,7 +20,7 @@ namespace Deconflict.Storage.Sqlite;
 internal sealed class SqliteRows
 {
     public const string DeclarationColumns =
-        "d.seq, d.id, d.kind, d.party, d.version, d.state, d.priority, d.rule, d.name, d.volumes, d.details, d.created_at, d.updated_at";
+        "d.seq, d.id, d.kind, d.party, d.version, d.state, d.priority, d.rule, d.name, d.volumes, d.details, d.created_at, d.updated_at, d.record_index";
 
     /// <summary>
     /// Notes one index box of a declaration (its start in days since 2020, its south-west corner in
@@ -37,9 +37,16 @@ internal sealed class SqliteRows
 
     public const string ConflictColumns =
         "seq, id, version, state, a_kind, a_id, a_party, a_version, b_kind, b_id, b_party, b_version, " +
-        "time_start, time_end, altitude_lower_m, altitude_upper_m, acknowledged_by, accepted_by, created_at, updated_at, resolved_at";
+        "time_start, time_end, altitude_lower_m, altitude_upper_m, acknowledged_by, accepted_by, created_at, updated_at, resolved_at, record_index";
 
+    /// <summary>The event columns before schema migration 8, which only migration 2's backfill reads.</summary>
     public const string EventColumns = "seq, time, type, actor, audience, payload";
+
+    /// <summary>
+    /// The parties of an entry that may be shown to no party: one whose bytes do not hash to its
+    /// leaf or are not an entry. No party has the empty id, so only the admin and observers see it.
+    /// </summary>
+    public static readonly ImmutableArray<string> NoParty = [string.Empty];
 
     // Volumes were validated when written; reading them back must not refuse them because the
     // deployment's limits changed since, so decoding uses no limits.
@@ -105,7 +112,10 @@ internal sealed class SqliteRows
             volumes,
             r.IsDBNull(10) ? null : r.GetString(10),
             Time(r.GetInt64(11)),
-            Time(r.GetInt64(12)));
+            Time(r.GetInt64(12)))
+        {
+            RecordIndex = r.IsDBNull(13) ? null : r.GetInt64(13),
+        };
     }
 
     public void Remember(Declaration d) => Cache(d.Id, d.Version, d.Volumes);
@@ -121,7 +131,10 @@ internal sealed class SqliteRows
         ParseTimes(r.GetString(17)),
         Time(r.GetInt64(18)),
         Time(r.GetInt64(19)),
-        r.IsDBNull(20) ? null : Time(r.GetInt64(20)));
+        r.IsDBNull(20) ? null : Time(r.GetInt64(20)))
+    {
+        RecordIndex = r.IsDBNull(21) ? null : r.GetInt64(21),
+    };
 
     // A new conflict has no acknowledgements yet: its two empty maps need no serializer.
     public static string TimesJson(ImmutableSortedDictionary<string, DateTimeOffset> times) =>
@@ -197,15 +210,23 @@ internal sealed class SqliteRows
         new(e.Sequence - 1, e.Time, e.Type, e.Actor, e.Audience.IsDefault ? [] : e.Audience, e.PayloadJson,
             salt ?? Base64Url.EncodeToString(RandomNumberGenerator.GetBytes(RecordEntry.SaltBytes)));
 
+    /// <summary>The entry, when its bytes are an entry and hash to <paramref name="leaf"/>; otherwise null.</summary>
+    public static RecordEntry? Verified(byte[] entry, byte[] leaf) =>
+        MerkleTree.LeafHash(entry).AsSpan().SequenceEqual(leaf) ? RecordEntry.Parse(entry) : null;
+
     /// <summary>
     /// Events after <paramref name="after"/> that the viewer may see, in order, at most
-    /// <paramref name="limit"/>. The log is scanned in sequence order in chunks and filtered by each
-    /// event's audience, so the cost is the events scanned, not only those returned.
+    /// <paramref name="limit"/>. Each event is its record entry: who may see it is the entry's own
+    /// parties, what is sent its own payload, and only an entry whose bytes hash to its stored leaf
+    /// is served (an entry edited in place is served to nobody; the next start names it). The log
+    /// is scanned in sequence order in chunks, so the cost is the events scanned, not only those
+    /// returned: a leaf hash and a parse each (about 2 us for a 700-byte entry).
     /// </summary>
     public static IReadOnlyList<StoredEvent> ReadEvents(SqliteConnection c, long after, Caller viewer, int limit)
     {
         var chunk = Math.Max(limit, 500);
-        using var cmd = Command(c, null, $"SELECT {EventColumns} FROM events WHERE seq > $after ORDER BY seq LIMIT $chunk");
+        // A leaf's node key is SqliteRecordTree.NodeId(0, index) = index * 64.
+        using var cmd = Command(c, null, "SELECT e.seq, e.entry, n.hash FROM events e JOIN record_nodes n ON n.id = (e.seq - 1) * 64 WHERE e.seq > $after ORDER BY e.seq LIMIT $chunk");
         var list = new List<StoredEvent>();
         while (true)
         {
@@ -218,8 +239,13 @@ internal sealed class SqliteRows
                 while (r.Read())
                 {
                     scanned++;
-                    var e = ReadEvent(r);
-                    after = e.Sequence;
+                    after = r.GetInt64(0);
+                    if (Verified((byte[])r.GetValue(1), (byte[])r.GetValue(2)) is not { } entry || entry.Index != after - 1)
+                    {
+                        continue;
+                    }
+
+                    var e = new StoredEvent(after, entry.Time, entry.Type, entry.Actor, entry.Parties, entry.PayloadJson);
                     if (e.VisibleTo(viewer))
                     {
                         list.Add(e);

@@ -185,5 +185,26 @@ internal static class SqliteSchema
         """
         DROP INDEX declarations_live_ends;
         """,
+        // 7: every served row names the record entry that made its current version (record_index,
+        // for an alert the first of its entries, one per side), so the served state can be checked
+        // against the record (docs/record.md, "Served state"). Rows of an existing database are
+        // bound to the latest entry about them (SqliteStore.BackfillRecordIndex).
+        """
+        ALTER TABLE declarations ADD COLUMN record_index INTEGER;
+        ALTER TABLE conflicts ADD COLUMN record_index INTEGER;
+        ALTER TABLE line_messages ADD COLUMN record_index INTEGER;
+        ALTER TABLE alerts ADD COLUMN record_index INTEGER;
+        """,
+        // 8: an event is its record entry alone. Who may see it and what the streams send are read
+        // from the entry's own parties and payload (SqliteRows.ReadEvents), so there is no second
+        // copy of the audience to widen or of the payload to edit; the writer's row shrinks to the
+        // entry (docs/performance.md, "Durable appends").
+        """
+        ALTER TABLE events DROP COLUMN time;
+        ALTER TABLE events DROP COLUMN type;
+        ALTER TABLE events DROP COLUMN actor;
+        ALTER TABLE events DROP COLUMN audience;
+        ALTER TABLE events DROP COLUMN payload;
+        """,
     ];
 }

@@ -76,6 +76,11 @@ public sealed class SqliteStore : IDeconflictStore
                 BackfillRecord(c, tx);
             }
 
+            if (v == 7)
+            {
+                BackfillRecordIndex(c, tx);
+            }
+
             using var record = SqliteRows.Command(c, tx, "INSERT INTO schema_migrations(version, applied_at) VALUES ($v, $t)");
             record.Parameters.AddWithValue("$v", v);
             record.Parameters.AddWithValue("$t", SqliteRows.Ms(_time.GetUtcNow()));
@@ -118,6 +123,67 @@ public sealed class SqliteStore : IDeconflictStore
                 insert.Parameters.AddWithValue("$hash", hash);
                 insert.ExecuteNonQuery();
             }
+        }
+    }
+
+    /// <summary>
+    /// Binds the rows of a database written before migration 7 to the latest entry about each
+    /// (for an alert, the first of its sides' latest entries), in the migration's transaction. A
+    /// message last changed by a receipt or an escalation of that time has no entry that states it
+    /// whole: the start check names that entry, and such a database is refused until the message
+    /// changes again through a newer build (docs/record.md, "Served state").
+    /// </summary>
+    private static void BackfillRecordIndex(SqliteConnection c, SqliteTransaction tx)
+    {
+        var latest = new Dictionary<(string Kind, string Id), long>();
+        using (var cmd = SqliteRows.Command(c, tx, "SELECT seq, entry FROM events WHERE entry IS NOT NULL ORDER BY seq"))
+        using (var r = cmd.ExecuteReader())
+        {
+            while (r.Read())
+            {
+                if (RecordEntry.Parse((byte[])r.GetValue(1)) is not { } entry)
+                {
+                    continue;
+                }
+
+                RecordSubject? subject;
+                try
+                {
+                    subject = RecordSubject.Of(entry);
+                }
+                catch (JsonException)
+                {
+                    continue;
+                }
+
+                if (subject is null)
+                {
+                    continue;
+                }
+
+                var key = (subject.Kind == RecordSubject.Zone ? RecordSubject.Operation : subject.Kind, subject.Id);
+                var index = r.GetInt64(0) - 1;
+
+                // An alert's sides are entered one after the other: its row names the first.
+                latest[key] = subject.Kind == RecordSubject.Alert && latest.TryGetValue(key, out var before) && before == index - 1 && subject.Side != null
+                    ? before
+                    : index;
+            }
+        }
+
+        foreach (var ((kind, id), index) in latest)
+        {
+            var table = kind switch
+            {
+                RecordSubject.Operation => "declarations",
+                RecordSubject.Conflict => "conflicts",
+                RecordSubject.Message => "line_messages",
+                _ => "alerts",
+            };
+            using var update = SqliteRows.Command(c, tx, $"UPDATE {table} SET record_index = $index WHERE id = $id");
+            update.Parameters.AddWithValue("$index", index);
+            update.Parameters.AddWithValue("$id", id);
+            update.ExecuteNonQuery();
         }
     }
 
@@ -440,7 +506,7 @@ public sealed class SqliteStore : IDeconflictStore
 
         // A leaf's node key is SqliteRecordTree.NodeId(0, index) = index * 64.
         using var cmd = SqliteRows.Command(c, null,
-            "SELECT e.seq, e.entry, e.audience, n.hash, rv.entry_index IS NOT NULL FROM events e " +
+            "SELECT e.seq, e.entry, n.hash, rv.entry_index IS NOT NULL FROM events e " +
             "JOIN record_nodes n ON n.id = (e.seq - 1) * 64 LEFT JOIN record_reveals rv ON rv.entry_index = e.seq - 1 " +
             "WHERE e.seq > $start AND e.seq <= $end ORDER BY e.seq");
         cmd.Parameters.AddWithValue("$start", start);
@@ -449,12 +515,10 @@ public sealed class SqliteStore : IDeconflictStore
         var leaves = new List<RecordLeaf>();
         while (r.Read())
         {
-            leaves.Add(new RecordLeaf(
-                r.GetInt64(0) - 1,
-                (byte[])r.GetValue(3),
-                (byte[])r.GetValue(1),
-                r.IsDBNull(2) ? [] : [.. JsonSerializer.Deserialize<string[]>(r.GetString(2))!],
-                r.GetBoolean(4)));
+            var entry = (byte[])r.GetValue(1);
+            var leaf = (byte[])r.GetValue(2);
+            var verified = SqliteRows.Verified(entry, leaf);
+            leaves.Add(new RecordLeaf(r.GetInt64(0) - 1, leaf, entry, verified?.Parties ?? SqliteRows.NoParty, r.GetBoolean(3)) { Damaged = verified is null });
         }
 
         return leaves;
@@ -466,8 +530,55 @@ public sealed class SqliteStore : IDeconflictStore
 
     public IReadOnlyList<byte[]> ConsistencyProof(long from, long to) => WithTree(t => MerkleTree.ConsistencyProof(from, to, t));
 
+    /// <summary>Entries [start, end) in order, streamed (the record check); a missing one ends the stream as (index, null).</summary>
+    internal IEnumerable<(long Index, byte[]? Entry)> CheckEntries(long start, long end)
+    {
+        using var c = Open();
+        foreach (var entry in SqliteCheckReads.Entries(c, start, end))
+        {
+            yield return entry;
+        }
+    }
+
+    /// <summary>The stored tree nodes completed by leaves [start, end) by key (SqliteRecordTree.NodeId), streamed (the record check).</summary>
+    internal IEnumerable<(long Id, byte[] Hash)> CheckNodes(long start, long end)
+    {
+        using var c = Open();
+        foreach (var node in SqliteCheckReads.NodesCompletedBy(c, start, end))
+        {
+            yield return node;
+        }
+    }
+
+    /// <summary>The key of a stored tree node (the record check compares computed nodes by it).</summary>
+    internal static long NodeId(int level, long index) => SqliteRecordTree.NodeId(level, index);
+
+    /// <summary>Every served row rendered as its entry gives it, streamed (the record check).</summary>
+    internal IEnumerable<ServedRow> CheckRows()
+    {
+        using var c = Open();
+        foreach (var row in SqliteCheckReads.Rows(c))
+        {
+            yield return row;
+        }
+    }
+
+    /// <summary>Inbox rows that disagree with their messages' recipients (the record check).</summary>
+    internal IReadOnlyList<(string? Message, long? RecordIndex, string Party)> RecipientMismatches()
+    {
+        using var c = Open();
+        return [.. SqliteCheckReads.RecipientMismatches(c)];
+    }
+
+    /// <summary>The signed heads from that size up, smallest first.</summary>
+    internal IReadOnlyList<RecordHead> HeadsFrom(long size)
+    {
+        using var c = Open();
+        return SqliteCheckReads.Heads(c, size);
+    }
+
     // One read transaction for all the node reads of a proof, so they see one snapshot.
-    private T WithTree<T>(Func<IMerkleNodes, T> read)
+    internal T WithTree<T>(Func<IMerkleNodes, T> read)
     {
         using var c = Open();
         using var tx = c.BeginTransaction(deferred: true);
@@ -550,13 +661,13 @@ public sealed class SqliteStore : IDeconflictStore
         var sql = party is null
             ? $"SELECT {LineRows.Columns} FROM line_messages WHERE seq > $after ORDER BY seq LIMIT $limit"
             : inbox
-                ? $"SELECT m.seq, m.doc FROM line_recipients r JOIN line_messages m ON m.seq = r.message_seq WHERE r.party = $party AND r.message_seq > $after ORDER BY r.message_seq LIMIT $limit"
+                ? $"SELECT m.seq, m.doc, m.record_index FROM line_recipients r JOIN line_messages m ON m.seq = r.message_seq WHERE r.party = $party AND r.message_seq > $after ORDER BY r.message_seq LIMIT $limit"
                 : $"SELECT {LineRows.Columns} FROM line_messages WHERE sender = $party AND seq > $after ORDER BY seq LIMIT $limit";
         using var cmd = SqliteRows.Command(c, null, sql);
         cmd.Parameters.AddWithValue("$party", (object?)party ?? DBNull.Value);
         cmd.Parameters.AddWithValue("$after", after ?? 0);
         cmd.Parameters.AddWithValue("$limit", limit + 1);
-        return ReadPage(cmd, r => LineRows.Deserialize(r.GetString(1)), limit);
+        return ReadPage(cmd, LineRows.Read, limit);
     }
 
     public TrackAlert? GetAlert(string id)
@@ -586,7 +697,7 @@ public sealed class SqliteStore : IDeconflictStore
         cmd.Parameters.AddWithValue("$state", state is { } st ? (st == AlertState.Active ? "active" : "cleared") : DBNull.Value);
         cmd.Parameters.AddWithValue("$after", after ?? 0);
         cmd.Parameters.AddWithValue("$limit", limit + 1);
-        return ReadPage(cmd, r => AlertRows.Deserialize(r.GetString(1)), limit);
+        return ReadPage(cmd, AlertRows.Read, limit);
     }
 
     public IReadOnlyList<TrackAlert> ActiveAlerts()
@@ -597,7 +708,7 @@ public sealed class SqliteStore : IDeconflictStore
         var list = new List<TrackAlert>();
         while (r.Read())
         {
-            list.Add(AlertRows.Deserialize(r.GetString(1)));
+            list.Add(AlertRows.Read(r));
         }
 
         return list;
@@ -649,6 +760,4 @@ public sealed class SqliteStore : IDeconflictStore
         c.Open();
         return c;
     }
-
-    internal static string AudienceJson(DomainEvent e) => JsonSerializer.Serialize(e.Audience.ToArray());
 }

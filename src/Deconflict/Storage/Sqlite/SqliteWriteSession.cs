@@ -349,12 +349,12 @@ internal sealed class SqliteWriteSession(SqliteConnection connection, SqliteRows
     public void InsertDeclaration(Declaration d)
     {
         _insertDeclaration ??= new RawStatement(connection,
-            "INSERT INTO declarations(id, kind, party, version, state, priority, rule, name, volumes, details, starts_at, ends_at, created_at, updated_at) " +
-            "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14) RETURNING seq");
+            "INSERT INTO declarations(id, kind, party, version, state, priority, rule, name, volumes, details, starts_at, ends_at, created_at, updated_at, record_index) " +
+            "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15) RETURNING seq");
         var seq = _insertDeclaration.Bind(1, d.Id).Bind(2, SqliteRows.Enum(d.Kind)).Bind(3, d.Party).Bind(4, d.Version).Bind(5, SqliteRows.Enum(d.State))
             .Bind(6, d.Priority).Bind(7, d.Rule is { } rule ? SqliteRows.Enum(rule) : null).Bind(8, d.Name).Bind(9, SqliteRows.VolumesJson(d.Volumes))
             .Bind(10, d.DetailsJson).Bind(11, SqliteRows.Ms(d.StartsAt)).Bind(12, SqliteRows.Ms(d.EndsAt)).Bind(13, SqliteRows.Ms(d.CreatedAt)).Bind(14, SqliteRows.Ms(d.UpdatedAt))
-            .ExecuteReturningInt64();
+            .Bind(15, NextRecordIndex()).ExecuteReturningInt64();
         IndexVolumes(seq, d);
         rows.Remember(d);
         Change(seq, d);
@@ -364,8 +364,9 @@ internal sealed class SqliteWriteSession(SqliteConnection connection, SqliteRows
     {
         var cmd = Cmd(
             "UPDATE declarations SET kind = $kind, party = $party, version = $version, state = $state, priority = $priority, rule = $rule, name = $name, " +
-            "volumes = $volumes, details = $details, starts_at = $starts, ends_at = $ends, created_at = $created, updated_at = $updated WHERE id = $id RETURNING seq");
+            "volumes = $volumes, details = $details, starts_at = $starts, ends_at = $ends, created_at = $created, updated_at = $updated, record_index = $ri WHERE id = $id RETURNING seq");
         BindDeclaration(cmd, d);
+        cmd.Parameters.AddWithValue("$ri", NextRecordIndex());
         var seq = (long)(cmd.ExecuteScalar() ?? throw new InvalidOperationException($"no declaration {d.Id} to update"));
         var delete = Cmd("DELETE FROM volume_index WHERE id IN (SELECT id FROM volume_index WHERE declaration = $seq)");
         delete.Parameters.Clear();
@@ -465,14 +466,14 @@ internal sealed class SqliteWriteSession(SqliteConnection connection, SqliteRows
     {
         _insertConflict ??= new RawStatement(connection,
             "INSERT INTO conflicts(id, version, state, a_kind, a_id, a_party, a_version, b_kind, b_id, b_party, b_version, time_start, time_end, " +
-            "altitude_lower_m, altitude_upper_m, acknowledged_by, accepted_by, created_at, updated_at, resolved_at) VALUES (?1, ?2, ?3, " +
-            "?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20) RETURNING seq");
+            "altitude_lower_m, altitude_upper_m, acknowledged_by, accepted_by, created_at, updated_at, resolved_at, record_index) VALUES (?1, ?2, ?3, " +
+            "?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21) RETURNING seq");
         var seq = _insertConflict.Bind(1, c.Id).Bind(2, c.Version).Bind(3, SqliteRows.Enum(c.State))
             .Bind(4, SqliteRows.Enum(c.A.Kind)).Bind(5, c.A.Id).Bind(6, c.A.Party).Bind(7, c.A.Version)
             .Bind(8, SqliteRows.Enum(c.B.Kind)).Bind(9, c.B.Id).Bind(10, c.B.Party).Bind(11, c.B.Version)
             .Bind(12, SqliteRows.Text(c.Overlap.TimeStart)).Bind(13, SqliteRows.Text(c.Overlap.TimeEnd)).Bind(14, c.Overlap.AltitudeLowerM).Bind(15, c.Overlap.AltitudeUpperM)
             .Bind(16, SqliteRows.TimesJson(c.AcknowledgedBy)).Bind(17, SqliteRows.TimesJson(c.AcceptedBy)).Bind(18, SqliteRows.Ms(c.CreatedAt)).Bind(19, SqliteRows.Ms(c.UpdatedAt))
-            .Bind(20, c.ResolvedAt is { } resolved ? SqliteRows.Ms(resolved) : null)
+            .Bind(20, c.ResolvedAt is { } resolved ? SqliteRows.Ms(resolved) : null).Bind(21, NextRecordIndex())
             .ExecuteReturningInt64();
         TrackConflict(c, seq);
     }
@@ -482,16 +483,17 @@ internal sealed class SqliteWriteSession(SqliteConnection connection, SqliteRows
         var cmd = Cmd(
             "UPDATE conflicts SET version = $version, state = $state, a_kind = $a_kind, a_id = $a_id, a_party = $a_party, a_version = $a_version, " +
             "b_kind = $b_kind, b_id = $b_id, b_party = $b_party, b_version = $b_version, time_start = $t0, time_end = $t1, altitude_lower_m = $lo, " +
-            "altitude_upper_m = $hi, acknowledged_by = $acks, accepted_by = $accepts, created_at = $created, updated_at = $updated, resolved_at = $resolved " +
+            "altitude_upper_m = $hi, acknowledged_by = $acks, accepted_by = $accepts, created_at = $created, updated_at = $updated, resolved_at = $resolved, record_index = $ri " +
             "WHERE id = $id RETURNING seq");
         BindConflict(cmd, c);
+        cmd.Parameters.AddWithValue("$ri", NextRecordIndex());
         var seq = (long)(cmd.ExecuteScalar() ?? throw new InvalidOperationException($"no conflict {c.Id} to update"));
         TrackConflict(c, seq);
     }
 
     /// <summary>
-    /// Appends the event and its record entry in this transaction: the event row with the entry's
-    /// exact bytes, then the leaf and the Merkle nodes it completes. The event's sequence is its
+    /// Appends the event and its record entry in this transaction: the event row (the entry's exact
+    /// bytes, nothing else), then the leaf and the Merkle nodes it completes. The event's sequence is its
     /// record index + 1. A failure anywhere undoes all of it with the write that emitted it.
     /// </summary>
     public StoredEvent AppendEvent(DomainEvent e, DateTimeOffset time)
@@ -500,11 +502,21 @@ internal sealed class SqliteWriteSession(SqliteConnection connection, SqliteRows
         var ms = SqliteRows.Ms(time);
         var stored = new StoredEvent(_record.Size + 1, SqliteRows.Time(ms), e.Type, e.Actor, e.IsPublic ? [] : e.Audience, e.PayloadJson);
         var entry = SqliteRows.Entry(stored, NextSalt()).Canonical();
-        _insertEvent ??= new RawStatement(connection, "INSERT INTO events(seq, time, type, actor, audience, payload, entry) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)");
-        _insertEvent.Bind(1, stored.Sequence).Bind(2, ms).Bind(3, e.Type).Bind(4, e.Actor)
-            .Bind(5, e.IsPublic ? null : SqliteStore.AudienceJson(e)).Bind(6, e.PayloadJson).Bind(7, entry).Execute();
+        _insertEvent ??= new RawStatement(connection, "INSERT INTO events(seq, entry) VALUES (?1, ?2)");
+        _insertEvent.Bind(1, stored.Sequence).Bind(2, entry).Execute();
         _journal.Add(_record.Append(MerkleTree.LeafHash(entry)));
         return stored;
+    }
+
+    /// <summary>
+    /// The index the next appended entry gets: a row written now names the entry its caller emits
+    /// next, about it (every write stores the object and then emits its event; the start check,
+    /// RecordCheck, holds each row to that entry).
+    /// </summary>
+    private long NextRecordIndex()
+    {
+        LoadRecord();
+        return _record.Size;
     }
 
     private string NextSalt()
@@ -525,6 +537,12 @@ internal sealed class SqliteWriteSession(SqliteConnection connection, SqliteRows
     {
         LoadRecord();
         return (_record.Size, _record.Root());
+    }
+
+    public byte[] RecordRoot(long size)
+    {
+        using var tree = new SqliteRecordTree.Reader(connection);
+        return MerkleTree.Root(size, tree);
     }
 
     public void InsertHead(RecordHead head)
@@ -569,8 +587,9 @@ internal sealed class SqliteWriteSession(SqliteConnection connection, SqliteRows
 
     public void InsertMessage(LineMessage message, string? idempotencyKey)
     {
-        var cmd = Cmd("INSERT INTO line_messages(id, sender, version, doc, next_due_at, idempotency_key, notice_for, created_at) " +
-            "VALUES ($id, $sender, $version, $doc, $due, $key, $notice, $at) RETURNING seq");
+        var cmd = Cmd("INSERT INTO line_messages(id, sender, version, doc, next_due_at, idempotency_key, notice_for, created_at, record_index) " +
+            "VALUES ($id, $sender, $version, $doc, $due, $key, $notice, $at, $ri) RETURNING seq");
+        cmd.Parameters.AddWithValue("$ri", NextRecordIndex());
         cmd.Parameters.AddWithValue("$notice", (object?)message.NoticeFor ?? DBNull.Value);
         cmd.Parameters.AddWithValue("$id", message.Id);
         cmd.Parameters.AddWithValue("$sender", message.From);
@@ -592,7 +611,8 @@ internal sealed class SqliteWriteSession(SqliteConnection connection, SqliteRows
 
     public void UpdateMessage(LineMessage message)
     {
-        var cmd = Cmd("UPDATE line_messages SET version = $version, doc = $doc, next_due_at = $due WHERE id = $id");
+        var cmd = Cmd("UPDATE line_messages SET version = $version, doc = $doc, next_due_at = $due, record_index = $ri WHERE id = $id");
+        cmd.Parameters.AddWithValue("$ri", NextRecordIndex());
         cmd.Parameters.AddWithValue("$id", message.Id);
         cmd.Parameters.AddWithValue("$version", message.Version);
         cmd.Parameters.AddWithValue("$doc", LineRows.Serialize(message));
@@ -650,7 +670,7 @@ internal sealed class SqliteWriteSession(SqliteConnection connection, SqliteRows
         var list = new List<LineMessage>();
         while (r.Read())
         {
-            list.Add(LineRows.Deserialize(r.GetString(1)));
+            list.Add(LineRows.Read(r));
         }
 
         return list;
@@ -665,15 +685,17 @@ internal sealed class SqliteWriteSession(SqliteConnection connection, SqliteRows
 
     public void InsertAlert(TrackAlert alert)
     {
-        var cmd = Cmd("INSERT INTO alerts(id, a_party, b_party, state, version, doc) VALUES ($id, $a, $b, $state, $version, $doc)");
+        var cmd = Cmd("INSERT INTO alerts(id, a_party, b_party, state, version, doc, record_index) VALUES ($id, $a, $b, $state, $version, $doc, $ri)");
         AlertRows.Bind(cmd, alert);
+        cmd.Parameters.AddWithValue("$ri", NextRecordIndex());
         cmd.ExecuteNonQuery();
     }
 
     public void UpdateAlert(TrackAlert alert)
     {
-        var cmd = Cmd("UPDATE alerts SET state = $state, version = $version, doc = $doc WHERE id = $id AND a_party = $a AND b_party = $b");
+        var cmd = Cmd("UPDATE alerts SET state = $state, version = $version, doc = $doc, record_index = $ri WHERE id = $id AND a_party = $a AND b_party = $b");
         AlertRows.Bind(cmd, alert);
+        cmd.Parameters.AddWithValue("$ri", NextRecordIndex());
         if (cmd.ExecuteNonQuery() != 1)
         {
             throw new InvalidOperationException($"No alert {alert.Id} between {alert.A.Party} and {alert.B.Party} to update.");

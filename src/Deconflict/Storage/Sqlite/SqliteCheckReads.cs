@@ -1,0 +1,178 @@
+using System.Collections.Immutable;
+using System.Text.Json;
+using Deconflict.Alerts;
+using Deconflict.Api;
+using Deconflict.Core.Model;
+using Deconflict.Core.Record;
+using Deconflict.Core.Volumes;
+using Deconflict.Line;
+using Microsoft.Data.Sqlite;
+
+namespace Deconflict.Storage.Sqlite;
+
+/// <summary>
+/// The reads of the record check (Record/RecordCheck): entries with their stored leaves in order,
+/// and every served row rendered as its entry's payload gives it. Streamed, so a check of a million
+/// entries holds one row at a time.
+/// </summary>
+internal static class SqliteCheckReads
+{
+    // A leaf's node key is SqliteRecordTree.NodeId(0, index) = index * 64; the entry of index i is
+    // the event of seq i + 1.
+    private const string EntryJoin = "LEFT JOIN events e ON e.seq = t.record_index + 1 LEFT JOIN record_nodes n ON n.id = t.record_index * 64";
+
+    /// <summary>Entries [start, end) in order: index and bytes (null when missing; the log stops there).</summary>
+    public static IEnumerable<(long Index, byte[]? Entry)> Entries(SqliteConnection c, long start, long end)
+    {
+        using var cmd = SqliteRows.Command(c, null, "SELECT seq, entry FROM events WHERE seq > $start AND seq <= $end ORDER BY seq");
+        cmd.Parameters.AddWithValue("$start", start);
+        cmd.Parameters.AddWithValue("$end", end);
+        using var r = cmd.ExecuteReader();
+        var expected = start;
+        while (r.Read())
+        {
+            var index = r.GetInt64(0) - 1;
+            if (index != expected)
+            {
+                // A gap in the log: the entry is missing.
+                yield return (expected, null);
+                yield break;
+            }
+
+            yield return (index, r.IsDBNull(1) ? null : (byte[])r.GetValue(1));
+            expected++;
+        }
+
+        if (expected < end)
+        {
+            yield return (expected, null);
+        }
+    }
+
+    /// <summary>
+    /// The stored tree nodes completed by leaves [start, end), in completion order: leaf i completes
+    /// the nodes whose keys are i * 64 + level (SqliteRecordTree.NodeId), so one range scan gives
+    /// them in the order a check appends the leaves.
+    /// </summary>
+    public static IEnumerable<(long Id, byte[] Hash)> NodesCompletedBy(SqliteConnection c, long start, long end)
+    {
+        using var cmd = SqliteRows.Command(c, null, "SELECT id, hash FROM record_nodes WHERE id >= $from AND id < $to ORDER BY id");
+        cmd.Parameters.AddWithValue("$from", start * 64);
+        cmd.Parameters.AddWithValue("$to", end * 64);
+        using var r = cmd.ExecuteReader();
+        while (r.Read())
+        {
+            yield return (r.GetInt64(0), (byte[])r.GetValue(1));
+        }
+    }
+
+    /// <summary>Every signed head from the given size up, smallest first.</summary>
+    public static IReadOnlyList<RecordHead> Heads(SqliteConnection c, long fromSize)
+    {
+        using var cmd = SqliteRows.Command(c, null, "SELECT size, root, time, signature FROM record_heads WHERE size >= $from ORDER BY size");
+        cmd.Parameters.AddWithValue("$from", fromSize);
+        using var r = cmd.ExecuteReader();
+        var list = new List<RecordHead>();
+        while (r.Read())
+        {
+            list.Add(new RecordHead(r.GetInt64(0), (byte[])r.GetValue(1), SqliteRows.Time(r.GetInt64(2)), (byte[])r.GetValue(3)));
+        }
+
+        return list;
+    }
+
+    /// <summary>
+    /// Every served row (operations, zones, conflicts, line messages, one per side of each alert)
+    /// with its state rendered as its entry's payload gives it. Volumes are not decoded: the row's
+    /// volume text is what the entry's payload holds (both are the F3548 JSON of the same volumes).
+    /// </summary>
+    public static IEnumerable<ServedRow> Rows(SqliteConnection c)
+    {
+        using (var cmd = SqliteRows.Command(c, null,
+            $"SELECT t.id, t.kind, t.party, t.version, t.state, t.priority, t.rule, t.name, t.volumes, t.details, t.created_at, t.updated_at, t.record_index, e.entry, n.hash " +
+            $"FROM declarations t {EntryJoin} ORDER BY t.seq"))
+        using (var r = cmd.ExecuteReader())
+        {
+            while (r.Read())
+            {
+                var d = new Declaration(
+                    SqliteRows.ParseEnum<DeclarationKind>(r.GetString(1)), r.GetString(0), r.GetString(2), r.GetInt64(3),
+                    SqliteRows.ParseEnum<DeclarationState>(r.GetString(4)), r.GetInt32(5),
+                    r.IsDBNull(6) ? null : SqliteRows.ParseEnum<ZoneRule>(r.GetString(6)), r.IsDBNull(7) ? null : r.GetString(7),
+                    ImmutableArray<Volume4D>.Empty, r.IsDBNull(9) ? null : r.GetString(9), SqliteRows.Time(r.GetInt64(10)), SqliteRows.Time(r.GetInt64(11)));
+                var text = JsonSerializer.Serialize(DeclarationView.ForEntry(d), Json.Options);
+
+                // A quote inside a string value is always escaped (\"), so the first "volumes":[]
+                // outside one is the property itself.
+                var at = text.IndexOf("\"volumes\":[]", StringComparison.Ordinal);
+                var state = string.Concat(text.AsSpan(0, at + 10), r.GetString(8), text.AsSpan(at + 12));
+                yield return new ServedRow(Json.Name(d.Kind), d.Id, null, Index(r, 12), state, Bytes(r, 13), Bytes(r, 14));
+            }
+        }
+
+        var conflictColumns = string.Join(", ", SqliteRows.ConflictColumns.Split(", ").Select(col => "t." + col));
+        using (var cmd = SqliteRows.Command(c, null, $"SELECT {conflictColumns}, e.entry, n.hash FROM conflicts t {EntryJoin} ORDER BY t.seq"))
+        using (var r = cmd.ExecuteReader())
+        {
+            while (r.Read())
+            {
+                var conflict = SqliteRows.ReadConflict(r);
+                yield return new ServedRow(RecordSubject.Conflict, conflict.Id, null, conflict.RecordIndex,
+                    JsonSerializer.Serialize(ConflictView.ForEntry(conflict), Json.Options), Bytes(r, 22), Bytes(r, 23));
+            }
+        }
+
+        using (var cmd = SqliteRows.Command(c, null, $"SELECT t.seq, t.doc, t.record_index, e.entry, n.hash FROM line_messages t {EntryJoin} ORDER BY t.seq"))
+        using (var r = cmd.ExecuteReader())
+        {
+            while (r.Read())
+            {
+                var m = LineRows.Read(r);
+                yield return new ServedRow(RecordSubject.Message, m.Id, null, m.RecordIndex,
+                    JsonSerializer.Serialize(LineMessageView.ForEntry(m), Json.Options), Bytes(r, 3), Bytes(r, 4));
+            }
+        }
+
+        // One entry per side, in party order, from the row's record index on.
+        using (var cmd = SqliteRows.Command(c, null,
+            "SELECT t.seq, t.doc, t.record_index, e.entry, n.hash, e2.entry, n2.hash FROM alerts t " + EntryJoin +
+            " LEFT JOIN events e2 ON e2.seq = t.record_index + 2 LEFT JOIN record_nodes n2 ON n2.id = (t.record_index + 1) * 64 ORDER BY t.seq"))
+        using (var r = cmd.ExecuteReader())
+        {
+            while (r.Read())
+            {
+                var a = AlertRows.Read(r);
+                var parties = a.Parties;
+                for (var i = 0; i < parties.Length; i++)
+                {
+                    yield return new ServedRow(RecordSubject.Alert, a.Id, parties[i], a.RecordIndex + i,
+                        JsonSerializer.Serialize(AlertView.ForEntry(a, parties[i]), Json.Options), Bytes(r, 3 + (2 * i)), Bytes(r, 4 + (2 * i)));
+                }
+            }
+        }
+    }
+
+    /// <summary>
+    /// The inbox index disagreeing with the messages it lists: a (party, message) row whose message
+    /// does not name the party among its recipients, or a recipient with no row. Each as the
+    /// message's id and record index (null when the row names no message) and the party.
+    /// </summary>
+    public static IEnumerable<(string? Message, long? RecordIndex, string Party)> RecipientMismatches(SqliteConnection c)
+    {
+        using var cmd = SqliteRows.Command(c, null,
+            "SELECT m.id, m.record_index, r.party FROM line_recipients r LEFT JOIN line_messages m ON m.seq = r.message_seq " +
+            "WHERE m.seq IS NULL OR NOT EXISTS (SELECT 1 FROM json_each(m.doc, '$.to') t WHERE t.value = r.party) " +
+            "UNION ALL " +
+            "SELECT m.id, m.record_index, t.value FROM line_messages m, json_each(m.doc, '$.to') t " +
+            "WHERE NOT EXISTS (SELECT 1 FROM line_recipients r WHERE r.message_seq = m.seq AND r.party = t.value)");
+        using var r = cmd.ExecuteReader();
+        while (r.Read())
+        {
+            yield return (r.IsDBNull(0) ? null : r.GetString(0), Index(r, 1), r.GetString(2));
+        }
+    }
+
+    private static long? Index(SqliteDataReader r, int column) => r.IsDBNull(column) ? null : r.GetInt64(column);
+
+    private static byte[]? Bytes(SqliteDataReader r, int column) => r.IsDBNull(column) ? null : (byte[])r.GetValue(column);
+}
