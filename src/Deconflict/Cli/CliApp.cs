@@ -306,8 +306,7 @@ public static partial class CliApp
             VerifiedState? previous = null;
             if (statePath is { Exists: true })
             {
-                previous = JsonSerializer.Deserialize<VerifiedState>(await File.ReadAllTextAsync(statePath.FullName, ct), StateJson)
-                    ?? throw new CliException($"The state file {statePath.FullName} is empty.");
+                previous = await VerifiedStateFile.ReadAsync(statePath.FullName, ct);
                 Console.WriteLine($"Last verified: {previous.Size:N0} entries, root {previous.RootHash}.");
             }
 
@@ -358,7 +357,7 @@ public static partial class CliApp
 
             if (statePath is not null)
             {
-                await File.WriteAllTextAsync(statePath.FullName, JsonSerializer.Serialize(verified, StateJson), ct);
+                await VerifiedStateFile.WriteAsync(statePath.FullName, verified, ct);
             }
 
             Console.WriteLine($"Record verified: {verified.Size:N0} entries, root {verified.RootHash}.");
@@ -529,8 +528,6 @@ public static partial class CliApp
         }));
         return new Command("line", "The deconfliction line") { send, inbox, ack };
     }
-
-    private static readonly JsonSerializerOptions StateJson = new(JsonSerializerDefaults.Web) { WriteIndented = true };
 
     private static string ConflictTable(JsonArray items) =>
         Table(items, ("ID", "id"), ("STATE", "state"), ("A", "a.id"), ("A PARTY", "a.party"), ("B", "b.id"), ("B PARTY", "b.party"), ("FROM", "overlap.time_start"), ("TO", "overlap.time_end"));

@@ -131,19 +131,15 @@ public static partial class LineEndpoints
         }
 
         var contacts = body.Value!.Contacts ?? [];
+        if (ContactsRefusal(contacts, options) is { } refusal)
+        {
+            return Problems.ToResult(refusal);
+        }
+
+        // Only now, with the number of contacts bounded, is any host name resolved.
         for (var i = 0; i < contacts.Count; i++)
         {
             var c = contacts[i];
-            if (c is null)
-            {
-                return Problems.ToResult(Problems.Invalid("A contact is an object with a level and a url, not null.", $"/contacts/{i}"));
-            }
-
-            if (c.Level < 1 || c.Level > options.Line.MaxEscalationLevel)
-            {
-                return Problems.ToResult(Problems.Invalid($"level must be 1 to {options.Line.MaxEscalationLevel} (the agreed highest level).", $"/contacts/{i}/level"));
-            }
-
             if (await targets.CheckAsync(c.Url, $"/contacts/{i}/url", http.RequestAborted) is { } notAllowed)
             {
                 return Problems.ToResult(notAllowed);
@@ -162,6 +158,52 @@ public static partial class LineEndpoints
             return true;
         });
         return result.Error is { } refused ? Problems.ToResult(refused) : Results.Json(new EscalationContactsBody { Contacts = contacts }, Json.Options);
+    }
+
+    /// <summary>
+    /// The checks on escalation contacts that need no network, made before any host name is
+    /// resolved: each contact's shape, level and URL length, then the counts
+    /// (<see cref="WebhookOptions.MaxContacts"/>, <see cref="WebhookOptions.MaxContactsPerLevel"/>),
+    /// so a body of thousands of contacts costs no DNS lookup.
+    /// </summary>
+    private static ApiError? ContactsRefusal(IReadOnlyList<EscalationContactBody> contacts, DeconflictOptions options)
+    {
+        var limits = options.Webhooks;
+        if (contacts.Count > limits.MaxContacts)
+        {
+            return new ApiError(Problems.LimitExceeded, $"At most {limits.MaxContacts} escalation contacts are allowed; {contacts.Count} were given.")
+                .With("pointer", "/contacts").With("limit", limits.MaxContacts);
+        }
+
+        var perLevel = new Dictionary<int, int>();
+        for (var i = 0; i < contacts.Count; i++)
+        {
+            var c = contacts[i];
+            if (c is null)
+            {
+                return Problems.Invalid("A contact is an object with a level and a url, not null.", $"/contacts/{i}");
+            }
+
+            if (c.Level < 1 || c.Level > options.Line.MaxEscalationLevel)
+            {
+                return Problems.Invalid($"level must be 1 to {options.Line.MaxEscalationLevel} (the agreed highest level).", $"/contacts/{i}/level");
+            }
+
+            if (c.Url is { } url && url.Length > limits.MaxUrlLength)
+            {
+                return new ApiError(Problems.LimitExceeded, $"url is {url.Length} characters long; at most {limits.MaxUrlLength} are allowed.")
+                    .With("pointer", $"/contacts/{i}/url").With("limit", limits.MaxUrlLength);
+            }
+
+            perLevel[c.Level] = perLevel.GetValueOrDefault(c.Level) + 1;
+            if (perLevel[c.Level] > limits.MaxContactsPerLevel)
+            {
+                return new ApiError(Problems.LimitExceeded, $"At most {limits.MaxContactsPerLevel} escalation contacts per level are allowed; level {c.Level} has more.")
+                    .With("pointer", "/contacts").With("limit", limits.MaxContactsPerLevel);
+            }
+        }
+
+        return null;
     }
 
     private static async Task<IResult> Send(HttpContext http, WriteQueue writes, IDeconflictStore store, DeconflictOptions options, TimeProvider time)

@@ -38,7 +38,7 @@ public static class ServiceEndpoints
                     max_escalation_level = o.Line.MaxEscalationLevel,
                     conflict_notices = o.Line.ConflictNotices,
                 },
-                webhooks = new { allow_http = o.Webhooks.AllowHttp, allow = o.Webhooks.Allow, attempts = o.WebhookAttempts, signature_key = "/v1/line/webhook-key" },
+                webhooks = new { allow_http = o.Webhooks.AllowHttp, allow = o.Webhooks.Allow, attempts = o.WebhookAttempts, signature_key = "/v1/line/webhook-key", max_contacts = o.Webhooks.MaxContacts, max_contacts_per_level = o.Webhooks.MaxContactsPerLevel, max_url_length = o.Webhooks.MaxUrlLength },
                 record = new
                 {
                     head_interval_s = o.RecordHeadInterval.TotalSeconds,

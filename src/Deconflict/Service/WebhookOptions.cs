@@ -20,6 +20,28 @@ public sealed record WebhookOptions
     /// <summary>Host names, addresses and CIDR ranges (e.g. <c>hooks.internal</c>, <c>10.1.0.0/16</c>) allowed although not public.</summary>
     public ImmutableArray<string> Allow { get; init; } = [];
 
+    /// <summary>
+    /// At most this many escalation contacts per level. Every contact's host name is resolved when
+    /// the contacts are set and again at each call, so the number bounds the DNS lookups and webhook
+    /// calls one request or one overdue message can cause; a party needs one or two per level
+    /// (a duty desk and a fallback), so 3 leaves room without letting a body fan out.
+    /// </summary>
+    public int MaxContactsPerLevel { get; init; } = 3;
+
+    /// <summary>
+    /// At most this many escalation contacts in all, over every level, for the same reason as
+    /// <see cref="MaxContactsPerLevel"/>: with the default 3 levels the per-level cap binds first,
+    /// and this one bounds the lookups when the parties agree on more levels.
+    /// </summary>
+    public int MaxContacts { get; init; } = 10;
+
+    /// <summary>
+    /// The longest webhook URL, in characters. A webhook URL is a host and a short path, far below
+    /// this; the limit keeps a contact's size (stored, echoed in the record, sent at each call)
+    /// small, and a longer URL is refused before its host is resolved.
+    /// </summary>
+    public int MaxUrlLength { get; init; } = 2000;
+
     /// <summary>Splits <see cref="Allow"/> into host names and networks; throws <see cref="FormatException"/> naming a bad entry.</summary>
     public (ImmutableHashSet<string> Hosts, ImmutableArray<IPNetwork> Networks) ParseAllow()
     {

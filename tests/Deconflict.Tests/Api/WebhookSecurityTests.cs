@@ -85,7 +85,7 @@ public sealed class WebhookSecurityTests
         Assert.Equal("/v1/line/webhook-key", config["signature_key"]!.GetValue<string>());
 
         string[] allowed = ["http://10.1.2.3:8080/hook", "https://hooks.intranet/hook", "https://[fd12:3456::1]/hook", "https://192.168.7.7/", "http://" + PublicName + "/hook"];
-        var set = await blue.Send(HttpMethod.Put, "v1/parties/blue/escalation", new { contacts = allowed.Select(u => new { level = 1, url = u }) });
+        var set = await blue.Send(HttpMethod.Put, "v1/parties/blue/escalation", new { contacts = allowed.Select((u, i) => new { level = 1 + (i % 3), url = u }) });
         Assert.Equal(200, set.Status);
         Assert.Equal(allowed.Order(StringComparer.Ordinal), server.OpenStore().EscalationContacts("blue").Select(c => c.Url).Order(StringComparer.Ordinal));
 
