@@ -7,10 +7,12 @@ namespace Deconflict.Core.Record;
 /// operation or zone (<c>payload.operation</c> / <c>payload.zone</c>), a conflict
 /// (<c>payload.conflict</c>), a line message (<c>payload.message</c>, in every line-message,
 /// line-receipt and line-overdue entry) or one side of a track alert (<c>payload.alert</c>, side
-/// = the entry's one party). The served row of that object must equal the state of the latest
-/// entry about it (docs/record.md, "Served state"). Other entries state no served row.
+/// = the entry's one party) or a token (<c>payload.token</c> in a <c>party</c> or
+/// <c>admin-token</c> entry: every creation and revocation of a token). The served row of that
+/// object must equal the state of the latest entry about it (docs/record.md, "Served state").
+/// Other entries state no served row.
 /// </summary>
-/// <param name="Kind">operation, zone, conflict, message or alert.</param>
+/// <param name="Kind">operation, zone, conflict, message, alert or token.</param>
 /// <param name="Id">The object's id.</param>
 /// <param name="Side">For an alert, the party whose view the entry holds; otherwise null.</param>
 /// <param name="State">The exact JSON text of the object in the payload, or null when the entry does not carry it.</param>
@@ -21,6 +23,7 @@ public sealed record RecordSubject(string Kind, string Id, string? Side, string?
     public const string Conflict = "conflict";
     public const string Message = "message";
     public const string Alert = "alert";
+    public const string Token = "token";
 
     /// <summary>The object and side, as a key for "the latest entry about it".</summary>
     public (string Kind, string Id, string? Side) Key => (Kind, Id, Side);
@@ -37,6 +40,7 @@ public sealed record RecordSubject(string Kind, string Id, string? Side, string?
             "conflict" => (Conflict, "conflict"),
             "line-message" or "line-receipt" or "line-overdue" => (Message, "message"),
             "track-alert" => (Alert, "alert"),
+            "party" or "admin-token" => (Token, "token"),
             _ => (null, null),
         };
         if (kind is null)
@@ -64,7 +68,7 @@ public sealed record RecordSubject(string Kind, string Id, string? Side, string?
             id = mid.GetString();
         }
 
-        if (id is null)
+        if (id is null || (kind == Token && state is null))
         {
             return null;
         }

@@ -82,7 +82,7 @@ internal static class SqliteCheckReads
     }
 
     /// <summary>
-    /// Every served row (operations, zones, conflicts, line messages, one per side of each alert)
+    /// Every served row (operations, zones, conflicts, line messages, one per side of each alert, tokens)
     /// with its state rendered as its entry's payload gives it. Volumes are not decoded: the row's
     /// volume text is what the entry's payload holds (both are the F3548 JSON of the same volumes).
     /// </summary>
@@ -149,6 +149,25 @@ internal static class SqliteCheckReads
                         JsonSerializer.Serialize(AlertView.ForEntry(a, parties[i]), Json.Options), Bytes(r, 3 + (2 * i)), Bytes(r, 4 + (2 * i)));
                 }
             }
+        }
+
+        foreach (var row in Tokens(c))
+        {
+            yield return row;
+        }
+    }
+
+    /// <summary>Every token (admin tokens too) rendered as its entries state it (<see cref="Parties.TokenEntryView"/>).</summary>
+    public static IEnumerable<ServedRow> Tokens(SqliteConnection c)
+    {
+        var columns = string.Join(", ", SqliteRows.TokenColumns.Split(", ").Select(col => "t." + col));
+        using var cmd = SqliteRows.Command(c, null, $"SELECT {columns}, t.record_index, e.entry, n.hash FROM tokens t {EntryJoin} ORDER BY t.rowid");
+        using var r = cmd.ExecuteReader();
+        while (r.Read())
+        {
+            var token = SqliteRows.ReadToken(r);
+            yield return new ServedRow(RecordSubject.Token, token.Id, null, Index(r, 5),
+                JsonSerializer.Serialize(Parties.TokenEntryView.Of(token), Json.Options), Bytes(r, 6), Bytes(r, 7));
         }
     }
 

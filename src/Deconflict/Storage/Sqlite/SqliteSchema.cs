@@ -206,5 +206,12 @@ internal static class SqliteSchema
         ALTER TABLE events DROP COLUMN audience;
         ALTER TABLE events DROP COLUMN payload;
         """,
+        // 9: every token names the entry that states it whole (its creation or revocation, with the
+        // SHA-256 of its secret), so a token row inserted or edited offline is refused at start
+        // (docs/record.md, "Served state"). Tokens of an existing database get one entry each when
+        // this runs (SqliteStore.BindTokens).
+        """
+        ALTER TABLE tokens ADD COLUMN record_index INTEGER;
+        """,
     ];
 }

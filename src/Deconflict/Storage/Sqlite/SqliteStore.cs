@@ -81,6 +81,11 @@ public sealed class SqliteStore : IDeconflictStore
                 BackfillRecordIndex(c, tx);
             }
 
+            if (v == 9)
+            {
+                BindTokens(c, tx, SqliteRows.Time(SqliteRows.Ms(_time.GetUtcNow())));
+            }
+
             using var record = SqliteRows.Command(c, tx, "INSERT INTO schema_migrations(version, applied_at) VALUES ($v, $t)");
             record.Parameters.AddWithValue("$v", v);
             record.Parameters.AddWithValue("$t", SqliteRows.Ms(_time.GetUtcNow()));
@@ -178,12 +183,69 @@ public sealed class SqliteStore : IDeconflictStore
                 RecordSubject.Operation => "declarations",
                 RecordSubject.Conflict => "conflicts",
                 RecordSubject.Message => "line_messages",
-                _ => "alerts",
+                RecordSubject.Alert => "alerts",
+                _ => null,
             };
+            if (table is null)
+            {
+                continue;
+            }
+
             using var update = SqliteRows.Command(c, tx, $"UPDATE {table} SET record_index = $index WHERE id = $id");
             update.Parameters.AddWithValue("$index", index);
             update.Parameters.AddWithValue("$id", id);
             update.ExecuteNonQuery();
+        }
+    }
+
+    /// <summary>
+    /// Binds the tokens of a database written before migration 9: their entries named the token,
+    /// not its secret's hash, so nothing in the record proves them. Each gets an entry stating it
+    /// whole (action "token-stated" to the party concerned, "stated" for an admin token) appended to the record in the
+    /// migration's transaction, and names it. From then on the token is as bound as one issued
+    /// later: its party and the admin see it in the record, and the start check holds the row to it.
+    /// </summary>
+    private static void BindTokens(SqliteConnection c, SqliteTransaction tx, DateTimeOffset now)
+    {
+        var tokens = new List<AccessToken>();
+        using (var cmd = SqliteRows.Command(c, tx, $"SELECT {SqliteRows.TokenColumns} FROM tokens ORDER BY rowid"))
+        using (var r = cmd.ExecuteReader())
+        {
+            while (r.Read())
+            {
+                tokens.Add(SqliteRows.ReadToken(r));
+            }
+        }
+
+        if (tokens.Count == 0)
+        {
+            return;
+        }
+
+        long size;
+        using (var cmd = SqliteRows.Command(c, tx, "SELECT COALESCE(MAX(seq), 0) FROM events"))
+        {
+            size = (long)cmd.ExecuteScalar()!;
+        }
+
+        using var tree = new SqliteRecordTree.Appender(c);
+        tree.Load(c, size, tx);
+        using var insert = SqliteRows.Command(c, tx, "INSERT INTO events(seq, entry) VALUES ($seq, $entry)");
+        using var bind = SqliteRows.Command(c, tx, "UPDATE tokens SET record_index = $index WHERE id = $id");
+        foreach (var t in tokens)
+        {
+            var payload = Parties.TokenEvents.Payload(t.PartyId is null ? "stated" : "token-stated", t);
+            var e = new StoredEvent(tree.Size + 1, now, Parties.TokenEvents.Type(t), null, [Parties.TokenEvents.Audience(t)], payload);
+            var entry = SqliteRows.Entry(e).Canonical();
+            insert.Parameters.Clear();
+            insert.Parameters.AddWithValue("$seq", e.Sequence);
+            insert.Parameters.AddWithValue("$entry", entry);
+            insert.ExecuteNonQuery();
+            bind.Parameters.Clear();
+            bind.Parameters.AddWithValue("$index", e.Sequence - 1);
+            bind.Parameters.AddWithValue("$id", t.Id);
+            bind.ExecuteNonQuery();
+            tree.Append(MerkleTree.LeafHash(entry));
         }
     }
 

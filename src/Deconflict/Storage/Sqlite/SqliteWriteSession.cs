@@ -155,11 +155,12 @@ internal sealed class SqliteWriteSession(SqliteConnection connection, SqliteRows
 
     public void InsertToken(AccessToken token)
     {
-        var cmd = Cmd("INSERT INTO tokens(id, party, secret_hash, created_at, revoked_at) VALUES ($id, $party, $hash, $at, NULL)");
+        var cmd = Cmd("INSERT INTO tokens(id, party, secret_hash, created_at, revoked_at, record_index) VALUES ($id, $party, $hash, $at, NULL, $ri)");
         cmd.Parameters.AddWithValue("$id", token.Id);
         cmd.Parameters.AddWithValue("$party", (object?)token.PartyId ?? DBNull.Value);
         cmd.Parameters.AddWithValue("$hash", token.SecretHash);
         cmd.Parameters.AddWithValue("$at", SqliteRows.Ms(token.CreatedAt));
+        cmd.Parameters.AddWithValue("$ri", NextRecordIndex());
         cmd.ExecuteNonQuery();
     }
 
@@ -189,9 +190,11 @@ internal sealed class SqliteWriteSession(SqliteConnection connection, SqliteRows
 
     public void RevokeToken(string tokenId, DateTimeOffset at)
     {
-        var cmd = Cmd("UPDATE tokens SET revoked_at = $at WHERE id = $id AND revoked_at IS NULL");
+        // A token revoked again keeps its first revocation time, and names the new entry.
+        var cmd = Cmd("UPDATE tokens SET revoked_at = COALESCE(revoked_at, $at), record_index = $ri WHERE id = $id");
         cmd.Parameters.AddWithValue("$id", tokenId);
         cmd.Parameters.AddWithValue("$at", SqliteRows.Ms(at));
+        cmd.Parameters.AddWithValue("$ri", NextRecordIndex());
         cmd.ExecuteNonQuery();
     }
 
