@@ -12,8 +12,9 @@ namespace Deconflict.Tests.Api;
 /// <summary>
 /// The credentials and parties the server serves, edited in a stopped server's files: a token row
 /// inserted with the editor's own secret, a token's secret hash replaced, a revocation cleared
-/// each make the next start refuse, naming the token and its entry; an untouched restart starts
-/// and keeps a revoked token refused; every token's entry states its secret's SHA-256.
+/// each make the next start refuse, naming the token and its entry, and so do a party's role or
+/// witness key edited; an untouched restart starts and keeps a revoked token refused; every
+/// token's entry states its secret's SHA-256.
 /// </summary>
 public sealed class BindingTamperTests
 {
@@ -103,14 +104,47 @@ public sealed class BindingTamperTests
     }
 
     [Fact]
+    public async Task A_party_s_role_edited_to_observer_refuses_the_start_naming_its_entry()
+    {
+        var world = await World.MakeAsync();
+        var index = Scalar(world.Db, "SELECT record_index FROM parties WHERE id = 'red'");
+        Assert.Equal("created", JsonNode.Parse(ReadEntries(world.Db)[(int)index].PayloadJson)!["action"]!.GetValue<string>());
+        Sql(world.Db, "UPDATE parties SET role = 'observer' WHERE id = 'red'");
+        var e = await Assert.ThrowsAsync<RecordCheckException>(() => TestServer.StartAsync(directory: world.Directory));
+        Assert.Equal($"Record check failed: entry {index} does not state party red as the database serves it: the stored row was edited.", e.Message);
+    }
+
+    [Fact]
+    public async Task An_inserted_party_refuses_the_start_naming_it()
+    {
+        var world = await World.MakeAsync();
+        Sql(world.Db, "INSERT INTO parties(id, name, role, created_at) VALUES ('ghost', 'Ghost', 'observer', 1790000000000)");
+        var e = await Assert.ThrowsAsync<RecordCheckException>(() => TestServer.StartAsync(directory: world.Directory));
+        Assert.Equal("Record check failed: party ghost names no entry of the record (record index none).", e.Message);
+    }
+
+    [Fact]
+    public async Task A_replaced_witness_key_refuses_the_start_naming_its_entry()
+    {
+        var world = await World.MakeAsync();
+        var index = Scalar(world.Db, "SELECT record_index FROM party_keys WHERE party = 'blue'");
+        Assert.Equal("key-registered", JsonNode.Parse(ReadEntries(world.Db)[(int)index].PayloadJson)!["action"]!.GetValue<string>());
+        Sql(world.Db, $"UPDATE party_keys SET public_key = X'{new string('0', 64)}' WHERE party = 'blue'");
+        var e = await Assert.ThrowsAsync<RecordCheckException>(() => TestServer.StartAsync(directory: world.Directory));
+        Assert.Equal($"Record check failed: entry {index} does not state party-key blue as the database serves it: the stored row was edited.", e.Message);
+    }
+
+    [Fact]
     public async Task Tokens_of_a_database_from_before_the_binding_are_stated_by_the_migration_and_keep_working()
     {
         var world = await World.MakeAsync();
         var before = ReadEntries(world.Db).Count;
 
-        // The database as migration 8 left it: tokens name no entry.
-        Sql(world.Db, "DELETE FROM schema_migrations WHERE version = 9");
+        // The database as migration 8 left it: tokens, parties and keys name no entry.
+        Sql(world.Db, "DELETE FROM schema_migrations WHERE version >= 9");
         Sql(world.Db, "ALTER TABLE tokens DROP COLUMN record_index");
+        Sql(world.Db, "ALTER TABLE parties DROP COLUMN record_index");
+        Sql(world.Db, "ALTER TABLE party_keys DROP COLUMN record_index");
 
         await using var server = await TestServer.StartAsync(directory: world.Directory);
         Assert.Equal(200, (await server.Client(world.BlueToken).Get("v1/operations")).Status);
@@ -125,6 +159,13 @@ public sealed class BindingTamperTests
         Assert.Equal("blue", Assert.Single(blue.Parties));
         Assert.Equal(Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(world.BlueToken))), JsonNode.Parse(blue.PayloadJson)!["token"]!["secret_sha256"]!.GetValue<string>());
         Assert.Equal(entries.IndexOf(blue), RowIndex(world.Db, world.BlueTokenId));
+
+        // Blue's party row is bound to its creation entry; its key gets an entry stating it whole.
+        Assert.Equal(entries.FindIndex(e => e.Type == "party" && e.PayloadJson.StartsWith("{\"action\":\"created\",\"party\":{\"id\":\"blue\"", StringComparison.Ordinal)), Scalar(world.Db, "SELECT record_index FROM parties WHERE id = 'blue'"));
+        var key = Assert.Single(entries.Skip(before), e => e.PayloadJson.Contains("\"key-stated\"", StringComparison.Ordinal));
+        Assert.Equal(Convert.ToBase64String(World.BlueKey), JsonNode.Parse(key.PayloadJson)!["key"]!["public_key"]!.GetValue<string>());
+        Assert.Equal(entries.IndexOf(key), Scalar(world.Db, "SELECT record_index FROM party_keys WHERE party = 'blue'"));
+        Assert.Equal(4, entries.Count - before);
 
         // And the next start checks them like any other.
         await using var again = await TestServer.StartAsync(directory: world.Directory);
@@ -186,6 +227,14 @@ public sealed class BindingTamperTests
         }
     }
 
+    private static long Scalar(string db, string sql)
+    {
+        using var c = Open(db);
+        using var cmd = c.CreateCommand();
+        cmd.CommandText = sql;
+        return (long)cmd.ExecuteScalar()!;
+    }
+
     private static long RowIndex(string db, string tokenId)
     {
         using var c = Open(db);
@@ -226,11 +275,14 @@ public sealed class BindingTamperTests
     }
 
     /// <summary>
-    /// A stopped server's files: parties blue (two tokens, the second revoked) and red, an
-    /// operation of blue's, and a signed head of the whole record.
+    /// A stopped server's files: parties blue (two tokens, the second revoked; a witness key) and
+    /// red, an operation of blue's, and a signed head of the whole record.
     /// </summary>
     private sealed record World(string Directory, string BlueToken, string BlueTokenId, string RevokedToken, string RevokedTokenId)
     {
+        /// <summary>Blue's witness key: any 32 bytes register.</summary>
+        public static byte[] BlueKey { get; } = [.. Enumerable.Range(1, 32).Select(i => (byte)i)];
+
         public string Db => Path.Combine(Directory, "deconflict.db");
 
         public static async Task<World> MakeAsync()
@@ -246,6 +298,7 @@ public sealed class BindingTamperTests
                 var secondId = second["token_id"]!.GetValue<string>();
                 Assert.Equal(204, (await server.Admin.Send(HttpMethod.Delete, $"v1/parties/blue/tokens/{secondId}")).Status);
                 Assert.Equal(201, (await blue.Post("v1/operations", Bodies.Operation(Bodies.Square(35.5, 35.8)))).Status);
+                Assert.Equal(200, (await blue.Send(HttpMethod.Put, "v1/parties/blue/key", new { public_key = Convert.ToBase64String(BlueKey) })).Status);
                 Assert.Equal(200, (await server.Admin.Post("v1/record/head", null)).Status);
                 await server.DisposeAsyncKeepFiles();
                 return new World(directory, created["token"]!.GetValue<string>(), created["token_id"]!.GetValue<string>(), second["token"]!.GetValue<string>(), secondId);

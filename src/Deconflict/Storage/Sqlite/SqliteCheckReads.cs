@@ -82,7 +82,7 @@ internal static class SqliteCheckReads
     }
 
     /// <summary>
-    /// Every served row (operations, zones, conflicts, line messages, one per side of each alert, tokens)
+    /// Every served row (operations, zones, conflicts, line messages, one per side of each alert, tokens, parties, witness keys)
     /// with its state rendered as its entry's payload gives it. Volumes are not decoded: the row's
     /// volume text is what the entry's payload holds (both are the F3548 JSON of the same volumes).
     /// </summary>
@@ -154,6 +154,28 @@ internal static class SqliteCheckReads
         foreach (var row in Tokens(c))
         {
             yield return row;
+        }
+
+        using (var cmd = SqliteRows.Command(c, null, $"SELECT t.id, t.name, t.role, t.created_at, t.record_index, e.entry, n.hash FROM parties t {EntryJoin} ORDER BY t.id"))
+        using (var r = cmd.ExecuteReader())
+        {
+            while (r.Read())
+            {
+                var party = SqliteRows.ReadParty(r);
+                yield return new ServedRow(RecordSubject.Party, party.Id, null, Index(r, 4),
+                    JsonSerializer.Serialize(PartyView.Of(party, null), Json.Options), Bytes(r, 5), Bytes(r, 6));
+            }
+        }
+
+        using (var cmd = SqliteRows.Command(c, null, $"SELECT t.party, t.public_key, t.registered_at, t.record_index, e.entry, n.hash FROM party_keys t {EntryJoin} ORDER BY t.party"))
+        using (var r = cmd.ExecuteReader())
+        {
+            while (r.Read())
+            {
+                var key = Record.PartyKeyEntryView.Of(r.GetString(0), (byte[])r.GetValue(1), SqliteRows.Time(r.GetInt64(2)));
+                yield return new ServedRow(RecordSubject.PartyKey, key.Party, null, Index(r, 3),
+                    JsonSerializer.Serialize(key, Json.Options), Bytes(r, 4), Bytes(r, 5));
+            }
         }
     }
 

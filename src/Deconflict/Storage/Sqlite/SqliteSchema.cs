@@ -213,5 +213,13 @@ internal static class SqliteSchema
         """
         ALTER TABLE tokens ADD COLUMN record_index INTEGER;
         """,
+        // 10: every party and registered witness key names the entry that states it whole (the
+        // party's creation; the key's registration), so a role or key edited offline is refused at
+        // start. Parties of an existing database are bound to their creation entry; keys, whose
+        // entries did not state the registration time, get one entry each (SqliteStore.BindParties).
+        """
+        ALTER TABLE parties ADD COLUMN record_index INTEGER;
+        ALTER TABLE party_keys ADD COLUMN record_index INTEGER;
+        """,
     ];
 }

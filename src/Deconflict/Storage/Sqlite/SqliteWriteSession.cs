@@ -145,11 +145,12 @@ internal sealed class SqliteWriteSession(SqliteConnection connection, SqliteRows
 
     public void InsertParty(Party party)
     {
-        var cmd = Cmd("INSERT INTO parties(id, name, role, created_at) VALUES ($id, $name, $role, $at)");
+        var cmd = Cmd("INSERT INTO parties(id, name, role, created_at, record_index) VALUES ($id, $name, $role, $at, $ri)");
         cmd.Parameters.AddWithValue("$id", party.Id);
         cmd.Parameters.AddWithValue("$name", party.Name);
         cmd.Parameters.AddWithValue("$role", SqliteRows.Enum(party.Role));
         cmd.Parameters.AddWithValue("$at", SqliteRows.Ms(party.CreatedAt));
+        cmd.Parameters.AddWithValue("$ri", NextRecordIndex());
         cmd.ExecuteNonQuery();
     }
 
@@ -571,11 +572,12 @@ internal sealed class SqliteWriteSession(SqliteConnection connection, SqliteRows
 
     public void SetPartyKey(string party, byte[] publicKey, DateTimeOffset at)
     {
-        var cmd = Cmd("INSERT INTO party_keys(party, public_key, registered_at) VALUES ($party, $key, $at) " +
-            "ON CONFLICT(party) DO UPDATE SET public_key = excluded.public_key, registered_at = excluded.registered_at");
+        var cmd = Cmd("INSERT INTO party_keys(party, public_key, registered_at, record_index) VALUES ($party, $key, $at, $ri) " +
+            "ON CONFLICT(party) DO UPDATE SET public_key = excluded.public_key, registered_at = excluded.registered_at, record_index = excluded.record_index");
         cmd.Parameters.AddWithValue("$party", party);
         cmd.Parameters.AddWithValue("$key", publicKey);
         cmd.Parameters.AddWithValue("$at", SqliteRows.Ms(at));
+        cmd.Parameters.AddWithValue("$ri", NextRecordIndex());
         cmd.ExecuteNonQuery();
     }
 
