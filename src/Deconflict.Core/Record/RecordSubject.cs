@@ -10,11 +10,12 @@ namespace Deconflict.Core.Record;
 /// = the entry's one party) or a token (<c>payload.token</c> in a <c>party</c> or
 /// <c>admin-token</c> entry: every creation and revocation of a token), a party
 /// (<c>payload.party</c> as an object, in its <c>created</c> entry) or a party's witness key
-/// (<c>payload.key</c>, id = its party). The served row of that
+/// (<c>payload.key</c>, id = its party) or a party's set of escalation contacts
+/// (<c>payload.escalation_contacts</c>, id = its party). The served row of that
 /// object must equal the state of the latest entry about it (docs/record.md, "Served state").
 /// Other entries state no served row.
 /// </summary>
-/// <param name="Kind">operation, zone, conflict, message, alert, token, party or party-key.</param>
+/// <param name="Kind">operation, zone, conflict, message, alert, token, party, party-key or escalation-contacts.</param>
 /// <param name="Id">The object's id.</param>
 /// <param name="Side">For an alert, the party whose view the entry holds; otherwise null.</param>
 /// <param name="State">The exact JSON text of the object in the payload, or null when the entry does not carry it.</param>
@@ -28,6 +29,7 @@ public sealed record RecordSubject(string Kind, string Id, string? Side, string?
     public const string Token = "token";
     public const string Party = "party";
     public const string PartyKey = "party-key";
+    public const string EscalationContacts = "escalation-contacts";
 
     private static bool Has(JsonElement root, string property) =>
         root.TryGetProperty(property, out var o) && o.ValueKind == JsonValueKind.Object;
@@ -65,7 +67,8 @@ public sealed record RecordSubject(string Kind, string Id, string? Side, string?
         if (property is null)
         {
             // A party entry states a token, the party itself or its witness key, by the object it carries.
-            (kind, property) = Has(root, "token") ? (Token, "token") : Has(root, "party") ? (Party, "party") : Has(root, "key") ? (PartyKey, "key") : (null, null);
+            (kind, property) = Has(root, "token") ? (Token, "token") : Has(root, "party") ? (Party, "party") : Has(root, "key") ? (PartyKey, "key")
+                : Has(root, "escalation_contacts") ? (EscalationContacts, "escalation_contacts") : (null, null);
             if (kind is null)
             {
                 return null;
@@ -77,7 +80,7 @@ public sealed record RecordSubject(string Kind, string Id, string? Side, string?
         if (root.TryGetProperty(property!, out var o) && o.ValueKind == JsonValueKind.Object)
         {
             state = o.GetRawText();
-            var idName = kind == PartyKey ? "party" : "id";
+            var idName = kind is PartyKey or EscalationContacts ? "party" : "id";
             id = o.TryGetProperty(idName, out var i) && i.ValueKind == JsonValueKind.String ? i.GetString() : null;
         }
 

@@ -21,6 +21,9 @@ public sealed class BindingTamperTests
     /// <summary>The attacker's secret and its SHA-256, computed here rather than by the service.</summary>
     private const string EvilSecret = "evil-secret-of-the-host";
 
+    /// <summary>Blue's contacts as stored: each once, by level and url (World posts them unordered, one twice).</summary>
+    private const string BlueContacts = """{"party":"blue","contacts":[{"level":1,"url":"http://127.0.0.1:1/a"},{"level":2,"url":"http://127.0.0.1:1/b"}]}""";
+
     private static string EvilHashHex => Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(EvilSecret)));
 
     [Fact]
@@ -135,6 +138,35 @@ public sealed class BindingTamperTests
     }
 
     [Fact]
+    public async Task A_party_s_escalation_contacts_are_stated_as_the_set_stored()
+    {
+        var world = await World.MakeAsync();
+        var index = Scalar(world.Db, "SELECT record_index FROM escalation_contact_sets WHERE party = 'blue'");
+        var entry = ReadEntries(world.Db)[(int)index];
+        Assert.Equal("escalation-contacts-set", JsonNode.Parse(entry.PayloadJson)!["action"]!.GetValue<string>());
+        Assert.Equal(BlueContacts, JsonNode.Parse(entry.PayloadJson)!["escalation_contacts"]!.ToJsonString());
+    }
+
+    [Fact]
+    public async Task An_escalation_contact_added_offline_refuses_the_start_naming_the_set_s_entry()
+    {
+        var world = await World.MakeAsync();
+        var index = Scalar(world.Db, "SELECT record_index FROM escalation_contact_sets WHERE party = 'blue'");
+        Sql(world.Db, "INSERT INTO escalation_contacts(party, level, url) VALUES ('blue', 1, 'https://attacker.example/hook')");
+        var e = await Assert.ThrowsAsync<RecordCheckException>(() => TestServer.StartAsync(directory: world.Directory));
+        Assert.Equal($"Record check failed: entry {index} does not state escalation-contacts blue as the database serves it: the stored row was edited.", e.Message);
+    }
+
+    [Fact]
+    public async Task An_escalation_contact_added_offline_to_a_party_with_none_refuses_the_start_naming_it()
+    {
+        var world = await World.MakeAsync();
+        Sql(world.Db, "INSERT INTO escalation_contacts(party, level, url) VALUES ('red', 1, 'https://attacker.example/hook')");
+        var e = await Assert.ThrowsAsync<RecordCheckException>(() => TestServer.StartAsync(directory: world.Directory));
+        Assert.Equal("Record check failed: escalation-contacts red names no entry of the record (record index none).", e.Message);
+    }
+
+    [Fact]
     public async Task Tokens_of_a_database_from_before_the_binding_are_stated_by_the_migration_and_keep_working()
     {
         var world = await World.MakeAsync();
@@ -145,6 +177,7 @@ public sealed class BindingTamperTests
         Sql(world.Db, "ALTER TABLE tokens DROP COLUMN record_index");
         Sql(world.Db, "ALTER TABLE parties DROP COLUMN record_index");
         Sql(world.Db, "ALTER TABLE party_keys DROP COLUMN record_index");
+        Sql(world.Db, "DROP TABLE escalation_contact_sets");
 
         await using var server = await TestServer.StartAsync(directory: world.Directory);
         Assert.Equal(200, (await server.Client(world.BlueToken).Get("v1/operations")).Status);
@@ -165,7 +198,10 @@ public sealed class BindingTamperTests
         var key = Assert.Single(entries.Skip(before), e => e.PayloadJson.Contains("\"key-stated\"", StringComparison.Ordinal));
         Assert.Equal(Convert.ToBase64String(World.BlueKey), JsonNode.Parse(key.PayloadJson)!["key"]!["public_key"]!.GetValue<string>());
         Assert.Equal(entries.IndexOf(key), Scalar(world.Db, "SELECT record_index FROM party_keys WHERE party = 'blue'"));
-        Assert.Equal(4, entries.Count - before);
+        var set = Assert.Single(entries.Skip(before), e => e.PayloadJson.Contains("\"escalation-contacts-stated\"", StringComparison.Ordinal));
+        Assert.Equal("blue", Assert.Single(set.Parties));
+        Assert.Equal(BlueContacts, JsonNode.Parse(set.PayloadJson)!["escalation_contacts"]!.ToJsonString());
+        Assert.Equal(5, entries.Count - before);
 
         // And the next start checks them like any other.
         await using var again = await TestServer.StartAsync(directory: world.Directory);
@@ -288,7 +324,7 @@ public sealed class BindingTamperTests
         public static async Task<World> MakeAsync()
         {
             var directory = Path.Combine(Path.GetTempPath(), "deconflict-tests", Guid.NewGuid().ToString("N"));
-            var server = await TestServer.StartAsync(directory: directory);
+            var server = await TestServer.StartAsync(new DeconflictOptions { Webhooks = new WebhookOptions { AllowHttp = true, Allow = ["127.0.0.1"] } }, directory: directory);
             try
             {
                 var created = (await server.Admin.Post("v1/parties", new { id = "blue", name = "Blue" })).Body!;
@@ -299,6 +335,8 @@ public sealed class BindingTamperTests
                 Assert.Equal(204, (await server.Admin.Send(HttpMethod.Delete, $"v1/parties/blue/tokens/{secondId}")).Status);
                 Assert.Equal(201, (await blue.Post("v1/operations", Bodies.Operation(Bodies.Square(35.5, 35.8)))).Status);
                 Assert.Equal(200, (await blue.Send(HttpMethod.Put, "v1/parties/blue/key", new { public_key = Convert.ToBase64String(BlueKey) })).Status);
+                var contacts = new[] { new { level = 2, url = "http://127.0.0.1:1/b" }, new { level = 1, url = "http://127.0.0.1:1/a" }, new { level = 1, url = "http://127.0.0.1:1/a" } };
+                Assert.Equal(200, (await blue.Send(HttpMethod.Put, "v1/parties/blue/escalation", new { contacts })).Status);
                 Assert.Equal(200, (await server.Admin.Post("v1/record/head", null)).Status);
                 await server.DisposeAsyncKeepFiles();
                 return new World(directory, created["token"]!.GetValue<string>(), created["token_id"]!.GetValue<string>(), second["token"]!.GetValue<string>(), secondId);

@@ -177,6 +177,47 @@ internal static class SqliteCheckReads
                     JsonSerializer.Serialize(key, Json.Options), Bytes(r, 4), Bytes(r, 5));
             }
         }
+
+        foreach (var row in EscalationContacts(c))
+        {
+            yield return row;
+        }
+    }
+
+    /// <summary>
+    /// Each party's set of escalation contacts (a party with a set, or with contact rows), rendered
+    /// as its entry states it (<see cref="EscalationContactsEntryView"/>); contact rows of a party
+    /// with no set name no entry.
+    /// </summary>
+    private static IEnumerable<ServedRow> EscalationContacts(SqliteConnection c)
+    {
+        var contacts = new Dictionary<string, List<(int Level, string Url)>>(StringComparer.Ordinal);
+        using (var cmd = SqliteRows.Command(c, null, "SELECT party, level, url FROM escalation_contacts"))
+        using (var r = cmd.ExecuteReader())
+        {
+            while (r.Read())
+            {
+                var party = r.GetString(0);
+                if (!contacts.TryGetValue(party, out var list))
+                {
+                    contacts[party] = list = [];
+                }
+
+                list.Add((r.GetInt32(1), r.GetString(2)));
+            }
+        }
+
+        using var sets = SqliteRows.Command(c, null,
+            "SELECT p.party, t.record_index, e.entry, n.hash FROM (SELECT party FROM escalation_contact_sets UNION SELECT party FROM escalation_contacts) p " +
+            "LEFT JOIN escalation_contact_sets t ON t.party = p.party " + EntryJoin + " ORDER BY p.party");
+        using var rows = sets.ExecuteReader();
+        while (rows.Read())
+        {
+            var party = rows.GetString(0);
+            var set = EscalationContactsEntryView.Of(party, contacts.GetValueOrDefault(party) ?? []);
+            yield return new ServedRow(RecordSubject.EscalationContacts, party, null, Index(rows, 1),
+                JsonSerializer.Serialize(set, Json.Options), Bytes(rows, 2), Bytes(rows, 3));
+        }
     }
 
     /// <summary>Every token (admin tokens too) rendered as its entries state it (<see cref="Parties.TokenEntryView"/>).</summary>

@@ -221,5 +221,13 @@ internal static class SqliteSchema
         ALTER TABLE parties ADD COLUMN record_index INTEGER;
         ALTER TABLE party_keys ADD COLUMN record_index INTEGER;
         """,
+        // 11: each party's set of escalation contacts names the entry that states it whole (even
+        // empty, so contacts added offline to a party that has none are refused at start). Sets
+        // of an existing database get one entry each (SqliteStore.BindEscalationContacts).
+        """
+        CREATE TABLE escalation_contact_sets(
+            party TEXT PRIMARY KEY REFERENCES parties(id),
+            record_index INTEGER NOT NULL) WITHOUT ROWID;
+        """,
     ];
 }

@@ -91,6 +91,11 @@ public sealed class SqliteStore : IDeconflictStore
                 BindParties(c, tx, SqliteRows.Time(SqliteRows.Ms(_time.GetUtcNow())));
             }
 
+            if (v == 11)
+            {
+                BindEscalationContacts(c, tx, SqliteRows.Time(SqliteRows.Ms(_time.GetUtcNow())));
+            }
+
             using var record = SqliteRows.Command(c, tx, "INSERT INTO schema_migrations(version, applied_at) VALUES ($v, $t)");
             record.Parameters.AddWithValue("$v", v);
             record.Parameters.AddWithValue("$t", SqliteRows.Ms(_time.GetUtcNow()));
@@ -296,6 +301,35 @@ public sealed class SqliteStore : IDeconflictStore
         }
 
         AppendStated(c, tx, now, stated);
+    }
+
+    /// <summary>
+    /// Binds the escalation contacts of a database written before migration 11: their entries
+    /// gave the contacts as posted, not the set as stored, so each party with contacts gets an
+    /// entry stating its set whole (<c>escalation-contacts-stated</c>, to that party and the admin).
+    /// </summary>
+    private static void BindEscalationContacts(SqliteConnection c, SqliteTransaction tx, DateTimeOffset now)
+    {
+        var contacts = new SortedDictionary<string, List<(int Level, string Url)>>(StringComparer.Ordinal);
+        using (var cmd = SqliteRows.Command(c, tx, "SELECT party, level, url FROM escalation_contacts"))
+        using (var r = cmd.ExecuteReader())
+        {
+            while (r.Read())
+            {
+                var party = r.GetString(0);
+                if (!contacts.TryGetValue(party, out var list))
+                {
+                    contacts[party] = list = [];
+                }
+
+                list.Add((r.GetInt32(1), r.GetString(2)));
+            }
+        }
+
+        AppendStated(c, tx, now, [.. contacts.Select(kv => (
+            new DomainEvent(EventTypes.Party, null, [kv.Key], JsonSerializer.Serialize(
+                new { action = "escalation-contacts-stated", party = kv.Key, escalation_contacts = Line.EscalationContactsEntryView.Of(kv.Key, kv.Value) }, Api.Json.Options)),
+            "INSERT INTO escalation_contact_sets(party, record_index) VALUES ($id, $index)", kv.Key))]);
     }
 
     /// <summary>

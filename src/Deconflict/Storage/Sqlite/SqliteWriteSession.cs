@@ -649,6 +649,12 @@ internal sealed class SqliteWriteSession(SqliteConnection connection, SqliteRows
             insert.Parameters.AddWithValue("$url", url);
             insert.ExecuteNonQuery();
         }
+
+        // The set (even empty) names the entry its caller emits next, stating it.
+        var bind = Cmd("INSERT INTO escalation_contact_sets(party, record_index) VALUES ($party, $ri) ON CONFLICT(party) DO UPDATE SET record_index = excluded.record_index");
+        bind.Parameters.AddWithValue("$party", party);
+        bind.Parameters.AddWithValue("$ri", NextRecordIndex());
+        bind.ExecuteNonQuery();
     }
 
     public LineMessage? NoticeOf(string conflictId)
