@@ -167,17 +167,52 @@ public sealed class BindingTamperTests
     }
 
     [Fact]
-    public async Task Tokens_of_a_database_from_before_the_binding_are_stated_by_the_migration_and_keep_working()
+    public async Task An_operation_s_details_are_committed_in_the_record_and_the_salt_shown_to_the_owner_only()
     {
         var world = await World.MakeAsync();
+        await using var server = await TestServer.StartAsync(directory: world.Directory);
+        var own = (await server.Client(world.BlueToken).Get($"v1/operations/{world.BlueOperation}")).Body!;
+        var salt = own["details_salt"]!.GetValue<string>();
+        var expected = Convert.ToHexStringLower(SHA256.HashData([.. Convert.FromHexString(salt), .. Encoding.UTF8.GetBytes(World.Details)]));
+        Assert.Equal(32, salt.Length);
+        Assert.Equal(expected, own["details_sha256"]!.GetValue<string>());
+
+        // Another party (and the record) sees the commitment, neither the details nor the salt.
+        var red = (await server.Admin.Post("v1/parties/red/tokens", null)).Body!["token"]!.GetValue<string>();
+        var seen = (await server.Client(red).Get($"v1/operations/{world.BlueOperation}")).Body!;
+        Assert.Equal(expected, seen["details_sha256"]!.GetValue<string>());
+        Assert.Null(seen["details_salt"]);
+        Assert.Null(seen["details"]);
+        var stated = JsonNode.Parse(ReadEntries(world.Db)[(int)own["record_index"]!.GetValue<long>()].PayloadJson)!["operation"]!;
+        Assert.Equal(expected, stated["details_sha256"]!.GetValue<string>());
+        Assert.Null(stated["details_salt"]);
+        Assert.Null(stated["details"]);
+    }
+
+    [Fact]
+    public async Task Details_edited_offline_refuse_the_start_naming_the_operation_s_entry()
+    {
+        var world = await World.MakeAsync();
+        var index = Scalar(world.Db, $"SELECT record_index FROM declarations WHERE id = '{world.BlueOperation}'");
+        Sql(world.Db, $"UPDATE declarations SET details = '{{\"mission\":\"SAR-12\",\"crew\":9}}' WHERE id = '{world.BlueOperation}'");
+        var e = await Assert.ThrowsAsync<RecordCheckException>(() => TestServer.StartAsync(directory: world.Directory));
+        Assert.Equal($"Record check failed: entry {index} does not state operation {world.BlueOperation} as the database serves it: the stored row was edited.", e.Message);
+    }
+
+    [Fact]
+    public async Task Tokens_of_a_database_from_before_the_binding_are_stated_by_the_migration_and_keep_working()
+    {
+        var world = await World.MakeAsync(details: false);
         var before = ReadEntries(world.Db).Count;
 
-        // The database as migration 8 left it: tokens, parties and keys name no entry.
+        // The database as migration 8 left it: tokens, parties, keys and contact sets name no entry
+        // (and no operation has committed details).
         Sql(world.Db, "DELETE FROM schema_migrations WHERE version >= 9");
         Sql(world.Db, "ALTER TABLE tokens DROP COLUMN record_index");
         Sql(world.Db, "ALTER TABLE parties DROP COLUMN record_index");
         Sql(world.Db, "ALTER TABLE party_keys DROP COLUMN record_index");
         Sql(world.Db, "DROP TABLE escalation_contact_sets");
+        Sql(world.Db, "ALTER TABLE declarations DROP COLUMN details_salt");
 
         await using var server = await TestServer.StartAsync(directory: world.Directory);
         Assert.Equal(200, (await server.Client(world.BlueToken).Get("v1/operations")).Status);
@@ -314,14 +349,17 @@ public sealed class BindingTamperTests
     /// A stopped server's files: parties blue (two tokens, the second revoked; a witness key) and
     /// red, an operation of blue's, and a signed head of the whole record.
     /// </summary>
-    private sealed record World(string Directory, string BlueToken, string BlueTokenId, string RevokedToken, string RevokedTokenId)
+    private sealed record World(string Directory, string BlueToken, string BlueTokenId, string RevokedToken, string RevokedTokenId, string BlueOperation)
     {
+        /// <summary>The private details of blue's operation, exactly as sent.</summary>
+        public const string Details = """{"mission":"SAR-12","crew":3}""";
+
         /// <summary>Blue's witness key: any 32 bytes register.</summary>
         public static byte[] BlueKey { get; } = [.. Enumerable.Range(1, 32).Select(i => (byte)i)];
 
         public string Db => Path.Combine(Directory, "deconflict.db");
 
-        public static async Task<World> MakeAsync()
+        public static async Task<World> MakeAsync(bool details = true)
         {
             var directory = Path.Combine(Path.GetTempPath(), "deconflict-tests", Guid.NewGuid().ToString("N"));
             var server = await TestServer.StartAsync(new DeconflictOptions { Webhooks = new WebhookOptions { AllowHttp = true, Allow = ["127.0.0.1"] } }, directory: directory);
@@ -333,13 +371,20 @@ public sealed class BindingTamperTests
                 var second = (await server.Admin.Post("v1/parties/blue/tokens", null)).Body!;
                 var secondId = second["token_id"]!.GetValue<string>();
                 Assert.Equal(204, (await server.Admin.Send(HttpMethod.Delete, $"v1/parties/blue/tokens/{secondId}")).Status);
-                Assert.Equal(201, (await blue.Post("v1/operations", Bodies.Operation(Bodies.Square(35.5, 35.8)))).Status);
+                var operation = Bodies.Operation(Bodies.Square(35.5, 35.8));
+                if (details)
+                {
+                    operation["details"] = JsonNode.Parse(Details);
+                }
+
+                var written = await blue.Post("v1/operations", operation);
+                Assert.Equal(201, written.Status);
                 Assert.Equal(200, (await blue.Send(HttpMethod.Put, "v1/parties/blue/key", new { public_key = Convert.ToBase64String(BlueKey) })).Status);
                 var contacts = new[] { new { level = 2, url = "http://127.0.0.1:1/b" }, new { level = 1, url = "http://127.0.0.1:1/a" }, new { level = 1, url = "http://127.0.0.1:1/a" } };
                 Assert.Equal(200, (await blue.Send(HttpMethod.Put, "v1/parties/blue/escalation", new { contacts })).Status);
                 Assert.Equal(200, (await server.Admin.Post("v1/record/head", null)).Status);
                 await server.DisposeAsyncKeepFiles();
-                return new World(directory, created["token"]!.GetValue<string>(), created["token_id"]!.GetValue<string>(), second["token"]!.GetValue<string>(), secondId);
+                return new World(directory, created["token"]!.GetValue<string>(), created["token_id"]!.GetValue<string>(), second["token"]!.GetValue<string>(), secondId, written.Body!["operation"]!["id"]!.GetValue<string>());
             }
             catch
             {

@@ -89,7 +89,7 @@ internal static class SqliteCheckReads
     public static IEnumerable<ServedRow> Rows(SqliteConnection c)
     {
         using (var cmd = SqliteRows.Command(c, null,
-            $"SELECT t.id, t.kind, t.party, t.version, t.state, t.priority, t.rule, t.name, t.volumes, t.details, t.created_at, t.updated_at, t.record_index, e.entry, n.hash " +
+            $"SELECT t.id, t.kind, t.party, t.version, t.state, t.priority, t.rule, t.name, t.volumes, t.details, t.created_at, t.updated_at, t.record_index, t.details_salt, e.entry, n.hash " +
             $"FROM declarations t {EntryJoin} ORDER BY t.seq"))
         using (var r = cmd.ExecuteReader())
         {
@@ -99,14 +99,17 @@ internal static class SqliteCheckReads
                     SqliteRows.ParseEnum<DeclarationKind>(r.GetString(1)), r.GetString(0), r.GetString(2), r.GetInt64(3),
                     SqliteRows.ParseEnum<DeclarationState>(r.GetString(4)), r.GetInt32(5),
                     r.IsDBNull(6) ? null : SqliteRows.ParseEnum<ZoneRule>(r.GetString(6)), r.IsDBNull(7) ? null : r.GetString(7),
-                    ImmutableArray<Volume4D>.Empty, r.IsDBNull(9) ? null : r.GetString(9), SqliteRows.Time(r.GetInt64(10)), SqliteRows.Time(r.GetInt64(11)));
+                    ImmutableArray<Volume4D>.Empty, r.IsDBNull(9) ? null : r.GetString(9), SqliteRows.Time(r.GetInt64(10)), SqliteRows.Time(r.GetInt64(11)))
+                {
+                    DetailsSalt = r.IsDBNull(13) ? null : r.GetString(13),
+                };
                 var text = JsonSerializer.Serialize(DeclarationView.ForEntry(d), Json.Options);
 
                 // A quote inside a string value is always escaped (\"), so the first "volumes":[]
                 // outside one is the property itself.
                 var at = text.IndexOf("\"volumes\":[]", StringComparison.Ordinal);
                 var state = string.Concat(text.AsSpan(0, at + 10), r.GetString(8), text.AsSpan(at + 12));
-                yield return new ServedRow(Json.Name(d.Kind), d.Id, null, Index(r, 12), state, Bytes(r, 13), Bytes(r, 14));
+                yield return new ServedRow(Json.Name(d.Kind), d.Id, null, Index(r, 12), state, Bytes(r, 14), Bytes(r, 15));
             }
         }
 

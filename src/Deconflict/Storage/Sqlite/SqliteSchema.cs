@@ -229,5 +229,11 @@ internal static class SqliteSchema
             party TEXT PRIMARY KEY REFERENCES parties(id),
             record_index INTEGER NOT NULL) WITHOUT ROWID;
         """,
+        // 12: the salt of the commitment to an operation's private details that its entries carry
+        // (Declaration.DetailsSha256). Versions written before have none: their details are bound
+        // from their next version on.
+        """
+        ALTER TABLE declarations ADD COLUMN details_salt TEXT;
+        """,
     ];
 }

@@ -353,12 +353,12 @@ internal sealed class SqliteWriteSession(SqliteConnection connection, SqliteRows
     public void InsertDeclaration(Declaration d)
     {
         _insertDeclaration ??= new RawStatement(connection,
-            "INSERT INTO declarations(id, kind, party, version, state, priority, rule, name, volumes, details, starts_at, ends_at, created_at, updated_at, record_index) " +
-            "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15) RETURNING seq");
+            "INSERT INTO declarations(id, kind, party, version, state, priority, rule, name, volumes, details, starts_at, ends_at, created_at, updated_at, record_index, details_salt) " +
+            "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16) RETURNING seq");
         var seq = _insertDeclaration.Bind(1, d.Id).Bind(2, SqliteRows.Enum(d.Kind)).Bind(3, d.Party).Bind(4, d.Version).Bind(5, SqliteRows.Enum(d.State))
             .Bind(6, d.Priority).Bind(7, d.Rule is { } rule ? SqliteRows.Enum(rule) : null).Bind(8, d.Name).Bind(9, SqliteRows.VolumesJson(d.Volumes))
             .Bind(10, d.DetailsJson).Bind(11, SqliteRows.Ms(d.StartsAt)).Bind(12, SqliteRows.Ms(d.EndsAt)).Bind(13, SqliteRows.Ms(d.CreatedAt)).Bind(14, SqliteRows.Ms(d.UpdatedAt))
-            .Bind(15, NextRecordIndex()).ExecuteReturningInt64();
+            .Bind(15, NextRecordIndex()).Bind(16, d.DetailsSalt).ExecuteReturningInt64();
         IndexVolumes(seq, d);
         rows.Remember(d);
         Change(seq, d);
@@ -368,7 +368,7 @@ internal sealed class SqliteWriteSession(SqliteConnection connection, SqliteRows
     {
         var cmd = Cmd(
             "UPDATE declarations SET kind = $kind, party = $party, version = $version, state = $state, priority = $priority, rule = $rule, name = $name, " +
-            "volumes = $volumes, details = $details, starts_at = $starts, ends_at = $ends, created_at = $created, updated_at = $updated, record_index = $ri WHERE id = $id RETURNING seq");
+            "volumes = $volumes, details = $details, starts_at = $starts, ends_at = $ends, created_at = $created, updated_at = $updated, record_index = $ri, details_salt = $salt WHERE id = $id RETURNING seq");
         BindDeclaration(cmd, d);
         cmd.Parameters.AddWithValue("$ri", NextRecordIndex());
         var seq = (long)(cmd.ExecuteScalar() ?? throw new InvalidOperationException($"no declaration {d.Id} to update"));
@@ -864,6 +864,7 @@ internal sealed class SqliteWriteSession(SqliteConnection connection, SqliteRows
         cmd.Parameters.AddWithValue("$name", (object?)d.Name ?? DBNull.Value);
         cmd.Parameters.AddWithValue("$volumes", SqliteRows.VolumesJson(d.Volumes));
         cmd.Parameters.AddWithValue("$details", (object?)d.DetailsJson ?? DBNull.Value);
+        cmd.Parameters.AddWithValue("$salt", (object?)d.DetailsSalt ?? DBNull.Value);
         cmd.Parameters.AddWithValue("$starts", SqliteRows.Ms(d.StartsAt));
         cmd.Parameters.AddWithValue("$ends", SqliteRows.Ms(d.EndsAt));
         cmd.Parameters.AddWithValue("$created", SqliteRows.Ms(d.CreatedAt));
