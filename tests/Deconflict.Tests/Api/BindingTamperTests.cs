@@ -67,7 +67,7 @@ public sealed class BindingTamperTests
     public async Task An_inserted_token_row_naming_another_token_s_entry_refuses_the_start_naming_it()
     {
         var world = await World.MakeAsync();
-        var index = RowIndex(world.Db, world.BlueTokenId);
+        var index = world.Last("token-issued", world.BlueTokenId);
         Sql(world.Db, $"INSERT INTO tokens(id, party, secret_hash, created_at, record_index) VALUES ('tk-evil', NULL, X'{EvilHashHex}', 1790000000000, {index})");
         var e = await Assert.ThrowsAsync<RecordCheckException>(() => TestServer.StartAsync(directory: world.Directory));
         Assert.Equal($"Record check failed: entry {index} is not about token tk-evil, which names it.", e.Message);
@@ -77,7 +77,7 @@ public sealed class BindingTamperTests
     public async Task A_replaced_secret_hash_refuses_the_start_naming_the_token_s_entry()
     {
         var world = await World.MakeAsync();
-        var index = RowIndex(world.Db, world.BlueTokenId);
+        var index = world.Last("token-issued", world.BlueTokenId);
         Sql(world.Db, $"UPDATE tokens SET secret_hash = X'{EvilHashHex}' WHERE id = '{world.BlueTokenId}'");
         var e = await Assert.ThrowsAsync<RecordCheckException>(() => TestServer.StartAsync(directory: world.Directory));
         Assert.Equal($"Record check failed: entry {index} does not state token {world.BlueTokenId} as the database serves it: the stored row was edited.", e.Message);
@@ -87,8 +87,7 @@ public sealed class BindingTamperTests
     public async Task A_cleared_revocation_refuses_the_start_naming_the_revocation_s_entry()
     {
         var world = await World.MakeAsync();
-        var index = RowIndex(world.Db, world.RevokedTokenId);
-        Assert.Equal("token-revoked", JsonNode.Parse(ReadEntries(world.Db)[(int)index].PayloadJson)!["action"]!.GetValue<string>());
+        var index = world.Last("token-revoked", world.RevokedTokenId);
         Sql(world.Db, $"UPDATE tokens SET revoked_at = NULL WHERE id = '{world.RevokedTokenId}'");
         var e = await Assert.ThrowsAsync<RecordCheckException>(() => TestServer.StartAsync(directory: world.Directory));
         Assert.Equal($"Record check failed: entry {index} does not state token {world.RevokedTokenId} as the database serves it: the stored row was edited.", e.Message);
@@ -98,9 +97,8 @@ public sealed class BindingTamperTests
     public async Task A_cleared_revocation_set_back_to_the_issue_entry_refuses_the_start_naming_the_revocation()
     {
         var world = await World.MakeAsync();
-        var entries = ReadEntries(world.Db);
-        var issuedAt = entries.FindIndex(e => e.PayloadJson.Contains("\"token-issued\"", StringComparison.Ordinal) && e.PayloadJson.Contains(world.RevokedTokenId, StringComparison.Ordinal));
-        var revokedAt = RowIndex(world.Db, world.RevokedTokenId);
+        var issuedAt = world.Last("token-issued", world.RevokedTokenId);
+        var revokedAt = world.Last("token-revoked", world.RevokedTokenId);
         Sql(world.Db, $"UPDATE tokens SET revoked_at = NULL, record_index = {issuedAt} WHERE id = '{world.RevokedTokenId}'");
         var e = await Assert.ThrowsAsync<RecordCheckException>(() => TestServer.StartAsync(directory: world.Directory));
         Assert.Equal($"Record check failed: entry {revokedAt} is the latest about token {world.RevokedTokenId}, and the database serves another state (it names entry {issuedAt}).", e.Message);
@@ -110,8 +108,7 @@ public sealed class BindingTamperTests
     public async Task A_party_s_role_edited_to_observer_refuses_the_start_naming_its_entry()
     {
         var world = await World.MakeAsync();
-        var index = Scalar(world.Db, "SELECT record_index FROM parties WHERE id = 'red'");
-        Assert.Equal("created", JsonNode.Parse(ReadEntries(world.Db)[(int)index].PayloadJson)!["action"]!.GetValue<string>());
+        var index = world.Last("created", "red");
         Sql(world.Db, "UPDATE parties SET role = 'observer' WHERE id = 'red'");
         var e = await Assert.ThrowsAsync<RecordCheckException>(() => TestServer.StartAsync(directory: world.Directory));
         Assert.Equal($"Record check failed: entry {index} does not state party red as the database serves it: the stored row was edited.", e.Message);
@@ -130,8 +127,7 @@ public sealed class BindingTamperTests
     public async Task A_replaced_witness_key_refuses_the_start_naming_its_entry()
     {
         var world = await World.MakeAsync();
-        var index = Scalar(world.Db, "SELECT record_index FROM party_keys WHERE party = 'blue'");
-        Assert.Equal("key-registered", JsonNode.Parse(ReadEntries(world.Db)[(int)index].PayloadJson)!["action"]!.GetValue<string>());
+        var index = world.Last("key-registered", "blue");
         Sql(world.Db, $"UPDATE party_keys SET public_key = X'{new string('0', 64)}' WHERE party = 'blue'");
         var e = await Assert.ThrowsAsync<RecordCheckException>(() => TestServer.StartAsync(directory: world.Directory));
         Assert.Equal($"Record check failed: entry {index} does not state party-key blue as the database serves it: the stored row was edited.", e.Message);
@@ -151,7 +147,7 @@ public sealed class BindingTamperTests
     public async Task An_escalation_contact_added_offline_refuses_the_start_naming_the_set_s_entry()
     {
         var world = await World.MakeAsync();
-        var index = Scalar(world.Db, "SELECT record_index FROM escalation_contact_sets WHERE party = 'blue'");
+        var index = world.Last("escalation-contacts-set", "blue");
         Sql(world.Db, "INSERT INTO escalation_contacts(party, level, url) VALUES ('blue', 1, 'https://attacker.example/hook')");
         var e = await Assert.ThrowsAsync<RecordCheckException>(() => TestServer.StartAsync(directory: world.Directory));
         Assert.Equal($"Record check failed: entry {index} does not state escalation-contacts blue as the database serves it: the stored row was edited.", e.Message);
@@ -193,7 +189,7 @@ public sealed class BindingTamperTests
     public async Task Details_edited_offline_refuse_the_start_naming_the_operation_s_entry()
     {
         var world = await World.MakeAsync();
-        var index = Scalar(world.Db, $"SELECT record_index FROM declarations WHERE id = '{world.BlueOperation}'");
+        var index = world.Last("created", world.BlueOperation);
         Sql(world.Db, $"UPDATE declarations SET details = '{{\"mission\":\"SAR-12\",\"crew\":9}}' WHERE id = '{world.BlueOperation}'");
         var e = await Assert.ThrowsAsync<RecordCheckException>(() => TestServer.StartAsync(directory: world.Directory));
         Assert.Equal($"Record check failed: entry {index} does not state operation {world.BlueOperation} as the database serves it: the stored row was edited.", e.Message);
@@ -358,6 +354,10 @@ public sealed class BindingTamperTests
         public static byte[] BlueKey { get; } = [.. Enumerable.Range(1, 32).Select(i => (byte)i)];
 
         public string Db => Path.Combine(Directory, "deconflict.db");
+
+        /// <summary>The index of the last entry with the action that names the id: found by reading the entries, not through the store's binding.</summary>
+        public long Last(string action, string id) =>
+            ReadEntries(Db).FindLastIndex(e => e.PayloadJson.StartsWith($"{{\"action\":\"{action}\"", StringComparison.Ordinal) && e.PayloadJson.Contains($"\"{id}\"", StringComparison.Ordinal));
 
         public static async Task<World> MakeAsync(bool details = true)
         {
