@@ -63,7 +63,9 @@ public sealed record Declaration(
     /// The commitment to the private details: hex SHA-256 of the salt's 16 bytes followed by the
     /// details' UTF-8 text as stored (as submitted). It reveals nothing of the details without the
     /// salt, and binds them: the owner can prove them, the host cannot change them unseen.
-    /// Computed on demand (about 3 us for 4 KB), so there is no stored copy to disagree with.
+    /// Computed on demand, so there is no stored copy to disagree with: a fresh salt and the hash
+    /// cost about 1.2 us for 30 bytes of details and 3.6 us for 4 KB (Release, Stopwatch over
+    /// 200,000 rounds), against the writer's hundreds of microseconds per submission.
     /// </summary>
     public string? DetailsSha256 => DetailsJson is { } details && DetailsSalt is { } salt ? DetailsCommitment.Of(salt, details) : null;
 
