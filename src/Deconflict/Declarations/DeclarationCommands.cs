@@ -34,7 +34,10 @@ public sealed class DeclarationCommands(DeconflictOptions options)
                 quota.QuotaRetryAfter).With("quota", "live_declarations").With("limit", quota.MaxLiveDeclarations);
         }
 
-        var subject = new Declaration(draft.Kind, id, caller.PartyId!, 1, draft.State, draft.Priority, draft.Rule, draft.Name, draft.Volumes, draft.DetailsJson, ctx.Now, ctx.Now);
+        var subject = new Declaration(draft.Kind, id, caller.PartyId!, 1, draft.State, draft.Priority, draft.Rule, draft.Name, draft.Volumes, draft.DetailsJson, ctx.Now, ctx.Now)
+        {
+            DetailsSalt = NewDetailsSalt(draft.DetailsJson),
+        };
         return Apply(ctx, caller, null, subject, draft.Known, "created");
     }
 
@@ -55,6 +58,7 @@ public sealed class DeclarationCommands(DeconflictOptions options)
             Name = draft.Name,
             Volumes = draft.Volumes,
             DetailsJson = draft.DetailsJson,
+            DetailsSalt = NewDetailsSalt(draft.DetailsJson),
             UpdatedAt = ctx.Now,
         };
         return Apply(ctx, caller, current, next, draft.Known, "updated");
@@ -235,6 +239,10 @@ public sealed class DeclarationCommands(DeconflictOptions options)
 
     private static string Payload(string action, string noun, DeclarationView view) =>
         JsonSerializer.Serialize(new Dictionary<string, object> { ["action"] = action, [noun] = view }, Json.Options);
+
+    /// <summary>A fresh salt for the commitment to the details (none without details): a new one per version written, so equal details of two versions do not show as equal.</summary>
+    private static string? NewDetailsSalt(string? details) =>
+        details is null ? null : Convert.ToHexStringLower(System.Security.Cryptography.RandomNumberGenerator.GetBytes(DetailsCommitment.SaltBytes));
 
     private static string Noun(DeclarationKind kind) => kind == DeclarationKind.Operation ? "operation" : "zone";
 

@@ -153,8 +153,9 @@ public static partial class LineEndpoints
                 return Problems.NotFoundError("party", id);
             }
 
+            var set = EscalationContactsEntryView.Of(id, contacts.Select(c => (c.Level, c.Url!)));
             ctx.Store.SetEscalationContacts(id, [.. contacts.Select(c => (c.Level, c.Url!))]);
-            ctx.Emit(new DomainEvent(EventTypes.Party, caller.PartyId, [id], JsonSerializer.Serialize(new { action = "escalation-contacts-set", party = id, contacts }, Json.Options)));
+            ctx.Emit(new DomainEvent(EventTypes.Party, caller.PartyId, [id], JsonSerializer.Serialize(new { action = "escalation-contacts-set", party = id, contacts, escalation_contacts = set }, Json.Options)));
             return true;
         });
         return result.Error is { } refused ? Problems.ToResult(refused) : Results.Json(new EscalationContactsBody { Contacts = contacts }, Json.Options);

@@ -65,9 +65,7 @@ public static partial class PartyEndpoints
                     return Problems.NotFoundError("party", id);
                 }
 
-                var token = Issue(ctx, id);
-                ctx.Emit(TokenEvent("token-issued", id, token.TokenId));
-                return token;
+                return Issue(ctx, id);
             });
             return issued.Error is { } refused
                 ? Problems.ToResult(refused)
@@ -168,8 +166,9 @@ public static partial class PartyEndpoints
                 var ids = tokenIds ?? [.. tokens.Where(t => t.RevokedAt is null).Select(t => t.Id)];
                 foreach (var id in ids)
                 {
+                    var token = tokens.First(t => t.Id == id);
                     ctx.Store.RevokeToken(id, ctx.Now);
-                    ctx.Emit(TokenEvent("token-revoked", party, id));
+                    TokenEvents.Emit(ctx, "token-revoked", token with { RevokedAt = token.RevokedAt ?? ctx.Now });
                 }
 
                 return ids;
@@ -197,14 +196,16 @@ public static partial class PartyEndpoints
         return revoked;
     }
 
-    /// <summary>Token changes are recorded too (never the secret), visible to the party concerned and the admin.</summary>
-    private static DomainEvent TokenEvent(string action, string party, string tokenId) =>
-        new(EventTypes.Party, null, [party], JsonSerializer.Serialize(new { action, party, token_id = tokenId }, Json.Options));
-
+    /// <summary>
+    /// Issues a token and records it whole (never the secret), visible to the party concerned and
+    /// the admin (<see cref="TokenEvents"/>): a party's first token, created with it, too.
+    /// </summary>
     internal static IssuedToken Issue(WriteContext ctx, string? partyId)
     {
         var (tokenId, secret) = Tokens.New(ctx.Now);
-        ctx.Store.InsertToken(new AccessToken(tokenId, partyId, Tokens.Hash(secret), ctx.Now, null));
+        var token = new AccessToken(tokenId, partyId, Tokens.Hash(secret), ctx.Now, null);
+        ctx.Store.InsertToken(token);
+        TokenEvents.Emit(ctx, partyId is null ? "created" : "token-issued", token);
         return new IssuedToken(tokenId, secret);
     }
 

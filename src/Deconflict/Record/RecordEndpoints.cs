@@ -120,7 +120,7 @@ public static class RecordEndpoints
 
             ctx.Store.SetPartyKey(id, key, ctx.Now);
             ctx.Emit(new DomainEvent(EventTypes.Party, caller.PartyId, [], JsonSerializer.Serialize(
-                new { action = "key-registered", party = id, public_key = Convert.ToBase64String(key) }, Json.Options)));
+                new { action = "key-registered", party = id, public_key = Convert.ToBase64String(key), key = PartyKeyEntryView.Of(id, key, ctx.Now) }, Json.Options)));
             return true;
         });
         return result.Error is { } refused

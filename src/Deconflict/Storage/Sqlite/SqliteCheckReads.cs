@@ -82,14 +82,14 @@ internal static class SqliteCheckReads
     }
 
     /// <summary>
-    /// Every served row (operations, zones, conflicts, line messages, one per side of each alert)
+    /// Every served row (operations, zones, conflicts, line messages, one per side of each alert, tokens, parties, witness keys)
     /// with its state rendered as its entry's payload gives it. Volumes are not decoded: the row's
     /// volume text is what the entry's payload holds (both are the F3548 JSON of the same volumes).
     /// </summary>
     public static IEnumerable<ServedRow> Rows(SqliteConnection c)
     {
         using (var cmd = SqliteRows.Command(c, null,
-            $"SELECT t.id, t.kind, t.party, t.version, t.state, t.priority, t.rule, t.name, t.volumes, t.details, t.created_at, t.updated_at, t.record_index, e.entry, n.hash " +
+            $"SELECT t.id, t.kind, t.party, t.version, t.state, t.priority, t.rule, t.name, t.volumes, t.details, t.created_at, t.updated_at, t.record_index, t.details_salt, e.entry, n.hash " +
             $"FROM declarations t {EntryJoin} ORDER BY t.seq"))
         using (var r = cmd.ExecuteReader())
         {
@@ -99,14 +99,17 @@ internal static class SqliteCheckReads
                     SqliteRows.ParseEnum<DeclarationKind>(r.GetString(1)), r.GetString(0), r.GetString(2), r.GetInt64(3),
                     SqliteRows.ParseEnum<DeclarationState>(r.GetString(4)), r.GetInt32(5),
                     r.IsDBNull(6) ? null : SqliteRows.ParseEnum<ZoneRule>(r.GetString(6)), r.IsDBNull(7) ? null : r.GetString(7),
-                    ImmutableArray<Volume4D>.Empty, r.IsDBNull(9) ? null : r.GetString(9), SqliteRows.Time(r.GetInt64(10)), SqliteRows.Time(r.GetInt64(11)));
+                    ImmutableArray<Volume4D>.Empty, r.IsDBNull(9) ? null : r.GetString(9), SqliteRows.Time(r.GetInt64(10)), SqliteRows.Time(r.GetInt64(11)))
+                {
+                    DetailsSalt = r.IsDBNull(13) ? null : r.GetString(13),
+                };
                 var text = JsonSerializer.Serialize(DeclarationView.ForEntry(d), Json.Options);
 
                 // A quote inside a string value is always escaped (\"), so the first "volumes":[]
                 // outside one is the property itself.
                 var at = text.IndexOf("\"volumes\":[]", StringComparison.Ordinal);
                 var state = string.Concat(text.AsSpan(0, at + 10), r.GetString(8), text.AsSpan(at + 12));
-                yield return new ServedRow(Json.Name(d.Kind), d.Id, null, Index(r, 12), state, Bytes(r, 13), Bytes(r, 14));
+                yield return new ServedRow(Json.Name(d.Kind), d.Id, null, Index(r, 12), state, Bytes(r, 14), Bytes(r, 15));
             }
         }
 
@@ -149,6 +152,88 @@ internal static class SqliteCheckReads
                         JsonSerializer.Serialize(AlertView.ForEntry(a, parties[i]), Json.Options), Bytes(r, 3 + (2 * i)), Bytes(r, 4 + (2 * i)));
                 }
             }
+        }
+
+        foreach (var row in Tokens(c))
+        {
+            yield return row;
+        }
+
+        using (var cmd = SqliteRows.Command(c, null, $"SELECT t.id, t.name, t.role, t.created_at, t.record_index, e.entry, n.hash FROM parties t {EntryJoin} ORDER BY t.id"))
+        using (var r = cmd.ExecuteReader())
+        {
+            while (r.Read())
+            {
+                var party = SqliteRows.ReadParty(r);
+                yield return new ServedRow(RecordSubject.Party, party.Id, null, Index(r, 4),
+                    JsonSerializer.Serialize(PartyView.Of(party, null), Json.Options), Bytes(r, 5), Bytes(r, 6));
+            }
+        }
+
+        using (var cmd = SqliteRows.Command(c, null, $"SELECT t.party, t.public_key, t.registered_at, t.record_index, e.entry, n.hash FROM party_keys t {EntryJoin} ORDER BY t.party"))
+        using (var r = cmd.ExecuteReader())
+        {
+            while (r.Read())
+            {
+                var key = Record.PartyKeyEntryView.Of(r.GetString(0), (byte[])r.GetValue(1), SqliteRows.Time(r.GetInt64(2)));
+                yield return new ServedRow(RecordSubject.PartyKey, key.Party, null, Index(r, 3),
+                    JsonSerializer.Serialize(key, Json.Options), Bytes(r, 4), Bytes(r, 5));
+            }
+        }
+
+        foreach (var row in EscalationContacts(c))
+        {
+            yield return row;
+        }
+    }
+
+    /// <summary>
+    /// Each party's set of escalation contacts (a party with a set, or with contact rows), rendered
+    /// as its entry states it (<see cref="EscalationContactsEntryView"/>); contact rows of a party
+    /// with no set name no entry.
+    /// </summary>
+    private static IEnumerable<ServedRow> EscalationContacts(SqliteConnection c)
+    {
+        var contacts = new Dictionary<string, List<(int Level, string Url)>>(StringComparer.Ordinal);
+        using (var cmd = SqliteRows.Command(c, null, "SELECT party, level, url FROM escalation_contacts"))
+        using (var r = cmd.ExecuteReader())
+        {
+            while (r.Read())
+            {
+                var party = r.GetString(0);
+                if (!contacts.TryGetValue(party, out var list))
+                {
+                    contacts[party] = list = [];
+                }
+
+                list.Add((r.GetInt32(1), r.GetString(2)));
+            }
+        }
+
+        using var sets = SqliteRows.Command(c, null,
+            "SELECT p.party, t.record_index, e.entry, n.hash FROM (SELECT party FROM escalation_contact_sets UNION SELECT party FROM escalation_contacts) p " +
+            "LEFT JOIN escalation_contact_sets t ON t.party = p.party " + EntryJoin + " ORDER BY p.party");
+        using var rows = sets.ExecuteReader();
+        while (rows.Read())
+        {
+            var party = rows.GetString(0);
+            var set = EscalationContactsEntryView.Of(party, contacts.GetValueOrDefault(party) ?? []);
+            yield return new ServedRow(RecordSubject.EscalationContacts, party, null, Index(rows, 1),
+                JsonSerializer.Serialize(set, Json.Options), Bytes(rows, 2), Bytes(rows, 3));
+        }
+    }
+
+    /// <summary>Every token (admin tokens too) rendered as its entries state it (<see cref="Parties.TokenEntryView"/>).</summary>
+    public static IEnumerable<ServedRow> Tokens(SqliteConnection c)
+    {
+        var columns = string.Join(", ", SqliteRows.TokenColumns.Split(", ").Select(col => "t." + col));
+        using var cmd = SqliteRows.Command(c, null, $"SELECT {columns}, t.record_index, e.entry, n.hash FROM tokens t {EntryJoin} ORDER BY t.rowid");
+        using var r = cmd.ExecuteReader();
+        while (r.Read())
+        {
+            var token = SqliteRows.ReadToken(r);
+            yield return new ServedRow(RecordSubject.Token, token.Id, null, Index(r, 5),
+                JsonSerializer.Serialize(Parties.TokenEntryView.Of(token), Json.Options), Bytes(r, 6), Bytes(r, 7));
         }
     }
 

@@ -70,9 +70,9 @@ internal static class SqliteRecordTree
         public long Size { get; private set; }
 
         /// <summary>Loads the frontier for the log's current size (the number of events).</summary>
-        public void Load(SqliteConnection connection, long size)
+        public void Load(SqliteConnection connection, long size, SqliteTransaction? transaction = null)
         {
-            using var reader = new Reader(connection);
+            using var reader = new Reader(connection, transaction);
             FrontierNode? top = null;
             long at = 0;
             while (at < size)

@@ -20,7 +20,7 @@ namespace Deconflict.Storage.Sqlite;
 internal sealed class SqliteRows
 {
     public const string DeclarationColumns =
-        "d.seq, d.id, d.kind, d.party, d.version, d.state, d.priority, d.rule, d.name, d.volumes, d.details, d.created_at, d.updated_at, d.record_index";
+        "d.seq, d.id, d.kind, d.party, d.version, d.state, d.priority, d.rule, d.name, d.volumes, d.details, d.created_at, d.updated_at, d.record_index, d.details_salt";
 
     /// <summary>
     /// Notes one index box of a declaration (its start in days since 2020, its south-west corner in
@@ -115,6 +115,7 @@ internal sealed class SqliteRows
             Time(r.GetInt64(12)))
         {
             RecordIndex = r.IsDBNull(13) ? null : r.GetInt64(13),
+            DetailsSalt = r.IsDBNull(14) ? null : r.GetString(14),
         };
     }
 

@@ -206,5 +206,34 @@ internal static class SqliteSchema
         ALTER TABLE events DROP COLUMN audience;
         ALTER TABLE events DROP COLUMN payload;
         """,
+        // 9: every token names the entry that states it whole (its creation or revocation, with the
+        // SHA-256 of its secret), so a token row inserted or edited offline is refused at start
+        // (docs/record.md, "Served state"). Tokens of an existing database get one entry each when
+        // this runs (SqliteStore.BindTokens).
+        """
+        ALTER TABLE tokens ADD COLUMN record_index INTEGER;
+        """,
+        // 10: every party and registered witness key names the entry that states it whole (the
+        // party's creation; the key's registration), so a role or key edited offline is refused at
+        // start. Parties of an existing database are bound to their creation entry; keys, whose
+        // entries did not state the registration time, get one entry each (SqliteStore.BindParties).
+        """
+        ALTER TABLE parties ADD COLUMN record_index INTEGER;
+        ALTER TABLE party_keys ADD COLUMN record_index INTEGER;
+        """,
+        // 11: each party's set of escalation contacts names the entry that states it whole (even
+        // empty, so contacts added offline to a party that has none are refused at start). Sets
+        // of an existing database get one entry each (SqliteStore.BindEscalationContacts).
+        """
+        CREATE TABLE escalation_contact_sets(
+            party TEXT PRIMARY KEY REFERENCES parties(id),
+            record_index INTEGER NOT NULL) WITHOUT ROWID;
+        """,
+        // 12: the salt of the commitment to an operation's private details that its entries carry
+        // (Declaration.DetailsSha256). Versions written before have none: their details are bound
+        // from their next version on.
+        """
+        ALTER TABLE declarations ADD COLUMN details_salt TEXT;
+        """,
     ];
 }

@@ -81,6 +81,21 @@ public sealed class SqliteStore : IDeconflictStore
                 BackfillRecordIndex(c, tx);
             }
 
+            if (v == 9)
+            {
+                BindTokens(c, tx, SqliteRows.Time(SqliteRows.Ms(_time.GetUtcNow())));
+            }
+
+            if (v == 10)
+            {
+                BindParties(c, tx, SqliteRows.Time(SqliteRows.Ms(_time.GetUtcNow())));
+            }
+
+            if (v == 11)
+            {
+                BindEscalationContacts(c, tx, SqliteRows.Time(SqliteRows.Ms(_time.GetUtcNow())));
+            }
+
             using var record = SqliteRows.Command(c, tx, "INSERT INTO schema_migrations(version, applied_at) VALUES ($v, $t)");
             record.Parameters.AddWithValue("$v", v);
             record.Parameters.AddWithValue("$t", SqliteRows.Ms(_time.GetUtcNow()));
@@ -178,12 +193,179 @@ public sealed class SqliteStore : IDeconflictStore
                 RecordSubject.Operation => "declarations",
                 RecordSubject.Conflict => "conflicts",
                 RecordSubject.Message => "line_messages",
-                _ => "alerts",
+                RecordSubject.Alert => "alerts",
+                _ => null,
             };
+            if (table is null)
+            {
+                continue;
+            }
+
             using var update = SqliteRows.Command(c, tx, $"UPDATE {table} SET record_index = $index WHERE id = $id");
             update.Parameters.AddWithValue("$index", index);
             update.Parameters.AddWithValue("$id", id);
             update.ExecuteNonQuery();
+        }
+    }
+
+    /// <summary>
+    /// Binds the tokens of a database written before migration 9: their entries named the token,
+    /// not its secret's hash, so nothing in the record proves them. Each gets an entry stating it
+    /// whole (action "token-stated" to the party concerned, "stated" for an admin token) appended to the record in the
+    /// migration's transaction, and names it. From then on the token is as bound as one issued
+    /// later: its party and the admin see it in the record, and the start check holds the row to it.
+    /// </summary>
+    private static void BindTokens(SqliteConnection c, SqliteTransaction tx, DateTimeOffset now)
+    {
+        var tokens = new List<AccessToken>();
+        using (var cmd = SqliteRows.Command(c, tx, $"SELECT {SqliteRows.TokenColumns} FROM tokens ORDER BY rowid"))
+        using (var r = cmd.ExecuteReader())
+        {
+            while (r.Read())
+            {
+                tokens.Add(SqliteRows.ReadToken(r));
+            }
+        }
+
+        AppendStated(c, tx, now, [.. tokens.Select(t => (
+            new DomainEvent(Parties.TokenEvents.Type(t), null, [Parties.TokenEvents.Audience(t)], Parties.TokenEvents.Payload(t.PartyId is null ? "stated" : "token-stated", t)),
+            "UPDATE tokens SET record_index = $index WHERE id = $id", t.Id))]);
+    }
+
+    /// <summary>
+    /// Binds the parties and witness keys of a database written before migration 10. A party's
+    /// <c>created</c> entry states it whole (id, name, role, creation time) and is bound as it is;
+    /// a party with none gets an entry stating it (<c>stated</c>). A key's <c>key-registered</c>
+    /// entry did not state its registration time, so each key gets an entry stating it whole
+    /// (<c>key-stated</c>, public, like the registration), in the migration's transaction.
+    /// </summary>
+    private static void BindParties(SqliteConnection c, SqliteTransaction tx, DateTimeOffset now)
+    {
+        var created = new Dictionary<string, long>(StringComparer.Ordinal);
+        using (var cmd = SqliteRows.Command(c, tx, "SELECT seq, entry FROM events WHERE entry IS NOT NULL ORDER BY seq"))
+        using (var r = cmd.ExecuteReader())
+        {
+            while (r.Read())
+            {
+                try
+                {
+                    if (RecordEntry.Parse((byte[])r.GetValue(1)) is { } entry && RecordSubject.Of(entry) is { Kind: RecordSubject.Party } subject)
+                    {
+                        created[subject.Id] = r.GetInt64(0) - 1;
+                    }
+                }
+                catch (JsonException)
+                {
+                    // Not a party's entry; the start check names an entry that is not JSON.
+                }
+            }
+        }
+
+        var parties = new List<Party>();
+        using (var cmd = SqliteRows.Command(c, tx, "SELECT id, name, role, created_at FROM parties ORDER BY id"))
+        using (var r = cmd.ExecuteReader())
+        {
+            while (r.Read())
+            {
+                parties.Add(SqliteRows.ReadParty(r));
+            }
+        }
+
+        using (var bind = SqliteRows.Command(c, tx, "UPDATE parties SET record_index = $index WHERE id = $id"))
+        {
+            foreach (var (id, index) in created)
+            {
+                bind.Parameters.Clear();
+                bind.Parameters.AddWithValue("$index", index);
+                bind.Parameters.AddWithValue("$id", id);
+                bind.ExecuteNonQuery();
+            }
+        }
+
+        var stated = new List<(DomainEvent, string, string)>();
+        foreach (var p in parties.Where(p => !created.ContainsKey(p.Id)))
+        {
+            stated.Add((new DomainEvent(EventTypes.Party, null, [], JsonSerializer.Serialize(new { action = "stated", party = Api.PartyView.Of(p, null) }, Api.Json.Options)),
+                "UPDATE parties SET record_index = $index WHERE id = $id", p.Id));
+        }
+
+        using (var cmd = SqliteRows.Command(c, tx, "SELECT party, public_key, registered_at FROM party_keys ORDER BY party"))
+        using (var r = cmd.ExecuteReader())
+        {
+            while (r.Read())
+            {
+                var key = Record.PartyKeyEntryView.Of(r.GetString(0), (byte[])r.GetValue(1), SqliteRows.Time(r.GetInt64(2)));
+                stated.Add((new DomainEvent(EventTypes.Party, null, [], JsonSerializer.Serialize(new { action = "key-stated", party = key.Party, key }, Api.Json.Options)),
+                    "UPDATE party_keys SET record_index = $index WHERE party = $id", key.Party));
+            }
+        }
+
+        AppendStated(c, tx, now, stated);
+    }
+
+    /// <summary>
+    /// Binds the escalation contacts of a database written before migration 11: their entries
+    /// gave the contacts as posted, not the set as stored, so each party with contacts gets an
+    /// entry stating its set whole (<c>escalation-contacts-stated</c>, to that party and the admin).
+    /// </summary>
+    private static void BindEscalationContacts(SqliteConnection c, SqliteTransaction tx, DateTimeOffset now)
+    {
+        var contacts = new SortedDictionary<string, List<(int Level, string Url)>>(StringComparer.Ordinal);
+        using (var cmd = SqliteRows.Command(c, tx, "SELECT party, level, url FROM escalation_contacts"))
+        using (var r = cmd.ExecuteReader())
+        {
+            while (r.Read())
+            {
+                var party = r.GetString(0);
+                if (!contacts.TryGetValue(party, out var list))
+                {
+                    contacts[party] = list = [];
+                }
+
+                list.Add((r.GetInt32(1), r.GetString(2)));
+            }
+        }
+
+        AppendStated(c, tx, now, [.. contacts.Select(kv => (
+            new DomainEvent(EventTypes.Party, null, [kv.Key], JsonSerializer.Serialize(
+                new { action = "escalation-contacts-stated", party = kv.Key, escalation_contacts = Line.EscalationContactsEntryView.Of(kv.Key, kv.Value) }, Api.Json.Options)),
+            "INSERT INTO escalation_contact_sets(party, record_index) VALUES ($id, $index)", kv.Key))]);
+    }
+
+    /// <summary>
+    /// Appends an entry per event to the record in the migration's transaction (with fresh salts,
+    /// at <paramref name="now"/>), and binds each row to its entry with its update (parameters
+    /// <c>$index</c> and <c>$id</c>).
+    /// </summary>
+    private static void AppendStated(SqliteConnection c, SqliteTransaction tx, DateTimeOffset now, List<(DomainEvent Event, string Bind, string Id)> stated)
+    {
+        if (stated.Count == 0)
+        {
+            return;
+        }
+
+        long size;
+        using (var cmd = SqliteRows.Command(c, tx, "SELECT COALESCE(MAX(seq), 0) FROM events"))
+        {
+            size = (long)cmd.ExecuteScalar()!;
+        }
+
+        using var tree = new SqliteRecordTree.Appender(c);
+        tree.Load(c, size, tx);
+        using var insert = SqliteRows.Command(c, tx, "INSERT INTO events(seq, entry) VALUES ($seq, $entry)");
+        foreach (var (d, bindSql, id) in stated)
+        {
+            var e = new StoredEvent(tree.Size + 1, now, d.Type, d.Actor, d.IsPublic ? [] : d.Audience, d.PayloadJson);
+            var entry = SqliteRows.Entry(e).Canonical();
+            insert.Parameters.Clear();
+            insert.Parameters.AddWithValue("$seq", e.Sequence);
+            insert.Parameters.AddWithValue("$entry", entry);
+            insert.ExecuteNonQuery();
+            using var bind = SqliteRows.Command(c, tx, bindSql);
+            bind.Parameters.AddWithValue("$index", e.Sequence - 1);
+            bind.Parameters.AddWithValue("$id", id);
+            bind.ExecuteNonQuery();
+            tree.Append(MerkleTree.LeafHash(entry));
         }
     }
 

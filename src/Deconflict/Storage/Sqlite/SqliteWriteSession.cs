@@ -145,21 +145,23 @@ internal sealed class SqliteWriteSession(SqliteConnection connection, SqliteRows
 
     public void InsertParty(Party party)
     {
-        var cmd = Cmd("INSERT INTO parties(id, name, role, created_at) VALUES ($id, $name, $role, $at)");
+        var cmd = Cmd("INSERT INTO parties(id, name, role, created_at, record_index) VALUES ($id, $name, $role, $at, $ri)");
         cmd.Parameters.AddWithValue("$id", party.Id);
         cmd.Parameters.AddWithValue("$name", party.Name);
         cmd.Parameters.AddWithValue("$role", SqliteRows.Enum(party.Role));
         cmd.Parameters.AddWithValue("$at", SqliteRows.Ms(party.CreatedAt));
+        cmd.Parameters.AddWithValue("$ri", NextRecordIndex());
         cmd.ExecuteNonQuery();
     }
 
     public void InsertToken(AccessToken token)
     {
-        var cmd = Cmd("INSERT INTO tokens(id, party, secret_hash, created_at, revoked_at) VALUES ($id, $party, $hash, $at, NULL)");
+        var cmd = Cmd("INSERT INTO tokens(id, party, secret_hash, created_at, revoked_at, record_index) VALUES ($id, $party, $hash, $at, NULL, $ri)");
         cmd.Parameters.AddWithValue("$id", token.Id);
         cmd.Parameters.AddWithValue("$party", (object?)token.PartyId ?? DBNull.Value);
         cmd.Parameters.AddWithValue("$hash", token.SecretHash);
         cmd.Parameters.AddWithValue("$at", SqliteRows.Ms(token.CreatedAt));
+        cmd.Parameters.AddWithValue("$ri", NextRecordIndex());
         cmd.ExecuteNonQuery();
     }
 
@@ -189,9 +191,11 @@ internal sealed class SqliteWriteSession(SqliteConnection connection, SqliteRows
 
     public void RevokeToken(string tokenId, DateTimeOffset at)
     {
-        var cmd = Cmd("UPDATE tokens SET revoked_at = $at WHERE id = $id AND revoked_at IS NULL");
+        // A token revoked again keeps its first revocation time, and names the new entry.
+        var cmd = Cmd("UPDATE tokens SET revoked_at = COALESCE(revoked_at, $at), record_index = $ri WHERE id = $id");
         cmd.Parameters.AddWithValue("$id", tokenId);
         cmd.Parameters.AddWithValue("$at", SqliteRows.Ms(at));
+        cmd.Parameters.AddWithValue("$ri", NextRecordIndex());
         cmd.ExecuteNonQuery();
     }
 
@@ -349,12 +353,12 @@ internal sealed class SqliteWriteSession(SqliteConnection connection, SqliteRows
     public void InsertDeclaration(Declaration d)
     {
         _insertDeclaration ??= new RawStatement(connection,
-            "INSERT INTO declarations(id, kind, party, version, state, priority, rule, name, volumes, details, starts_at, ends_at, created_at, updated_at, record_index) " +
-            "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15) RETURNING seq");
+            "INSERT INTO declarations(id, kind, party, version, state, priority, rule, name, volumes, details, starts_at, ends_at, created_at, updated_at, record_index, details_salt) " +
+            "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16) RETURNING seq");
         var seq = _insertDeclaration.Bind(1, d.Id).Bind(2, SqliteRows.Enum(d.Kind)).Bind(3, d.Party).Bind(4, d.Version).Bind(5, SqliteRows.Enum(d.State))
             .Bind(6, d.Priority).Bind(7, d.Rule is { } rule ? SqliteRows.Enum(rule) : null).Bind(8, d.Name).Bind(9, SqliteRows.VolumesJson(d.Volumes))
             .Bind(10, d.DetailsJson).Bind(11, SqliteRows.Ms(d.StartsAt)).Bind(12, SqliteRows.Ms(d.EndsAt)).Bind(13, SqliteRows.Ms(d.CreatedAt)).Bind(14, SqliteRows.Ms(d.UpdatedAt))
-            .Bind(15, NextRecordIndex()).ExecuteReturningInt64();
+            .Bind(15, NextRecordIndex()).Bind(16, d.DetailsSalt).ExecuteReturningInt64();
         IndexVolumes(seq, d);
         rows.Remember(d);
         Change(seq, d);
@@ -364,7 +368,7 @@ internal sealed class SqliteWriteSession(SqliteConnection connection, SqliteRows
     {
         var cmd = Cmd(
             "UPDATE declarations SET kind = $kind, party = $party, version = $version, state = $state, priority = $priority, rule = $rule, name = $name, " +
-            "volumes = $volumes, details = $details, starts_at = $starts, ends_at = $ends, created_at = $created, updated_at = $updated, record_index = $ri WHERE id = $id RETURNING seq");
+            "volumes = $volumes, details = $details, starts_at = $starts, ends_at = $ends, created_at = $created, updated_at = $updated, record_index = $ri, details_salt = $salt WHERE id = $id RETURNING seq");
         BindDeclaration(cmd, d);
         cmd.Parameters.AddWithValue("$ri", NextRecordIndex());
         var seq = (long)(cmd.ExecuteScalar() ?? throw new InvalidOperationException($"no declaration {d.Id} to update"));
@@ -568,11 +572,12 @@ internal sealed class SqliteWriteSession(SqliteConnection connection, SqliteRows
 
     public void SetPartyKey(string party, byte[] publicKey, DateTimeOffset at)
     {
-        var cmd = Cmd("INSERT INTO party_keys(party, public_key, registered_at) VALUES ($party, $key, $at) " +
-            "ON CONFLICT(party) DO UPDATE SET public_key = excluded.public_key, registered_at = excluded.registered_at");
+        var cmd = Cmd("INSERT INTO party_keys(party, public_key, registered_at, record_index) VALUES ($party, $key, $at, $ri) " +
+            "ON CONFLICT(party) DO UPDATE SET public_key = excluded.public_key, registered_at = excluded.registered_at, record_index = excluded.record_index");
         cmd.Parameters.AddWithValue("$party", party);
         cmd.Parameters.AddWithValue("$key", publicKey);
         cmd.Parameters.AddWithValue("$at", SqliteRows.Ms(at));
+        cmd.Parameters.AddWithValue("$ri", NextRecordIndex());
         cmd.ExecuteNonQuery();
     }
 
@@ -644,6 +649,12 @@ internal sealed class SqliteWriteSession(SqliteConnection connection, SqliteRows
             insert.Parameters.AddWithValue("$url", url);
             insert.ExecuteNonQuery();
         }
+
+        // The set (even empty) names the entry its caller emits next, stating it.
+        var bind = Cmd("INSERT INTO escalation_contact_sets(party, record_index) VALUES ($party, $ri) ON CONFLICT(party) DO UPDATE SET record_index = excluded.record_index");
+        bind.Parameters.AddWithValue("$party", party);
+        bind.Parameters.AddWithValue("$ri", NextRecordIndex());
+        bind.ExecuteNonQuery();
     }
 
     public LineMessage? NoticeOf(string conflictId)
@@ -853,6 +864,7 @@ internal sealed class SqliteWriteSession(SqliteConnection connection, SqliteRows
         cmd.Parameters.AddWithValue("$name", (object?)d.Name ?? DBNull.Value);
         cmd.Parameters.AddWithValue("$volumes", SqliteRows.VolumesJson(d.Volumes));
         cmd.Parameters.AddWithValue("$details", (object?)d.DetailsJson ?? DBNull.Value);
+        cmd.Parameters.AddWithValue("$salt", (object?)d.DetailsSalt ?? DBNull.Value);
         cmd.Parameters.AddWithValue("$starts", SqliteRows.Ms(d.StartsAt));
         cmd.Parameters.AddWithValue("$ends", SqliteRows.Ms(d.EndsAt));
         cmd.Parameters.AddWithValue("$created", SqliteRows.Ms(d.CreatedAt));
