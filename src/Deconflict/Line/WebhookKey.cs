@@ -1,6 +1,6 @@
-using System.Globalization;
 using System.Security.Cryptography;
 using Deconflict.Core.Record;
+using Deconflict.Record;
 
 namespace Deconflict.Line;
 
@@ -39,42 +39,8 @@ public sealed class WebhookKey : IDisposable
     /// <summary>Loads the key kept for the database, or creates and keeps a new one.</summary>
     public static WebhookKey LoadOrCreate(string databasePath)
     {
-        var path = PathFor(databasePath);
-        if (File.Exists(path))
-        {
-            var fields = File.ReadAllLines(path)
-                .Select(l => l.Split(' ', 2))
-                .Where(f => f.Length == 2)
-                .ToDictionary(f => f[0], f => f[1], StringComparer.Ordinal);
-            if (!fields.TryGetValue("name", out var name) || !fields.TryGetValue("ed25519-seed", out var seed))
-            {
-                throw new InvalidDataException($"The webhook key file {path} is damaged: it needs 'name' and 'ed25519-seed' lines.");
-            }
-
-            return new WebhookKey(name, Ed25519Signer.FromSeed(Convert.FromBase64String(seed)));
-        }
-
-        var created = new WebhookKey("deconflict-webhooks/" + Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(8)), Ed25519Signer.Create());
-        var text = string.Create(CultureInfo.InvariantCulture, $"name {created.Name}\ned25519-seed {Convert.ToBase64String(created._signer.ExportSeed())}\n");
-        var temporary = path + ".tmp";
-        File.Delete(temporary);
-        var fileOptions = new FileStreamOptions { Mode = FileMode.CreateNew, Access = FileAccess.Write };
-        if (!OperatingSystem.IsWindows())
-        {
-            // Only the service's own user may read the private key.
-            fileOptions.UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite;
-        }
-
-        using (var stream = new FileStream(temporary, fileOptions))
-        using (var writer = new StreamWriter(stream))
-        {
-            writer.Write(text);
-            writer.Flush();
-            stream.Flush(flushToDisk: true);
-        }
-
-        File.Move(temporary, path);
-        return created;
+        var (name, signer) = KeyFile.LoadOrCreate(PathFor(databasePath), "name", "webhook key", () => "deconflict-webhooks/" + Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(8)));
+        return new WebhookKey(name, signer);
     }
 
     /// <summary>The Deconflict-Signature header value for a webhook body: the key id and the Ed25519 signature of the exact bytes.</summary>

@@ -1,4 +1,3 @@
-using System.Globalization;
 using System.Security.Cryptography;
 using Deconflict.Core.Record;
 
@@ -38,43 +37,9 @@ public sealed class RecordKey : IDisposable
     /// <summary>Loads the key kept for the database, or creates and keeps a new one.</summary>
     public static RecordKey LoadOrCreate(string databasePath)
     {
-        var path = PathFor(databasePath);
-        if (File.Exists(path))
-        {
-            var fields = File.ReadAllLines(path)
-                .Select(l => l.Split(' ', 2))
-                .Where(f => f.Length == 2)
-                .ToDictionary(f => f[0], f => f[1], StringComparer.Ordinal);
-            if (!fields.TryGetValue("origin", out var origin) || !fields.TryGetValue("ed25519-seed", out var seed))
-            {
-                throw new InvalidDataException($"The record key file {path} is damaged: it needs 'origin' and 'ed25519-seed' lines.");
-            }
-
-            return new RecordKey(origin, Ed25519Signer.FromSeed(Convert.FromBase64String(seed)));
-        }
-
         // The origin names this log for all time; random so that two deployments never share one.
-        var created = new RecordKey("deconflict/" + Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(8)), Ed25519Signer.Create());
-        var text = string.Create(CultureInfo.InvariantCulture,
-            $"origin {created.Origin}\ned25519-seed {Convert.ToBase64String(created._signer.ExportSeed())}\n");
-        var temporary = path + ".tmp";
-        var fileOptions = new FileStreamOptions { Mode = FileMode.CreateNew, Access = FileAccess.Write };
-        if (!OperatingSystem.IsWindows())
-        {
-            // Only the service's own user may read the private key.
-            fileOptions.UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite;
-        }
-
-        using (var stream = new FileStream(temporary, fileOptions))
-        using (var writer = new StreamWriter(stream))
-        {
-            writer.Write(text);
-            writer.Flush();
-            stream.Flush(flushToDisk: true);
-        }
-
-        File.Move(temporary, path);
-        return created;
+        var (origin, signer) = KeyFile.LoadOrCreate(PathFor(databasePath), "origin", "record key", () => "deconflict/" + Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(8)));
+        return new RecordKey(origin, signer);
     }
 
     /// <summary>The checkpoint text of a head of this log.</summary>

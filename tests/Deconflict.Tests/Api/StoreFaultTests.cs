@@ -95,6 +95,31 @@ public sealed class StoreFaultTests
         }
     }
 
+    [Theory]
+    [InlineData("record-key", "origin deconflict/0011223344556677\ned25519-seed !!not-base64\n", "its ed25519-seed is not 32 bytes of base64")]
+    [InlineData("record-key", "origin deconflict/0011223344556677\ned25519-seed AAAA\n", "its ed25519-seed is not 32 bytes of base64")]
+    [InlineData("webhook-key", "ed25519-seed AAAA\n", "it needs 'name' and 'ed25519-seed' lines")]
+    public async Task A_damaged_key_file_is_refused_at_start_with_one_line_naming_it(string kind, string content, string what)
+    {
+        var directory = NewDirectory();
+        var db = Path.Combine(directory, "keys.db");
+        try
+        {
+            var key = db + "." + kind;
+            await File.WriteAllTextAsync(key, content);
+
+            var run = await ServerProcess.RunServeToExitAsync(db, Admin);
+            Assert.Equal(1, run.ExitCode);
+            var name = kind == "record-key" ? "record key" : "webhook key";
+            Assert.Equal($"The {name} file {Path.GetFullPath(key)} is damaged: {what}.", run.Error.TrimEnd('\n'));
+            Assert.Equal(content, await File.ReadAllTextAsync(key));
+        }
+        finally
+        {
+            Delete(directory);
+        }
+    }
+
     [Fact]
     public async Task A_truncated_database_is_refused_at_start_with_one_line_naming_it()
     {
