@@ -41,29 +41,9 @@ public sealed class LineClockService(WriteQueue writes, IDeconflictStore store, 
                     ctx.Store.UpdateMessage(next);
                     foreach (var e in fired)
                     {
-                        var payload = JsonSerializer.Serialize(new
-                        {
-                            message_id = m.Id,
-                            from = m.From,
-                            recipient = e.Recipient,
-                            subject = m.Subject,
-                            escalation_level = e.Level,
-                            due_at = e.DueAt,
-                            next_due_at = e.NextDueAt,
-                        }, Json.Options);
-                        // The entry also carries the message as it now stands, which binds the
-                        // stored row to the record (docs/record.md); the webhook gets the notice alone.
-                        var entry = JsonSerializer.Serialize(new
-                        {
-                            message_id = m.Id,
-                            from = m.From,
-                            recipient = e.Recipient,
-                            subject = m.Subject,
-                            escalation_level = e.Level,
-                            due_at = e.DueAt,
-                            next_due_at = e.NextDueAt,
-                            message = LineMessageView.ForEntry(next),
-                        }, Json.Options);
+                        var notice = LineOverdueView.Of(m, e);
+                        var payload = JsonSerializer.Serialize(notice, Json.Options);
+                        var entry = JsonSerializer.Serialize(notice with { Message = LineMessageView.ForEntry(next) }, Json.Options);
                         ctx.Emit(new DomainEvent(LineEndpoints.OverdueEvent, null, [m.From, e.Recipient], entry));
                         calls.AddRange(EscalationWebhooks.CallsFor(store, m.From, e.Recipient, e.Level, payload));
                     }

@@ -194,21 +194,7 @@ internal static class SqliteCheckReads
     /// </summary>
     private static IEnumerable<ServedRow> EscalationContacts(SqliteConnection c)
     {
-        var contacts = new Dictionary<string, List<(int Level, string Url)>>(StringComparer.Ordinal);
-        using (var cmd = SqliteRows.Command(c, null, "SELECT party, level, url FROM escalation_contacts"))
-        using (var r = cmd.ExecuteReader())
-        {
-            while (r.Read())
-            {
-                var party = r.GetString(0);
-                if (!contacts.TryGetValue(party, out var list))
-                {
-                    contacts[party] = list = [];
-                }
-
-                list.Add((r.GetInt32(1), r.GetString(2)));
-            }
-        }
+        var contacts = SqliteRows.ContactsByParty(c, null);
 
         using var sets = SqliteRows.Command(c, null,
             "SELECT p.party, t.record_index, e.entry, n.hash FROM (SELECT party FROM escalation_contact_sets UNION SELECT party FROM escalation_contacts) p " +

@@ -310,21 +310,7 @@ public sealed class SqliteStore : IDeconflictStore
     /// </summary>
     private static void BindEscalationContacts(SqliteConnection c, SqliteTransaction tx, DateTimeOffset now)
     {
-        var contacts = new SortedDictionary<string, List<(int Level, string Url)>>(StringComparer.Ordinal);
-        using (var cmd = SqliteRows.Command(c, tx, "SELECT party, level, url FROM escalation_contacts"))
-        using (var r = cmd.ExecuteReader())
-        {
-            while (r.Read())
-            {
-                var party = r.GetString(0);
-                if (!contacts.TryGetValue(party, out var list))
-                {
-                    contacts[party] = list = [];
-                }
-
-                list.Add((r.GetInt32(1), r.GetString(2)));
-            }
-        }
+        var contacts = SqliteRows.ContactsByParty(c, tx);
 
         AppendStated(c, tx, now, [.. contacts.Select(kv => (
             new DomainEvent(EventTypes.Party, null, [kv.Key], JsonSerializer.Serialize(
