@@ -37,6 +37,11 @@ public static class GeoJsonInput
         {
             throw new CliException($"{name} is not valid JSON: {e.Message}");
         }
+        catch (InvalidOperationException)
+        {
+            // As in RecordSources: the duplicate-member check's refusal of a lone surrogate escape in a member name.
+            throw new CliException($"{name} is not valid JSON: a member name holds a lone surrogate escape (\\ud800).");
+        }
     }
 
     public static JsonObject ToOperationBody(JsonNode file)

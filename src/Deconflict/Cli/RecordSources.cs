@@ -172,6 +172,12 @@ public static class RecordSources
         {
             throw Malformed(path, number, $"not JSON ({e.Message})");
         }
+        catch (InvalidOperationException)
+        {
+            // System.Text.Json's duplicate-member check throws this, not a JsonException, for a
+            // member name escaping a lone surrogate (\ud800), which is no text (found by fuzzing).
+            throw Malformed(path, number, "not JSON (a member name holds a lone surrogate escape)");
+        }
     }
 
     private static CliException Malformed(string path, int line, string what) =>
