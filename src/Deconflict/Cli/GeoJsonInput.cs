@@ -163,8 +163,7 @@ public static class GeoJsonInput
         _ => throw new CliException($"{where}: {name} is required (an RFC 3339 time with an offset, as a string)."),
     };
 
-    private static string? Text(JsonNode? node) =>
-        node is JsonValue v && v.GetValueKind() == JsonValueKind.String ? v.GetValue<string>() : null;
+    private static string? Text(JsonNode? node) => FileJson.Text(node);
 
     private static double? Number(JsonNode? node) =>
         node is JsonValue v && v.GetValueKind() == JsonValueKind.Number && v.TryGetValue<double>(out var d) ? d : null;

@@ -183,8 +183,7 @@ public static class RecordSources
     private static CliException Malformed(string path, int line, string what) =>
         new(string.Create(CultureInfo.InvariantCulture, $"{path}, line {line}: {what}."));
 
-    private static string? Text(JsonNode? node) =>
-        node is JsonValue v && v.GetValueKind() == JsonValueKind.String ? v.GetValue<string>() : null;
+    private static string? Text(JsonNode? node) => FileJson.Text(node);
 
     private static long? Integer(JsonNode? node) =>
         node is JsonValue v && v.GetValueKind() == JsonValueKind.Number && v.TryGetValue<long>(out var n) ? n : null;

@@ -56,7 +56,7 @@ public static class VerifiedStateFile
             var key = Member(root, path, "verifierKey");
             var size = Member(root, path, "size");
             var hash = Member(root, path, "rootHash");
-            if (key.ValueKind != JsonValueKind.String || SignedNote.ParseVerifierKey(key.GetString()!) is null)
+            if (FileJson.Text(key) is not { } keyText || SignedNote.ParseVerifierKey(keyText) is null)
             {
                 throw Refused(path, "has a verifierKey that is not a signed-note verifier key (name+keyhash+base64key)");
             }
@@ -67,12 +67,12 @@ public static class VerifiedStateFile
             }
 
             // A SHA-256 root is 32 bytes, written as 64 hex digits.
-            if (hash.ValueKind != JsonValueKind.String || hash.GetString() is not { Length: 64 } hex || !hex.All(char.IsAsciiHexDigit))
+            if (FileJson.Text(hash) is not { Length: 64 } hex || !hex.All(char.IsAsciiHexDigit))
             {
                 throw Refused(path, "has a rootHash that is not 64 hexadecimal digits (a SHA-256 root)");
             }
 
-            return new VerifiedState(key.GetString()!.Trim(), entries, hex);
+            return new VerifiedState(keyText.Trim(), entries, hex);
         }
     }
 
