@@ -165,6 +165,8 @@ public static class GeoJsonInput
 
     private static string? Text(JsonNode? node) => FileJson.Text(node);
 
+    // A number too large for a double (35.1e3085) reads as infinity, which JSON cannot carry on
+    // to the server: it is no coordinate (found by fuzzing).
     private static double? Number(JsonNode? node) =>
-        node is JsonValue v && v.GetValueKind() == JsonValueKind.Number && v.TryGetValue<double>(out var d) ? d : null;
+        node is JsonValue v && v.GetValueKind() == JsonValueKind.Number && v.TryGetValue<double>(out var d) && double.IsFinite(d) ? d : null;
 }
