@@ -51,7 +51,7 @@ public static class RecordStartLoad
                 {
                     DatabasePath = db,
                     Urls = $"http://127.0.0.1:{SubmissionLoad.FreePort()}",
-                    AdminToken = "dcf_load-admin-token-for-the-start-check-measurement",
+                    AdminToken = Deconflict.Api.Tokens.New(DateTimeOffset.UtcNow).Secret, // fresh per run: nothing reads it
                     Out = TextWriter.Null,
                     Quiet = true,
                 });
