@@ -1,11 +1,11 @@
 using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json.Nodes;
-using Deconflict.Core.Record;
 using Deconflict.Record;
 using Deconflict.Service;
 using Deconflict.Tests.Infrastructure;
 using Microsoft.Data.Sqlite;
+using static Deconflict.Tests.Infrastructure.TamperedFiles;
 
 namespace Deconflict.Tests.Api;
 
@@ -311,35 +311,6 @@ public sealed class BindingTamperTests
         return (long)cmd.ExecuteScalar()!;
     }
 
-    private static List<RecordEntry> ReadEntries(string db)
-    {
-        using var c = Open(db);
-        using var cmd = c.CreateCommand();
-        cmd.CommandText = "SELECT entry FROM events ORDER BY seq";
-        using var r = cmd.ExecuteReader();
-        var list = new List<RecordEntry>();
-        while (r.Read())
-        {
-            list.Add(RecordEntry.Parse((byte[])r.GetValue(0))!);
-        }
-
-        return list;
-    }
-
-    private static SqliteConnection Open(string db)
-    {
-        var c = new SqliteConnection($"Data Source={db};Pooling=False");
-        c.Open();
-        return c;
-    }
-
-    private static void Sql(string db, string sql)
-    {
-        using var c = Open(db);
-        using var cmd = c.CreateCommand();
-        cmd.CommandText = sql;
-        cmd.ExecuteNonQuery();
-    }
 
     /// <summary>
     /// A stopped server's files: parties blue (two tokens, the second revoked; a witness key) and

@@ -2,7 +2,7 @@ using System.Text.Json.Nodes;
 using Deconflict.Core.Record;
 using Deconflict.Record;
 using Deconflict.Tests.Infrastructure;
-using Microsoft.Data.Sqlite;
+using static Deconflict.Tests.Infrastructure.TamperedFiles;
 
 namespace Deconflict.Tests.Api;
 
@@ -236,35 +236,8 @@ public sealed class TamperTests
         throw new InvalidOperationException($"No entry names {id}.");
     }
 
-    private static List<RecordEntry> ReadEntries(string db)
-    {
-        using var c = Open(db);
-        using var cmd = c.CreateCommand();
-        cmd.CommandText = "SELECT entry FROM events ORDER BY seq";
-        using var r = cmd.ExecuteReader();
-        var list = new List<RecordEntry>();
-        while (r.Read())
-        {
-            list.Add(RecordEntry.Parse((byte[])r.GetValue(0))!);
-        }
-
-        return list;
-    }
-
-    private static SqliteConnection Open(string db)
-    {
-        var c = new SqliteConnection($"Data Source={db};Pooling=False");
-        c.Open();
-        return c;
-    }
-
-    private static void Sql(string db, string sql)
-    {
-        using var c = Open(db);
-        using var cmd = c.CreateCommand();
-        cmd.CommandText = sql;
-        Assert.True(cmd.ExecuteNonQuery() > 0, $"'{sql}' changed nothing");
-    }
+    private static void Sql(string db, string sql) =>
+        Assert.True(TamperedFiles.Sql(db, sql) > 0, $"'{sql}' changed nothing");
 
     /// <summary>
     /// A stopped server's files: blue's and red's operations in conflict, a message from blue to
