@@ -1,0 +1,127 @@
+using System.CommandLine;
+using Deconflict.Core.Strategic;
+using Deconflict.Service;
+using Deconflict.Storage;
+
+namespace Deconflict.Cli;
+
+/// <summary>`deconflict serve`: the server on a SQLite file.</summary>
+public static partial class CliApp
+{
+    private static Command Serve()
+    {
+        var db = new Option<string>("--db") { Description = "SQLite database file", DefaultValueFactory = _ => "deconflict.db" };
+        var urls = new Option<string>("--urls") { Description = "Where to listen", DefaultValueFactory = _ => "http://127.0.0.1:8080" };
+        var policy = new Option<ConflictPolicy>("--policy") { Description = "notify (store and tell both sides) or reject (F3548: refuse conflicts of equal or lower priority)", DefaultValueFactory = _ => ConflictPolicy.Notify };
+        var notices = new Option<bool>("--conflict-notices") { Description = "Send the other side a line message requiring acknowledgement for every new conflict" };
+        // The agreed parameters, each with its unit (a bare number is refused, not guessed).
+        var horizontalBuffer = new Option<string>("--horizontal-buffer") { Description = "Strategic buffer around declared outlines (M, KM, FT or NM)", DefaultValueFactory = _ => "3NM" };
+        var verticalBuffer = new Option<string>("--vertical-buffer") { Description = "Strategic buffer between altitude bands (M or FT)", DefaultValueFactory = _ => "1000FT" };
+        var horizontalSeparation = new Option<string>("--horizontal-separation") { Description = "Tactical minimum D between aircraft (M, KM, FT or NM)", DefaultValueFactory = _ => "3NM" };
+        var verticalSeparation = new Option<string>("--vertical-separation") { Description = "Tactical minimum H between aircraft (M or FT)", DefaultValueFactory = _ => "1000FT" };
+        var lookahead = new Option<string>("--lookahead") { Description = "Look-ahead T: entry within it is a caution", DefaultValueFactory = _ => "120s" };
+        var warning = new Option<string>("--warning") { Description = "Entry sooner than this is a warning", DefaultValueFactory = _ => "60s" };
+        var advisory = new Option<string>("--advisory") { Description = "Entry later than the look-ahead but sooner than this is an advisory", DefaultValueFactory = _ => "180s" };
+        var sameParty = new Option<bool>("--same-party-alerts") { Description = "Also alert on pairs of one party's own aircraft" };
+        var webhookHttp = new Option<bool>("--webhook-allow-http") { Description = "Also call escalation webhooks over http (default: https only)" };
+        var webhookAllow = new Option<string[]>("--webhook-allow")
+        {
+            Description = "A host name, address or CIDR range escalation webhooks may reach although not public (repeat for several)",
+            AllowMultipleArgumentsPerToken = true,
+        };
+        var quotas = new QuotaOptions();
+        var maxLive = new Option<int>("--max-live-declarations") { Description = "Live operations and zones one party may hold", DefaultValueFactory = _ => quotas.MaxLiveDeclarations };
+        var maxStreams = new Option<int>("--max-streams") { Description = "Event streams one party may have open", DefaultValueFactory = _ => quotas.MaxStreams };
+        var partyRate = new Option<double>("--party-rate") { Description = "Requests a second one party may make, sustained", DefaultValueFactory = _ => quotas.RequestsPerSecond };
+        var partyBurst = new Option<int>("--party-burst") { Description = "Requests one party may make at once above its rate", DefaultValueFactory = _ => quotas.RequestBurst };
+        var serve = new Command("serve", "Run the Deconflict server on a SQLite file")
+        {
+            db, urls, policy, notices, horizontalBuffer, verticalBuffer, horizontalSeparation, verticalSeparation, lookahead, warning, advisory, sameParty,
+            webhookHttp, webhookAllow, maxLive, maxStreams, partyRate, partyBurst,
+        };
+        serve.SetAction(async (parse, ct) =>
+        {
+            DeconflictOptions options;
+            try
+            {
+                options = new DeconflictOptions
+                {
+                    Policy = parse.GetValue(policy),
+                    Line = new LineOptions(ConflictNotices: parse.GetValue(notices)),
+                    StrategicBuffer = new(ParseLength(parse.GetValue(horizontalBuffer)!, "--horizontal-buffer", allowZero: true), ParseLength(parse.GetValue(verticalBuffer)!, "--vertical-buffer", allowZero: true)),
+                    TacticalSeparation = new(ParseLength(parse.GetValue(horizontalSeparation)!, "--horizontal-separation"), ParseLength(parse.GetValue(verticalSeparation)!, "--vertical-separation")),
+                    LookaheadS = ParseDuration(parse.GetValue(lookahead)!).TotalSeconds,
+                    Tactical = new TacticalOptions
+                    {
+                        WarningS = ParseDuration(parse.GetValue(warning)!).TotalSeconds,
+                        AdvisoryS = ParseDuration(parse.GetValue(advisory)!).TotalSeconds,
+                        SameParty = parse.GetValue(sameParty),
+                    },
+                    Webhooks = new WebhookOptions { AllowHttp = parse.GetValue(webhookHttp), Allow = [.. parse.GetValue(webhookAllow) ?? []] },
+                };
+                try
+                {
+                    options.Webhooks.ParseAllow();
+                }
+                catch (FormatException e)
+                {
+                    throw new CliException("--webhook-allow: " + e.Message);
+                }
+
+                new Core.Tactical.AlertPolicy(options.Tactical.WarningS, options.LookaheadS, options.Tactical.AdvisoryS, options.Tactical.ClearAfterCycles).Validate();
+                if (parse.GetValue(maxLive) < 1 || parse.GetValue(maxStreams) < 1 || parse.GetValue(partyBurst) < 1 || !(parse.GetValue(partyRate) > 0) || double.IsInfinity(parse.GetValue(partyRate)))
+                {
+                    throw new CliException("--max-live-declarations, --max-streams, --party-rate and --party-burst must be positive.");
+                }
+
+                options = options with
+                {
+                    Quotas = quotas with
+                    {
+                        MaxLiveDeclarations = parse.GetValue(maxLive),
+                        MaxStreams = parse.GetValue(maxStreams),
+                        RequestsPerSecond = parse.GetValue(partyRate),
+                        RequestBurst = parse.GetValue(partyBurst),
+                    },
+                };
+            }
+            catch (Exception e) when (e is CliException or ArgumentException)
+            {
+                await Console.Error.WriteLineAsync(e is CliException ? e.Message : "--warning, --lookahead and --advisory must be in that order (warning <= look-ahead <= advisory).");
+                return 2;
+            }
+
+            var adminToken = Environment.GetEnvironmentVariable(AdminTokenVariable);
+            if (adminToken is { Length: > 0 } && Api.Tokens.AdminSecretProblem(adminToken) is { } weak)
+            {
+                await Console.Error.WriteLineAsync($"{AdminTokenVariable} {weak}");
+                return 2;
+            }
+
+            var settings = new ServerSettings
+            {
+                DatabasePath = parse.GetValue(db)!,
+                Urls = parse.GetValue(urls)!,
+                Options = options,
+                AdminToken = adminToken,
+            };
+            WebApplication app;
+            try
+            {
+                app = ServerHost.Build(settings);
+            }
+            catch (Exception e) when (e is StartRefusedException or Record.RecordCheckException or InvalidDataException)
+            {
+                await Console.Error.WriteLineAsync(e.Message);
+                return 1;
+            }
+
+            await using var running = app;
+            await app.StartAsync(ct);
+            Console.WriteLine($"Deconflict listening on {string.Join(", ", app.Urls)} (database {Path.GetFullPath(settings.DatabasePath)}, policy {settings.Options.Policy.ToString().ToLowerInvariant()}). API reference at /docs.");
+            await app.WaitForShutdownAsync(ct);
+            return 0;
+        });
+        return serve;
+    }
+}
