@@ -8,7 +8,8 @@ public static partial class CliApp
     private static Command OperationCommands(ClientOptions o)
     {
         var file = new Argument<FileInfo>("file") { Description = "F3548 operation body, or a GeoJSON Feature/FeatureCollection" };
-        var submit = new Command("submit", "Declare an operation from a file; prints its conflicts") { file };
+        var submit = new Command("submit", "Declare an operation from a file; prints its conflicts") { file }
+            .WithExamples("deconflict op submit docs/examples/raqqa-cap.geojson --server http://127.0.0.1:8080 --token $TOKEN");
         submit.SetAction(parse => o.Run(parse, async api =>
         {
             var path = parse.GetValue(file)!;

@@ -19,22 +19,21 @@ public static partial class CliApp
     {
         var root = new RootCommand("Deconflict: deconfliction of airspace shared by parties that do not trust each other.");
         root.Subcommands.Add(Serve());
-        var server = new Option<string?>("--server") { Description = $"Server URL (or ${ServerVariable})", Recursive = true };
-        var token = new Option<string?>("--token") { Description = $"Bearer token (or ${TokenVariable})", Recursive = true };
-        var json = new Option<bool>("--json") { Description = "Print the server's JSON", Recursive = true };
-        root.Options.Add(server);
-        root.Options.Add(token);
-        root.Options.Add(json);
+        // The connection options are listed only on the verbs that talk to a server (not on
+        // `serve`, `demo` or `record check`), and --json only where a verb prints the API's objects.
+        var server = new Option<string?>("--server") { Description = $"Server URL, e.g. http://127.0.0.1:8080 (or ${ServerVariable})" };
+        var token = new Option<string?>("--token") { Description = $"Bearer token (or ${TokenVariable})" };
+        var json = new Option<bool>("--json") { Description = "Print the server's JSON objects instead of text" };
         var client = new ClientOptions(server, token, json);
-        root.Subcommands.Add(PartyCommands(client));
-        root.Subcommands.Add(OperationCommands(client));
-        root.Subcommands.Add(ConflictCommands(client));
-        root.Subcommands.Add(RecordCommands(client));
-        root.Subcommands.Add(LineCommands(client));
-        root.Subcommands.Add(AlertCommands(client));
-        root.Subcommands.Add(FeedCommands.Create(server, token));
+        root.Subcommands.Add(client.Attach(PartyCommands(client)));
+        root.Subcommands.Add(client.Attach(OperationCommands(client)));
+        root.Subcommands.Add(client.Attach(ConflictCommands(client)));
+        root.Subcommands.Add(client.Attach(RecordCommands(client), json: false, except: "check"));
+        root.Subcommands.Add(client.Attach(LineCommands(client)));
+        root.Subcommands.Add(client.Attach(AlertCommands(client)));
+        root.Subcommands.Add(client.Attach(FeedCommands.Create(server, token), json: false));
         root.Subcommands.Add(DemoCommand());
-        root.Subcommands.Add(SimulateCommand(client));
+        root.Subcommands.Add(client.Attach(SimulateCommand(client), json: false));
         var parse = root.Parse(args);
 
         // What the client verbs print comes from the server and from other parties: it goes to
@@ -139,6 +138,36 @@ public static partial class CliApp
             return string.IsNullOrEmpty(server) || string.IsNullOrEmpty(token)
                 ? throw new CliException($"Give --server and --token (or set {ServerVariable} and {TokenVariable}).")
                 : (server, token);
+        }
+
+        /// <summary>
+        /// Adds --server and --token (and --json unless <paramref name="json"/> is false) to every
+        /// verb under <paramref name="command"/> that runs (has an action), but not to those named in
+        /// <paramref name="except"/>. Returns the command.
+        /// </summary>
+        public Command Attach(Command command, bool json = true, params string[] except)
+        {
+            if (except.Contains(command.Name))
+            {
+                return command;
+            }
+
+            if (command.Action is not null)
+            {
+                command.Options.Add(Server);
+                command.Options.Add(Token);
+                if (json && command.Options.All(o => o.Name != Json.Name))
+                {
+                    command.Options.Add(Json);
+                }
+            }
+
+            foreach (var sub in command.Subcommands)
+            {
+                Attach(sub, json, except);
+            }
+
+            return command;
         }
 
         public async Task<int> Run(ParseResult parse, Func<ApiClient, Task<(JsonNode? Body, string Text)>> action)
