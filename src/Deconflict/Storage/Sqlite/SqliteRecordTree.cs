@@ -18,7 +18,7 @@ internal static class SqliteRecordTree
     /// in the order nodes are written, so every insert lands at the table's right edge: each commit
     /// rewrites one or two leaf pages of the table. The first layout (level * 2^48 + index) kept
     /// one append point per level, about twenty in the middle of the B-tree, where SQLite splits
-    /// pages in half: 3.4 pages written per submission of the load (counted from the WAL's frames,
+    /// pages in half: 3.7 pages written per submission of the load (counted from the WAL's frames,
     /// docs/performance.md), a quarter of all the writer's pages. Schema migration 5 moved the keys.
     /// Valid while (index + 1) * 2^level stays below 2^57, far beyond any record.
     /// </summary>
