@@ -11,9 +11,10 @@ namespace Deconflict.Tests.Readme;
 /// <param name="Heading">The nearest heading above the block, to name it in a failure.</param>
 /// <param name="Code">The block's text, without the fences.</param>
 /// <param name="Skip">Why the block is not run, or null when it is.</param>
+/// <param name="Slow">Why the block is run only by the slow variant of the test, or null.</param>
 /// <param name="ExpectedExit">The exit status the block must end with.</param>
 /// <param name="StopServers">Stop the servers earlier blocks started before running this one.</param>
-public sealed partial record ReadmeBlock(int Line, string Heading, string Code, string? Skip, int ExpectedExit, bool StopServers)
+public sealed partial record ReadmeBlock(int Line, string Heading, string Code, string? Skip, string? Slow, int ExpectedExit, bool StopServers)
 {
     /// <summary>The ```sh blocks of a Markdown text, in order; other fences (```text, ```json) are not commands.</summary>
     /// <exception cref="FormatException">A directive is unknown or malformed, or a fence is not closed.</exception>
@@ -50,23 +51,24 @@ public sealed partial record ReadmeBlock(int Line, string Heading, string Code, 
                 continue;
             }
 
-            var (skip, exit, stop) = Directives(start > 0 ? lines[start - 1] : string.Empty, start + 1);
-            blocks.Add(new ReadmeBlock(start + 1, heading, string.Join('\n', lines[(start + 1)..end]), skip, exit, stop));
+            var (skip, slow, exit, stop) = Directives(start > 0 ? lines[start - 1] : string.Empty, start + 1);
+            blocks.Add(new ReadmeBlock(start + 1, heading, string.Join('\n', lines[(start + 1)..end]), skip, slow, exit, stop));
         }
 
         return blocks;
     }
 
-    /// <summary>Reads <c>&lt;!-- readme-test: skip: WHY; exit: N; stop-servers --&gt;</c> (any of them, in any order).</summary>
-    private static (string? Skip, int Exit, bool Stop) Directives(string line, int fenceLine)
+    /// <summary>Reads <c>&lt;!-- readme-test: skip: WHY; slow: WHY; exit: N; stop-servers --&gt;</c> (any of them, in any order).</summary>
+    private static (string? Skip, string? Slow, int Exit, bool Stop) Directives(string line, int fenceLine)
     {
         var match = DirectiveComment().Match(line.Trim());
         if (!match.Success)
         {
-            return (null, 0, false);
+            return (null, null, 0, false);
         }
 
         string? skip = null;
+        string? slow = null;
         var exit = 0;
         var stop = false;
         foreach (var part in match.Groups[1].Value.Split(';', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
@@ -78,6 +80,9 @@ public sealed partial record ReadmeBlock(int Line, string Heading, string Code, 
                 case "skip" when value.Length > 0:
                     skip = value;
                     break;
+                case "slow" when value.Length > 0:
+                    slow = value;
+                    break;
                 case "exit" when int.TryParse(value, NumberStyles.None, CultureInfo.InvariantCulture, out var n):
                     exit = n;
                     break;
@@ -85,11 +90,11 @@ public sealed partial record ReadmeBlock(int Line, string Heading, string Code, 
                     stop = true;
                     break;
                 default:
-                    throw new FormatException($"line {fenceLine - 1}: unknown or malformed readme-test directive '{part}' (skip: WHY; exit: N; stop-servers)");
+                    throw new FormatException($"line {fenceLine - 1}: unknown or malformed readme-test directive '{part}' (skip: WHY; slow: WHY; exit: N; stop-servers)");
             }
         }
 
-        return (skip, exit, stop);
+        return (skip, slow, exit, stop);
     }
 
     [GeneratedRegex(@"^<!--\s*readme-test:\s*(.*?)\s*-->$")]

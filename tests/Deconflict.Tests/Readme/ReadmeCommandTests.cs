@@ -5,8 +5,9 @@ namespace Deconflict.Tests.Readme;
 
 /// <summary>
 /// Runs every ```sh block of README.md, in order, as a reader would from the repository's root:
-/// with bash, in a fresh temporary directory (holding a copy of <c>docs/examples/</c>, the files
-/// the README names), with HOME there too, and <c>deconflict</c> on PATH as a shim that runs this
+/// with bash, in a fresh temporary directory holding a copy of the repository's files (those git
+/// tracks or would track: a fresh clone, with the working tree's changes), with HOME there too (the
+/// machine's NuGet package cache is kept), and <c>deconflict</c> on PATH as a shim that runs this
 /// build's deconflict.dll. Variables a block exports (<c>DECONFLICT_SERVER</c>, a token taken from
 /// <c>party add --json</c> with jq) are there for the blocks after it. Each block runs under
 /// <c>set -eo pipefail</c>, so every command in it must succeed, and must end with exit 0 or the
@@ -29,7 +30,11 @@ namespace Deconflict.Tests.Readme;
 /// rendered page), separated by ';':
 /// - <c>&lt;!-- readme-test: skip: WHY --&gt;</c>: the block is not run; the reason is required. Only
 ///   for blocks that cannot run here: the quick start (CI runs exactly those commands, and
-///   <c>dotnet test</c> inside a test would run this test again), and what takes minutes.
+///   <c>dotnet test</c> inside a test would run this test again), and what plays for minutes.
+/// - <c>&lt;!-- readme-test: slow: WHY --&gt;</c>: the block is run only by the slow variant of this
+///   test (<c>Category=Slow</c>), for a block that takes minutes but must still be proven, such as
+///   installing the command (a Release build and pack: about 100 s on the 2-core machine under
+///   load). Blocks after it must not depend on it: the shim gives them <c>deconflict</c>.
 /// - <c>&lt;!-- readme-test: exit: N --&gt;</c>: the block's expected exit status (default 0).
 /// - <c>&lt;!-- readme-test: stop-servers --&gt;</c>: stop the servers earlier blocks started before this
 ///   block runs, where the README asks the reader to (a check of a stopped server's files).
@@ -40,7 +45,13 @@ public sealed class ReadmeCommandTests(ITestOutputHelper output)
     private static readonly TimeSpan BlockTimeout = TimeSpan.FromMinutes(5);
 
     [Fact]
-    public async Task Every_command_block_of_the_README_runs_in_order_against_a_fresh_server()
+    public Task Every_command_block_of_the_README_runs_in_order_against_a_fresh_server() => RunReadme(slow: false);
+
+    [Fact]
+    [Trait("Category", "Slow")]
+    public Task Every_command_block_of_the_README_the_slow_ones_included_runs_in_order() => RunReadme(slow: true);
+
+    private async Task RunReadme(bool slow)
     {
         var repository = RepositoryRoot();
         var blocks = ReadmeBlock.Parse(await File.ReadAllTextAsync(Path.Combine(repository, "README.md")));
@@ -55,7 +66,7 @@ public sealed class ReadmeCommandTests(ITestOutputHelper output)
             Directory.CreateDirectory(directory);
         }
 
-        CopyDirectory(Path.Combine(repository, "docs", "examples"), Path.Combine(work, "docs", "examples"));
+        await CopyRepository(repository, work);
         var shim = Path.Combine(bin, "deconflict");
         await File.WriteAllTextAsync(shim, $"#!/bin/sh\nexec dotnet \"{typeof(ServerHost).Assembly.Location}\" \"$@\"\n");
         if (!OperatingSystem.IsWindows())
@@ -78,6 +89,9 @@ public sealed class ReadmeCommandTests(ITestOutputHelper output)
             ["README_ENV"] = env,
             ["README_DEFAULT_URL"] = script.DefaultUrl,
             ["DOTNET_NOLOGO"] = "1",
+            ["DOTNET_CLI_TELEMETRY_OPTOUT"] = "1",
+            ["NUGET_PACKAGES"] = Environment.GetEnvironmentVariable("NUGET_PACKAGES")
+                ?? Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.UserProfile), ".nuget", "packages"),
             ["NO_COLOR"] = "1",
         };
 
@@ -86,9 +100,9 @@ public sealed class ReadmeCommandTests(ITestOutputHelper output)
             foreach (var (block, index) in blocks.Select((b, i) => (b, i)))
             {
                 var name = $"README.md line {block.Line} ({block.Heading})";
-                if (block.Skip is not null)
+                if (block.Skip is not null || (block.Slow is not null && !slow))
                 {
-                    output.WriteLine($"{name}: skipped: {block.Skip}");
+                    output.WriteLine($"{name}: skipped: {block.Skip ?? block.Slow}");
                     continue;
                 }
 
@@ -144,10 +158,15 @@ public sealed class ReadmeCommandTests(ITestOutputHelper output)
             ```sh
             false
             ```
+            <!-- readme-test: slow: a Release build -->
+            ```sh
+            dotnet pack
+            ```
             """);
 
         Assert.Equal(
-            [new ReadmeBlock(2, "Title", "echo one", null, 0, false), new ReadmeBlock(10, "Later", "dotnet test", "CI runs it", 0, false), new ReadmeBlock(14, "Later", "false", null, 2, true)],
+            [new ReadmeBlock(2, "Title", "echo one", null, null, 0, false), new ReadmeBlock(10, "Later", "dotnet test", "CI runs it", null, 0, false),
+                new ReadmeBlock(14, "Later", "false", null, null, 2, true), new ReadmeBlock(18, "Later", "dotnet pack", null, "a Release build", 0, false)],
             blocks);
         Assert.Throws<FormatException>(() => ReadmeBlock.Parse("<!-- readme-test: skip -->\n```sh\nls\n```\n"));
         Assert.Throws<FormatException>(() => ReadmeBlock.Parse("<!-- readme-test: timeout: 5 -->\n```sh\nls\n```\n"));
@@ -254,14 +273,34 @@ public sealed class ReadmeCommandTests(ITestOutputHelper output)
         }
     }
 
-    private static void CopyDirectory(string from, string to)
+    /// <summary>The files git tracks, or would (untracked but not ignored), as they are in the working tree.</summary>
+    private static async Task CopyRepository(string from, string to)
     {
-        Directory.CreateDirectory(to);
-        foreach (var file in Directory.EnumerateFiles(from, "*", SearchOption.AllDirectories))
+        var info = new ProcessStartInfo("git") { WorkingDirectory = from, RedirectStandardOutput = true, UseShellExecute = false };
+        foreach (var arg in new[] { "ls-files", "-z", "--cached", "--others", "--exclude-standard" })
         {
-            var target = Path.Combine(to, Path.GetRelativePath(from, file));
+            info.ArgumentList.Add(arg);
+        }
+
+        using var git = Process.Start(info) ?? throw new InvalidOperationException("could not start git");
+        var files = (await git.StandardOutput.ReadToEndAsync()).Split('\0', StringSplitOptions.RemoveEmptyEntries);
+        await git.WaitForExitAsync();
+        Assert.True(git.ExitCode == 0 && files.Length > 0, "git ls-files listed nothing: the test copies the repository's files with git");
+        foreach (var file in files)
+        {
+            var source = Path.Combine(from, file);
+            if (!File.Exists(source))
+            {
+                continue; // deleted in the working tree
+            }
+
+            var target = Path.Combine(to, file);
             Directory.CreateDirectory(Path.GetDirectoryName(target)!);
-            File.Copy(file, target);
+            File.Copy(source, target);
+            if (!OperatingSystem.IsWindows())
+            {
+                File.SetUnixFileMode(target, File.GetUnixFileMode(source));
+            }
         }
     }
 
