@@ -54,7 +54,9 @@ public sealed partial class ReadmeScript
 
         # A command that runs until stopped (--follow, events follow, feed, curl -N): run until it has
         # printed something and 3 s more, then interrupted as by Ctrl+C. It fails if it ended by
-        # itself with an error, printed nothing in 60 s, or printed a stack trace.
+        # itself with an error, printed nothing in 60 s, or printed a stack trace; a deconflict verb
+        # that follows a stream must also have printed its first line on stdout and nothing on
+        # stderr (feed and curl write their progress there).
         readme_long() {
           local out err
           out=$(mktemp "$README_HARNESS/long-XXXX.out"); err=$(mktemp "$README_HARNESS/long-XXXX.err")
@@ -77,6 +79,11 @@ public sealed partial class ReadmeScript
           if [ $rc -ne 0 ]; then echo "readme-test: '$*' ended by itself with exit $rc" >&2; return "$rc"; fi
           if [ ! -s "$out" ] && [ ! -s "$err" ]; then echo "readme-test: '$*' printed nothing in 60 s" >&2; return 1; fi
           if grep -qE '^ +at |Exception' "$out" "$err"; then echo "readme-test: '$*' printed a stack trace" >&2; return 1; fi
+          case " $* " in
+            *" --follow "*|*" events follow "*)
+              if [ ! -s "$out" ] || [ -s "$err" ]; then echo "readme-test: '$*' printed no first line on stdout, or printed on stderr" >&2; return 1; fi
+              echo "readme-test: first line: $(head -n 1 "$out")" >&2 ;;
+          esac
         }
         """;
 
