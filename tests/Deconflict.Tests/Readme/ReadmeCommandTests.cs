@@ -97,6 +97,11 @@ public sealed class ReadmeCommandTests(ITestOutputHelper output)
 
         try
         {
+            // The tools the README's blocks use besides deconflict, checked first so that a machine
+            // without one fails here, by name, rather than later with an empty token.
+            var tools = await Bash(work, variables, "for t in curl jq openssl; do command -v $t >/dev/null || echo \"$t\"; done");
+            Assert.True(tools.Out.Length == 0, $"The README's blocks need these commands, missing on this machine: {tools.Out.ReplaceLineEndings(" ")}");
+
             foreach (var (block, index) in blocks.Select((b, i) => (b, i)))
             {
                 var name = $"README.md line {block.Line} ({block.Heading})";
