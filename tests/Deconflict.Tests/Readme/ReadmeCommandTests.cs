@@ -194,6 +194,7 @@ public sealed class ReadmeCommandTests(ITestOutputHelper output)
             deconflict line inbox \
               --follow
             deconflict op list
+            DECONFLICT_ADMIN_TOKEN="$(openssl rand -base64 32)" deconflict serve --db x.db
             """);
 
         var lines = code.Split('\n');
@@ -208,6 +209,7 @@ public sealed class ReadmeCommandTests(ITestOutputHelper output)
         Assert.Equal($"readme_long curl -N -H \"Authorization: Bearer $RED_TOKEN\" http://127.0.0.1:{port}/v1/events", lines[7]);
         Assert.Equal("readme_long deconflict line inbox \\", lines[8]);
         Assert.Equal("deconflict op list", lines[10]);
+        Assert.Equal("readme_serve env DECONFLICT_ADMIN_TOKEN=\"$(openssl rand -base64 32)\" deconflict serve --db x.db", lines[11]);
     }
 
     private static async Task<(int Exit, string Out, string Err)> Bash(string directory, Dictionary<string, string> variables, string scriptOrFile)

@@ -112,13 +112,17 @@ public sealed partial class ReadmeScript
                     logical += " " + lines[j + 1].Trim();
                 }
 
-                if (command.StartsWith("deconflict serve", StringComparison.Ordinal))
+                // Leading assignments (VAR=value deconflict serve) go through env, since the wrappers
+                // are functions that run their arguments as the command.
+                var assignments = Assignments().Match(command).Length;
+                var (program, env) = (command[assignments..], assignments > 0 ? "env " : string.Empty);
+                if (program.StartsWith("deconflict serve", StringComparison.Ordinal))
                 {
-                    line = "readme_serve " + command;
+                    line = "readme_serve " + env + command;
                 }
-                else if ((command.StartsWith("deconflict ", StringComparison.Ordinal) || command.StartsWith("curl ", StringComparison.Ordinal)) && LongRunning().IsMatch(logical))
+                else if ((program.StartsWith("deconflict ", StringComparison.Ordinal) || program.StartsWith("curl ", StringComparison.Ordinal)) && LongRunning().IsMatch(logical[assignments..]))
                 {
-                    line = "readme_long " + command;
+                    line = "readme_long " + env + command;
                 }
             }
 
@@ -146,6 +150,9 @@ public sealed partial class ReadmeScript
     // paths included (issue 16, scope 1); the test runs the built one instead of building again.
     [GeneratedRegex(@"dotnet run --project src/Deconflict -- ")]
     private static partial Regex DotnetRun();
+
+    [GeneratedRegex(@"^([A-Za-z_][A-Za-z0-9_]*=(""[^""]*""|'[^']*'|\S+)\s+)+")]
+    private static partial Regex Assignments();
 
     [GeneratedRegex(@"\b(127\.0\.0\.1|localhost):(\d{2,5})\b")]
     private static partial Regex LoopbackPort();
