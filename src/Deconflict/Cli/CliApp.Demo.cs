@@ -74,18 +74,19 @@ public static partial class CliApp
                 var scenario = SyriaScenario.Side(side, origin, parse.GetValue(seed));
                 Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
                     $"Playing {side} ({scenario.Name}) against {server}: the server's clock is {clock.GetUtcNow():yyyy-MM-ddTHH:mm:ss}Z at {clock.Speed:0.##}x; the scenario starts at {origin:yyyy-MM-ddTHH:mm:ss}Z."));
-                var view = new DemoView(clock, origin, [(side, scenario.Name)], Console.Out);
-                var sim = new PartySimulator(scenario, api, clock, origin, parse.GetValue(seed), clock.Speed, view.Log, view.Observe, view.Name);
+                var played = ParseDuration(parse.GetValue(duration)!);
+                var view = new DemoView(clock, origin, [(side, scenario.Name)], Console.Out, played, SyriaScenario.Script);
+                var sim = new PartySimulator(scenario, api, clock, origin, parse.GetValue(seed), clock.Speed, view.LogFor(side), view.Observe, (id, name) => view.Name(side, id, name));
                 try
                 {
-                    await sim.RunAsync(ParseDuration(parse.GetValue(duration)!), ct);
+                    await sim.RunAsync(played, ct);
                 }
                 catch (OperationCanceledException)
                 {
                 }
 
                 Console.WriteLine("What this side saw:");
-                Console.Write(DemoSummary.From(sim.Received, view.Names).Describe());
+                Console.Write((DemoSummary.From(sim.Received, view.Names) with { Duration = played, NotReached = SyriaScenario.NotReached(played) }).Describe());
                 return 0;
             }
             catch (ArgumentException e)

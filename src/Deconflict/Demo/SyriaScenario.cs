@@ -31,6 +31,26 @@ public static class SyriaScenario
     /// <summary>When the two sorties would meet west of Deir ez-Zor if nobody turned.</summary>
     public static readonly TimeSpan Encounter = TimeSpan.FromMinutes(24);
 
+    /// <summary>
+    /// The story's moments, in order, as the scripts below time them: the line message sent at
+    /// 09:00 falls due at 12:00 (180 s) and escalates every 2 minutes to level 3 at 16:00; the two
+    /// fighters would meet at <see cref="Encounter"/>, and the coalition reports it 2 minutes after.
+    /// </summary>
+    public static readonly IReadOnlyList<ScriptedEvent> Script =
+    [
+        new(TimeSpan.Zero, "the zones along the Euphrates line and around al-Tanf"),
+        new(TimeSpan.FromMinutes(2), "the strike box across the line at Tabqa (two conflicts)"),
+        new(TimeSpan.FromMinutes(6), "the strike box moved south of the river (the conflicts resolve)"),
+        new(TimeSpan.FromMinutes(9), "the Deir ez-Zor line message"),
+        new(TimeSpan.FromMinutes(16), "its escalation to level 3"),
+        new(TimeSpan.FromMinutes(17.5), "its late acknowledgement"),
+        new(Encounter, "the near miss west of Deir ez-Zor"),
+        new(Encounter + TimeSpan.FromMinutes(2), "the near miss reported on the line"),
+    ];
+
+    /// <summary>The scripted moments a run of <paramref name="duration"/> ends before (one at the very end is not reached either).</summary>
+    public static IReadOnlyList<ScriptedEvent> NotReached(TimeSpan duration) => [.. Script.Where(e => e.At >= duration)];
+
     public static readonly IReadOnlyList<(string Id, string Name)> Parties =
     [
         (Coalition, "Coalition CAOC (Al Udeid)"),

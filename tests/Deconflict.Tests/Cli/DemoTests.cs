@@ -98,7 +98,9 @@ public sealed class DemoTests
 
             // The summary says it, and the commands to look at it follow.
             Assert.Contains("escalated to level 3 (line-overdue on the streams of coalition and vks), acknowledged by vks", log, StringComparison.Ordinal);
-            Assert.Contains("(TABQA STRIKE of vks / RAQQA ISR ORBIT of coalition): opened on the streams of coalition and vks, acknowledged by coalition and vks, resolved.", log, StringComparison.Ordinal);
+            // Each side names only its own operation (details are owner-only).
+            Assert.Contains("(coalition saw an operation of vks / RAQQA ISR ORBIT of coalition; vks saw TABQA STRIKE of vks / an operation of coalition): opened on the streams of coalition and vks, acknowledged by coalition and vks, resolved.", log, StringComparison.Ordinal);
+            Assert.DoesNotContain("Not reached", log, StringComparison.Ordinal);
             Assert.Contains("between VIPER 11 (coalition) and SOKOL 21 (vks)", log, StringComparison.Ordinal);
             Assert.Contains("Record verified for coalition", log, StringComparison.Ordinal);
             Assert.Contains("Record verified for vks", log, StringComparison.Ordinal);
@@ -115,6 +117,20 @@ public sealed class DemoTests
             {
             }
         }
+    }
+
+    [Fact]
+    public async Task A_shorter_duration_names_the_scripted_events_it_ended_before()
+    {
+        // The real command, output redirected (so the plain transcript): 20 simulated minutes at 120x.
+        // The fighters meet at T+24:00 and the coalition reports it on the line at T+26:00 (README, SyriaScenario).
+        var run = await CliTests.RunAt(null, string.Empty, "demo", "--speed", "120", "--duration", "20m");
+
+        Assert.True(run.Exit == 0, run.Err + run.Out);
+        Assert.Contains("What happened (T+20:00 simulated in", run.Out, StringComparison.Ordinal);
+        Assert.Contains("  Not reached within 20m: the near miss west of Deir ez-Zor (T+24:00), the near miss reported on the line (T+26:00).", run.Out, StringComparison.Ordinal);
+        Assert.Contains("escalated to level 3", run.Out, StringComparison.Ordinal);
+        Assert.Equal(string.Empty, run.Err);
     }
 
     [Fact]
