@@ -85,8 +85,9 @@ public static class DemoRunner
         var db = settings.DatabasePath ?? Path.Combine(temporary!, "demo.db");
         // The clock starts a little before the scenario, so that the scenario's T+00:00 is the
         // clock's start (06:00:00Z by default) and T+ and the server's clock read alike: the lead
-        // (3 s of real time, whole minutes) covers starting the server and creating the parties.
-        var lead = TimeSpan.FromMinutes(Math.Ceiling(3 * settings.Speed / 60));
+        // (5 s of real time, whole minutes) covers starting the server and creating the parties,
+        // which took 2-3 s on a loaded 2-core machine; the rest of it the view counts down.
+        var lead = TimeSpan.FromMinutes(Math.Ceiling(5 * settings.Speed / 60));
         var clock = new AcceleratedTime(settings.ClockStart - lead, settings.Speed);
         var admin = Api.Tokens.Prefix + System.Buffers.Text.Base64Url.EncodeToString(RandomNumberGenerator.GetBytes(32));
         var app = ServerHost.Build(new ServerSettings

@@ -89,6 +89,14 @@ public sealed class DemoTests
                 Assert.Equal(Sides, storedAlert.AcknowledgedBy.Keys);
             }
 
+            // The coalition never names a VKS operation it was not told: operation events carry no
+            // details (owner only), and its own messages use none of VKS's operation names.
+            string[] vksOperations = ["TABQA STRIKE", "LATAKIA CAS", "PALMYRA STRIKE", "DEIR EZ-ZOR WEST"];
+            Assert.All(On(SyriaScenario.Coalition, "operation"), e => Assert.Null(e.Data["operation"]!["details"]));
+            var fromCoalition = On(SyriaScenario.Vks, "line-message").Select(e => e.Data["message"]!).Where(m => m["from"]!.GetValue<string>() == SyriaScenario.Coalition).ToList();
+            Assert.NotEmpty(fromCoalition);
+            Assert.All(fromCoalition, m => Assert.DoesNotContain(vksOperations, n => (m["subject"] + " " + m["body"]).Contains(n, StringComparison.Ordinal)));
+
             // record verify (its own code) passes for both parties, on the same signed head.
             Assert.Equal(Sides, result.Record.Select(r => r.Party).Order(StringComparer.Ordinal));
             Assert.All(result.Record, r => Assert.True(r.Passed, r.Output));
