@@ -13,7 +13,7 @@ public static partial class CliApp
     private static Command DemoCommand()
     {
         var speed = new Option<double>("--speed") { Description = "Simulated seconds per real second", DefaultValueFactory = _ => 60 };
-        var duration = new Option<string>("--duration") { Description = "Simulated time to play (45m, 1h30m, 90s)", DefaultValueFactory = _ => "45m" };
+        var duration = new Option<string>("--duration") { Description = "Simulated time to play (45m, 1h30m, 90s); the summary names the scripted events a shorter run ends before", DefaultValueFactory = _ => "45m" };
         var seed = new Option<int>("--seed") { Description = "Seed of the scenario's random choices (same seed, same run)", DefaultValueFactory = _ => 7 };
         var serve = new Option<bool>("--serve") { Description = "Keep the server up afterwards to explore it with the CLI and the API" };
         var db = new Option<string?>("--db") { Description = "SQLite database file (default: a fresh temporary one)" };

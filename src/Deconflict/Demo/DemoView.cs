@@ -242,27 +242,22 @@ public sealed class DemoView
         }
     }
 
-    private static int TerminalWidth()
-    {
-        try
-        {
-            return Console.WindowWidth > 0 ? Console.WindowWidth : AnsiConsole.Profile.Width;
-        }
-        catch (IOException)
-        {
-            return AnsiConsole.Profile.Width;
-        }
-    }
+    // The terminal's size now (it may have been resized since the last frame): the smaller of the
+    // console's window and Spectre's profile, which is what Spectre wraps and crops at.
+    private static int TerminalWidth() => Measure(() => Console.WindowWidth, AnsiConsole.Profile.Width);
 
-    private static int TerminalHeight()
+    private static int TerminalHeight() => Measure(() => Console.WindowHeight, AnsiConsole.Profile.Height);
+
+    private static int Measure(Func<int> window, int profile)
     {
         try
         {
-            return Console.WindowHeight > 0 ? Console.WindowHeight : AnsiConsole.Profile.Height;
+            var size = window();
+            return size > 0 ? Math.Min(size, profile) : profile;
         }
-        catch (IOException)
+        catch (Exception e) when (e is IOException or InvalidOperationException or PlatformNotSupportedException)
         {
-            return AnsiConsole.Profile.Height;
+            return profile;
         }
     }
 

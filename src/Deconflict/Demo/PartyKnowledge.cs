@@ -61,7 +61,8 @@ internal sealed class PartyKnowledge(string id, string name)
     public PartyPanel Panel(DateTimeOffset now, DateTimeOffset origin, int width)
     {
         var wide = width >= 90;
-        var heading = new FrameLine($"── {id}", "bold underline").Add($" ({name}): what it was told ", "bold").Add(new string('─', Math.Max(0, width)), "grey");
+        var heading = new FrameLine($"── {id}", "bold underline").Add($" ({name}): what it was told ", "bold");
+        heading.Add(new string('─', Math.Max(0, width - heading.Width)), "grey");
         return new PartyPanel(heading, [
             new FrameSection("Alerts", 0, AlertRows(now, wide)),
             new FrameSection("Conflicts", 1, ConflictRows(origin, wide)),
