@@ -19,7 +19,8 @@ public static partial class CliApp
         var db = new Option<string?>("--db") { Description = "SQLite database file (default: a fresh temporary one)" };
         var urls = new Option<string>("--urls") { Description = "Where the server listens (port 0: any free port)", DefaultValueFactory = _ => "http://127.0.0.1:0" };
         var noLive = new Option<bool>("--no-live") { Description = "Print plain event lines instead of the live view (automatic when output is redirected)" };
-        var demo = new Command("demo", "Play the built-in scenario (Syria 2015: two parties, the Euphrates line, a conflict, the line, a near miss) on a real in-process server") { speed, duration, seed, serve, db, urls, noLive };
+        var demo = new Command("demo", "Play the built-in scenario (Syria 2015: two parties, the Euphrates line, a conflict, the line, a near miss) on a real in-process server") { speed, duration, seed, serve, db, urls, noLive }
+            .WithExamples("deconflict demo", "deconflict demo --speed 120 --duration 20m --no-live", "deconflict demo --serve");
         demo.SetAction(async (parse, ct) =>
         {
             try
@@ -52,7 +53,8 @@ public static partial class CliApp
         var duration = new Option<string>("--duration") { Description = "Simulated time to play (45m, 1h30m, 90s)", DefaultValueFactory = _ => "45m" };
         var seed = new Option<int>("--seed") { Description = "Seed of the scenario's random choices", DefaultValueFactory = _ => 7 };
         var start = new Option<string?>("--start") { Description = "The scenario's start on the server's clock (RFC 3339); give both sides the same one. Default: now" };
-        var simulate = new Command("simulate", "Play one side of the demo scenario against any server, as that party (two operators can play it on two machines)") { party, duration, seed, start };
+        var simulate = new Command("simulate", "Play one side of the demo scenario against any server, as that party (two operators can play it on two machines)") { party, duration, seed, start }
+            .WithExamples("deconflict simulate --party vks --server http://127.0.0.1:8080 --token $VKS_TOKEN");
         simulate.SetAction((parse, ct) => Reported(async () =>
         {
             try
