@@ -13,13 +13,14 @@ public static partial class CliApp
     private static Command DemoCommand()
     {
         var speed = new Option<double>("--speed") { Description = "Simulated seconds per real second", DefaultValueFactory = _ => 60 };
-        var duration = new Option<string>("--duration") { Description = "Simulated time to play (45m, 1h30m, 90s)", DefaultValueFactory = _ => "45m" };
+        var duration = new Option<string>("--duration") { Description = "Simulated time to play (45m, 1h30m, 90s); the summary names the scripted events a shorter run ends before", DefaultValueFactory = _ => "45m" };
         var seed = new Option<int>("--seed") { Description = "Seed of the scenario's random choices (same seed, same run)", DefaultValueFactory = _ => 7 };
         var serve = new Option<bool>("--serve") { Description = "Keep the server up afterwards to explore it with the CLI and the API" };
         var db = new Option<string?>("--db") { Description = "SQLite database file (default: a fresh temporary one)" };
         var urls = new Option<string>("--urls") { Description = "Where the server listens (port 0: any free port)", DefaultValueFactory = _ => "http://127.0.0.1:0" };
         var noLive = new Option<bool>("--no-live") { Description = "Print plain event lines instead of the live view (automatic when output is redirected)" };
-        var demo = new Command("demo", "Play the built-in scenario (Syria 2015: two parties, the Euphrates line, a conflict, the line, a near miss) on a real in-process server") { speed, duration, seed, serve, db, urls, noLive };
+        var demo = new Command("demo", "Play the built-in scenario (Syria 2015: two parties, the Euphrates line, a conflict, the line, a near miss) on a real in-process server") { speed, duration, seed, serve, db, urls, noLive }
+            .WithExamples("deconflict demo", "deconflict demo --speed 120 --duration 20m --no-live", "deconflict demo --serve");
         demo.SetAction(async (parse, ct) =>
         {
             try
@@ -52,7 +53,8 @@ public static partial class CliApp
         var duration = new Option<string>("--duration") { Description = "Simulated time to play (45m, 1h30m, 90s)", DefaultValueFactory = _ => "45m" };
         var seed = new Option<int>("--seed") { Description = "Seed of the scenario's random choices", DefaultValueFactory = _ => 7 };
         var start = new Option<string?>("--start") { Description = "The scenario's start on the server's clock (RFC 3339); give both sides the same one. Default: now" };
-        var simulate = new Command("simulate", "Play one side of the demo scenario against any server, as that party (two operators can play it on two machines)") { party, duration, seed, start };
+        var simulate = new Command("simulate", "Play one side of the demo scenario against any server, as that party (two operators can play it on two machines)") { party, duration, seed, start }
+            .WithExamples("deconflict simulate --party vks --server http://127.0.0.1:8080 --token $VKS_TOKEN");
         simulate.SetAction((parse, ct) => Reported(async () =>
         {
             try
@@ -74,18 +76,19 @@ public static partial class CliApp
                 var scenario = SyriaScenario.Side(side, origin, parse.GetValue(seed));
                 Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
                     $"Playing {side} ({scenario.Name}) against {server}: the server's clock is {clock.GetUtcNow():yyyy-MM-ddTHH:mm:ss}Z at {clock.Speed:0.##}x; the scenario starts at {origin:yyyy-MM-ddTHH:mm:ss}Z."));
-                var view = new DemoView(clock, origin, [(side, scenario.Name)], Console.Out);
-                var sim = new PartySimulator(scenario, api, clock, origin, parse.GetValue(seed), clock.Speed, view.Log, view.Observe, view.Name);
+                var played = ParseDuration(parse.GetValue(duration)!);
+                var view = new DemoView(clock, origin, [(side, scenario.Name)], Console.Out, played, SyriaScenario.Script);
+                var sim = new PartySimulator(scenario, api, clock, origin, parse.GetValue(seed), clock.Speed, view.LogFor(side), view.Observe, (id, name) => view.Name(side, id, name));
                 try
                 {
-                    await sim.RunAsync(ParseDuration(parse.GetValue(duration)!), ct);
+                    await sim.RunAsync(played, ct);
                 }
                 catch (OperationCanceledException)
                 {
                 }
 
                 Console.WriteLine("What this side saw:");
-                Console.Write(DemoSummary.From(sim.Received, view.Names).Describe());
+                Console.Write((DemoSummary.From(sim.Received, view.Names) with { Duration = played, NotReached = SyriaScenario.NotReached(played) }).Describe());
                 return 0;
             }
             catch (ArgumentException e)

@@ -83,7 +83,12 @@ public static class DemoRunner
         }
 
         var db = settings.DatabasePath ?? Path.Combine(temporary!, "demo.db");
-        var clock = new AcceleratedTime(settings.ClockStart, settings.Speed);
+        // The clock starts a little before the scenario, so that the scenario's T+00:00 is the
+        // clock's start (06:00:00Z by default) and T+ and the server's clock read alike: the lead
+        // (5 s of real time, whole minutes) covers starting the server and creating the parties,
+        // which took 2-3 s on a loaded 2-core machine; the rest of it the view counts down.
+        var lead = TimeSpan.FromMinutes(Math.Ceiling(5 * settings.Speed / 60));
+        var clock = new AcceleratedTime(settings.ClockStart - lead, settings.Speed);
         var admin = Api.Tokens.Prefix + System.Buffers.Text.Base64Url.EncodeToString(RandomNumberGenerator.GetBytes(32));
         var app = ServerHost.Build(new ServerSettings
         {
@@ -100,7 +105,7 @@ public static class DemoRunner
             await app.StartAsync(ct);
             var server = app.Urls.First().TrimEnd('/');
             output.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                $"Deconflict demo: the server runs at {server} on {db}, its clock from {settings.ClockStart:yyyy-MM-dd HH:mm}Z at {settings.Speed:0.##}x; {settings.Duration.TotalMinutes:0.#} simulated minutes, seed {settings.Seed}."));
+                $"Deconflict demo: the server runs at {server} on {db}, its clock at {settings.Speed:0.##}x; {settings.Duration.TotalMinutes:0.#} simulated minutes from {settings.ClockStart:yyyy-MM-dd HH:mm}Z, seed {settings.Seed}."));
             output.Flush();
 
             var tokens = new Dictionary<string, string>(StringComparer.Ordinal);
@@ -113,18 +118,21 @@ public static class DemoRunner
                 }
             }
 
-            // The scenario starts on a whole minute at least 1.5 s of real time from now: the
-            // simulators connect and the first requests compile their code paths before T+00:00.
-            var lead = clock.GetUtcNow() + TimeSpan.FromSeconds(1.5 * settings.Speed);
-            var origin = new DateTimeOffset(lead.Ticks - (lead.Ticks % TimeSpan.TicksPerMinute), TimeSpan.Zero).AddMinutes(1);
-            var view = new DemoView(clock, origin, SyriaScenario.Parties, settings.Live ? null : output);
+            // The scenario starts at the clock's start when at least 1 s of real time is left before
+            // it (the simulators connect and the first requests compile their code paths before
+            // T+00:00); on a slow start, on the next whole minute 1.5 s of real time from now.
+            var ready = clock.GetUtcNow() + TimeSpan.FromSeconds(1.5 * settings.Speed);
+            var origin = clock.GetUtcNow() + TimeSpan.FromSeconds(settings.Speed) <= settings.ClockStart
+                ? settings.ClockStart
+                : new DateTimeOffset(ready.Ticks - (ready.Ticks % TimeSpan.TicksPerMinute), TimeSpan.Zero).AddMinutes(1);
+            var view = new DemoView(clock, origin, SyriaScenario.Parties, settings.Live ? null : output, settings.Duration, SyriaScenario.Script);
             var clients = tokens.ToDictionary(kv => kv.Key, kv => new ApiClient(server, kv.Value), StringComparer.Ordinal);
             var real = Stopwatch.StartNew();
             List<PartySimulator> sides;
             try
             {
                 sides = [.. SyriaScenario.Parties.Select(p =>
-                    new PartySimulator(SyriaScenario.Side(p.Id, origin, settings.Seed), clients[p.Id], clock, origin, settings.Seed, settings.Speed, view.Log, view.Observe, view.Name))];
+                    new PartySimulator(SyriaScenario.Side(p.Id, origin, settings.Seed), clients[p.Id], clock, origin, settings.Seed, settings.Speed, view.LogFor(p.Id), view.Observe, (id, name) => view.Name(p.Id, id, name)))];
                 using var viewStop = CancellationTokenSource.CreateLinkedTokenSource(ct);
                 var live = view.RunLiveAsync(viewStop.Token);
                 try
@@ -146,7 +154,7 @@ public static class DemoRunner
             }
 
             var events = sides.SelectMany(s => s.Received).ToList();
-            var summary = DemoSummary.From(events, view.Names);
+            var summary = DemoSummary.From(events, view.Names) with { Duration = settings.Duration, NotReached = SyriaScenario.NotReached(settings.Duration) };
 
             // A head over everything that happened, then each party checks the record as `record verify` does.
             using (var api = new ApiClient(server, admin))

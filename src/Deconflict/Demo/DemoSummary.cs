@@ -5,32 +5,56 @@ using Deconflict.Cli;
 
 namespace Deconflict.Demo;
 
-/// <summary>One conflict as both sides' streams told it.</summary>
-public sealed record ConflictStory(string Id, string A, string B, IReadOnlyList<string> SeenBy, IReadOnlyList<string> AcknowledgedBy, string State);
+/// <summary>One conflict as both sides' streams told it: <paramref name="Between"/> is, for each party that saw it, its two sides as that party may name them.</summary>
+public sealed record ConflictStory(string Id, IReadOnlyDictionary<string, string> Between, IReadOnlyList<string> SeenBy, IReadOnlyList<string> AcknowledgedBy, string State);
 
 /// <summary>One line message: who sent it, how far it escalated (and on whose streams), who acknowledged it.</summary>
 public sealed record MessageStory(string Id, string From, string To, string Kind, string Subject, int EscalationLevel, IReadOnlyList<string> OverdueSeenBy, IReadOnlyList<string> AcknowledgedBy);
 
-/// <summary>One alert: each side's own aircraft in it (by callsign), the levels each side saw, in order, who acknowledged it at which level, whether it cleared.</summary>
-public sealed record AlertStory(string Id, IReadOnlyDictionary<string, string> Aircraft, IReadOnlyDictionary<string, IReadOnlyList<string>> LevelsSeen, IReadOnlyDictionary<string, IReadOnlyList<string>> AcknowledgedAt, bool Cleared);
+/// <summary>One alert: each side's own aircraft in it (by callsign), the levels each side saw, in order, who acknowledged it at which level, whether it cleared and why (the API's cleared_reason, when it gives one).</summary>
+public sealed record AlertStory(string Id, IReadOnlyDictionary<string, string> Aircraft, IReadOnlyDictionary<string, IReadOnlyList<string>> LevelsSeen, IReadOnlyDictionary<string, IReadOnlyList<string>> AcknowledgedAt, bool Cleared, string? ClearedReason = null);
 
 /// <summary>
 /// What happened in a scenario, from the events the parties received on their own streams (so it
 /// says what each side was told, not what the server holds): the conflicts, the line messages and
-/// their escalations, the alerts and their acknowledgements.
+/// their escalations, the alerts and their acknowledgements. Where it names an operation, it names
+/// it as each party may: an operation's name is its owner's private detail, so each side's account
+/// names its own and shows the other's as "an operation of ...".
 /// </summary>
 public sealed record DemoSummary(IReadOnlyList<ConflictStory> Conflicts, IReadOnlyList<MessageStory> Messages, IReadOnlyList<AlertStory> Alerts, int Operations, int Zones)
 {
-    /// <param name="names">Names the sides gave their operations and zones (their private details), to show instead of ids.</param>
-    public static DemoSummary From(IEnumerable<ReceivedEvent> events, IReadOnlyDictionary<string, string>? names = null)
+    /// <summary>How long the run was (for "not reached within").</summary>
+    public TimeSpan? Duration { get; init; }
+
+    /// <summary>The scenario's scripted moments the run ended before.</summary>
+    public IReadOnlyList<ScriptedEvent> NotReached { get; init; } = [];
+
+    /// <param name="names">Each party's names for the operations and zones it declared (its private details), by party then id.</param>
+    public static DemoSummary From(IEnumerable<ReceivedEvent> events, IReadOnlyDictionary<string, IReadOnlyDictionary<string, string>>? names = null)
     {
         var all = events.ToList();
-        string Ref(JsonNode? r) => r is null ? "?" : $"{(names?.GetValueOrDefault(r["id"]!.GetValue<string>()) is { } name ? name : r["kind"]!.GetValue<string>())} of {r["party"]}";
+
+        // A zone's name is public (its events carry it); an operation's only its owner knows.
+        var zoneNames = all.Where(e => e.Type == "zone").Select(e => e.Data["zone"]!).Where(z => z["name"] is not null)
+            .GroupBy(z => z["id"]!.GetValue<string>()).ToDictionary(g => g.Key, g => g.Last()["name"]!.GetValue<string>(), StringComparer.Ordinal);
+        string Ref(string viewer, JsonNode? r)
+        {
+            if (r is null)
+            {
+                return "?";
+            }
+
+            var (id, owner, kind) = (r["id"]!.GetValue<string>(), r["party"]!.GetValue<string>(), r["kind"]!.GetValue<string>());
+            var name = owner == viewer ? names?.GetValueOrDefault(viewer)?.GetValueOrDefault(id) : null;
+            name ??= zoneNames.GetValueOrDefault(id);
+            return name is null ? $"{(kind == "operation" ? "an" : "a")} {kind} of {owner}" : $"{name} of {owner}";
+        }
         var conflicts = all.Where(e => e.Type == "conflict").GroupBy(e => e.Data["conflict"]!["id"]!.GetValue<string>()).Select(g =>
         {
             var last = g.Last().Data["conflict"]!;
             var acked = g.SelectMany(e => e.Data["conflict"]!["acknowledged_by"]?.AsObject().Select(kv => kv.Key) ?? []).Distinct().Order(StringComparer.Ordinal).ToList();
-            return new ConflictStory(g.Key, Ref(last["a"]), Ref(last["b"]), [.. g.Where(e => e.Data["action"]?.GetValue<string>() == "opened").Select(e => e.Party).Distinct().Order(StringComparer.Ordinal)], acked, g.Last().Data["conflict"]!["state"]!.GetValue<string>());
+            var between = g.GroupBy(e => e.Party).ToDictionary(s => s.Key, s => $"{Ref(s.Key, last["a"])} / {Ref(s.Key, last["b"])}", StringComparer.Ordinal);
+            return new ConflictStory(g.Key, between, [.. g.Where(e => e.Data["action"]?.GetValue<string>() == "opened").Select(e => e.Party).Distinct().Order(StringComparer.Ordinal)], acked, g.Last().Data["conflict"]!["state"]!.GetValue<string>());
         }).ToList();
 
         var messages = all.Where(e => e.Type == "line-message").GroupBy(e => e.Data["message"]!["id"]!.GetValue<string>()).Select(g =>
@@ -69,7 +93,8 @@ public sealed record DemoSummary(IReadOnlyList<ConflictStory> Conflicts, IReadOn
                 s => s.Key,
                 s => new[] { s.First().Data["alert"]!["a"]!, s.First().Data["alert"]!["b"]! }.FirstOrDefault(x => x["own"]?.GetValue<bool>() == true)?["callsign"]?.GetValue<string>() ?? "?",
                 StringComparer.Ordinal);
-            return new AlertStory(g.Key, aircraft, levels, acks.ToDictionary(kv => kv.Key, kv => (IReadOnlyList<string>)kv.Value, StringComparer.Ordinal), g.Any(e => e.Data["action"]?.GetValue<string>() == "cleared"));
+            var cleared = g.FirstOrDefault(e => e.Data["action"]?.GetValue<string>() == "cleared");
+            return new AlertStory(g.Key, aircraft, levels, acks.ToDictionary(kv => kv.Key, kv => (IReadOnlyList<string>)kv.Value, StringComparer.Ordinal), cleared is not null, cleared?.Data["alert"]?["cleared_reason"]?.GetValue<string>());
         }).ToList();
 
         var operations = all.Where(e => e.Type == "operation").Select(e => e.Data["operation"]!["id"]!.GetValue<string>()).Distinct().Count();
@@ -84,7 +109,8 @@ public sealed record DemoSummary(IReadOnlyList<ConflictStory> Conflicts, IReadOn
         text.AppendLine(CultureInfo.InvariantCulture, $"  Declared: {Zones} zone(s) and {Operations} operation(s).");
         foreach (var c in Conflicts)
         {
-            text.AppendLine(CultureInfo.InvariantCulture, $"  Conflict {c.Id} ({c.A} / {c.B}): opened on the streams of {Names(c.SeenBy)}, acknowledged by {Names(c.AcknowledgedBy)}, {c.State}.");
+            var seen = string.Join("; ", c.Between.OrderBy(kv => kv.Key, StringComparer.Ordinal).Select(kv => $"{kv.Key} saw {kv.Value}"));
+            text.AppendLine(CultureInfo.InvariantCulture, $"  Conflict {c.Id} ({seen}): opened on the streams of {Names(c.SeenBy)}, acknowledged by {Names(c.AcknowledgedBy)}, {c.State}.");
         }
 
         foreach (var m in Messages)
@@ -99,7 +125,7 @@ public sealed record DemoSummary(IReadOnlyList<ConflictStory> Conflicts, IReadOn
             var levels = string.Join("; ", a.LevelsSeen.OrderBy(kv => kv.Key, StringComparer.Ordinal).Select(kv => $"{kv.Key} saw {string.Join(" -> ", kv.Value)}"));
             var acks = string.Join("; ", a.AcknowledgedAt.OrderBy(kv => kv.Key, StringComparer.Ordinal).Select(kv => $"{kv.Key} acknowledged at {string.Join(", ", kv.Value)}"));
             var between = string.Join(" and ", a.Aircraft.OrderBy(kv => kv.Key, StringComparer.Ordinal).Select(kv => $"{kv.Value} ({kv.Key})"));
-            text.AppendLine(CultureInfo.InvariantCulture, $"  Alert {a.Id} between {between}: {levels}; {(acks.Length > 0 ? acks : "not acknowledged")}; {(a.Cleared ? "cleared" : "still active")}.");
+            text.AppendLine(CultureInfo.InvariantCulture, $"  Alert {a.Id} between {between}: {levels}; {(acks.Length > 0 ? acks : "not acknowledged")}; {(a.Cleared ? (a.ClearedReason is { } why ? $"cleared ({why})" : "cleared") : "still active")}.");
         }
 
         if (Conflicts.Count + Messages.Count + Alerts.Count == 0)
@@ -107,8 +133,36 @@ public sealed record DemoSummary(IReadOnlyList<ConflictStory> Conflicts, IReadOn
             text.AppendLine("  Nothing happened: was the duration long enough?");
         }
 
+        if (NotReached.Count > 0)
+        {
+            var within = Duration is { } d ? $" within {Compact(d)}" : string.Empty;
+            text.AppendLine(CultureInfo.InvariantCulture, $"  Not reached{within}: {string.Join(", ", NotReached.Select(e => $"{e.What} ({SyriaScenario.Offset(e.At)})"))}.");
+        }
+
         // Names, subjects and callsigns come from the parties.
         return TerminalText.Safe(text.ToString(), multiline: true);
+    }
+
+    /// <summary>A duration as --duration takes it: 20m, 1h30m, 90s.</summary>
+    private static string Compact(TimeSpan d)
+    {
+        var text = new StringBuilder();
+        if (d.TotalHours >= 1)
+        {
+            text.Append(CultureInfo.InvariantCulture, $"{(int)d.TotalHours}h");
+        }
+
+        if (d.Minutes > 0)
+        {
+            text.Append(CultureInfo.InvariantCulture, $"{d.Minutes}m");
+        }
+
+        if (d.Seconds > 0 || text.Length == 0)
+        {
+            text.Append(CultureInfo.InvariantCulture, $"{d.Seconds}s");
+        }
+
+        return text.ToString();
     }
 
     private static string Names(IReadOnlyList<string> parties) => parties.Count == 0 ? "nobody" : string.Join(" and ", parties);

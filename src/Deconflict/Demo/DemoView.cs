@@ -2,17 +2,20 @@ using System.Globalization;
 using System.Text;
 using System.Text.Json.Nodes;
 using Deconflict.Cli;
-using Deconflict.Core.Model;
 using Spectre.Console;
+using Spectre.Console.Rendering;
 
 namespace Deconflict.Demo;
 
 /// <summary>
-/// What the terminal shows while a scenario plays. Live (a Spectre.Console view redrawn a few
-/// times a second): parties, operations, open conflicts, active alerts with time to loss, line
-/// messages with their acknowledgement clocks, the record's size and latest signed head, and the
-/// latest actions. Plain (output redirected, or --no-live): one line per event and action, so test
-/// and CI logs read as a transcript.
+/// What the terminal shows while a scenario plays. Live (a Spectre.Console view redrawn four
+/// times a second to the terminal's size at that moment): a header with the server's clock, the
+/// record's size and signed head, and the progress through the scenario; then each party's own
+/// knowledge, what it received on its stream and learnt from its own API calls (alerts with time
+/// to loss counting down, conflicts, line messages with their acknowledgement clocks, operations
+/// and zones, its latest actions), side by side when the terminal is wide enough. A party is never
+/// shown a name it was not told. Plain (output redirected, or --no-live): one line per event and
+/// action, so test and CI logs read as a transcript.
 /// </summary>
 public sealed class DemoView
 {
@@ -20,27 +23,24 @@ public sealed class DemoView
     private readonly TimeProvider _time;
     private readonly DateTimeOffset _origin;
     private readonly TextWriter? _plain;
-    private readonly IReadOnlyList<(string Id, string Name)> _parties;
-    private readonly Dictionary<string, (string Party, string Name, string State, string Kind)> _declarations = new(StringComparer.Ordinal);
-    private readonly Dictionary<string, string> _names = new(StringComparer.Ordinal);
-    private readonly Dictionary<string, JsonNode> _conflicts = new(StringComparer.Ordinal);
-    private readonly Dictionary<string, JsonNode> _alerts = new(StringComparer.Ordinal);
-    private readonly Dictionary<string, JsonNode> _messages = new(StringComparer.Ordinal);
-    private readonly Queue<string> _recent = new();
+    private readonly TimeSpan _duration;
+    private readonly IReadOnlyList<ScriptedEvent> _script;
+    private readonly List<PartyKnowledge> _parties;
     private (long Size, string Root) _head = (0, string.Empty);
 
+    /// <param name="time">The server's clock (the demo's accelerated one): the header, T+ and every countdown read it.</param>
     /// <param name="plain">Where plain lines go; null for the live view.</param>
-    public DemoView(TimeProvider time, DateTimeOffset origin, IReadOnlyList<(string Id, string Name)> parties, TextWriter? plain)
+    /// <param name="duration">How long the run lasts (the progress line's end); the scenario's full length when not given.</param>
+    /// <param name="script">The scenario's scripted moments: those past <paramref name="duration"/> are named as not reached.</param>
+    public DemoView(TimeProvider time, DateTimeOffset origin, IReadOnlyList<(string Id, string Name)> parties, TextWriter? plain, TimeSpan? duration = null, IReadOnlyList<ScriptedEvent>? script = null)
     {
         _time = time;
         _origin = origin;
-        _parties = parties;
         _plain = plain;
-        Log = new LineWriter(Recent);
+        _duration = duration ?? SyriaScenario.DefaultDuration;
+        _script = script ?? [];
+        _parties = [.. parties.Select(p => new PartyKnowledge(p.Id, p.Name))];
     }
-
-    /// <summary>Where the simulators write what they do.</summary>
-    public TextWriter Log { get; }
 
     public (long Size, string Root) Head
     {
@@ -53,73 +53,76 @@ public sealed class DemoView
         }
     }
 
-    /// <summary>The names the sides gave the objects they declared, by id.</summary>
-    public IReadOnlyDictionary<string, string> Names
+    /// <summary>Each party's names for the objects it declared, by party then id: the names each side may be shown.</summary>
+    public IReadOnlyDictionary<string, IReadOnlyDictionary<string, string>> Names
     {
         get
         {
             lock (_gate)
             {
-                return new Dictionary<string, string>(_names, StringComparer.Ordinal);
+                return _parties.ToDictionary(p => p.Id, p => (IReadOnlyDictionary<string, string>)new Dictionary<string, string>(p.Names, StringComparer.Ordinal), StringComparer.Ordinal);
             }
         }
     }
 
-    /// <summary>The name a side gave an object it declared (an operation's name is its owner's private detail).</summary>
-    public void Name(string id, string name)
+    /// <summary>Where one party's simulator writes what it does: into that party's panel (or the plain transcript).</summary>
+    public TextWriter LogFor(string party) => new LineWriter(line => Recent(party, line));
+
+    /// <summary>The name <paramref name="party"/> gave an object it declared (an operation's name is its owner's private detail).</summary>
+    public void Name(string party, string id, string name)
     {
         lock (_gate)
         {
-            _names[id] = name;
-            if (_declarations.TryGetValue(id, out var d))
+            if (Party(party) is { } p)
             {
-                _declarations[id] = d with { Name = name };
+                p.Names[id] = name;
             }
         }
     }
 
-    /// <summary>Takes in one event a side received.</summary>
+    /// <summary>Takes in one event a side received, into that side's knowledge only.</summary>
     public void Observe(ReceivedEvent e)
     {
         string? line = null;
         lock (_gate)
         {
+            var k = Party(e.Party);
             switch (e.Type)
             {
-                case "operation" or "zone":
+                case "operation" or "zone" when k is not null:
                     var d = e.Data[e.Type]!;
                     var id = d["id"]!.GetValue<string>();
-                    var name = d["name"]?.GetValue<string>() ?? _names.GetValueOrDefault(id) ?? id;
                     var state = (e.Type == "zone" ? d["rule"] : d["state"])?.GetValue<string>() ?? string.Empty;
-                    _declarations[id] = (d["party"]!.GetValue<string>(), name, state, e.Type);
-
-                    line = $"{e.Type} {e.Data["action"]} {name} ({d["party"]}, {state})";
+                    k.Declarations[id] = (d["party"]!.GetValue<string>(), e.Type, e.Type == "zone" ? d["name"]?.GetValue<string>() : null, state);
+                    line = $"{e.Type} {e.Data["action"]} {k.Label(new JsonObject { ["id"] = id, ["party"] = d["party"]!.GetValue<string>(), ["kind"] = e.Type })}, {state}";
                     break;
-                case "conflict":
+                case "conflict" when k is not null:
                     var c = e.Data["conflict"]!;
-                    _conflicts[c["id"]!.GetValue<string>()] = c;
-                    line = $"conflict {e.Data["action"]} {c["id"]}: {Side(c["a"])} / {Side(c["b"])}, {c["state"]}{By(c)}";
+                    k.Conflicts[c["id"]!.GetValue<string>()] = c;
+                    line = $"conflict {e.Data["action"]} {c["id"]}: {k.Label(c["a"])} / {k.Label(c["b"])}, {c["state"]}{By(c)}";
                     break;
-                case "track-alert":
+                case "track-alert" when k is not null:
                     var a = e.Data["alert"]!;
-                    _alerts[a["id"]!.GetValue<string>()] = a;
-                    line = $"alert {e.Data["action"]} {a["id"]}: {a["level"]!.GetValue<string>().ToUpperInvariant()}, loss of separation in {Number(a["time_to_loss_s"], "0")} s, closest {Number(a["cpa"]?["horizontal_m"], "0")} m{By(a)}";
+                    k.Alerts[a["id"]!.GetValue<string>()] = a;
+                    var cleared = a["state"]?.GetValue<string>() == "cleared";
+                    line = string.Create(CultureInfo.InvariantCulture,
+                        $"alert {e.Data["action"]} {a["id"]}: {a["level"]!.GetValue<string>().ToUpperInvariant()}, {(cleared ? (a["cleared_reason"] is { } why ? $"cleared ({why})" : "cleared") : $"loss of separation in {PartyKnowledge.TimeToLoss(a, e.At):0} s")}, closest {Number(a["cpa"]?["horizontal_m"])} m{By(a)}");
                     break;
-                case "line-message":
+                case "line-message" when k is not null:
                     var m = e.Data["message"]!;
-                    _messages[m["id"]!.GetValue<string>()] = m;
-                    line = $"line {m["kind"]} {m["from"]} -> {string.Join(", ", m["to"]!.AsArray())}: \"{m["subject"]}\"{(m["ack_due_at"] is { } due ? $", acknowledgement due {Clock(due)}" : string.Empty)}";
+                    k.Messages[m["id"]!.GetValue<string>()] = m;
+                    line = $"line {m["kind"]} {m["from"]} -> {string.Join(", ", m["to"]!.AsArray())}: \"{m["subject"]}\"{(m["ack_due_at"] is { } due ? $", acknowledgement due {PartyKnowledge.Clock(due, _origin)}" : string.Empty)}";
                     break;
-                case "line-receipt":
-                    if (_messages.TryGetValue(e.Data["message_id"]!.GetValue<string>(), out var msg) && e.Data["receipt"] is { } receipt)
+                case "line-receipt" when k is not null:
+                    if (k.Messages.TryGetValue(e.Data["message_id"]!.GetValue<string>(), out var msg) && e.Data["receipt"] is { } receipt && msg["receipts"] is JsonObject receipts)
                     {
-                        msg["receipts"]![e.Data["party"]!.GetValue<string>()] = receipt.DeepClone();
+                        receipts[e.Data["party"]!.GetValue<string>()] = receipt.DeepClone();
                     }
 
                     line = $"line receipt: {e.Data["party"]} {e.Data["action"]} {e.Data["message_id"]}";
                     break;
-                case "line-overdue":
-                    if (_messages.TryGetValue(e.Data["message_id"]!.GetValue<string>(), out var overdue) && overdue["receipts"]?[e.Data["recipient"]!.GetValue<string>()] is JsonObject r)
+                case "line-overdue" when k is not null:
+                    if (k.Messages.TryGetValue(e.Data["message_id"]!.GetValue<string>(), out var overdue) && overdue["receipts"]?[e.Data["recipient"]!.GetValue<string>()] is JsonObject r)
                     {
                         r["escalation_level"] = e.Data["escalation_level"]!.GetValue<int>();
                         r["due_at"] = e.Data["next_due_at"]?.DeepClone();
@@ -135,11 +138,11 @@ public sealed class DemoView
 
         if (line is not null)
         {
-            Recent($"{SyriaScenario.Offset(e.At - _origin)} {e.Party} <- {line}");
+            Recent(e.Party, $"{SyriaScenario.Offset(e.At - _origin)} {e.Party} <- {line}");
         }
     }
 
-    /// <summary>Redraws the live view until <paramref name="ct"/> is cancelled.</summary>
+    /// <summary>Redraws the live view until <paramref name="ct"/> is cancelled, to the terminal's size at each frame.</summary>
     public async Task RunLiveAsync(CancellationToken ct)
     {
         if (_plain is not null)
@@ -147,11 +150,14 @@ public sealed class DemoView
             return;
         }
 
-        await AnsiConsole.Live(Render()).AutoClear(false).StartAsync(async ctx =>
+        // One line short of the height: the cursor rests on the line after the frame, and a frame
+        // as tall as the terminal would scroll its first line away.
+        IRenderable Frame() => Render(TerminalWidth(), TerminalHeight() - 1);
+        await AnsiConsole.Live(Frame()).AutoClear(false).Overflow(VerticalOverflow.Crop).StartAsync(async ctx =>
         {
             while (!ct.IsCancellationRequested)
             {
-                ctx.UpdateTarget(Render());
+                ctx.UpdateTarget(Frame());
                 try
                 {
                     await Task.Delay(250, ct);
@@ -161,11 +167,61 @@ public sealed class DemoView
                 }
             }
 
-            ctx.UpdateTarget(Render());
+            ctx.UpdateTarget(Frame());
         });
     }
 
-    private void Recent(string line)
+    /// <summary>One frame of the live view for a terminal <paramref name="width"/> by <paramref name="height"/> cells: no line wider, no more lines.</summary>
+    public IRenderable Render(int width, int height) => new Markup(string.Join('\n', Frame(width, height).Select(l => l.ToMarkup())));
+
+    internal List<FrameLine> Frame(int width, int height)
+    {
+        lock (_gate)
+        {
+            var now = _time.GetUtcNow();
+            var column = DemoFrame.ColumnWidth(width, _parties.Count);
+            return DemoFrame.Layout(Header(now, width), [.. _parties.Select(p => p.Panel(now, _origin, column))], width, height);
+        }
+    }
+
+    /// <summary>
+    /// The header: the server's clock and the record, then the progress line (T+ of the run's
+    /// length, a bar, the scripted moments past its end). T+ and the clock read the same clock.
+    /// </summary>
+    private List<FrameLine> Header(DateTimeOffset now, int width)
+    {
+        var elapsed = now - _origin;
+        var first = new FrameLine("Deconflict demo", "bold")
+            .Add(string.Create(CultureInfo.InvariantCulture, $"  server clock {now:HH:mm:ss}Z"))
+            .Add(string.Create(CultureInfo.InvariantCulture, $"  record {_head.Size:N0} entries"))
+            .Add(_head.Root.Length > 0 ? $", head {_head.Root[..Math.Min(12, _head.Root.Length)]}…" : ", no signed head yet", "grey");
+
+        var fraction = _duration > TimeSpan.Zero ? Math.Clamp(elapsed / _duration, 0, 1) : 1;
+        var progress = new FrameLine($"{SyriaScenario.Offset(elapsed < TimeSpan.Zero ? TimeSpan.Zero : elapsed)} / {SyriaScenario.Offset(_duration)[2..]}", "bold");
+        var bar = Math.Clamp(width - 40, 10, 40);
+        var done = (int)Math.Round(fraction * bar);
+        progress.Add(" [").Add(new string('=', done), "green").Add(new string('-', bar - done), "grey").Add("]");
+        if (elapsed < TimeSpan.Zero)
+        {
+            progress.Add($"  starts in {PartyKnowledge.Span(-elapsed)}", "grey");
+        }
+        else if (_script.FirstOrDefault(s => s.At > elapsed && s.At < _duration) is { } next)
+        {
+            progress.Add($"  next {SyriaScenario.Offset(next.At)} {next.What}", "grey");
+        }
+
+        var outside = _script.Where(s => s.At >= _duration).ToList();
+        if (outside.Count > 0)
+        {
+            progress.Add($"  not reached in this run: {string.Join(", ", outside.Select(s => $"{s.What} ({SyriaScenario.Offset(s.At)})"))}", "yellow");
+        }
+
+        return [first.Fit(width), progress.Fit(width)];
+    }
+
+    private PartyKnowledge? Party(string id) => _parties.Find(p => p.Id == id);
+
+    private void Recent(string party, string line)
     {
         // Names, subjects and ids come from the parties: one safe line, whatever they hold.
         line = TerminalText.Safe(line);
@@ -182,80 +238,32 @@ public sealed class DemoView
 
         lock (_gate)
         {
-            _recent.Enqueue(line);
-            while (_recent.Count > 8)
-            {
-                _recent.Dequeue();
-            }
+            Party(party)?.Remember(line);
         }
     }
 
-    private Rows Render()
+    // The terminal's size now (it may have been resized since the last frame): the smaller of the
+    // console's window and Spectre's profile, which is what Spectre wraps and crops at.
+    private static int TerminalWidth() => Measure(() => Console.WindowWidth, AnsiConsole.Profile.Width);
+
+    private static int TerminalHeight() => Measure(() => Console.WindowHeight, AnsiConsole.Profile.Height);
+
+    private static int Measure(Func<int> window, int profile)
     {
-        lock (_gate)
+        try
         {
-            var now = _time.GetUtcNow();
-            var header = new Markup(TerminalText.Markup(string.Create(CultureInfo.InvariantCulture,
-                $"Deconflict demo: Syria 2015   {SyriaScenario.Offset(now - _origin)} ({now:HH:mm:ss}Z)   record {_head.Size:N0} entries, head {Short(_head.Root)}")));
-
-            var parties = new Table().Title("Parties").AddColumns("id", "name", "operations", "zones");
-            foreach (var (id, name) in _parties)
-            {
-                parties.AddRow(TerminalText.Markup(id), TerminalText.Markup(name), _declarations.Values.Count(d => d.Party == id && d.Kind == "operation" && d.State is not ("cancelled" or "ended")).ToString(CultureInfo.InvariantCulture),
-                    _declarations.Values.Count(d => d.Party == id && d.Kind == "zone").ToString(CultureInfo.InvariantCulture));
-            }
-
-            var operations = new Table().Title("Operations").AddColumns("party", "name", "state");
-            foreach (var d in _declarations.Values.Where(d => d.Kind == "operation"))
-            {
-                operations.AddRow(TerminalText.Markup(d.Party), TerminalText.Markup(d.Name), TerminalText.Markup(d.State));
-            }
-
-            // Open conflicts and active alerts, and the last few that were resolved or cleared.
-            var conflicts = new Table().Title("Conflicts").AddColumns("id", "between", "state", "acknowledged by");
-            foreach (var c in _conflicts.Values.OrderBy(c => c["state"]!.GetValue<string>() is "resolved" or "accepted").TakeLast(6))
-            {
-                var state = c["state"]!.GetValue<string>();
-                conflicts.AddRow(TerminalText.Markup(Short(c["id"]!.GetValue<string>())), TerminalText.Markup($"{Side(c["a"])} / {Side(c["b"])}"), state is "open" ? "[yellow]open[/]" : TerminalText.Markup(state), Acked(c));
-            }
-
-            var alerts = new Table().Title("Alerts").AddColumns("id", "level", "state", "time to loss", "closest", "acknowledged by");
-            foreach (var a in _alerts.Values.OrderBy(a => a["state"]!.GetValue<string>() == "cleared").TakeLast(4))
-            {
-                var level = a["level"]!.GetValue<string>();
-                var active = a["state"]!.GetValue<string>() == "active";
-                var colour = !active ? "grey" : level switch { "loss" or "warning" => "red", "caution" => "yellow", _ => "blue" };
-                alerts.AddRow(TerminalText.Markup(Short(a["id"]!.GetValue<string>())), $"[{colour}]{TerminalText.Markup(level)}[/]", TerminalText.Markup(a["state"]!.GetValue<string>()), active ? Number(a["time_to_loss_s"], "0") + " s" : "-", Number(a["cpa"]?["horizontal_m"], "0") + " m", Acked(a));
-            }
-
-            var line = new Table().Title("Line").AddColumns("from -> to", "subject", "acknowledgement", "escalation");
-            foreach (var m in _messages.Values.TakeLast(6))
-            {
-                foreach (var (to, receipt) in m["receipts"]?.AsObject() ?? [])
-                {
-                    var acked = receipt?["acknowledged_at"] is { } at ? $"[green]acknowledged {Clock(at)}[/]" : m["ack_due_at"] is null ? "not required" : $"due {Clock(receipt?["due_at"] ?? m["ack_due_at"])}";
-                    var level = receipt?["escalation_level"]?.GetValue<int>() ?? 0;
-                    line.AddRow(TerminalText.Markup($"{m["from"]} -> {to}"), TerminalText.Markup(m["subject"]!.GetValue<string>()), acked, level > 0 ? $"[red]level {level}[/]" : "-");
-                }
-            }
-
-            var recent = new Panel(new Markup(TerminalText.Markup(string.Join(Environment.NewLine, _recent)))).Header("Latest").Expand();
-            return new Rows(header, new Columns(parties, operations), conflicts, alerts, line, recent);
+            var size = window();
+            return size > 0 ? Math.Min(size, profile) : profile;
+        }
+        catch (Exception e) when (e is IOException or InvalidOperationException or PlatformNotSupportedException)
+        {
+            return profile;
         }
     }
-
-    private string Side(JsonNode? r) => r is null ? "?" : $"{r["kind"]} {_names.GetValueOrDefault(r["id"]!.GetValue<string>()) ?? Short(r["id"]!.GetValue<string>())} ({r["party"]})";
-
-    private string Clock(JsonNode? at) =>
-        at is not null && Rfc3339.TryParse(at.GetValue<string>(), out var t) ? SyriaScenario.Offset(t - _origin) : "?";
 
     private static string By(JsonNode n) => n["acknowledged_by"]?.AsObject().Count > 0 ? $", acknowledged by {string.Join(", ", n["acknowledged_by"]!.AsObject().Select(kv => kv.Key))}" : string.Empty;
 
-    private static string Acked(JsonNode n) => TerminalText.Markup(string.Join(", ", n["acknowledged_by"]?.AsObject().Select(kv => kv.Key) ?? []));
-
-    private static string Number(JsonNode? n, string format) => n is null ? "?" : n.GetValue<double>().ToString(format, CultureInfo.InvariantCulture);
-
-    private static string Short(string id) => id.Length > 16 ? id[..16] + "…" : id;
+    private static string Number(JsonNode? n) => n is null ? "?" : n.GetValue<double>().ToString("0", CultureInfo.InvariantCulture);
 
     /// <summary>A writer that hands each whole line to a callback.</summary>
     private sealed class LineWriter(Action<string> line) : TextWriter

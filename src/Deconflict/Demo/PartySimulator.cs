@@ -46,6 +46,9 @@ public sealed class PartySimulator
         Context = new SideContext(this, side.Party, api, time, origin, new Random(unchecked((seed * 31) + StableHash(side.Party))), log, named);
     }
 
+    /// <summary>The longest simulated interval between two position reports of an airborne aircraft.</summary>
+    public static readonly TimeSpan MaxReportInterval = TimeSpan.FromSeconds(10);
+
     public string Party => _side.Party;
 
     public SideContext Context { get; }
@@ -237,13 +240,16 @@ public sealed class PartySimulator
     }
 
     /// <summary>
-    /// Posts the position of every airborne aircraft, timed by the simulated clock. Every 2 s of
-    /// simulated time, but no more often than every 25 ms of real time: at high speed the reports are
-    /// further apart in simulated time, and the detector extrapolates between them.
+    /// Posts the position of every airborne aircraft, timed by the simulated clock, through the
+    /// whole run. Every 2 s of simulated time, but no more often than every 25 ms of real time: at
+    /// high speed the reports are further apart in simulated time, and the detector extrapolates
+    /// between them. Never more than <see cref="MaxReportInterval"/> apart, so a track stays fresh
+    /// through an encounter and an alert clears because the danger passed, not because the tracks
+    /// went stale (the demo's tracks go stale after 30 s).
     /// </summary>
     private async Task ReportTracks(CancellationToken ct)
     {
-        var every = TimeSpan.FromSeconds(Math.Max(2, 0.025 * _speed));
+        var every = TimeSpan.FromSeconds(Math.Clamp(0.025 * _speed, 2, MaxReportInterval.TotalSeconds));
         while (!ct.IsCancellationRequested)
         {
             var now = _time.GetUtcNow();

@@ -31,6 +31,26 @@ public static class SyriaScenario
     /// <summary>When the two sorties would meet west of Deir ez-Zor if nobody turned.</summary>
     public static readonly TimeSpan Encounter = TimeSpan.FromMinutes(24);
 
+    /// <summary>
+    /// The story's moments, in order, as the scripts below time them: the line message sent at
+    /// 09:00 falls due at 12:00 (180 s) and escalates every 2 minutes to level 3 at 16:00; the two
+    /// fighters would meet at <see cref="Encounter"/>, and the coalition reports it 2 minutes after.
+    /// </summary>
+    public static readonly IReadOnlyList<ScriptedEvent> Script =
+    [
+        new(TimeSpan.Zero, "the zones along the Euphrates line and around al-Tanf"),
+        new(TimeSpan.FromMinutes(2), "the strike box declared across the line at Tabqa"),
+        new(TimeSpan.FromMinutes(6), "the strike box moved south of the river"),
+        new(TimeSpan.FromMinutes(9), "the Deir ez-Zor line message"),
+        new(TimeSpan.FromMinutes(16), "its escalation to level 3"),
+        new(TimeSpan.FromMinutes(17.5), "its late acknowledgement"),
+        new(Encounter, "the near miss west of Deir ez-Zor"),
+        new(Encounter + TimeSpan.FromMinutes(2), "the near miss reported on the line"),
+    ];
+
+    /// <summary>The scripted moments a run of <paramref name="duration"/> ends before (one at the very end is not reached either).</summary>
+    public static IReadOnlyList<ScriptedEvent> NotReached(TimeSpan duration) => [.. Script.Where(e => e.At >= duration)];
+
     public static readonly IReadOnlyList<(string Id, string Name)> Parties =
     [
         (Coalition, "Coalition CAOC (Al Udeid)"),
@@ -68,6 +88,11 @@ public static class SyriaScenario
         _ => throw new ArgumentException($"The Syria scenario has the parties '{Coalition}' and '{Vks}', not '{party}'.", nameof(party)),
     };
 
+    /// <remarks>
+    /// The coalition's script names VKS's operations only by what it was told (the conflict, the
+    /// place): an operation's name is its owner's private detail, and VKS says "TABQA STRIKE" to
+    /// the coalition only in its own notice.
+    /// </remarks>
     private static ScenarioSide CoalitionSide(DateTimeOffset t0, int seed)
     {
         var random = new Random(seed);
@@ -88,7 +113,7 @@ public static class SyriaScenario
                 await s.DeclareAsync("RAQQA ISR ORBIT", null, Circle(new GeoPoint(36.12, 39.00), 10_000, 6_000, 8_000, t0, t0.AddHours(4)));
                 await s.DeclareAsync("AL-TANF OVERWATCH", null, Circle(AlTanf, 30_000, 4_500, 7_500, t0, t0.AddHours(3)));
             }),
-            new(TimeSpan.FromMinutes(2.5), "acknowledge the conflicts of TABQA STRIKE", async s =>
+            new(TimeSpan.FromMinutes(2.5), "acknowledge the conflicts of the strike box at Tabqa", async s =>
             {
                 var opened = await s.WaitForAsync(e => e.Type == "conflict" && e.Data["action"]?.GetValue<string>() == "opened", TimeSpan.FromMinutes(5));
                 if (opened is null)
@@ -98,12 +123,12 @@ public static class SyriaScenario
                 }
 
                 await s.DelayAsync(TimeSpan.FromSeconds(s.Jitter(10, 30)));
-                foreach (var id in await s.AcknowledgeOpenConflictsAsync("Seen. TABQA STRIKE crosses the agreed line and our REAPER orbit north of Raqqa."))
+                foreach (var id in await s.AcknowledgeOpenConflictsAsync("Seen. Your strike box at Tabqa crosses the agreed line and our REAPER orbit north of Raqqa."))
                 {
                     s.Remember("conflict", id);
                 }
             }),
-            new(TimeSpan.FromMinutes(3.5), "ask VKS on the line to move TABQA STRIKE", async s =>
+            new(TimeSpan.FromMinutes(3.5), "ask VKS on the line to move the strike box at Tabqa", async s =>
             {
                 var conflict = s.Id("conflict");
                 if (conflict is null)
@@ -111,8 +136,8 @@ public static class SyriaScenario
                     return;
                 }
 
-                await s.SendAsync("request", Vks, "deconflict-request", "TABQA STRIKE crosses the line",
-                    "Your TABQA STRIKE box crosses the Euphrates line and our REAPER orbit north of Raqqa at 6,000-8,000 m. Request you keep south of the river.", 300, ("conflict", conflict));
+                await s.SendAsync("request", Vks, "deconflict-request", "Your strike box at Tabqa crosses the line",
+                    "Your strike box at Tabqa crosses the Euphrates line and our REAPER orbit north of Raqqa at 6,000-8,000 m. Request you keep south of the river.", 300, ("conflict", conflict));
             }),
             new(TimeSpan.FromMinutes(7), "acknowledge VKS's notice that the strike moved", async s =>
             {

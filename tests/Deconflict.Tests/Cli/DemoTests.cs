@@ -89,6 +89,14 @@ public sealed class DemoTests
                 Assert.Equal(Sides, storedAlert.AcknowledgedBy.Keys);
             }
 
+            // The coalition never names a VKS operation it was not told: operation events carry no
+            // details (owner only), and its own messages use none of VKS's operation names.
+            string[] vksOperations = ["TABQA STRIKE", "LATAKIA CAS", "PALMYRA STRIKE", "DEIR EZ-ZOR WEST"];
+            Assert.All(On(SyriaScenario.Coalition, "operation"), e => Assert.Null(e.Data["operation"]!["details"]));
+            var fromCoalition = On(SyriaScenario.Vks, "line-message").Select(e => e.Data["message"]!).Where(m => m["from"]!.GetValue<string>() == SyriaScenario.Coalition).ToList();
+            Assert.NotEmpty(fromCoalition);
+            Assert.All(fromCoalition, m => Assert.DoesNotContain(vksOperations, n => (m["subject"] + " " + m["body"]).Contains(n, StringComparison.Ordinal)));
+
             // record verify (its own code) passes for both parties, on the same signed head.
             Assert.Equal(Sides, result.Record.Select(r => r.Party).Order(StringComparer.Ordinal));
             Assert.All(result.Record, r => Assert.True(r.Passed, r.Output));
@@ -98,7 +106,9 @@ public sealed class DemoTests
 
             // The summary says it, and the commands to look at it follow.
             Assert.Contains("escalated to level 3 (line-overdue on the streams of coalition and vks), acknowledged by vks", log, StringComparison.Ordinal);
-            Assert.Contains("(TABQA STRIKE of vks / RAQQA ISR ORBIT of coalition): opened on the streams of coalition and vks, acknowledged by coalition and vks, resolved.", log, StringComparison.Ordinal);
+            // Each side names only its own operation (details are owner-only).
+            Assert.Contains("(coalition saw an operation of vks / RAQQA ISR ORBIT of coalition; vks saw TABQA STRIKE of vks / an operation of coalition): opened on the streams of coalition and vks, acknowledged by coalition and vks, resolved.", log, StringComparison.Ordinal);
+            Assert.DoesNotContain("Not reached", log, StringComparison.Ordinal);
             Assert.Contains("between VIPER 11 (coalition) and SOKOL 21 (vks)", log, StringComparison.Ordinal);
             Assert.Contains("Record verified for coalition", log, StringComparison.Ordinal);
             Assert.Contains("Record verified for vks", log, StringComparison.Ordinal);
@@ -115,6 +125,20 @@ public sealed class DemoTests
             {
             }
         }
+    }
+
+    [Fact]
+    public async Task A_shorter_duration_names_the_scripted_events_it_ended_before()
+    {
+        // The real command, output redirected (so the plain transcript): 20 simulated minutes at 120x.
+        // The fighters meet at T+24:00 and the coalition reports it on the line at T+26:00 (README, SyriaScenario).
+        var run = await CliTests.RunAt(null, string.Empty, "demo", "--speed", "120", "--duration", "20m");
+
+        Assert.True(run.Exit == 0, run.Err + run.Out);
+        Assert.Contains("What happened (T+20:00 simulated in", run.Out, StringComparison.Ordinal);
+        Assert.Contains("  Not reached within 20m: the near miss west of Deir ez-Zor (T+24:00), the near miss reported on the line (T+26:00).", run.Out, StringComparison.Ordinal);
+        Assert.Contains("escalated to level 3", run.Out, StringComparison.Ordinal);
+        Assert.Equal(string.Empty, run.Err);
     }
 
     [Fact]
