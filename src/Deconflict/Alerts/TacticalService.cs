@@ -89,7 +89,7 @@ public sealed class TacticalService : BackgroundService
             var t = _options.TacticalSeparation;
             // One pass with the widest horizon; the levels split it by entry time.
             var predictions = TacticalDetector.Detect(live, now, t.HorizontalM, t.VerticalM, _policy.AdvisoryS, _options.Tactical.SameParty);
-            var decisions = _tracker.Step(live, predictions, now, () => "alert-" + Guid.CreateVersion7(now).ToString("N"), Tracks.CallsignOf);
+            var decisions = _tracker.Step(live, predictions, now, () => "alert-" + Guid.CreateVersion7(now).ToString("N"), Tracks.CallsignOf, k => Tracks.Fresh(k, now));
             var detectMs = Stopwatch.GetElapsedTime(started).TotalMilliseconds;
             if (decisions.Count > 0)
             {

@@ -196,7 +196,7 @@ public class AlertClearTests
             var now = T0.AddSeconds(t);
             var live = _table.Live(now);
             var predictions = TacticalDetector.Detect(live, now, D, H, 180);
-            foreach (var d in Tracker.Step(live, predictions, now, () => $"alert-{++_ids}", _ => null))
+            foreach (var d in Tracker.Step(live, predictions, now, () => $"alert-{++_ids}", _ => null, k => _table.Fresh(k, now)))
             {
                 Log.Add((t, d));
             }

@@ -107,7 +107,7 @@ public class AlertTrackerTests
     {
         var tracker = new AlertTracker(Policy);
         var e = new Encounter(true, 30, 50, 40, 1000, 0);
-        var decisions = tracker.Step(Tracks, [new TrackConflict(0, 1, e), new TrackConflict(0, 1, e)], T0, NewId, Callsign);
+        var decisions = tracker.Step(Tracks, [new TrackConflict(0, 1, e), new TrackConflict(0, 1, e)], T0, NewId, Callsign, Fresh);
         Assert.Single(decisions);
     }
 
@@ -156,9 +156,11 @@ public class AlertTrackerTests
     }
 
     private List<AlertDecision> Cycle(AlertTracker tracker, double? timeIn) =>
-        tracker.Step(Tracks, timeIn is { } t ? [new TrackConflict(0, 1, new Encounter(true, t, t + 20, t + 10, 1000, 0))] : [], T0, NewId, Callsign);
+        tracker.Step(Tracks, timeIn is { } t ? [new TrackConflict(0, 1, new Encounter(true, t, t + 20, t + 10, 1000, 0))] : [], T0, NewId, Callsign, Fresh);
 
     private string NewId() => $"alert-{++_ids}";
 
     private static string? Callsign(TrackKey key) => $"CALL-{key.Id}";
+
+    private static TrackState? Fresh(TrackKey key) => Tracks.Find(t => t.Party == key.Party && t.Id == key.Id);
 }
