@@ -141,6 +141,28 @@ public static class TacticalDetector
         return found;
     }
 
+    /// <summary>
+    /// Seconds from <paramref name="now"/> to the pair's closest point of approach, 0 when it is not
+    /// ahead (at or behind now: the distance is not shrinking). Both tracks are extrapolated and put
+    /// in <paramref name="own"/>'s tangent plane as in the narrow phase, and the closest approach is
+    /// the one <see cref="ConflictDetection3D"/> reports (horizontal; with no horizontal relative
+    /// motion, the time of equal altitude), without its look-ahead bound. O(1).
+    /// </summary>
+    public static double TimeToClosestApproach(TrackState own, TrackState other, DateTimeOffset now)
+    {
+        var o = PrepareOne(own, now);
+        var i = PrepareOne(other, now);
+        var d = i.Ecef - o.Ecef;
+        var w = i.VelocityEcef - o.VelocityEcef;
+        double sx = d.Dot(o.East), sy = d.Dot(o.North), sz = i.AltitudeM - o.AltitudeM;
+        double vx = w.Dot(o.East), vy = w.Dot(o.North), vz = i.VerticalRate - o.VerticalRate;
+        var a = (vx * vx) + (vy * vy);
+        var t = a != 0.0 ? -((sx * vx) + (sy * vy)) / a
+            : vz != 0.0 ? -sz / vz
+            : 0.0;
+        return Math.Max(0.0, t);
+    }
+
     private static void CheckParameters(double horizontalM, double verticalM, double lookaheadS)
     {
         // The same rule as ConflictDetection3D, checked once before the grid is sized from them.

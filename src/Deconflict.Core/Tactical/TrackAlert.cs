@@ -28,12 +28,17 @@ public enum AlertState
 /// One aircraft of an alert as the service holds it: its party, the party's own track id and
 /// callsign, and its last reported position (WGS-84 degrees, metres above the ellipsoid), velocity
 /// (east/north/up, m/s) and the time of that report. Only its own party ever sees the id and callsign.
+/// <paramref name="Lost"/>: its track went stale while the alert was active (no report for the
+/// staleness limit), so this is where it was last seen.
 /// </summary>
-public sealed record AlertAircraft(string Party, string TrackId, string? Callsign, DateTimeOffset Time, double Lat, double Lng, double AltitudeM, Enu Velocity)
+public sealed record AlertAircraft(string Party, string TrackId, string? Callsign, DateTimeOffset Time, double Lat, double Lng, double AltitudeM, Enu Velocity, bool Lost = false)
 {
     public TrackKey Key => new(Party, TrackId);
 
     public static AlertAircraft Of(TrackState s, string? callsign) => new(s.Party, s.Id, callsign, s.Time, s.Lat, s.Lng, s.AltitudeM, s.Velocity);
+
+    /// <summary>The report this aircraft was taken from, for predicting from it again.</summary>
+    public TrackState ToState() => new(Party, TrackId, Time, Lat, Lng, AltitudeM, Velocity);
 }
 
 /// <summary>Closest approach: when (UTC) and the horizontal and vertical distances then, metres.</summary>
@@ -60,6 +65,15 @@ public sealed record TrackAlert(
     DateTimeOffset UpdatedAt,
     DateTimeOffset? ClearedAt)
 {
+    /// <summary>Why it cleared; null while active (and for an alert cleared before reasons were recorded).</summary>
+    public ClearReason? ClearedReason { get; init; }
+
+    /// <summary>
+    /// When the service declared a track of the active alert lost (stale: no report for the
+    /// staleness limit; <see cref="AlertAircraft.Lost"/> says which); null while both are seen.
+    /// </summary>
+    public DateTimeOffset? TrackLostAt { get; init; }
+
     /// <summary>
     /// The record index of the first of the entries that made this version, one per side in
     /// <see cref="Parties"/> order (docs/record.md, "Served state"); null for a version not yet written.
@@ -98,8 +112,9 @@ public sealed record AlertPolicy(double WarningS = 60, double LookaheadS = 120, 
 
 /// <summary>
 /// The alert lifecycle as pure functions returning the next version: raised, level changed (with
-/// the prediction of that cycle), cleared, acknowledged by a side. A more urgent level clears the
-/// acknowledgements, because what a side acknowledged no longer describes the danger.
+/// the prediction of that cycle), a track lost and regained, cleared with its reason, acknowledged by
+/// a side. A more urgent level clears the acknowledgements, because what a side acknowledged no
+/// longer describes the danger.
 /// </summary>
 public static class AlertLifecycle
 {
@@ -121,8 +136,30 @@ public static class AlertLifecycle
         UpdatedAt = now,
     };
 
-    public static TrackAlert Clear(TrackAlert alert, DateTimeOffset now) =>
-        alert with { Version = alert.Version + 1, State = AlertState.Cleared, UpdatedAt = now, ClearedAt = now };
+    /// <summary>
+    /// A track of the pair went stale: the alert stays active, marked lost since <paramref name="now"/>,
+    /// with the aircraft as last seen (<paramref name="a"/>, <paramref name="b"/>, the lost ones
+    /// flagged) and the prediction of the last cycle that saw both (<paramref name="seenAt"/>).
+    /// A callsign the feed no longer holds is kept from the alert.
+    /// </summary>
+    public static TrackAlert LoseTrack(TrackAlert alert, AlertAircraft a, AlertAircraft b, Encounter e, DateTimeOffset seenAt, DateTimeOffset now) => alert with
+    {
+        Version = alert.Version + 1,
+        A = KeepCallsign(a, alert.A),
+        B = KeepCallsign(b, alert.B),
+        TimeToLossS = e.TimeIn,
+        Cpa = Cpa(e, seenAt),
+        PredictedAt = seenAt,
+        TrackLostAt = now,
+        UpdatedAt = now,
+    };
+
+    /// <summary>The lost track reports again and the loss is still predicted: a level change with that cycle's prediction, no longer lost.</summary>
+    public static TrackAlert RegainTrack(TrackAlert alert, AlertLevel level, AlertAircraft a, AlertAircraft b, Encounter e, DateTimeOffset now) =>
+        ChangeLevel(alert, level, a, b, e, now) with { TrackLostAt = null };
+
+    public static TrackAlert Clear(TrackAlert alert, DateTimeOffset now, ClearReason reason) =>
+        alert with { Version = alert.Version + 1, State = AlertState.Cleared, UpdatedAt = now, ClearedAt = now, ClearedReason = reason };
 
     /// <summary>The side acknowledges; null when it had already acknowledged this level (nothing changes).</summary>
     public static TrackAlert? Acknowledge(TrackAlert alert, string party, DateTimeOffset now)
@@ -136,6 +173,9 @@ public static class AlertLifecycle
             ? null
             : alert with { Version = alert.Version + 1, AcknowledgedBy = alert.AcknowledgedBy.SetItem(party, now), UpdatedAt = now };
     }
+
+    private static AlertAircraft KeepCallsign(AlertAircraft x, AlertAircraft held) =>
+        x.Callsign is null && x.Key == held.Key ? x with { Callsign = held.Callsign } : x;
 
     private static ClosestApproach Cpa(Encounter e, DateTimeOffset now) =>
         new(now + TimeSpan.FromSeconds(e.CpaTime), e.CpaHorizontalM, e.CpaVerticalM);

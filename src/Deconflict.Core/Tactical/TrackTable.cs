@@ -112,6 +112,18 @@ public sealed class TrackTable(TimeSpan staleAfter, TimeSpan dropAfter)
         }
     }
 
+    /// <summary>
+    /// The track's latest state if it is fresh at <paramref name="now"/> (the rule of <see cref="Live"/>),
+    /// else null. O(1): for the few tracks of alerts a cycle did not predict, without a pass over all.
+    /// </summary>
+    public TrackState? Fresh(TrackKey key, DateTimeOffset now)
+    {
+        lock (_gate)
+        {
+            return _tracks.TryGetValue(key, out var entry) && entry.State.Time > now - StaleAfter ? entry.State : null;
+        }
+    }
+
     /// <summary>The callsign the party's feed gave for its track, if any (private to that party).</summary>
     public string? CallsignOf(TrackKey key)
     {

@@ -17,7 +17,7 @@ public sealed record CycleStats(DateTimeOffset At, double DurationMs, double Det
 /// <see cref="TacticalOptions.MinCycleGap"/> after the previous start). A cycle takes the fresh
 /// tracks, finds every predicted loss of separation within the advisory horizon with the grid
 /// detector, turns them into alert decisions with hysteresis, and writes only the decisions (raise,
-/// level change, clear) through the single writer: each is an alert row and one `track-alert`
+/// level change, track lost or regained, clear with its reason) through the single writer: each is an alert row and one `track-alert`
 /// event per side, with that side's view, so both sides learn of it in the same commit.
 /// </summary>
 public sealed class TacticalService : BackgroundService
@@ -78,18 +78,18 @@ public sealed class TacticalService : BackgroundService
         await _cycle.WaitAsync(ct);
         try
         {
-            if (!_restored)
-            {
-                Restore();
-            }
-
             var started = Stopwatch.GetTimestamp();
             var now = _time.GetUtcNow();
+            if (!_restored)
+            {
+                Restore(now);
+            }
+
             var live = Tracks.Live(now);
             var t = _options.TacticalSeparation;
             // One pass with the widest horizon; the levels split it by entry time.
             var predictions = TacticalDetector.Detect(live, now, t.HorizontalM, t.VerticalM, _policy.AdvisoryS, _options.Tactical.SameParty);
-            var decisions = _tracker.Step(live, predictions, () => "alert-" + Guid.CreateVersion7(now).ToString("N"), Tracks.CallsignOf);
+            var decisions = _tracker.Step(live, predictions, now, () => "alert-" + Guid.CreateVersion7(now).ToString("N"), Tracks.CallsignOf, k => Tracks.Fresh(k, now));
             var detectMs = Stopwatch.GetElapsedTime(started).TotalMilliseconds;
             if (decisions.Count > 0)
             {
@@ -157,13 +157,16 @@ public sealed class TacticalService : BackgroundService
         }
     }
 
-    /// <summary>Alerts active when the service stopped come back, and clear by the usual rule if their pair is not seen again.</summary>
-    private void Restore()
+    /// <summary>
+    /// Alerts active when the service stopped come back and continue by the usual rules; an aircraft
+    /// of theirs that no feed reports within the staleness limit of the restart is lost.
+    /// </summary>
+    private void Restore(DateTimeOffset now)
     {
         _tracker = new AlertTracker(_policy);
         foreach (var alert in _store.ActiveAlerts())
         {
-            _tracker.Restore(alert);
+            _tracker.Restore(alert, now + _options.Tactical.StaleAfter);
         }
 
         _restored = true;
@@ -205,8 +208,12 @@ public sealed class TacticalService : BackgroundService
                 AlertChangeKind.Raised => (AlertLifecycle.Raise(d.AlertId, d.Level, d.A!, d.B!, d.Encounter, now), "raised"),
                 AlertChangeKind.LevelChanged when ctx.Store.GetAlert(d.AlertId) is { State: AlertState.Active } held =>
                     (AlertLifecycle.ChangeLevel(held, d.Level, d.A!, d.B!, d.Encounter, now), "level-changed"),
+                AlertChangeKind.TrackLost when ctx.Store.GetAlert(d.AlertId) is { State: AlertState.Active } held =>
+                    (AlertLifecycle.LoseTrack(held, d.A!, d.B!, d.Encounter, d.PredictedAt ?? now, now), "track-lost"),
+                AlertChangeKind.TrackRegained when ctx.Store.GetAlert(d.AlertId) is { State: AlertState.Active } held =>
+                    (AlertLifecycle.RegainTrack(held, d.Level, d.A!, d.B!, d.Encounter, now), "track-regained"),
                 AlertChangeKind.Cleared when ctx.Store.GetAlert(d.AlertId) is { State: AlertState.Active } held =>
-                    (AlertLifecycle.Clear(held, now), "cleared"),
+                    (AlertLifecycle.Clear(held, now, d.Reason ?? ClearReason.Diverging), "cleared"),
                 _ => ((TrackAlert?)null, ""),
             };
             if (alert is null)

@@ -107,7 +107,7 @@ public class AlertTrackerTests
     {
         var tracker = new AlertTracker(Policy);
         var e = new Encounter(true, 30, 50, 40, 1000, 0);
-        var decisions = tracker.Step(Tracks, [new TrackConflict(0, 1, e), new TrackConflict(0, 1, e)], NewId, Callsign);
+        var decisions = tracker.Step(Tracks, [new TrackConflict(0, 1, e), new TrackConflict(0, 1, e)], T0, NewId, Callsign, Fresh);
         Assert.Single(decisions);
     }
 
@@ -117,7 +117,7 @@ public class AlertTrackerTests
         var tracker = new AlertTracker(Policy);
         var a = AlertAircraft.Of(Tracks[1], null);
         var b = AlertAircraft.Of(Tracks[0], null);
-        tracker.Restore(AlertLifecycle.Raise("alert-old", AlertLevel.Warning, a, b, new Encounter(true, 30, 50, 40, 1000, 0), T0));
+        tracker.Restore(AlertLifecycle.Raise("alert-old", AlertLevel.Warning, a, b, new Encounter(true, 30, 50, 40, 1000, 0), T0), T0);
         Assert.Empty(Cycle(tracker, 30));                     // same pair, same level: no new alert
         Cycle(tracker, null);
         Cycle(tracker, null);
@@ -143,8 +143,8 @@ public class AlertTrackerTests
         var higher = AlertLifecycle.ChangeLevel(lower, AlertLevel.Warning, a, b, e with { TimeIn = 40, CpaTime = 50 }, T0.AddSeconds(20));
         Assert.Empty(higher.AcknowledgedBy);
         Assert.Equal((4L, 40.0, T0.AddSeconds(70), T0.AddSeconds(20)), (higher.Version, higher.TimeToLossS, higher.Cpa.Time, higher.PredictedAt));
-        var cleared = AlertLifecycle.Clear(higher, T0.AddSeconds(30));
-        Assert.Equal((AlertState.Cleared, T0.AddSeconds(30), 5L), (cleared.State, cleared.ClearedAt, cleared.Version));
+        var cleared = AlertLifecycle.Clear(higher, T0.AddSeconds(30), ClearReason.Passed);
+        Assert.Equal((AlertState.Cleared, T0.AddSeconds(30), 5L, ClearReason.Passed), (cleared.State, cleared.ClearedAt, cleared.Version, cleared.ClearedReason));
     }
 
     [Fact]
@@ -156,9 +156,11 @@ public class AlertTrackerTests
     }
 
     private List<AlertDecision> Cycle(AlertTracker tracker, double? timeIn) =>
-        tracker.Step(Tracks, timeIn is { } t ? [new TrackConflict(0, 1, new Encounter(true, t, t + 20, t + 10, 1000, 0))] : [], NewId, Callsign);
+        tracker.Step(Tracks, timeIn is { } t ? [new TrackConflict(0, 1, new Encounter(true, t, t + 20, t + 10, 1000, 0))] : [], T0, NewId, Callsign, Fresh);
 
     private string NewId() => $"alert-{++_ids}";
 
     private static string? Callsign(TrackKey key) => $"CALL-{key.Id}";
+
+    private static TrackState? Fresh(TrackKey key) => Tracks.Find(t => t.Party == key.Party && t.Id == key.Id);
 }

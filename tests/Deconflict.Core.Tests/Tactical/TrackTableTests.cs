@@ -57,6 +57,16 @@ public class TrackTableTests
     }
 
     [Fact]
+    public void A_track_is_fresh_by_the_same_rule_as_the_live_list()
+    {
+        var table = new TrackTable(TimeSpan.FromSeconds(15), TimeSpan.FromSeconds(60));
+        table.Report("blue", At("B1", 0));
+        Assert.Equal(T0, table.Fresh(new TrackKey("blue", "B1"), T0.AddSeconds(14.999))?.Time);
+        Assert.Null(table.Fresh(new TrackKey("blue", "B1"), T0.AddSeconds(15)));   // stale at exactly 15 s, as in Live
+        Assert.Null(table.Fresh(new TrackKey("red", "B1"), T0));
+    }
+
+    [Fact]
     public void The_callsign_is_kept_when_a_later_report_has_none()
     {
         var table = new TrackTable(TimeSpan.FromSeconds(15), TimeSpan.FromSeconds(60));

@@ -111,18 +111,41 @@ public sealed class TrackAlertApiTests
         (await green.Get($"v1/alerts/{id}")).AssertProblem(404, "not-found");
         Assert.Empty((await green.Get("v1/alerts")).Body!["items"]!.AsArray());
 
-        // The reports stop: stale after 15 s, then cleared after three cycles without a prediction.
+        // The reports stop. At 15 s without a report both tracks are stale, while the last prediction
+        // (at 09:00:20, the gap below closing at 400 m/s) still has them within 3 NM until it has
+        // opened to 3 NM again: the alert is not cleared but marked lost, on both streams.
+        var lastGap = Geodesic.Inverse(new GeoPoint(35, 37.99), new GeoPoint(35, 38.01)).DistanceM;
+        var lossEnds = 20 + ((lastGap + 5556) / 400);
+        Assert.InRange(lossEnds, 38.1, 38.9);   // so the cycles at 38 s and 39 s fall either side of it
         clock.Advance(TimeSpan.FromSeconds(15));
-        Assert.Equal(0, (await tactical.RunCycleAsync()).Tracks);
-        Assert.Equal(0, (await tactical.RunCycleAsync()).Decisions);
-        Assert.Equal(1, (await tactical.RunCycleAsync()).Decisions);
+        var lostCycle = await tactical.RunCycleAsync();
+        Assert.Equal((0, 1), (lostCycle.Tracks, lostCycle.Decisions));
+        foreach (var (stream, own) in new[] { (blueStream, "blue"), (redStream, "red") })
+        {
+            var lost = await NextAlert(stream);
+            Assert.Equal(("track-lost", "active", 4L), (lost["action"]!.GetValue<string>(), lost["alert"]!["state"]!.GetValue<string>(), lost["alert"]!["version"]!.GetValue<long>()));
+            Assert.Equal(("2030-01-01T09:00:35Z", "2030-01-01T09:00:20Z"), (lost["alert"]!["track_lost_at"]!.GetValue<string>(), lost["alert"]!["predicted_at"]!.GetValue<string>()));
+            Assert.True(Side(lost["alert"]!, "blue")["lost"]!.GetValue<bool>());
+            Assert.True(Side(lost["alert"]!, "red")["lost"]!.GetValue<bool>());
+            Assert.Null(lost["alert"]!["cleared_reason"]);
+            AssertOwnAndOther(lost["alert"]!, own, own == "blue" ? BlueId : RedId, own == "blue" ? BlueCallsign : RedCallsign);
+        }
+
+        var shown = (await blue.Get($"v1/alerts/{id}")).Body!;
+        Assert.Equal(("active", "2030-01-01T09:00:35Z"), (shown["state"]!.GetValue<string>(), shown["track_lost_at"]!.GetValue<string>()));
+        Assert.Equal(0, (await tactical.RunCycleAsync()).Decisions);   // lost once, not at every cycle
+        clock.Advance(TimeSpan.FromSeconds(3));
+        Assert.Equal(0, (await tactical.RunCycleAsync()).Decisions);   // 38 s: still within the predicted loss
+        Assert.Single((await red.Get("v1/alerts?state=active")).Body!["items"]!.AsArray());
+        clock.Advance(TimeSpan.FromSeconds(1));
+        Assert.Equal(1, (await tactical.RunCycleAsync()).Decisions);   // 39 s: the loss it last predicted is over
         var cleared = await NextAlert(blueStream);
-        Assert.Equal(("cleared", "cleared", "2030-01-01T09:00:35Z"), (cleared["action"]!.GetValue<string>(), cleared["alert"]!["state"]!.GetValue<string>(), cleared["alert"]!["cleared_at"]!.GetValue<string>()));
-        await NextAlert(redStream);
+        Assert.Equal(("cleared", "cleared", "2030-01-01T09:00:39Z", "track-stale"), (cleared["action"]!.GetValue<string>(), cleared["alert"]!["state"]!.GetValue<string>(), cleared["alert"]!["cleared_at"]!.GetValue<string>(), cleared["alert"]!["cleared_reason"]!.GetValue<string>()));
+        Assert.Equal("track-stale", (await NextAlert(redStream))["alert"]!["cleared_reason"]!.GetValue<string>());
 
         var blueList = await blue.Get("v1/alerts?state=cleared");
         var listed = Assert.Single(blueList.Body!["items"]!.AsArray())!;
-        Assert.Equal((id, 4L), (listed["id"]!.GetValue<string>(), listed["version"]!.GetValue<long>()));
+        Assert.Equal((id, 5L, "track-stale"), (listed["id"]!.GetValue<string>(), listed["version"]!.GetValue<long>(), listed["cleared_reason"]!.GetValue<string>()));
         Assert.Empty((await blue.Get("v1/alerts?state=active")).Body!["items"]!.AsArray());
         (await blue.Get("v1/alerts?state=gone")).AssertProblem(400, "invalid-parameter");
         var seenByObserver = (await un.Get($"v1/alerts/{id}")).Body!;
@@ -133,7 +156,7 @@ public sealed class TrackAlertApiTests
         blueTexts.AddRange(blueStream.Received.Select(e => e.Data.ToJsonString()));
         var redTexts = new List<string> { (await red.Get("v1/alerts")).Body!.ToJsonString(), (await red.Get($"v1/alerts/{id}")).Body!.ToJsonString() };
         redTexts.AddRange(redStream.Received.Select(e => e.Data.ToJsonString()));
-        Assert.Equal(4, blueStream.Received.Count(e => e.Type == TacticalService.AlertEvent));
+        Assert.Equal(5, blueStream.Received.Count(e => e.Type == TacticalService.AlertEvent));
         Assert.All(blueTexts, t => Assert.DoesNotContain(RedId, t));
         Assert.All(blueTexts, t => Assert.DoesNotContain(RedCallsign, t));
         Assert.All(redTexts, t => Assert.DoesNotContain(BlueId, t));
@@ -181,19 +204,37 @@ public sealed class TrackAlertApiTests
             await first.DisposeAsyncKeepFiles();
         }
 
-        // The tracks are gone with the process; the alert is not: it comes back and clears by the usual rule.
+        // The tracks are gone with the process; the alert is not: it comes back. The feeds get the
+        // staleness limit (15 s) from the restart to report again; red never does, so at 16 s it is
+        // lost (blue, reporting, is not), and the alert holds until the loss its stored prediction
+        // gave (head-on at 200 m/s closing: the closest approach at gap / 200 s) is over.
+        var gap = Geodesic.Inverse(new GeoPoint(10, 20), new GeoPoint(10, 20.1)).DistanceM;
+        Assert.InRange(gap / 200, 54.1, 54.9);
         await using var second = await TestServer.StartAsync(Manual, clock, directory);
         var blueAgain = second.Client(blueToken);
-        var redAgain = await second.AddPartyAsync("red2");
+        var redAgain = second.Client((await second.Admin.Post("v1/parties/red/tokens", new { })).Body!["token"]!.GetValue<string>());
         var tactical = second.Get<TacticalService>();
         clock.Advance(TimeSpan.FromSeconds(1));
         await blueAgain.Post("v1/tracks", Batch(Report(BlueId, clock.GetUtcNow(), new GeoPoint(10, 20.001), 3000, 100, 0)));
-        Assert.Equal(0, (await tactical.RunCycleAsync()).Decisions);   // blue alone: nothing new, the old alert waits
-        Assert.Equal(0, (await tactical.RunCycleAsync()).Decisions);
-        Assert.Equal(1, (await tactical.RunCycleAsync()).Decisions);   // third cycle without the pair: cleared
-        Assert.Empty((await redAgain.Get("v1/alerts")).Body!["items"]!.AsArray());
+        Assert.Equal(0, (await tactical.RunCycleAsync()).Decisions);   // 1 s: blue alone, red not yet expected back
+        clock.Advance(TimeSpan.FromSeconds(9));
+        await blueAgain.Post("v1/tracks", Batch(Report(BlueId, clock.GetUtcNow(), new GeoPoint(10, 20.01), 3000, 100, 0)));
+        Assert.Equal(0, (await tactical.RunCycleAsync()).Decisions);   // 10 s
+        clock.Advance(TimeSpan.FromSeconds(5));
+        Assert.Equal(0, (await tactical.RunCycleAsync()).Decisions);   // 15 s: 14 s after the first cycle since the restart
+        clock.Advance(TimeSpan.FromSeconds(1));
+        Assert.Equal(1, (await tactical.RunCycleAsync()).Decisions);   // 16 s: red lost
+        var lost = (await redAgain.Get($"v1/alerts/{id}")).Body!;
+        Assert.Equal(("active", 2L, "2030-01-01T09:00:16Z"), (lost["state"]!.GetValue<string>(), lost["version"]!.GetValue<long>(), lost["track_lost_at"]!.GetValue<string>()));
+        Assert.True(Side(lost, "red")["lost"]!.GetValue<bool>());
+        Assert.Null(Side(lost, "blue")["lost"]);
+        Assert.Null(Side(lost, "blue")["track_id"]);
+        clock.Advance(TimeSpan.FromSeconds(54 - 16));
+        Assert.Equal(0, (await tactical.RunCycleAsync()).Decisions);   // 54 s: the closest approach is still ahead
+        clock.Advance(TimeSpan.FromSeconds(1));
+        Assert.Equal(1, (await tactical.RunCycleAsync()).Decisions);   // 55 s: cleared, the track never seen again
         var alert = (await blueAgain.Get($"v1/alerts/{id}")).Body!;
-        Assert.Equal(("cleared", 2L), (alert["state"]!.GetValue<string>(), alert["version"]!.GetValue<long>()));
+        Assert.Equal(("cleared", 3L, "track-stale"), (alert["state"]!.GetValue<string>(), alert["version"]!.GetValue<long>(), alert["cleared_reason"]!.GetValue<string>()));
         Assert.Empty((await blueAgain.Get("v1/alerts?state=active")).Body!["items"]!.AsArray());
     }
 

@@ -434,15 +434,20 @@ public abstract class StoreContract : IAsyncLifetime
         Assert.Equal(new ClosestApproach(T0.AddSeconds(61.125), 1234.5, 155.5), read.Cpa);
 
         var acked = AlertLifecycle.Acknowledge(first, "red", T0.AddSeconds(3))!;
-        var cleared = AlertLifecycle.Clear(acked, T0.AddSeconds(9));
+        var lost = AlertLifecycle.LoseTrack(acked, blue, red with { Lost = true }, e with { TimeIn = 40 }, T0.AddSeconds(2), T0.AddSeconds(5));
+        Write(s => s.UpdateAlert(lost));
+        var readLost = Store.GetAlert("alert-1")!;
+        Assert.Equal(lost with { AcknowledgedBy = readLost.AcknowledgedBy, RecordIndex = 0 }, readLost);
+        Assert.Equal((T0.AddSeconds(5), false, true), (readLost.TrackLostAt, readLost.A.Lost, readLost.B.Lost));
+        var cleared = AlertLifecycle.Clear(lost, T0.AddSeconds(9), ClearReason.TrackStale);
         Write(s =>
         {
-            Assert.Equal(1, s.GetAlert("alert-1")!.Version);
-            s.UpdateAlert(cleared);
             Assert.Equal(3, s.GetAlert("alert-1")!.Version);
+            s.UpdateAlert(cleared);
+            Assert.Equal(4, s.GetAlert("alert-1")!.Version);
         });
         var stored = Store.GetAlert("alert-1")!;
-        Assert.Equal((AlertState.Cleared, 3L, T0.AddSeconds(9)), (stored.State, stored.Version, stored.ClearedAt));
+        Assert.Equal((AlertState.Cleared, 4L, T0.AddSeconds(9), ClearReason.TrackStale), (stored.State, stored.Version, stored.ClearedAt, stored.ClearedReason));
         Assert.Equal(T0.AddSeconds(3), stored.AcknowledgedBy["red"]);
 
         Assert.Equal(["alert-1", "alert-2"], Store.ListAlerts("blue", null, 10, null).Items.Select(a => a.Id));

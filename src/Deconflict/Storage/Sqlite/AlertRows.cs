@@ -15,7 +15,7 @@ internal static class AlertRows
 
     public static string Serialize(TrackAlert a) => JsonSerializer.Serialize(
         new Doc(a.Id, a.Version, a.State, a.Level, Side(a.A), Side(a.B), a.TimeToLossS, new CpaDoc(a.Cpa.Time, a.Cpa.HorizontalM, a.Cpa.VerticalM),
-            a.PredictedAt, a.AcknowledgedBy.ToDictionary(kv => kv.Key, kv => kv.Value), a.RaisedAt, a.UpdatedAt, a.ClearedAt),
+            a.PredictedAt, a.AcknowledgedBy.ToDictionary(kv => kv.Key, kv => kv.Value), a.RaisedAt, a.UpdatedAt, a.ClearedAt, a.ClearedReason, a.TrackLostAt),
         Json.Options);
 
     public static TrackAlert Deserialize(string json)
@@ -23,7 +23,11 @@ internal static class AlertRows
         var d = JsonSerializer.Deserialize<Doc>(json, Json.Options) ?? throw new InvalidDataException("An alert row is empty.");
         return new TrackAlert(
             d.Id, d.Version, d.State, d.Level, Aircraft(d.A), Aircraft(d.B), d.TimeToLossS, new ClosestApproach(d.Cpa.Time, d.Cpa.HorizontalM, d.Cpa.VerticalM),
-            d.PredictedAt, d.AcknowledgedBy.ToImmutableSortedDictionary(StringComparer.Ordinal), d.RaisedAt, d.UpdatedAt, d.ClearedAt);
+            d.PredictedAt, d.AcknowledgedBy.ToImmutableSortedDictionary(StringComparer.Ordinal), d.RaisedAt, d.UpdatedAt, d.ClearedAt)
+        {
+            ClearedReason = d.ClearedReason,
+            TrackLostAt = d.TrackLostAt,
+        };
     }
 
     public static TrackAlert? ReadOne(SqliteCommand cmd)
@@ -46,15 +50,19 @@ internal static class AlertRows
         cmd.Parameters.AddWithValue("$doc", Serialize(a));
     }
 
-    private static SideDoc Side(AlertAircraft x) => new(x.Party, x.TrackId, x.Callsign, x.Time, x.Lat, x.Lng, x.AltitudeM, x.Velocity.East, x.Velocity.North, x.Velocity.Up);
+    private static SideDoc Side(AlertAircraft x) => new(x.Party, x.TrackId, x.Callsign, x.Time, x.Lat, x.Lng, x.AltitudeM, x.Velocity.East, x.Velocity.North, x.Velocity.Up, x.Lost ? true : null);
 
-    private static AlertAircraft Aircraft(SideDoc x) => new(x.Party, x.TrackId, x.Callsign, x.Time, x.Lat, x.Lng, x.AltitudeM, new Enu(x.EastMps, x.NorthMps, x.UpMps));
+    private static AlertAircraft Aircraft(SideDoc x) => new(x.Party, x.TrackId, x.Callsign, x.Time, x.Lat, x.Lng, x.AltitudeM, new Enu(x.EastMps, x.NorthMps, x.UpMps), x.Lost == true);
 
+    // The members added later (cleared_reason, track_lost_at, lost) are optional and left out when
+    // null, so rows written before them read back as they were: no migration.
     private sealed record Doc(
         string Id, long Version, AlertState State, AlertLevel Level, SideDoc A, SideDoc B, double TimeToLossS, CpaDoc Cpa,
-        DateTimeOffset PredictedAt, Dictionary<string, DateTimeOffset> AcknowledgedBy, DateTimeOffset RaisedAt, DateTimeOffset UpdatedAt, DateTimeOffset? ClearedAt);
+        DateTimeOffset PredictedAt, Dictionary<string, DateTimeOffset> AcknowledgedBy, DateTimeOffset RaisedAt, DateTimeOffset UpdatedAt, DateTimeOffset? ClearedAt,
+        ClearReason? ClearedReason = null, DateTimeOffset? TrackLostAt = null);
 
-    private sealed record SideDoc(string Party, string TrackId, string? Callsign, DateTimeOffset Time, double Lat, double Lng, double AltitudeM, double EastMps, double NorthMps, double UpMps);
+    private sealed record SideDoc(
+        string Party, string TrackId, string? Callsign, DateTimeOffset Time, double Lat, double Lng, double AltitudeM, double EastMps, double NorthMps, double UpMps, bool? Lost = null);
 
     private sealed record CpaDoc(DateTimeOffset Time, double HorizontalM, double VerticalM);
 }
