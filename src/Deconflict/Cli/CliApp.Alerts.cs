@@ -29,7 +29,7 @@ public static partial class CliApp
         {
             var clock = await ServerClock.ReadAsync(api);
             var (a, _) = await api.Send(HttpMethod.Get, $"v1/alerts/{Uri.EscapeDataString(parse.GetValue(id)!)}");
-            return (a, AlertDetail(a!, clock.Now));
+            return (a, AlertDetail(a!, clock.At));
         }));
         show.WithExamples("deconflict alerts show alert-0190f3a2c4e87b1d9e2f6a7b8c9d0e1f");
 
@@ -71,7 +71,7 @@ public static partial class CliApp
             var clock = await ServerClock.ReadAsync(api);
             var (body, _) = await api.Send(HttpMethod.Get, "v1/alerts" + Query(("state", state)));
             var items = body!["items"]!.AsArray();
-            var text = items.Count == 0 ? "No alerts." : string.Join(Environment.NewLine, items.Select(a => AlertLine(a!, clock.Now)));
+            var text = items.Count == 0 ? "No alerts." : string.Join(Environment.NewLine, items.Select(a => AlertLine(a!, clock.At)));
             if (!follow)
             {
                 return (body, text);

@@ -148,7 +148,7 @@ public static partial class CliApp
                 var clock = await ServerClock.ReadAsync(api);
                 var (body, _) = await api.Send(HttpMethod.Get, "v1/line/messages" + Query(("box", inbox ? "inbox" : "sent"), ("state", parse.GetValue(state))));
                 var items = body!["items"]!.AsArray();
-                var now = clock.Now;
+                var now = clock.At;
                 string text;
                 if (inbox)
                 {
@@ -210,7 +210,7 @@ public static partial class CliApp
                 (m, _) = await api.Send(HttpMethod.Get, path);
             }
 
-            return (m, MessageDetail(m!, clock.Now));
+            return (m, MessageDetail(m!, clock.At));
         }));
         return show.WithExamples("deconflict line show msg-0190f3a2c4e87b1d9e2f6a7b8c9d0e1f", "deconflict line show msg-0190f3a2c4e87b1d9e2f6a7b8c9d0e1f --json");
     }

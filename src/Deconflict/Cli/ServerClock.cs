@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Globalization;
 using Deconflict.Core.Model;
 
@@ -12,21 +11,21 @@ namespace Deconflict.Cli;
 /// </summary>
 internal sealed class ServerClock
 {
-    private readonly DateTimeOffset _at;
-    private readonly long _readAt;
-
     private ServerClock(DateTimeOffset at, long? lastIndex)
     {
-        _at = at;
-        _readAt = Stopwatch.GetTimestamp();
+        At = at;
         LastIndex = lastIndex;
     }
 
     /// <summary>The record index of the last event when the clock was read (-1: none yet; null: the server did not say).</summary>
     public long? LastIndex { get; }
 
-    /// <summary>The server's time now: its time when read plus the time elapsed here since.</summary>
-    public DateTimeOffset Now => _at + Stopwatch.GetElapsedTime(_readAt);
+    /// <summary>
+    /// The server's time when it was read. A one-shot listing counts its clocks from this (it reads
+    /// the clock just before the list), so that what it prints does not depend on how slow this
+    /// machine is: a countdown is exact to the second against the server's own.
+    /// </summary>
+    public DateTimeOffset At { get; }
 
     /// <summary>Reads the server's clock; the local clock (and no last index) when /healthz does not answer with one.</summary>
     public static async Task<ServerClock> ReadAsync(ApiClient api)
