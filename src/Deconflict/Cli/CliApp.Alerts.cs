@@ -11,9 +11,9 @@ public static partial class CliApp
 
     private static Command AlertCommands(ClientOptions o)
     {
-        Option<string?> State() => new("--state") { Description = "Only alerts in this state: active or cleared" };
+        Option<string?> State() => new("--state") { Description = "Only alerts in this state: active or cleared", HelpName = "active|cleared" };
         var state = State();
-        var follow = new Option<bool>("--follow") { Description = "After the list, keep printing alerts as they are raised, change level, clear and are acknowledged" };
+        var follow = new Option<bool>("--follow") { Description = "After the list, keep printing alerts as they are raised, change level, clear and are acknowledged (with --json: each event's JSON on a line, no list)" };
         var alerts = new Command("alerts", "Alerts your aircraft are in (predicted losses of separation); without a verb, the list") { state, follow };
         alerts.SetAction((parse, ct) => ListAlerts(o, parse, parse.GetValue(state), parse.GetValue(follow), ct));
         alerts.WithExamples("deconflict alerts", "deconflict alerts --state active --follow");
@@ -43,7 +43,7 @@ public static partial class CliApp
         ack.WithExamples("deconflict alerts ack alert-0190f3a2c4e87b1d9e2f6a7b8c9d0e1f");
 
         var followState = State();
-        var followVerb = new Command("follow", "The alerts now, then each alert as it is raised, changes level, clears (and why) and is acknowledged (Ctrl+C to stop)") { followState };
+        var followVerb = new Command("follow", "The alerts now, then each alert as it is raised, changes level, clears (and why) and is acknowledged (Ctrl+C to stop); with --json, each track-alert event's JSON on a line") { followState };
         followVerb.SetAction((parse, ct) => ListAlerts(o, parse, parse.GetValue(followState), follow: true, ct));
         followVerb.WithExamples("deconflict alerts follow", "deconflict alerts follow --json");
 

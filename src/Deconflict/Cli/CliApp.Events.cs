@@ -21,7 +21,7 @@ public static partial class CliApp
     {
         var from = new Option<long?>("--from") { Description = "Start at this event index (a record index; 0 is the first event) instead of now", HelpName = "INDEX" };
         var types = new Option<string?>("--types") { Description = $"Only these event types, comma-separated: {string.Join(", ", EventTypeNames)}", HelpName = "a,b" };
-        var follow = new Command("follow", "Print every event you may see as it happens, one line each (Ctrl+C to stop); resumes by itself after a disconnect, losing nothing")
+        var follow = new Command("follow", "Print every event you may see as it happens, one line each: time, index, type and what changed (Ctrl+C to stop); with --json, each event's JSON on a line ({\"id\", \"type\", \"data\"}). After a disconnect it resumes by itself with Last-Event-ID, losing nothing")
             { from, types };
         follow.SetAction((parse, ct) =>
         {

@@ -36,7 +36,7 @@ public static partial class CliApp
         var ackWithin = new Option<string?>("--ack-within") { Description = "Require an acknowledgement within this time: seconds, or with a unit (90s, 5m, 1h), within the agreed bounds", HelpName = "TIME" };
         var refs = new Option<string[]>("--ref") { Description = "A reference kind:id (operation:ID, zone:ID, conflict:ID, alert:ID); repeatable", AllowMultipleArgumentsPerToken = true, HelpName = "KIND:ID" };
         var place = new Option<string?>("--place") { Description = "Where and when something happened: LAT,LNG,TIME (degrees, RFC 3339), e.g. 35.1,38.9,2026-11-26T09:12:00Z", HelpName = "LAT,LNG,TIME" };
-        var key = new Option<string?>("--idempotency-key") { Description = "Retrying with the same key sends one message" };
+        var key = new Option<string?>("--idempotency-key") { Description = "Retrying with the same key sends one message (at most 200 characters)", HelpName = "KEY" };
         var send = new Command("send", "Send a message on the deconfliction line") { to, subject, body, bodyFile, kind, language, requiresAck, ackWithin, refs, place, key };
         send.SetAction(parse =>
         {
@@ -129,7 +129,7 @@ public static partial class CliApp
     private static Command BoxCommand(ClientOptions o, bool inbox)
     {
         var state = new Option<string?>("--state") { Description = "Only pending messages (an acknowledgement still owed) or acknowledged ones", HelpName = "pending|acknowledged" };
-        var follow = new Option<bool>("--follow") { Description = "After the table, keep printing new messages, receipts and overdue notices (Ctrl+C to stop)" };
+        var follow = new Option<bool>("--follow") { Description = "After the table, keep printing new messages, receipts and overdue notices (Ctrl+C to stop); with --json, each event's JSON on a line, no table" };
         var box = new Command(
             inbox ? "inbox" : "sent",
             inbox

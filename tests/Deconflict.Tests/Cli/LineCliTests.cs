@@ -109,6 +109,32 @@ public sealed partial class LineCliTests
     }
 
     [Fact]
+    public async Task Following_the_inbox_prints_each_message_receipt_and_overdue_notice_as_it_happens()
+    {
+        var clock = new FakeTimeProvider(T0);
+        await using var server = await TestServer.StartAsync(Options, clock);
+        var (blue, blueToken) = await Party(server, "blue");
+        var (red, redToken) = await Party(server, "red");
+        using var follower = CliFollower.Start(server.BaseAddress, redToken, "line", "inbox", "--follow");
+        Assert.Equal("(none)", await follower.LineAsync(_ => true));
+        await follower.LineAsync(l => l == "Following the line (Ctrl+C to stop)...");
+
+        var sent = await blue.Post("v1/line/messages", new JsonObject { ["to"] = new JsonArray("red"), ["subject"] = "Request", ["body"] = "Confirm.", ["ack_within_s"] = 60 });
+        var id = sent.Body!["id"]!.GetValue<string>();
+        var index = sent.Body["record_index"]!.GetValue<long>();
+        Assert.Equal($"2030-01-01T08:00:00Z #{index} line-message {id} from blue to red: Request", await follower.LineAsync(l => l.Contains($"#{index} ", StringComparison.Ordinal)));
+        Assert.Equal($"2030-01-01T08:00:00Z #{index + 1} line-receipt {id}: red delivered", await follower.LineAsync(l => l.Contains($"#{index + 1} ", StringComparison.Ordinal)));
+
+        clock.Advance(TimeSpan.FromSeconds(60));
+        Assert.Equal(1, await server.Get<LineClockService>().RunOnceAsync());
+        Assert.Equal($"2030-01-01T08:01:00Z #{index + 2} line-overdue {id}: red has not acknowledged \"Request\" from blue, escalation level 1", await follower.LineAsync(l => l.Contains($"#{index + 2} ", StringComparison.Ordinal)));
+        Assert.Equal(200, (await red.Post($"v1/line/messages/{id}/acknowledge", new { by = "Maj. Volkov" })).Status);
+        Assert.Equal($"2030-01-01T08:01:00Z #{index + 3} line-receipt {id}: red acknowledged by Maj. Volkov", await follower.LineAsync(l => l.Contains($"#{index + 3} ", StringComparison.Ordinal)));
+        Assert.Equal(0, await follower.InterruptAsync());
+        Assert.Empty(follower.Err);
+    }
+
+    [Fact]
     public async Task Each_mistake_gets_one_plain_line_and_changes_nothing()
     {
         var clock = new FakeTimeProvider(T0);
