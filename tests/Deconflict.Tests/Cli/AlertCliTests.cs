@@ -85,8 +85,10 @@ public sealed class AlertCliTests
         Assert.Equal("not acknowledged", shown[2]);
         Assert.True(JsonNode.DeepEquals((await blue.Get($"v1/alerts/{id}")).Body, JsonNode.Parse((await CliTests.Run(server, blueToken, "alerts", "show", id, "--json")).Out)));
 
-        // The tracks go stale (no report for 20 s) and the alert clears: it is shown as the prediction it was, never as a live countdown.
+        // The aircraft turn away from each other and the alert clears: it is shown as the prediction it was, never as a live countdown.
         clock.Advance(TimeSpan.FromSeconds(10));
+        Assert.Equal(202, (await blue.Post("v1/tracks", Track("BLUE-LEAD-1", 37.9, -200, "VIPER11", "2030-01-01T09:00:20Z"))).Status);
+        Assert.Equal(202, (await red.Post("v1/tracks", Track("RED-FLANKER-7", 38.1, 200, "GOLDEN5", "2030-01-01T09:00:20Z"))).Status);
         for (var i = 0; i < 5 && (await blue.Get($"v1/alerts/{id}")).Body!["state"]!.GetValue<string>() == "active"; i++)
         {
             await server.Get<TacticalService>().RunCycleAsync();
@@ -117,12 +119,12 @@ public sealed class AlertCliTests
         return (server.Client(token), token);
     }
 
-    private static JsonObject Track(string id, double lng, double eastMps, string callsign) => new()
+    private static JsonObject Track(string id, double lng, double eastMps, string callsign, string time = "2030-01-01T09:00:00Z") => new()
     {
         ["tracks"] = new JsonArray(new JsonObject
         {
             ["id"] = id,
-            ["time"] = "2030-01-01T09:00:00Z",
+            ["time"] = time,
             ["lat"] = 35.0,
             ["lng"] = lng,
             ["altitude_m"] = 9144.0,

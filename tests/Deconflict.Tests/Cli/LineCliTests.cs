@@ -135,6 +135,29 @@ public sealed partial class LineCliTests
     }
 
     [Fact]
+    public async Task A_message_to_several_parties_shows_each_recipient_its_own_receipt_and_the_sender_all_of_them()
+    {
+        var clock = new FakeTimeProvider(T0);
+        await using var server = await TestServer.StartAsync(Options, clock);
+        var (_, blueToken) = await Party(server, "blue");
+        var (_, redToken) = await Party(server, "red");
+        var (_, greenToken) = await Party(server, "green");
+        var sent = await CliTests.Run(server, blueToken, "line", "send", "--to", "red", "green", "--subject", "Corridor", "--body", "Corridor open 0900-1000Z.", "--requires-ack", "--json");
+        Assert.True(sent.Exit == 0, sent.Err);
+        var id = JsonNode.Parse(sent.Out)!["id"]!.GetValue<string>();
+        Assert.Equal($"Message {id} acknowledged by Capt. Haddad.", (await CliTests.Run(server, greenToken, "line", "ack", id, "--by", "Capt. Haddad")).Out.Trim());
+
+        // Both inboxes hold the one message to red and green: each shows its own receipt (default ack_within_s 300).
+        string[] header = ["ID", "FROM", "KIND", "SUBJECT", "SENT", "ACK DUE", "STATE"];
+        AssertTable((await CliTests.Run(server, redToken, "line", "inbox")).Out, header, [id, "blue", "free-text", "Corridor", "2030-01-01T08:00:00Z", "in 5m 0s", "unread"]);
+        AssertTable((await CliTests.Run(server, greenToken, "line", "inbox")).Out, header, [id, "blue", "free-text", "Corridor", "2030-01-01T08:00:00Z", "-", "acknowledged by Capt. Haddad"]);
+        AssertTable(
+            (await CliTests.Run(server, blueToken, "line", "sent")).Out,
+            ["ID", "TO", "KIND", "SUBJECT", "SENT", "ACK DUE", "RECEIPTS"],
+            [id, "green, red", "free-text", "Corridor", "2030-01-01T08:00:00Z", "in 5m 0s", "green: acknowledged by Capt. Haddad; red: not delivered"]);
+    }
+
+    [Fact]
     public async Task Each_mistake_gets_one_plain_line_and_changes_nothing()
     {
         var clock = new FakeTimeProvider(T0);
