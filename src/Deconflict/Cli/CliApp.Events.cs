@@ -81,8 +81,9 @@ public static partial class CliApp
                 () => status.WriteLine($"Following {what} (Ctrl+C to stop)..."),
                 index => status.WriteLine(string.Create(CultureInfo.InvariantCulture, $"reconnected, resuming after {index}")));
         }
-        catch (OperationCanceledException) when (ct.IsCancellationRequested)
+        catch (Exception e) when (ct.IsCancellationRequested && e is OperationCanceledException or HttpRequestException or IOException)
         {
+            // Ctrl+C, also in the middle of a reconnection attempt: the end the person asked for.
         }
 
         return (null, string.Empty);
