@@ -69,11 +69,12 @@ public sealed class ApiClient : IDisposable
     /// after the first answer (the server restarted, the network failed, nothing heard for
     /// <see cref="StreamSilence"/> although the server sends a keep-alive every 15 s), it
     /// reconnects with Last-Event-ID naming the last event received, after a delay doubling from
-    /// 1 s to 10 s, and calls <paramref name="onResumed"/> with that index: nothing is lost or
+    /// 1 s to 10 s, and calls <paramref name="onResumed"/> with that index (null when no event
+    /// was received and <paramref name="after"/> was null: it resumes from now): nothing is lost or
     /// repeated. A first connection that fails, and a refusal (401, 403, 400) at any time, end it
     /// with the error; a busy or restarting server (429, 5xx) is waited for.
     /// </summary>
-    public async Task FollowAsync(Func<StreamEvent, Task> onEvent, long? after, CancellationToken ct, Action? onConnected = null, Action<long>? onResumed = null, bool reconnect = true)
+    public async Task FollowAsync(Func<StreamEvent, Task> onEvent, long? after, CancellationToken ct, Action? onConnected = null, Action<long?>? onResumed = null, bool reconnect = true)
     {
         var last = after;
         var connected = false;
@@ -103,7 +104,7 @@ public sealed class ApiClient : IDisposable
                 }
                 else
                 {
-                    onResumed?.Invoke(last ?? -1);
+                    onResumed?.Invoke(last);
                 }
 
                 delay = MinReconnectDelay;

@@ -79,7 +79,9 @@ public static partial class CliApp
                 after,
                 ct,
                 () => status.WriteLine($"Following {what} (Ctrl+C to stop)..."),
-                index => status.WriteLine(string.Create(CultureInfo.InvariantCulture, $"reconnected, resuming after {index}")));
+                index => status.WriteLine(index is null
+                    ? "reconnected, from now: events while disconnected may be missing (the server did not say where the stream began)"
+                    : string.Create(CultureInfo.InvariantCulture, $"reconnected, resuming after {index}")));
         }
         catch (Exception e) when (ct.IsCancellationRequested && e is OperationCanceledException or HttpRequestException or IOException)
         {
