@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Net.Http.Headers;
 using System.Text;
 using System.Text.Json;
@@ -54,43 +55,132 @@ public sealed class ApiClient : IDisposable
 
     /// <summary>
     /// Follows the caller's event stream from now, calling <paramref name="onEvent"/> with each
-    /// event's type and data, until <paramref name="ct"/> is cancelled. <paramref name="onConnected"/>
-    /// runs once the server has answered: every event committed after that is delivered.
+    /// event's type and data, until <paramref name="ct"/> is cancelled or the stream ends.
+    /// <paramref name="onConnected"/> runs once the server has answered: every event committed
+    /// after that is delivered. One connection, no resuming (the demo's followers end with their server).
     /// </summary>
-    public async Task FollowAsync(Func<string, JsonNode, Task> onEvent, CancellationToken ct, Action? onConnected = null)
-    {
-        using var request = new HttpRequestMessage(HttpMethod.Get, "v1/events");
-        using var response = await _http.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, ct);
-        if (!response.IsSuccessStatusCode)
-        {
-            throw new CliException(Describe((int)response.StatusCode, await response.Content.ReadAsStringAsync(ct)));
-        }
+    public Task FollowAsync(Func<string, JsonNode, Task> onEvent, CancellationToken ct, Action? onConnected = null) =>
+        FollowAsync(e => onEvent(e.Type, e.Data), after: null, ct, onConnected, onResumed: null, reconnect: false);
 
-        onConnected?.Invoke();
-        using var reader = new StreamReader(await response.Content.ReadAsStreamAsync(ct));
-        string? type = null;
-        string? data = null;
-        while (await reader.ReadLineAsync(ct) is { } line)
+    /// <summary>
+    /// Follows the caller's event stream (GET /v1/events) until <paramref name="ct"/> is cancelled:
+    /// the events after record index <paramref name="after"/> (-1: from the first; null: from now),
+    /// each passed to <paramref name="onEvent"/> once and in order. When the connection drops
+    /// after the first answer (the server restarted, the network failed, nothing heard for
+    /// <see cref="StreamSilence"/> although the server sends a keep-alive every 15 s), it
+    /// reconnects with Last-Event-ID naming the last event received, after a delay doubling from
+    /// 1 s to 10 s, and calls <paramref name="onResumed"/> with that index (null when no event
+    /// was received and <paramref name="after"/> was null: it resumes from now): nothing is lost or
+    /// repeated. A first connection that fails, and a refusal (401, 403, 400) at any time, end it
+    /// with the error; a busy or restarting server (429, 5xx) is waited for.
+    /// </summary>
+    public async Task FollowAsync(Func<StreamEvent, Task> onEvent, long? after, CancellationToken ct, Action? onConnected = null, Action<long?>? onResumed = null, bool reconnect = true)
+    {
+        var last = after;
+        var connected = false;
+        var delay = MinReconnectDelay;
+        while (true)
         {
-            if (line.Length == 0)
+            try
             {
-                if (type is not null && data is not null)
+                using var request = new HttpRequestMessage(HttpMethod.Get, "v1/events");
+                if (last is { } index)
                 {
-                    await onEvent(type, JsonNode.Parse(data)!);
+                    request.Headers.TryAddWithoutValidation("Last-Event-ID", index.ToString(CultureInfo.InvariantCulture));
                 }
 
-                (type, data) = (null, null);
+                using var response = await _http.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, ct);
+                if (!response.IsSuccessStatusCode)
+                {
+                    var status = (int)response.StatusCode;
+                    var problem = Describe(status, await response.Content.ReadAsStringAsync(ct));
+                    throw connected && reconnect && (status == 429 || status >= 500) ? new HttpRequestException(problem) : new CliException(problem);
+                }
+
+                if (!connected)
+                {
+                    connected = true;
+                    onConnected?.Invoke();
+                }
+                else
+                {
+                    onResumed?.Invoke(last);
+                }
+
+                delay = MinReconnectDelay;
+                using var reader = new StreamReader(await response.Content.ReadAsStreamAsync(ct));
+                long? id = null;
+                string? type = null;
+                string? data = null;
+                while (await ReadLineAsync(reader, ct) is { } line)
+                {
+                    if (line.Length == 0)
+                    {
+                        if (type is not null && data is not null)
+                        {
+                            await onEvent(new StreamEvent(id, type, JsonNode.Parse(data)!, data));
+                            last = id ?? last;
+                        }
+
+                        (id, type, data) = (null, null, null);
+                        continue;
+                    }
+
+                    // SSE fields are "name: value" (one optional space); a line starting with ':' is a comment (keep-alive).
+                    var colon = line.IndexOf(':', StringComparison.Ordinal);
+                    var (field, value) = colon < 0 ? (line, string.Empty) : (line[..colon], line[(colon + 1)..]);
+                    value = value.StartsWith(' ') ? value[1..] : value;
+                    switch (field)
+                    {
+                        case "id":
+                            id = long.TryParse(value, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out var parsed) ? parsed : null;
+                            break;
+                        case "event":
+                            type = value;
+                            break;
+                        case "data":
+                            data = data is null ? value : data + "\n" + value;
+                            break;
+                    }
+                }
             }
-            else if (line.StartsWith("event: ", StringComparison.Ordinal))
+            catch (Exception e) when ((e is HttpRequestException or IOException) && connected && reconnect && !ct.IsCancellationRequested)
             {
-                type = line[7..];
             }
-            else if (line.StartsWith("data: ", StringComparison.Ordinal))
+
+            // The stream ended (the server stopped it) or dropped: wait, then resume.
+            if (!reconnect)
             {
-                data = data is null ? line[6..] : data + "\n" + line[6..];
+                return;
             }
+
+            await Task.Delay(delay, ct);
+            delay = TimeSpan.FromTicks(Math.Min(delay.Ticks * 2, MaxReconnectDelay.Ticks));
         }
     }
+
+    /// <summary>How long a stream may say nothing before it is taken as dropped: three of the server's 15 s keep-alives.</summary>
+    public static readonly TimeSpan StreamSilence = TimeSpan.FromSeconds(45);
+
+    private static readonly TimeSpan MinReconnectDelay = TimeSpan.FromSeconds(1);
+    private static readonly TimeSpan MaxReconnectDelay = TimeSpan.FromSeconds(10);
+
+    private static async Task<string?> ReadLineAsync(StreamReader reader, CancellationToken ct)
+    {
+        using var silence = CancellationTokenSource.CreateLinkedTokenSource(ct);
+        silence.CancelAfter(StreamSilence);
+        try
+        {
+            return await reader.ReadLineAsync(silence.Token);
+        }
+        catch (OperationCanceledException) when (!ct.IsCancellationRequested)
+        {
+            throw new StreamSilenceException();
+        }
+    }
+
+    /// <summary>Nothing, not even a keep-alive, came on the stream for <see cref="StreamSilence"/>.</summary>
+    private sealed class StreamSilenceException() : HttpRequestException("The server sent nothing on the event stream for 45 s.");
 
     public void Dispose() => _http.Dispose();
 

@@ -31,6 +31,7 @@ public static partial class CliApp
         root.Subcommands.Add(client.Attach(RecordCommands(client), json: false, except: "check"));
         root.Subcommands.Add(client.Attach(LineCommands(client)));
         root.Subcommands.Add(client.Attach(AlertCommands(client)));
+        root.Subcommands.Add(client.Attach(EventCommands(client)));
         root.Subcommands.Add(client.Attach(FeedCommands.Create(server, token), json: false));
         root.Subcommands.Add(DemoCommand());
         root.Subcommands.Add(client.Attach(SimulateCommand(client), json: false));

@@ -67,7 +67,7 @@ public sealed class CliTests
         Assert.Equal($"Message {id} acknowledged by Maj. Volkov.", ack.Out.Trim());
 
         var badRef = await Run(server, blueToken, "line", "send", "--to", "red", "--subject", "s", "--body", "b", "--ref", "conflict");
-        Assert.Equal(1, badRef.Exit);
+        Assert.Equal(2, badRef.Exit);
         Assert.Contains("--ref must be kind:id", badRef.Err, StringComparison.Ordinal);
         var unseen = await Run(server, blueToken, "line", "send", "--to", "red", "--subject", "s", "--body", "b", "--ref", "conflict:cf-none");
         Assert.Contains("400 invalid-reference", unseen.Err, StringComparison.Ordinal);

@@ -17,9 +17,12 @@ public sealed class ServerProcess : IDisposable
 
     public Uri BaseAddress { get; }
 
-    public static async Task<ServerProcess> StartAsync(string dbPath, string adminToken, params string[] extraArgs)
+    public static Task<ServerProcess> StartAsync(string dbPath, string adminToken, params string[] extraArgs) =>
+        StartAsync(dbPath, adminToken, FreePort(), extraArgs);
+
+    /// <summary>A server on this port (a restart at the address its clients know).</summary>
+    public static async Task<ServerProcess> StartAsync(string dbPath, string adminToken, int port, params string[] extraArgs)
     {
-        var port = FreePort();
         var dll = typeof(ServerHost).Assembly.Location;
         var info = new ProcessStartInfo("dotnet")
         {
