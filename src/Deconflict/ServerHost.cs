@@ -131,12 +131,7 @@ public static class ServerHost
         builder.Services.ConfigureHttpJsonOptions(o => Json.Configure(o.SerializerOptions));
         builder.Services.AddProblemDetails();
         builder.AddDeconflictMetrics();
-        builder.Services.AddOpenApi("v1", o => o.AddDocumentTransformer((doc, _, _) =>
-        {
-            doc.Info.Title = "Deconflict";
-            doc.Info.Description = "Deconfliction of airspace shared by parties that do not trust each other.";
-            return Task.CompletedTask;
-        }));
+        builder.Services.AddDeconflictOpenApi();
 
         var app = builder.Build();
         app.Services.GetRequiredService<DatabaseLock>();
