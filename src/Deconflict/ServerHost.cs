@@ -11,7 +11,6 @@ using Deconflict.Storage;
 using Deconflict.Storage.Sqlite;
 using Deconflict.Tracks;
 using Microsoft.AspNetCore.Diagnostics;
-using Scalar.AspNetCore;
 
 namespace Deconflict;
 
@@ -193,7 +192,7 @@ public static class ServerHost
 
         app.UseRequestLimits();
         app.MapOpenApi("/openapi/{documentName}.json");
-        app.MapScalarApiReference("/docs", o => o.WithTitle("Deconflict API").WithOpenApiRoutePattern("/openapi/{documentName}.json"));
+        app.MapApiReference("/openapi/{documentName}.json");
         app.MapService();
         app.MapParties();
         app.MapOperations();

@@ -42,7 +42,37 @@ public static class OpenApiDocs
         {
             o.AddDocumentTransformer(Document);
             o.AddOperationTransformer(Operation);
+            o.AddSchemaTransformer(OmittedNulls);
         });
+
+    /// <summary>
+    /// The API leaves null members out (Json.Options: WhenWritingNull), so a member that may be null
+    /// is not required, whatever the generator infers from a record's constructor.
+    /// </summary>
+    private static Task OmittedNulls(OpenApiSchema schema, OpenApiSchemaTransformerContext context, CancellationToken ct)
+    {
+        if (schema.Required is not { Count: > 0 } required)
+        {
+            return Task.CompletedTask;
+        }
+
+        var nullable = context.JsonTypeInfo.Properties
+            .Where(p => p.PropertyType.IsValueType ? Nullable.GetUnderlyingType(p.PropertyType) is not null : p.IsGetNullable)
+            .Select(p => p.Name)
+            .Concat((schema.Properties ?? new Dictionary<string, IOpenApiSchema>()).Where(p => MayBeNull(p.Value)).Select(p => p.Key))
+            .ToHashSet(StringComparer.Ordinal);
+        foreach (var name in required.Where(nullable.Contains).ToList())
+        {
+            required.Remove(name);
+        }
+
+        return Task.CompletedTask;
+    }
+
+    private static bool MayBeNull(IOpenApiSchema schema) =>
+        (schema.Type is { } type && type.HasFlag(JsonSchemaType.Null))
+        || (schema.Enum ?? []).Any(e => e is null || e.GetValueKind() == JsonValueKind.Null)
+        || (schema.OneOf ?? []).Concat(schema.AnyOf ?? []).Any(MayBeNull);
 
     private static Task Document(OpenApiDocument doc, OpenApiDocumentTransformerContext context, CancellationToken ct)
     {
