@@ -29,6 +29,9 @@ public static class EndpointDocs
     /// <summary>A query parameter or header the handler reads itself.</summary>
     public sealed record Parameter(string Name, ParameterLocation In, string Description, JsonSchemaType Type, bool Required = false, IReadOnlyList<string>? Allowed = null);
 
+    /// <summary>The body may be left out (the handler reads one only when it is sent).</summary>
+    public sealed record BodyOptional;
+
     /// <summary>A header the successful response carries.</summary>
     public sealed record ResponseHeader(string Name, string Description);
 
@@ -48,10 +51,21 @@ public static class EndpointDocs
         where TBuilder : IEndpointConventionBuilder =>
         builder.WithMetadata(new Refusals(codes));
 
-    /// <summary>A JSON request body of <typeparamref name="T"/>, with the refusals any body can meet.</summary>
-    public static RouteHandlerBuilder AcceptsJson<T>(this RouteHandlerBuilder builder, bool optional = false)
+    /// <summary>
+    /// A JSON request body of <typeparamref name="T"/> (or the other media types given), with the
+    /// refusals any body can meet. Routing takes this too: a request whose Content-Type is none of
+    /// these is answered 415 before the handler runs.
+    /// </summary>
+    public static RouteHandlerBuilder AcceptsJson<T>(this RouteHandlerBuilder builder, params string[] otherContentTypes)
         where T : notnull =>
-        builder.Accepts<T>(optional, "application/json").Refuses(BodyRefusals);
+        builder.Accepts<T>("application/json", otherContentTypes).Refuses(BodyRefusals);
+
+    /// <summary>
+    /// Documents the body as optional. Only the document changes: routing (Accepts) is left as it is,
+    /// and lets a request without a Content-Type through to the handler.
+    /// </summary>
+    public static RouteHandlerBuilder BodyMayBeOmitted(this RouteHandlerBuilder builder) =>
+        builder.WithMetadata(new BodyOptional());
 
     public static TBuilder WithQuery<TBuilder>(this TBuilder builder, string name, string description, JsonSchemaType type = JsonSchemaType.String, bool required = false, params string[] allowed)
         where TBuilder : IEndpointConventionBuilder =>

@@ -157,6 +157,23 @@ public static class OpenApiDocs
             });
         }
 
+        if (operation.RequestBody is OpenApiRequestBody optional && metadata.OfType<EndpointDocs.BodyOptional>().Any())
+        {
+            optional.Required = false;
+        }
+
+        // A body in another media type than JSON (Cursor on Target XML) is text, not the JSON body's schema.
+        if (operation.RequestBody?.Content is { } bodies)
+        {
+            foreach (var (type, media) in bodies)
+            {
+                if (!type.Contains("json", StringComparison.Ordinal))
+                {
+                    media.Schema = new OpenApiSchema { Type = JsonSchemaType.String };
+                }
+            }
+        }
+
         var codes = new List<string>();
         var gated = metadata.OfType<EndpointDocs.TokenRequired>().Any();
         if (gated)

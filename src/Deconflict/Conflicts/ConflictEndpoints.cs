@@ -55,12 +55,12 @@ public static class ConflictEndpoints
 
         group.MapPost("/{id}/acknowledge", (string id, HttpContext http, WriteQueue writes) =>
             Step(id, http, writes, ConflictLifecycle.Acknowledge, "acknowledged"))
-            .AcceptsJson<ConflictStepBody>(optional: true).WithSummary("Acknowledge a conflict for the caller's side").WithName("acknowledgeConflict")
+            .AcceptsJson<ConflictStepBody>().BodyMayBeOmitted().WithSummary("Acknowledge a conflict for the caller's side").WithName("acknowledgeConflict")
             .Produces<ConflictView>().WithETag().Refuses(Problems.Forbidden, Problems.NotFound, Problems.InvalidState);
 
         group.MapPost("/{id}/accept", (string id, HttpContext http, WriteQueue writes) =>
             Step(id, http, writes, ConflictLifecycle.Accept, "accepted"))
-            .AcceptsJson<ConflictStepBody>(optional: true).WithSummary("Accept a conflict (both sides accepting makes it accepted)").WithName("acceptConflict")
+            .AcceptsJson<ConflictStepBody>().BodyMayBeOmitted().WithSummary("Accept a conflict (both sides accepting makes it accepted)").WithName("acceptConflict")
             .Produces<ConflictView>().WithETag().Refuses(Problems.Forbidden, Problems.NotFound, Problems.InvalidState);
 
         return group;

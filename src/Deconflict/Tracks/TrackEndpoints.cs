@@ -89,7 +89,7 @@ public static class TrackEndpoints
             var accepted = tactical.Report(caller.PartyId!, reports.Value!);
             return Results.Json(new TrackBatchAcceptedView(accepted, reports.Value!.Count - accepted, skipped), Json.Options, statusCode: StatusCodes.Status202Accepted);
         }).WithSummary("Report live positions of your own aircraft (JSON, or Cursor on Target XML as application/cot+xml); late and repeated reports are ignored")
-          .AcceptsJson<TrackBatchBody>().WithName("reportTracks")
+          .AcceptsJson<TrackBatchBody>("application/cot+xml").WithName("reportTracks")
           .WithDescription("The body is JSON, or Cursor on Target XML events sent as application/cot+xml (one <event> or an <events> list of them); a refused batch changes nothing.")
           .Produces<TrackBatchAcceptedView>(StatusCodes.Status202Accepted).Refuses(Problems.Forbidden);
         return group;
