@@ -32,8 +32,8 @@ public static class EndpointDocs
     /// <summary>The body may be left out (the handler reads one only when it is sent).</summary>
     public sealed record BodyOptional;
 
-    /// <summary>A header the successful response carries.</summary>
-    public sealed record ResponseHeader(string Name, string Description);
+    /// <summary>A header the successful responses carry (those of <see cref="Status"/> only, when given).</summary>
+    public sealed record ResponseHeader(string Name, string Description, int? Status = null);
 
     /// <summary>The successful response's JSON schema, inferred from a value the endpoint would answer (for answers built as anonymous objects).</summary>
     public sealed record Sample(int Status, Func<IServiceProvider, object> Value);
@@ -94,6 +94,10 @@ public static class EndpointDocs
     public static TBuilder WithETag<TBuilder>(this TBuilder builder)
         where TBuilder : IEndpointConventionBuilder =>
         builder.WithMetadata(new ResponseHeader("ETag", "The object's version, quoted (\"3\"): send it back as If-Match to change the object."));
+
+    public static TBuilder WithResponseHeader<TBuilder>(this TBuilder builder, int status, string name, string description)
+        where TBuilder : IEndpointConventionBuilder =>
+        builder.WithMetadata(new ResponseHeader(name, description, status));
 
     public static RouteHandlerBuilder ProducesSample(this RouteHandlerBuilder builder, int status, Func<IServiceProvider, object> value) =>
         builder.WithMetadata(new Sample(status, value));

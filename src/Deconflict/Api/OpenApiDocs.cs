@@ -198,9 +198,35 @@ public static class OpenApiDocs
                 Description = string.Join("; ", status.Select(c => $"`{c}`: {Problems.Title(c)}")),
                 Content = new Dictionary<string, OpenApiMediaType>
                 {
-                    ["application/problem+json"] = new() { Schema = new OpenApiSchemaReference(ProblemSchema, document) },
+                    // The problem schema, with `code` narrowed to the codes this operation answers under this status.
+                    ["application/problem+json"] = new()
+                    {
+                        Schema = new OpenApiSchema
+                        {
+                            AllOf =
+                            [
+                                new OpenApiSchemaReference(ProblemSchema, document),
+                                new OpenApiSchema
+                                {
+                                    Type = JsonSchemaType.Object,
+                                    Properties = new Dictionary<string, IOpenApiSchema>
+                                    {
+                                        ["code"] = new OpenApiSchema { Type = JsonSchemaType.String, Enum = [.. status.Select(c => (JsonNode)JsonValue.Create(c))] },
+                                    },
+                                },
+                            ],
+                        },
+                    },
                 },
             };
+            if (status.Key == 401)
+            {
+                response.Headers = new Dictionary<string, IOpenApiHeader>
+                {
+                    ["WWW-Authenticate"] = new OpenApiHeader { Description = "Bearer: the scheme to authenticate with.", Schema = new OpenApiSchema { Type = JsonSchemaType.String } },
+                };
+            }
+
             if (status.Key is 429 or 503)
             {
                 response.Headers = new Dictionary<string, IOpenApiHeader>
@@ -225,7 +251,7 @@ public static class OpenApiDocs
         {
             foreach (var (key, r) in operation.Responses)
             {
-                if (key.StartsWith('2') && r is OpenApiResponse response)
+                if (key.StartsWith('2') && (header.Status is null || header.Status.ToString() == key) && r is OpenApiResponse response)
                 {
                     response.Headers ??= new Dictionary<string, IOpenApiHeader>();
                     response.Headers[header.Name] = new OpenApiHeader { Description = header.Description, Schema = new OpenApiSchema { Type = JsonSchemaType.String } };

@@ -98,6 +98,7 @@ public static partial class LineEndpoints
             .WithSummary("Send a message to parties (or [\"all\"]); Idempotency-Key makes a retry create one message").WithName("sendMessage")
             .Produces<LineMessageView>(StatusCodes.Status201Created)
             .Produces<LineMessageView>(StatusCodes.Status200OK)
+            .WithResponseHeader(StatusCodes.Status200OK, "Idempotent-Replayed", "true: this is the message first sent with this Idempotency-Key; nothing new was sent.")
             .WithDescription("201 with the new message; 200 (and `Idempotent-Replayed: true`) when a message with the same Idempotency-Key was sent already: that message, nothing new.")
             .WithHeader("Idempotency-Key", $"A key of at most {MaxIdempotencyKeyLength} characters, unique per sender: a retry with it returns the message first sent, never a second one.")
             .Refuses(Problems.Forbidden);

@@ -186,4 +186,27 @@ public sealed class OpenApiConformanceTests
         var unreached = documented.Where(d => !reached.Contains(d)).ToList();
         Assert.True(unreached.Count == 0, "Not reached: " + string.Join(", ", unreached));
     }
+
+    [Fact]
+    public void The_contract_check_finds_an_undocumented_status_a_missing_member_a_wrong_type_and_an_undocumented_code()
+    {
+        var contract = new OpenApiContract(JsonNode.Parse("""
+            { "paths": { "/v1/things/{id}": { "get": { "operationId": "getThing", "responses": {
+                "200": { "content": { "application/json": { "schema": { "$ref": "#/components/schemas/Thing" } } } },
+                "404": { "content": { "application/problem+json": { "schema": { "allOf": [
+                    { "$ref": "#/components/schemas/Problem" },
+                    { "type": "object", "properties": { "code": { "type": "string", "enum": [ "not-found" ] } } } ] } } } } } } } },
+              "components": { "schemas": {
+                "Thing": { "type": "object", "required": [ "id", "version" ], "properties": { "id": { "type": "string" }, "version": { "type": "integer" } } },
+                "Problem": { "type": "object", "required": [ "code" ], "properties": { "code": { "type": "string" } } } } } }
+            """)!.AsObject());
+
+        Assert.Empty(contract.Check("GET", "v1/things/a", 200, "application/json", """{"id":"a","version":1}"""));
+        Assert.Empty(contract.Check("GET", "v1/things/a", 404, "application/problem+json", """{"code":"not-found"}"""));
+        Assert.Contains("not among its documented responses", Assert.Single(contract.Check("GET", "v1/things/a", 201, "application/json", "{}")), StringComparison.Ordinal);
+        Assert.Contains("/version is required", Assert.Single(contract.Check("GET", "v1/things/a", 200, "application/json", """{"id":"a"}""")), StringComparison.Ordinal);
+        Assert.Contains("/version is number", Assert.Single(contract.Check("GET", "v1/things/a", 200, "application/json", """{"id":"a","version":1.5}""")), StringComparison.Ordinal);
+        Assert.Contains("not one of the documented values", Assert.Single(contract.Check("GET", "v1/things/a", 404, "application/problem+json", """{"code":"forbidden"}""")), StringComparison.Ordinal);
+        Assert.Contains("documents application/json", Assert.Single(contract.Check("GET", "v1/things/a", 200, "text/plain", "a")), StringComparison.Ordinal);
+    }
 }
