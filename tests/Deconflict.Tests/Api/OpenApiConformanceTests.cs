@@ -188,6 +188,47 @@ public sealed class OpenApiConformanceTests
     }
 
     [Fact]
+    public async Task The_document_lists_the_parameters_statuses_and_security_API_md_names()
+    {
+        await using var server = await TestServer.StartAsync();
+        var doc = (await server.Client(null).Get("openapi/v1.json")).Body!.AsObject();
+        var operations = doc["paths"]!.AsObject()
+            .SelectMany(p => p.Value!.AsObject().Select(m => m.Value!.AsObject()))
+            .ToDictionary(o => o["operationId"]!.GetValue<string>(), StringComparer.Ordinal);
+
+        string Parameters(string operationId) => string.Join(",", (operations[operationId]["parameters"] as JsonArray ?? [])
+            .Select(p => $"{p!["in"]}:{p["name"]}{(p["required"]?.GetValue<bool>() == true ? "!" : "")}").Order(StringComparer.Ordinal));
+        string Statuses(string operationId) => string.Join(",", operations[operationId]["responses"]!.AsObject().Select(r => r.Key).Where(k => k[0] == '2'));
+
+        Assert.Equal("query:bbox,query:cursor,query:end,query:limit,query:party,query:start,query:state", Parameters("listOperations"));
+        Assert.Equal("header:If-Match!,path:id!", Parameters("updateOperation"));
+        Assert.Equal("header:If-Match!,path:id!", Parameters("cancelZone"));
+        Assert.Equal("query:cursor,query:limit,query:state", Parameters("listConflicts"));
+        Assert.Equal("header:Idempotency-Key", Parameters("sendMessage"));
+        Assert.Equal("query:box,query:cursor,query:limit,query:state", Parameters("listMessages"));
+        Assert.Equal("header:Last-Event-ID,query:after", Parameters("streamEvents"));
+        Assert.Equal("query:end,query:start", Parameters("listRecordEntries"));
+        Assert.Equal("query:index!,query:size", Parameters("getInclusionProof"));
+        Assert.Equal("query:from!,query:to", Parameters("getConsistencyProof"));
+        Assert.Equal("201", Statuses("createOperation"));
+        Assert.Equal("200", Statuses("checkOperation"));
+        Assert.Equal("201", Statuses("createParty"));
+        Assert.Equal("204", Statuses("revokeToken"));
+        Assert.Equal("202", Statuses("reportTracks"));
+        Assert.Equal("201,200", Statuses("sendMessage"));
+        Assert.Equal("201", Statuses("cosignRecordHead"));
+
+        var bearer = doc["components"]!["securitySchemes"]!["bearer"]!;
+        Assert.Equal("http", bearer["type"]!.GetValue<string>());
+        Assert.Equal("bearer", bearer["scheme"]!.GetValue<string>());
+        Assert.Equal("[{}]", operations["getHealth"]["security"]!.ToJsonString());
+        Assert.All(operations.Where(o => o.Key != "getHealth"), o => Assert.Equal("[{\"bearer\":[]}]", o.Value["security"]!.ToJsonString()));
+        Assert.All(operations.Where(o => o.Key != "getHealth"), o => Assert.NotNull(o.Value["responses"]!["401"]));
+        Assert.All(doc["tags"]!.AsArray(), t => Assert.False(string.IsNullOrWhiteSpace(t!["description"]?.GetValue<string>())));
+        Assert.Equal("Deconflict", doc["info"]!["title"]!.GetValue<string>());
+    }
+
+    [Fact]
     public void The_contract_check_finds_an_undocumented_status_a_missing_member_a_wrong_type_and_an_undocumented_code()
     {
         var contract = new OpenApiContract(JsonNode.Parse("""
