@@ -11,7 +11,6 @@ using Deconflict.Storage;
 using Deconflict.Storage.Sqlite;
 using Deconflict.Tracks;
 using Microsoft.AspNetCore.Diagnostics;
-using Scalar.AspNetCore;
 
 namespace Deconflict;
 
@@ -131,12 +130,7 @@ public static class ServerHost
         builder.Services.ConfigureHttpJsonOptions(o => Json.Configure(o.SerializerOptions));
         builder.Services.AddProblemDetails();
         builder.AddDeconflictMetrics();
-        builder.Services.AddOpenApi("v1", o => o.AddDocumentTransformer((doc, _, _) =>
-        {
-            doc.Info.Title = "Deconflict";
-            doc.Info.Description = "Deconfliction of airspace shared by parties that do not trust each other.";
-            return Task.CompletedTask;
-        }));
+        builder.Services.AddDeconflictOpenApi();
 
         var app = builder.Build();
         app.Services.GetRequiredService<DatabaseLock>();
@@ -198,7 +192,7 @@ public static class ServerHost
 
         app.UseRequestLimits();
         app.MapOpenApi("/openapi/{documentName}.json");
-        app.MapScalarApiReference("/docs", o => o.WithTitle("Deconflict API").WithOpenApiRoutePattern("/openapi/{documentName}.json"));
+        app.MapApiReference("/openapi/{documentName}.json");
         app.MapService();
         app.MapParties();
         app.MapOperations();

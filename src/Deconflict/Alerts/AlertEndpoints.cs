@@ -14,7 +14,7 @@ public static class AlertEndpoints
 {
     public static RouteGroupBuilder MapAlerts(this IEndpointRouteBuilder app)
     {
-        var group = app.MapGroup("/v1/alerts").WithTags("Alerts").AddEndpointFilter<Authentication.Filter>();
+        var group = app.MapGroup("/v1/alerts").WithTags("Alerts").RequireToken();
 
         group.MapGet("/", (HttpContext http, IDeconflictStore store) =>
         {
@@ -28,7 +28,9 @@ public static class AlertEndpoints
 
             var page = store.ListAlerts(caller.SeesEverything ? null : caller.PartyId, state.Value, paging.Value.Limit, paging.Value.After);
             return Results.Json(new ListView<AlertView>([.. page.Items.Select(a => AlertView.For(a, caller))], HttpExtensions.EncodeCursor(page.Next)), Json.Options);
-        }).WithSummary("Alerts your aircraft are in: ?state=active|cleared&limit=&cursor=");
+        }).WithSummary("Alerts your aircraft are in (the admin and observers: all)").WithName("listAlerts")
+          .Produces<ListView<AlertView>>().WithPaging()
+          .WithQuery("state", "Only those in this state.", allowed: ["active", "cleared"]);
 
         group.MapGet("/{id}", (string id, HttpContext http, IDeconflictStore store) =>
         {
@@ -40,7 +42,7 @@ public static class AlertEndpoints
 
             http.SetETag(a.Version);
             return Results.Json(AlertView.For(a, caller), Json.Options);
-        }).WithSummary("One alert");
+        }).WithSummary("One alert").WithName("getAlert").Produces<AlertView>().WithETag().Refuses(Problems.NotFound);
 
         group.MapPost("/{id}/acknowledge", async (string id, HttpContext http, WriteQueue writes) =>
         {
@@ -73,7 +75,8 @@ public static class AlertEndpoints
 
             http.SetETag(outcome.Value!.Version);
             return Results.Json(AlertView.For(outcome.Value, caller), Json.Options);
-        }).WithSummary("Acknowledge an alert for your side (again: no change)");
+        }).WithSummary("Acknowledge an alert for your side (again: no change)").WithName("acknowledgeAlert")
+          .Produces<AlertView>().WithETag().Refuses(Problems.Forbidden, Problems.NotFound);
 
         group.MapGet("/status", (HttpContext http, TacticalService tactical) =>
         {
@@ -83,8 +86,9 @@ public static class AlertEndpoints
                 return Problems.ToResult(Problems.ForbiddenError("Traffic figures are for the admin and observers: they count every party's aircraft."));
             }
 
-            return Results.Json(new { tracks_held = tactical.Tracks.Count, last_cycle = tactical.LastCycle }, Json.Options);
-        }).WithSummary("The detector's last cycle (admin and observers)");
+            return Results.Json(new DetectorStatusView(tactical.Tracks.Count, tactical.LastCycle), Json.Options);
+        }).WithSummary("The detector's last cycle (admin and observers)").WithName("getDetectorStatus")
+          .Produces<DetectorStatusView>().Refuses(Problems.Forbidden);
 
         return group;
     }

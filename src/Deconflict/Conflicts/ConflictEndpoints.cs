@@ -22,7 +22,7 @@ public static class ConflictEndpoints
 
     public static RouteGroupBuilder MapConflicts(this IEndpointRouteBuilder app)
     {
-        var group = app.MapGroup("/v1/conflicts").WithTags("Conflicts").AddEndpointFilter<Authentication.Filter>();
+        var group = app.MapGroup("/v1/conflicts").WithTags("Conflicts").RequireToken();
 
         group.MapGet("/", (HttpContext http, IDeconflictStore store) =>
         {
@@ -36,7 +36,9 @@ public static class ConflictEndpoints
 
             var page = store.ListConflicts(new ConflictQuery(caller.SeesEverything ? null : caller.PartyId, state.Value, paging.Value.Limit, paging.Value.After));
             return Results.Json(new ListView<ConflictView>([.. page.Items.Select(ConflictView.Of)], HttpExtensions.EncodeCursor(page.Next)), Json.Options);
-        }).WithSummary("Conflicts the caller is a side of: ?state=open|acknowledged|resolved|accepted&limit=&cursor=");
+        }).WithSummary("Conflicts the caller is a side of (the admin and observers: all)").WithName("listConflicts")
+          .Produces<ListView<ConflictView>>().WithPaging()
+          .WithQuery("state", "Only those in this state.", allowed: ["open", "acknowledged", "resolved", "accepted"]);
 
         group.MapGet("/{id}", (string id, HttpContext http, IDeconflictStore store) =>
         {
@@ -49,15 +51,17 @@ public static class ConflictEndpoints
 
             http.SetETag(c.Version);
             return Results.Json(ConflictView.Of(c), Json.Options);
-        }).WithSummary("One conflict");
+        }).WithSummary("One conflict").WithName("getConflict").Produces<ConflictView>().WithETag().Refuses(Problems.NotFound);
 
         group.MapPost("/{id}/acknowledge", (string id, HttpContext http, WriteQueue writes) =>
             Step(id, http, writes, ConflictLifecycle.Acknowledge, "acknowledged"))
-            .Accepts<ConflictStepBody>("application/json").WithSummary("Acknowledge a conflict for the caller's side");
+            .AcceptsJson<ConflictStepBody>().BodyMayBeOmitted().WithSummary("Acknowledge a conflict for the caller's side").WithName("acknowledgeConflict")
+            .Produces<ConflictView>().WithETag().Refuses(Problems.Forbidden, Problems.NotFound, Problems.InvalidState);
 
         group.MapPost("/{id}/accept", (string id, HttpContext http, WriteQueue writes) =>
             Step(id, http, writes, ConflictLifecycle.Accept, "accepted"))
-            .Accepts<ConflictStepBody>("application/json").WithSummary("Accept a conflict (both sides accepting makes it accepted)");
+            .AcceptsJson<ConflictStepBody>().BodyMayBeOmitted().WithSummary("Accept a conflict (both sides accepting makes it accepted)").WithName("acceptConflict")
+            .Produces<ConflictView>().WithETag().Refuses(Problems.Forbidden, Problems.NotFound, Problems.InvalidState);
 
         return group;
     }

@@ -23,7 +23,10 @@ public static class DeclarationEndpoints
         where TBody : DeclarationBody
     {
         var noun = kind == DeclarationKind.Operation ? "operation" : "zone";
-        var group = app.MapGroup(path).WithTags(tag).AddEndpointFilter<Authentication.Filter>();
+        var group = app.MapGroup(path).WithTags(tag).RequireToken();
+        var noun1 = char.ToUpperInvariant(noun[0]) + noun[1..];
+        var writtenView = kind == DeclarationKind.Operation ? typeof(OperationWrittenView) : typeof(ZoneWrittenView);
+        string[] writeRefusals = [Problems.Forbidden, Problems.InvalidVolume, Problems.UnknownUnits, Problems.LimitExceeded, Problems.InvalidReference, Problems.QuotaExceeded];
 
         group.MapPost("/", async (HttpContext http, WriteQueue writes, DeclarationCommands commands, DeconflictOptions options, TimeProvider time) =>
         {
@@ -43,7 +46,9 @@ public static class DeclarationEndpoints
 
             http.SetETag(written.Value!.Declaration.Version);
             return Results.Json(Written(noun, written.Value, caller), Json.Options, statusCode: StatusCodes.Status201Created);
-        }).Accepts<TBody>("application/json").WithSummary($"Declare an {noun}; returns it with the conflicts it has");
+        }).AcceptsJson<TBody>().WithSummary($"Declare an {noun}; returns it with the conflicts it has").WithName($"create{noun1}")
+          .WithDescription($"Under the `notify` policy the {noun} is stored with its conflicts; under `reject` a conflict refuses it (409 `conflict`). With `known`, every declaration it conflicts with must be listed at its current version, else 409 `missing-awareness`.")
+          .Produces(StatusCodes.Status201Created, writtenView).WithETag().Refuses([.. writeRefusals, Problems.MissingAwareness, Problems.Conflict]);
 
         group.MapPost("/check", async (HttpContext http, IDeconflictStore store, DeclarationCommands commands, DeconflictOptions options, TimeProvider time) =>
         {
@@ -55,8 +60,9 @@ public static class DeclarationEndpoints
 
             // On the store's last committed snapshot, not the writer: a trial never takes a write's turn.
             var (caller, draft) = input.Value;
-            return Results.Json(new { conflicts = commands.Check(store, caller, draft, time.GetUtcNow()) }, Json.Options);
-        }).Accepts<TBody>("application/json").WithSummary($"Trial: the conflicts an {noun} would have; nothing is stored");
+            return Results.Json(new ConflictCheckView(commands.Check(store, caller, draft, time.GetUtcNow())), Json.Options);
+        }).AcceptsJson<TBody>().WithSummary($"Trial: the conflicts an {noun} would have; nothing is stored").WithName($"check{noun1}")
+          .Produces<ConflictCheckView>().Refuses(writeRefusals);
 
         group.MapGet("/", (HttpContext http, IDeconflictStore store) =>
         {
@@ -69,7 +75,14 @@ public static class DeclarationEndpoints
 
             var page = store.ListDeclarations(query.Value!);
             return Results.Json(new ListView<DeclarationView>([.. page.Items.Select(d => DeclarationView.Of(d, caller))], HttpExtensions.EncodeCursor(page.Next)), Json.Options);
-        }).WithSummary($"List {noun}s: ?bbox=min_lng,min_lat,max_lng,max_lat&start=&end=&party=&state=&limit=&cursor=");
+        }).WithSummary($"List {noun}s").WithName($"list{noun1}s")
+          .WithDescription($"Every party sees every {noun} (its details only its owner); filtered by place, time window, party and state, oldest first.")
+          .Produces<ListView<DeclarationView>>().WithPaging()
+          .WithQuery("bbox", "min_lng,min_lat,max_lng,max_lat in degrees: only those whose outline's box meets it (min_lng > max_lng crosses the antimeridian).")
+          .WithQuery("start", "RFC 3339 time: only those that end after it.")
+          .WithQuery("end", "RFC 3339 time: only those that start before it.")
+          .WithQuery("party", "Only this party's.")
+          .WithQuery("state", "Only those in this state.", allowed: ["planned", "active", "ended", "cancelled"]);
 
         group.MapGet("/{id}", (string id, HttpContext http, IDeconflictStore store) =>
         {
@@ -82,7 +95,8 @@ public static class DeclarationEndpoints
 
             http.SetETag(d.Version);
             return Results.Json(DeclarationView.Of(d, caller), Json.Options);
-        }).WithSummary($"One {noun}; details only for its owner; ETag is its version");
+        }).WithSummary($"One {noun}; details only for its owner; ETag is its version").WithName($"get{noun1}")
+          .Produces<DeclarationView>().WithETag().Refuses(Problems.NotFound);
 
         group.MapPut("/{id}", async (string id, HttpContext http, WriteQueue writes, DeclarationCommands commands, DeconflictOptions options) =>
         {
@@ -107,7 +121,8 @@ public static class DeclarationEndpoints
 
             http.SetETag(written.Value!.Declaration.Version);
             return Results.Json(Written(noun, written.Value, caller), Json.Options);
-        }).Accepts<TBody>("application/json").WithSummary($"Replace an {noun} (If-Match: its version)");
+        }).AcceptsJson<TBody>().WithSummary($"Replace an {noun} (If-Match: its version)").WithName($"update{noun1}")
+          .Produces(StatusCodes.Status200OK, writtenView).WithETag().WithIfMatch().Refuses([.. writeRefusals, Problems.NotFound, Problems.MissingAwareness, Problems.Conflict, Problems.InvalidState]);
 
         group.MapDelete("/{id}", async (string id, HttpContext http, WriteQueue writes, DeclarationCommands commands) =>
         {
@@ -131,16 +146,15 @@ public static class DeclarationEndpoints
 
             http.SetETag(written.Value!.Declaration.Version);
             return Results.Json(Written(noun, written.Value, caller), Json.Options);
-        }).WithSummary($"Cancel an {noun} (If-Match: its version); it stays, as cancelled, and its conflicts resolve");
+        }).WithSummary($"Cancel an {noun} (If-Match: its version); it stays, as cancelled, and its conflicts resolve").WithName($"cancel{noun1}")
+          .Produces(StatusCodes.Status200OK, writtenView).WithETag().WithIfMatch().Refuses(Problems.Forbidden, Problems.NotFound, Problems.InvalidState);
 
         return group;
     }
 
-    private static Dictionary<string, object> Written(string noun, DeclarationWritten w, Caller caller) => new()
-    {
-        [noun] = DeclarationView.Of(w.Declaration, caller),
-        ["conflicts"] = w.Conflicts.Select(ConflictView.Of).ToArray(),
-    };
+    private static object Written(string noun, DeclarationWritten w, Caller caller) => noun == "operation"
+        ? new OperationWrittenView(DeclarationView.Of(w.Declaration, caller), [.. w.Conflicts.Select(ConflictView.Of)])
+        : new ZoneWrittenView(DeclarationView.Of(w.Declaration, caller), [.. w.Conflicts.Select(ConflictView.Of)]);
 
     /// <summary>What every write of an operation or zone checks first: a caller that may write, and a valid body.</summary>
     private static async Task<Outcome<(Caller Caller, DeclarationDraft Draft)>> WriterDraft<TBody>(HttpContext http, DeclarationKind kind, DeconflictOptions options)

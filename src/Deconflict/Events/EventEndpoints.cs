@@ -3,6 +3,7 @@ using Deconflict.Api;
 using Deconflict.Record;
 using Deconflict.Service;
 using Deconflict.Storage;
+using Microsoft.OpenApi;
 
 namespace Deconflict.Events;
 
@@ -20,8 +21,14 @@ public static class EventEndpoints
 
     public static RouteGroupBuilder MapEvents(this IEndpointRouteBuilder app)
     {
-        var group = app.MapGroup("/v1/events").WithTags("Events").AddEndpointFilter<Authentication.Filter>();
-        group.MapGet("/", Stream).WithSummary("Server-sent events; resume with Last-Event-ID").Produces(200, contentType: "text/event-stream");
+        var group = app.MapGroup("/v1/events").WithTags("Events").RequireToken();
+        group.MapGet("/", Stream).WithSummary("Server-sent events; resume with Last-Event-ID").WithName("streamEvents")
+            .WithDescription("Each event's `id` is its record index; reconnecting with `Last-Event-ID` (or `?after=`) resumes right after it, with nothing lost. " +
+                "Types: operation, zone, conflict, track-alert, line-message, line-receipt, line-overdue, party, record-head (without an id). A comment line every 15 s keeps the connection open.")
+            .Produces<string>(StatusCodes.Status200OK, "text/event-stream")
+            .WithHeader("Last-Event-ID", "The id of the last event received (a record index, or -1 for the start): the stream resumes after it. Without it the stream starts now.")
+            .WithQuery("after", "The same as Last-Event-ID, for clients that cannot set headers.", JsonSchemaType.Integer)
+            .Refuses(Problems.InvalidParameter, Problems.QuotaExceeded);
         return group;
     }
 

@@ -93,26 +93,40 @@ public static partial class LineEndpoints
 
     public static RouteGroupBuilder MapLine(this IEndpointRouteBuilder app)
     {
-        var group = app.MapGroup("/v1/line/messages").WithTags("Line").AddEndpointFilter<Authentication.Filter>();
-        group.MapPost("/", Send).Accepts<LineMessageBody>("application/json")
-            .WithSummary("Send a message to parties (or [\"all\"]); Idempotency-Key makes a retry create one message");
-        group.MapGet("/", List).WithSummary("?box=inbox|sent&state=pending|acknowledged: your messages, oldest first");
-        group.MapGet("/{id}", Get).WithSummary("One message (its sender or a recipient); a recipient's first read of it marks it delivered");
+        var group = app.MapGroup("/v1/line/messages").WithTags("Line").RequireToken();
+        group.MapPost("/", Send).AcceptsJson<LineMessageBody>()
+            .WithSummary("Send a message to parties (or [\"all\"]); Idempotency-Key makes a retry create one message").WithName("sendMessage")
+            .Produces<LineMessageView>(StatusCodes.Status201Created)
+            .Produces<LineMessageView>(StatusCodes.Status200OK)
+            .WithResponseHeader(StatusCodes.Status200OK, "Idempotent-Replayed", "true: this is the message first sent with this Idempotency-Key; nothing new was sent.")
+            .WithDescription("201 with the new message; 200 (and `Idempotent-Replayed: true`) when a message with the same Idempotency-Key was sent already: that message, nothing new.")
+            .WithHeader("Idempotency-Key", $"A key of at most {MaxIdempotencyKeyLength} characters, unique per sender: a retry with it returns the message first sent, never a second one.")
+            .Refuses(Problems.Forbidden);
+        group.MapGet("/", List).WithSummary("Your messages, oldest first").WithName("listMessages")
+            .Produces<ListView<LineMessageView>>().WithPaging()
+            .WithQuery("box", "inbox (received, the default) or sent.", allowed: ["inbox", "sent"])
+            .WithQuery("state", "pending (an acknowledgement is still due) or acknowledged.", allowed: ["pending", "acknowledged"]);
+        group.MapGet("/{id}", Get).WithSummary("One message (its sender or a recipient); a recipient's first read of it marks it delivered").WithName("getMessage")
+            .Produces<LineMessageView>().Refuses(Problems.NotFound);
         group.MapPost("/{id}/read", (string id, HttpContext http, WriteQueue writes, DeconflictOptions options) =>
             Step(id, http, writes, "read", (m, party, now) => LineClock.Read(m, party, now)))
-            .WithSummary("Mark a message read (a recipient)");
-        group.MapPost("/{id}/acknowledge", Acknowledge).Accepts<LineAckBody>("application/json")
-            .WithSummary("Acknowledge a message (a recipient), naming the officer: its clock stops");
+            .WithSummary("Mark a message read (a recipient)").WithName("readMessage")
+            .Produces<LineMessageView>().Refuses(Problems.Forbidden, Problems.NotFound);
+        group.MapPost("/{id}/acknowledge", Acknowledge).AcceptsJson<LineAckBody>()
+            .WithSummary("Acknowledge a message (a recipient), naming the officer: its clock stops").WithName("acknowledgeMessage")
+            .Produces<LineMessageView>().Refuses(Problems.Forbidden, Problems.NotFound);
 
-        var parties = app.MapGroup("/v1/parties").WithTags("Line").AddEndpointFilter<Authentication.Filter>();
-        parties.MapPut("/{id}/escalation", SetContacts).Accepts<EscalationContactsBody>("application/json")
-            .WithSummary("Set the party's escalation webhooks per level (the party itself or the admin)");
+        var parties = app.MapGroup("/v1/parties").WithTags("Line").RequireToken();
+        parties.MapPut("/{id}/escalation", SetContacts).AcceptsJson<EscalationContactsBody>()
+            .WithSummary("Set the party's escalation webhooks per level (the party itself or the admin)").WithName("setEscalationContacts")
+            .Produces<EscalationContactsBody>().Refuses(Problems.Forbidden, Problems.NotFound, Problems.LimitExceeded, Problems.InvalidWebhook);
         parties.MapGet("/{id}/escalation", (string id, HttpContext http, IDeconflictStore store) =>
         {
             return HttpExtensions.RequireSelfOrAdmin(Authentication.Of(http), id, "see its escalation contacts") is { } forbidden
                 ? Problems.ToResult(forbidden)
                 : Results.Json(new EscalationContactsBody { Contacts = [.. store.EscalationContacts(id).Select(c => new EscalationContactBody(c.Level, c.Url))] }, Json.Options);
-        }).WithSummary("The party's escalation webhooks (the party itself or the admin)");
+        }).WithSummary("The party's escalation webhooks (the party itself or the admin)").WithName("getEscalationContacts")
+          .Produces<EscalationContactsBody>().Refuses(Problems.Forbidden);
         return group;
     }
 

@@ -25,7 +25,7 @@ public static partial class PartyEndpoints
 
     public static RouteGroupBuilder MapParties(this IEndpointRouteBuilder app)
     {
-        var group = app.MapGroup("/v1/parties").WithTags("Parties").AddEndpointFilter<Authentication.Filter>();
+        var group = app.MapGroup("/v1/parties").WithTags("Parties").RequireToken();
 
         group.MapPost("/", async (HttpContext http, WriteQueue writes) =>
         {
@@ -45,11 +45,13 @@ public static partial class PartyEndpoints
             return created.Error is { } refused
                 ? Problems.ToResult(refused)
                 : Results.Json(created.Value, Json.Options, statusCode: StatusCodes.Status201Created);
-        }).Accepts<PartyBody>("application/json").WithSummary("Create a party (admin); its first token is shown once");
+        }).AcceptsJson<PartyBody>().WithSummary("Create a party (admin); its first token is shown once").WithName("createParty")
+          .Produces<PartyCreatedView>(StatusCodes.Status201Created).Refuses(Problems.Forbidden, Problems.AlreadyExists);
 
         group.MapGet("/", (IDeconflictStore store) =>
             Results.Json(new ListView<PartyView>([.. store.ListParties().Select(p => PartyView.Of(p, store.PartyKey(p.Id)))], null), Json.Options))
-            .WithSummary("Every party's id, name, role and public signing key");
+            .WithSummary("Every party's id, name, role and public signing key").WithName("listParties")
+            .Produces<ListView<PartyView>>();
 
         group.MapPost("/{id}/tokens", async (string id, HttpContext http, WriteQueue writes) =>
         {
@@ -70,7 +72,8 @@ public static partial class PartyEndpoints
             return issued.Error is { } refused
                 ? Problems.ToResult(refused)
                 : Results.Json(issued.Value, Json.Options, statusCode: StatusCodes.Status201Created);
-        }).WithSummary("Issue another token for a party (admin); old tokens stay valid until revoked");
+        }).WithSummary("Issue another token for a party (admin); old tokens stay valid until revoked").WithName("issueToken")
+          .Produces<IssuedToken>(StatusCodes.Status201Created).Refuses(Problems.Forbidden, Problems.NotFound);
 
         group.MapDelete("/{id}/tokens/{tokenId}", async (string id, string tokenId, HttpContext http, IDeconflictStore store, WriteQueue writes, Authentication auth, LiveRequests live) =>
         {
@@ -88,7 +91,8 @@ public static partial class PartyEndpoints
 
             var revoked = await RevokeAsync(store, id, [tokenId], writes, auth, live);
             return revoked.Error is { } refused ? Problems.ToResult(refused) : Results.NoContent();
-        }).WithSummary("Revoke a token (admin); it stops working at once, and its streams and requests in flight end");
+        }).WithSummary("Revoke a token (admin); it stops working at once, and its streams and requests in flight end").WithName("revokeToken")
+          .Produces(StatusCodes.Status204NoContent).Refuses(Problems.Forbidden, Problems.NotFound);
 
         group.MapDelete("/{id}/tokens", async (string id, HttpContext http, IDeconflictStore store, WriteQueue writes, Authentication auth, LiveRequests live) =>
         {
@@ -105,8 +109,9 @@ public static partial class PartyEndpoints
             var revoked = await RevokeAsync(store, id, null, writes, auth, live);
             return revoked.Error is { } refused
                 ? Problems.ToResult(refused)
-                : Results.Json(new { party = id, revoked = revoked.Value }, Json.Options);
-        }).WithSummary("Revoke every token of a party (admin): its access ends at once, streams and requests in flight included");
+                : Results.Json(new TokensRevokedView(id, revoked.Value!), Json.Options);
+        }).WithSummary("Revoke every token of a party (admin): its access ends at once, streams and requests in flight included").WithName("revokeAllTokens")
+          .Produces<TokensRevokedView>().Refuses(Problems.Forbidden, Problems.NotFound);
 
         return group;
     }
@@ -132,7 +137,7 @@ public static partial class PartyEndpoints
         ctx.Store.InsertParty(party);
         ctx.Emit(new DomainEvent(EventTypes.Party, null, [], JsonSerializer.Serialize(new { action = "created", party = PartyView.Of(party, null) }, Json.Options)));
         var token = Issue(ctx, party.Id);
-        return new { party = PartyView.Of(party, null), token = token.Token, token_id = token.TokenId };
+        return new PartyCreatedView(PartyView.Of(party, null), token.Token, token.TokenId);
     }
 
     /// <summary>

@@ -7,6 +7,7 @@ using Deconflict.Core.Model;
 using Deconflict.Core.Record;
 using Deconflict.Service;
 using Deconflict.Storage;
+using Microsoft.OpenApi;
 
 namespace Deconflict.Record;
 
@@ -58,35 +59,55 @@ public static class RecordEndpoints
 
     public static RouteGroupBuilder MapRecord(this IEndpointRouteBuilder app)
     {
-        var group = app.MapGroup("/v1/record").WithTags("Record").AddEndpointFilter<Authentication.Filter>();
+        var group = app.MapGroup("/v1/record").WithTags("Record").RequireToken();
 
         group.MapGet("/head", (IDeconflictStore store, RecordKey key) =>
             store.LatestHead() is { } head ? Results.Json(View(head, store, key), Json.Options) : Problems.ToResult(new ApiError(Problems.NotFound, "No head is signed yet; try again in a second.")))
-            .WithSummary("The newest signed tree head with its cosignatures");
+            .WithSummary("The newest signed tree head with its cosignatures").WithName("getRecordHead")
+            .Produces<RecordHeadView>().Refuses(Problems.NotFound);
 
         group.MapPost("/head", async (IDeconflictStore store, RecordKey key, RecordHeads heads, HttpContext http) =>
             Results.Json(View(await heads.SignAsync(http.RequestAborted), store, key), Json.Options))
-            .WithSummary("Sign a head of the record as it stands now");
+            .WithSummary("Sign a head of the record as it stands now").WithName("signRecordHead")
+            .Produces<RecordHeadView>();
 
         group.MapGet("/checkpoint", (IDeconflictStore store, RecordKey key) =>
             store.LatestHead() is { } head
                 ? Results.Text(Checkpoint(head, store, key), "text/plain; charset=utf-8")
                 : Problems.ToResult(new ApiError(Problems.NotFound, "No head is signed yet; try again in a second.")))
-            .WithSummary("The newest head as a C2SP tlog-checkpoint signed note, with cosignature lines");
+            .WithSummary("The newest head as a C2SP tlog-checkpoint signed note, with cosignature lines").WithName("getCheckpoint")
+            .Produces<string>(StatusCodes.Status200OK, "text/plain").Refuses(Problems.NotFound);
 
         group.MapGet("/key", (RecordKey key) => Results.Text(key.VerifierKey + "\n", "text/plain; charset=utf-8"))
-            .WithSummary("The signed-note verifier key of the record (name+keyhash+base64key)");
+            .WithSummary("The signed-note verifier key of the record (name+keyhash+base64key)").WithName("getRecordKey")
+            .Produces<string>(StatusCodes.Status200OK, "text/plain");
 
-        group.MapGet("/entries", Entries).WithSummary("Leaves [start, end): leaf hashes always, entry bytes where the caller may see them");
-        group.MapPost("/entries/{index}/reveal", Reveal).WithSummary("Make an entry readable by every party (its actor or the admin)");
-        group.MapGet("/proofs/inclusion", Inclusion).WithSummary("RFC 9162 inclusion proof of leaf ?index= in the tree of ?size= leaves");
-        group.MapGet("/proofs/consistency", Consistency).WithSummary("RFC 9162 consistency proof between ?from= and ?to= leaves");
-        group.MapPost("/cosignatures", Cosign).Accepts<CosignatureBody>("application/json")
-            .WithSummary("A party witnesses a head (C2SP cosignature/v1 with its registered key); refused when inconsistent with its last");
+        group.MapGet("/entries", Entries).WithSummary("Leaves [start, end): leaf hashes always, entry bytes where the caller may see them").WithName("listRecordEntries")
+            .Produces<RecordItemsView>()
+            .WithQuery("start", "The first leaf's index (0 when not given).", JsonSchemaType.Integer)
+            .WithQuery("end", "The index after the last leaf (at most start + record.max_entries_per_request of /v1/config; the record's size when not given).", JsonSchemaType.Integer)
+            .Refuses(Problems.InvalidParameter, Problems.InvalidRequest);
+        group.MapPost("/entries/{index}/reveal", Reveal).WithSummary("Make an entry readable by every party (its actor or the admin)").WithName("revealRecordEntry")
+            .Produces<RecordItemView>().Refuses(Problems.InvalidRequest, Problems.Forbidden, Problems.NotFound);
+        group.MapGet("/proofs/inclusion", Inclusion).WithSummary("RFC 9162 inclusion proof of leaf ?index= in the tree of ?size= leaves").WithName("getInclusionProof")
+            .Produces<ProofView>()
+            .WithQuery("index", "The leaf's index.", JsonSchemaType.Integer, required: true)
+            .WithQuery("size", "The tree's size (the record's size when not given).", JsonSchemaType.Integer)
+            .Refuses(Problems.InvalidParameter);
+        group.MapGet("/proofs/consistency", Consistency).WithSummary("RFC 9162 consistency proof between ?from= and ?to= leaves").WithName("getConsistencyProof")
+            .Produces<ProofView>()
+            .WithQuery("from", "The older tree's size.", JsonSchemaType.Integer, required: true)
+            .WithQuery("to", "The newer tree's size (the record's size when not given).", JsonSchemaType.Integer)
+            .Refuses(Problems.InvalidParameter);
+        group.MapPost("/cosignatures", Cosign).AcceptsJson<CosignatureBody>()
+            .WithSummary("A party witnesses a head (C2SP cosignature/v1 with its registered key); refused when inconsistent with its last").WithName("cosignRecordHead")
+            .Produces<CosignatureView>(StatusCodes.Status201Created)
+            .Refuses(Problems.Forbidden, Problems.InvalidState, Problems.UnknownHead, Problems.InvalidSignature, Problems.SplitView);
 
-        app.MapGroup("/v1/parties").WithTags("Parties").AddEndpointFilter<Authentication.Filter>()
-            .MapPut("/{id}/key", RegisterKey).Accepts<PartyKeyBody>("application/json")
-            .WithSummary("Register the party's Ed25519 witness key (the party itself or the admin)");
+        app.MapGroup("/v1/parties").WithTags("Parties").RequireToken()
+            .MapPut("/{id}/key", RegisterKey).AcceptsJson<PartyKeyBody>()
+            .WithSummary("Register the party's Ed25519 witness key (the party itself or the admin)").WithName("registerPartyKey")
+            .Produces<PartyKeyView>().Refuses(Problems.Forbidden, Problems.NotFound);
         return group;
     }
 
@@ -125,7 +146,7 @@ public static class RecordEndpoints
         });
         return result.Error is { } refused
             ? Problems.ToResult(refused)
-            : Results.Json(new { party = id, public_key = Convert.ToBase64String(key) }, Json.Options);
+            : Results.Json(new PartyKeyView(id, Convert.ToBase64String(key)), Json.Options);
     }
 
     private static RecordHeadView View(RecordHead head, IDeconflictStore store, RecordKey key) => new(

@@ -68,8 +68,10 @@ public static class MetricsEndpoint
                 return Results.Empty;
             })
             .WithTags("Service")
-            .AddEndpointFilter<Authentication.Filter>()
+            .RequireToken()
             .WithSummary("Metrics in the Prometheus text format (admin only)")
-            .Produces(200, contentType: "text/plain");
+            .WithName("getMetrics")
+            .Produces<string>(StatusCodes.Status200OK, "text/plain")
+            .Refuses(Problems.Forbidden);
     }
 }

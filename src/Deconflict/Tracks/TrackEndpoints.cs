@@ -57,7 +57,7 @@ public static class TrackEndpoints
 
     public static RouteGroupBuilder MapTracks(this IEndpointRouteBuilder app)
     {
-        var group = app.MapGroup("/v1/tracks").WithTags("Tracks").AddEndpointFilter<Authentication.Filter>();
+        var group = app.MapGroup("/v1/tracks").WithTags("Tracks").RequireToken();
         group.MapPost("/", async (HttpContext http, TacticalService tactical, DeconflictOptions options, TimeProvider time) =>
         {
             var caller = Authentication.Of(http);
@@ -87,9 +87,11 @@ public static class TrackEndpoints
             }
 
             var accepted = tactical.Report(caller.PartyId!, reports.Value!);
-            return Results.Json(new { accepted, ignored = reports.Value!.Count - accepted, skipped }, Json.Options, statusCode: StatusCodes.Status202Accepted);
+            return Results.Json(new TrackBatchAcceptedView(accepted, reports.Value!.Count - accepted, skipped), Json.Options, statusCode: StatusCodes.Status202Accepted);
         }).WithSummary("Report live positions of your own aircraft (JSON, or Cursor on Target XML as application/cot+xml); late and repeated reports are ignored")
-          .Accepts<TrackBatchBody>("application/json", "application/cot+xml");
+          .AcceptsJson<TrackBatchBody>("application/cot+xml").WithName("reportTracks")
+          .WithDescription("The body is JSON, or Cursor on Target XML events sent as application/cot+xml (one <event> or an <events> list of them); a refused batch changes nothing.")
+          .Produces<TrackBatchAcceptedView>(StatusCodes.Status202Accepted).Refuses(Problems.Forbidden);
         return group;
     }
 
