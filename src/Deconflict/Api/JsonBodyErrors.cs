@@ -68,7 +68,7 @@ public static class JsonBodyErrors
     /// <summary>The refusal for a body of type <paramref name="type"/> that the deserialiser refused with <paramref name="e"/>.</summary>
     public static ApiError Explain(JsonException e, ReadOnlySpan<byte> json, Type type, JsonSerializerOptions options)
     {
-        if (Syntax(json) is { } syntax)
+        if (NotWellFormed(json) is { } syntax)
         {
             return syntax;
         }
@@ -115,8 +115,8 @@ public static class JsonBodyErrors
         return Mismatch(element, at, pointer, options) ?? Missing(element, at, pointer, options) ?? Fallback(pointer);
     }
 
-    /// <summary>Not well-formed JSON: the reader's reason and where, as line and column of the body (both from 1).</summary>
-    private static ApiError? Syntax(ReadOnlySpan<byte> json)
+    /// <summary>Not well-formed JSON: the reader's reason and where, as line and column of the body (both from 1); null when the text is well-formed.</summary>
+    public static ApiError? NotWellFormed(ReadOnlySpan<byte> json)
     {
         if (json.Trim(" \t\r\n"u8).IsEmpty)
         {
