@@ -74,6 +74,19 @@ public static class JsonBodyErrors
         }
 
         var pointer = e.Path is { } path ? HttpExtensions.Pointer(path) : "/";
+        try
+        {
+            return Walk(json, pointer, type, options);
+        }
+        catch (InvalidOperationException)
+        {
+            // A string escape that is no UTF-16 text (a lone surrogate, \ud800) cannot be read, here or by the deserialiser.
+            return Refuse($"{(pointer == "/" ? "The body" : pointer)} holds a string that is not text: an escape of half a surrogate pair, such as \\ud800, alone.", pointer);
+        }
+    }
+
+    private static ApiError Walk(ReadOnlySpan<byte> json, string pointer, Type type, JsonSerializerOptions options)
+    {
         using var document = JsonDocument.Parse(json.ToArray(), new JsonDocumentOptions { MaxDepth = JsonBodyRules.MaxDepth });
         var tokens = Tokens(pointer);
         var element = document.RootElement;

@@ -10,8 +10,9 @@ namespace Deconflict.Cli;
 /// is, or a GeoJSON Feature / FeatureCollection (RFC 7946) whose features are the volumes. A
 /// feature's geometry is a Polygon (one ring, closed as GeoJSON requires; holes are refused) or a
 /// Point with a "radius" property; its properties give altitude_lower, altitude_upper (with
-/// units and reference, never assumed), time_start and time_end. Anything else in the file's
-/// shape is refused with a <see cref="CliException"/> naming the place (found by fuzzing: a
+/// units and reference, never assumed; the units and references the API takes, FL and NM
+/// included), time_start and time_end. Anything else in the file's shape is refused with a
+/// <see cref="CliException"/> naming the place by its pointer in the file (found by fuzzing: a
 /// number where a string belongs, a null feature, a position that is not [lng, lat], a
 /// duplicate key).
 /// </summary>
@@ -104,6 +105,10 @@ public static partial class GeoJsonInput
         catch (JsonException e)
         {
             refused = Api.JsonBodyErrors.Explain(e, utf8, typeof(Api.OperationBody), Api.Json.Options);
+        }
+        catch (InvalidOperationException)
+        {
+            throw new CliException("The file holds a string that is not text: an escape of half a surrogate pair, such as \\ud800, alone.");
         }
 
         if (refused is not null)

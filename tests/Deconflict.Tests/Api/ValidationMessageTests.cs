@@ -74,6 +74,7 @@ public sealed class ValidationMessageTests
             new("POST", "v1/operations", "blue", op[..^1] + ",\"priority\":2.5}", 400, "invalid-request", "/priority", "/priority must be a whole number; 2.5 is not."),
             new("POST", "v1/operations", "blue", op[..^1] + ",\"priority\":1e12}", 400, "invalid-request", "/priority", "/priority is out of range: 1e12 is not a whole number from -2147483648 to 2147483647."),
             new("POST", "v1/operations", "blue", op[..^1] + ",\"state\":\"flying\"}", 400, "invalid-request", "/state", "/state must be one of \"planned\", \"active\", \"ended\", \"cancelled\"; it is the string \"flying\"."),
+            new("POST", "v1/operations", "blue", op[..^1] + ",\"state\":\"\\ud800\"}", 400, "invalid-request", "/state", "/state holds a string that is not text: an escape of half a surrogate pair"),
             new("POST", "v1/operations", "blue", op[..^1] + ",\"known\":[{\"id\":\"op-1\",\"version\":\"3\"}]}", 400, "invalid-request", "/known/0/version", "/known/0/version must be a whole number; it is the string \"3\"."),
             new("POST", "v1/operations", "blue", op[..^1] + ",\"colour\":\"red\"}", 400, "invalid-request", "/colour",
                 "'colour' is not a field of an operation; the fields are volumes, priority, state, details, known."),
