@@ -149,6 +149,15 @@ public sealed class ValidationMessageTests
                 "/contacts/0/level must be a whole number, not null."),
             new("PUT", "v1/parties/blue/escalation", "blue", """{"contacts":[{"level":1,"uri":"https://example.org/a"}]}""", 400, "invalid-request", "/contacts/0/uri",
                 "'uri' is not a field of an escalation contact; the fields are level, url."),
+
+            // A required member missing: each body's own check names it.
+            new("POST", "v1/tracks", "blue", "{}", 400, "invalid-request", "/tracks", "The body needs \"tracks\": an array of reports."),
+            new("POST", "v1/tracks", "blue", """{"tracks":[{}]}""", 400, "invalid-request", "/tracks/0/id", "A report needs an id"),
+            new("POST", "v1/line/messages", "blue", """{"subject":"s","body":"b"}""", 400, "invalid-request", "/to", "to must list at least one party"),
+            new("POST", "v1/parties", Admin, """{"id":"green"}""", 400, "invalid-request", "/name", "name must be 1 to 200 characters."),
+            new("POST", "v1/record/cosignatures", "blue", "{}", 400, "invalid-request", "/size", "size must be the head's size"),
+            new("PUT", "v1/parties/blue/key", "blue", "{}", 400, "invalid-request", "/public_key", "public_key must be the base64 of a raw 32-byte Ed25519 public key."),
+            new("POST", "v1/operations", "blue", """{"volumes":[{}]}""", 400, "invalid-volume", "/volumes/0/volume", "/volumes/0/volume: The volume has no 'volume' (outline and altitudes)."),
         };
 
         await AssertCases(server, parties, cases);
