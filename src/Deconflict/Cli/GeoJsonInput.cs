@@ -70,7 +70,15 @@ public static partial class GeoJsonInput
 
         if (!ReferenceEquals(body, file))
         {
-            Check(body, file);
+            try
+            {
+                Check(body, file);
+            }
+            catch (InvalidOperationException)
+            {
+                // As in Read: a string escape that is no text (\ud800), met when the body is written out.
+                throw new CliException("The file holds a string that is not text: an escape of half a surrogate pair, such as \\ud800, alone.");
+            }
         }
 
         return body;
@@ -105,10 +113,6 @@ public static partial class GeoJsonInput
         catch (JsonException e)
         {
             refused = Api.JsonBodyErrors.Explain(e, utf8, typeof(Api.OperationBody), Api.Json.Options);
-        }
-        catch (InvalidOperationException)
-        {
-            throw new CliException("The file holds a string that is not text: an escape of half a surrogate pair, such as \\ud800, alone.");
         }
 
         if (refused is not null)
