@@ -126,6 +126,12 @@ public static partial class GeoJsonInput
         for (var i = 0; i < (parsed?.Volumes?.Count ?? 0); i++)
         {
             var result = VolumeParser.Parse(parsed!.Volumes![i], LocalLimits);
+            if (result.Error is { } limit && (limit.Code == VolumeParser.LimitExceeded || limit.Detail.Contains("the limit is", StringComparison.Ordinal)))
+            {
+                // A size limit is the server's to apply (its configuration may differ from the defaults): it decides, and its refusal is translated.
+                return;
+            }
+
             if (result.Error is { } e)
             {
                 var pointer = $"/volumes/{i}{e.Pointer}";
@@ -135,10 +141,11 @@ public static partial class GeoJsonInput
     }
 
     /// <summary>
-    /// Limits far above any server's, so that the local check refuses only what every server
-    /// refuses (units, references, shapes, times) and leaves the agreed size limits to the server.
+    /// The default limits: the outline work stays within the extent it is accurate and safe for,
+    /// and an outline over any limit is not refused here but sent, for the server to judge under
+    /// the limits it was given.
     /// </summary>
-    private static readonly GeometryLimits LocalLimits = new(MaxAreaM2: 1e15, MaxExtentM: 10_000_000, MaxVertices: 1_000_000, MaxPerimeterM: 40_000_000);
+    private static readonly GeometryLimits LocalLimits = new();
 
     /// <summary>
     /// Where in the GeoJSON file a pointer into the converted body came from: a volume's altitudes,
@@ -177,6 +184,8 @@ public static partial class GeoJsonInput
                 return $"{feature}/properties/" + string.Join('/', rest[2..]);
             case ["volume", "outline_circle", "center", ..]:
                 return $"{feature}/geometry/coordinates" + (rest.Length > 3 ? (rest[3] == "lat" ? "/1" : "/0") : string.Empty);
+            case ["volume", "outline_polygon", "vertices"]:
+                return $"{feature}/geometry/coordinates/0";
             case ["volume", "outline_polygon", "vertices", var j, ..]:
                 return $"{feature}/geometry/coordinates/0/{j}" + (rest.Length > 4 ? (rest[4] == "lat" ? "/1" : "/0") : string.Empty);
             case ["volume", "outline_polygon", ..] or ["volume", "outline_circle", ..]:

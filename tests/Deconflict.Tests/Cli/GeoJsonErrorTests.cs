@@ -113,6 +113,15 @@ public sealed class GeoJsonErrorTests
         Assert.Contains("400 invalid-time: /features/1/properties/time_end", r.Err, StringComparison.Ordinal);
         Assert.DoesNotContain("/volumes", r.Err, StringComparison.Ordinal);
         ValidationMessageTests.AssertPlain(r.Err);
+
+        // A circle 1,200 km across is over the server's default extent of 1,000 km: a size limit, left to the server to apply.
+        file = Collection();
+        file["features"]![1]!["properties"]!["radius"] = new JsonObject { ["value"] = 600, ["units"] = "KM" };
+        await File.WriteAllTextAsync(path, file.ToJsonString());
+        var wide = await CliTests.Run(server, token, "op", "submit", path);
+        Assert.Equal(1, wide.Exit);
+        Assert.Contains("400 invalid-volume: /features/1/geometry: The circle is 1200 km across; the limit is 1000 km.", wide.Err, StringComparison.Ordinal);
+        Assert.DoesNotContain("/volumes", wide.Err, StringComparison.Ordinal);
     }
 
     [Fact]
