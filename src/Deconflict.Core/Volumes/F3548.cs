@@ -60,26 +60,26 @@ public sealed record F3548Circle
     public F3548Radius? Radius { get; init; }
 }
 
-/// <summary>A radius with its units ("M" or "FT").</summary>
+/// <summary>A radius with its units ("M", "FT", "KM" or "NM").</summary>
 public sealed record F3548Radius
 {
     /// <summary>The value, in the given units.</summary>
     public double? Value { get; init; }
 
-    /// <summary>Units: "M" (metres) or "FT" (international feet, 0.3048 m).</summary>
+    /// <summary>Units: "M" (metres), "FT" (international feet, 0.3048 m), "KM" or "NM" (1,852 m).</summary>
     public string? Units { get; init; }
 }
 
-/// <summary>An altitude with its reference ("W84") and units ("M" or "FT").</summary>
+/// <summary>An altitude with its reference ("W84"; "AMSL" or "MSL" taken as W84) and units ("M", "FT", "KM", "NM" or "FL").</summary>
 public sealed record F3548Altitude
 {
     /// <summary>The value, in the given units.</summary>
     public double? Value { get; init; }
 
-    /// <summary>Altitude reference; only "W84" (height above the WGS-84 ellipsoid) is supported.</summary>
+    /// <summary>Altitude reference: "W84" (height above the WGS-84 ellipsoid); "AMSL" or "MSL", taken as W84; none for a flight level; "AGL" is refused.</summary>
     public string? Reference { get; init; }
 
-    /// <summary>Units: "M" (metres) or "FT" (international feet, 0.3048 m).</summary>
+    /// <summary>Units: "M", "FT" (0.3048 m), "KM", "NM" (1,852 m) or "FL" (flight level: hundreds of feet, taken as W84).</summary>
     public string? Units { get; init; }
 }
 

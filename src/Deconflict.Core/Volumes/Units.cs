@@ -22,8 +22,13 @@ public static class Units
         _ => throw new ArgumentOutOfRangeException(nameof(unit), unit, "Not a length unit."),
     };
 
-    /// <summary>A value in <paramref name="unit"/> as metres (one multiplication: correctly rounded).</summary>
-    public static double ToMetres(double value, LengthUnit unit) => value * MetresPer(unit);
+    /// <summary>
+    /// A value in <paramref name="unit"/> as metres: one multiplication, correctly rounded; a flight
+    /// level is first made feet (n x 100, exact for any whole level), so FL150 is 15,000 ft = 4,572 m
+    /// exactly as 15,000 FT is.
+    /// </summary>
+    public static double ToMetres(double value, LengthUnit unit) =>
+        unit == LengthUnit.FL ? value * 100.0 * MetresPerFoot : value * MetresPer(unit);
 
     /// <summary>Metres as a value in <paramref name="unit"/> (one division: correctly rounded).</summary>
     public static double FromMetres(double metres, LengthUnit unit) => metres / MetresPer(unit);

@@ -16,9 +16,10 @@ public sealed record VolumeParseResult(Volume4D? Volume, VolumeError? Error);
 
 /// <summary>
 /// Converts the F3548 Volume4D wire shape to a validated <see cref="Volume4D"/> in SI units and
-/// back. Units are converted once, here at the edge: "M" or "FT" (1 ft = 0.3048 m exactly,
-/// case-sensitive as F3548 spells them); a missing or unknown unit or altitude reference is
-/// refused with <c>unknown-units</c>, never guessed.
+/// back. Units are converted once, here at the edge, exactly (<see cref="Units"/>): lengths in
+/// "M", "FT" (0.3048 m), "KM" or "NM" (1,852 m), altitudes also in "FL" (flight level n = n x 100 ft),
+/// upper-case as F3548 spells them. A missing or unknown unit or altitude reference, and an AGL
+/// altitude (no terrain model), are refused with <c>unknown-units</c>, never guessed.
 /// </summary>
 public static class VolumeParser
 {
@@ -40,7 +41,11 @@ public static class VolumeParser
     /// <summary>Highest accepted altitude, metres above the WGS-84 ellipsoid (above any airspace use).</summary>
     public const double MaxAltitudeM = 100_000.0;
 
-    private const double MetresPerFoot = 0.3048;
+    /// <summary>The units a length (a circle's radius) may be given in, as a sentence lists them.</summary>
+    private const string LengthUnits = "\"M\", \"FT\", \"KM\" and \"NM\"";
+
+    /// <summary>The units an altitude may be given in: the lengths and flight levels.</summary>
+    private const string AltitudeUnits = "\"M\", \"FT\", \"KM\", \"NM\" and \"FL\" (flight level, hundreds of feet)";
 
     /// <summary>Parses and validates an F3548 Volume4D against the geometry limits.</summary>
     public static VolumeParseResult Parse(F3548Volume4D? input, GeometryLimits limits)
@@ -190,7 +195,7 @@ public static class VolumeParser
             return null;
         }
 
-        var radius = ToMetres(circle.Radius.Value, circle.Radius.Units, path + "/radius", "The circle's radius", out error);
+        var radius = ToMetres(circle.Radius.Value, circle.Radius.Units, path + "/radius", "The circle's radius", altitude: false, out error);
         if (error is not null)
         {
             return null;
@@ -225,28 +230,31 @@ public static class VolumeParser
         return new GeoPoint(lat, lng);
     }
 
-    private static double ToMetres(double? value, string? units, string pointer, string what, out VolumeError? error)
+    private static double ToMetres(double? value, string? units, string pointer, string what, bool altitude, out VolumeError? error)
     {
         error = null;
         if (value is not { } x || !double.IsFinite(x))
         {
-            error = new VolumeError(InvalidVolume, $"{what} needs a finite value.", pointer + "/value");
+            error = new VolumeError(InvalidVolume, $"{what} needs a finite value (a number, in its units).", pointer + "/value");
             return 0.0;
         }
 
-        switch (units)
+        var supported = altitude ? AltitudeUnits : LengthUnits;
+        if (!Units.TryParse(units, out var unit) || (unit == LengthUnit.FL && !altitude))
         {
-            case "M":
-                return x;
-            case "FT":
-                return x * MetresPerFoot;
-            case null:
-                error = new VolumeError(UnknownUnits, $"{what} has no units; give \"M\" or \"FT\" (a value without units is refused, not guessed).", pointer + "/units");
-                return 0.0;
-            default:
-                error = new VolumeError(UnknownUnits, $"{what} has units \"{units}\"; the supported units are \"M\" and \"FT\".", pointer + "/units");
-                return 0.0;
+            var detail = units switch
+            {
+                null => $"{what} has no units; give one of {supported} (a value without units is refused, not guessed).",
+                "FL" => $"{what} has units \"FL\": a flight level is an altitude, not a length; give one of {supported}.",
+                _ when Units.TryParse(units.ToUpperInvariant(), out var upper) && (upper != LengthUnit.FL || altitude) =>
+                    $"{what} has units \"{units}\"; units are written in capitals: \"{Units.Symbol(upper)}\".",
+                _ => $"{what} has units \"{units}\"; the supported units are {supported}.",
+            };
+            error = new VolumeError(UnknownUnits, detail, pointer + "/units");
+            return 0.0;
         }
+
+        return Units.ToMetres(x, unit);
     }
 
     private static double ParseAltitude(F3548Altitude? altitude, string name, out VolumeError? error)
@@ -258,16 +266,13 @@ public static class VolumeParser
             return 0.0;
         }
 
-        if (altitude.Reference != "W84")
+        if (ReferenceError(altitude, name) is { } refused)
         {
-            var detail = altitude.Reference is null
-                ? $"{name} has no reference; the supported reference is \"W84\" (height above the WGS-84 ellipsoid)."
-                : $"{name} has reference \"{altitude.Reference}\"; the supported reference is \"W84\" (height above the WGS-84 ellipsoid).";
-            error = new VolumeError(UnknownUnits, detail, pointer + "/reference");
+            error = new VolumeError(UnknownUnits, refused, pointer + "/reference");
             return 0.0;
         }
 
-        var metres = ToMetres(altitude.Value, altitude.Units, pointer, name, out error);
+        var metres = ToMetres(altitude.Value, altitude.Units, pointer, name, altitude: true, out error);
         if (error is not null)
         {
             return 0.0;
@@ -282,6 +287,31 @@ public static class VolumeParser
         }
 
         return metres;
+    }
+
+    /// <summary>
+    /// Null when the altitude's reference can be honoured: W84; AMSL or MSL, taken as W84 (the
+    /// service has no geoid model; the geoid lies within about 110 m of the ellipsoid everywhere,
+    /// inside the default vertical buffer of 1,000 ft); none or W84 with units FL (a flight level is
+    /// on the standard pressure datum, which the service does not model: it is taken as W84, as
+    /// API.md says). AGL is refused by name: without a terrain model it cannot be compared.
+    /// </summary>
+    private static string? ReferenceError(F3548Altitude altitude, string name)
+    {
+        var reference = altitude.Reference;
+        if (altitude.Units == "FL")
+        {
+            return reference is null or "W84" ? null
+                : $"{name} is a flight level with reference \"{reference}\"; a flight level is on the standard pressure datum (taken as W84): give no reference, or \"W84\".";
+        }
+
+        return reference switch
+        {
+            "W84" or "AMSL" or "MSL" => null,
+            null => $"{name} has no reference; give \"W84\" (height above the WGS-84 ellipsoid) or \"AMSL\" (taken as W84), or units \"FL\" for a flight level.",
+            "AGL" => $"{name} has reference \"AGL\": AGL altitudes cannot be deconflicted, because the service has no terrain model; give \"W84\" (height above the WGS-84 ellipsoid), \"AMSL\" (taken as W84) or a flight level (units \"FL\").",
+            _ => $"{name} has reference \"{reference}\"; the supported references are \"W84\" (height above the WGS-84 ellipsoid) and \"AMSL\" or \"MSL\" (taken as W84).",
+        };
     }
 
     private static DateTimeOffset ParseTime(F3548Time? time, string name, out VolumeError? error)

@@ -13,7 +13,8 @@ public static class HttpExtensions
     /// Reads a JSON body with the API's rules: application/json only, the size limit, the rules of
     /// <see cref="JsonBodyRules"/> (no member twice, no control character; tab and newline only in
     /// the <paramref name="multiline"/> members, given as pointers), no unknown members, RFC 3339
-    /// times with an offset, and a precise problem with its pointer when any of them is broken.
+    /// times with an offset, and a precise problem with its pointer when any of them is broken
+    /// (<see cref="JsonBodyErrors"/>: the place in the caller's body and the rule, never a .NET type).
     /// </summary>
     public static async Task<Outcome<T>> ReadJson<T>(this HttpContext http, IReadOnlySet<string>? multiline = null)
         where T : class
@@ -46,7 +47,7 @@ public static class HttpExtensions
         try
         {
             var value = JsonSerializer.Deserialize<T>(json, Json.Options);
-            return value is null ? Problems.Invalid("The body must be a JSON object, not null.") : value;
+            return value is null ? Problems.Invalid("The body must be a JSON object, not null.", "/") : value;
         }
         catch (InvalidTimeException e)
         {
@@ -55,29 +56,8 @@ public static class HttpExtensions
         }
         catch (JsonException e)
         {
-            var pointer = e.Path is { } p ? Pointer(p) : null;
-            return Problems.Invalid($"The body is not valid: {Plain(e, pointer)}", pointer);
+            return JsonBodyErrors.Explain(e, json, typeof(T), Json.Options);
         }
-    }
-
-    /// <summary>
-    /// The deserialiser's message without the .NET type names it carries ("could not be converted
-    /// to System.Nullable`1[System.Int32]"): a caller needs the place and the kind of fault.
-    /// </summary>
-    private static string Plain(JsonException e, string? pointer)
-    {
-        var message = e.Message;
-        if (message.Contains("could not be mapped to any .NET member", StringComparison.Ordinal))
-        {
-            return $"{pointer} is not a member of this body (unknown members are refused).";
-        }
-
-        if (message.Contains("could not be converted to", StringComparison.Ordinal) || message.Contains("System.", StringComparison.Ordinal))
-        {
-            return $"the value at {pointer ?? "/"} has the wrong type, is out of range, or is not one of the allowed values.";
-        }
-
-        return message;
     }
 
     /// <summary>A System.Text.Json path ($.tracks[1].lat, $['a.b']) as an RFC 6901 JSON pointer (/tracks/1/lat).</summary>

@@ -1,4 +1,5 @@
 using System.CommandLine;
+using System.Text.Json.Nodes;
 
 namespace Deconflict.Cli;
 
@@ -19,7 +20,17 @@ public static partial class CliApp
             }
 
             var input = GeoJsonInput.Read(path.Name, await File.ReadAllBytesAsync(path.FullName));
-            var (body, _) = await api.Send(HttpMethod.Post, "v1/operations", GeoJsonInput.ToOperationBody(input));
+            JsonNode? body;
+            try
+            {
+                (body, _) = await api.Send(HttpMethod.Post, "v1/operations", GeoJsonInput.ToOperationBody(input));
+            }
+            catch (CliException refused)
+            {
+                // The server's pointers are into the converted body: name the places in the user's file.
+                throw new CliException(GeoJsonInput.InFile(input, refused.Message));
+            }
+
             var op = body!["operation"]!;
             var conflicts = body["conflicts"]!.AsArray();
             var text = $"Operation {op["id"]} stored (version {op["version"]}, {op["state"]}).";

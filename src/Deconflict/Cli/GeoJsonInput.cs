@@ -1,5 +1,7 @@
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using Deconflict.Core.Geometry;
+using Deconflict.Core.Volumes;
 
 namespace Deconflict.Cli;
 
@@ -8,12 +10,13 @@ namespace Deconflict.Cli;
 /// is, or a GeoJSON Feature / FeatureCollection (RFC 7946) whose features are the volumes. A
 /// feature's geometry is a Polygon (one ring, closed as GeoJSON requires; holes are refused) or a
 /// Point with a "radius" property; its properties give altitude_lower, altitude_upper (with
-/// units and reference, never assumed), time_start and time_end. Anything else in the file's
-/// shape is refused with a <see cref="CliException"/> naming the place (found by fuzzing: a
+/// units and reference, never assumed; the units and references the API takes, FL and NM
+/// included), time_start and time_end. Anything else in the file's shape is refused with a
+/// <see cref="CliException"/> naming the place by its pointer in the file (found by fuzzing: a
 /// number where a string belongs, a null feature, a position that is not [lng, lat], a
 /// duplicate key).
 /// </summary>
-public static class GeoJsonInput
+public static partial class GeoJsonInput
 {
     /// <summary>
     /// Reads a file under the rules the server applies to a body (JsonBodyRules: no member twice,
@@ -33,9 +36,10 @@ public static class GeoJsonInput
             return JsonNode.Parse(utf8, documentOptions: new JsonDocumentOptions { AllowDuplicateProperties = false })
                 ?? throw new CliException($"{name} holds JSON null, not an operation.");
         }
-        catch (JsonException e)
+        catch (JsonException)
         {
-            throw new CliException($"{name} is not valid JSON: {e.Message}");
+            var why = Api.JsonBodyErrors.NotWellFormed(utf8)?.Detail.Replace("The body", name, StringComparison.Ordinal);
+            throw new CliException(why ?? $"{name} is not well-formed JSON.");
         }
         catch (InvalidOperationException)
         {
@@ -44,24 +48,161 @@ public static class GeoJsonInput
         }
     }
 
+    /// <summary>
+    /// The operation body the file stands for. A GeoJSON file is converted and then checked here
+    /// under the server's own rules for a body and a volume (JSON shape, units, references, outline,
+    /// times; the size limits stay the server's), so that a mistake is reported as a place in the
+    /// user's file, e.g. <c>/features/0/properties/altitude_lower</c>, not in the converted body.
+    /// An F3548 body is the body: the server's pointers are already places in the file.
+    /// </summary>
     public static JsonObject ToOperationBody(JsonNode file)
     {
+        JsonObject body;
         try
         {
-            return Convert(file);
+            body = Convert(file);
         }
         catch (Exception e) when (e is InvalidOperationException or NullReferenceException or ArgumentOutOfRangeException)
         {
             // A member of the wrong type (a string where coordinates belong) or a missing one deep inside.
             throw new CliException("The file is not an F3548 body or a GeoJSON Feature or FeatureCollection: a member is missing or has the wrong type (coordinates are [lng, lat] numbers, times are strings).");
         }
+
+        if (!ReferenceEquals(body, file))
+        {
+            try
+            {
+                Check(body, file);
+            }
+            catch (InvalidOperationException)
+            {
+                // As in Read: a string escape that is no text (\ud800), met when the body is written out.
+                throw new CliException("The file holds a string that is not text: an escape of half a surrogate pair, such as \\ud800, alone.");
+            }
+        }
+
+        return body;
     }
+
+    /// <summary>
+    /// A server's refusal of a body made from <paramref name="file"/> with its pointers into the
+    /// body (<c>/volumes/0/volume/altitude_lower/units</c>) replaced by the places in the file they
+    /// came from (<c>/features/0/properties/altitude_lower/units</c>), or the feature when the
+    /// member has no counterpart there.
+    /// </summary>
+    public static string InFile(JsonNode file, string refusal)
+    {
+        if (file is JsonObject root && root.ContainsKey("volumes"))
+        {
+            return refusal;
+        }
+
+        return VolumePointer().Replace(refusal, m => FilePointer(file, m.Value) ?? m.Value);
+    }
+
+    /// <summary>The server's checks of a body and its volumes, run on the converted body, each refusal placed in the file.</summary>
+    private static void Check(JsonObject body, JsonNode file)
+    {
+        var utf8 = System.Text.Encoding.UTF8.GetBytes(body.ToJsonString());
+        Api.ApiError? refused = null;
+        Api.OperationBody? parsed = null;
+        try
+        {
+            parsed = JsonSerializer.Deserialize<Api.OperationBody>(utf8, Api.Json.Options);
+        }
+        catch (JsonException e)
+        {
+            refused = Api.JsonBodyErrors.Explain(e, utf8, typeof(Api.OperationBody), Api.Json.Options);
+        }
+
+        if (refused is not null)
+        {
+            var pointer = refused.Extensions?.GetValueOrDefault("pointer") as string ?? "/";
+            var place = FilePointer(file, pointer) ?? pointer;
+            var detail = refused.Detail.Replace(pointer, place, StringComparison.Ordinal);
+            throw new CliException(detail.StartsWith(place, StringComparison.Ordinal) ? detail : $"{place}: {detail}");
+        }
+
+        for (var i = 0; i < (parsed?.Volumes?.Count ?? 0); i++)
+        {
+            var result = VolumeParser.Parse(parsed!.Volumes![i], LocalLimits);
+            if (result.Error is { } limit && (limit.Code == VolumeParser.LimitExceeded || limit.Detail.Contains("the limit is", StringComparison.Ordinal)))
+            {
+                // A size limit is the server's to apply (its configuration may differ from the defaults): it decides, and its refusal is translated.
+                return;
+            }
+
+            if (result.Error is { } e)
+            {
+                var pointer = $"/volumes/{i}{e.Pointer}";
+                throw new CliException($"{FilePointer(file, pointer) ?? pointer}: {e.Detail}");
+            }
+        }
+    }
+
+    /// <summary>
+    /// The default limits: the outline work stays within the extent it is accurate and safe for,
+    /// and an outline over any limit is not refused here but sent, for the server to judge under
+    /// the limits it was given.
+    /// </summary>
+    private static readonly GeometryLimits LocalLimits = new();
+
+    /// <summary>
+    /// Where in the GeoJSON file a pointer into the converted body came from: a volume's altitudes,
+    /// radius and times are the feature's properties of the same name (a time given as a string is
+    /// the property itself), its outline is the feature's geometry (a vertex is a position of the
+    /// ring, lat its [1] and lng its [0]), and the operation's own members are the first feature's
+    /// properties. Null when the pointer is not into the body's volumes or members.
+    /// </summary>
+    private static string? FilePointer(JsonNode file, string pointer)
+    {
+        var collection = file is JsonObject root && FileJson.Text(root["type"]) == "FeatureCollection";
+        string Feature(int k) => collection ? $"/features/{k}" : string.Empty;
+        var tokens = pointer.TrimStart('/').Split('/');
+        if (tokens[0] != "volumes")
+        {
+            return tokens[0] is "priority" or "state" or "details" or "known" ? Feature(0) + "/properties" + pointer : null;
+        }
+
+        if (tokens.Length < 2 || !int.TryParse(tokens[1], System.Globalization.CultureInfo.InvariantCulture, out var k))
+        {
+            return collection ? "/features" : "/";
+        }
+
+        var feature = Feature(k);
+        var rest = tokens[2..];
+        switch (rest)
+        {
+            case []:
+                return feature.Length == 0 ? "/" : feature;
+            case ["time_start" or "time_end", ..]:
+                var asText = FileJson.Text((collection ? file["features"]?[k] : file)?["properties"]?[rest[0]]) is not null;
+                return $"{feature}/properties/{rest[0]}" + (asText || rest.Length == 1 ? string.Empty : "/" + string.Join('/', rest[1..]));
+            case ["volume", "altitude_lower" or "altitude_upper", ..]:
+                return $"{feature}/properties/" + string.Join('/', rest[1..]);
+            case ["volume", "outline_circle", "radius", ..]:
+                return $"{feature}/properties/" + string.Join('/', rest[2..]);
+            case ["volume", "outline_circle", "center", ..]:
+                return $"{feature}/geometry/coordinates" + (rest.Length > 3 ? (rest[3] == "lat" ? "/1" : "/0") : string.Empty);
+            case ["volume", "outline_polygon", "vertices"]:
+                return $"{feature}/geometry/coordinates/0";
+            case ["volume", "outline_polygon", "vertices", var j, ..]:
+                return $"{feature}/geometry/coordinates/0/{j}" + (rest.Length > 4 ? (rest[4] == "lat" ? "/1" : "/0") : string.Empty);
+            case ["volume", "outline_polygon", ..] or ["volume", "outline_circle", ..]:
+                return $"{feature}/geometry";
+            default:
+                return feature.Length == 0 ? "/" : feature;
+        }
+    }
+
+    [System.Text.RegularExpressions.GeneratedRegex(@"/volumes(/[A-Za-z0-9_~.\-]+)*")]
+    private static partial System.Text.RegularExpressions.Regex VolumePointer();
 
     private static JsonObject Convert(JsonNode file)
     {
         if (file is not JsonObject root)
         {
-            throw new CliException("The file must hold a JSON object: an F3548 body or a GeoJSON Feature.");
+            throw new CliException("/: the file must hold a JSON object: an F3548 body (with \"volumes\") or a GeoJSON Feature or FeatureCollection.");
         }
 
         if (root.ContainsKey("volumes"))
@@ -71,25 +212,25 @@ public static class GeoJsonInput
 
         var features = Text(root["type"]) switch
         {
-            "Feature" => [root],
+            "Feature" => [(root, string.Empty)],
             "FeatureCollection" => root["features"] is JsonArray list
-                ? list.Select((f, i) => f as JsonObject ?? throw new CliException($"feature {i} is not a JSON object.")).ToList()
-                : throw new CliException("A FeatureCollection needs features (an array)."),
-            _ => throw new CliException("The file is neither an F3548 body (with \"volumes\") nor a GeoJSON Feature or FeatureCollection."),
+                ? list.Select((f, i) => (f as JsonObject ?? throw new CliException($"/features/{i}: a feature must be a JSON object (a GeoJSON Feature)."), $"/features/{i}")).ToList()
+                : throw new CliException("/features: a FeatureCollection needs features (an array of Features)."),
+            _ => throw new CliException("/type: the file is neither an F3548 body (with \"volumes\") nor a GeoJSON Feature or FeatureCollection (type \"Feature\" or \"FeatureCollection\")."),
         };
         if (features.Count == 0)
         {
-            throw new CliException("The FeatureCollection has no features.");
+            throw new CliException("/features: the FeatureCollection has no features; each feature is one volume.");
         }
 
         var volumes = new JsonArray();
-        foreach (var (feature, i) in features.Select((f, i) => (f, i)))
+        foreach (var (feature, at) in features)
         {
-            volumes.Add(ToVolume(feature, i));
+            volumes.Add(ToVolume(feature, at));
         }
 
         var body = new JsonObject { ["volumes"] = volumes };
-        var first = features[0]["properties"] as JsonObject;
+        var first = features[0].Item1["properties"] as JsonObject;
         foreach (var name in new[] { "priority", "state", "details", "known" })
         {
             if (first?[name] is { } value)
@@ -101,23 +242,23 @@ public static class GeoJsonInput
         return body;
     }
 
-    private static JsonObject ToVolume(JsonObject feature, int index)
+    /// <summary>One feature as a volume; <paramref name="at"/> is the feature's pointer in the file ("" for a lone Feature), which every refusal names.</summary>
+    private static JsonObject ToVolume(JsonObject feature, string at)
     {
-        var where = $"feature {index}";
-        var props = feature["properties"] as JsonObject ?? throw new CliException($"{where}: properties are required (altitudes with units, times).");
-        var geometry = feature["geometry"] as JsonObject ?? throw new CliException($"{where}: geometry is required.");
+        var props = feature["properties"] as JsonObject ?? throw new CliException($"{at}/properties: properties are required (altitude_lower and altitude_upper with units, time_start and time_end).");
+        var geometry = feature["geometry"] as JsonObject ?? throw new CliException($"{at}/geometry: geometry is required (a Polygon, or a Point with a radius property).");
         var volume = new JsonObject();
         switch (Text(geometry["type"]))
         {
             case "Polygon":
-                var rings = geometry["coordinates"] as JsonArray ?? throw new CliException($"{where}: Polygon without coordinates (an array of rings).");
+                var rings = geometry["coordinates"] as JsonArray ?? throw new CliException($"{at}/geometry/coordinates: a Polygon needs coordinates (an array of rings).");
                 if (rings.Count != 1)
                 {
-                    throw new CliException($"{where}: a Polygon with holes cannot be a volume outline (it has {rings.Count} rings).");
+                    throw new CliException($"{at}/geometry/coordinates: a Polygon with holes cannot be a volume outline (it has {rings.Count} rings; give one).");
                 }
 
-                var positions = rings[0] as JsonArray ?? throw new CliException($"{where}: the Polygon's ring must be an array of positions.");
-                var ring = positions.Select((p, i) => Position(p, $"{where}: position {i} of the ring")).ToList();
+                var positions = rings[0] as JsonArray ?? throw new CliException($"{at}/geometry/coordinates/0: the Polygon's ring must be an array of positions.");
+                var ring = positions.Select((p, i) => Position(p, $"{at}/geometry/coordinates/0/{i}")).ToList();
                 if (ring.Count >= 2 && ring[0] == ring[^1])
                 {
                     ring.RemoveAt(ring.Count - 1);
@@ -129,24 +270,28 @@ public static class GeoJsonInput
                 };
                 break;
             case "Point":
-                var c = Position(geometry["coordinates"], $"{where}: the Point's coordinates");
+                var c = Position(geometry["coordinates"], $"{at}/geometry/coordinates");
                 volume["outline_circle"] = new JsonObject
                 {
                     ["center"] = new JsonObject { ["lat"] = c.Lat, ["lng"] = c.Lng },
-                    ["radius"] = props["radius"]?.DeepClone() ?? throw new CliException($"{where}: a Point needs a radius property with units, e.g. {{\"value\": 5000, \"units\": \"M\"}}."),
+                    ["radius"] = props["radius"]?.DeepClone() ?? throw new CliException($"{at}/properties/radius: a Point needs a radius property with units, e.g. {{\"value\": 5, \"units\": \"NM\"}} (M, FT, KM or NM)."),
                 };
                 break;
             default:
-                throw new CliException($"{where}: geometry must be a Polygon or a Point with a radius.");
+                throw new CliException($"{at}/geometry/type: geometry must be a Polygon or a Point with a radius property.");
         }
 
-        volume["altitude_lower"] = props["altitude_lower"]?.DeepClone() ?? throw new CliException($"{where}: altitude_lower is required, with value, reference and units.");
-        volume["altitude_upper"] = props["altitude_upper"]?.DeepClone() ?? throw new CliException($"{where}: altitude_upper is required, with value, reference and units.");
+        foreach (var name in new[] { "altitude_lower", "altitude_upper" })
+        {
+            volume[name] = props[name]?.DeepClone() ?? throw new CliException(
+                $"{at}/properties/{name}: {name} is required, with value, reference and units, e.g. {{\"value\": 150, \"units\": \"FL\"}} or {{\"value\": 3000, \"reference\": \"W84\", \"units\": \"M\"}}.");
+        }
+
         return new JsonObject
         {
             ["volume"] = volume,
-            ["time_start"] = Time(props, "time_start", where),
-            ["time_end"] = Time(props, "time_end", where),
+            ["time_start"] = Time(props, "time_start", at),
+            ["time_end"] = Time(props, "time_end", at),
         };
     }
 
@@ -154,13 +299,13 @@ public static class GeoJsonInput
     private static (double Lng, double Lat) Position(JsonNode? node, string what) =>
         node is JsonArray { Count: >= 2 } p && Number(p[0]) is { } lng && Number(p[1]) is { } lat
             ? (lng, lat)
-            : throw new CliException($"{what} must be [longitude, latitude] in degrees.");
+            : throw new CliException($"{what}: a position must be [longitude, latitude] in degrees (numbers).");
 
     private static JsonObject Time(JsonObject props, string name, string where) => props[name] switch
     {
         JsonObject o => (JsonObject)o.DeepClone(),
         var v when Text(v) is { } text => new JsonObject { ["value"] = text, ["format"] = "RFC3339" },
-        _ => throw new CliException($"{where}: {name} is required (an RFC 3339 time with an offset, as a string)."),
+        _ => throw new CliException($"{where}/properties/{name}: {name} is required (an RFC 3339 time with an offset, as a string, such as \"2026-11-26T09:00:00Z\")."),
     };
 
     private static string? Text(JsonNode? node) => FileJson.Text(node);

@@ -55,7 +55,7 @@ public sealed record DeclarationDraft(
         {
             if (dtos[i]?.Volume?.OutlinePolygon?.Vertices is { } vertices && vertices.Count > options.Geometry.MaxVertices)
             {
-                return new ApiError(Problems.LimitExceeded, $"volumes[{i}]: {OutlineFactory.VertexLimitError(vertices.Count, options.Geometry)}")
+                return new ApiError(Problems.LimitExceeded, $"/volumes/{i}/volume/outline_polygon/vertices: {OutlineFactory.VertexLimitError(vertices.Count, options.Geometry)}")
                     .With("pointer", $"/volumes/{i}/volume/outline_polygon/vertices").With("limit", options.Geometry.MaxVertices);
             }
         }
@@ -66,7 +66,9 @@ public sealed record DeclarationDraft(
             var parsed = VolumeParser.Parse(dtos[i], options.Geometry);
             if (parsed.Error is { } e)
             {
-                var refusal = new ApiError(e.Code, $"volumes[{i}]: {e.Detail}").With("pointer", $"/volumes/{i}{e.Pointer}");
+                // The detail starts with the pointer as well, so that a client showing only the sentence still says where.
+                var pointer = $"/volumes/{i}{e.Pointer}";
+                var refusal = new ApiError(e.Code, $"{pointer}: {e.Detail}").With("pointer", pointer);
                 return e.Limit is { } limit ? refusal.With("limit", limit) : refusal;
             }
 

@@ -40,6 +40,40 @@ public class VolumeParserTests
         Assert.Equal(new GeoPoint(35.40, 35.90), polygon.Vertices[0]);
     }
 
+    /// <summary>
+    /// Every unit the design lists, converted exactly: expected metres by hand from the definitions
+    /// (1 ft = 0.3048 m, 1 NM = 1,852 m, 1 km = 1,000 m, FL n = n x 100 ft), not from Units.
+    /// </summary>
+    [Theory]
+    [InlineData(150.0, "FL", null, 4572.0)]
+    [InlineData(150.0, "FL", "W84", 4572.0)]
+    [InlineData(250.0, "FL", null, 7620.0)]
+    [InlineData(10_000.0, "FT", "W84", 3048.0)]
+    [InlineData(2.5, "KM", "W84", 2500.0)]
+    [InlineData(1.5, "NM", "W84", 2778.0)]
+    [InlineData(3000.0, "M", "AMSL", 3000.0)]
+    [InlineData(3000.0, "M", "MSL", 3000.0)]
+    public void Altitudes_in_every_unit_and_reference_become_exact_metres_on_W84(double value, string units, string? reference, double metres)
+    {
+        var input = Valid with { Volume = Valid.Volume! with { AltitudeLower = new F3548Altitude { Value = value, Units = units, Reference = reference }, AltitudeUpper = Alt(20_000, "M") } };
+        var result = VolumeParser.Parse(input, Limits);
+        Assert.Null(result.Error);
+        Assert.Equal(metres, result.Volume!.AltitudeLowerM);
+    }
+
+    [Theory]
+    [InlineData(5.0, "NM", 9260.0)]
+    [InlineData(2.5, "KM", 2500.0)]
+    [InlineData(10_000.0, "FT", 3048.0)]
+    [InlineData(1234.5, "M", 1234.5)]
+    public void A_circle_radius_in_every_length_unit_becomes_exact_metres(double value, string units, double metres)
+    {
+        var input = Valid with { Volume = Valid.Volume! with { OutlinePolygon = null, OutlineCircle = CircleM with { Radius = new F3548Radius { Value = value, Units = units } } } };
+        var result = VolumeParser.Parse(input, Limits);
+        Assert.Null(result.Error);
+        Assert.Equal(metres, Assert.IsType<CircleOutline>(result.Volume!.Outline).RadiusM);
+    }
+
     [Fact]
     public void Circle_radius_in_feet_and_offsets_are_converted()
     {
@@ -96,15 +130,18 @@ public class VolumeParserTests
         { "circle without radius", VolumeParser.InvalidVolume, "/volume/outline_circle/radius", "no radius" },
         { "radius without value", VolumeParser.InvalidVolume, "/volume/outline_circle/radius/value", "needs a finite value" },
         { "radius without units", VolumeParser.UnknownUnits, "/volume/outline_circle/radius/units", "has no units" },
-        { "radius in NM", VolumeParser.UnknownUnits, "/volume/outline_circle/radius/units", "units \"NM\"" },
+        { "radius as a flight level", VolumeParser.UnknownUnits, "/volume/outline_circle/radius/units", "a flight level is an altitude, not a length" },
+        { "radius in miles", VolumeParser.UnknownUnits, "/volume/outline_circle/radius/units", "the supported units are \"M\", \"FT\", \"KM\" and \"NM\"" },
         { "zero radius", VolumeParser.InvalidVolume, "/volume/outline_circle", "positive finite number" },
         { "circle too big", VolumeParser.InvalidVolume, "/volume/outline_circle", "the limit is 1000 km" },
         { "no altitude_lower", VolumeParser.InvalidVolume, "/volume/altitude_lower", "no altitude_lower" },
         { "altitude without units", VolumeParser.UnknownUnits, "/volume/altitude_upper/units", "altitude_upper has no units" },
-        { "altitude in lowercase m", VolumeParser.UnknownUnits, "/volume/altitude_upper/units", "units \"m\"" },
-        { "altitude as flight level", VolumeParser.UnknownUnits, "/volume/altitude_lower/units", "units \"FL\"" },
+        { "altitude in lowercase m", VolumeParser.UnknownUnits, "/volume/altitude_upper/units", "units are written in capitals: \"M\"" },
+        { "altitude in lowercase fl", VolumeParser.UnknownUnits, "/volume/altitude_upper/units", "units are written in capitals: \"FL\"" },
+        { "flight level above the ground", VolumeParser.UnknownUnits, "/volume/altitude_lower/reference", "a flight level is on the standard pressure datum" },
         { "altitude without reference", VolumeParser.UnknownUnits, "/volume/altitude_lower/reference", "altitude_lower has no reference" },
-        { "altitude above ground", VolumeParser.UnknownUnits, "/volume/altitude_upper/reference", "reference \"AGL\"" },
+        { "altitude above ground", VolumeParser.UnknownUnits, "/volume/altitude_upper/reference", "AGL altitudes cannot be deconflicted, because the service has no terrain model" },
+        { "altitude above the geoid in another spelling", VolumeParser.UnknownUnits, "/volume/altitude_upper/reference", "the supported references are \"W84\"" },
         { "altitude without value", VolumeParser.InvalidVolume, "/volume/altitude_lower/value", "needs a finite value" },
         { "altitude NaN", VolumeParser.InvalidVolume, "/volume/altitude_lower/value", "needs a finite value" },
         { "altitude below -1,000 m", VolumeParser.InvalidVolume, "/volume/altitude_lower/value", "within [-1000, 100000] m" },
@@ -158,15 +195,18 @@ public class VolumeParserTests
             "circle without radius" => Circle(CircleM with { Radius = null }),
             "radius without value" => Circle(CircleM with { Radius = new F3548Radius { Units = "M" } }),
             "radius without units" => Circle(CircleM with { Radius = new F3548Radius { Value = 5 } }),
-            "radius in NM" => Circle(CircleM with { Radius = new F3548Radius { Value = 5, Units = "NM" } }),
+            "radius as a flight level" => Circle(CircleM with { Radius = new F3548Radius { Value = 5, Units = "FL" } }),
+            "radius in miles" => Circle(CircleM with { Radius = new F3548Radius { Value = 5, Units = "MI" } }),
             "zero radius" => Circle(CircleM with { Radius = new F3548Radius { Value = 0, Units = "M" } }),
             "circle too big" => Circle(CircleM with { Radius = new F3548Radius { Value = 2_000_000, Units = "FT" } }),
             "no altitude_lower" => With(v with { AltitudeLower = null }),
             "altitude without units" => With(v with { AltitudeUpper = Alt(100, null) }),
             "altitude in lowercase m" => With(v with { AltitudeUpper = Alt(30000, "m") }),
-            "altitude as flight level" => With(v with { AltitudeLower = Alt(100, "FL") }),
+            "altitude in lowercase fl" => With(v with { AltitudeUpper = Alt(150, "fl") }),
+            "flight level above the ground" => With(v with { AltitudeLower = new F3548Altitude { Value = 100, Units = "FL", Reference = "AGL" } }),
             "altitude without reference" => With(v with { AltitudeLower = new F3548Altitude { Value = 100, Units = "M" } }),
             "altitude above ground" => With(v with { AltitudeUpper = new F3548Altitude { Value = 100, Units = "M", Reference = "AGL" } }),
+            "altitude above the geoid in another spelling" => With(v with { AltitudeUpper = new F3548Altitude { Value = 100, Units = "M", Reference = "EGM96" } }),
             "altitude without value" => With(v with { AltitudeLower = new F3548Altitude { Units = "M", Reference = "W84" } }),
             "altitude NaN" => With(v with { AltitudeLower = Alt(double.NaN, "M") }),
             "altitude below -1,000 m" => With(v with { AltitudeLower = Alt(-1000.5, "M") }),

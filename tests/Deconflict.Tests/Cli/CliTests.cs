@@ -89,7 +89,7 @@ public sealed class CliTests
         Assert.Equal(1, noFile.Exit);
         Assert.Contains("No file", noFile.Err, StringComparison.Ordinal);
 
-        await File.WriteAllTextAsync(bad, """{ "volumes": [ { "volume": { "outline_circle": { "center": { "lat": 1, "lng": 1 }, "radius": { "value": 5, "units": "NM" } } } } ] }""");
+        await File.WriteAllTextAsync(bad, """{ "volumes": [ { "volume": { "outline_circle": { "center": { "lat": 1, "lng": 1 }, "radius": { "value": 5, "units": "MI" } } } } ] }""");
         var refused = await Run(server, token, "op", "submit", bad);
         Assert.Equal(1, refused.Exit);
         Assert.Contains("400 unknown-units", refused.Err, StringComparison.Ordinal);
