@@ -31,7 +31,7 @@ public static partial class CliApp
             return (body, parse.GetValue(o.Json) ? string.Empty : ConflictDetail(body!, await SideNames(api, [body!])));
         });
 
-        var note = new Option<string?>("--note") { Description = "A note for the record, seen by both sides (e.g. what you will do about it)" };
+        var note = new Option<string?>("--note") { Description = "A note kept with this step in the record (e.g. what you will do about it)" };
         var ack = new Command("ack", "Acknowledge a conflict for your side: you have seen it") { id, note }
             .WithExamples("deconflict conflicts ack cf-0193... --note \"seen, climbing to FL300\"");
         Act(ack, o, async (parse, api) =>
