@@ -181,6 +181,28 @@ public sealed class OperationCliTests
     }
 
     [Fact]
+    public async Task A_write_refused_for_a_stale_known_version_or_a_conflict_says_which_declaration_in_one_line()
+    {
+        await using var server = await TestServer.StartAsync(new Deconflict.Service.DeconflictOptions { Policy = Core.Strategic.ConflictPolicy.Reject });
+        var blue = await CliOutput.Party(server, "blue");
+        var red = await CliOutput.Party(server, "red");
+        var file = await File(server, "cap.geojson", Cap("Raqqa CAP"));
+        var blueId = JsonNode.Parse((await CliOutput.Run(server, blue, "op", "submit", file, "--json")).Out)!["operation"]!["id"]!.GetValue<string>();
+        await CliOutput.Run(server, blue, "op", "activate", blueId);
+
+        var stale = await CliOutput.Run(server, red, "op", "submit", file, "--known", $"{blueId}@1");
+        CliOutput.PlainError(stale, 1, $"409 missing-awareness: The write conflicts with 1 declaration(s) not listed in 'known' at their current version. Not known: operation {blueId}@2 of blue. Give --known {blueId}@2 once you have read them.");
+
+        // Under the reject policy a conflict with an operation of equal or higher priority is refused.
+        var refused = await CliOutput.Run(server, red, "op", "submit", file, "--known", $"{blueId}@2");
+        Assert.Equal(1, refused.Exit);
+        Assert.EndsWith($" It conflicts with: operation {blueId}@2 of blue.", refused.Err.TrimEnd(), StringComparison.Ordinal);
+        Assert.StartsWith("409 conflict: ", refused.Err, StringComparison.Ordinal);
+        Assert.DoesNotContain('\n', refused.Err.TrimEnd());
+        Assert.Empty((await server.Client(red).Get("v1/operations?party=red")).Body!["items"]!.AsArray());
+    }
+
+    [Fact]
     public async Task Activate_and_cancel_change_the_state_at_the_current_or_given_version()
     {
         await using var server = await TestServer.StartAsync();
