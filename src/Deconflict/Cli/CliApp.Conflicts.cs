@@ -19,7 +19,7 @@ public static partial class CliApp
         {
             var query = Query(("state", parse.GetValue(state) is { } s ? OneOf("--state", s, ConflictStates) : null));
             var (body, _) = await api.Send(HttpMethod.Get, "v1/conflicts" + query);
-            return (body, parse.GetValue(o.Json) ? string.Empty : await ConflictTable(api, body!["items"]!.AsArray()));
+            return (body, () => ConflictTable(api, body!["items"]!.AsArray()));
         });
 
         var id = new Argument<string>("id") { Description = "The conflict's id (cf-...)" };
@@ -28,7 +28,7 @@ public static partial class CliApp
         Act(show, o, async (parse, api) =>
         {
             var (body, _) = await api.Send(HttpMethod.Get, $"v1/conflicts/{Uri.EscapeDataString(parse.GetValue(id)!)}");
-            return (body, parse.GetValue(o.Json) ? string.Empty : ConflictDetail(body!, await SideNames(api, [body!])));
+            return (body, async () => ConflictDetail(body!, await SideNames(api, [body!])));
         });
 
         var note = new Option<string?>("--note") { Description = "A note kept with this step in the record (e.g. what you will do about it)" };
@@ -37,7 +37,7 @@ public static partial class CliApp
         Act(ack, o, async (parse, api) =>
         {
             var (body, _) = await api.Send(HttpMethod.Post, $"v1/conflicts/{Uri.EscapeDataString(parse.GetValue(id)!)}/acknowledge", new JsonObject { ["note"] = parse.GetValue(note) });
-            return (body, Progress(body!, "acknowledged_by", "acknowledged"));
+            return (body, () => Task.FromResult(Progress(body!, "acknowledged_by", "acknowledged")));
         });
 
         var accept = new Command("accept", "Accept a conflict for your side: it may stand as it is; when both sides accept, it is accepted") { id, note }
@@ -45,7 +45,7 @@ public static partial class CliApp
         Act(accept, o, async (parse, api) =>
         {
             var (body, _) = await api.Send(HttpMethod.Post, $"v1/conflicts/{Uri.EscapeDataString(parse.GetValue(id)!)}/accept", new JsonObject { ["note"] = parse.GetValue(note) });
-            return (body, Progress(body!, "accepted_by", "accepted"));
+            return (body, () => Task.FromResult(Progress(body!, "accepted_by", "accepted")));
         });
         return new Command("conflicts", "Conflicts between your operations and zones and another party's") { list, show, ack, accept };
     }

@@ -99,7 +99,7 @@ public static partial class CliApp
             var sent = await Body(parse);
             var (body, _) = await api.Send(HttpMethod.Post, path, sent);
             var d = body![noun]!;
-            return (body, $"{title} {d["id"]} stored (version {d["version"]}, {d["state"]})." + await ConflictsText(api, body["conflicts"] as JsonArray));
+            return (body, async () => $"{title} {d["id"]} stored (version {d["version"]}, {d["state"]})." + await ConflictsText(api, body["conflicts"] as JsonArray));
         });
 
         var check = WithBodyOptions(new Command("check", $"Trial: the conflicts {r.Article} {noun} in the file would have; nothing is stored") { file })
@@ -108,7 +108,7 @@ public static partial class CliApp
         {
             var (body, _) = await api.Send(HttpMethod.Post, path + "/check", await Body(parse));
             var conflicts = body!["conflicts"]!.AsArray();
-            return (body, conflicts.Count == 0
+            return (body, async () => conflicts.Count == 0
                 ? $"No conflicts: this {noun} could be declared as it is (nothing was stored)."
                 : $"{conflicts.Count} conflict(s) if declared (nothing was stored):{Environment.NewLine}" + await ProspectiveTable(api, conflicts, noun));
         });
@@ -122,7 +122,7 @@ public static partial class CliApp
             var version = await ExpectedVersion(api, target, parse.GetValue(ifMatch));
             var (body, _) = await api.Send(HttpMethod.Put, target, sent, ifMatch: version);
             var d = body![noun]!;
-            return (body, $"{title} {d["id"]} updated to version {d["version"]} ({d["state"]})." + await ConflictsText(api, body["conflicts"] as JsonArray));
+            return (body, async () => $"{title} {d["id"]} updated to version {d["version"]} ({d["state"]})." + await ConflictsText(api, body["conflicts"] as JsonArray));
         });
 
         var show = new Command("show", $"Everything about {r.Article} {noun}: party, version, state, priority, time window, altitudes, each volume, and details if it is yours") { id }
@@ -130,7 +130,7 @@ public static partial class CliApp
         Act(show, o, async (parse, api) =>
         {
             var (body, _) = await api.Send(HttpMethod.Get, Item(path, parse.GetValue(id)!));
-            return (body, DeclarationDetail(title, body!));
+            return (body, () => Task.FromResult(DeclarationDetail(title, body!)));
         });
 
         var listState = new Option<string?>("--state") { Description = "Only those in this state: planned, active, ended or cancelled" };
@@ -154,7 +154,7 @@ public static partial class CliApp
                 ("cursor", parse.GetValue(cursor)));
             var (body, _) = await api.Send(HttpMethod.Get, path + query);
             var text = DeclarationTable(body!["items"]!.AsArray(), r.IsZone);
-            return (body, FileJson.Text(body["next_cursor"]) is { } next ? $"{text}{Environment.NewLine}More: add --cursor {next}" : text);
+            return (body, () => Task.FromResult(FileJson.Text(body["next_cursor"]) is { } next ? $"{text}{Environment.NewLine}More: add --cursor {next}" : text));
         });
 
         var cancel = new Command("cancel", $"Cancel {r.Article} {noun}: it stays, as cancelled, and its conflicts resolve") { id, ifMatch }
@@ -164,7 +164,7 @@ public static partial class CliApp
             var target = Item(path, parse.GetValue(id)!);
             var (body, _) = await api.Send(HttpMethod.Delete, target, ifMatch: await ExpectedVersion(api, target, parse.GetValue(ifMatch)));
             var d = body![noun]!;
-            return (body, $"{title} {d["id"]} cancelled (version {d["version"]})." + await ConflictsText(api, body["conflicts"] as JsonArray, " after the cancellation"));
+            return (body, async () => $"{title} {d["id"]} cancelled (version {d["version"]})." + await ConflictsText(api, body["conflicts"] as JsonArray, " after the cancellation"));
         });
 
         var activate = new Command("activate", $"Make {r.Article} planned {noun} active (a new version with the same volumes)") { id, ifMatch }
@@ -175,7 +175,7 @@ public static partial class CliApp
             var (current, etag) = await api.Send(HttpMethod.Get, target);
             if (FileJson.Text(current!["state"]) == "active")
             {
-                return (current, $"{title} {current["id"]} is already active (version {current["version"]}); nothing changed.");
+                return (current, () => Task.FromResult($"{title} {current["id"]} is already active (version {current["version"]}); nothing changed."));
             }
 
             var sent = new JsonObject { ["volumes"] = current["volumes"]!.DeepClone(), ["priority"] = current["priority"]!.DeepClone(), ["state"] = "active" };
@@ -190,19 +190,27 @@ public static partial class CliApp
             var version = parse.GetValue(ifMatch) is { } given ? VersionTag(given) : etag;
             var (body, _) = await api.Send(HttpMethod.Put, target, sent, ifMatch: version);
             var d = body![noun]!;
-            return (body, $"{title} {d["id"]} is active (version {d["version"]})." + await ConflictsText(api, body["conflicts"] as JsonArray));
+            return (body, async () => $"{title} {d["id"]} is active (version {d["version"]})." + await ConflictsText(api, body["conflicts"] as JsonArray));
         });
 
         return new Command(r.Command, r.Description) { submit, check, update, show, list, cancel, activate };
     }
 
-    /// <summary>Sets the verb's action: usage mistakes found in it give exit code 2, refusals 1 (<see cref="ClientOptions.Run"/>).</summary>
-    private static void Act(Command verb, ClientOptions o, Func<ParseResult, ApiClient, Task<(JsonNode? Body, string Text)>> action) =>
+    /// <summary>
+    /// Sets the verb's action: usage mistakes found in it give exit code 2, refusals 1
+    /// (<see cref="ClientOptions.Run"/>). The text for a person is made only without --json, since
+    /// making it may ask the server for more (the names of a conflict's sides).
+    /// </summary>
+    private static void Act(Command verb, ClientOptions o, Func<ParseResult, ApiClient, Task<(JsonNode? Body, Func<Task<string>> Text)>> action) =>
         verb.SetAction(async parse =>
         {
             try
             {
-                return await o.Run(parse, api => action(parse, api));
+                return await o.Run(parse, async api =>
+                {
+                    var (body, text) = await action(parse, api);
+                    return (body, parse.GetValue(o.Json) ? string.Empty : await text());
+                });
             }
             catch (CliUsageException e)
             {
