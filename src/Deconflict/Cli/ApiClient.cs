@@ -191,7 +191,12 @@ public sealed class ApiClient : IDisposable
             var problem = JsonNode.Parse(text);
             var code = problem?["code"]?.GetValue<string>();
             var detail = problem?["detail"]?.GetValue<string>() ?? problem?["title"]?.GetValue<string>();
-            var extra = problem?["missing"] ?? problem?["conflicts"] ?? problem?["pointer"];
+            if (Refusals.Declarations(problem) is { } declarations)
+            {
+                return $"{status} {code}: {detail} {declarations}";
+            }
+
+            var extra = problem?["pointer"];
             return $"{status} {code}: {detail}" + (extra is null ? string.Empty : Environment.NewLine + extra.ToJsonString(new JsonSerializerOptions { WriteIndented = true }));
         }
         catch (JsonException)

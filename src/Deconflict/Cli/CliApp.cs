@@ -27,6 +27,7 @@ public static partial class CliApp
         var client = new ClientOptions(server, token, json);
         root.Subcommands.Add(client.Attach(PartyCommands(client)));
         root.Subcommands.Add(client.Attach(OperationCommands(client)));
+        root.Subcommands.Add(client.Attach(ZoneCommands(client)));
         root.Subcommands.Add(client.Attach(ConflictCommands(client)));
         root.Subcommands.Add(client.Attach(RecordCommands(client), json: false, except: "check"));
         root.Subcommands.Add(client.Attach(LineCommands(client)));

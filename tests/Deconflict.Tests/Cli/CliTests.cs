@@ -86,7 +86,7 @@ public sealed class CliTests
         Assert.Contains("a Point needs a radius property with units", missingRadius.Err, StringComparison.Ordinal);
 
         var noFile = await Run(server, token, "op", "submit", Path.Combine(server.Directory, "none.json"));
-        Assert.Equal(1, noFile.Exit);
+        Assert.Equal(2, noFile.Exit);
         Assert.Contains("No file", noFile.Err, StringComparison.Ordinal);
 
         await File.WriteAllTextAsync(bad, """{ "volumes": [ { "volume": { "outline_circle": { "center": { "lat": 1, "lng": 1 }, "radius": { "value": 5, "units": "MI" } } } } ] }""");
