@@ -35,6 +35,9 @@ public static class FeedCommands
         {
             connect, offset, velocityAge, forget, batchMs, maxBatch, pipeline, statusEvery, once,
         };
+        sbs.WithExamples(
+            "deconflict feed sbs --connect 127.0.0.1:30003 --token \"$BLUE_TOKEN\"",
+            "deconflict feed sbs --connect receiver.local:30003 --local-offset +03:00 --token \"$BLUE_TOKEN\"");
         sbs.SetAction((parse, ct) => Run(parse, server, token, async (settings, log, token2) =>
         {
             var (host, port) = Endpoint(parse.GetValue(connect)!, "--connect");
@@ -56,6 +59,10 @@ public static class FeedCommands
         {
             listen, cotConnect, file, batchMs, maxBatch, pipeline, statusEvery, once,
         };
+        cot.WithExamples(
+            "deconflict feed cot --listen 127.0.0.1:4242 --token \"$RED_TOKEN\"",
+            "deconflict feed cot --connect tak.local:8087 --token \"$RED_TOKEN\"",
+            "deconflict feed cot --file tracks.cot --token \"$RED_TOKEN\"");
         cot.SetAction((parse, ct) => Run(parse, server, token, async (settings, log, token2) =>
         {
             var sources = new[] { parse.GetValue(listen) is not null, parse.GetValue(cotConnect) is not null, parse.GetValue(file) is not null }.Count(x => x);
@@ -151,11 +158,7 @@ public static class FeedCommands
 
         try
         {
-            if (!Uri.TryCreate(server, UriKind.Absolute, out var uri) || (uri.Scheme != Uri.UriSchemeHttp && uri.Scheme != Uri.UriSchemeHttps))
-            {
-                throw new CliException($"--server must be an http(s) URL; '{server}' is not.");
-            }
-
+            var uri = ApiClient.ServerAddress(server);
             var settings = new RelaySettings(
                 uri,
                 token,
@@ -168,7 +171,7 @@ public static class FeedCommands
         catch (CliException e)
         {
             await Console.Error.WriteLineAsync(e.Message);
-            return 1;
+            return e.ExitCode;
         }
     }
 }
