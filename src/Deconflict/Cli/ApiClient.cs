@@ -200,8 +200,12 @@ public sealed class ApiClient : IDisposable
             var problem = JsonNode.Parse(text);
             var code = problem?["code"]?.GetValue<string>();
             var detail = problem?["detail"]?.GetValue<string>() ?? problem?["title"]?.GetValue<string>();
-            var extra = problem?["missing"] ?? problem?["conflicts"] ?? problem?["pointer"];
-            return $"{status} {code}: {detail}" + (extra is null ? string.Empty : Environment.NewLine + extra.ToJsonString(new JsonSerializerOptions { WriteIndented = true }));
+            // The pointer goes on the line (the member of the body that is wrong); the conflicts or
+            // missing awareness that refused a declaration follow it, one JSON document.
+            var pointer = problem?["pointer"]?.GetValue<string>();
+            var extra = problem?["missing"] ?? problem?["conflicts"];
+            return $"{status} {code}: " + (pointer is null ? detail : $"{detail?.TrimEnd('.')} (at {pointer}).")
+                + (extra is null ? string.Empty : Environment.NewLine + extra.ToJsonString(new JsonSerializerOptions { WriteIndented = true }));
         }
         catch (JsonException)
         {

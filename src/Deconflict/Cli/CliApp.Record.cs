@@ -28,6 +28,15 @@ public static partial class CliApp
         {
             var statePath = parse.GetValue(state);
             var exportPath = parse.GetValue(export);
+            if (statePath is not null && Directory.Exists(statePath.FullName))
+            {
+                throw new CliException($"--state {statePath.FullName} is a directory; give a file, like {Path.Combine(statePath.FullName, "record-state.json")}.", exitCode: 2);
+            }
+
+            if (exportPath is not null && Directory.Exists(exportPath.FullName))
+            {
+                throw new CliException($"--export {exportPath.FullName} is a directory; give the file `deconflict record export` wrote.", exitCode: 2);
+            }
             VerifiedState? previous = null;
             if (statePath is { Exists: true })
             {
@@ -82,7 +91,14 @@ public static partial class CliApp
 
             if (statePath is not null)
             {
-                await VerifiedStateFile.WriteAsync(statePath.FullName, verified, ct);
+                try
+                {
+                    await VerifiedStateFile.WriteAsync(statePath.FullName, verified, ct);
+                }
+                catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+                {
+                    throw new CliException($"The record verified, but the state file {statePath.FullName} cannot be written: {CliUsage.Plain(e.Message.ReplaceLineEndings(" "))}");
+                }
             }
 
             Console.WriteLine($"Record verified: {verified.Size:N0} entries, root {verified.RootHash}.");
@@ -96,6 +112,11 @@ public static partial class CliApp
         {
             var (server, token) = o.Connection(parse);
             var path = parse.GetValue(outFile)!.FullName;
+            if (Directory.Exists(path))
+            {
+                throw new CliException($"--out {path} is a directory; give a file, like {Path.Combine(path, "record.jsonl")}.", exitCode: 2);
+            }
+
             long count;
             try
             {
@@ -103,7 +124,7 @@ public static partial class CliApp
             }
             catch (Exception e) when (e is IOException or UnauthorizedAccessException)
             {
-                throw new CliException($"Cannot write the export {path}: {CliUsage.Plain(e.Message)}");
+                throw new CliException($"Cannot write the export {path}: {CliUsage.Plain(e.Message.ReplaceLineEndings(" "))}");
             }
 
             return (new JsonObject { ["file"] = path, ["leaves"] = count }, $"Exported {count:N0} leaves to {path}. Verify it with: deconflict record verify --export {path} --key KEY (the log's key as `deconflict record key` prints it; never one taken from the file).");

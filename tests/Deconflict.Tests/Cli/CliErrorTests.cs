@@ -154,6 +154,32 @@ public sealed class CliErrorTests
         Assert.Equal($"The database {text} is not a SQLite database (SQLite error 26): restore it from a backup, or start with another --db.", PlainLine(notSqlite.Err));
     }
 
+    [Theory]
+    [InlineData("record verify --state DIR", "--state DIR is a directory; give a file, like DIR/record-state.json.")]
+    [InlineData("record verify --export DIR --key KEY", "--export DIR is a directory; give the file `deconflict record export` wrote.")]
+    [InlineData("record export --out DIR", "--out DIR is a directory; give a file, like DIR/record.jsonl.")]
+    [InlineData("feed sbs --connect receiver", "--connect must be HOST:PORT, like 127.0.0.1:30003; 'receiver' is not.")]
+    [InlineData("feed cot --listen 127.0.0.1:4242 --file DIR", "Give exactly one of --listen HOST:PORT, --connect HOST:PORT or --file FILE.")]
+    public async Task A_bad_value_is_refused_before_the_server_is_asked(string line, string message)
+    {
+        // No server listens at that URL: each mistake is found before any request.
+        var directory = Path.Combine(Path.GetTempPath(), "deconflict-tests", Guid.NewGuid().ToString("N"));
+        Directory.CreateDirectory(directory);
+        var args = line.Split(' ').Select(a => a.Replace("DIR", directory, StringComparison.Ordinal)).ToList();
+        var run = await CliTests.RunAt(null, "dcf_token", [.. args, "--server", $"http://127.0.0.1:{FreePort()}"]);
+        Assert.Equal(2, run.Exit);
+        Assert.Equal(message.Replace("DIR", directory, StringComparison.Ordinal), PlainLine(run.Err));
+    }
+
+    [Fact]
+    public async Task A_refused_request_is_one_line_with_the_member_at_fault()
+    {
+        await using var server = await TestServer.StartAsync();
+        var run = await CliTests.Run(server, TestServer.AdminSecret, "party", "add", "Blue Force", "--name", "Blue");
+        Assert.Equal(1, run.Exit);
+        Assert.Equal("400 invalid-request: id must be 1 to 32 lowercase letters, digits or '-', starting with a letter or digit (at /id).", PlainLine(run.Err));
+    }
+
     [Fact]
     public void An_internal_error_is_one_line_without_namespaces()
     {
