@@ -111,6 +111,15 @@ public static partial class CliApp
                 Options = options,
                 AdminToken = adminToken,
             };
+            // An address in use is found before the database is created or opened (and an admin
+            // token printed for a server that never ran); a race with another process is still
+            // caught at the start below.
+            if (InUse(settings.Urls) is { } taken)
+            {
+                await Console.Error.WriteLineAsync(BindFailure(settings.Urls, taken));
+                return 1;
+            }
+
             if (Directory.Exists(settings.DatabasePath))
             {
                 await Console.Error.WriteLineAsync(IsDirectory(settings.DatabasePath));
@@ -202,6 +211,41 @@ public static partial class CliApp
             if (host is not ("*" or "+") && !host.Equals("localhost", StringComparison.OrdinalIgnoreCase) && !System.Net.IPAddress.TryParse(host, out _))
             {
                 return $"--urls: '{address.Host}' in '{url}' is not an address to listen on; give an IP address of this machine (127.0.0.1; 0.0.0.0 for every interface) or localhost.";
+            }
+        }
+
+        return null;
+    }
+
+    /// <summary>
+    /// Binds each address of <paramref name="urls"/> (checked by <see cref="ListenProblem"/>) for a
+    /// moment, as Kestrel will: the failure of the first that cannot be bound, or null. Port 0
+    /// (any free port) is not checked.
+    /// </summary>
+    private static System.Net.Sockets.SocketException? InUse(string urls)
+    {
+        foreach (var url in urls.Split(';', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
+        {
+            var address = Microsoft.AspNetCore.Http.BindingAddress.Parse(url);
+            var host = address.Host.Trim('[', ']');
+            var ip = host is "*" or "+" ? System.Net.IPAddress.Any
+                : host.Equals("localhost", StringComparison.OrdinalIgnoreCase) ? System.Net.IPAddress.Loopback
+                : System.Net.IPAddress.Parse(host);
+            if (address.Port == 0)
+            {
+                continue;
+            }
+
+            using var socket = new System.Net.Sockets.Socket(ip.AddressFamily, System.Net.Sockets.SocketType.Stream, System.Net.Sockets.ProtocolType.Tcp);
+            try
+            {
+                // Kestrel sets SO_REUSEADDR on Linux too: a port in TIME_WAIT is not "in use".
+                socket.SetSocketOption(System.Net.Sockets.SocketOptionLevel.Socket, System.Net.Sockets.SocketOptionName.ReuseAddress, true);
+                socket.Bind(new System.Net.IPEndPoint(ip, address.Port));
+            }
+            catch (System.Net.Sockets.SocketException e) when (e.SocketErrorCode is System.Net.Sockets.SocketError.AddressAlreadyInUse or System.Net.Sockets.SocketError.AddressNotAvailable or System.Net.Sockets.SocketError.AccessDenied)
+            {
+                return e;
             }
         }
 

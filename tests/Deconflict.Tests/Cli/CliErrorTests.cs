@@ -75,6 +75,8 @@ public sealed class CliErrorTests
         var run = await CliTests.RunAt(null, "unused", "serve", "--db", db, "--urls", $"http://127.0.0.1:{port}");
         Assert.Equal(1, run.Exit);
         Assert.Equal($"Cannot listen on http://127.0.0.1:{port}: the address is in use. Stop the other server or give another --urls.", PlainLine(run.Err));
+        Assert.Equal(string.Empty, run.Out); // no admin token printed for a server that never ran
+        Assert.False(File.Exists(db));
     }
 
     [Fact]
