@@ -148,10 +148,11 @@ public static partial class CliApp
             {
                 await app.StartAsync(ct);
             }
-            catch (Exception e) when (e is IOException or System.Net.Sockets.SocketException or InvalidOperationException)
+            catch (IOException e) when (SocketError(e) is { } socket)
             {
+                // Kestrel could not bind (another process took the port since the check above).
                 // Disposing the app (above) releases the database's lock and closes its connections.
-                await Console.Error.WriteLineAsync(BindFailure(settings.Urls, e));
+                await Console.Error.WriteLineAsync(BindFailure(settings.Urls, socket));
                 return 1;
             }
 
@@ -236,16 +237,20 @@ public static partial class CliApp
                 continue;
             }
 
-            using var socket = new System.Net.Sockets.Socket(ip.AddressFamily, System.Net.Sockets.SocketType.Stream, System.Net.Sockets.ProtocolType.Tcp);
             try
             {
+                using var socket = new System.Net.Sockets.Socket(ip.AddressFamily, System.Net.Sockets.SocketType.Stream, System.Net.Sockets.ProtocolType.Tcp);
                 // Kestrel sets SO_REUSEADDR on Linux too: a port in TIME_WAIT is not "in use".
                 socket.SetSocketOption(System.Net.Sockets.SocketOptionLevel.Socket, System.Net.Sockets.SocketOptionName.ReuseAddress, true);
                 socket.Bind(new System.Net.IPEndPoint(ip, address.Port));
             }
-            catch (System.Net.Sockets.SocketException e) when (e.SocketErrorCode is System.Net.Sockets.SocketError.AddressAlreadyInUse or System.Net.Sockets.SocketError.AddressNotAvailable or System.Net.Sockets.SocketError.AccessDenied)
+            catch (System.Net.Sockets.SocketException e)
             {
-                return e;
+                // Anything else (no IPv6 on this machine) is left to Kestrel, which knows its fallbacks.
+                if (e.SocketErrorCode is System.Net.Sockets.SocketError.AddressAlreadyInUse or System.Net.Sockets.SocketError.AddressNotAvailable or System.Net.Sockets.SocketError.AccessDenied)
+                {
+                    return e;
+                }
             }
         }
 
@@ -256,16 +261,29 @@ public static partial class CliApp
     private static string IsDirectory(string path) =>
         $"--db {Path.GetFullPath(path)} is a directory; give a database file, like {Path.Combine(Path.GetFullPath(path), "deconflict.db")}.";
 
-    /// <summary>One line for a server that could not listen: the address in use, a privileged port, an address not on this machine.</summary>
-    private static string BindFailure(string urls, Exception e)
+    /// <summary>The socket error under Kestrel's "Failed to bind" (IOException, AddressInUseException, SocketException).</summary>
+    private static System.Net.Sockets.SocketException? SocketError(Exception? e)
     {
-        var socket = e as System.Net.Sockets.SocketException ?? e.InnerException?.InnerException as System.Net.Sockets.SocketException ?? e.InnerException as System.Net.Sockets.SocketException;
-        var reason = socket?.SocketErrorCode switch
+        for (; e is not null; e = e.InnerException)
+        {
+            if (e is System.Net.Sockets.SocketException socket)
+            {
+                return socket;
+            }
+        }
+
+        return null;
+    }
+
+    /// <summary>One line for a server that could not listen: the address in use, a privileged port, an address not on this machine.</summary>
+    private static string BindFailure(string urls, System.Net.Sockets.SocketException e)
+    {
+        var reason = e.SocketErrorCode switch
         {
             System.Net.Sockets.SocketError.AddressAlreadyInUse => "the address is in use. Stop the other server or give another --urls.",
             System.Net.Sockets.SocketError.AccessDenied => "permission denied (a port below 1024 needs privileges). Give another port in --urls.",
             System.Net.Sockets.SocketError.AddressNotAvailable => "this machine has no such address. Give one of its addresses in --urls (0.0.0.0 for every interface).",
-            _ => CliUsage.Plain(e.Message.ReplaceLineEndings(" ")),
+            _ => CliUsage.Plain(e.Message.ReplaceLineEndings(" ").TrimEnd('.')) + ".",
         };
         return $"Cannot listen on {urls}: {reason}";
     }
