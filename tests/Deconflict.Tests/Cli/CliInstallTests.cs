@@ -31,6 +31,20 @@ public sealed class CliInstallTests
     }
 
     [Fact]
+    public async Task A_verbs_help_shows_its_examples_and_the_bare_command_shows_the_help()
+    {
+        var help = await CliTests.RunAt(null, "unused", "serve", "--help");
+        Assert.Equal(0, help.Exit);
+        Assert.Contains($"Examples:{Environment.NewLine}    deconflict serve --db data/deconflict.db --urls http://127.0.0.1:8080{Environment.NewLine}", help.Out, StringComparison.Ordinal);
+        Assert.DoesNotContain("--server", help.Out, StringComparison.Ordinal);
+
+        var bare = await CliTests.RunAt(null, "unused");
+        Assert.Equal(2, bare.Exit);
+        Assert.Contains("  deconflict [command] [options]", bare.Out, StringComparison.Ordinal);
+        Assert.Equal(string.Empty, bare.Err);
+    }
+
+    [Fact]
     public async Task Dotnet_run_takes_relative_paths_from_the_directory_it_was_run_in()
     {
         var here = Path.Combine(Path.GetTempPath(), "deconflict-tests", Guid.NewGuid().ToString("N"));
