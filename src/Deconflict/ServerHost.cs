@@ -81,9 +81,14 @@ public static class ServerHost
             k.AddServerHeader = false;
         });
         builder.Logging.ClearProviders();
+        // A start that fails (the address in use) is thrown to the caller, which tells the user in
+        // one line; the host's own "Hosting failed to start" entry would add the whole trace. The
+        // filter is asked on every entry: once started, the host's errors are logged as before.
+        var started = false;
         if (!settings.Quiet)
         {
             builder.Logging.AddSimpleConsole(o => o.SingleLine = true).SetMinimumLevel(LogLevel.Warning);
+            builder.Logging.AddFilter("Microsoft.Extensions.Hosting.Internal.Host", level => level >= LogLevel.Warning && (level < LogLevel.Error || Volatile.Read(ref started)));
         }
 
         var store = new SqliteStore(settings.DatabasePath, settings.Time);
@@ -133,6 +138,7 @@ public static class ServerHost
         builder.Services.AddDeconflictOpenApi();
 
         var app = builder.Build();
+        app.Lifetime.ApplicationStarted.Register(() => Volatile.Write(ref started, true));
         app.Services.GetRequiredService<DatabaseLock>();
         app.Services.GetRequiredService<EventHub>().Published(store.LastEventSequence());
         var warm = app.Services.GetRequiredService<WarmUpState>();

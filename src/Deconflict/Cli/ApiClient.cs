@@ -11,10 +11,55 @@ public sealed class ApiClient : IDisposable
 {
     private readonly HttpClient _http;
 
+    /// <exception cref="CliException">The server is not an http(s) URL (exit code 2).</exception>
     public ApiClient(string server, string token)
     {
-        _http = new HttpClient { BaseAddress = new Uri(server.TrimEnd('/') + "/"), Timeout = TimeSpan.FromSeconds(60) };
+        _http = new HttpClient { BaseAddress = ServerAddress(server), Timeout = TimeSpan.FromSeconds(60) };
         _http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", token);
+    }
+
+    /// <summary>
+    /// The server's base address (ending in '/'), or a usage error naming what a server URL looks
+    /// like: `new Uri` would throw on "127.0.0.1:8080" (no scheme) and accept "ftp://x".
+    /// </summary>
+    /// <exception cref="CliException">Not an absolute http or https URL with a host (exit code 2).</exception>
+    public static Uri ServerAddress(string server)
+    {
+        var text = server.Trim();
+        return Uri.TryCreate(text.TrimEnd('/') + "/", UriKind.Absolute, out var uri)
+            && (uri.Scheme == Uri.UriSchemeHttp || uri.Scheme == Uri.UriSchemeHttps)
+            && uri.Host.Length > 0 && uri.Query.Length == 0 && uri.Fragment.Length == 0 && uri.UserInfo.Length == 0
+            ? uri
+            : throw new CliException($"--server (or ${CliApp.ServerVariable}) must be the server's URL, like http://HOST:PORT; '{server}' is not.", exitCode: 2);
+    }
+
+    /// <summary>
+    /// One line for a request that got no HTTP answer: the server's URL and the reason in words
+    /// (connection refused, unknown host, no answer in time), without the exception's type.
+    /// </summary>
+    public static string Unreachable(Uri server, Exception e) => $"Cannot reach the server at {server}: {Reason(e)}.";
+
+    /// <summary>Why a request got no HTTP answer, in words.</summary>
+    public static string Reason(Exception e)
+    {
+        return e switch
+        {
+            TaskCanceledException or TimeoutException => "no answer in time (is the server overloaded, or is it a firewall dropping the connection?)",
+            HttpRequestException { InnerException: System.Net.Sockets.SocketException s } => s.SocketErrorCode switch
+            {
+                System.Net.Sockets.SocketError.ConnectionRefused => "connection refused (is the server running, and on that port?)",
+                System.Net.Sockets.SocketError.HostNotFound or System.Net.Sockets.SocketError.TryAgain or System.Net.Sockets.SocketError.NoData => "the host name is not known",
+                System.Net.Sockets.SocketError.TimedOut => "the connection timed out",
+                System.Net.Sockets.SocketError.NetworkUnreachable or System.Net.Sockets.SocketError.HostUnreachable => "no route to the host",
+                _ => Sentence(s.Message),
+            },
+            HttpRequestException { HttpRequestError: HttpRequestError.NameResolutionError } => "the host name is not known",
+            HttpRequestException { HttpRequestError: HttpRequestError.SecureConnectionError } => "the TLS connection failed (is it an https server, with a certificate this machine trusts?)",
+            HttpRequestException { HttpRequestError: HttpRequestError.InvalidResponse or HttpRequestError.ResponseEnded } => "the answer is not HTTP (is that the Deconflict server's port?)",
+            _ => Sentence(e.Message),
+        };
+
+        static string Sentence(string message) => CliUsage.Plain(message.TrimEnd('.').ReplaceLineEndings(" "));
     }
 
     public async Task<(JsonNode? Body, string? ETag)> Send(HttpMethod method, string path, JsonNode? body = null, string? ifMatch = null, string? idempotencyKey = null)
@@ -35,22 +80,76 @@ public sealed class ApiClient : IDisposable
             request.Headers.TryAddWithoutValidation("If-Match", ifMatch);
         }
 
-        using var response = await _http.SendAsync(request);
-        var text = await response.Content.ReadAsStringAsync();
-        if (!response.IsSuccessStatusCode)
+        var (response, text) = await Exchange(request);
+        using (response)
         {
-            throw new CliException(Describe((int)response.StatusCode, text));
-        }
+            if (!response.IsSuccessStatusCode)
+            {
+                throw new CliException(Describe(response, text));
+            }
 
-        return (text.Length == 0 ? null : JsonNode.Parse(text), response.Headers.ETag?.Tag);
+            try
+            {
+                return (text.Length == 0 ? null : JsonNode.Parse(text), response.Headers.ETag?.Tag);
+            }
+            catch (JsonException)
+            {
+                throw new CliException(NotDeconflict(response));
+            }
+        }
     }
 
     /// <summary>GET of a text resource (the record's key or checkpoint).</summary>
     public async Task<string> Text(string path)
     {
-        using var response = await _http.GetAsync(path.TrimStart('/'));
-        var text = await response.Content.ReadAsStringAsync();
-        return response.IsSuccessStatusCode ? text : throw new CliException(Describe((int)response.StatusCode, text));
+        using var request = new HttpRequestMessage(HttpMethod.Get, path.TrimStart('/'));
+        var (response, text) = await Exchange(request);
+        using (response)
+        {
+            return response.IsSuccessStatusCode ? text : throw new CliException(Describe(response, text));
+        }
+    }
+
+    /// <summary>Sends the request and reads the answer whole; no answer at all is one line (<see cref="Unreachable"/>).</summary>
+    private async Task<(HttpResponseMessage Response, string Text)> Exchange(HttpRequestMessage request)
+    {
+        HttpResponseMessage? response = null;
+        try
+        {
+            response = await _http.SendAsync(request);
+            return (response, await response.Content.ReadAsStringAsync());
+        }
+        catch (Exception e) when (e is HttpRequestException or TaskCanceledException or IOException)
+        {
+            response?.Dispose();
+            throw new CliException(Unreachable(_http.BaseAddress!, e));
+        }
+    }
+
+    /// <summary>An answer that is not a problem+json from Deconflict (another web server on that port), in one line.</summary>
+    internal static string NotDeconflict(Uri server, HttpResponseMessage response) =>
+        $"The server at {server} answered {(int)response.StatusCode} with {response.Content.Headers.ContentType?.MediaType ?? "no content type"}, not Deconflict's JSON: is --server the Deconflict server's URL?";
+
+    /// <summary>A refusal: the server's problem (status, code, detail), or one line saying the answer is not Deconflict's.</summary>
+    internal static string Refusal(Uri server, HttpResponseMessage response, string text) =>
+        response.Content.Headers.ContentType?.MediaType is { } type && type.Contains("json", StringComparison.OrdinalIgnoreCase) && IsJson(text)
+            ? Describe((int)response.StatusCode, text)
+            : NotDeconflict(server, response);
+
+    private string NotDeconflict(HttpResponseMessage response) => NotDeconflict(_http.BaseAddress!, response);
+
+    private string Describe(HttpResponseMessage response, string text) => Refusal(_http.BaseAddress!, response, text);
+
+    private static bool IsJson(string text)
+    {
+        try
+        {
+            return JsonNode.Parse(text) is JsonObject;
+        }
+        catch (JsonException)
+        {
+            return false;
+        }
     }
 
     /// <summary>
@@ -196,8 +295,10 @@ public sealed class ApiClient : IDisposable
                 return $"{status} {code}: {detail} {declarations}";
             }
 
-            var extra = problem?["pointer"];
-            return $"{status} {code}: {detail}" + (extra is null ? string.Empty : Environment.NewLine + extra.ToJsonString(new JsonSerializerOptions { WriteIndented = true }));
+            // The pointer goes on the line (the member of the body that is wrong), unless the
+            // detail already starts from it.
+            var pointer = problem?["pointer"]?.GetValue<string>();
+            return $"{status} {code}: " + (pointer is null || detail?.Contains(pointer, StringComparison.Ordinal) == true ? detail : $"{detail?.TrimEnd('.')} (at {pointer}).");
         }
         catch (JsonException)
         {
@@ -205,6 +306,3 @@ public sealed class ApiClient : IDisposable
         }
     }
 }
-
-/// <summary>A failure to show the user as one clear message (exit code 1), not a stack trace.</summary>
-public sealed class CliException(string message) : Exception(message);

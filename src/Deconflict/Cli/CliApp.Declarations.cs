@@ -80,12 +80,12 @@ public static partial class CliApp
 
                 if (parse.GetValue(name) is { } zoneName)
                 {
-                    body["name"] = string.IsNullOrWhiteSpace(zoneName) ? throw new CliUsageException("--name needs some text.") : zoneName;
+                    body["name"] = string.IsNullOrWhiteSpace(zoneName) ? throw CliException.Usage("--name needs some text.") : zoneName;
                 }
 
                 if (body["rule"] is null || body["name"] is null)
                 {
-                    throw new CliUsageException("A zone needs a rule and a name: give --rule exclusive|protected|advisory and --name NAME, or rule and name properties in the file.");
+                    throw CliException.Usage("A zone needs a rule and a name: give --rule exclusive|protected|advisory and --name NAME, or rule and name properties in the file.");
                 }
             }
 
@@ -203,22 +203,11 @@ public static partial class CliApp
     /// making it may ask the server for more (the names of a conflict's sides).
     /// </summary>
     private static void Act(Command verb, ClientOptions o, Func<ParseResult, ApiClient, Task<(JsonNode? Body, Func<Task<string>> Text)>> action) =>
-        verb.SetAction(async parse =>
+        verb.SetAction(parse => o.Run(parse, async api =>
         {
-            try
-            {
-                return await o.Run(parse, async api =>
-                {
-                    var (body, text) = await action(parse, api);
-                    return (body, parse.GetValue(o.Json) ? string.Empty : await text());
-                });
-            }
-            catch (CliUsageException e)
-            {
-                await Console.Error.WriteLineAsync(e.Message);
-                return 2;
-            }
-        });
+            var (body, text) = await action(parse, api);
+            return (body, parse.GetValue(o.Json) ? string.Empty : await text());
+        }));
 
     private static string Item(string path, string id) => $"{path}/{Uri.EscapeDataString(id)}";
 
@@ -237,12 +226,12 @@ public static partial class CliApp
     private static string VersionTag(string given) =>
         long.TryParse(given.Trim().Trim('"'), NumberStyles.None, CultureInfo.InvariantCulture, out var v) && v > 0
             ? $"\"{v}\""
-            : throw new CliUsageException($"--if-match needs a version number (1 or more), such as 3; '{given}' is not one.");
+            : throw CliException.Usage($"--if-match needs a version number (1 or more), such as 3; '{given}' is not one.");
 
     private static string OneOf(string option, string value, string[] allowed) =>
         allowed.Contains(value, StringComparer.Ordinal)
             ? value
-            : throw new CliUsageException($"{option} must be {string.Join(", ", allowed[..^1])} or {allowed[^1]}; '{value}' is not.");
+            : throw CliException.Usage($"{option} must be {string.Join(", ", allowed[..^1])} or {allowed[^1]}; '{value}' is not.");
 
     /// <summary>ID@VERSION, e.g. op-0193...@3, as the API's { "id", "version" }.</summary>
     private static JsonNode KnownRef(string text)
@@ -250,7 +239,7 @@ public static partial class CliApp
         var at = text.LastIndexOf('@');
         return at > 0 && long.TryParse(text[(at + 1)..], NumberStyles.None, CultureInfo.InvariantCulture, out var version) && version > 0
             ? new JsonObject { ["id"] = text[..at], ["version"] = version }
-            : throw new CliUsageException($"--known must be ID@VERSION with a version of 1 or more, such as op-0193...@3; '{text}' is not.");
+            : throw CliException.Usage($"--known must be ID@VERSION with a version of 1 or more, such as op-0193...@3; '{text}' is not.");
     }
 
     /// <summary>
@@ -263,7 +252,7 @@ public static partial class CliApp
     {
         if (path is null || !path.Exists)
         {
-            throw new CliUsageException($"No file {path?.FullName}: give the path of an F3548 body or a GeoJSON Feature.");
+            throw CliException.Usage($"No file {path?.FullName}: give the path of an F3548 body or a GeoJSON Feature.");
         }
 
         byte[] bytes;
@@ -273,7 +262,7 @@ public static partial class CliApp
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
-            throw new CliUsageException($"Cannot read {path.FullName}: {e.Message}");
+            throw CliException.Usage($"Cannot read {path.FullName}: {e.Message}");
         }
 
         // Said here in one line with the place in the file (the parser's own message quotes the

@@ -12,12 +12,15 @@ public static partial class CliApp
         var name = new Option<string>("--name") { Description = "Display name", Required = true };
         var role = new Option<string>("--role") { Description = "party or observer", DefaultValueFactory = _ => "party" };
         var add = new Command("add", "Create a party (admin token); prints its token once") { id, name, role };
+        add.WithExamples(
+            "deconflict party add blue --name \"Coalition CAOC\" --token \"$DECONFLICT_ADMIN_TOKEN\"",
+            "deconflict party add monitor --name \"UN monitors\" --role observer --token \"$DECONFLICT_ADMIN_TOKEN\"");
         add.SetAction(parse => o.Run(parse, async api =>
         {
             var (body, _) = await api.Send(HttpMethod.Post, "v1/parties", new JsonObject { ["id"] = parse.GetValue(id), ["name"] = parse.GetValue(name), ["role"] = parse.GetValue(role) });
             return (body, $"Party {body!["party"]!["id"]} created.\nToken (shown once, keep it safe): {body["token"]}\nToken id: {body["token_id"]}");
         }));
-        var list = new Command("list", "List parties");
+        var list = new Command("list", "List parties").WithExamples("deconflict party list --token \"$DECONFLICT_ADMIN_TOKEN\"");
         list.SetAction(parse => o.Run(parse, async api =>
         {
             var (body, _) = await api.Send(HttpMethod.Get, "v1/parties");
@@ -25,6 +28,9 @@ public static partial class CliApp
         }));
         var tokenId = new Option<string?>("--token-id") { Description = "Revoke only this token (default: every token of the party)" };
         var revoke = new Command("revoke", "Revoke a party's tokens (admin token): its streams and requests in flight end at once") { id, tokenId };
+        revoke.WithExamples(
+            "deconflict party revoke red --token \"$DECONFLICT_ADMIN_TOKEN\"",
+            "deconflict party revoke red --token-id TOKEN_ID --token \"$DECONFLICT_ADMIN_TOKEN\"");
         revoke.SetAction(parse => o.Run(parse, async api =>
         {
             var party = Uri.EscapeDataString(parse.GetValue(id)!);

@@ -9,7 +9,8 @@ public static partial class CliApp
 {
     private static Command RecordCommands(ClientOptions o)
     {
-        var key = new Command("key", "Print the record's signed-note verifier key (name+keyhash+base64key)");
+        var key = new Command("key", "Print the record's signed-note verifier key (name+keyhash+base64key)")
+            .WithExamples("deconflict record key --token \"$BLUE_TOKEN\"");
         key.SetAction(parse => o.Run(parse, async api =>
         {
             var text = await api.Text("v1/record/key");
@@ -20,10 +21,22 @@ public static partial class CliApp
         var export = new Option<FileInfo?>("--export") { Description = "Verify an export file offline instead of a server (needs --key or --state: the key an export carries proves nothing)" };
         var logKey = new Option<string?>("--key") { Description = "The log's verifier key, as `deconflict record key` printed it: the record must be signed under it" };
         var verify = new Command("verify", "Verify the record: head signature, every leaf, the root, consistency with the last run, and your event stream") { state, export, logKey };
+        verify.WithExamples(
+            "deconflict record verify --state blue-record.json --token \"$BLUE_TOKEN\"",
+            "deconflict record verify --export blue-record.jsonl --key \"$LOG_KEY\"");
         verify.SetAction((parse, ct) => Reported(async () =>
         {
             var statePath = parse.GetValue(state);
             var exportPath = parse.GetValue(export);
+            if (statePath is not null && Directory.Exists(statePath.FullName))
+            {
+                throw new CliException($"--state {statePath.FullName} is a directory; give a file, like {Path.Combine(statePath.FullName, "record-state.json")}.", exitCode: 2);
+            }
+
+            if (exportPath is not null && Directory.Exists(exportPath.FullName))
+            {
+                throw new CliException($"--export {exportPath.FullName} is a directory; give the file `deconflict record export` wrote.", exitCode: 2);
+            }
             VerifiedState? previous = null;
             if (statePath is { Exists: true })
             {
@@ -58,7 +71,7 @@ public static partial class CliApp
             {
                 var (server, token) = o.Connection(parse);
                 Console.WriteLine($"Verifying the record of {server}.");
-                var (snapshot, http) = await RecordSources.FromServerAsync(server, token);
+                var (snapshot, http) = await Reachable(server, () => RecordSources.FromServerAsync(server, token));
                 using (http)
                 {
                     if (given is not null)
@@ -78,7 +91,14 @@ public static partial class CliApp
 
             if (statePath is not null)
             {
-                await VerifiedStateFile.WriteAsync(statePath.FullName, verified, ct);
+                try
+                {
+                    await VerifiedStateFile.WriteAsync(statePath.FullName, verified, ct);
+                }
+                catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+                {
+                    throw new CliException($"The record verified, but the state file {statePath.FullName} cannot be written: {CliUsage.Plain(e.Message.ReplaceLineEndings(" "))}");
+                }
             }
 
             Console.WriteLine($"Record verified: {verified.Size:N0} entries, root {verified.RootHash}.");
@@ -87,11 +107,26 @@ public static partial class CliApp
 
         var outFile = new Option<FileInfo>("--out") { Description = "Export file to write (JSON Lines)", Required = true };
         var exportCommand = new Command("export", "Download the head, every leaf you may see and your event stream into a file, for offline verification") { outFile };
+        exportCommand.WithExamples("deconflict record export --out blue-record.jsonl --token \"$BLUE_TOKEN\"");
         exportCommand.SetAction(parse => o.Run(parse, async _ =>
         {
             var (server, token) = o.Connection(parse);
             var path = parse.GetValue(outFile)!.FullName;
-            var count = await RecordSources.ExportAsync(server, token, path, Console.Out);
+            if (Directory.Exists(path))
+            {
+                throw new CliException($"--out {path} is a directory; give a file, like {Path.Combine(path, "record.jsonl")}.", exitCode: 2);
+            }
+
+            long count;
+            try
+            {
+                count = await Reachable(server, () => RecordSources.ExportAsync(server, token, path, Console.Out));
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            {
+                throw new CliException($"Cannot write the export {path}: {CliUsage.Plain(e.Message.ReplaceLineEndings(" "))}");
+            }
+
             return (new JsonObject { ["file"] = path, ["leaves"] = count }, $"Exported {count:N0} leaves to {path}. Verify it with: deconflict record verify --export {path} --key KEY (the log's key as `deconflict record key` prints it; never one taken from the file).");
         }));
         return new Command("record", "The tamper-evident record") { key, verify, exportCommand, CheckCommand() };
@@ -103,9 +138,16 @@ public static partial class CliApp
         var db = new Option<string>("--db") { Description = "The stopped server's SQLite database file", Required = true };
         var full = new Option<bool>("--full") { Description = "Check every entry, head and row from the first, not only what changed since the last check" };
         var check = new Command("check", "Check a server's files: the record against its signed heads, and every served row against the entry that made it") { db, full };
+        check.WithExamples("deconflict record check --db data/deconflict.db", "deconflict record check --db data/deconflict.db --full");
         check.SetAction(parse =>
         {
             var path = Path.GetFullPath(parse.GetValue(db)!);
+            if (Directory.Exists(path))
+            {
+                Console.Error.WriteLine(IsDirectory(path));
+                return 1;
+            }
+
             if (!File.Exists(path))
             {
                 Console.Error.WriteLine($"No database file {path}.");
@@ -137,13 +179,26 @@ public static partial class CliApp
                 Console.WriteLine($"Record checked: {result.Size:N0} entries, {result.EntriesChecked:N0} entries hashed, {result.HeadsChecked:N0} signed heads, {result.RowsChecked:N0} served rows; the head is kept in {anchor.Path}.");
                 return 0;
             }
-            catch (Exception e) when (e is InvalidDataException or InvalidOperationException or Microsoft.Data.Sqlite.SqliteException)
+            catch (Exception e) when (e is InvalidDataException or InvalidOperationException or Microsoft.Data.Sqlite.SqliteException or IOException or UnauthorizedAccessException)
             {
-                Console.Error.WriteLine($"Cannot check {path}: {e.Message}");
+                Console.Error.WriteLine($"Cannot check {path}: {CliUsage.Plain(e.Message.ReplaceLineEndings(" "))}");
                 return 1;
             }
         });
         return check;
+    }
+
+    /// <summary>The record's download, with a server that does not answer told in one line naming it.</summary>
+    private static async Task<T> Reachable<T>(string server, Func<Task<T>> download)
+    {
+        try
+        {
+            return await download();
+        }
+        catch (Exception e) when (e is HttpRequestException or TaskCanceledException)
+        {
+            throw new CliException(ApiClient.Unreachable(new Uri(server), e));
+        }
     }
 
     /// <summary>Refuses a record signed under another key than the one the user trusts, in one line.</summary>

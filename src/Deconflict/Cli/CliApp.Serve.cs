@@ -91,6 +91,12 @@ public static partial class CliApp
                 return 2;
             }
 
+            if (ListenProblem(parse.GetValue(urls)!) is { } badUrls)
+            {
+                await Console.Error.WriteLineAsync(badUrls);
+                return 2;
+            }
+
             var adminToken = Environment.GetEnvironmentVariable(AdminTokenVariable);
             if (adminToken is { Length: > 0 } && Api.Tokens.AdminSecretProblem(adminToken) is { } weak)
             {
@@ -105,6 +111,21 @@ public static partial class CliApp
                 Options = options,
                 AdminToken = adminToken,
             };
+            // An address in use is found before the database is created or opened (and an admin
+            // token printed for a server that never ran); a race with another process is still
+            // caught at the start below.
+            if (InUse(settings.Urls) is { } taken)
+            {
+                await Console.Error.WriteLineAsync(BindFailure(settings.Urls, taken));
+                return 1;
+            }
+
+            if (Directory.Exists(settings.DatabasePath))
+            {
+                await Console.Error.WriteLineAsync(IsDirectory(settings.DatabasePath));
+                return 1;
+            }
+
             WebApplication app;
             try
             {
@@ -115,13 +136,155 @@ public static partial class CliApp
                 await Console.Error.WriteLineAsync(e.Message);
                 return 1;
             }
+            catch (Exception e) when (e is Microsoft.Data.Sqlite.SqliteException or IOException or UnauthorizedAccessException)
+            {
+                // The lock was taken but the file cannot be opened or the key files beside it written.
+                await Console.Error.WriteLineAsync($"Cannot open the database {Path.GetFullPath(settings.DatabasePath)}: {CliUsage.Plain(e.Message.ReplaceLineEndings(" ").TrimEnd('.'))}. Give another --db.");
+                return 1;
+            }
 
             await using var running = app;
-            await app.StartAsync(ct);
+            try
+            {
+                await app.StartAsync(ct);
+            }
+            catch (IOException e) when (SocketError(e) is { } socket)
+            {
+                // Kestrel could not bind (another process took the port since the check above).
+                // Disposing the app (above) releases the database's lock and closes its connections.
+                await Console.Error.WriteLineAsync(BindFailure(settings.Urls, socket));
+                return 1;
+            }
+
             Console.WriteLine($"Deconflict listening on {string.Join(", ", app.Urls)} (database {Path.GetFullPath(settings.DatabasePath)}, policy {settings.Options.Policy.ToString().ToLowerInvariant()}). API reference at /docs.");
             await app.WaitForShutdownAsync(ct);
             return 0;
         });
-        return serve;
+        return serve.WithExamples(
+            "deconflict serve --db data/deconflict.db --urls http://127.0.0.1:8080",
+            "deconflict serve --db deconflict.db --urls http://0.0.0.0:8080 --policy reject --conflict-notices",
+            "deconflict serve --horizontal-separation 5NM --vertical-separation 1000FT --lookahead 3m --warning 90s");
+    }
+
+    /// <summary>
+    /// What is wrong with --urls, checked before the database is opened: each URL (several separated
+    /// by ';') must be http (the server has no TLS of its own) with a port, on an IP address,
+    /// localhost, or * / + (every interface). Kestrel would take "18184" as a format error at start, and listen on every
+    /// interface for a host name it cannot bind to (example.invalid, 999.1.1.1).
+    /// </summary>
+    internal static string? ListenProblem(string urls)
+    {
+        const string Like = "like http://127.0.0.1:8080 (several separated by ';')";
+        var parts = urls.Split(';', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+        if (parts.Length == 0)
+        {
+            return $"--urls must be {Like}.";
+        }
+
+        foreach (var url in parts)
+        {
+            Microsoft.AspNetCore.Http.BindingAddress address;
+            try
+            {
+                address = Microsoft.AspNetCore.Http.BindingAddress.Parse(url);
+            }
+            catch (FormatException)
+            {
+                return $"--urls must be {Like}; '{url}' is not.";
+            }
+
+            if (address.Scheme is not ("http" or "https") || !url.Contains("://", StringComparison.Ordinal) || address.IsUnixPipe || address.IsNamedPipe)
+            {
+                return $"--urls must be {Like}; '{url}' is not.";
+            }
+
+            if (address.Scheme == "https")
+            {
+                return $"--urls: the server listens on http only ('{url}'); put a TLS-terminating proxy in front of it for https.";
+            }
+
+            if (address.Port is < 0 or > 65535)
+            {
+                return $"--urls: the port of '{url}' must be 0 to 65535.";
+            }
+
+            var host = address.Host.Trim('[', ']');
+            if (host is not ("*" or "+") && !host.Equals("localhost", StringComparison.OrdinalIgnoreCase) && !System.Net.IPAddress.TryParse(host, out _))
+            {
+                return $"--urls: '{address.Host}' in '{url}' is not an address to listen on; give an IP address of this machine (127.0.0.1; 0.0.0.0 for every interface) or localhost.";
+            }
+        }
+
+        return null;
+    }
+
+    /// <summary>
+    /// Binds each address of <paramref name="urls"/> (checked by <see cref="ListenProblem"/>) for a
+    /// moment, as Kestrel will: the failure of the first that cannot be bound, or null. Port 0
+    /// (any free port) is not checked.
+    /// </summary>
+    private static System.Net.Sockets.SocketException? InUse(string urls)
+    {
+        foreach (var url in urls.Split(';', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
+        {
+            var address = Microsoft.AspNetCore.Http.BindingAddress.Parse(url);
+            var host = address.Host.Trim('[', ']');
+            var ip = host is "*" or "+" ? System.Net.IPAddress.Any
+                : host.Equals("localhost", StringComparison.OrdinalIgnoreCase) ? System.Net.IPAddress.Loopback
+                : System.Net.IPAddress.Parse(host);
+            if (address.Port == 0)
+            {
+                continue;
+            }
+
+            try
+            {
+                using var socket = new System.Net.Sockets.Socket(ip.AddressFamily, System.Net.Sockets.SocketType.Stream, System.Net.Sockets.ProtocolType.Tcp);
+                // Kestrel sets SO_REUSEADDR on Linux too: a port in TIME_WAIT is not "in use".
+                socket.SetSocketOption(System.Net.Sockets.SocketOptionLevel.Socket, System.Net.Sockets.SocketOptionName.ReuseAddress, true);
+                socket.Bind(new System.Net.IPEndPoint(ip, address.Port));
+            }
+            catch (System.Net.Sockets.SocketException e)
+            {
+                // Anything else (no IPv6 on this machine) is left to Kestrel, which knows its fallbacks.
+                if (e.SocketErrorCode is System.Net.Sockets.SocketError.AddressAlreadyInUse or System.Net.Sockets.SocketError.AddressNotAvailable or System.Net.Sockets.SocketError.AccessDenied)
+                {
+                    return e;
+                }
+            }
+        }
+
+        return null;
+    }
+
+    /// <summary>The line for a --db that names a directory.</summary>
+    private static string IsDirectory(string path) =>
+        $"--db {Path.GetFullPath(path)} is a directory; give a database file, like {Path.Combine(Path.GetFullPath(path), "deconflict.db")}.";
+
+    /// <summary>The socket error under Kestrel's "Failed to bind" (IOException, AddressInUseException, SocketException).</summary>
+    private static System.Net.Sockets.SocketException? SocketError(Exception? e)
+    {
+        for (; e is not null; e = e.InnerException)
+        {
+            if (e is System.Net.Sockets.SocketException socket)
+            {
+                return socket;
+            }
+        }
+
+        return null;
+    }
+
+    /// <summary>One line for a server that could not listen: the address in use, a privileged port, an address not on this machine.</summary>
+    private static string BindFailure(string urls, System.Net.Sockets.SocketException e)
+    {
+        var reason = e.SocketErrorCode switch
+        {
+            System.Net.Sockets.SocketError.AddressAlreadyInUse => "the address is in use. Stop the other server or give another --urls.",
+            System.Net.Sockets.SocketError.AccessDenied => "permission denied (a port below 1024 needs privileges). Give another port in --urls.",
+            System.Net.Sockets.SocketError.AddressNotAvailable => "this machine has no such address. Give one of its addresses in --urls (0.0.0.0 for every interface).",
+            _ => CliUsage.Plain(e.Message.ReplaceLineEndings(" ").TrimEnd('.')) + ".",
+        };
+        return $"Cannot listen on {urls}: {reason}";
     }
 }

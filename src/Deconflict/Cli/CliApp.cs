@@ -17,6 +17,56 @@ public static partial class CliApp
 
     public static async Task<int> RunAsync(string[] args)
     {
+        var root = Commands();
+        var parse = root.Parse(args);
+
+        // What the client verbs print comes from the server and from other parties: it goes to
+        // the terminal safe (TerminalText). The server's own log and the demo's live view (which
+        // writes its own colour sequences, and escapes what it shows itself) are left as they are.
+        if (TopCommand(parse.CommandResult)?.Name is not ("serve" or "demo"))
+        {
+            Console.SetOut(TerminalText.Writer(Console.Out));
+            Console.SetError(TerminalText.Writer(Console.Error));
+        }
+
+        if (args.Length == 0)
+        {
+            // `deconflict` alone: the help is what a person wants to see (still a usage mistake).
+            await root.Parse(["--help"]).InvokeAsync();
+            return 2;
+        }
+
+        if (parse.Action is System.CommandLine.Invocation.ParseErrorAction)
+        {
+            await Console.Error.WriteLineAsync(CliUsage.Describe(parse));
+            return 2;
+        }
+
+        try
+        {
+            return await parse.InvokeAsync(new InvocationConfiguration { EnableDefaultExceptionHandler = false });
+        }
+        catch (OperationCanceledException)
+        {
+            // Ctrl+C: the verbs that run until stopped end quietly; 130 is the shell's code for it.
+            return 130;
+        }
+        catch (Exception e)
+        {
+            // A bug: one line for the person, the trace only when asked for.
+            await Console.Error.WriteLineAsync(CliUsage.Internal(e));
+            if (Environment.GetEnvironmentVariable("DECONFLICT_DEBUG") == "1")
+            {
+                await Console.Error.WriteLineAsync(e.ToString());
+            }
+
+            return 1;
+        }
+    }
+
+    /// <summary>Every command and verb, with its options, examples and actions.</summary>
+    internal static RootCommand Commands()
+    {
         var root = new RootCommand("Deconflict: deconfliction of airspace shared by parties that do not trust each other.");
         root.Subcommands.Add(Serve());
         // The connection options are listed only on the verbs that talk to a server (not on
@@ -35,19 +85,12 @@ public static partial class CliApp
         root.Subcommands.Add(client.Attach(EventCommands(client)));
         root.Subcommands.Add(client.Attach(FeedCommands.Create(server, token), json: false));
         root.Subcommands.Add(DemoCommand());
-        root.Subcommands.Add(client.Attach(SimulateCommand(client), json: false));
-        var parse = root.Parse(args);
-
-        // What the client verbs print comes from the server and from other parties: it goes to
-        // the terminal safe (TerminalText). The server's own log and the demo's live view (which
-        // writes its own colour sequences, and escapes what it shows itself) are left as they are.
-        if (TopCommand(parse.CommandResult)?.Name is not ("serve" or "demo"))
-        {
-            Console.SetOut(TerminalText.Writer(Console.Out));
-            Console.SetError(TerminalText.Writer(Console.Error));
-        }
-
-        return await parse.InvokeAsync();
+        root.Subcommands.Add(client.Attach(
+            SimulateCommand(client).WithExamples(
+                "deconflict simulate --party vks --server http://127.0.0.1:8080 --token \"$VKS_TOKEN\"",
+                "deconflict simulate --party coalition --duration 20m --start 2026-11-26T09:00:00Z --token \"$COALITION_TOKEN\""),
+            json: false));
+        return root;
     }
 
     private static Command? TopCommand(System.CommandLine.Parsing.CommandResult? result)
@@ -79,7 +122,7 @@ public static partial class CliApp
 
     /// <summary>
     /// Runs a client command and turns the failures a user can cause into one clear line on stderr
-    /// and exit code 1 (a refused request, an unreachable server), not a stack trace.
+    /// and its exit code (2 for a usage mistake, 1 for a refused request or an unreachable server), not a stack trace.
     /// </summary>
     private static async Task<int> Reported(Func<Task<int>> command)
     {
@@ -90,11 +133,12 @@ public static partial class CliApp
         catch (CliException e)
         {
             await Console.Error.WriteLineAsync(e.Message);
-            return 1;
+            return e.ExitCode;
         }
         catch (HttpRequestException e)
         {
-            await Console.Error.WriteLineAsync($"Cannot reach the server: {e.Message}");
+            // Requests made without ApiClient (the record's download, the event stream).
+            await Console.Error.WriteLineAsync($"Cannot reach the server: {ApiClient.Reason(e)}.");
             return 1;
         }
     }
@@ -138,8 +182,8 @@ public static partial class CliApp
             var server = parse.GetValue(Server) ?? Environment.GetEnvironmentVariable(ServerVariable);
             var token = parse.GetValue(Token) ?? Environment.GetEnvironmentVariable(TokenVariable);
             return string.IsNullOrEmpty(server) || string.IsNullOrEmpty(token)
-                ? throw new CliException($"Give --server and --token (or set {ServerVariable} and {TokenVariable}).")
-                : (server, token);
+                ? throw new CliException($"Give --server and --token (or set {ServerVariable} and {TokenVariable}).", exitCode: 2)
+                : (ApiClient.ServerAddress(server).ToString(), token);
         }
 
         /// <summary>

@@ -35,6 +35,9 @@ public static class FeedCommands
         {
             connect, offset, velocityAge, forget, batchMs, maxBatch, pipeline, statusEvery, once,
         };
+        sbs.WithExamples(
+            "deconflict feed sbs --connect 127.0.0.1:30003 --token \"$BLUE_TOKEN\"",
+            "deconflict feed sbs --connect receiver.local:30003 --local-offset +03:00 --token \"$BLUE_TOKEN\"");
         sbs.SetAction((parse, ct) => Run(parse, server, token, async (settings, log, token2) =>
         {
             var (host, port) = Endpoint(parse.GetValue(connect)!, "--connect");
@@ -56,12 +59,16 @@ public static class FeedCommands
         {
             listen, cotConnect, file, batchMs, maxBatch, pipeline, statusEvery, once,
         };
+        cot.WithExamples(
+            "deconflict feed cot --listen 127.0.0.1:4242 --token \"$RED_TOKEN\"",
+            "deconflict feed cot --connect tak.local:8087 --token \"$RED_TOKEN\"",
+            "deconflict feed cot --file tracks.cot --token \"$RED_TOKEN\"");
         cot.SetAction((parse, ct) => Run(parse, server, token, async (settings, log, token2) =>
         {
             var sources = new[] { parse.GetValue(listen) is not null, parse.GetValue(cotConnect) is not null, parse.GetValue(file) is not null }.Count(x => x);
             if (sources != 1)
             {
-                throw new CliException("Give exactly one of --listen HOST:PORT, --connect HOST:PORT or --file FILE.");
+                throw new CliException("Give exactly one of --listen HOST:PORT, --connect HOST:PORT or --file FILE.", exitCode: 2);
             }
 
             await using var poster = new TrackPoster(settings);
@@ -113,7 +120,7 @@ public static class FeedCommands
             }
         }
 
-        throw new CliException($"--local-offset must be an offset from UTC like +02:00, -05:30 or Z; '{text}' is not.");
+        throw new CliException($"--local-offset must be an offset from UTC like +02:00, -05:30 or Z; '{text}' is not.", exitCode: 2);
     }
 
     internal static (string Host, int Port) Endpoint(string text, string option)
@@ -124,11 +131,11 @@ public static class FeedCommands
             return (text[..colon].Trim('[', ']'), port);
         }
 
-        throw new CliException($"{option} must be HOST:PORT, like 127.0.0.1:30003; '{text}' is not.");
+        throw new CliException($"{option} must be HOST:PORT, like 127.0.0.1:30003; '{text}' is not.", exitCode: 2);
     }
 
     private static TimeSpan Seconds(double value, string option) =>
-        value > 0 && double.IsFinite(value) ? TimeSpan.FromSeconds(value) : throw new CliException($"{option} must be a positive number of seconds.");
+        value > 0 && double.IsFinite(value) ? TimeSpan.FromSeconds(value) : throw new CliException($"{option} must be a positive number of seconds.", exitCode: 2);
 
     private static async Task<int> Run(
         ParseResult parse,
@@ -151,24 +158,20 @@ public static class FeedCommands
 
         try
         {
-            if (!Uri.TryCreate(server, UriKind.Absolute, out var uri) || (uri.Scheme != Uri.UriSchemeHttp && uri.Scheme != Uri.UriSchemeHttps))
-            {
-                throw new CliException($"--server must be an http(s) URL; '{server}' is not.");
-            }
-
+            var uri = ApiClient.ServerAddress(server);
             var settings = new RelaySettings(
                 uri,
                 token,
-                TimeSpan.FromMilliseconds(parse.GetValue(batchMs) is var ms and > 0 ? ms : throw new CliException("--batch-ms must be positive.")),
-                parse.GetValue(maxBatch) is var max and > 0 ? max : throw new CliException("--max-batch must be positive."),
-                parse.GetValue(pipeline) is var depth and > 0 and <= 64 ? depth : throw new CliException("--pipeline must be 1 to 64."),
+                TimeSpan.FromMilliseconds(parse.GetValue(batchMs) is var ms and > 0 ? ms : throw new CliException("--batch-ms must be positive.", exitCode: 2)),
+                parse.GetValue(maxBatch) is var max and > 0 ? max : throw new CliException("--max-batch must be positive.", exitCode: 2),
+                parse.GetValue(pipeline) is var depth and > 0 and <= 64 ? depth : throw new CliException("--pipeline must be 1 to 64.", exitCode: 2),
                 TimeSpan.FromSeconds(Math.Max(0, parse.GetValue(statusEvery))));
             return await relay(settings, Console.Error, ct);
         }
         catch (CliException e)
         {
             await Console.Error.WriteLineAsync(e.Message);
-            return 1;
+            return e.ExitCode;
         }
     }
 }

@@ -232,7 +232,7 @@ public static class RecordSources
         using var response = await http.GetAsync($"v1/record/entries?start={start}&end={end}", HttpCompletionOption.ResponseHeadersRead);
         if (!response.IsSuccessStatusCode)
         {
-            throw new CliException($"GET /v1/record/entries answered {(int)response.StatusCode}: {await response.Content.ReadAsStringAsync()}");
+            throw new CliException($"GET /v1/record/entries: {ApiClient.Refusal(http.BaseAddress!, response, await response.Content.ReadAsStringAsync())}");
         }
 
         await using var body = await response.Content.ReadAsStreamAsync();
@@ -349,8 +349,20 @@ public static class RecordSources
     {
         using var response = await http.GetAsync(path);
         var text = await response.Content.ReadAsStringAsync();
-        return response.IsSuccessStatusCode ? text : throw new CliException($"GET /{path} answered {(int)response.StatusCode}: {text}");
+        return response.IsSuccessStatusCode ? text : throw new CliException($"GET /{path}: {ApiClient.Refusal(http.BaseAddress!, response, text)}");
     }
 
-    private static async Task<JsonNode> Json(HttpClient http, string path) => JsonNode.Parse(await Text(http, path))!;
+    private static async Task<JsonNode> Json(HttpClient http, string path)
+    {
+        using var response = await http.GetAsync(path);
+        var text = await response.Content.ReadAsStringAsync();
+        try
+        {
+            return response.IsSuccessStatusCode ? JsonNode.Parse(text)! : throw new CliException($"GET /{path}: {ApiClient.Refusal(http.BaseAddress!, response, text)}");
+        }
+        catch (JsonException)
+        {
+            throw new CliException($"GET /{path}: {ApiClient.NotDeconflict(http.BaseAddress!, response)}");
+        }
+    }
 }

@@ -11,6 +11,13 @@ namespace Deconflict.Storage.Sqlite;
 /// </summary>
 public sealed class DatabaseLock : IDisposable
 {
+    // What a lock held by another process throws: EWOULDBLOCK from flock on Linux (11; 35 on
+    // macOS), ERROR_SHARING_VIOLATION or ERROR_LOCK_VIOLATION on Windows.
+    private const int Held = 11;
+    private const int HeldMacOs = 35;
+    private const int WindowsSharingViolation = unchecked((int)0x80070020);
+    private const int WindowsLockViolation = unchecked((int)0x80070021);
+
     private readonly FileStream _file;
 
     private DatabaseLock(FileStream file) => _file = file;
@@ -20,13 +27,13 @@ public sealed class DatabaseLock : IDisposable
     public static DatabaseLock Acquire(string databasePath)
     {
         var full = Path.GetFullPath(databasePath);
-        Directory.CreateDirectory(Path.GetDirectoryName(full)!);
         var lockPath = full + ".lock";
         try
         {
+            Directory.CreateDirectory(Path.GetDirectoryName(full)!);
             return new DatabaseLock(new FileStream(lockPath, FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None));
         }
-        catch (IOException)
+        catch (IOException e) when (e.HResult is Held or HeldMacOs or WindowsSharingViolation or WindowsLockViolation)
         {
             throw new StartRefusedException(
                 $"The database {full} is in use by another deconflict server (it holds {lockPath}): stop that server first, or give this one another --db.");
@@ -34,6 +41,11 @@ public sealed class DatabaseLock : IDisposable
         catch (UnauthorizedAccessException)
         {
             throw new StartRefusedException($"Cannot create the lock file {lockPath} beside the database {full}: check the folder's permissions.");
+        }
+        catch (IOException e)
+        {
+            // Not another server: a folder that takes no new files (a read-only or virtual file system).
+            throw new StartRefusedException($"Cannot create the lock file {lockPath} beside the database {full}: {e.Message.TrimEnd('.')}. Give another --db.");
         }
     }
 
