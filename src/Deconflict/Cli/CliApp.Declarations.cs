@@ -1,7 +1,6 @@
 using System.CommandLine;
 using System.Globalization;
 using System.Text;
-using System.Text.Json;
 using System.Text.Json.Nodes;
 
 namespace Deconflict.Cli;
@@ -35,6 +34,7 @@ public static partial class CliApp
             Description = "ID@VERSION of an operation or zone you know this one conflicts with (repeat the option for each); with it, the server refuses the write (409 missing-awareness) if it would conflict with anything not listed at its current version",
             Arity = ArgumentArity.ZeroOrMore,
         };
+        var startAt = new Option<string?>("--start-at") { Description = "Move the file's time windows so the earliest starts at this time, each keeping its length: RFC 3339, or from now on the server's clock (+30m, +2h)" };
         var ifMatch = new Option<string?>("--if-match") { Description = $"The version you expect the {noun} to be at; refused (412) if it has changed since. Default: its current version" };
         Option<string?>? rule = r.IsZone ? new("--rule") { Description = "exclusive, protected or advisory; replaces the file's rule" } : null;
         Option<string?>? name = r.IsZone ? new("--name") { Description = "The zone's name, shown to every party; replaces the file's name" } : null;
@@ -44,6 +44,7 @@ public static partial class CliApp
             c.Options.Add(priority);
             c.Options.Add(state);
             c.Options.Add(known);
+            c.Options.Add(startAt);
             if (rule is not null && name is not null)
             {
                 c.Options.Add(rule);
@@ -53,9 +54,14 @@ public static partial class CliApp
             return c;
         }
 
-        async Task<(JsonObject Body, JsonNode File)> Body(ParseResult parse)
+        async Task<(JsonObject Body, JsonNode File)> Body(ParseResult parse, ApiClient api)
         {
             var (body, input) = await ReadDeclarationFile(parse.GetValue(file), r.IsZone);
+            if (parse.GetValue(startAt) is { } at)
+            {
+                TimeShift.MoveTo(body, await TimeShift.ParseAsync(at, async () => (await ServerClock.ReadAsync(api)).At));
+            }
+
             if (parse.GetValue(priority) is { } p)
             {
                 body["priority"] = p;
@@ -93,10 +99,10 @@ public static partial class CliApp
         }
 
         var submit = WithBodyOptions(new Command("submit", $"Declare {r.Article} {noun} from a file; prints it and the conflicts it has") { file })
-            .WithExamples($"deconflict {r.Command} submit {example}", $"deconflict {r.Command} submit {example} --priority 20 --state active{r.ExampleOptions}");
+            .WithExamples($"deconflict {r.Command} submit {example}", $"deconflict {r.Command} submit {example} --start-at +1h --priority 20 --state active{r.ExampleOptions}");
         Act(submit, o, async (parse, api) =>
         {
-            var (sent, input) = await Body(parse);
+            var (sent, input) = await Body(parse, api);
             var (body, _) = await InFile(input, () => api.Send(HttpMethod.Post, path, sent));
             var d = body![noun]!;
             return (body, async () => $"{title} {d["id"]} stored (version {d["version"]}, {d["state"]})." + await ConflictsText(api, body["conflicts"] as JsonArray));
@@ -106,7 +112,7 @@ public static partial class CliApp
             .WithExamples($"deconflict {r.Command} check {example}");
         Act(check, o, async (parse, api) =>
         {
-            var (sent, input) = await Body(parse);
+            var (sent, input) = await Body(parse, api);
             var (body, _) = await InFile(input, () => api.Send(HttpMethod.Post, path + "/check", sent));
             var conflicts = body!["conflicts"]!.AsArray();
             return (body, async () => conflicts.Count == 0
@@ -118,7 +124,7 @@ public static partial class CliApp
             .WithExamples($"deconflict {r.Command} update {r.IdPrefix}0193... {example}", $"deconflict {r.Command} update {r.IdPrefix}0193... {example} --if-match 2");
         Act(update, o, async (parse, api) =>
         {
-            var (sent, input) = await Body(parse);
+            var (sent, input) = await Body(parse, api);
             var target = Item(path, parse.GetValue(id)!);
             var version = await ExpectedVersion(api, target, parse.GetValue(ifMatch));
             var (body, _) = await InFile(input, () => api.Send(HttpMethod.Put, target, sent, ifMatch: version));
@@ -263,17 +269,6 @@ public static partial class CliApp
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
             throw CliException.Usage($"Cannot read {path.FullName}: {e.Message}");
-        }
-
-        // Said here in one line with the place in the file (the parser's own message quotes the
-        // offending text, which may hold a newline, and counts lines from 0).
-        try
-        {
-            using var parsed = JsonDocument.Parse(bytes);
-        }
-        catch (JsonException e)
-        {
-            throw new CliException($"{path.Name} is not JSON (at line {e.LineNumber + 1}, byte {e.BytePositionInLine + 1}): give an F3548 body or a GeoJSON Feature.");
         }
 
         var input = GeoJsonInput.Read(path.Name, bytes);

@@ -236,7 +236,7 @@ public sealed class OperationCliTests
         var missing = Path.Combine(server.Directory, "none.geojson");
 
         CliOutput.PlainError(await CliOutput.Run(server, blue, "op", "submit", missing), 2, $"No file {missing}: give the path of an F3548 body or a GeoJSON Feature.");
-        CliOutput.PlainError(await CliOutput.Run(server, blue, "op", "submit", notJson), 1, "notes.txt is not JSON (at line 1, byte 1): give an F3548 body or a GeoJSON Feature.");
+        CliOutput.PlainError(await CliOutput.Run(server, blue, "op", "submit", notJson), 1, "notes.txt is not well-formed JSON at line 1, column 1: 'C' is an invalid start of a value.");
         CliOutput.PlainError(await CliOutput.Run(server, blue, "op", "submit", file, "--known", "op-123"), 2, "--known must be ID@VERSION with a version of 1 or more, such as op-0193...@3; 'op-123' is not.");
         CliOutput.PlainError(await CliOutput.Run(server, blue, "op", "submit", file, "--known", "op-123@0"), 2, "--known must be ID@VERSION with a version of 1 or more, such as op-0193...@3; 'op-123@0' is not.");
         CliOutput.PlainError(await CliOutput.Run(server, blue, "op", "submit", file, "--state", "ended"), 2, "--state must be planned or active; 'ended' is not.");

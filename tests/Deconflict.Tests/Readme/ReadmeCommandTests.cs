@@ -16,7 +16,7 @@ namespace Deconflict.Tests.Readme;
 /// What the test does that a reader does by hand:
 /// - <c>deconflict serve ...</c> (a server in the foreground of the reader's terminal) is started in
 ///   the background after stopping the one an earlier line started, and waited for on /healthz;
-/// - a command that runs until stopped (<c>--follow</c>, <c>events follow</c>, <c>feed</c>,
+/// - a command that runs until stopped (<c>--follow</c>, <c>events follow</c>, <c>alerts follow</c>, <c>feed</c>,
 ///   <c>curl -N</c>) is run until it has printed its first output and 3 s more, then interrupted as by
 ///   Ctrl+C; it must not have failed by itself or printed a stack trace;
 /// - every loopback port written as <c>127.0.0.1:PORT</c> (8080 and the others) is replaced by a free
