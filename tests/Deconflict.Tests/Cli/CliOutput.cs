@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Text.Json.Nodes;
 using System.Text.RegularExpressions;
 using Deconflict.Tests.Infrastructure;
@@ -21,20 +20,7 @@ internal static partial class CliOutput
             info.Environment["COLUMNS"] = width.ToString(System.Globalization.CultureInfo.InvariantCulture);
         }
 
-        using var p = Process.Start(info)!;
-        var stdout = p.StandardOutput.ReadToEndAsync();
-        var stderr = p.StandardError.ReadToEndAsync();
-        try
-        {
-            await p.WaitForExitAsync().WaitAsync(TimeSpan.FromSeconds(60));
-        }
-        catch (TimeoutException)
-        {
-            p.Kill(entireProcessTree: true);
-            throw;
-        }
-
-        return (p.ExitCode, await stdout, await stderr);
+        return await CliTests.Execute(info);
     }
 
     public static Task<(int Exit, string Out, string Err)> Run(TestServer server, string token, params string[] args) => Run(server, token, null, args);

@@ -110,9 +110,13 @@ public sealed class CliTests
         RunAt(server?.BaseAddress, token, args);
 
     /// <summary>Runs the real `deconflict` executable against <paramref name="server"/> and waits for it (killed after 60 s).</summary>
-    internal static async Task<(int Exit, string Out, string Err)> RunAt(Uri? server, string token, params string[] args)
+    internal static Task<(int Exit, string Out, string Err)> RunAt(Uri? server, string token, params string[] args) =>
+        Execute(Command(server, token, args));
+
+    /// <summary>Starts <paramref name="info"/> (output redirected) and waits for it (killed after 60 s).</summary>
+    internal static async Task<(int Exit, string Out, string Err)> Execute(ProcessStartInfo info)
     {
-        using var p = Process.Start(Command(server, token, args))!;
+        using var p = Process.Start(info)!;
         var stdout = p.StandardOutput.ReadToEndAsync();
         var stderr = p.StandardError.ReadToEndAsync();
         try
