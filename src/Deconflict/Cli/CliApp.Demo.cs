@@ -27,7 +27,7 @@ public static partial class CliApp
             {
                 var settings = new DemoSettings
                 {
-                    Speed = parse.GetValue(speed) is var s and >= 1 ? s : throw new CliException("--speed must be at least 1."),
+                    Speed = parse.GetValue(speed) is var s and >= 1 ? s : throw CliException.Usage("--speed must be at least 1."),
                     Duration = ParseDuration(parse.GetValue(duration)!),
                     Seed = parse.GetValue(seed),
                     Serve = parse.GetValue(serve),
@@ -41,7 +41,7 @@ public static partial class CliApp
             catch (CliException e)
             {
                 await Console.Error.WriteLineAsync(e.Message);
-                return 1;
+                return e.ExitCode;
             }
         });
         return demo;
@@ -59,24 +59,24 @@ public static partial class CliApp
         {
             try
             {
-                var (server, token) = o.Connection(parse);
+                // What the command line says is checked before the server is asked anything.
                 var side = parse.GetValue(party)!;
-                using var api = new ApiClient(server, token);
-                var clock = await ServerClockAsync(api, ct);
-                DateTimeOffset origin;
-                if (parse.GetValue(start) is { } text)
+                if (side is not (SyriaScenario.Coalition or SyriaScenario.Vks))
                 {
-                    origin = Rfc3339.TryParse(text, out var parsed) ? parsed : throw new CliException($"--start must be an RFC 3339 time like 2026-11-26T09:00:00Z, not '{text}'.");
-                }
-                else
-                {
-                    origin = clock.GetUtcNow();
+                    throw CliException.Usage($"--party must be {SyriaScenario.Coalition} or {SyriaScenario.Vks} (the scenario's two sides), not '{side}'.");
                 }
 
+                var played = ParseDuration(parse.GetValue(duration)!);
+                DateTimeOffset? given = parse.GetValue(start) is { } text
+                    ? Rfc3339.TryParse(text, out var parsed) ? parsed : throw CliException.Usage($"--start must be an RFC 3339 time like 2026-11-26T09:00:00Z, not '{text}'.")
+                    : null;
+                var (server, token) = o.Connection(parse);
+                using var api = new ApiClient(server, token);
+                var clock = await ServerClockAsync(api, ct);
+                var origin = given ?? clock.GetUtcNow();
                 var scenario = SyriaScenario.Side(side, origin, parse.GetValue(seed));
                 Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
                     $"Playing {side} ({scenario.Name}) against {server}: the server's clock is {clock.GetUtcNow():yyyy-MM-ddTHH:mm:ss}Z at {clock.Speed:0.##}x; the scenario starts at {origin:yyyy-MM-ddTHH:mm:ss}Z."));
-                var played = ParseDuration(parse.GetValue(duration)!);
                 var view = new DemoView(clock, origin, [(side, scenario.Name)], Console.Out, played, SyriaScenario.Script);
                 var sim = new PartySimulator(scenario, api, clock, origin, parse.GetValue(seed), clock.Speed, view.LogFor(side), view.Observe, (id, name) => view.Name(side, id, name));
                 try
@@ -158,7 +158,7 @@ public static partial class CliApp
         // A bare number has no unit and is refused, not read as days.
         return text.Contains(':', StringComparison.Ordinal) && TimeSpan.TryParse(text, CultureInfo.InvariantCulture, out var span) && span > TimeSpan.Zero
             ? span
-            : throw new CliException($"A duration is like 45m, 1h30m or 90s; '{text}' is not one.");
+            : throw CliException.Usage($"A duration is like 45m, 1h30m or 90s; '{text}' is not one.");
     }
 
     [GeneratedRegex(@"^(?:(?<h>\d+(?:\.\d+)?)h)?(?:(?<m>\d+(?:\.\d+)?)m)?(?:(?<s>\d+(?:\.\d+)?)s)?$")]

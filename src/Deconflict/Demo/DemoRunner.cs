@@ -70,10 +70,10 @@ public static class DemoRunner
     public static async Task<DemoResult> RunAsync(DemoSettings settings, CancellationToken ct)
     {
         var output = settings.Out;
-        if (settings.DatabasePath is { } existing && File.Exists(existing))
+        if (settings.DatabasePath is { } existing && (File.Exists(existing) || Directory.Exists(existing)))
         {
             // Its parties, operations and clock would tangle with the scenario's.
-            throw new CliException($"The demo needs a fresh database, and {existing} exists: delete it or give another --db.");
+            throw CliException.Usage($"The demo needs a fresh database, and {existing} exists: delete it or give another --db.");
         }
 
         var temporary = settings.DatabasePath is null ? Path.Combine(Path.GetTempPath(), "deconflict-demo-" + Guid.NewGuid().ToString("N")[..12]) : null;
