@@ -62,8 +62,17 @@ public sealed class ApiReferenceBrowserTests
 
         // Rendered: the document's title, then GET /v1/config's operation, which needs the bundle to
         // run under the policy and to fetch the OpenAPI document from this server.
-        await page.Locator("h1", new() { HasText = "Deconflict" }).First.WaitForAsync(new() { Timeout = 30_000 });
-        await page.GetByText("The parameters in force, agreed by the parties").First.WaitForAsync(new() { Timeout = 30_000 });
+        try
+        {
+            await page.Locator("h1", new() { HasText = "Deconflict" }).First.WaitForAsync(new() { Timeout = 30_000 });
+            await page.GetByText("The parameters in force, agreed by the parties").First.WaitForAsync(new() { Timeout = 30_000 });
+        }
+        catch (TimeoutException)
+        {
+            var refused = await page.EvaluateAsync<string[]>("window.__violations");
+            Assert.Fail($"/docs did not render GET /v1/config within 30 s; refused: [{string.Join("; ", refused)}]; errors: [{string.Join("; ", errors)}]");
+        }
+
         await page.WaitForLoadStateAsync(LoadState.NetworkIdle);
         var text = await page.InnerTextAsync("body");
 

@@ -8,8 +8,7 @@ namespace Deconflict.Tests.Api;
 /// GET /docs loads only this server's files, configures Scalar to fetch nothing from another origin
 /// (no CDN fonts, no request proxy, no telemetry) and to show no button for a service that does not
 /// exist here, and carries a Content-Security-Policy that lets a browser enforce it. What the JS
-/// bundle does at run time is checked through its configuration and the policy, not in a browser
-/// (no browser is installed for the tests).
+/// bundle does at run time in a browser is ApiReferenceBrowserTests' part.
 /// </summary>
 public sealed partial class ApiReferenceTests
 {
