@@ -11,27 +11,12 @@ namespace Deconflict.Line;
 /// read/write only), like the record key. Its verifier key (signed-note form,
 /// name+keyhash+base64key) is served by GET /v1/line/webhook-key.
 /// </summary>
-public sealed class WebhookKey : IDisposable
+public sealed class WebhookKey : ServiceKey
 {
-    private readonly Ed25519Signer _signer;
-
     private WebhookKey(string name, Ed25519Signer signer)
+        : base(name, signer)
     {
-        Name = name;
-        _signer = signer;
-        VerifierKey = SignedNote.VerifierKey(name, signer.PublicKey);
-        KeyId = SignedNote.KeyId(name, SignedNote.Ed25519Algorithm, signer.PublicKey);
     }
-
-    /// <summary>The key's name in its verifier key.</summary>
-    public string Name { get; }
-
-    public byte[] PublicKey => _signer.PublicKey;
-
-    /// <summary>name+keyhash+base64key, as C2SP signed-note verifiers take it.</summary>
-    public string VerifierKey { get; }
-
-    public byte[] KeyId { get; }
 
     /// <summary>Where the webhook key of the database at <paramref name="databasePath"/> is kept.</summary>
     public static string PathFor(string databasePath) => Path.GetFullPath(databasePath) + ".webhook-key";
@@ -44,7 +29,5 @@ public sealed class WebhookKey : IDisposable
     }
 
     /// <summary>The Deconflict-Signature header value for a webhook body: the key id and the Ed25519 signature of the exact bytes.</summary>
-    public string SignatureHeader(byte[] body) => $"keyid={Convert.ToHexStringLower(KeyId)},ed25519={Convert.ToBase64String(_signer.Sign(body))}";
-
-    public void Dispose() => _signer.Dispose();
+    public string SignatureHeader(byte[] body) => $"keyid={Convert.ToHexStringLower(KeyId)},ed25519={Convert.ToBase64String(Signer.Sign(body))}";
 }

@@ -9,27 +9,15 @@ namespace Deconflict.Record;
 /// <c>&lt;database&gt;.record-key</c> (owner read/write only), so a restart signs with the same key;
 /// losing the file means a new log identity, which every verifier will notice.
 /// </summary>
-public sealed class RecordKey : IDisposable
+public sealed class RecordKey : ServiceKey
 {
-    private readonly Ed25519Signer _signer;
-
     private RecordKey(string origin, Ed25519Signer signer)
+        : base(origin, signer)
     {
-        Origin = origin;
-        _signer = signer;
-        VerifierKey = SignedNote.VerifierKey(origin, signer.PublicKey);
-        KeyId = SignedNote.KeyId(origin, SignedNote.Ed25519Algorithm, signer.PublicKey);
     }
 
     /// <summary>The log's origin line, also the note key name.</summary>
-    public string Origin { get; }
-
-    public byte[] PublicKey => _signer.PublicKey;
-
-    /// <summary>name+keyhash+base64key, as C2SP signed-note verifiers take it.</summary>
-    public string VerifierKey { get; }
-
-    public byte[] KeyId { get; }
+    public string Origin => Name;
 
     /// <summary>Where the key of the database at <paramref name="databasePath"/> is kept.</summary>
     public static string PathFor(string databasePath) => Path.GetFullPath(databasePath) + ".record-key";
@@ -50,7 +38,5 @@ public sealed class RecordKey : IDisposable
         SignedNote.Verify(PublicKey, System.Text.Encoding.UTF8.GetBytes(CheckpointText(head.Size, head.RootHash)), head.Signature);
 
     /// <summary>Signs a head's checkpoint text.</summary>
-    public byte[] Sign(long size, byte[] root) => _signer.Sign(System.Text.Encoding.UTF8.GetBytes(CheckpointText(size, root)));
-
-    public void Dispose() => _signer.Dispose();
+    public byte[] Sign(long size, byte[] root) => Signer.Sign(System.Text.Encoding.UTF8.GetBytes(CheckpointText(size, root)));
 }
