@@ -115,22 +115,26 @@ public sealed record RecordEntry(long Index, DateTimeOffset Time, string Type, s
         {
             using var doc = JsonDocument.Parse(bytes.ToArray());
             var root = doc.RootElement;
-            var parties = root.GetProperty("parties").EnumerateArray().Select(p => p.GetString()!).ToImmutableArray();
+            var parties = root.GetProperty("parties").EnumerateArray().Select(Text).ToImmutableArray();
             var actor = root.GetProperty("actor");
             var entry = new RecordEntry(
                 root.GetProperty("index").GetInt64(),
-                DateTimeOffset.Parse(root.GetProperty("time").GetString()!, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal | DateTimeStyles.AdjustToUniversal),
-                root.GetProperty("type").GetString()!,
+                DateTimeOffset.Parse(Text(root.GetProperty("time")), CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal | DateTimeStyles.AdjustToUniversal),
+                Text(root.GetProperty("type")),
                 actor.ValueKind == JsonValueKind.Null ? null : actor.GetString(),
                 parties,
-                root.GetProperty("payload").GetString()!,
-                root.GetProperty("salt").GetString()!);
+                Text(root.GetProperty("payload")),
+                Text(root.GetProperty("salt")));
             return entry.Canonical().AsSpan().SequenceEqual(bytes) ? entry : null;
         }
         catch (Exception e) when (e is JsonException or KeyNotFoundException or InvalidOperationException or FormatException or ArgumentException or DecoderFallbackException)
         {
             return null;
         }
+
+        // GetString gives null for a JSON null, which no field but actor may be.
+        static string Text(JsonElement element) =>
+            element.ValueKind == JsonValueKind.String ? element.GetString()! : throw new FormatException("Not a string.");
     }
 
     /// <summary>Writes the canonical form into a buffer sized for the worst case up front.</summary>

@@ -76,6 +76,36 @@ public class RecordEntryTests
         Assert.Equal(MerkleTree.LeafHash(entry.Canonical()), entry.LeafHash());
     }
 
+    // Found by the record-entry fuzzing target: a null where a string belongs threw
+    // NullReferenceException from Canonical() instead of being refused.
+    [Theory]
+    [InlineData("{\"actor\":null,\"index\":0,\"parties\":[null],\"payload\":\"{}\",\"salt\":\"s\",\"time\":\"2026-01-01T00:00:00.000Z\",\"type\":\"t\"}")]
+    [InlineData("{\"actor\":null,\"index\":0,\"parties\":[],\"payload\":null,\"salt\":\"s\",\"time\":\"2026-01-01T00:00:00.000Z\",\"type\":\"t\"}")]
+    [InlineData("{\"actor\":null,\"index\":0,\"parties\":[],\"payload\":\"{}\",\"salt\":null,\"time\":\"2026-01-01T00:00:00.000Z\",\"type\":\"t\"}")]
+    [InlineData("{\"actor\":null,\"index\":0,\"parties\":[],\"payload\":\"{}\",\"salt\":\"s\",\"time\":null,\"type\":\"t\"}")]
+    [InlineData("{\"actor\":null,\"index\":0,\"parties\":[],\"payload\":\"{}\",\"salt\":\"s\",\"time\":\"2026-01-01T00:00:00.000Z\",\"type\":null}")]
+    public void A_null_where_a_string_belongs_is_not_an_entry(string json)
+    {
+        Assert.Null(RecordEntry.Parse(Encoding.UTF8.GetBytes(json)));
+    }
+
+    [Fact]
+    public void The_same_bytes_with_strings_are_an_entry()
+    {
+        var json = "{\"actor\":null,\"index\":0,\"parties\":[\"b\"],\"payload\":\"{}\",\"salt\":\"s\",\"time\":\"2026-01-01T00:00:00.000Z\",\"type\":\"t\"}";
+        var entry = RecordEntry.Parse(Encoding.UTF8.GetBytes(json));
+        Assert.NotNull(entry);
+        Assert.Equal("t", entry.Type);
+        Assert.Equal(["b"], entry.Parties.ToArray());
+    }
+
+    [Fact]
+    public void An_entry_hashes_its_canonical_bytes()
+    {
+        var entry = new RecordEntry(3, At, "zone", "blue", [], "{}", "salt");
+        Assert.Equal(MerkleTree.LeafHash(entry.Canonical()), entry.LeafHash());
+    }
+
     // RFC 8785 section 3.2.2.2, one character at a time: quote and backslash escaped, the short
     // forms for \b \f \n \r \t, lower-case \u00xx for the other controls, everything else as is.
     private static string ReferenceEscape(string s)
