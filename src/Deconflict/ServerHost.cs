@@ -10,6 +10,7 @@ using Deconflict.Service;
 using Deconflict.Storage;
 using Deconflict.Storage.Sqlite;
 using Deconflict.Tracks;
+using Deconflict.WebConsole;
 using Microsoft.AspNetCore.Diagnostics;
 
 namespace Deconflict;
@@ -211,6 +212,7 @@ public static class ServerHost
         app.MapTracks();
         app.MapAlerts();
         app.MapMetrics();
+        app.MapConsole();
         app.Lifetime.ApplicationStopped.Register(() => app.Services.GetRequiredService<WriteQueue>().DisposeAsync().AsTask().GetAwaiter().GetResult());
         return app;
     }

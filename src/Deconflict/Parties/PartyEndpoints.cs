@@ -53,6 +53,22 @@ public static partial class PartyEndpoints
             .WithSummary("Every party's id, name, role and public signing key").WithName("listParties")
             .Produces<ListView<PartyView>>();
 
+        app.MapGet("/v1/me", (HttpContext http, IDeconflictStore store) =>
+        {
+            var caller = Authentication.Of(http);
+            var party = caller.PartyId is { } id ? store.GetParty(id) : null;
+            return TypedResults.Json(new MeView
+            {
+                Party = caller.PartyId,
+                Name = party?.Name ?? (caller.IsAdmin ? "admin" : caller.PartyId!),
+                Role = caller.IsAdmin ? "admin" : caller.Role == PartyRole.Observer ? "observer" : "party",
+                MayWrite = caller.MayWrite,
+                SeesEverything = caller.SeesEverything,
+                TokenId = caller.TokenId,
+            }, Json.Options);
+        }).WithTags("Parties").RequireToken().WithSummary("Who this token speaks for: party, name, role").WithName("getMe")
+          .WithDescription("The party the bearer token belongs to (null for the admin), its role and whether it may write; the token's id, never its secret.");
+
         group.MapPost("/{id}/tokens", async (string id, HttpContext http, WriteQueue writes) =>
         {
             if (!Authentication.Of(http).IsAdmin)

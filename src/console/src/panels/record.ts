@@ -1,0 +1,5 @@
+import type { ConsoleContext } from '../context';
+
+export function mountRecord(ctx: ConsoleContext): void {
+  void ctx;
+}
