@@ -16,10 +16,14 @@ const Speeds = [1, 10, 60, 600];
 /** How many recently changed objects the knowledge list shows when nothing is selected. */
 const Recent = 8;
 
-/** What tests read: the moment shown and the states of the conflicts in the shown store. */
+/** What tests read (window.__deconflictTimeline): the moment shown and the states of the conflicts in the shown store. */
 export interface TimelineHook {
   loaded: number;
   viewing: number | null;
+  /** ctx.mapTime: the moment while viewing the past, null when live. */
+  mapTime: number | null;
+  /** Whether the store shown is the live one. */
+  live: boolean;
   conflicts(): Record<string, string>;
 }
 
@@ -90,7 +94,7 @@ export function mountTimeline(ctx: ConsoleContext): void {
   const strip = h(
     'div',
     { id: 'timeline-strip', class: 'timeline-strip', role: 'region', 'aria-label': 'Viewing the record', hidden: true },
-    h('span', { class: 'timeline-strip-mark', 'aria-hidden': 'true' }, '⏪'),
+    h('span', { class: 'timeline-strip-mark', 'aria-hidden': 'true' }, '◀◀'),
     stripText,
     h('span', {}, 'The map and lists show the past, as this console may see it in the record; nothing can be acted on.'),
     h('button', { type: 'button', id: 'timeline-strip-live', onclick: () => backToLive() }, 'Back to live'),
@@ -111,6 +115,12 @@ export function mountTimeline(ctx: ConsoleContext): void {
     },
     get viewing() {
       return viewing;
+    },
+    get mapTime() {
+      return ctx.mapTime.value;
+    },
+    get live() {
+      return ctx.shown.value === ctx.live;
     },
     conflicts() {
       return Object.fromEntries([...ctx.shown.value.conflicts.values()].map((c) => [c.id, c.state]));
@@ -370,7 +380,7 @@ function title(selection: Selection, store: Store): string {
   switch (selection.kind) {
     case 'conflict': {
       const c = store.conflicts.get(selection.id) as Conflict | undefined;
-      return c ? `${store.partyName(c.a.party)} ${c.a.kind} and ${store.partyName(c.b.party)} ${c.b.kind}` : selection.id;
+      return c ? `${c.a.kind} of ${store.partyName(c.a.party)} / ${c.b.kind} of ${store.partyName(c.b.party)}` : selection.id;
     }
     case 'alert': {
       const a = store.alerts.get(selection.id) as Alert | undefined;
