@@ -27,8 +27,8 @@ public sealed class ConsoleTimelineTests
         Assert.Equal("resolved", (await blue.Get($"v1/conflicts/{id}")).Body!["state"]!.GetValue<string>());
 
         // The moments, read from the record through the API (not through the console).
-        var entries = await ConflictEntriesAsync(server, id);
-        Assert.Equal(["open", "resolved"], entries.Select(e => e.State));
+        var entries = await EntriesAsync(server, e => e["type"]!.GetValue<string>() == "conflict", "conflict", id);
+        Assert.Equal(["open", "resolved"], entries.Select(e => e.Object["state"]!.GetValue<string>()));
         var (opened, resolved) = (entries[0], entries[1]);
         Assert.True(resolved.At > opened.At, $"the resolution ({resolved.Time}) must be recorded after the opening ({opened.Time})");
 
@@ -96,26 +96,94 @@ public sealed class ConsoleTimelineTests
         }
     }
 
-    private sealed record ConflictEntry(string Time, DateTimeOffset At, string State);
+    [Fact]
+    public async Task The_timeline_marks_when_the_recipient_of_a_line_message_received_read_and_acknowledged_it()
+    {
+        await using var server = await TestServer.StartAsync();
+        var blue = await server.AddPartyAsync("blue");
+        var red = await server.AddPartyAsync("red");
+        var sent = await blue.Post("v1/line/messages", new JsonObject { ["to"] = new JsonArray("red"), ["subject"] = "Tanker track", ["body"] = "Moving the tanker track 20 NM north.", ["requires_ack"] = true });
+        Assert.Equal(201, sent.Status);
+        var id = sent.Body!["id"]!.GetValue<string>();
+        Assert.Equal(200, (await red.Get($"v1/line/messages/{id}")).Status);
+        Assert.Equal(200, (await red.Post($"v1/line/messages/{id}/read", new { })).Status);
+        Assert.Equal(200, (await red.Post($"v1/line/messages/{id}/acknowledge", new { by = "Maj. Volkov", note = "understood" })).Status);
 
-    /// <summary>The record's entries about conflict <paramref name="id"/>, in index order, decoded as docs/record.md says.</summary>
-    private static async Task<List<ConflictEntry>> ConflictEntriesAsync(TestServer server, string id)
+        // The message as each of its entries stated it, read from the record through the API.
+        var entries = await EntriesAsync(server, e => e["type"]!.GetValue<string>().StartsWith("line-", StringComparison.Ordinal), "message", id);
+        var first = entries[0];
+        var acknowledged = entries.Last();
+        Assert.NotNull(acknowledged.Object["receipts"]!["red"]!["acknowledged_at"]);
+
+        await using var browser = await ConsoleBrowser.LaunchAsync();
+        await using var console = await browser.OpenAsync(server, ConsoleBrowser.TokenOf(blue));
+        var page = console.Page;
+        await page.ClickAsync("#tab-timeline");
+        await page.WaitForFunctionAsync("() => window.__deconflictTimeline?.loaded > 0 && !document.querySelector('#timeline-slider').disabled", null, new() { Timeout = 15_000 });
+
+        // The last moment (End on the slider): red received, read and acknowledged it.
+        await page.FocusAsync("#timeline-slider");
+        await page.Keyboard.PressAsync("End");
+        await WaitForAsync(page, "() => window.__deconflictTimeline.viewing !== null", "blue");
+        var redMark = page.Locator($"#timeline-knowledge li[data-kind='message'][data-id='{id}'] li[data-party='red']");
+        await redMark.WaitForAsync(new() { Timeout = 5_000 });
+        Assert.Equal(Marks(first, acknowledged), (await redMark.InnerTextAsync()).Trim());
+        Assert.Equal($"BLUE operations centre: wrote {Clock(first.Object["sent_at"]!.GetValue<string>())}", (await page.Locator($"#timeline-knowledge li[data-kind='message'][data-id='{id}'] li[data-party='blue']").InnerTextAsync()).Trim());
+
+        // A millisecond before the acknowledgement's entry: not acknowledged yet (a store rebuilt from the start).
+        var before = acknowledged.At.AddMilliseconds(-1);
+        var then = entries.Last(e => e.At <= before);
+        await page.FillAsync("#timeline-time", InputValue(before));
+        await WaitForAsync(page, $"() => window.__deconflictTimeline.viewing === {before.ToUnixTimeMilliseconds()}", "blue");
+        await page.WaitForFunctionAsync("text => document.querySelector('#timeline-knowledge li[data-kind=message] li[data-party=red]')?.textContent.trim() === text", Marks(first, then), new() { Timeout = 5_000 });
+        Assert.Empty(console.Errors);
+    }
+
+    /// <summary>Red's marks on a message as <paramref name="then"/> states it, in the words the panel uses.</summary>
+    private static string Marks(RecordObject first, RecordObject then)
+    {
+        var receipt = then.Object["receipts"]!["red"]!;
+        var marks = new List<string> { $"sent {Clock(first.Time)}" };
+        if (receipt["delivered_at"] is { } delivered)
+        {
+            marks.Add($"received {Clock(delivered.GetValue<string>())}");
+        }
+
+        if (receipt["read_at"] is { } read)
+        {
+            marks.Add($"read {Clock(read.GetValue<string>())}");
+        }
+
+        marks.Add(receipt["acknowledged_at"] is { } ack
+            ? $"acknowledged {Clock(ack.GetValue<string>())} by {receipt["acknowledged_by"]!.GetValue<string>()} (“{receipt["note"]!.GetValue<string>()}”)"
+            : "not acknowledged");
+        return "RED operations centre: " + string.Join(", ", marks);
+    }
+
+    /// <summary>"HH:mm:ss.fffZ", as the panel shows a time on the day of the moment shown.</summary>
+    private static string Clock(string time) =>
+        DateTimeOffset.Parse(time, CultureInfo.InvariantCulture).UtcDateTime.ToString("HH:mm:ss.fff'Z'", CultureInfo.InvariantCulture);
+
+    private sealed record RecordObject(string Time, DateTimeOffset At, JsonNode Object);
+
+    /// <summary>The record's entries of the wanted types about object <paramref name="id"/> (the payload's <paramref name="key"/>), in index order.</summary>
+    private static async Task<List<RecordObject>> EntriesAsync(TestServer server, Func<JsonNode, bool> wanted, string key, string id)
     {
         var page = (await server.Admin.Get("v1/record/entries?start=0&end=1000")).Body!;
-        var found = new List<ConflictEntry>();
+        var found = new List<RecordObject>();
         foreach (var item in page["items"]!.AsArray())
         {
             var entry = JsonNode.Parse(Encoding.UTF8.GetString(Convert.FromBase64String(item!["entry"]!.GetValue<string>())))!;
-            if (entry["type"]!.GetValue<string>() != "conflict")
+            if (!wanted(entry))
             {
                 continue;
             }
 
-            var conflict = JsonNode.Parse(entry["payload"]!.GetValue<string>())!["conflict"]!;
-            if (conflict["id"]!.GetValue<string>() == id)
+            var obj = JsonNode.Parse(entry["payload"]!.GetValue<string>())![key];
+            if (obj?["id"]?.GetValue<string>() == id)
             {
                 var time = entry["time"]!.GetValue<string>();
-                found.Add(new ConflictEntry(time, DateTimeOffset.Parse(time, CultureInfo.InvariantCulture), conflict["state"]!.GetValue<string>()));
+                found.Add(new RecordObject(time, DateTimeOffset.Parse(time, CultureInfo.InvariantCulture), obj));
             }
         }
 

@@ -43,6 +43,7 @@ export function mountTimeline(ctx: ConsoleContext): void {
   let loading: Promise<void> | null = null;
   let viewing: number | null = null;
   let replay: { frame: number; last: number; at: number } | null = null;
+  let mapSetAt = 0;
 
   // Controls.
   const progress = h('progress', { id: 'timeline-progress', max: 1, value: 0, 'aria-label': 'Record entries read' });
@@ -61,7 +62,37 @@ export function mountTimeline(ctx: ConsoleContext): void {
   const knowledgeTitle = h('h3', { class: 'timeline-knowledge-title' }, 'What each party knew');
   const knowledge = h('div', { id: 'timeline-knowledge', class: 'timeline-knowledge' });
 
-  slider.addEventListener('input', () => goTo(Number(slider.value)));
+  slider.addEventListener('input', () => {
+    pause();
+    goTo(Number(slider.value));
+  });
+  // A millisecond per arrow key would be useless: arrows step from event to event, Page Up/Down
+  // by a twentieth of the record's span, Home/End to its first and last entry.
+  slider.addEventListener('keydown', (e) => {
+    const first = history.first;
+    const last = history.last;
+    if (first === null || last === null) {
+      return;
+    }
+    const at = viewing ?? last;
+    const jump = Math.max(1, (last - first) / 20);
+    const moves: Record<string, () => void> = {
+      ArrowLeft: () => step(-1),
+      ArrowDown: () => step(-1),
+      ArrowRight: () => step(1),
+      ArrowUp: () => step(1),
+      PageDown: () => goTo(at - jump),
+      PageUp: () => goTo(at + jump),
+      Home: () => goTo(first),
+      End: () => goTo(last),
+    };
+    const move = moves[e.key];
+    if (move) {
+      e.preventDefault();
+      pause();
+      move();
+    }
+  });
   const form = h(
     'form',
     { class: 'timeline-moment', onsubmit: (e: Event) => (e.preventDefault(), chooseTyped()) },
@@ -192,7 +223,10 @@ export function mountTimeline(ctx: ConsoleContext): void {
     if (ctx.shown.value !== store) {
       ctx.shown.set(store);
     }
-    if (ctx.mapTime.value !== t) {
+    // During replay the map follows at most ten times a second; a chosen moment at once.
+    const now = performance.now();
+    if (ctx.mapTime.value !== t && (!replay || now - mapSetAt >= 100 || t >= last)) {
+      mapSetAt = now;
       ctx.mapTime.set(t);
     }
     document.body.dataset.timeline = 'past';
@@ -267,6 +301,9 @@ export function mountTimeline(ctx: ConsoleContext): void {
     if (replay) {
       cancelAnimationFrame(replay.frame);
       replay = null;
+      if (viewing !== null && ctx.mapTime.value !== viewing) {
+        ctx.mapTime.set(viewing);
+      }
     }
     play.textContent = '▶ Replay';
     play.setAttribute('aria-pressed', 'false');

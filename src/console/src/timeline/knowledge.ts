@@ -110,13 +110,13 @@ export class KnowledgeIndex {
     }
     const sel = { kind, id: selection.id };
     const sent = (party: string | null) => entries.filter((e) => e.parties.length === 0 || (party !== null && e.parties.includes(party)));
-    const sentFacts = (party: string | null): Fact[] => {
+    const sentFacts = (party: string | null, withUpdate = true): Fact[] => {
       const to = sent(party);
       if (to.length === 0) {
         return [];
       }
       const facts: Fact[] = [{ what: 'sent', at: to[0].time }];
-      if (to.length > 1) {
+      if (withUpdate && to.length > 1) {
         facts.push({ what: 'updated', at: to[to.length - 1].time });
       }
       return facts;
@@ -144,7 +144,8 @@ export class KnowledgeIndex {
         const parties: PartyKnowledge[] = [{ party: m.from, facts: [{ what: 'wrote', at: m.sent_at }] }];
         for (const party of unique(m.to)) {
           const receipt = m.receipts?.[party];
-          const facts = sentFacts(party);
+          // A message's later entries are its receipts, listed below as what they say.
+          const facts = sentFacts(party, false);
           if (receipt?.delivered_at) facts.push({ what: 'received', at: receipt.delivered_at });
           if (receipt?.read_at) facts.push({ what: 'read', at: receipt.read_at });
           if (receipt?.acknowledged_at) {
