@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Text;
 using System.Text.Json.Nodes;
 using Deconflict.Tests.Infrastructure;
+using Deque.AxeCore.Playwright;
 
 namespace Deconflict.Tests.WebConsole;
 
@@ -84,6 +85,11 @@ public sealed class ConsoleTimelineTests
             {
                 await page.Locator("#timeline-knowledge").ScrollIntoViewIfNeededAsync();
                 await console.ScreenshotAsync("timeline");
+                foreach (var part in new[] { "#panel-timeline", "#timeline-strip" })
+                {
+                    var axe = await page.Locator(part).RunAxe();
+                    Assert.Empty(axe.Violations.Where(v => v.Impact is "serious" or "critical").Select(v => $"{part}: {v.Id} {v.Help} ({v.Nodes.Length} nodes)"));
+                }
             }
 
             // Back to live: the live store again, the map following now, no strip.
