@@ -14,6 +14,7 @@ import { graticuleLayer } from './graticule';
 import { legendControl } from './legend';
 import { listControl } from './listControl';
 import { conflictPopup, declarationPopup, describeConflict } from './popup';
+import { OwnDetails } from './ownDetails';
 import { addPositionControl } from './position';
 import { leaflet, overlays } from './registry';
 import { addScale } from './scale';
@@ -31,6 +32,8 @@ export function mountMap(ctx: ConsoleContext): void {
   if (!container) return;
 
   const map = L.map(container, { preferCanvas: true, minZoom: 2, maxZoom: 15, worldCopyJump: false, attributionControl: false, keyboard: true });
+  // The view first: layers and controls ask the map where it is when they are added.
+  fitStart(map, ctx.shown.value);
   L.control.attribution({ prefix: false, position: 'bottomright' }).addAttribution('Basemap: Natural Earth (public domain)').addTo(map);
   map.createPane('volumes').style.zIndex = '420';
   const renderer = L.canvas({ pane: 'volumes', padding: 0.3, tolerance: 4 });
@@ -86,6 +89,7 @@ export function mountMap(ctx: ConsoleContext): void {
   overlays.on(syncOverlays);
   syncOverlays();
 
+  const details = new OwnDetails(ctx.api, () => schedule());
   let styling: Styling = { palette: palette(), colours: new Map() };
   let legendSignature = '';
   const shownTime = () => ctx.mapTime.value ?? ctx.now();
@@ -96,7 +100,7 @@ export function mountMap(ctx: ConsoleContext): void {
     for (const d of store.operations.values()) parties.add(d.party);
     for (const d of store.zones.values()) parties.add(d.party);
     styling = { palette: styling.palette, colours: partyColours(parties, store.me.party, styling.palette.parties) };
-    const changed = layers.render(store, shownTime(), styling);
+    const changed = layers.render(store, shownTime(), styling, (kind, d) => (store.historical ? d : details.resolve(kind, d)));
     layers.renderConflicts(store.conflicts.values(), styling, (c) => describeConflict(store, c), false);
     showSelection(ctx.selection.value, changed);
 
@@ -183,7 +187,6 @@ export function mountMap(ctx: ConsoleContext): void {
   }).observe(document.documentElement, { attributes: true, attributeFilter: ['data-theme'] });
 
   mountTimeControl(ctx);
-  fitStart(map, ctx.shown.value);
   render();
   leaflet.set(map);
   exposeForTests(ctx, map, layers);

@@ -30,10 +30,12 @@ export function mountTimeControl(ctx: ConsoleContext): void {
   follow.addEventListener('change', () => (follow.checked ? ctx.mapTime.set(null) : fixed(ctx.now())));
   now.addEventListener('click', () => ctx.mapTime.set(null));
   slider.addEventListener('input', () => fixed(ctx.now() + Number(slider.value) * MINUTE));
-  picker.addEventListener('change', () => {
+  const typed = () => {
     const ms = Date.parse(`${picker.value}:00Z`);
     if (!Number.isNaN(ms)) fixed(ms);
-  });
+  };
+  picker.addEventListener('input', typed);
+  picker.addEventListener('change', typed);
 
   const update = () => {
     const t = ctx.mapTime.value;

@@ -69,13 +69,15 @@ export class VolumeLayers {
   }
 
   /** Brings the map in line with `store` at time `t`; returns whether anything changed. */
-  render(store: Store, t: number, styling: Styling): boolean {
+  render(store: Store, t: number, styling: Styling, resolve: (kind: DeclarationKind, d: Declaration) => Declaration): boolean {
     const seen = new Set<string>();
     let changed = false;
     const me = store.me.party;
     for (const [kind, map] of [['operation', store.operations], ['zone', store.zones]] as const) {
-      for (const d of map.values()) {
-        if (d.state === 'cancelled' || d.state === 'ended') continue;
+      for (const held of map.values()) {
+        if (held.state === 'cancelled' || held.state === 'ended') continue;
+        const own = me !== null && held.party === me;
+        const d = own ? resolve(kind, held) : held;
         const volumes: number[] = [];
         d.volumes.forEach((v, i) => {
           if (activeAt(v, t)) volumes.push(i);
@@ -83,10 +85,9 @@ export class VolumeLayers {
         if (volumes.length === 0) continue;
         const k = key(kind, d.id);
         seen.add(k);
-        const own = me !== null && d.party === me;
         const style: VolumeKind = kind === 'zone' ? (d.rule ?? 'advisory') : own ? 'own-operation' : 'operation';
         const colour = styling.colours.get(d.party) ?? styling.palette.parties[0]!;
-        const signature = `${d.version}|${volumes.join(',')}|${style}|${colour}|${styling.palette.theme}`;
+        const signature = `${d.version}|${volumes.join(',')}|${style}|${colour}|${styling.palette.theme}|${d.details == null ? 0 : 1}`;
         const old = this.entries.get(k);
         if (old && old.signature === signature) continue;
         if (old) this.remove(old);
