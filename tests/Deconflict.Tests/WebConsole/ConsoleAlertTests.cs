@@ -120,6 +120,12 @@ public sealed partial class ConsoleAlertTests
         await redConsole.Page.ClickAsync("#panel-alerts .alert-item .alert-head");
         Assert.Equal("true", await redConsole.Page.GetAttributeAsync("#panel-alerts .alert-item", "aria-current"));
 
+        // The map draws each side's own aircraft from its poll of GET /v1/tracks: wait for one made after the last reports.
+        foreach (var console in new[] { blueConsole, redConsole })
+        {
+            await console.Page.WaitForResponseAsync(r => r.Url.EndsWith("/v1/tracks", StringComparison.Ordinal) && r.Status == 200, new() { Timeout = 10_000 });
+        }
+
         await blueConsole.ScreenshotAsync("alerts");
         await redConsole.ScreenshotAsync("alerts-red");
 

@@ -249,11 +249,13 @@ function drawAircraft(
     g.stroke();
   }
 
+  // Own labels above the symbol, others' below: a close pair's labels do not overlap.
+  const labelY = kind === 'own' ? p.y - 10 : p.y + 12;
   g.lineWidth = 3;
   g.strokeStyle = halo;
-  g.strokeText(label, p.x + 11, p.y - 9);
+  g.strokeText(label, p.x + 11, labelY);
   g.fillStyle = colour;
-  g.fillText(label, p.x + 11, p.y - 9);
+  g.fillText(label, p.x + 11, labelY);
 }
 
 function toLatLng(at: LatLng): L.LatLngTuple {
@@ -295,8 +297,15 @@ function drawAlert(ctx: ConsoleContext, alert: Alert, group: L.LayerGroup, rende
     h('span', { class: 'alert-level' }, levelWord[alert.level]),
     label,
   );
+  const point = L.circleMarker(toLatLng(cpa.mid), { renderer, radius: 4, color: colour, weight: 2, fillColor: colour, fillOpacity: 1 });
+  point.on('click', (e) => {
+    L.DomEvent.stopPropagation(e);
+    select();
+  });
+  group.addLayer(point);
+  // The label hangs below the closest approach, leaving the aircraft either side of it in view.
   const cpaMarker = L.marker(toLatLng(cpa.mid), {
-    icon: L.divIcon({ html: marker, className: 'alert-marker-icon', iconSize: undefined, iconAnchor: [8, 8] }),
+    icon: L.divIcon({ html: marker, className: 'alert-marker-icon', iconSize: undefined, iconAnchor: [10, -14] }),
     keyboard: false,
     riseOnHover: true,
     zIndexOffset: 1000 - secondsToLoss(alert, now),
