@@ -51,7 +51,7 @@ export function tracksOf(store: Store): OwnTrack[] {
 
 export function mountTracks(ctx: ConsoleContext): void {
   pollTracks(ctx);
-  const tracks = new CanvasLayer((g, toPoint) => paintAircraft(ctx, g, toPoint));
+  const tracks = new CanvasLayer((g, toPoint, map) => paintAircraft(ctx, g, toPoint, map.getZoom()));
   const alerts = L.layerGroup();
   addOverlay({ name: 'Tracks', layer: tracks, visible: true });
   addOverlay({ name: 'Alerts', layer: alerts, visible: true });
@@ -147,7 +147,11 @@ function nearestTrack(ctx: ConsoleContext, map: L.Map, at: L.Point): OwnTrack | 
   return best;
 }
 
-function paintAircraft(ctx: ConsoleContext, g: CanvasRenderingContext2D, toPoint: (at: L.LatLngExpression) => L.Point): void {
+/** Own tracks are labelled when few, or when the map is zoomed in far enough to tell them apart. */
+const labelAllBelow = 100;
+const labelAllFromZoom = 10;
+
+function paintAircraft(ctx: ConsoleContext, g: CanvasRenderingContext2D, toPoint: (at: L.LatLngExpression) => L.Point, zoom: number): void {
   const store = ctx.shown.value;
   const own = themeColour('--accent', '#5cb3ff');
   const other = themeColour('--text', '#e6edf3');
@@ -159,12 +163,14 @@ function paintAircraft(ctx: ConsoleContext, g: CanvasRenderingContext2D, toPoint
 
   const tracks = tracksOf(store);
   const shown = new Set(tracks.map((t) => `${t.party}/${t.id}`));
+  const labelled = tracks.length < labelAllBelow || zoom >= labelAllFromZoom;
   for (const track of tracks) {
     const at = { lat: track.lat, lng: track.lng };
-    const label = `${track.id}${track.stale ? ' (stale)' : ''}`;
+    // The admin and observers see every party's tracks: their labels say whose.
+    const label = `${ctx.me.party ? '' : `${store.partyName(track.party)} `}${track.id}${track.stale ? ' (stale)' : ''}`;
     const isSelected = selected?.kind === 'track' && selected.id === track.id;
     g.globalAlpha = track.stale ? 0.5 : 1;
-    drawAircraft(g, toPoint, at, track.velocity, own, halo, label, 'own', isSelected, track.stale);
+    drawAircraft(g, toPoint, at, track.velocity, own, halo, labelled || isSelected ? label : '', 'own', isSelected, track.stale);
   }
 
   // Other parties' aircraft, only as the active alerts give them (the admin's own list has them all).
@@ -249,6 +255,9 @@ function drawAircraft(
     g.stroke();
   }
 
+  if (!label) {
+    return;
+  }
   // Own labels above the symbol, others' below: a close pair's labels do not overlap.
   const labelY = kind === 'own' ? p.y - 10 : p.y + 12;
   g.lineWidth = 3;
