@@ -124,6 +124,29 @@ public sealed class TrackTable(TimeSpan staleAfter, TimeSpan dropAfter)
         }
     }
 
+    /// <summary>
+    /// Every track held and not yet old enough to forget at <paramref name="now"/> (stale ones
+    /// included), with its callsign: one party's (<paramref name="party"/>) or all (null). For
+    /// showing the tracks to their owner; detection uses <see cref="Live"/>.
+    /// </summary>
+    public List<(TrackState State, string? Callsign)> Held(DateTimeOffset now, string? party)
+    {
+        var dropBefore = now - DropAfter;
+        lock (_gate)
+        {
+            var held = new List<(TrackState, string?)>();
+            foreach (var (key, entry) in _tracks)
+            {
+                if ((party is null || key.Party == party) && entry.State.Time > dropBefore)
+                {
+                    held.Add((entry.State, entry.Callsign));
+                }
+            }
+
+            return held;
+        }
+    }
+
     /// <summary>The callsign the party's feed gave for its track, if any (private to that party).</summary>
     public string? CallsignOf(TrackKey key)
     {

@@ -1,6 +1,4 @@
-using System.Globalization;
 using Deconflict.Api;
-using Deconflict.Core.Geometry;
 using Deconflict.Core.Model;
 using Deconflict.Service;
 using Deconflict.Storage;
@@ -194,20 +192,9 @@ public static class DeclarationEndpoints
             return badState;
         }
 
-        GeoBox? area = null;
-        if (q["bbox"].ToString() is { Length: > 0 } bbox)
+        if (http.Bbox() is { Error: { } badBox })
         {
-            var parts = bbox.Split(',');
-            var numbers = new double[4];
-            if (parts.Length != 4 || !parts.Select((p, i) => double.TryParse(p, NumberStyles.Float, CultureInfo.InvariantCulture, out numbers[i])).All(ok => ok)
-                || numbers.Any(n => !double.IsFinite(n))
-                || numbers[0] is < -180 or > 180 || numbers[2] is < -180 or > 180
-                || numbers[1] is < -90 or > 90 || numbers[3] is < -90 or > 90 || numbers[1] > numbers[3])
-            {
-                return new ApiError(Problems.InvalidParameter, "bbox must be min_lng,min_lat,max_lng,max_lat in degrees (min_lng > max_lng crosses the antimeridian).").With("parameter", "bbox");
-            }
-
-            area = new GeoBox(numbers[1], numbers[0], numbers[3], numbers[2]);
+            return badBox;
         }
 
         DateTimeOffset? start = null, end = null;
@@ -232,6 +219,6 @@ public static class DeclarationEndpoints
         }
 
         var party = q["party"].ToString();
-        return new DeclarationQuery(kind, area, start, end, party.Length == 0 ? null : party, http.EnumQuery<DeclarationState>("state").Value, http.Limit().Value, http.Cursor().Value);
+        return new DeclarationQuery(kind, http.Bbox().Value, start, end, party.Length == 0 ? null : party, http.EnumQuery<DeclarationState>("state").Value, http.Limit().Value, http.Cursor().Value);
     }
 }

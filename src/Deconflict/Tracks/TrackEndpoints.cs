@@ -2,6 +2,7 @@ using System.Globalization;
 using Deconflict.Alerts;
 using Deconflict.Api;
 using Deconflict.Core.Feeds;
+using Deconflict.Core.Geometry;
 using Deconflict.Core.Model;
 using Deconflict.Core.Tactical;
 using Deconflict.Service;
@@ -42,7 +43,8 @@ public sealed record TrackBatchBody
 /// <summary>
 /// Live tracks (API.md "Tracks and alerts"): a party posts batches of its own aircraft's reports;
 /// they go to the in-memory track table and wake the detector. Tracks are never stored or
-/// recorded (only the alerts they cause are), and never shown to another party.
+/// recorded (only the alerts they cause are), and never shown to another party: GET lists the
+/// caller's own as the table holds them (the admin and observers: all).
 /// </summary>
 public static class TrackEndpoints
 {
@@ -92,6 +94,31 @@ public static class TrackEndpoints
           .AcceptsJson<TrackBatchBody>("application/cot+xml").WithName("reportTracks")
           .WithDescription("The body is JSON, or Cursor on Target XML events sent as application/cot+xml (one <event> or an <events> list of them); a refused batch changes nothing.")
           .Produces<TrackBatchAcceptedView>(StatusCodes.Status202Accepted).Refuses(Problems.Forbidden);
+
+        group.MapGet("/", (HttpContext http, TacticalService tactical, DeconflictOptions options, TimeProvider time) =>
+        {
+            var caller = Authentication.Of(http);
+            var box = http.Bbox();
+            if (box.Error is { } invalid)
+            {
+                return Problems.ToResult(invalid);
+            }
+
+            var now = time.GetUtcNow();
+            var staleBefore = now - options.Tactical.StaleAfter;
+
+            // A party sees its own aircraft only (DESIGN.md: raw tracks never reach another party).
+            var held = tactical.Tracks.Held(now, caller.SeesEverything ? null : caller.PartyId ?? string.Empty);
+            var items = held
+                .Where(t => box.Value is not { } area || area.Intersects(new GeoBox(t.State.Lat, t.State.Lng, t.State.Lat, t.State.Lng)))
+                .OrderBy(t => t.State.Party, StringComparer.Ordinal).ThenBy(t => t.State.Id, StringComparer.Ordinal)
+                .Select(t => TrackView.Of(t.State, t.Callsign, staleBefore))
+                .ToList();
+            return Results.Json(new TrackListView(now, items), Json.Options);
+        }).WithSummary("Your own live tracks as the service holds them, stale ones marked (the admin and observers: every party's)").WithName("listTracks")
+          .WithDescription("Tracks are in memory only: each is the latest report accepted, until it is old enough to be forgotten. Another party's aircraft are never listed: a party learns of them only through the alerts they are in.")
+          .Produces<TrackListView>()
+          .WithQuery("bbox", "Only those positioned in the box: " + BoxQuery.Description).Refuses(Problems.InvalidParameter);
         return group;
     }
 

@@ -13,6 +13,7 @@ import { keepToken, signOut, storedToken, takeNotice, takeTokenFromFragment } fr
 import { Signal } from './signal';
 import { Store } from './store';
 import { mountMap } from './map/map';
+import { mountTracks } from './map/tracks';
 import { mountConflicts } from './panels/conflicts';
 import { mountAlerts } from './panels/alerts';
 import { mountLine } from './panels/line';
@@ -95,6 +96,7 @@ async function boot(): Promise<void> {
   mountShell(ctx);
   mountNotices(ctx);
   mountMap(ctx);
+  mountTracks(ctx);
   mountConflicts(ctx);
   mountAlerts(ctx);
   mountLine(ctx);

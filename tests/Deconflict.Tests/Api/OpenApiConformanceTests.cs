@@ -121,6 +121,8 @@ public sealed class OpenApiConformanceTests
         await Call(blue, "POST", "v1/tracks", new JsonObject { ["tracks"] = new JsonArray(new JsonObject { ["id"] = "BLUE11", ["time"] = now, ["lat"] = 35.4, ["lng"] = 35.9, ["altitude_m"] = 3000, ["velocity"] = new JsonObject { ["east_mps"] = 100, ["north_mps"] = 0, ["up_mps"] = 0 } }) }, expect: 202);
         await Call(blue, "POST", "v1/tracks", new JsonObject { ["tracks"] = new JsonArray(new JsonObject { ["id"] = "BLUE11", ["time"] = "yesterday" }) }, expect: 400);
         await Call(admin, "POST", "v1/tracks", new JsonObject { ["tracks"] = new JsonArray() }, expect: 403);
+        await Call(blue, "GET", "v1/tracks?bbox=35,35,36,36", expect: 200);
+        await Call(blue, "GET", "v1/tracks?bbox=35,35", expect: 400);
         await Call(blue, "GET", "v1/alerts?state=active", expect: 200);
         await Call(blue, "GET", "v1/alerts/al-none", expect: 404);
         await Call(blue, "POST", "v1/alerts/al-none/acknowledge", expect: 404);
