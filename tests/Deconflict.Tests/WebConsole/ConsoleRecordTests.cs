@@ -51,6 +51,18 @@ public sealed class ConsoleRecordTests
         Assert.Equal(after.Size, kept["size"]!.GetValue<long>());
         Assert.Equal(after.Root, kept["root"]!.GetValue<string>());
         Assert.Equal(0, await console.Page.Locator("body.alarm").CountAsync());
+
+        // A later session (the console left while the record grows, then opened again in the same
+        // tab) starts from what this browser kept and checks the next head against it.
+        await console.Page.GotoAsync("about:blank");
+        Assert.Equal(201, (await blue.Post("v1/operations", Bodies.Operation(Bodies.Square(36.5, 35.8)))).Status);
+        var later = await SignHeadAsync(server);
+        await console.Page.GotoAsync(new Uri(server.BaseAddress, "/").ToString());
+        await console.WaitReadyAsync();
+        await WaitForSizeAsync(console, later.Size);
+        await Expect(console, "#record-consistency", text => text.StartsWith($"From {after.Size} to {later.Size} entries: consistent ✓", StringComparison.Ordinal));
+        Assert.Contains($"This session started from the head of {after.Size} entries, root {after.Root[..12]}…", await console.Page.Locator("#record-remembered").TextContentAsync(), StringComparison.Ordinal);
+        Assert.Equal(0, await console.Page.Locator("body.alarm").CountAsync());
         console.AssertOnlyOwnOrigin();
         Assert.Empty(console.Errors);
     }

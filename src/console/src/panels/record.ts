@@ -96,11 +96,12 @@ function render(ctx: ConsoleContext, summary: HTMLElement, state: RecordState): 
       h(
         'dd',
         { id: 'record-remembered' },
+        head
+          ? [`Kept in this browser for this server and ${ctx.me.party ?? 'the admin'}: the head of ${head.size} entries, root `, hash(head.root), '.']
+          : 'Nothing verified in this session yet.',
         remembered
-          ? [`From an earlier session: ${remembered.size} entries, root `, hash(remembered.root), ` (verified ${utc(remembered.verified_at)})`]
-          : head
-            ? `This browser now keeps the head of ${head.size} entries for this server and ${ctx.me.party ?? 'the admin'}.`
-            : 'Nothing yet.',
+          ? [` This session started from the head of ${remembered.size} entries, root `, hash(remembered.root), ` (verified ${utc(remembered.verified_at)}), kept by an earlier one.`]
+          : ' No earlier session of this browser had verified this server\'s record.',
       ),
     ),
   );

@@ -171,6 +171,9 @@ async function checkOnce(): Promise<void> {
     if (e instanceof ApiProblem) {
       // Not tampering: the server or the network failed; the next head tries again.
       update({ problem: `${e.title}${e.detail ? `. ${e.detail}` : ''}` });
+    } else if (e instanceof DOMException && e.name === 'NotSupportedError') {
+      // Not tampering either: this browser lacks Ed25519 in WebCrypto, so nothing can be verified here.
+      update({ problem: 'This browser cannot verify Ed25519 signatures (WebCrypto); use a current Chromium or Firefox.' });
     } else if (e instanceof Error) {
       fail(e.message);
     } else {
