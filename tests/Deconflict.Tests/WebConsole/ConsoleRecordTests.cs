@@ -4,6 +4,7 @@ using System.Text.Json.Nodes;
 using Deconflict.Core.Record;
 using Deconflict.Record;
 using Deconflict.Tests.Infrastructure;
+using Deque.AxeCore.Playwright;
 using Microsoft.Playwright;
 
 namespace Deconflict.Tests.WebConsole;
@@ -37,6 +38,8 @@ public sealed class ConsoleRecordTests
         Assert.Equal($"✓ Verified with {origin} (key {keyId})", await console.Page.InnerTextAsync("#record-signature"));
         Assert.Equal(before.Root, await console.Page.GetAttributeAsync("#record-summary .record-hash", "title"));
         await console.ScreenshotAsync("record");
+        var axe = await console.Page.Locator("#panel-record").RunAxe();
+        Assert.Empty(axe.Violations.Where(v => v.Impact is "serious" or "critical").Select(v => $"{v.Id}: {v.Help}"));
 
         // An operation declared: the next head is bigger, and its consistency with the last is checked.
         Assert.Equal(201, (await blue.Post("v1/operations", Bodies.Operation(Bodies.Square(35.5, 35.8)))).Status);
@@ -161,6 +164,8 @@ public sealed class ConsoleRecordTests
         Assert.Equal("operation", entry.Type);
         Assert.Contains(id, await console.Page.Locator(".record-payload pre").TextContentAsync(), StringComparison.Ordinal);
         Assert.Equal(item["leaf_hash"]!.GetValue<string>(), await console.Page.GetAttributeAsync(".record-leaf .record-hash", "title"));
+        var axe = await console.Page.Locator("#panel-record").RunAxe();
+        Assert.Empty(axe.Violations.Where(v => v.Impact is "serious" or "critical").Select(v => $"{v.Id}: {v.Help}"));
         Assert.Equal(0, await console.Page.Locator("body.alarm").CountAsync());
         Assert.Empty(console.Errors);
     }
