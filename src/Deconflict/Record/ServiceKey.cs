@@ -24,11 +24,22 @@ public abstract class ServiceKey : IDisposable
     public byte[] PublicKey => Signer.PublicKey;
 
     /// <summary>name+keyhash+base64key, as C2SP signed-note verifiers take it.</summary>
-    public string VerifierKey { get; }
+    public string VerifierKey { get; private set; }
 
-    public byte[] KeyId { get; }
+    public byte[] KeyId { get; private set; }
 
-    protected Ed25519Signer Signer { get; }
+    protected Ed25519Signer Signer { get; private set; }
+
+    /// <summary>
+    /// Test hook: signs from now on with another key under the same name, as a host that swapped
+    /// the key under a running server would; verifiers must notice (the console's tamper test).
+    /// </summary>
+    internal void ReplaceSignerForTests(Ed25519Signer signer)
+    {
+        Signer = signer;
+        VerifierKey = SignedNote.VerifierKey(Name, signer.PublicKey);
+        KeyId = SignedNote.KeyId(Name, SignedNote.Ed25519Algorithm, signer.PublicKey);
+    }
 
     public void Dispose()
     {
