@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Text.Json.Nodes;
 using Deconflict.Service;
 using Deconflict.Tests.Infrastructure;
+using Deque.AxeCore.Playwright;
 using Microsoft.Playwright;
 
 namespace Deconflict.Tests.WebConsole;
@@ -156,6 +157,22 @@ public sealed class ConsoleLineTests
         await Expect(problem).ToBeHiddenAsync();
         var sent = Assert.Single((await blue.Get("v1/line/messages?box=sent")).Body!["items"]!.AsArray())!;
         Assert.Equal(TimeSpan.FromMinutes(5), Time(sent["ack_due_at"]) - Time(sent["sent_at"]));
+
+        // The panel with the form open and a sent message in view passes axe-core with no serious or critical violation.
+        await page.ClickAsync("#line-show-sent");
+        await page.Locator($"#panel-line li.msg[data-message='{sent["id"]!.GetValue<string>()}']").WaitForAsync(new() { Timeout = Wait });
+        foreach (var theme in new[] { "dark", "light" })
+        {
+            if (theme == "light")
+            {
+                await page.ClickAsync("#theme");
+                await Expect(page.Locator("html")).ToHaveAttributeAsync("data-theme", "light");
+            }
+
+            var axe = await page.Locator("#panel-line").RunAxe();
+            var serious = axe.Violations.Where(v => v.Impact is "serious" or "critical").Select(v => $"{theme}: {v.Id}: {v.Help} ({string.Join(", ", v.Nodes.Select(n => n.Html))})").ToList();
+            Assert.True(serious.Count == 0, string.Join("\n", serious));
+        }
         Assert.DoesNotContain(console.Errors, e => !e.Contains("400", StringComparison.Ordinal));
     }
 

@@ -37,6 +37,10 @@ export class ComposeForm {
   private readonly send: HTMLButtonElement;
   private readonly problem: HTMLElement;
   private readonly sent: HTMLElement;
+  private readonly place: HTMLFieldSetElement;
+  private readonly lat: HTMLInputElement;
+  private readonly lng: HTMLInputElement;
+  private readonly placeTime: HTMLInputElement;
   private readonly picker = (selection: Selection) => this.addRef(selection);
 
   constructor(private readonly ctx: ConsoleContext) {
@@ -62,6 +66,17 @@ export class ComposeForm {
     this.send = h('button', { type: 'submit', id: 'line-send' }, 'Send');
     this.problem = h('p', { id: 'line-send-problem', class: 'problem', hidden: true });
     this.sent = h('p', { id: 'line-sent', class: 'hint', role: 'status' });
+    this.lat = h('input', { id: 'line-place-lat', name: 'lat', type: 'number', step: 'any', inputmode: 'decimal', placeholder: '35.5' });
+    this.lng = h('input', { id: 'line-place-lng', name: 'lng', type: 'number', step: 'any', inputmode: 'decimal', placeholder: '35.8' });
+    this.placeTime = h('input', { id: 'line-place-time', name: 'time', autocomplete: 'off', placeholder: '2030-01-01T09:00:00Z' });
+    this.place = h(
+      'fieldset',
+      { class: 'field place', hidden: true },
+      h('legend', {}, 'Place and time (when no alert records it)'),
+      h('span', { class: 'place-fields' }, h('label', { for: this.lat.id }, 'Latitude (°)'), this.lat, h('label', { for: this.lng.id }, 'Longitude (°)'), this.lng),
+      h('label', { for: this.placeTime.id }, 'Time (UTC, RFC 3339)'),
+      this.placeTime,
+    );
 
     this.element = h(
       'form',
@@ -73,8 +88,8 @@ export class ComposeForm {
       h(
         'div',
         { class: 'field ack-field' },
-        h('span', { class: 'check' }, this.requiresAck, h('label', { for: this.requiresAck.id }, 'Requires acknowledgement within')),
-        h('span', { class: 'ack-within' }, this.ackWithin, this.ackUnit),
+        h('span', { class: 'check' }, this.requiresAck, h('label', { for: this.requiresAck.id }, 'Requires acknowledgement')),
+        h('span', { class: 'ack-within' }, h('label', { for: this.ackWithin.id }, 'within'), this.ackWithin, this.ackUnit),
         this.ackHint,
       ),
       h(
@@ -85,6 +100,7 @@ export class ComposeForm {
         h('div', { class: 'ref-actions' }, this.pick, this.addSelected),
         this.pickStatus,
       ),
+      this.place,
       h('div', { class: 'form-actions' }, this.send, this.problem),
       this.sent,
     );
@@ -168,6 +184,11 @@ export class ComposeForm {
 
   private drawKindHint(): void {
     this.kindHint.textContent = kindInfo(this.kind.value).needs;
+    const unsafe = this.kind.value === 'unsafe-conduct';
+    this.place.hidden = !unsafe;
+    if (unsafe && !this.placeTime.value) {
+      this.placeTime.value = new Date(this.ctx.now()).toISOString().slice(0, 19) + 'Z';
+    }
   }
 
   private addRef(selection: Selection): void {
@@ -227,6 +248,11 @@ export class ComposeForm {
       requires_ack: requiresAck,
       ack_within_s: requiresAck ? Number(this.ackWithin.value) * Number(this.ackUnit.value) : undefined,
       refs: this.refs.map((r) => ({ kind: r.kind, id: r.id })),
+      // A place only when the officer gave one; the service checks its bounds and time window.
+      place:
+        this.kind.value === 'unsafe-conduct' && (this.lat.value.trim() !== '' || this.lng.value.trim() !== '')
+          ? { lat: number(this.lat.value), lng: number(this.lng.value), time: this.placeTime.value.trim() || null }
+          : undefined,
     };
   }
 
@@ -248,7 +274,11 @@ export class ComposeForm {
       this.subject.value = '';
       this.body.value = '';
       this.refs.length = 0;
+      this.lat.value = '';
+      this.lng.value = '';
+      this.placeTime.value = '';
       this.drawChips();
+      this.drawKindHint();
       this.stopPicking();
       this.sent.textContent = `Sent “${message.subject}” to ${message.to.map((p) => this.ctx.live.partyName(p)).join(', ')}.`;
     } catch (error) {
@@ -257,4 +287,10 @@ export class ComposeForm {
       this.send.disabled = false;
     }
   }
+}
+
+/** A typed number, or null (refused by the service as missing) when the field is empty or unreadable. */
+function number(text: string): number | null {
+  const value = Number(text);
+  return text.trim() === '' || !Number.isFinite(value) ? null : value;
 }

@@ -14,7 +14,7 @@ export const Kinds: readonly KindInfo[] = [
   { id: 'free-text', label: 'Free text', tag: 'Text', needs: '' },
   { id: 'operation-notice', label: 'Notice of operation', tag: 'Notice', needs: 'Reference at least one operation.' },
   { id: 'deconflict-request', label: 'Request to deconflict', tag: 'Deconflict', needs: 'Reference at least one conflict.' },
-  { id: 'unsafe-conduct', label: 'Report of unsafe conduct', tag: 'Unsafe', needs: 'Reference an alert.' },
+  { id: 'unsafe-conduct', label: 'Report of unsafe conduct', tag: 'Unsafe', needs: 'Reference an alert, or give the place and time below.' },
 ];
 
 export function kindInfo(id: string): KindInfo {

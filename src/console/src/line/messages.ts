@@ -94,9 +94,9 @@ export class MessageList {
     this.tick();
   }
 
-  /** Redraws every clock from the server's time (each second). */
+  /** Redraws every clock from the server's time (each second), or from the moment a historical store shows. */
   tick(): void {
-    const now = this.ctx.now();
+    const now = this.moment();
     for (const [id, item] of this.items) {
       const message = this.store.messages.get(id);
       if (!message) {
@@ -210,7 +210,7 @@ export class MessageList {
         { class: 'receipt', 'data-party': party, 'data-receipt': state },
         h('span', { class: 'receipt-party' }, store.partyName(party)),
         h('span', { class: `receipt-state receipt-${state.replace(/ /g, '-')}` }, receiptMark(state), ' ', state),
-        message.requires_ack ? h('span', { class: 'msg-clock', 'data-clock': party }) : null,
+        message.requires_ack && !r.acknowledged_at ? h('span', { class: 'msg-clock', 'data-clock': party }) : null,
         message.requires_ack ? h('span', { class: 'receipt-level', 'data-level': r.escalation_level }, escalationText(r.escalation_level, this.maxLevel())) : null,
         h(
           'span',
@@ -310,6 +310,17 @@ export class MessageList {
     if (upsert(this.ctx.live.messages, message, message.record_index ?? null)) {
       this.ctx.live.changed('messages');
     }
+  }
+
+  /**
+   * The time the clocks count from: now on the server's clock; for the timeline's store, the
+   * moment it shows (the map's time, else its last signed head), so a past clock reads as it stood.
+   */
+  private moment(): number {
+    if (!this.store.historical) {
+      return this.ctx.now();
+    }
+    return this.ctx.mapTime.value ?? (this.store.head ? Date.parse(this.store.head.timestamp) : this.ctx.now());
   }
 
   private maxLevel(): number {

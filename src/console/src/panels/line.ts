@@ -115,7 +115,7 @@ export function mountLine(ctx: ConsoleContext): void {
     const waiting = me === null ? 0 : [...store.messages.values()].filter((m) => m.requires_ack && m.receipts[me] && !m.receipts[me].acknowledged_at).length;
     if (count) {
       count.textContent = waiting > 0 ? String(waiting) : '';
-      count.setAttribute('aria-label', waiting > 0 ? `${waiting} to acknowledge` : '');
+      count.title = waiting > 0 ? `${waiting} to acknowledge` : '';
     }
     const inbox = boxCounts.get('inbox');
     if (inbox) {
