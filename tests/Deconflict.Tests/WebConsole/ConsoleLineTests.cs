@@ -54,6 +54,12 @@ public sealed class ConsoleLineTests
         await Expect(bp.Locator("#line-sent")).ToHaveTextAsync("Sent “Tanker track moves north” to RED operations centre.", new() { Timeout = Wait });
         Assert.Equal("false", await bp.GetAttributeAsync("#line-pick", "aria-pressed"));
 
+        // Not picking, the same click selects the operation, which the form then offers to add.
+        await bp.ClickAsync($"#panel-line li.msg[data-message='{notice.Body!["id"]!.GetValue<string>()}'] .ref-chip[data-ref-id='{operationId}']");
+        await Expect(bp.Locator("#line-add-selected")).ToBeEnabledAsync(new() { Timeout = Wait });
+        await Expect(bp.Locator("#line-add-selected")).ToHaveTextAsync($"Add the selected operation op-…{operationId[^8..]}");
+        await Expect(bp.Locator("#line-compose .ref-chip.picked")).ToHaveCountAsync(0);
+
         var sent = Assert.Single((await blue.Get("v1/line/messages?box=sent")).Body!["items"]!.AsArray())!;
         var id = sent["id"]!.GetValue<string>();
         Assert.Equal("operation-notice", sent["kind"]!.GetValue<string>());
@@ -92,6 +98,7 @@ public sealed class ConsoleLineTests
         await Expect(message.Locator(".msg-body")).ToHaveTextAsync("Moving the tanker track 20 NM north at 0900Z.\nConfirm your CAP stays east.");
         await rp.FillAsync($"#ack-by-{id}", "Maj. Volkov");
         await rp.FillAsync($"#ack-note-{id}", "Understood; our CAP stays east of the river.");
+        await redConsole.ScreenshotAsync("line-overdue");
         await message.Locator(".ack-form button[type='submit']").ClickAsync();
         await Expect(message.Locator(".ack-form")).ToHaveCountAsync(0, new() { Timeout = Wait });
         await Expect(rp.Locator("[data-count='line']")).ToHaveTextAsync(string.Empty, new() { Timeout = Wait });

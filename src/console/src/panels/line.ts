@@ -129,7 +129,9 @@ export function mountLine(ctx: ConsoleContext): void {
     }
   }, 1000);
 
-  // An overdue message I sent or must acknowledge: marked, and raised as a notice.
+  // An overdue message I sent or must acknowledge: marked, and raised as a notice (once per
+  // escalation: the stream resumes with the last event it delivered).
+  const raised = new Set<string>();
   ctx.events.on((events) => {
     for (const event of events) {
       if (event.type !== 'line-overdue') {
@@ -145,6 +147,11 @@ export function mountLine(ctx: ConsoleContext): void {
       }
       const subject = notice.subject ?? '';
       const level = notice.escalation_level ?? 0;
+      const key = `${id} ${notice.recipient ?? ''} ${level}`;
+      if (raised.has(key)) {
+        continue;
+      }
+      raised.add(key);
       const text =
         notice.recipient === party
           ? `OVERDUE: acknowledge “${subject}” from ${ctx.live.partyName(notice.from ?? '')} (escalation level ${level}).`
@@ -166,7 +173,8 @@ export function mountLine(ctx: ConsoleContext): void {
     if (box !== showing) {
       show(box);
     }
-    if (panel.hidden) {
+    // From a banner or the details: show the line. Not from the timeline, whose own view stays.
+    if (panel.hidden && document.getElementById('panel-timeline')?.hidden !== false) {
       showTab('tab-line');
     }
     lists.get(box)?.reveal(selection.id);
