@@ -58,6 +58,7 @@ export class MessageList {
     if (store !== this.store) {
       this.store = store;
       this.items.clear();
+      this.open.clear();
       this.element.replaceChildren();
     }
     const messages = this.messages(store);
