@@ -199,7 +199,7 @@ function fill(ctx: ConsoleContext, store: Store, row: Row, c: Conflict): void {
   replace(
     row.select,
     h('span', { class: 'conflict-state', 'data-state': c.state }, h('span', { class: 'conflict-shape', 'aria-hidden': 'true' }, state.shape), ` ${state.word}`),
-    h('span', { class: 'conflict-title' }, ` ${sideTitle(store, c.a)} × ${sideTitle(store, c.b)}`),
+    h('span', { class: 'conflict-title' }, ` ${c.a.kind} of ${store.partyName(c.a.party)} × ${c.b.kind} of ${store.partyName(c.b.party)}`),
   );
   row.select.setAttribute('aria-label', `Conflict ${c.id}, ${state.word}: ${sideTitle(store, c.a)} and ${sideTitle(store, c.b)}. Show its details.`);
 
