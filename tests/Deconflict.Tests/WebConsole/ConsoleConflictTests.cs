@@ -1,4 +1,5 @@
 using System.Globalization;
+using System.Text.Json.Nodes;
 using Deconflict.Tests.Infrastructure;
 using Microsoft.Playwright;
 
@@ -148,5 +149,43 @@ public sealed class ConsoleConflictTests
         await admin.Page.Keyboard.PressAsync("Escape");
         await admin.Page.Locator("#details h2").WaitForAsync(new() { State = WaitForSelectorState.Detached, Timeout = Timeout });
         Assert.Empty(admin.Errors);
+    }
+
+    [Fact]
+    public async Task The_details_of_a_side_show_each_volume_in_metres_and_feet_and_the_owners_details_as_text()
+    {
+        await using var server = await TestServer.StartAsync();
+        var blue = await server.AddPartyAsync("blue");
+        var red = await server.AddPartyAsync("red");
+        var body = Bodies.Operation(Bodies.Square(35.5, 35.8));
+        body["details"] = new JsonObject { ["callsign"] = "<b>VIPER 1</b>", ["crew"] = new JsonObject { ["pilot"] = "Capt. Ayla" } };
+        var blueOp = await blue.Post("v1/operations", body);
+        Assert.Equal(201, blueOp.Status);
+        var blueOpId = blueOp.Body!["operation"]!["id"]!.GetValue<string>();
+        var redOp = await red.Post("v1/operations", Bodies.Operation(Bodies.Square(35.55, 35.85)));
+        var id = redOp.Body!["conflicts"]![0]!["id"]!.GetValue<string>();
+        await using var browser = await ConsoleBrowser.LaunchAsync();
+        await using var console = await browser.OpenAsync(server, ConsoleBrowser.TokenOf(blue));
+
+        await Row(console, id).Locator(".conflict-select").ClickAsync();
+        var details = console.Page.Locator("#details");
+        await details.Locator($"button[data-ref='{blueOpId}']").ClickAsync();
+        await console.Page.Locator($"#details[data-kind='operation'][data-id='{blueOpId}'] h2").WaitForAsync(new() { Timeout = Timeout });
+
+        Assert.Equal($"Operation {blueOpId}", await details.Locator("h2").InnerTextAsync());
+        var volume = details.Locator(".details-volumes li[data-volume='0']");
+        Assert.Equal("1,000 m (3,281 ft) W84 – 5,000 m (16,404 ft) W84", await volume.Locator("dt:text-is('Altitudes') + dd").InnerTextAsync());
+        Assert.Equal($"[{Utc(Bodies.T0)}, {Utc(Bodies.T0.AddHours(2))})", await volume.Locator("dt:text-is('Time (UTC)') + dd").InnerTextAsync());
+
+        // The owner's details: keys and values as text, nested as lists; nothing parsed as HTML.
+        var own = details.Locator(".details-own").First;
+        Assert.Equal("<b>VIPER 1</b>", await own.Locator("dt:text-is('callsign') + dd").InnerTextAsync());
+        Assert.Equal("Capt. Ayla", await own.Locator("dt:text-is('pilot') + dd").InnerTextAsync());
+        Assert.Equal(0, await details.Locator("b").CountAsync());
+
+        // Close clears the selection.
+        await details.Locator(".details-close").ClickAsync();
+        await details.Locator("h2").WaitForAsync(new() { State = WaitForSelectorState.Detached, Timeout = Timeout });
+        Assert.Empty(console.Errors);
     }
 }

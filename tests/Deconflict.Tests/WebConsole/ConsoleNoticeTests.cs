@@ -1,5 +1,9 @@
 using System.Globalization;
+using System.Text.Json.Nodes;
+using Deconflict.Line;
+using Deconflict.Service;
 using Deconflict.Tests.Infrastructure;
+using Microsoft.Extensions.Time.Testing;
 using Microsoft.Playwright;
 
 namespace Deconflict.Tests.WebConsole;
@@ -97,5 +101,43 @@ public sealed class ConsoleNoticeTests
         await console.Page.Locator($"#banners .banner[data-key='conflict|new|conflict:{second.Conflict}']").WaitForAsync(new() { Timeout = Timeout });
         Assert.True(await console.Page.EvaluateAsync<int>("window.__tones") > 0, "No tone was started for the new conflict with sound on.");
         Assert.Empty(console.Errors);
+    }
+
+    [Fact]
+    public async Task An_overdue_line_message_raises_a_clock_banner_for_the_sender_and_the_recipient()
+    {
+        var clock = new FakeTimeProvider(new DateTimeOffset(2030, 1, 1, 8, 0, 0, TimeSpan.Zero));
+        var options = new DeconflictOptions
+        {
+            Line = new LineOptions(AckWithinS: 300, MinAckWithinS: 5, MaxAckWithinS: 3600, EscalationIntervalS: 120, MaxEscalationLevel: 3),
+            LineClockTick = TimeSpan.FromDays(30),
+            ExpirySweepInterval = TimeSpan.FromDays(30),
+        };
+        await using var server = await TestServer.StartAsync(options, clock);
+        var blue = await server.AddPartyAsync("blue");
+        var red = await server.AddPartyAsync("red");
+        await using var browser = await ConsoleBrowser.LaunchAsync();
+        await using var blueConsole = await browser.OpenAsync(server, ConsoleBrowser.TokenOf(blue));
+        await using var redConsole = await browser.OpenAsync(server, ConsoleBrowser.TokenOf(red));
+
+        var sent = await blue.Post("v1/line/messages", new JsonObject { ["to"] = new JsonArray("red"), ["subject"] = "Tanker track", ["body"] = "Moving the tanker track 20 NM north at 0900Z.", ["requires_ack"] = true, ["ack_within_s"] = 60 });
+        Assert.Equal(201, sent.Status);
+        var id = sent.Body!["id"]!.GetValue<string>();
+        clock.Advance(TimeSpan.FromSeconds(61));
+        Assert.Equal(1, await server.Get<LineClockService>().RunOnceAsync());
+
+        foreach (var (console, text) in new[]
+        {
+            (blueConsole, "“Tanker track” to RED operations centre is not acknowledged (escalation level 1)."),
+            (redConsole, "“Tanker track” from BLUE operations centre awaits your acknowledgement (escalation level 1)."),
+        })
+        {
+            var banner = console.Page.Locator($"#banners .banner[data-level='overdue'][data-key='message|overdue|message:{id}']");
+            await banner.WaitForAsync(new() { Timeout = Timeout });
+            Assert.Equal("clock", await banner.Locator(".banner-icon").GetAttributeAsync("data-shape"));
+            Assert.Equal("Overdue", await banner.Locator(".banner-word").TextContentAsync());
+            Assert.Equal(text, await banner.Locator(".banner-text").TextContentAsync());
+            Assert.Empty(console.Errors);
+        }
     }
 }
