@@ -182,6 +182,8 @@ public sealed class ConsoleConflictTests
         Assert.Equal("<b>VIPER 1</b>", await own.Locator("dt:text-is('callsign') + dd").InnerTextAsync());
         Assert.Equal("Capt. Ayla", await own.Locator("dt:text-is('pilot') + dd").InnerTextAsync());
         Assert.Equal(0, await details.Locator("b").CountAsync());
+        await console.Page.ClickAsync("#theme");
+        await console.ScreenshotAsync("details-light");
 
         // Close clears the selection.
         await details.Locator(".details-close").ClickAsync();

@@ -28,6 +28,8 @@ interface Row {
   body: HTMLElement;
   actions: HTMLElement;
   forms: Record<Step, ActionForm>;
+  /** The conflict last drawn (the stores replace an object on each change): the same one is not redrawn. */
+  drawn: Conflict | null;
 }
 
 /** The state as a word and a shape (the colour comes from CSS on data-state). */
@@ -62,7 +64,8 @@ export function mountConflicts(ctx: ConsoleContext): void {
     return row;
   };
 
-  const render = () => {
+  /** `everyRow`: redraw every row (another store, or party names changed), not only the changed ones. */
+  const render = (everyRow = false) => {
     const store = ctx.shown.value;
     const all = [...store.conflicts.values()];
     const open = all.filter((c) => c.state === 'open' || c.state === 'acknowledged');
@@ -73,7 +76,10 @@ export function mountConflicts(ctx: ConsoleContext): void {
     done.sort((x, y) => y.updated_at.localeCompare(x.updated_at) || x.id.localeCompare(y.id));
 
     for (const c of all) {
-      fill(ctx, store, rowOf(c.id), c);
+      const row = rowOf(c.id);
+      if (everyRow || row.drawn !== c) {
+        fill(ctx, store, row, c);
+      }
     }
     // A settled conflict with a refusal or a typed note on it stays in view, at the top, until the
     // officer lets go of it: the refusal says why the action did not happen.
@@ -107,17 +113,19 @@ export function mountConflicts(ctx: ConsoleContext): void {
     }
   };
 
-  let unsubscribe = ctx.shown.value.on('conflicts', render);
-  let unsubscribeParties = ctx.shown.value.on('parties', render);
+  const changed = () => render(false);
+  const renamed = () => render(true);
+  let unsubscribe = ctx.shown.value.on('conflicts', changed);
+  let unsubscribeParties = ctx.shown.value.on('parties', renamed);
   ctx.shown.on((store) => {
     unsubscribe();
     unsubscribeParties();
-    unsubscribe = store.on('conflicts', render);
-    unsubscribeParties = store.on('parties', render);
-    render();
+    unsubscribe = store.on('conflicts', changed);
+    unsubscribeParties = store.on('parties', renamed);
+    render(true);
   });
   ctx.selection.on(markSelected);
-  render();
+  render(true);
 }
 
 /** Puts `items` into `list` in this order, touching the DOM only when the order changed (a move blurs). */
@@ -139,7 +147,15 @@ function makeRow(ctx: ConsoleContext, id: string): Row {
   };
   const actions = h('div', { class: 'conflict-actions' }, forms.acknowledge.form, forms.accept.form);
   const item = h('li', { class: 'conflict', 'data-id': id }, select, body, actions);
-  return { item, select, body, actions, forms };
+  const row: Row = { item, select, body, actions, forms, drawn: null };
+  // An action's outcome changes what the row shows (its form, whether it is held in view): redraw it.
+  for (const form of Object.values(forms)) {
+    form.form.addEventListener('drawn-stale', () => {
+      row.drawn = null;
+      ctx.live.changed('conflicts');
+    });
+  }
+  return row;
 }
 
 function makeForm(ctx: ConsoleContext, id: string, step: Step): ActionForm {
@@ -170,12 +186,12 @@ function makeForm(ctx: ConsoleContext, id: string, step: Step): ActionForm {
         // The answer is the conflict at its new version, read as the stream's event will be (which
         // brings the same version later, with its record index).
         ctx.live.apply('conflict', { action: step === 'acknowledge' ? 'acknowledged' : 'accepted', conflict: next }, null);
-        ctx.live.changed('conflicts');
+        form.dispatchEvent(new Event('drawn-stale'));
       })
       .catch((error: unknown) => {
         // The typed note stays in the field, the refusal beside the action.
         showProblem(problem, error);
-        ctx.live.changed('conflicts');
+        form.dispatchEvent(new Event('drawn-stale'));
       })
       .finally(() => {
         button.disabled = false;
@@ -185,13 +201,14 @@ function makeForm(ctx: ConsoleContext, id: string, step: Step): ActionForm {
   note.addEventListener('input', () => {
     if (note.value === '' && form.closest('li')?.dataset.state === 'resolved') {
       clearProblem(problem);
-      ctx.live.changed('conflicts');
+      form.dispatchEvent(new Event('drawn-stale'));
     }
   });
   return { form, note, button, problem };
 }
 
 function fill(ctx: ConsoleContext, store: Store, row: Row, c: Conflict): void {
+  row.drawn = c;
   const state = ConflictStates[c.state] ?? { shape: '?', word: c.state };
   const viewer = store.me.party;
   row.item.dataset.state = c.state;
