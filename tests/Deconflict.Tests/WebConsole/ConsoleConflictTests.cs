@@ -77,6 +77,18 @@ public sealed class ConsoleConflictTests
         Assert.Equal("open", await Row(blueConsole, id).GetAttributeAsync("data-state"));
 
         await blueConsole.ScreenshotAsync("conflicts");
+
+        // Once both sides accepted, the conflict is settled: folded away below, out of the count.
+        Assert.Equal(200, (await blue.Post($"v1/conflicts/{id}/accept", new { note = "BLUE stays above 4,500 m" })).Status);
+        Assert.Equal(200, (await red.Post($"v1/conflicts/{id}/accept", new { })).Status);
+        var settled = blueConsole.Page.Locator($"#panel-conflicts .conflicts-settled li.conflict[data-id='{id}'][data-state='accepted']");
+        await settled.WaitForAsync(new() { State = WaitForSelectorState.Attached, Timeout = Timeout });
+        Assert.False(await settled.IsVisibleAsync());
+        Assert.Equal("0", await blueConsole.Page.InnerTextAsync("[data-count='conflicts']"));
+        Assert.Equal("Accepted and resolved (1)", await blueConsole.Page.InnerTextAsync(".conflicts-settled > summary"));
+        await blueConsole.Page.ClickAsync(".conflicts-settled > summary");
+        Assert.Equal("✔ Accepted", (await settled.Locator(".conflict-state").InnerTextAsync()).Trim());
+        Assert.Equal(0, await settled.Locator("button[data-action]:visible").CountAsync());
         Assert.Empty(blueConsole.Errors);
         Assert.Empty(redConsole.Errors);
         blueConsole.AssertOnlyOwnOrigin();
