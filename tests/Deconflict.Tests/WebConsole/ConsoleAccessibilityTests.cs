@@ -26,6 +26,7 @@ public sealed class ConsoleAccessibilityTests
         // The sign-in page shows before the shell mounts (which applies the officer's theme): set it as the shell would.
         await console.Page.EvaluateAsync("theme => document.documentElement.dataset.theme = theme", theme);
         Assert.False(await console.Page.IsVisibleAsync("#console"), "The console's frame shows before sign-in.");
+        Assert.False(await console.Page.IsVisibleAsync("#sign-out"), "Sign out shows before sign-in.");
 
         var found = await SeriousViolationsAsync(console.Page, $"sign-in ({theme})");
         await console.ScreenshotAsync($"sign-in-{theme}");
