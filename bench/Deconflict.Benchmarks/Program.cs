@@ -8,7 +8,7 @@ public static class Program
     /// <summary>
     /// `load ...` runs the HTTP load test against a real server process; `line-load ...` measures the deconfliction line; `track-load ...` drives POST /v1/tracks
     /// and times alerts; `sbs-load ...` drives the SBS-1
-    /// relay at a server (or a sink); `outline-probe ...` times the outline work for one large polygon; `record-verify ...` times
+    /// relay at a server (or a sink); `console ...` measures the console in headless chromium; `outline-probe ...` times the outline work for one large polygon; `record-verify ...` times
     /// `deconflict record verify` against a real server with a seeded record; `record-start ...` times
     /// the record check at start on a seeded record; anything else goes to
     /// BenchmarkDotNet (e.g. `--filter *ConflictCheck*`).
@@ -43,6 +43,11 @@ public static class Program
         if (args.Length > 0 && args[0] == "record-verify")
         {
             return await Record.RecordVerifyLoad.RunAsync(args[1..]);
+        }
+
+        if (args.Length > 0 && args[0] == "console")
+        {
+            return await ConsoleLoad.RunAsync(args[1..]);
         }
 
         if (args.Length > 0 && args[0] == "outline-probe")

@@ -15,12 +15,12 @@ public static partial class CliApp
         var speed = new Option<double>("--speed") { Description = "Simulated seconds per real second", DefaultValueFactory = _ => 60 };
         var duration = new Option<string>("--duration") { Description = "Simulated time to play (45m, 1h30m, 90s); the summary names the scripted events a shorter run ends before", DefaultValueFactory = _ => "45m" };
         var seed = new Option<int>("--seed") { Description = "Seed of the scenario's random choices (same seed, same run)", DefaultValueFactory = _ => 7 };
-        var serve = new Option<bool>("--serve") { Description = "Keep the server up afterwards to explore it with the CLI and the API" };
+        var serve = new Option<bool>("--serve") { Description = "Print a browser link per party that signs the console in as it (and the admin's read-only one) before the scenario starts, to watch both consoles while it plays (slow it down: --speed 10); keep the server up afterwards to explore it with the console, the CLI and the API" };
         var db = new Option<string?>("--db") { Description = "SQLite database file (default: a fresh temporary one)" };
         var urls = new Option<string>("--urls") { Description = "Where the server listens (port 0: any free port)", DefaultValueFactory = _ => "http://127.0.0.1:0" };
         var noLive = new Option<bool>("--no-live") { Description = "Print plain event lines instead of the live view (automatic when output is redirected)" };
         var demo = new Command("demo", "Play the built-in scenario (Syria 2015: two parties, the Euphrates line, a conflict, the line, a near miss) on a real in-process server") { speed, duration, seed, serve, db, urls, noLive }
-            .WithExamples("deconflict demo", "deconflict demo --speed 120 --duration 20m --no-live", "deconflict demo --serve");
+            .WithExamples("deconflict demo", "deconflict demo --speed 120 --duration 20m --no-live", "deconflict demo --serve --speed 10");
         demo.SetAction(async (parse, ct) =>
         {
             try

@@ -18,7 +18,7 @@ public sealed record DemoSettings
 
     public int Seed { get; init; } = 7;
 
-    /// <summary>Keep the server up after the scenario until cancelled.</summary>
+    /// <summary>Keep the server up after the scenario until cancelled, and print the console's sign-in links before it starts.</summary>
     public bool Serve { get; init; }
 
     /// <summary>The SQLite file; null = a fresh one in a temporary folder, deleted at the end (unless serving).</summary>
@@ -118,6 +118,18 @@ public static class DemoRunner
                 }
             }
 
+            // The links go out before the live view takes the terminal and before the scenario's
+            // first event, so that both consoles can be opened and watched while it plays.
+            if (settings.Serve)
+            {
+                foreach (var line in ConsoleLinks.Describe(server, tokens, admin))
+                {
+                    output.WriteLine(line);
+                }
+
+                output.Flush();
+            }
+
             // The scenario starts at the clock's start when at least 1 s of real time is left before
             // it (the simulators connect and the first requests compile their code paths before
             // T+00:00); on a slow start, on the next whole minute 1.5 s of real time from now.
@@ -190,6 +202,10 @@ public static class DemoRunner
                 }
 
                 output.WriteLine($"  export ADMIN_TOKEN={admin}   # the host's: party add, record entries of every party");
+                foreach (var line in ConsoleLinks.Describe(server, tokens, admin))
+                {
+                    output.WriteLine(line);
+                }
             }
             else
             {

@@ -11,6 +11,8 @@ export function mountShell(ctx: ConsoleContext): void {
   const who = document.getElementById('who')!;
   who.textContent = ctx.me.party ? `${ctx.me.name} (${ctx.me.party})${ctx.me.may_write ? '' : ', read-only'}` : 'admin, read-only view of everything';
 
+  // Hidden on the sign-in page, where they would do nothing yet.
+  document.querySelector<HTMLElement>('.bar-actions')!.hidden = false;
   document.getElementById('sign-out')!.addEventListener('click', () => signOut());
 
   const theme = document.getElementById('theme') as HTMLButtonElement;

@@ -22,7 +22,7 @@ internal sealed class CliFollower : IDisposable
         _reading = Task.WhenAll(Read(process.StandardOutput, _out), Read(process.StandardError, _err));
     }
 
-    public static CliFollower Start(Uri server, string token, params string[] args) => new(Process.Start(CliTests.Command(server, token, args))!);
+    public static CliFollower Start(Uri? server, string token, params string[] args) => new(Process.Start(CliTests.Command(server, token, args))!);
 
     /// <summary>Every line written to standard output so far.</summary>
     public IReadOnlyList<string> Out

@@ -41,15 +41,21 @@ public sealed class ConsoleBrowser : IAsyncDisposable
     /// A new context signed in with <paramref name="token"/> (null: not signed in), on the console's
     /// page, waited for until it has loaded the picture and opened the event stream.
     /// </summary>
-    public async Task<ConsolePage> OpenAsync(TestServer server, string? token, int width = 1366, int height = 768)
+    public Task<ConsolePage> OpenAsync(TestServer server, string? token, int width = 1366, int height = 768) =>
+        OpenLinkAsync(new Uri(server.BaseAddress, "/").ToString() + (token is null ? string.Empty : "#token=" + Uri.EscapeDataString(token)), width, height);
+
+    /// <summary>
+    /// A new context on <paramref name="link"/> (the console's address, with #token=... to sign in, as
+    /// `demo --serve` prints it), waited for until ready when the link carries a token.
+    /// </summary>
+    public async Task<ConsolePage> OpenLinkAsync(string link, int width = 1366, int height = 768)
     {
         var context = await _browser.NewContextAsync(new() { ViewportSize = new() { Width = width, Height = height } });
         var page = await context.NewPageAsync();
-        var console = new ConsolePage(context, page, server.BaseAddress);
-        var url = new Uri(server.BaseAddress, "/").ToString() + (token is null ? string.Empty : "#token=" + Uri.EscapeDataString(token));
-        var response = await page.GotoAsync(url);
+        var console = new ConsolePage(context, page, new Uri(new Uri(link), "/"));
+        var response = await page.GotoAsync(link);
         Assert.Equal(200, response!.Status);
-        if (token is not null)
+        if (link.Contains("#token=", StringComparison.Ordinal))
         {
             await console.WaitReadyAsync();
         }
