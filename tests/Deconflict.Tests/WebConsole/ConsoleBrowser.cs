@@ -41,12 +41,14 @@ public sealed class ConsoleBrowser : IAsyncDisposable
     /// A new context signed in with <paramref name="token"/> (null: not signed in), on the console's
     /// page, waited for until it has loaded the picture and opened the event stream.
     /// </summary>
-    public async Task<ConsolePage> OpenAsync(TestServer server, string? token, int width = 1366, int height = 768)
+    /// <param name="through">Another address that reaches the server (a relay that can cut the connection); null: the server's own.</param>
+    public async Task<ConsolePage> OpenAsync(TestServer server, string? token, int width = 1366, int height = 768, Uri? through = null)
     {
+        var address = through ?? server.BaseAddress;
         var context = await _browser.NewContextAsync(new() { ViewportSize = new() { Width = width, Height = height } });
         var page = await context.NewPageAsync();
-        var console = new ConsolePage(context, page, server.BaseAddress);
-        var url = new Uri(server.BaseAddress, "/").ToString() + (token is null ? string.Empty : "#token=" + Uri.EscapeDataString(token));
+        var console = new ConsolePage(context, page, address);
+        var url = new Uri(address, "/").ToString() + (token is null ? string.Empty : "#token=" + Uri.EscapeDataString(token));
         var response = await page.GotoAsync(url);
         Assert.Equal(200, response!.Status);
         if (token is not null)
