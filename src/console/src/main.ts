@@ -73,7 +73,7 @@ async function boot(): Promise<void> {
     selection: new Signal<Selection | null>(null),
     mapTime: new Signal<number | null>(null),
     picker: new Signal<((selection: Selection) => void) | null>(null),
-    connection: new Signal<StreamStatus>({ state: 'connecting', lastEventId: resumeAfter, lastHeardAt: 0, reason: '' }),
+    connection: new Signal<StreamStatus>({ state: 'connecting', lastEventId: resumeAfter, lastHeardAt: 0, reason: '', downSince: Date.now(), covered: resumeAfter }),
     alarm: new Signal<string | null>(null),
     notices: new Signal<Notice | null>(null),
     events: new Signal<StreamEvent[]>([]),
@@ -104,19 +104,58 @@ async function boot(): Promise<void> {
   mountTimeline(ctx);
   mountDetails(ctx);
 
+  // Record indexes of the events applied, newest last (a bounded window): read by the browser tests
+  // to prove that no event was missed across a reconnect or a restart of the server.
+  const applied: number[] = [];
+  (window as unknown as { __deconflictLive: object }).__deconflictLive = { applied, operations: () => [...live.operations.keys()] };
+  let wasConnected = false;
   const stream = new EventStream(
     api,
     (events) => {
       for (const event of events) {
         live.apply(event.type, event.data, event.id);
+        if (event.id !== null) {
+          applied.push(event.id);
+        }
+      }
+      if (applied.length > 10_000) {
+        applied.splice(0, applied.length - 5_000);
       }
       ctx.events.set(events);
     },
-    (status) => ctx.connection.set(status),
+    (status) => {
+      const reconnected = status.state === 'connected' && ctx.connection.value.state !== 'connected' && wasConnected;
+      wasConnected ||= status.state === 'connected';
+      ctx.connection.set(status);
+      if (reconnected) {
+        void refreshHead(api, live, ctx, stream);
+      }
+    },
     resumeAfter,
   );
+  if (live.head) {
+    stream.knowHead(live.head.size);
+  }
   stream.start();
   document.body.dataset.ready = 'true';
+}
+
+/**
+ * After a reconnect: heads signed while the console was away are announced by the stream only when
+ * the next one is signed, so the latest is read once here and given to the views as the stream
+ * would have (a record-head event without an id).
+ */
+async function refreshHead(api: Api, live: Store, ctx: ConsoleContext, stream: EventStream): Promise<void> {
+  try {
+    const head = await api.get<RecordHead>('/v1/record/head');
+    stream.knowHead(head.size);
+    if (head.size !== live.head?.size || head.root_hash !== live.head?.root_hash) {
+      live.apply('record-head', head, null);
+      ctx.events.set([{ id: null, type: 'record-head', data: head }]);
+    }
+  } catch {
+    // The stream announces the next head anyway.
+  }
 }
 
 /** The picture as it stands: every list the caller may read. */
@@ -128,7 +167,13 @@ async function load(api: Api, store: Store, me: Me): Promise<void> {
     api.all<Alert>('/v1/alerts'),
     me.party ? api.all<Message>('/v1/line/messages?box=inbox') : api.all<Message>('/v1/line/messages'),
     me.party ? api.all<Message>('/v1/line/messages?box=sent') : Promise.resolve([] as Message[]),
-    api.get<RecordHead>('/v1/record/head'),
+    // No head before the first one is signed (404): the stream announces it.
+    api.get<RecordHead>('/v1/record/head').catch((e: unknown) => {
+      if (e instanceof ApiProblem && e.status === 404) {
+        return null;
+      }
+      throw e;
+    }),
   ]);
   for (const o of operations) store.operations.set(o.id, o);
   for (const z of zones) store.zones.set(z.id, z);

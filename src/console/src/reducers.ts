@@ -23,6 +23,33 @@ export function upsert<T extends Versioned>(map: Map<string, T>, item: T | undef
   return true;
 }
 
+/**
+ * An alert for a caller who sees everything. Each version of an alert is recorded as one entry per
+ * side, in party order, each the alert as that side sees it (its own aircraft named, the other's
+ * not): the caller sees both events. As GET /v1/alerts gives it to this caller, the alert keeps the
+ * first entry's record index, names both aircraft and calls neither its own.
+ */
+function alertSeenByAll(store: Store, alert: Alert, index: number | null): boolean {
+  const held = store.alerts.get(alert.id);
+  if (held && held.version > alert.version) {
+    return false;
+  }
+  const same = held && held.version === alert.version ? held : undefined;
+  const aircraft = (side: Alert['a'], known: Alert['a'] | undefined): Alert['a'] => ({
+    ...side,
+    own: false,
+    track_id: side.track_id ?? known?.track_id ?? null,
+    callsign: side.callsign ?? known?.callsign ?? null,
+  });
+  store.alerts.set(alert.id, {
+    ...alert,
+    a: aircraft(alert.a, same?.a),
+    b: aircraft(alert.b, same?.b),
+    record_index: same?.record_index ?? alert.record_index ?? index,
+  });
+  return true;
+}
+
 function declaration(key: 'operation' | 'zone', topic: 'operations' | 'zones') {
   return (store: Store, data: unknown, index: number | null) => {
     const item = (data as Record<string, Declaration | undefined>)[key];
@@ -41,7 +68,12 @@ export function registerReducers(): void {
     }
   });
   registerReducer('track-alert', (store, data, index) => {
-    if (upsert(store.alerts, (data as { alert?: Alert }).alert, index)) {
+    const alert = (data as { alert?: Alert }).alert;
+    if (store.me.sees_everything && alert && typeof alert.id === 'string') {
+      if (alertSeenByAll(store, alert, index)) {
+        store.changed('alerts');
+      }
+    } else if (upsert(store.alerts, alert, index)) {
       store.changed('alerts');
     }
   });

@@ -3,6 +3,7 @@
 
 import type { ConsoleContext } from './context';
 import { duration } from './dom';
+import type { StreamStatus } from './events';
 import { signOut } from './session';
 
 const ThemeKey = 'deconflict.theme';
@@ -76,25 +77,50 @@ export function showTab(id: string): void {
 
 function mountConnection(ctx: ConsoleContext): void {
   const element = document.getElementById('connection')!;
+  const word = document.getElementById('connection-state')!;
+  const detail = document.getElementById('connection-detail')!;
   const render = () => {
     const status = ctx.connection.value;
-    const head = ctx.live.head?.size ?? 0;
-    // How far behind: entries the last signed head holds that the stream has not brought yet
-    // (some may be entries this caller may not see), and the silence since the last byte.
-    const silence = status.lastHeardAt ? (Date.now() - status.lastHeardAt) / 1000 : 0;
-    const behind = Math.max(0, head - 1 - status.lastEventId);
+    const now = Date.now();
+    const state = connectionText(status, ctx.live.head?.size ?? null, now);
     element.dataset.state = status.state;
-    element.textContent =
-      status.state === 'connected'
-        ? `● Live, event ${status.lastEventId}${silence > 20 ? `, silent ${duration(silence)}` : ''}${behind > 0 ? `, head at ${head - 1}` : ''}`
-        : status.state === 'connecting'
-          ? '○ Connecting…'
-          : status.state === 'reconnecting'
-            ? `▲ Reconnecting (${status.reason}); resumes after event ${status.lastEventId}`
-            : `■ Stopped: ${status.reason}`;
+    // Only the state is announced (a live region); the figures below it change every second.
+    if (word.textContent !== state.word) {
+      word.textContent = state.word;
+    }
+    detail.textContent = state.detail;
+    element.title = status.reason && status.state !== 'connected' ? `Last break: ${status.reason}` : 'The event stream (GET /v1/events)';
   };
   ctx.connection.on(render);
   ctx.live.on('head', render);
   setInterval(render, 1000);
   render();
+}
+
+/**
+ * The connection as the bar shows it: a word with a shape (never colour alone) and how far behind.
+ * Behind: the entries of the last signed head the console knows that the stream has not covered
+ * yet; and the silence since the last byte, shown once it is longer than the server's keep-alive.
+ */
+export function connectionText(status: StreamStatus, headSize: number | null, now: number): { word: string; detail: string } {
+  const since = (at: number | undefined) => duration(Math.max(0, (now - (at ?? now)) / 1000));
+  switch (status.state) {
+    case 'connected': {
+      const behind = headSize === null ? 0 : Math.max(0, headSize - 1 - Math.max(status.covered ?? -1, status.lastEventId));
+      const parts = [behind > 0 ? `${behind} ${behind === 1 ? 'entry' : 'entries'} behind the signed head` : 'up to date'];
+      const silence = status.lastHeardAt ? (now - status.lastHeardAt) / 1000 : 0;
+      if (silence >= 20) {
+        parts.push(`nothing heard for ${duration(silence)}`);
+      }
+      return { word: '● Live', detail: parts.join(', ') };
+    }
+    case 'connecting':
+      return { word: '○ Connecting', detail: '' };
+    case 'reconnecting': {
+      const wait = status.retryAt && status.retryAt > now ? `, next try in ${duration((status.retryAt - now) / 1000)}` : ', trying now';
+      return { word: '▲ Reconnecting', detail: `for ${since(status.downSince)}: ${status.reason}${wait}` };
+    }
+    default:
+      return { word: '■ Stopped', detail: status.reason };
+  }
 }

@@ -81,6 +81,8 @@ public sealed class CliInstallTests
         Assert.True(config["System.GC.Server"]!.GetValue<bool>());
         Assert.False(config["System.Runtime.TieredCompilation"]!.GetValue<bool>());
         Assert.Equal(0, config["System.Threading.ThreadPool.UnfairSemaphoreSpinLimit"]!.GetValue<int>());
+
+        await AssertServesTheConsoleAsync(work, Path.Combine(tools, "deconflict"));
     }
 
     [Fact]
@@ -97,6 +99,53 @@ public sealed class CliInstallTests
         var help = await Run(work, Path.Combine(output, "deconflict"), "serve", "--help");
         Assert.Equal(0, help.Exit);
         Assert.Contains("deconflict serve [options]", help.Out, StringComparison.Ordinal);
+
+        await AssertServesTheConsoleAsync(work, Path.Combine(output, "deconflict"));
+    }
+
+    /// <summary>`serve` from <paramref name="binary"/> serves the console at /, its page and its script, from its own assembly.</summary>
+    private static async Task AssertServesTheConsoleAsync(string work, string binary)
+    {
+        var port = Infrastructure.TestServer.FreePort();
+        var info = new ProcessStartInfo(binary) { WorkingDirectory = work, RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        foreach (var a in new[] { "serve", "--db", Path.Combine(work, "console.db"), "--urls", $"http://127.0.0.1:{port}" })
+        {
+            info.ArgumentList.Add(a);
+        }
+
+        info.Environment["DECONFLICT_ADMIN_TOKEN"] = "dcf_" + Convert.ToHexStringLower(System.Security.Cryptography.RandomNumberGenerator.GetBytes(32));
+        using var server = Process.Start(info)!;
+        var stdout = server.StandardOutput.ReadToEndAsync();
+        var stderr = server.StandardError.ReadToEndAsync();
+        try
+        {
+            using var http = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{port}/") };
+            string? page = null;
+            for (var attempt = 0; attempt < 120 && page is null && !server.HasExited; attempt++)
+            {
+                try
+                {
+                    page = await http.GetStringAsync("/");
+                }
+                catch (HttpRequestException)
+                {
+                    await Task.Delay(250);
+                }
+            }
+
+            Assert.True(page is not null, $"The server did not answer at /: {(server.HasExited ? await stderr : "still starting")}");
+            Assert.Contains("<title>Deconflict console</title>", page, StringComparison.Ordinal);
+            var script = System.Text.RegularExpressions.Regex.Match(page, "src=\"(/assets/[^\"]+\\.js)\"").Groups[1].Value;
+            var served = await http.GetAsync(script);
+            Assert.Equal(System.Net.HttpStatusCode.OK, served.StatusCode);
+            Assert.Equal("text/javascript", served.Content.Headers.ContentType?.MediaType);
+        }
+        finally
+        {
+            server.Kill(entireProcessTree: true);
+            await server.WaitForExitAsync();
+            await Task.WhenAll(stdout, stderr);
+        }
     }
 
     private static IEnumerable<(string Path, Command Command)> Verbs(Command command, string path)

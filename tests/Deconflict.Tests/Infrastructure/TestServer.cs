@@ -39,7 +39,8 @@ public sealed class TestServer : IAsyncDisposable
 
     public HttpClient Admin => Client(AdminSecret);
 
-    public static async Task<TestServer> StartAsync(DeconflictOptions? options = null, TimeProvider? time = null, string? directory = null)
+    /// <param name="port">0: a free port; else this one (a server restarted where the last one was, for clients that reconnect).</param>
+    public static async Task<TestServer> StartAsync(DeconflictOptions? options = null, TimeProvider? time = null, string? directory = null, int port = 0)
     {
         directory ??= Path.Combine(Path.GetTempPath(), "deconflict-tests", Guid.NewGuid().ToString("N"));
         System.IO.Directory.CreateDirectory(directory);
@@ -47,7 +48,7 @@ public sealed class TestServer : IAsyncDisposable
         var app = ServerHost.Build(new ServerSettings
         {
             DatabasePath = db,
-            Urls = "http://127.0.0.1:0",
+            Urls = $"http://127.0.0.1:{port}",
             Options = options ?? new DeconflictOptions(),
             AdminToken = AdminSecret,
             Time = time ?? TimeProvider.System,
@@ -56,6 +57,14 @@ public sealed class TestServer : IAsyncDisposable
         });
         await app.StartAsync();
         return new TestServer(app, directory, db);
+    }
+
+    /// <summary>A loopback port free now (the OS's pick), for a server that must come back on the same one.</summary>
+    public static int FreePort()
+    {
+        using var probe = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
+        probe.Start();
+        return ((System.Net.IPEndPoint)probe.LocalEndpoint).Port;
     }
 
     public HttpClient Client(string? token)

@@ -41,8 +41,9 @@ public sealed class ConsoleBrowser : IAsyncDisposable
     /// A new context signed in with <paramref name="token"/> (null: not signed in), on the console's
     /// page, waited for until it has loaded the picture and opened the event stream.
     /// </summary>
-    public Task<ConsolePage> OpenAsync(TestServer server, string? token, int width = 1366, int height = 768) =>
-        OpenLinkAsync(new Uri(server.BaseAddress, "/").ToString() + (token is null ? string.Empty : "#token=" + Uri.EscapeDataString(token)), width, height);
+    /// <param name="through">Another address that reaches the server (a relay that can cut the connection); null: the server's own.</param>
+    public Task<ConsolePage> OpenAsync(TestServer server, string? token, int width = 1366, int height = 768, Uri? through = null) =>
+        OpenLinkAsync(new Uri(through ?? server.BaseAddress, "/").ToString() + (token is null ? string.Empty : "#token=" + Uri.EscapeDataString(token)), width, height);
 
     /// <summary>
     /// A new context on <paramref name="link"/> (the console's address, with #token=... to sign in, as

@@ -1,0 +1,111 @@
+using System.Net;
+using System.Net.Sockets;
+
+namespace Deconflict.Tests.WebConsole;
+
+/// <summary>
+/// A TCP relay on a loopback port in front of a server, to cut a browser's connections as a broken
+/// network would while the server stays up: <see cref="Cut"/> drops every open connection and
+/// refuses new ones until <see cref="Restore"/>. (Chromium's offline emulation leaves an open
+/// response stream running, so it cannot break an event stream.)
+/// </summary>
+public sealed class LoopbackRelay : IAsyncDisposable
+{
+    private readonly TcpListener _listener = new(IPAddress.Loopback, 0);
+    private readonly Uri _target;
+    private readonly CancellationTokenSource _stop = new();
+    private readonly List<TcpClient> _open = [];
+    private readonly Task _accepting;
+    private volatile bool _down;
+
+    public LoopbackRelay(Uri target)
+    {
+        _target = target;
+        _listener.Start();
+        Address = new Uri($"http://127.0.0.1:{((IPEndPoint)_listener.LocalEndpoint).Port}/");
+        _accepting = AcceptAsync();
+    }
+
+    public Uri Address { get; }
+
+    /// <summary>Drops every open connection and refuses new ones.</summary>
+    public void Cut()
+    {
+        _down = true;
+        lock (_open)
+        {
+            foreach (var c in _open)
+            {
+                c.Dispose();
+            }
+
+            _open.Clear();
+        }
+    }
+
+    public void Restore() => _down = false;
+
+    private async Task AcceptAsync()
+    {
+        while (!_stop.IsCancellationRequested)
+        {
+            TcpClient client;
+            try
+            {
+                client = await _listener.AcceptTcpClientAsync(_stop.Token);
+            }
+            catch (Exception e) when (e is OperationCanceledException or SocketException or ObjectDisposedException)
+            {
+                return;
+            }
+
+            if (_down)
+            {
+                client.Dispose();
+                continue;
+            }
+
+            _ = RelayAsync(client);
+        }
+    }
+
+    private async Task RelayAsync(TcpClient client)
+    {
+        var upstream = new TcpClient();
+        lock (_open)
+        {
+            _open.Add(client);
+            _open.Add(upstream);
+        }
+
+        try
+        {
+            await upstream.ConnectAsync(_target.Host, _target.Port, _stop.Token);
+            var a = client.GetStream();
+            var b = upstream.GetStream();
+            await Task.WhenAny(a.CopyToAsync(b, _stop.Token), b.CopyToAsync(a, _stop.Token));
+        }
+        catch (Exception e) when (e is OperationCanceledException or IOException or SocketException or ObjectDisposedException or InvalidOperationException)
+        {
+        }
+        finally
+        {
+            client.Dispose();
+            upstream.Dispose();
+            lock (_open)
+            {
+                _open.Remove(client);
+                _open.Remove(upstream);
+            }
+        }
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await _stop.CancelAsync();
+        _listener.Stop();
+        Cut();
+        await _accepting;
+        _stop.Dispose();
+    }
+}
