@@ -121,7 +121,15 @@ export function mountMap(ctx: ConsoleContext): void {
       })),
     );
     container.dataset.rendered = String(layers.shown().length);
+    declutter();
   };
+
+  // Names on the map only where they can be read: with many labelled volumes, from zoom 9 on.
+  const declutter = () => {
+    const labelled = layers.shown().filter((e) => e.own || e.kind === 'zone').length;
+    container.classList.toggle('map-labels-off', labelled > 40 && map.getZoom() < 9);
+  };
+  map.on('zoomend', declutter);
 
   const popup = L.popup({ autoPan: true, maxWidth: 360, className: 'map-selection-popup' });
   let popupFor = '';
