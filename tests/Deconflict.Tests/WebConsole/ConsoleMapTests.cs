@@ -40,6 +40,9 @@ public sealed class ConsoleMapTests
                 }
             }
         };
+        // Loaded again with the recorder on, so the lists, the scripts and the basemap count too.
+        await redConsole.Page.ReloadAsync();
+        await redConsole.WaitReadyAsync();
         await using var redStream = await SseClient.ConnectAsync(red);
 
         var marker = "MARKER-" + Guid.NewGuid().ToString("N");

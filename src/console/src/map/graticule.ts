@@ -11,12 +11,20 @@ function spacing(zoom: number): number {
 
 export function graticuleLayer(map: L.Map, renderer: L.Renderer): L.LayerGroup {
   const group = L.layerGroup();
+  let covered = L.latLngBounds([]);
   const style: L.PolylineOptions = { renderer, color: '#7f8b99', weight: 0.6, opacity: 0.45, interactive: false, dashArray: '2 4' };
-  const draw = () => {
+  let drawn = '';
+  const draw = (force = false) => {
     if (!map.hasLayer(group)) return;
-    group.clearLayers();
     const step = spacing(map.getZoom());
-    const b = map.getBounds();
+    // Lines for three views' worth around the view, redrawn only once the view leaves them.
+    const view = map.getBounds();
+    const key = `${step}`;
+    if (!force && drawn.startsWith(`${key}|`) && covered.contains(view)) return;
+    const b = view.pad(1);
+    covered = b;
+    drawn = `${key}|`;
+    group.clearLayers();
     const south = Math.max(-85, Math.floor(b.getSouth() / step) * step);
     const north = Math.min(85, Math.ceil(b.getNorth() / step) * step);
     const west = Math.floor(b.getWest() / step) * step;
@@ -28,7 +36,7 @@ export function graticuleLayer(map: L.Map, renderer: L.Renderer): L.LayerGroup {
       group.addLayer(L.polyline([[south, lng], [north, lng]], style));
     }
   };
-  map.on('moveend zoomend', draw);
-  group.on('add', draw);
+  map.on('moveend zoomend', () => draw());
+  group.on('add', () => draw(true));
   return group;
 }

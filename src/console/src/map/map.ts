@@ -35,11 +35,15 @@ export function mountMap(ctx: ConsoleContext): void {
   // The view first: layers and controls ask the map where it is when they are added.
   fitStart(map, ctx.shown.value);
   L.control.attribution({ prefix: false, position: 'bottomright' }).addAttribution('Basemap: Natural Earth (public domain)').addTo(map);
+  // Two canvases: the basemap (land, borders, cities, graticule), redrawn only when the view
+  // moves, and the volumes above it, redrawn where a declaration changed.
+  map.createPane('basemap').style.zIndex = '250';
+  const basemapRenderer = L.canvas({ pane: 'basemap', padding: 0.3 });
   map.createPane('volumes').style.zIndex = '420';
   const renderer = L.canvas({ pane: 'volumes', padding: 0.3, tolerance: 4 });
 
-  const base = basemap(map);
-  const graticule = graticuleLayer(map, L.canvas({ pane: 'basemap', padding: 0.1 }));
+  const base = basemap(map, basemapRenderer);
+  const graticule = graticuleLayer(map, basemapRenderer);
   let lastClick: { selection: Selection; at: L.LatLng } | null = null;
   const onSelect = (selection: Selection, at: L.LatLng) => {
     lastClick = { selection, at };
@@ -117,7 +121,15 @@ export function mountMap(ctx: ConsoleContext): void {
       })),
     );
     container.dataset.rendered = String(layers.shown().length);
+    declutter();
   };
+
+  // Names on the map only where they can be read: with many labelled volumes, from zoom 9 on.
+  const declutter = () => {
+    const labelled = layers.shown().filter((e) => e.own || e.kind === 'zone').length;
+    container.classList.toggle('map-labels-off', labelled > 40 && map.getZoom() < 9);
+  };
+  map.on('zoomend', declutter);
 
   const popup = L.popup({ autoPan: true, maxWidth: 360, className: 'map-selection-popup' });
   let popupFor = '';
