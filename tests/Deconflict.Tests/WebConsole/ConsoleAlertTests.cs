@@ -148,7 +148,9 @@ public sealed partial class ConsoleAlertTests
         Assert.Empty(axe.Violations.Where(v => v.Impact is "serious" or "critical").Select(v => $"{v.Id}: {v.Help}"));
 
         await blueConsole.ScreenshotAsync("alerts");
-        await redConsole.ScreenshotAsync("alerts-red");
+        await redConsole.Page.ClickAsync("#theme");
+        await redConsole.Page.Locator("html[data-theme='light']").WaitForAsync(new() { Timeout = 5_000 });
+        await redConsole.ScreenshotAsync("alerts-red-light");
 
         // Neither screen holds the other party's track id, nor did any answer the page read.
         Assert.DoesNotContain(BlueId, await redConsole.Page.ContentAsync(), StringComparison.Ordinal);
