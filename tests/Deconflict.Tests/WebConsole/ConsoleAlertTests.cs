@@ -5,6 +5,7 @@ using Deconflict.Alerts;
 using Deconflict.Core.Geometry;
 using Deconflict.Service;
 using Deconflict.Tests.Infrastructure;
+using Deque.AxeCore.Playwright;
 using Microsoft.Extensions.Time.Testing;
 using Microsoft.Playwright;
 
@@ -142,8 +143,14 @@ public sealed partial class ConsoleAlertTests
             await console.Page.WaitForResponseAsync(r => r.Url.EndsWith("/v1/tracks", StringComparison.Ordinal) && r.Status == 200, new() { Timeout = 10_000 });
         }
 
+        // The panel passes axe-core with no serious or critical violation.
+        var axe = await blueConsole.Page.Locator("#panel-alerts").RunAxe();
+        Assert.Empty(axe.Violations.Where(v => v.Impact is "serious" or "critical").Select(v => $"{v.Id}: {v.Help}"));
+
         await blueConsole.ScreenshotAsync("alerts");
-        await redConsole.ScreenshotAsync("alerts-red");
+        await redConsole.Page.ClickAsync("#theme");
+        await redConsole.Page.Locator("html[data-theme='light']").WaitForAsync(new() { Timeout = 5_000 });
+        await redConsole.ScreenshotAsync("alerts-red-light");
 
         // Neither screen holds the other party's track id, nor did any answer the page read.
         Assert.DoesNotContain(BlueId, await redConsole.Page.ContentAsync(), StringComparison.Ordinal);

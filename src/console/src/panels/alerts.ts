@@ -48,7 +48,6 @@ export function mountAlerts(ctx: ConsoleContext): void {
     cleared.hidden = gone.length === 0;
     if (count) {
       count.textContent = live.length > 0 ? String(live.length) : '';
-      count.setAttribute('aria-label', `${live.length} active`);
     }
   };
 
