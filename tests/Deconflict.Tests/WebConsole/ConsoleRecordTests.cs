@@ -171,6 +171,37 @@ public sealed class ConsoleRecordTests
     }
 
     [Fact]
+    public async Task An_inclusion_proof_altered_on_its_way_raises_the_alarm()
+    {
+        await using var server = await TestServer.StartAsync();
+        var blue = await server.AddPartyAsync("blue");
+        await using var browser = await ConsoleBrowser.LaunchAsync();
+        await using var console = await browser.OpenAsync(server, ConsoleBrowser.TokenOf(blue));
+        await console.Page.ClickAsync("#tab-record");
+        var declared = await blue.Post("v1/operations", Bodies.Operation(Bodies.Square(35.5, 35.8)));
+        var index = declared.Body!["operation"]!["record_index"]!.GetValue<long>();
+
+        // Between the server and the page, the proof's first hash gets one bit flipped.
+        await console.Page.RouteAsync("**/v1/record/proofs/inclusion*", async route =>
+        {
+            var response = await route.FetchAsync();
+            var proof = JsonNode.Parse(await response.TextAsync())!;
+            var first = proof["hashes"]![0]!.GetValue<string>();
+            proof["hashes"]![0] = first[..^1] + (first[^1] == '0' ? '1' : '0');
+            await route.FulfillAsync(new() { Response = response, Body = proof.ToJsonString() });
+        });
+        await console.Page.FillAsync("#record-entry-index", index.ToString(System.Globalization.CultureInfo.InvariantCulture));
+        await console.Page.PressAsync("#record-entry-index", "Enter");
+
+        await console.Page.Locator("body.alarm").WaitForAsync(new() { Timeout = Timeout });
+        Assert.Equal("failed", await console.Page.GetAttributeAsync(".record-proof", "data-state"));
+        var size = await console.Page.GetAttributeAsync("#record-size", "data-size");
+        var reason = $"Entry {index} is not in the verified head of {size} entries: its inclusion proof does not lead to the signed root.";
+        Assert.Equal($"✗ Inclusion check failed: {reason}", (await console.Page.InnerTextAsync(".record-proof-status")).Trim());
+        Assert.Contains(reason, await console.Page.InnerTextAsync("#alarm"), StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task The_browsers_Merkle_and_key_checks_agree_with_the_servers_and_refuse_corrupted_proofs()
     {
         await using var server = await TestServer.StartAsync();
