@@ -171,6 +171,28 @@ public sealed class ConsoleRecordTests
     }
 
     [Fact]
+    public async Task A_witness_cosignature_is_shown_checked_with_the_partys_registered_key()
+    {
+        await using var server = await TestServer.StartAsync();
+        var blue = await server.AddPartyAsync("blue");
+        using var witness = Ed25519Signer.Create();
+        Assert.Equal(200, (await blue.Send(HttpMethod.Put, "v1/parties/blue/key", new { public_key = Convert.ToBase64String(witness.PublicKey) })).Status);
+        var head = await SignHeadAsync(server);
+        await using var browser = await ConsoleBrowser.LaunchAsync();
+        await using var console = await browser.OpenAsync(server, ConsoleBrowser.TokenOf(blue));
+        await WaitForSizeAsync(console, head.Size);
+        Assert.Equal("No party has cosigned the verified head.", await console.Page.Locator("#record-witnesses").TextContentAsync());
+
+        // Blue witnesses the head; the cosignature event brings the check of its line in the checkpoint.
+        var time = DateTimeOffset.UtcNow.ToUnixTimeSeconds();
+        var signature = witness.Sign(SignedNote.CosignedMessage(SignedNote.CheckpointText(head.Origin, head.Size, Convert.FromHexString(head.Root)), time));
+        Assert.Equal(201, (await blue.Post("v1/record/cosignatures", new { size = head.Size, root_hash = head.Root, timestamp = time, signature = Convert.ToBase64String(signature) })).Status);
+        var at = DateTimeOffset.FromUnixTimeSeconds(time).UtcDateTime.ToString("yyyy-MM-dd HH:mm:ss'Z'", System.Globalization.CultureInfo.InvariantCulture);
+        await Expect(console, "#record-witnesses", text => text == $"BLUE operations centre witnessed {head.Size} entries at {at}: ✓ cosignature verified");
+        Assert.Equal(0, await console.Page.Locator("body.alarm").CountAsync());
+    }
+
+    [Fact]
     public async Task An_inclusion_proof_altered_on_its_way_raises_the_alarm()
     {
         await using var server = await TestServer.StartAsync();
