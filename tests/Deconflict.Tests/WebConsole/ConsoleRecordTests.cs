@@ -171,6 +171,59 @@ public sealed class ConsoleRecordTests
     }
 
     [Fact]
+    public async Task A_witness_cosignature_is_shown_checked_with_the_partys_registered_key()
+    {
+        await using var server = await TestServer.StartAsync();
+        var blue = await server.AddPartyAsync("blue");
+        using var witness = Ed25519Signer.Create();
+        Assert.Equal(200, (await blue.Send(HttpMethod.Put, "v1/parties/blue/key", new { public_key = Convert.ToBase64String(witness.PublicKey) })).Status);
+        var head = await SignHeadAsync(server);
+        await using var browser = await ConsoleBrowser.LaunchAsync();
+        await using var console = await browser.OpenAsync(server, ConsoleBrowser.TokenOf(blue));
+        await WaitForSizeAsync(console, head.Size);
+        Assert.Equal("No party has cosigned the verified head.", await console.Page.Locator("#record-witnesses").TextContentAsync());
+
+        // Blue witnesses the head; the cosignature event brings the check of its line in the checkpoint.
+        var time = DateTimeOffset.UtcNow.ToUnixTimeSeconds();
+        var signature = witness.Sign(SignedNote.CosignedMessage(SignedNote.CheckpointText(head.Origin, head.Size, Convert.FromHexString(head.Root)), time));
+        Assert.Equal(201, (await blue.Post("v1/record/cosignatures", new { size = head.Size, root_hash = head.Root, timestamp = time, signature = Convert.ToBase64String(signature) })).Status);
+        var at = DateTimeOffset.FromUnixTimeSeconds(time).UtcDateTime.ToString("yyyy-MM-dd HH:mm:ss'Z'", System.Globalization.CultureInfo.InvariantCulture);
+        await Expect(console, "#record-witnesses", text => text == $"BLUE operations centre witnessed {head.Size} entries at {at}: ✓ cosignature verified");
+        Assert.Equal(0, await console.Page.Locator("body.alarm").CountAsync());
+    }
+
+    [Fact]
+    public async Task An_inclusion_proof_altered_on_its_way_raises_the_alarm()
+    {
+        await using var server = await TestServer.StartAsync();
+        var blue = await server.AddPartyAsync("blue");
+        await using var browser = await ConsoleBrowser.LaunchAsync();
+        await using var console = await browser.OpenAsync(server, ConsoleBrowser.TokenOf(blue));
+        await console.Page.ClickAsync("#tab-record");
+        var declared = await blue.Post("v1/operations", Bodies.Operation(Bodies.Square(35.5, 35.8)));
+        var index = declared.Body!["operation"]!["record_index"]!.GetValue<long>();
+
+        // Between the server and the page, the proof's first hash gets one bit flipped.
+        await console.Page.RouteAsync("**/v1/record/proofs/inclusion*", async route =>
+        {
+            var response = await route.FetchAsync();
+            var proof = JsonNode.Parse(await response.TextAsync())!;
+            var first = proof["hashes"]![0]!.GetValue<string>();
+            proof["hashes"]![0] = first[..^1] + (first[^1] == '0' ? '1' : '0');
+            await route.FulfillAsync(new() { Response = response, Body = proof.ToJsonString() });
+        });
+        await console.Page.FillAsync("#record-entry-index", index.ToString(System.Globalization.CultureInfo.InvariantCulture));
+        await console.Page.PressAsync("#record-entry-index", "Enter");
+
+        await console.Page.Locator("body.alarm").WaitForAsync(new() { Timeout = Timeout });
+        Assert.Equal("failed", await console.Page.GetAttributeAsync(".record-proof", "data-state"));
+        var size = await console.Page.GetAttributeAsync("#record-size", "data-size");
+        var reason = $"Entry {index} is not in the verified head of {size} entries: its inclusion proof does not lead to the signed root.";
+        Assert.Equal($"✗ Inclusion check failed: {reason}", (await console.Page.InnerTextAsync(".record-proof-status")).Trim());
+        Assert.Contains(reason, await console.Page.InnerTextAsync("#alarm"), StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task The_browsers_Merkle_and_key_checks_agree_with_the_servers_and_refuse_corrupted_proofs()
     {
         await using var server = await TestServer.StartAsync();

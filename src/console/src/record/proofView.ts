@@ -64,9 +64,9 @@ async function prove(ctx: ConsoleContext, index: number, element: HTMLElement, s
         failed(`The bytes served for entry ${index} do not hash to its leaf hash.`);
         return;
       }
-      entry = decode(bytes);
+      entry = decode(bytes, index);
       if (!entry) {
-        failed(`The bytes of entry ${index} are not a record entry.`);
+        failed(`The bytes of entry ${index} are not the canonical record entry of that index.`);
         return;
       }
     }
@@ -86,13 +86,33 @@ async function prove(ctx: ConsoleContext, index: number, element: HTMLElement, s
   }
 }
 
-function decode(bytes: Uint8Array): DecodedEntry | null {
+/**
+ * The entry's fields, or null unless the bytes are the canonical entry of `index` (docs/record.md:
+ * JCS, keys in order, JSON's minimal escaping, which JSON.stringify writes too): a verifier refuses
+ * bytes that do not re-encode to themselves.
+ */
+function decode(bytes: Uint8Array, index: number): DecodedEntry | null {
   try {
-    const value = JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(bytes)) as Partial<DecodedEntry>;
-    if (typeof value.type !== 'string' || typeof value.time !== 'string' || typeof value.payload !== 'string' || !Array.isArray(value.parties)) {
+    const text = new TextDecoder('utf-8', { fatal: true }).decode(bytes);
+    const value = JSON.parse(text) as Record<string, unknown>;
+    const { actor, parties, payload, salt, time, type } = value;
+    if (
+      value.index !== index ||
+      (actor !== null && typeof actor !== 'string') ||
+      !Array.isArray(parties) ||
+      !parties.every((p) => typeof p === 'string') ||
+      typeof payload !== 'string' ||
+      typeof salt !== 'string' ||
+      typeof time !== 'string' ||
+      typeof type !== 'string'
+    ) {
       return null;
     }
-    return { type: value.type, time: value.time, actor: typeof value.actor === 'string' ? value.actor : null, parties: value.parties.map(String), payload: value.payload };
+    const canonical = JSON.stringify({ actor, index, parties, payload, salt, time, type });
+    if (canonical !== text) {
+      return null;
+    }
+    return { type, time, actor, parties: parties as string[], payload };
   } catch {
     return null;
   }
