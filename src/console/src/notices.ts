@@ -53,14 +53,15 @@ export function mountNotices(ctx: ConsoleContext): void {
   watchStream(ctx);
 }
 
+/** One banner per object: an alert going from warning to loss replaces its warning banner. */
 function keyOf(notice: Notice): string {
-  return `${notice.kind}|${notice.level}|${notice.selection ? `${notice.selection.kind}:${notice.selection.id}` : notice.text}`;
+  return notice.selection ? `${notice.selection.kind}:${notice.selection.id}` : `${notice.kind}|${notice.level}|${notice.text}`;
 }
 
 function show(ctx: ConsoleContext, banners: HTMLElement, notice: Notice): void {
   const look = Looks[notice.level] ?? Looks.info;
   const key = keyOf(notice);
-  // The same thing raised again (an alert stepping up, a message escalating) replaces its banner.
+  // The same object raised again (an alert stepping up, a message escalating) replaces its banner.
   for (const old of banners.querySelectorAll<HTMLElement>('.banner')) {
     if (old.dataset.key === key) {
       old.remove();

@@ -84,7 +84,7 @@ public sealed class ConsoleNoticeTests
         Assert.Equal("false", await sound.GetAttributeAsync("aria-pressed"));
 
         var first = await OverlapAsync(blue, red, 35.5, 35.8);
-        await console.Page.Locator($"#banners .banner[data-key='conflict|new|conflict:{first.Conflict}']").WaitForAsync(new() { Timeout = Timeout });
+        await console.Page.Locator($"#banners .banner[data-key='conflict:{first.Conflict}']").WaitForAsync(new() { Timeout = Timeout });
         Assert.Equal(0, await console.Page.EvaluateAsync<int>("window.__tones"));
 
         await sound.ClickAsync();
@@ -98,7 +98,7 @@ public sealed class ConsoleNoticeTests
         Assert.Equal(0, await console.Page.EvaluateAsync<int>("window.__tones"));
 
         var second = await OverlapAsync(blue, red, 33.5, 36.3);
-        await console.Page.Locator($"#banners .banner[data-key='conflict|new|conflict:{second.Conflict}']").WaitForAsync(new() { Timeout = Timeout });
+        await console.Page.Locator($"#banners .banner[data-key='conflict:{second.Conflict}']").WaitForAsync(new() { Timeout = Timeout });
         Assert.True(await console.Page.EvaluateAsync<int>("window.__tones") > 0, "No tone was started for the new conflict with sound on.");
         Assert.Empty(console.Errors);
     }
@@ -132,7 +132,7 @@ public sealed class ConsoleNoticeTests
             (redConsole, "“Tanker track” from BLUE operations centre awaits your acknowledgement (escalation level 1)."),
         })
         {
-            var banner = console.Page.Locator($"#banners .banner[data-level='overdue'][data-key='message|overdue|message:{id}']");
+            var banner = console.Page.Locator($"#banners .banner[data-level='overdue'][data-key='message:{id}']");
             await banner.WaitForAsync(new() { Timeout = Timeout });
             Assert.Equal("clock", await banner.Locator(".banner-icon").GetAttributeAsync("data-shape"));
             Assert.Equal("Overdue", await banner.Locator(".banner-word").TextContentAsync());
