@@ -74,6 +74,34 @@ public sealed class ConsoleLiveTests
     }
 
     [Fact]
+    [Trait("Category", "Slow")]
+    public async Task A_stream_that_goes_silent_without_closing_is_abandoned_and_opened_again_with_no_event_missed()
+    {
+        await using var server = await TestServer.StartAsync();
+        var blue = await server.AddPartyAsync("blue");
+        await using var relay = new LoopbackRelay(server.BaseAddress);
+        await using var browser = await ConsoleBrowser.LaunchAsync();
+        await using var console = await browser.OpenAsync(server, ConsoleBrowser.TokenOf(blue), through: relay.Address);
+        await WaitTextAsync(console, Connection, "● Live");
+        var declared = new List<string> { await DeclareAsync(blue, 35.0) };
+        await WaitForOperationsAsync(console, declared);
+
+        // Nothing more arrives on the open stream, keep-alives included; the server writes on.
+        relay.FreezeStreams();
+        for (var i = 1; i <= 3; i++)
+        {
+            declared.Add(await DeclareAsync(blue, 35.0 + i));
+        }
+
+        // The keep-alive comes every 15 s; after 40 s of silence the console gives the stream up.
+        await Assertions.Expect(console.Page.Locator(Connection)).ToHaveTextAsync("▲ Reconnecting", new() { Timeout = 60_000 });
+        Assert.Contains(": nothing heard for 40 s", await console.Page.InnerTextAsync("#connection-detail"), StringComparison.Ordinal);
+        await WaitForOperationsAsync(console, declared);
+        await WaitTextAsync(console, Connection, "● Live");
+        await AssertContiguousAsync(console, declared.Count);
+    }
+
+    [Fact]
     public async Task The_console_never_asks_again_for_what_the_stream_carries()
     {
         await using var server = await TestServer.StartAsync();
