@@ -52,6 +52,8 @@ export class EventStream {
   private retryMs = 2000;
   private failures = 0;
   private stalled = false;
+  /** When the pending request was sent (ms since the epoch); 0 once answered. */
+  private askedAt = 0;
   private knownHead = 0;
   private wake: (() => void) | null = null;
   private watchdog: ReturnType<typeof setInterval> | null = null;
@@ -102,8 +104,14 @@ export class EventStream {
     return this.status.state === 'stopped';
   }
 
+  /**
+   * Abandons a connection that has been silent too long, or a request that has had no answer as
+   * long (a pooled connection whose route died takes the request and never answers).
+   */
   private checkStall(): void {
-    if (this.status.state === 'connected' && Date.now() - this.status.lastHeardAt > StallMs) {
+    const now = Date.now();
+    const silent = this.status.state === 'connected' ? now - this.status.lastHeardAt : this.askedAt ? now - this.askedAt : 0;
+    if (silent > StallMs) {
       this.stalled = true;
       this.controller?.abort();
     }
@@ -115,11 +123,13 @@ export class EventStream {
       this.stalled = false;
       let wait: number;
       try {
+        this.askedAt = Date.now();
         const response = await fetch(`${this.api.base}/v1/events`, {
           headers: this.api.headers({ Accept: 'text/event-stream', 'Last-Event-ID': String(this.status.lastEventId) }),
           cache: 'no-store',
           signal: this.controller.signal,
         });
+        this.askedAt = 0;
         if (!response.ok) {
           wait = await this.refused(response);
         } else {
@@ -130,6 +140,7 @@ export class EventStream {
           this.down('the server closed the stream', wait);
         }
       } catch {
+        this.askedAt = 0;
         if (this.stopped) {
           return;
         }

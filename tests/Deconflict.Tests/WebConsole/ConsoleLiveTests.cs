@@ -1,4 +1,5 @@
 using System.Text.Json;
+using Deconflict.Service;
 using Deconflict.Tests.Infrastructure;
 using Microsoft.Playwright;
 
@@ -74,6 +75,34 @@ public sealed class ConsoleLiveTests
     }
 
     [Fact]
+    [Trait("Category", "Slow")]
+    public async Task A_stream_that_goes_silent_without_closing_is_abandoned_and_opened_again_with_no_event_missed()
+    {
+        await using var server = await TestServer.StartAsync();
+        var blue = await server.AddPartyAsync("blue");
+        await using var relay = new LoopbackRelay(server.BaseAddress);
+        await using var browser = await ConsoleBrowser.LaunchAsync();
+        await using var console = await browser.OpenAsync(server, ConsoleBrowser.TokenOf(blue), through: relay.Address);
+        await WaitTextAsync(console, Connection, "● Live");
+        var declared = new List<string> { await DeclareAsync(blue, 35.0) };
+        await WaitForOperationsAsync(console, declared);
+
+        // Nothing more arrives on the open stream, keep-alives included; the server writes on.
+        relay.FreezeStreams();
+        for (var i = 1; i <= 3; i++)
+        {
+            declared.Add(await DeclareAsync(blue, 35.0 + i));
+        }
+
+        // The keep-alive comes every 15 s; after 40 s of silence the console gives the stream up.
+        await Assertions.Expect(console.Page.Locator(Connection)).ToHaveTextAsync("▲ Reconnecting", new() { Timeout = 60_000 });
+        Assert.Contains(": nothing heard for 40 s", await console.Page.InnerTextAsync("#connection-detail"), StringComparison.Ordinal);
+        await WaitForOperationsAsync(console, declared);
+        await WaitTextAsync(console, Connection, "● Live");
+        await AssertContiguousAsync(console, declared.Count);
+    }
+
+    [Fact]
     public async Task The_console_never_asks_again_for_what_the_stream_carries()
     {
         await using var server = await TestServer.StartAsync();
@@ -119,6 +148,31 @@ public sealed class ConsoleLiveTests
         await using var second = await TestServer.StartAsync(directory: directory, port: port);
         await WaitTextAsync(console, Connection, "● Live");
         Assert.Equal("up to date", await console.Page.InnerTextAsync("#connection-detail"));
+    }
+
+    [Fact]
+    public async Task A_stream_refused_for_its_quota_waits_as_long_as_retry_after_says_and_then_connects()
+    {
+        await using var server = await TestServer.StartAsync(new DeconflictOptions { Quotas = new QuotaOptions { MaxStreams = 1, QuotaRetryAfter = TimeSpan.FromSeconds(12) } });
+        var blue = await server.AddPartyAsync("blue");
+
+        // Another of blue's clients holds the one stream blue may have open.
+        using var held = new HttpRequestMessage(HttpMethod.Get, "v1/events");
+        var stream = await blue.SendAsync(held, HttpCompletionOption.ResponseHeadersRead);
+        Assert.Equal(System.Net.HttpStatusCode.OK, stream.StatusCode);
+
+        await using var browser = await ConsoleBrowser.LaunchAsync();
+        await using var console = await browser.OpenAsync(server, ConsoleBrowser.TokenOf(blue));
+        await WaitTextAsync(console, Connection, "▲ Reconnecting");
+        var detail = await console.Page.InnerTextAsync("#connection-detail");
+        var wait = System.Text.RegularExpressions.Regex.Match(detail, @"^for \d+s: the server is busy \(Party 'blue' has 1 event streams open, its quota; close one first\.\), next try in (\d+)s$");
+        Assert.True(wait.Success, detail);
+
+        // Retry-After (12 s), not the first backoff step (at most 2 s).
+        Assert.InRange(int.Parse(wait.Groups[1].Value, System.Globalization.CultureInfo.InvariantCulture), 5, 12);
+
+        stream.Dispose();
+        await Assertions.Expect(console.Page.Locator(Connection)).ToHaveTextAsync("● Live", new() { Timeout = 20_000 });
     }
 
     private static async Task<string> DeclareAsync(HttpClient party, double lat)

@@ -6,7 +6,9 @@ namespace Deconflict.Tests.WebConsole;
 /// <summary>
 /// A TCP relay on a loopback port in front of a server, to cut a browser's connections as a broken
 /// network would while the server stays up: <see cref="Cut"/> drops every open connection and
-/// refuses new ones until <see cref="Restore"/>. (Chromium's offline emulation leaves an open
+/// refuses new ones until <see cref="Restore"/>; <see cref="FreezeStreams"/> keeps the open event
+/// streams open but lets nothing more through them (a route that died without a reset), while other
+/// connections and new ones work. (Chromium's offline emulation leaves an open
 /// response stream running, so it cannot break an event stream.)
 /// </summary>
 public sealed class LoopbackRelay : IAsyncDisposable
@@ -15,6 +17,8 @@ public sealed class LoopbackRelay : IAsyncDisposable
     private readonly Uri _target;
     private readonly CancellationTokenSource _stop = new();
     private readonly List<TcpClient> _open = [];
+    private readonly HashSet<TcpClient> _frozen = [];
+    private readonly HashSet<TcpClient> _streams = [];
     private readonly Task _accepting;
     private volatile bool _down;
 
@@ -44,6 +48,49 @@ public sealed class LoopbackRelay : IAsyncDisposable
     }
 
     public void Restore() => _down = false;
+
+    /// <summary>From now on, nothing passes through the event streams open now, which stay open.</summary>
+    public void FreezeStreams()
+    {
+        lock (_open)
+        {
+            _frozen.UnionWith(_streams);
+        }
+    }
+
+    private bool IsFrozen(TcpClient client)
+    {
+        lock (_open)
+        {
+            return _frozen.Contains(client);
+        }
+    }
+
+    /// <summary>Copies bytes one way until either side closes; bytes read from a frozen connection are dropped.</summary>
+    private async Task PumpAsync(TcpClient from, TcpClient to)
+    {
+        var buffer = new byte[16 * 1024];
+        var source = from.GetStream();
+        var target = to.GetStream();
+        int read;
+        while ((read = await source.ReadAsync(buffer, _stop.Token)) > 0)
+        {
+            // A response that is an event stream marks its connection (both ends) as a stream.
+            if (System.Text.Encoding.ASCII.GetString(buffer, 0, read).Contains("Content-Type: text/event-stream", StringComparison.OrdinalIgnoreCase))
+            {
+                lock (_open)
+                {
+                    _streams.Add(from);
+                    _streams.Add(to);
+                }
+            }
+
+            if (!IsFrozen(from))
+            {
+                await target.WriteAsync(buffer.AsMemory(0, read), _stop.Token);
+            }
+        }
+    }
 
     private async Task AcceptAsync()
     {
@@ -81,9 +128,7 @@ public sealed class LoopbackRelay : IAsyncDisposable
         try
         {
             await upstream.ConnectAsync(_target.Host, _target.Port, _stop.Token);
-            var a = client.GetStream();
-            var b = upstream.GetStream();
-            await Task.WhenAny(a.CopyToAsync(b, _stop.Token), b.CopyToAsync(a, _stop.Token));
+            await Task.WhenAny(PumpAsync(client, upstream), PumpAsync(upstream, client));
         }
         catch (Exception e) when (e is OperationCanceledException or IOException or SocketException or ObjectDisposedException or InvalidOperationException)
         {
@@ -96,6 +141,10 @@ public sealed class LoopbackRelay : IAsyncDisposable
             {
                 _open.Remove(client);
                 _open.Remove(upstream);
+                _frozen.Remove(client);
+                _frozen.Remove(upstream);
+                _streams.Remove(client);
+                _streams.Remove(upstream);
             }
         }
     }
