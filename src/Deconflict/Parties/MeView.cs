@@ -6,8 +6,8 @@ namespace Deconflict.Parties;
 /// </summary>
 public sealed record MeView
 {
-    /// <summary>The party's id; null for the admin.</summary>
-    public required string? Party { get; init; }
+    /// <summary>The party's id; absent for the admin.</summary>
+    public string? Party { get; init; }
 
     /// <summary>The party's name; "admin" for the admin.</summary>
     public required string Name { get; init; }

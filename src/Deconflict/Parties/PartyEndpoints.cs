@@ -57,7 +57,7 @@ public static partial class PartyEndpoints
         {
             var caller = Authentication.Of(http);
             var party = caller.PartyId is { } id ? store.GetParty(id) : null;
-            return TypedResults.Json(new MeView
+            return Results.Json(new MeView
             {
                 Party = caller.PartyId,
                 Name = party?.Name ?? (caller.IsAdmin ? "admin" : caller.PartyId!),
@@ -66,8 +66,8 @@ public static partial class PartyEndpoints
                 SeesEverything = caller.SeesEverything,
                 TokenId = caller.TokenId,
             }, Json.Options);
-        }).WithTags("Parties").RequireToken().WithSummary("Who this token speaks for: party, name, role").WithName("getMe")
-          .WithDescription("The party the bearer token belongs to (null for the admin), its role and whether it may write; the token's id, never its secret.");
+        }).WithTags("Parties").RequireToken().WithSummary("Who this token speaks for: party, name, role").WithName("getMe").Produces<MeView>()
+          .WithDescription("The party the bearer token belongs to (absent for the admin), its role and whether it may write; the token's id, never its secret.");
 
         group.MapPost("/{id}/tokens", async (string id, HttpContext http, WriteQueue writes) =>
         {

@@ -60,6 +60,8 @@ public sealed class OpenApiConformanceTests
         await Call(anonymous, "GET", "healthz", expect: 200);
         await Call(blue, "GET", "v1/config", expect: 200);
         await Call(anonymous, "GET", "v1/config", expect: 401);
+        await Call(blue, "GET", "v1/me", expect: 200);
+        await Call(anonymous, "GET", "v1/me", expect: 401);
         await Call(admin, "GET", "metrics", expect: 200);
         await Call(blue, "GET", "metrics", expect: 403);
         await Call(blue, "GET", "v1/operations?x=" + new string('a', 9000), expect: 414);

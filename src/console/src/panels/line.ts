@@ -1,6 +1,6 @@
 // The deconfliction line: inbox and sent, each message's acknowledgement clock counting down
 // locally from the server's time, its escalation level and receipts per party; compose; an
-// overdue message raised as a notice. Draws `ctx.shown` (a historical store: read only).
+// overdue message marked. Draws `ctx.shown` (a historical store: read only).
 
 import type { ConsoleContext } from '../context';
 import { h, replace, utc } from '../dom';
@@ -129,9 +129,8 @@ export function mountLine(ctx: ConsoleContext): void {
     }
   }, 1000);
 
-  // An overdue message I sent or must acknowledge: marked, and raised as a notice (once per
-  // escalation: the stream resumes with the last event it delivered).
-  const raised = new Set<string>();
+  // An overdue message I sent or must acknowledge is marked here; its banner is the notices
+  // module's (one per message, raised once per escalation level).
   ctx.events.on((events) => {
     for (const event of events) {
       if (event.type !== 'line-overdue') {
@@ -145,18 +144,6 @@ export function mountLine(ctx: ConsoleContext): void {
       for (const list of lists.values()) {
         list.markEscalated(id);
       }
-      const subject = notice.subject ?? '';
-      const level = notice.escalation_level ?? 0;
-      const key = `${id} ${notice.recipient ?? ''} ${level}`;
-      if (raised.has(key)) {
-        continue;
-      }
-      raised.add(key);
-      const text =
-        notice.recipient === party
-          ? `OVERDUE: acknowledge “${subject}” from ${ctx.live.partyName(notice.from ?? '')} (escalation level ${level}).`
-          : `OVERDUE: ${ctx.live.partyName(notice.recipient ?? '')} has not acknowledged “${subject}” (escalation level ${level}).`;
-      ctx.notify({ kind: 'message', level: 'overdue', text, selection: { kind: 'message', id } });
     }
   });
 
