@@ -47,12 +47,15 @@ async function boot(): Promise<void> {
   }
   api.onUnauthorized = () => signOut('Your token is no longer accepted (expired or revoked). Sign in again.');
 
+  const asked = Date.now();
   const [config, health, parties] = await Promise.all([
     api.get<Record<string, unknown>>('/v1/config'),
-    fetch('/healthz', { cache: 'no-store' }).then((r) => r.json() as Promise<{ time: string; last_event?: number }>),
+    fetch('/healthz', { cache: 'no-store' }).then(async (r) => ({ ...((await r.json()) as { time: string; last_event?: number }), received: Date.now() })),
     api.all<PartyInfo>('/v1/parties'),
   ]);
-  const offset = new Date(health.time).getTime() - Date.now();
+  // The server read its clock between the ask and the answer: taking the midpoint errs by at most
+  // half the round trip (taking the answer's arrival put countdowns a round trip too long).
+  const offset = new Date(health.time).getTime() - (asked + health.received) / 2;
   // Events after this index are read from the stream; the lists below may already hold some of
   // them, which the reducers skip by version.
   const resumeAfter = (health.last_event ?? 0) - 1;

@@ -34,7 +34,9 @@ export function clockOf(message: Message, recipient: string, now: number): Clock
   if (deadline === null) {
     return { state: 'overdue', text: 'OVERDUE', seconds: 0, nextEscalationAt: null };
   }
-  const left = (deadline - now) / 1000;
+  // Never more than the whole window the sender gave: a local clock estimated a little behind the
+  // server's must not show a deadline further away than it can be.
+  const left = Math.min((deadline - now) / 1000, (deadline - Date.parse(message.sent_at)) / 1000);
   if (left > 0 && receipt.escalation_level === 0) {
     // Ceil: "Due in 1s" until the very moment it is due, never "Due in 0s" while still pending.
     return { state: 'pending', text: `Due in ${duration(Math.ceil(left))}`, seconds: Math.ceil(left), nextEscalationAt: null };
