@@ -13,6 +13,7 @@ namespace Deconflict.Tests.Cli;
 /// message escalated and acknowledged late, the alert at caution then warning acknowledged by both
 /// and cleared, and the record must verify for both parties.
 /// </summary>
+[Collection(RunsAlone.Name)]
 public sealed class DemoTests
 {
     private static readonly string[] Sides = [SyriaScenario.Coalition, SyriaScenario.Vks];
