@@ -1,4 +1,4 @@
-// The API client: every call goes to this origin under /v1 with the session's bearer token. A
+// The API client: every call goes to this origin under /v1 with the signed-in officer's bearer token. A
 // refusal becomes an ApiProblem carrying the problem+json's title and detail (never a raw body);
 // a 401 means the token expired or was revoked, and the console returns to sign-in.
 

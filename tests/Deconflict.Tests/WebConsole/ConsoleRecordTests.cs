@@ -64,7 +64,7 @@ public sealed class ConsoleRecordTests
         await console.WaitReadyAsync();
         await WaitForSizeAsync(console, later.Size);
         await Expect(console, "#record-consistency", text => text.StartsWith($"From {after.Size} to {later.Size} entries: consistent ✓", StringComparison.Ordinal));
-        Assert.Contains($"This session started from the head of {after.Size} entries, root {after.Root[..12]}…", await console.Page.Locator("#record-remembered").TextContentAsync(), StringComparison.Ordinal);
+        Assert.Contains($"This page started from the head of {after.Size} entries, root {after.Root[..12]}…", await console.Page.Locator("#record-remembered").TextContentAsync(), StringComparison.Ordinal);
         Assert.Equal(0, await console.Page.Locator("body.alarm").CountAsync());
         console.AssertOnlyOwnOrigin();
         Assert.Empty(console.Errors);
@@ -117,7 +117,7 @@ public sealed class ConsoleRecordTests
         await using var console = await browser.OpenAsync(server, ConsoleBrowser.TokenOf(blue));
         await WaitForSizeAsync(console, head.Size);
 
-        // What an earlier session kept: a head of the same size with another root (a rewritten history).
+        // What an earlier visit kept: a head of the same size with another root (a rewritten history).
         var other = new string('0', 64);
         await console.Page.EvaluateAsync("other => { const k = `deconflict.record.${location.origin}.blue`; const v = JSON.parse(localStorage.getItem(k)); v.root = other; localStorage.setItem(k, JSON.stringify(v)); }", other);
         await console.Page.ReloadAsync();

@@ -98,10 +98,10 @@ function render(ctx: ConsoleContext, summary: HTMLElement, state: RecordState): 
         { id: 'record-remembered' },
         head
           ? [`Kept in this browser for this server and ${ctx.me.party ?? 'the admin'}: the head of ${head.size} entries, root `, hash(head.root), '.']
-          : 'Nothing verified in this session yet.',
+          : 'Nothing verified since this page opened.',
         remembered
-          ? [` This session started from the head of ${remembered.size} entries, root `, hash(remembered.root), ` (verified ${utc(remembered.verified_at)}), kept by an earlier one.`]
-          : ' No earlier session of this browser had verified this server\'s record.',
+          ? [` This page started from the head of ${remembered.size} entries, root `, hash(remembered.root), ` (verified ${utc(remembered.verified_at)}), kept by an earlier visit.`]
+          : ' No earlier visit of this browser had verified this server\'s record.',
       ),
     ),
   );

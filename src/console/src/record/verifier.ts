@@ -1,6 +1,6 @@
 // The console's own check of the record: the service's signature on every checkpoint it receives
-// and the consistency of each with the last one this browser verified (this session's, or the one
-// kept in local storage for this server and party from an earlier session). A failed check is
+// and the consistency of each with the last one this browser verified (since the page opened, or the one
+// kept in local storage for this server and party from an earlier visit). A failed check is
 // tampering (or a split view) and raises the console-wide alarm; a fetch that fails is not, and is
 // only shown. Checks run one at a time, on start and on every record-head or cosignature event.
 
@@ -50,7 +50,7 @@ export interface Witness {
 export interface RecordState {
   key: VerifierKey | null;
   head: VerifiedHead | null;
-  /** The remembered checkpoint this session started from (null: none). */
+  /** The remembered checkpoint this page started from (null: none). */
   remembered: RememberedHead | null;
   consistency: ConsistencyCheck | null;
   /** The reason the record check failed (also the alarm's), or null. */
