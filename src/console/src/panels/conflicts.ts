@@ -11,7 +11,7 @@ import type { ConsoleContext } from '../context';
 import { clearProblem, h, replace, showProblem, utc } from '../dom';
 import type { Conflict, Ref } from '../model';
 import type { Store } from '../store';
-import { metresAndFeet } from './details';
+import { vertical } from '../alerts/units';
 
 type Step = 'acknowledge' | 'accept';
 
@@ -231,7 +231,7 @@ function fill(ctx: ConsoleContext, store: Store, row: Row, c: Conflict): void {
       h('dt', {}, 'Overlap (UTC)'),
       h('dd', { class: 'conflict-window' }, `${utc(c.overlap.time_start)} – ${utc(c.overlap.time_end)}`),
       h('dt', {}, 'Altitudes'),
-      h('dd', { class: 'conflict-band' }, `${metresAndFeet(c.overlap.altitude_lower_m)} – ${metresAndFeet(c.overlap.altitude_upper_m)}`),
+      h('dd', { class: 'conflict-band' }, `${vertical(c.overlap.altitude_lower_m)} – ${vertical(c.overlap.altitude_upper_m)}`),
       h('dt', {}, 'Acknowledged'),
       h('dd', {}, h('ul', { class: 'conflict-marks', 'data-mark': 'acknowledged' }, parties.map((p) => mark(store, p, c.acknowledged_by[p])))),
       h('dt', {}, 'Accepted'),

@@ -6,27 +6,17 @@ import './details.css';
 import type { ConsoleContext } from '../context';
 import { duration, h, replace, utc } from '../dom';
 import type { Alert, AlertAircraft, Altitude, Conflict, Declaration, Message, Ref, Selection, Volume4D } from '../model';
+import { vertical } from '../alerts/units';
+import { metres } from '../map/geometry';
 import { proofView } from '../record/proofView';
 import type { Store } from '../store';
-
-const FeetPerMetre = 1 / 0.3048;
-
-/** Metres to metres per unit of an altitude's units (FL: hundreds of feet). */
-const MetresPer: Record<string, number> = { M: 1, FT: 0.3048, KM: 1000, NM: 1852, FL: 30.48 };
-
-/** "4,000 m (13,123 ft)". */
-export function metresAndFeet(metres: number): string {
-  const m = Math.round(metres).toLocaleString('en-GB');
-  const ft = Math.round(metres * FeetPerMetre).toLocaleString('en-GB');
-  return `${m} m (${ft} ft)`;
-}
 
 function altitude(a: Altitude | null | undefined): string {
   if (!a) {
     return 'unbounded';
   }
-  const per = MetresPer[a.units?.toUpperCase()];
-  return per === undefined ? `${a.value} ${a.units} ${a.reference}` : `${metresAndFeet(a.value * per)} ${a.reference}`;
+  const m = metres(a);
+  return m === null ? `${a.value} ${a.units} ${a.reference}` : `${vertical(m)} ${a.reference}`;
 }
 
 export function mountDetails(ctx: ConsoleContext): void {
@@ -221,7 +211,7 @@ function conflict(ctx: ConsoleContext, store: Store, c: Conflict): Node[] {
     ['Side A', sideButton(ctx, store, c.a)],
     ['Side B', sideButton(ctx, store, c.b)],
     ['Overlap (UTC)', `[${utc(c.overlap.time_start)}, ${utc(c.overlap.time_end)})`],
-    ['Altitudes', `${metresAndFeet(c.overlap.altitude_lower_m)} – ${metresAndFeet(c.overlap.altitude_upper_m)}`],
+    ['Altitudes', `${vertical(c.overlap.altitude_lower_m)} – ${vertical(c.overlap.altitude_upper_m)}`],
     ['Acknowledged', times(c.acknowledged_by)],
     ['Accepted', times(c.accepted_by)],
     ['Opened', utc(c.created_at)],
@@ -233,7 +223,7 @@ function conflict(ctx: ConsoleContext, store: Store, c: Conflict): Node[] {
 function aircraft(store: Store, a: AlertAircraft): string {
   const who = a.own ? 'yours' : store.partyName(a.party);
   const name = a.callsign || a.track_id || 'aircraft';
-  return `${name} (${who}) at ${metresAndFeet(a.altitude_m)}${a.lost ? ', track lost' : ''}`;
+  return `${name} (${who}) at ${vertical(a.altitude_m)}${a.lost ? ', track lost' : ''}`;
 }
 
 function alert(store: Store, a: Alert): Node[] {
@@ -242,7 +232,7 @@ function alert(store: Store, a: Alert): Node[] {
     ['State', a.state + (a.cleared_reason ? ` (${a.cleared_reason})` : '')],
     ['Aircraft A', aircraft(store, a.a)],
     ['Aircraft B', aircraft(store, a.b)],
-    ['Closest approach', `${utc(a.cpa.time)}: ${Math.round(a.cpa.horizontal_m).toLocaleString('en-GB')} m apart, ${metresAndFeet(a.cpa.vertical_m)} vertically`],
+    ['Closest approach', `${utc(a.cpa.time)}: ${Math.round(a.cpa.horizontal_m).toLocaleString('en-GB')} m apart, ${vertical(a.cpa.vertical_m)} vertically`],
     ['Time to loss', a.state === 'active' ? duration(a.time_to_loss_s) : '—'],
     ['Raised', utc(a.raised_at)],
     ['Acknowledged', Object.entries(a.acknowledged_by).map(([p, t]) => `${store.partyName(p)}: ${utc(t)}`).join('; ') || 'not yet'],
