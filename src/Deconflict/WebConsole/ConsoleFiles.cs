@@ -39,9 +39,6 @@ public static class ConsoleFiles
         return app;
     }
 
-    /// <summary>Whether the console was built into this assembly (false only for a build that skipped it).</summary>
-    public static bool IsBuilt => Files.Value.ContainsKey("index.html");
-
     private static IResult Serve(HttpContext http, string path)
     {
         if (!Files.Value.TryGetValue(path, out var file))
