@@ -1,5 +1,6 @@
 using Deconflict.Alerts;
 using Deconflict.Api;
+using Deconflict.Cluster;
 using Deconflict.Conflicts;
 using Deconflict.Declarations;
 using Deconflict.Events;
@@ -19,6 +20,15 @@ namespace Deconflict;
 public sealed record ServerSettings
 {
     public required string DatabasePath { get; init; }
+
+    /// <summary>An Npgsql connection string: the PostgreSQL store shared by the nodes of a cluster, instead of <see cref="DatabasePath"/>.</summary>
+    public string? PostgresConnection { get; init; }
+
+    /// <summary>The NATS server the nodes of a cluster share (nats://host:port); null on a single node.</summary>
+    public string? NatsUrl { get; init; }
+
+    /// <summary>The directory of the service's keys (record signing, webhook signing); null: beside <see cref="DatabasePath"/>.</summary>
+    public string? KeysDirectory { get; init; }
 
     public string Urls { get; init; } = "http://127.0.0.1:8080";
 
@@ -110,6 +120,7 @@ public static class ServerHost
         builder.Services.AddSingleton(settings.Options);
         builder.Services.AddSingleton(settings.Time);
         builder.Services.AddSingleton<IDeconflictStore>(store);
+        builder.Services.AddSingleton<IClusterState, SingleNode>();
         builder.Services.AddSingleton(new AdminToken(settings.AdminToken is { Length: > 0 } t ? Tokens.Hash(t) : null));
         builder.Services.AddSingleton<Authentication>();
         builder.Services.AddSingleton<Authentication.Filter>();

@@ -1,0 +1,11 @@
+namespace Deconflict.Cluster;
+
+/// <summary>The cluster of one node (the embedded SQLite store): it always holds the lease.</summary>
+public sealed class SingleNode : IClusterState
+{
+    public string NodeId { get; } = Environment.MachineName;
+
+    public bool HoldsLease => true;
+
+    public int LiveNodes => 1;
+}
