@@ -75,7 +75,7 @@ internal static class SqliteCheckReads
         var list = new List<RecordHead>();
         while (r.Read())
         {
-            list.Add(new RecordHead(r.GetInt64(0), (byte[])r.GetValue(1), SqliteRows.Time(r.GetInt64(2)), (byte[])r.GetValue(3)));
+            list.Add(new RecordHead(r.GetInt64(0), (byte[])r.GetValue(1), StoreRows.Time(r.GetInt64(2)), (byte[])r.GetValue(3)));
         }
 
         return list;
@@ -96,32 +96,32 @@ internal static class SqliteCheckReads
             while (r.Read())
             {
                 var d = new Declaration(
-                    SqliteRows.ParseEnum<DeclarationKind>(r.GetString(1)), r.GetString(0), r.GetString(2), r.GetInt64(3),
-                    SqliteRows.ParseEnum<DeclarationState>(r.GetString(4)), r.GetInt32(5),
-                    r.IsDBNull(6) ? null : SqliteRows.ParseEnum<ZoneRule>(r.GetString(6)), r.IsDBNull(7) ? null : r.GetString(7),
-                    ImmutableArray<Volume4D>.Empty, r.IsDBNull(9) ? null : r.GetString(9), SqliteRows.Time(r.GetInt64(10)), SqliteRows.Time(r.GetInt64(11)))
+                    StoreRows.ParseEnum<DeclarationKind>(r.GetString(1)), r.GetString(0), r.GetString(2), r.GetInt64(3),
+                    StoreRows.ParseEnum<DeclarationState>(r.GetString(4)), r.GetInt32(5),
+                    r.IsDBNull(6) ? null : StoreRows.ParseEnum<ZoneRule>(r.GetString(6)), r.IsDBNull(7) ? null : r.GetString(7),
+                    ImmutableArray<Volume4D>.Empty, r.IsDBNull(9) ? null : r.GetString(9), StoreRows.Time(r.GetInt64(10)), StoreRows.Time(r.GetInt64(11)))
                 {
                     DetailsSalt = r.IsDBNull(13) ? null : r.GetString(13),
                 };
-                var text = JsonSerializer.Serialize(DeclarationView.ForEntry(d), Json.Options);
+                var text = JsonSerializer.Serialize(DeclarationView.ForEntry(d), StoreJson.Options);
 
                 // A quote inside a string value is always escaped (\"), so the first "volumes":[]
                 // outside one is the property itself.
                 var at = text.IndexOf("\"volumes\":[]", StringComparison.Ordinal);
                 var state = string.Concat(text.AsSpan(0, at + 10), r.GetString(8), text.AsSpan(at + 12));
-                yield return new ServedRow(Json.Name(d.Kind), d.Id, null, Index(r, 12), state, Bytes(r, 14), Bytes(r, 15));
+                yield return new ServedRow(StoreJson.Name(d.Kind), d.Id, null, Index(r, 12), state, Bytes(r, 14), Bytes(r, 15));
             }
         }
 
-        var conflictColumns = string.Join(", ", SqliteRows.ConflictColumns.Split(", ").Select(col => "t." + col));
+        var conflictColumns = string.Join(", ", StoreRows.ConflictColumns.Split(", ").Select(col => "t." + col));
         using (var cmd = SqliteRows.Command(c, null, $"SELECT {conflictColumns}, e.entry, n.hash FROM conflicts t {EntryJoin} ORDER BY t.seq"))
         using (var r = cmd.ExecuteReader())
         {
             while (r.Read())
             {
-                var conflict = SqliteRows.ReadConflict(r);
+                var conflict = StoreRows.ReadConflict(r);
                 yield return new ServedRow(RecordSubject.Conflict, conflict.Id, null, conflict.RecordIndex,
-                    JsonSerializer.Serialize(ConflictView.ForEntry(conflict), Json.Options), Bytes(r, 22), Bytes(r, 23));
+                    JsonSerializer.Serialize(ConflictView.ForEntry(conflict), StoreJson.Options), Bytes(r, 22), Bytes(r, 23));
             }
         }
 
@@ -132,7 +132,7 @@ internal static class SqliteCheckReads
             {
                 var m = LineRows.Read(r);
                 yield return new ServedRow(RecordSubject.Message, m.Id, null, m.RecordIndex,
-                    JsonSerializer.Serialize(LineMessageView.ForEntry(m), Json.Options), Bytes(r, 3), Bytes(r, 4));
+                    JsonSerializer.Serialize(LineMessageView.ForEntry(m), StoreJson.Options), Bytes(r, 3), Bytes(r, 4));
             }
         }
 
@@ -149,7 +149,7 @@ internal static class SqliteCheckReads
                 for (var i = 0; i < parties.Length; i++)
                 {
                     yield return new ServedRow(RecordSubject.Alert, a.Id, parties[i], a.RecordIndex + i,
-                        JsonSerializer.Serialize(AlertView.ForEntry(a, parties[i]), Json.Options), Bytes(r, 3 + (2 * i)), Bytes(r, 4 + (2 * i)));
+                        JsonSerializer.Serialize(AlertView.ForEntry(a, parties[i]), StoreJson.Options), Bytes(r, 3 + (2 * i)), Bytes(r, 4 + (2 * i)));
                 }
             }
         }
@@ -164,9 +164,9 @@ internal static class SqliteCheckReads
         {
             while (r.Read())
             {
-                var party = SqliteRows.ReadParty(r);
+                var party = StoreRows.ReadParty(r);
                 yield return new ServedRow(RecordSubject.Party, party.Id, null, Index(r, 4),
-                    JsonSerializer.Serialize(PartyView.Of(party, null), Json.Options), Bytes(r, 5), Bytes(r, 6));
+                    JsonSerializer.Serialize(PartyView.Of(party, null), StoreJson.Options), Bytes(r, 5), Bytes(r, 6));
             }
         }
 
@@ -175,9 +175,9 @@ internal static class SqliteCheckReads
         {
             while (r.Read())
             {
-                var key = Record.PartyKeyEntryView.Of(r.GetString(0), (byte[])r.GetValue(1), SqliteRows.Time(r.GetInt64(2)));
+                var key = Record.PartyKeyEntryView.Of(r.GetString(0), (byte[])r.GetValue(1), StoreRows.Time(r.GetInt64(2)));
                 yield return new ServedRow(RecordSubject.PartyKey, key.Party, null, Index(r, 3),
-                    JsonSerializer.Serialize(key, Json.Options), Bytes(r, 4), Bytes(r, 5));
+                    JsonSerializer.Serialize(key, StoreJson.Options), Bytes(r, 4), Bytes(r, 5));
             }
         }
 
@@ -205,21 +205,21 @@ internal static class SqliteCheckReads
             var party = rows.GetString(0);
             var set = EscalationContactsEntryView.Of(party, contacts.GetValueOrDefault(party) ?? []);
             yield return new ServedRow(RecordSubject.EscalationContacts, party, null, Index(rows, 1),
-                JsonSerializer.Serialize(set, Json.Options), Bytes(rows, 2), Bytes(rows, 3));
+                JsonSerializer.Serialize(set, StoreJson.Options), Bytes(rows, 2), Bytes(rows, 3));
         }
     }
 
     /// <summary>Every token (admin tokens too) rendered as its entries state it (<see cref="Parties.TokenEntryView"/>).</summary>
     public static IEnumerable<ServedRow> Tokens(SqliteConnection c)
     {
-        var columns = string.Join(", ", SqliteRows.TokenColumns.Split(", ").Select(col => "t." + col));
+        var columns = string.Join(", ", StoreRows.TokenColumns.Split(", ").Select(col => "t." + col));
         using var cmd = SqliteRows.Command(c, null, $"SELECT {columns}, t.record_index, e.entry, n.hash FROM tokens t {EntryJoin} ORDER BY t.rowid");
         using var r = cmd.ExecuteReader();
         while (r.Read())
         {
-            var token = SqliteRows.ReadToken(r);
+            var token = StoreRows.ReadToken(r);
             yield return new ServedRow(RecordSubject.Token, token.Id, null, Index(r, 5),
-                JsonSerializer.Serialize(Parties.TokenEntryView.Of(token), Json.Options), Bytes(r, 6), Bytes(r, 7));
+                JsonSerializer.Serialize(Parties.TokenEntryView.Of(token), StoreJson.Options), Bytes(r, 6), Bytes(r, 7));
         }
     }
 

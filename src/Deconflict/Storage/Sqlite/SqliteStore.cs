@@ -83,22 +83,22 @@ public sealed class SqliteStore : IDeconflictStore
 
             if (v == 9)
             {
-                BindTokens(c, tx, SqliteRows.Time(SqliteRows.Ms(_time.GetUtcNow())));
+                BindTokens(c, tx, StoreRows.Time(StoreRows.Ms(_time.GetUtcNow())));
             }
 
             if (v == 10)
             {
-                BindParties(c, tx, SqliteRows.Time(SqliteRows.Ms(_time.GetUtcNow())));
+                BindParties(c, tx, StoreRows.Time(StoreRows.Ms(_time.GetUtcNow())));
             }
 
             if (v == 11)
             {
-                BindEscalationContacts(c, tx, SqliteRows.Time(SqliteRows.Ms(_time.GetUtcNow())));
+                BindEscalationContacts(c, tx, StoreRows.Time(StoreRows.Ms(_time.GetUtcNow())));
             }
 
             using var record = SqliteRows.Command(c, tx, "INSERT INTO schema_migrations(version, applied_at) VALUES ($v, $t)");
             record.Parameters.AddWithValue("$v", v);
-            record.Parameters.AddWithValue("$t", SqliteRows.Ms(_time.GetUtcNow()));
+            record.Parameters.AddWithValue("$t", StoreRows.Ms(_time.GetUtcNow()));
             record.ExecuteNonQuery();
             tx.Commit();
         }
@@ -117,7 +117,7 @@ public sealed class SqliteStore : IDeconflictStore
             while (r.Read())
             {
                 var e = SqliteRows.ReadEvent(r);
-                entries.Add((e.Sequence, SqliteRows.Entry(e).Canonical()));
+                entries.Add((e.Sequence, StoreRows.Entry(e).Canonical()));
             }
         }
 
@@ -218,12 +218,12 @@ public sealed class SqliteStore : IDeconflictStore
     private static void BindTokens(SqliteConnection c, SqliteTransaction tx, DateTimeOffset now)
     {
         var tokens = new List<AccessToken>();
-        using (var cmd = SqliteRows.Command(c, tx, $"SELECT {SqliteRows.TokenColumns} FROM tokens ORDER BY rowid"))
+        using (var cmd = SqliteRows.Command(c, tx, $"SELECT {StoreRows.TokenColumns} FROM tokens ORDER BY rowid"))
         using (var r = cmd.ExecuteReader())
         {
             while (r.Read())
             {
-                tokens.Add(SqliteRows.ReadToken(r));
+                tokens.Add(StoreRows.ReadToken(r));
             }
         }
 
@@ -267,7 +267,7 @@ public sealed class SqliteStore : IDeconflictStore
         {
             while (r.Read())
             {
-                parties.Add(SqliteRows.ReadParty(r));
+                parties.Add(StoreRows.ReadParty(r));
             }
         }
 
@@ -285,7 +285,7 @@ public sealed class SqliteStore : IDeconflictStore
         var stated = new List<(DomainEvent, string, string)>();
         foreach (var p in parties.Where(p => !created.ContainsKey(p.Id)))
         {
-            stated.Add((new DomainEvent(EventTypes.Party, null, [], JsonSerializer.Serialize(new { action = "stated", party = Api.PartyView.Of(p, null) }, Api.Json.Options)),
+            stated.Add((new DomainEvent(EventTypes.Party, null, [], JsonSerializer.Serialize(new { action = "stated", party = Api.PartyView.Of(p, null) }, StoreJson.Options)),
                 "UPDATE parties SET record_index = $index WHERE id = $id", p.Id));
         }
 
@@ -294,8 +294,8 @@ public sealed class SqliteStore : IDeconflictStore
         {
             while (r.Read())
             {
-                var key = Record.PartyKeyEntryView.Of(r.GetString(0), (byte[])r.GetValue(1), SqliteRows.Time(r.GetInt64(2)));
-                stated.Add((new DomainEvent(EventTypes.Party, null, [], JsonSerializer.Serialize(new { action = "key-stated", party = key.Party, key }, Api.Json.Options)),
+                var key = Record.PartyKeyEntryView.Of(r.GetString(0), (byte[])r.GetValue(1), StoreRows.Time(r.GetInt64(2)));
+                stated.Add((new DomainEvent(EventTypes.Party, null, [], JsonSerializer.Serialize(new { action = "key-stated", party = key.Party, key }, StoreJson.Options)),
                     "UPDATE party_keys SET record_index = $index WHERE party = $id", key.Party));
             }
         }
@@ -314,7 +314,7 @@ public sealed class SqliteStore : IDeconflictStore
 
         AppendStated(c, tx, now, [.. contacts.Select(kv => (
             new DomainEvent(EventTypes.Party, null, [kv.Key], JsonSerializer.Serialize(
-                new { action = "escalation-contacts-stated", party = kv.Key, escalation_contacts = Line.EscalationContactsEntryView.Of(kv.Key, kv.Value) }, Api.Json.Options)),
+                new { action = "escalation-contacts-stated", party = kv.Key, escalation_contacts = Line.EscalationContactsEntryView.Of(kv.Key, kv.Value) }, StoreJson.Options)),
             "INSERT INTO escalation_contact_sets(party, record_index) VALUES ($id, $index)", kv.Key))]);
     }
 
@@ -342,7 +342,7 @@ public sealed class SqliteStore : IDeconflictStore
         foreach (var (d, bindSql, id) in stated)
         {
             var e = new StoredEvent(tree.Size + 1, now, d.Type, d.Actor, d.IsPublic ? [] : d.Audience, d.PayloadJson);
-            var entry = SqliteRows.Entry(e).Canonical();
+            var entry = StoreRows.Entry(e).Canonical();
             insert.Parameters.Clear();
             insert.Parameters.AddWithValue("$seq", e.Sequence);
             insert.Parameters.AddWithValue("$entry", entry);
@@ -368,7 +368,7 @@ public sealed class SqliteStore : IDeconflictStore
         var rows = new List<(long Key, string Id, long Version, string Volumes)>();
         using (var c = Open())
         {
-            // Decoded in neighbour order (SqliteRows.NoteNeighbourKey), so that a check's
+            // Decoded in neighbour order (StoreRows.NoteNeighbourKey), so that a check's
             // candidates' outlines sit near each other in memory.
             var keys = new Dictionary<long, long>();
             using (var cmd = SqliteRows.Command(c, null, "SELECT declaration, min_t, min_lat, min_lng FROM volume_index"))
@@ -376,7 +376,7 @@ public sealed class SqliteStore : IDeconflictStore
             {
                 while (r.Read())
                 {
-                    SqliteRows.NoteNeighbourKey(keys, r.GetInt64(0), r.GetDouble(1), r.GetDouble(2), r.GetDouble(3));
+                    StoreRows.NoteNeighbourKey(keys, r.GetInt64(0), r.GetDouble(1), r.GetDouble(2), r.GetDouble(3));
                 }
             }
 
@@ -491,7 +491,7 @@ public sealed class SqliteStore : IDeconflictStore
         var list = new List<Party>();
         while (r.Read())
         {
-            list.Add(SqliteRows.ReadParty(r));
+            list.Add(StoreRows.ReadParty(r));
         }
 
         return list;
@@ -500,10 +500,10 @@ public sealed class SqliteStore : IDeconflictStore
     public AccessToken? FindToken(byte[] secretHash)
     {
         using var c = Open();
-        using var cmd = SqliteRows.Command(c, null, $"SELECT {SqliteRows.TokenColumns} FROM tokens WHERE secret_hash = $h");
+        using var cmd = SqliteRows.Command(c, null, $"SELECT {StoreRows.TokenColumns} FROM tokens WHERE secret_hash = $h");
         cmd.Parameters.AddWithValue("$h", secretHash);
         using var r = cmd.ExecuteReader();
-        return r.Read() ? SqliteRows.ReadToken(r) : null;
+        return r.Read() ? StoreRows.ReadToken(r) : null;
     }
 
     public IReadOnlyList<AccessToken> TokensOf(string party)
@@ -522,7 +522,7 @@ public sealed class SqliteStore : IDeconflictStore
     public Declaration? GetDeclaration(DeclarationKind kind, string id)
     {
         using var c = Open();
-        return _rows.GetDeclaration(c, null, SqliteRows.Enum(kind), id);
+        return _rows.GetDeclaration(c, null, StoreRows.Enum(kind), id);
     }
 
     public Page<Declaration> ListDeclarations(DeclarationQuery q)
@@ -530,7 +530,7 @@ public sealed class SqliteStore : IDeconflictStore
         using var c = Open();
         var where = new List<string> { "d.kind = $kind", "d.seq > $after" };
         using var cmd = c.CreateCommand();
-        cmd.Parameters.AddWithValue("$kind", SqliteRows.Enum(q.Kind));
+        cmd.Parameters.AddWithValue("$kind", StoreRows.Enum(q.Kind));
         cmd.Parameters.AddWithValue("$after", q.After ?? 0);
         cmd.Parameters.AddWithValue("$limit", q.Limit + 1);
         if (q.Party is not null)
@@ -542,20 +542,20 @@ public sealed class SqliteStore : IDeconflictStore
         if (q.State is { } state)
         {
             where.Add("d.state = $state");
-            cmd.Parameters.AddWithValue("$state", SqliteRows.Enum(state));
+            cmd.Parameters.AddWithValue("$state", StoreRows.Enum(state));
         }
 
         // The time filter is half-open like the volumes: [start, end) meets [starts_at, ends_at).
         if (q.Start is { } start)
         {
             where.Add("d.ends_at > $start");
-            cmd.Parameters.AddWithValue("$start", SqliteRows.Ms(start));
+            cmd.Parameters.AddWithValue("$start", StoreRows.Ms(start));
         }
 
         if (q.End is { } end)
         {
             where.Add("d.starts_at < $end");
-            cmd.Parameters.AddWithValue("$end", SqliteRows.Ms(end));
+            cmd.Parameters.AddWithValue("$end", StoreRows.Ms(end));
         }
 
         if (q.Area is { } area)
@@ -574,7 +574,7 @@ public sealed class SqliteStore : IDeconflictStore
             cmd.Parameters.AddWithValue("$north", area.North);
         }
 
-        cmd.CommandText = $"SELECT {SqliteRows.DeclarationColumns} FROM declarations d WHERE {string.Join(" AND ", where)} ORDER BY d.seq LIMIT $limit";
+        cmd.CommandText = $"SELECT {StoreRows.DeclarationColumns} FROM declarations d WHERE {string.Join(" AND ", where)} ORDER BY d.seq LIMIT $limit";
         return ReadPage(cmd, _rows.ReadDeclaration, q.Limit);
     }
 
@@ -611,7 +611,7 @@ public sealed class SqliteStore : IDeconflictStore
         }
 
         var found = new List<Declaration>(seqs.Count);
-        using var read = SqliteRows.Command(c, tx, $"SELECT {SqliteRows.DeclarationColumns} FROM declarations d WHERE d.seq = $seq AND d.state IN ('planned', 'active')");
+        using var read = SqliteRows.Command(c, tx, $"SELECT {StoreRows.DeclarationColumns} FROM declarations d WHERE d.seq = $seq AND d.state IN ('planned', 'active')");
         var seqParameter = read.Parameters.Add("$seq", SqliteType.Integer);
         foreach (var seq in seqs)
         {
@@ -648,11 +648,11 @@ public sealed class SqliteStore : IDeconflictStore
         if (q.State is { } state)
         {
             where.Add("state = $state");
-            cmd.Parameters.AddWithValue("$state", SqliteRows.Enum(state));
+            cmd.Parameters.AddWithValue("$state", StoreRows.Enum(state));
         }
 
-        cmd.CommandText = $"SELECT {SqliteRows.ConflictColumns} FROM conflicts WHERE {string.Join(" AND ", where)} ORDER BY seq LIMIT $limit";
-        return ReadPage(cmd, SqliteRows.ReadConflict, q.Limit);
+        cmd.CommandText = $"SELECT {StoreRows.ConflictColumns} FROM conflicts WHERE {string.Join(" AND ", where)} ORDER BY seq LIMIT $limit";
+        return ReadPage(cmd, StoreRows.ReadConflict, q.Limit);
     }
 
     public IReadOnlyList<StoredEvent> ReadEvents(long afterSequence, Caller viewer, int limit)
@@ -685,8 +685,8 @@ public sealed class SqliteStore : IDeconflictStore
         {
             var entry = (byte[])r.GetValue(1);
             var leaf = (byte[])r.GetValue(2);
-            var verified = SqliteRows.Verified(entry, leaf);
-            leaves.Add(new RecordLeaf(r.GetInt64(0) - 1, leaf, entry, verified?.Parties ?? SqliteRows.NoParty, r.GetBoolean(3)) { Damaged = verified is null });
+            var verified = StoreRows.Verified(entry, leaf);
+            leaves.Add(new RecordLeaf(r.GetInt64(0) - 1, leaf, entry, verified?.Parties ?? StoreRows.NoParty, r.GetBoolean(3)) { Damaged = verified is null });
         }
 
         return leaves;
@@ -768,7 +768,7 @@ public sealed class SqliteStore : IDeconflictStore
         }
 
         using var r = cmd.ExecuteReader();
-        return r.Read() ? new RecordHead(r.GetInt64(0), (byte[])r.GetValue(1), SqliteRows.Time(r.GetInt64(2)), (byte[])r.GetValue(3)) : null;
+        return r.Read() ? new RecordHead(r.GetInt64(0), (byte[])r.GetValue(1), StoreRows.Time(r.GetInt64(2)), (byte[])r.GetValue(3)) : null;
     }
 
     public IReadOnlyList<Cosignature> CosignaturesOf(long size) =>
@@ -786,7 +786,7 @@ public sealed class SqliteStore : IDeconflictStore
         var list = new List<Cosignature>();
         while (r.Read())
         {
-            list.Add(new Cosignature(r.GetString(0), r.GetInt64(1), (byte[])r.GetValue(2), SqliteRows.Time(r.GetInt64(3)), (byte[])r.GetValue(4)));
+            list.Add(new Cosignature(r.GetString(0), r.GetInt64(1), (byte[])r.GetValue(2), StoreRows.Time(r.GetInt64(3)), (byte[])r.GetValue(4)));
         }
 
         return list;

@@ -148,8 +148,8 @@ internal sealed class SqliteWriteSession(SqliteConnection connection, SqliteRows
         var cmd = Cmd("INSERT INTO parties(id, name, role, created_at, record_index) VALUES ($id, $name, $role, $at, $ri)");
         cmd.Parameters.AddWithValue("$id", party.Id);
         cmd.Parameters.AddWithValue("$name", party.Name);
-        cmd.Parameters.AddWithValue("$role", SqliteRows.Enum(party.Role));
-        cmd.Parameters.AddWithValue("$at", SqliteRows.Ms(party.CreatedAt));
+        cmd.Parameters.AddWithValue("$role", StoreRows.Enum(party.Role));
+        cmd.Parameters.AddWithValue("$at", StoreRows.Ms(party.CreatedAt));
         cmd.Parameters.AddWithValue("$ri", NextRecordIndex());
         cmd.ExecuteNonQuery();
     }
@@ -160,17 +160,17 @@ internal sealed class SqliteWriteSession(SqliteConnection connection, SqliteRows
         cmd.Parameters.AddWithValue("$id", token.Id);
         cmd.Parameters.AddWithValue("$party", (object?)token.PartyId ?? DBNull.Value);
         cmd.Parameters.AddWithValue("$hash", token.SecretHash);
-        cmd.Parameters.AddWithValue("$at", SqliteRows.Ms(token.CreatedAt));
+        cmd.Parameters.AddWithValue("$at", StoreRows.Ms(token.CreatedAt));
         cmd.Parameters.AddWithValue("$ri", NextRecordIndex());
         cmd.ExecuteNonQuery();
     }
 
     public AccessToken? GetToken(string tokenId)
     {
-        var cmd = Cmd($"SELECT {SqliteRows.TokenColumns} FROM tokens WHERE id = $id");
+        var cmd = Cmd($"SELECT {StoreRows.TokenColumns} FROM tokens WHERE id = $id");
         cmd.Parameters.AddWithValue("$id", tokenId);
         using var r = cmd.ExecuteReader();
-        return r.Read() ? SqliteRows.ReadToken(r) : null;
+        return r.Read() ? StoreRows.ReadToken(r) : null;
     }
 
     public IReadOnlyList<AccessToken> TokensOf(string party) => SqliteRows.TokensOf(connection, null, party);
@@ -194,13 +194,13 @@ internal sealed class SqliteWriteSession(SqliteConnection connection, SqliteRows
         // A token revoked again keeps its first revocation time, and names the new entry.
         var cmd = Cmd("UPDATE tokens SET revoked_at = COALESCE(revoked_at, $at), record_index = $ri WHERE id = $id");
         cmd.Parameters.AddWithValue("$id", tokenId);
-        cmd.Parameters.AddWithValue("$at", SqliteRows.Ms(at));
+        cmd.Parameters.AddWithValue("$at", StoreRows.Ms(at));
         cmd.Parameters.AddWithValue("$ri", NextRecordIndex());
         cmd.ExecuteNonQuery();
     }
 
     public Declaration? GetDeclaration(DeclarationKind kind, string id) =>
-        rows.GetDeclaration(connection, null, SqliteRows.Enum(kind), id);
+        rows.GetDeclaration(connection, null, StoreRows.Enum(kind), id);
 
     public bool DeclarationIdExists(string id)
     {
@@ -243,7 +243,7 @@ internal sealed class SqliteWriteSession(SqliteConnection connection, SqliteRows
             return null;
         }
 
-        var cmd = Cmd($"SELECT {SqliteRows.DeclarationColumns} FROM declarations d WHERE d.seq = $seq");
+        var cmd = Cmd($"SELECT {StoreRows.DeclarationColumns} FROM declarations d WHERE d.seq = $seq");
         cmd.Parameters.AddWithValue("$seq", seq);
         using var r = cmd.ExecuteReader();
         if (!r.Read())
@@ -260,8 +260,8 @@ internal sealed class SqliteWriteSession(SqliteConnection connection, SqliteRows
     {
         if (d.IsLive)
         {
-            var end = SqliteRows.Ms(d.EndsAt);
-            long? queued = _live.TryGetValue(seq, out var before) ? SqliteRows.Ms(before.EndsAt)
+            var end = StoreRows.Ms(d.EndsAt);
+            long? queued = _live.TryGetValue(seq, out var before) ? StoreRows.Ms(before.EndsAt)
                 : _unreadEnds.Remove(seq, out var unread) ? unread : null;
             if (queued != end)
             {
@@ -355,9 +355,9 @@ internal sealed class SqliteWriteSession(SqliteConnection connection, SqliteRows
         _insertDeclaration ??= new RawStatement(connection,
             "INSERT INTO declarations(id, kind, party, version, state, priority, rule, name, volumes, details, starts_at, ends_at, created_at, updated_at, record_index, details_salt) " +
             "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16) RETURNING seq");
-        var seq = _insertDeclaration.Bind(1, d.Id).Bind(2, SqliteRows.Enum(d.Kind)).Bind(3, d.Party).Bind(4, d.Version).Bind(5, SqliteRows.Enum(d.State))
-            .Bind(6, d.Priority).Bind(7, d.Rule is { } rule ? SqliteRows.Enum(rule) : null).Bind(8, d.Name).Bind(9, SqliteRows.VolumesJson(d.Volumes))
-            .Bind(10, d.DetailsJson).Bind(11, SqliteRows.Ms(d.StartsAt)).Bind(12, SqliteRows.Ms(d.EndsAt)).Bind(13, SqliteRows.Ms(d.CreatedAt)).Bind(14, SqliteRows.Ms(d.UpdatedAt))
+        var seq = _insertDeclaration.Bind(1, d.Id).Bind(2, StoreRows.Enum(d.Kind)).Bind(3, d.Party).Bind(4, d.Version).Bind(5, StoreRows.Enum(d.State))
+            .Bind(6, d.Priority).Bind(7, d.Rule is { } rule ? StoreRows.Enum(rule) : null).Bind(8, d.Name).Bind(9, StoreRows.VolumesJson(d.Volumes))
+            .Bind(10, d.DetailsJson).Bind(11, StoreRows.Ms(d.StartsAt)).Bind(12, StoreRows.Ms(d.EndsAt)).Bind(13, StoreRows.Ms(d.CreatedAt)).Bind(14, StoreRows.Ms(d.UpdatedAt))
             .Bind(15, NextRecordIndex()).Bind(16, d.DetailsSalt).ExecuteReturningInt64();
         IndexVolumes(seq, d);
         rows.Remember(d);
@@ -387,7 +387,7 @@ internal sealed class SqliteWriteSession(SqliteConnection connection, SqliteRows
         // read changes nothing, and a rollback of what the caller does next needs the entries.
         // A declaration changed back and forth in rolled-back transactions can have two current
         // entries with the same end, hence the seen set.
-        var cutoff = SqliteRows.Ms(now);
+        var cutoff = StoreRows.Ms(now);
         var list = new List<Declaration>();
         _endsTaken.Clear();
         _endsSeen.Clear();
@@ -411,7 +411,7 @@ internal sealed class SqliteWriteSession(SqliteConnection connection, SqliteRows
     }
 
     private bool IsCurrentEnd(long seq, long end) =>
-        _live.TryGetValue(seq, out var d) ? SqliteRows.Ms(d.EndsAt) == end : _unreadEnds.TryGetValue(seq, out var unread) && unread == end;
+        _live.TryGetValue(seq, out var d) ? StoreRows.Ms(d.EndsAt) == end : _unreadEnds.TryGetValue(seq, out var unread) && unread == end;
 
     /// <summary>
     /// Between transactions (the cache holds only what was committed): drops stale entries from the
@@ -428,7 +428,7 @@ internal sealed class SqliteWriteSession(SqliteConnection connection, SqliteRows
         if (_liveEnds.Count > (2 * (_live.Count + _unreadEnds.Count)) + 1024)
         {
             _liveEnds.Clear();
-            _liveEnds.EnqueueRange(_live.Select(kv => (kv.Key, SqliteRows.Ms(kv.Value.EndsAt))));
+            _liveEnds.EnqueueRange(_live.Select(kv => (kv.Key, StoreRows.Ms(kv.Value.EndsAt))));
             _liveEnds.EnqueueRange(_unreadEnds.Select(kv => (kv.Key, kv.Value)));
         }
     }
@@ -449,13 +449,13 @@ internal sealed class SqliteWriteSession(SqliteConnection connection, SqliteRows
         // only those naming this one are kept. Conflict ids are time-ordered (UUID v7), so ordinal
         // order is creation order.
         var list = new List<Conflict>(seqs.Count);
-        var read = Cmd($"SELECT {SqliteRows.ConflictColumns} FROM conflicts WHERE seq = $seq");
+        var read = Cmd($"SELECT {StoreRows.ConflictColumns} FROM conflicts WHERE seq = $seq");
         var seqParameter = read.Parameters.Add("$seq", SqliteType.Integer);
         foreach (var seq in seqs)
         {
             seqParameter.Value = seq;
             using var r = read.ExecuteReader();
-            var c = r.Read() ? SqliteRows.ReadConflict(r) : throw new InvalidOperationException($"live conflict at seq {seq} is not in the database");
+            var c = r.Read() ? StoreRows.ReadConflict(r) : throw new InvalidOperationException($"live conflict at seq {seq} is not in the database");
             if (c.A.Id == declarationId || c.B.Id == declarationId)
             {
                 list.Add(c);
@@ -472,12 +472,12 @@ internal sealed class SqliteWriteSession(SqliteConnection connection, SqliteRows
             "INSERT INTO conflicts(id, version, state, a_kind, a_id, a_party, a_version, b_kind, b_id, b_party, b_version, time_start, time_end, " +
             "altitude_lower_m, altitude_upper_m, acknowledged_by, accepted_by, created_at, updated_at, resolved_at, record_index) VALUES (?1, ?2, ?3, " +
             "?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21) RETURNING seq");
-        var seq = _insertConflict.Bind(1, c.Id).Bind(2, c.Version).Bind(3, SqliteRows.Enum(c.State))
-            .Bind(4, SqliteRows.Enum(c.A.Kind)).Bind(5, c.A.Id).Bind(6, c.A.Party).Bind(7, c.A.Version)
-            .Bind(8, SqliteRows.Enum(c.B.Kind)).Bind(9, c.B.Id).Bind(10, c.B.Party).Bind(11, c.B.Version)
-            .Bind(12, SqliteRows.Text(c.Overlap.TimeStart)).Bind(13, SqliteRows.Text(c.Overlap.TimeEnd)).Bind(14, c.Overlap.AltitudeLowerM).Bind(15, c.Overlap.AltitudeUpperM)
-            .Bind(16, SqliteRows.TimesJson(c.AcknowledgedBy)).Bind(17, SqliteRows.TimesJson(c.AcceptedBy)).Bind(18, SqliteRows.Ms(c.CreatedAt)).Bind(19, SqliteRows.Ms(c.UpdatedAt))
-            .Bind(20, c.ResolvedAt is { } resolved ? SqliteRows.Ms(resolved) : null).Bind(21, NextRecordIndex())
+        var seq = _insertConflict.Bind(1, c.Id).Bind(2, c.Version).Bind(3, StoreRows.Enum(c.State))
+            .Bind(4, StoreRows.Enum(c.A.Kind)).Bind(5, c.A.Id).Bind(6, c.A.Party).Bind(7, c.A.Version)
+            .Bind(8, StoreRows.Enum(c.B.Kind)).Bind(9, c.B.Id).Bind(10, c.B.Party).Bind(11, c.B.Version)
+            .Bind(12, StoreRows.Text(c.Overlap.TimeStart)).Bind(13, StoreRows.Text(c.Overlap.TimeEnd)).Bind(14, c.Overlap.AltitudeLowerM).Bind(15, c.Overlap.AltitudeUpperM)
+            .Bind(16, StoreRows.TimesJson(c.AcknowledgedBy)).Bind(17, StoreRows.TimesJson(c.AcceptedBy)).Bind(18, StoreRows.Ms(c.CreatedAt)).Bind(19, StoreRows.Ms(c.UpdatedAt))
+            .Bind(20, c.ResolvedAt is { } resolved ? StoreRows.Ms(resolved) : null).Bind(21, NextRecordIndex())
             .ExecuteReturningInt64();
         TrackConflict(c, seq);
     }
@@ -503,9 +503,9 @@ internal sealed class SqliteWriteSession(SqliteConnection connection, SqliteRows
     public StoredEvent AppendEvent(DomainEvent e, DateTimeOffset time)
     {
         LoadRecord();
-        var ms = SqliteRows.Ms(time);
-        var stored = new StoredEvent(_record.Size + 1, SqliteRows.Time(ms), e.Type, e.Actor, e.IsPublic ? [] : e.Audience, e.PayloadJson);
-        var entry = SqliteRows.Entry(stored, NextSalt()).Canonical();
+        var ms = StoreRows.Ms(time);
+        var stored = new StoredEvent(_record.Size + 1, StoreRows.Time(ms), e.Type, e.Actor, e.IsPublic ? [] : e.Audience, e.PayloadJson);
+        var entry = StoreRows.Entry(stored, NextSalt()).Canonical();
         _insertEvent ??= new RawStatement(connection, "INSERT INTO events(seq, entry) VALUES (?1, ?2)");
         _insertEvent.Bind(1, stored.Sequence).Bind(2, entry).Execute();
         _journal.Add(_record.Append(MerkleTree.LeafHash(entry)));
@@ -554,7 +554,7 @@ internal sealed class SqliteWriteSession(SqliteConnection connection, SqliteRows
         var cmd = Cmd("INSERT INTO record_heads(size, root, time, signature) VALUES ($size, $root, $time, $signature)");
         cmd.Parameters.AddWithValue("$size", head.Size);
         cmd.Parameters.AddWithValue("$root", head.RootHash);
-        cmd.Parameters.AddWithValue("$time", SqliteRows.Ms(head.Time));
+        cmd.Parameters.AddWithValue("$time", StoreRows.Ms(head.Time));
         cmd.Parameters.AddWithValue("$signature", head.Signature);
         cmd.ExecuteNonQuery();
     }
@@ -565,7 +565,7 @@ internal sealed class SqliteWriteSession(SqliteConnection connection, SqliteRows
         cmd.Parameters.AddWithValue("$party", cosignature.Party);
         cmd.Parameters.AddWithValue("$size", cosignature.Size);
         cmd.Parameters.AddWithValue("$root", cosignature.RootHash);
-        cmd.Parameters.AddWithValue("$time", SqliteRows.Ms(cosignature.Time));
+        cmd.Parameters.AddWithValue("$time", StoreRows.Ms(cosignature.Time));
         cmd.Parameters.AddWithValue("$signature", cosignature.Signature);
         cmd.ExecuteNonQuery();
     }
@@ -576,7 +576,7 @@ internal sealed class SqliteWriteSession(SqliteConnection connection, SqliteRows
             "ON CONFLICT(party) DO UPDATE SET public_key = excluded.public_key, registered_at = excluded.registered_at, record_index = excluded.record_index");
         cmd.Parameters.AddWithValue("$party", party);
         cmd.Parameters.AddWithValue("$key", publicKey);
-        cmd.Parameters.AddWithValue("$at", SqliteRows.Ms(at));
+        cmd.Parameters.AddWithValue("$at", StoreRows.Ms(at));
         cmd.Parameters.AddWithValue("$ri", NextRecordIndex());
         cmd.ExecuteNonQuery();
     }
@@ -586,7 +586,7 @@ internal sealed class SqliteWriteSession(SqliteConnection connection, SqliteRows
         var cmd = Cmd("INSERT INTO record_reveals(entry_index, revealed_by, revealed_at) VALUES ($index, $by, $at) ON CONFLICT(entry_index) DO NOTHING");
         cmd.Parameters.AddWithValue("$index", index);
         cmd.Parameters.AddWithValue("$by", (object?)by ?? DBNull.Value);
-        cmd.Parameters.AddWithValue("$at", SqliteRows.Ms(at));
+        cmd.Parameters.AddWithValue("$at", StoreRows.Ms(at));
         return cmd.ExecuteNonQuery() == 1;
     }
 
@@ -602,7 +602,7 @@ internal sealed class SqliteWriteSession(SqliteConnection connection, SqliteRows
         cmd.Parameters.AddWithValue("$doc", LineRows.Serialize(message));
         cmd.Parameters.AddWithValue("$due", LineRows.Due(message));
         cmd.Parameters.AddWithValue("$key", (object?)idempotencyKey ?? DBNull.Value);
-        cmd.Parameters.AddWithValue("$at", SqliteRows.Ms(message.SentAt));
+        cmd.Parameters.AddWithValue("$at", StoreRows.Ms(message.SentAt));
         var seq = (long)cmd.ExecuteScalar()!;
         var recipient = Cmd("INSERT INTO line_recipients(party, message_seq) VALUES ($party, $seq)");
         foreach (var party in message.To)
@@ -675,7 +675,7 @@ internal sealed class SqliteWriteSession(SqliteConnection connection, SqliteRows
     public IReadOnlyList<LineMessage> MessagesDueBy(DateTimeOffset now, int limit)
     {
         var cmd = Cmd($"SELECT {LineRows.Columns} FROM line_messages WHERE next_due_at IS NOT NULL AND next_due_at <= $now ORDER BY next_due_at LIMIT $limit");
-        cmd.Parameters.AddWithValue("$now", SqliteRows.Ms(now));
+        cmd.Parameters.AddWithValue("$now", StoreRows.Ms(now));
         cmd.Parameters.AddWithValue("$limit", limit);
         using var r = cmd.ExecuteReader();
         var list = new List<LineMessage>();
@@ -697,7 +697,7 @@ internal sealed class SqliteWriteSession(SqliteConnection connection, SqliteRows
     public void InsertAlert(TrackAlert alert)
     {
         var cmd = Cmd("INSERT INTO alerts(id, a_party, b_party, state, version, doc, record_index) VALUES ($id, $a, $b, $state, $version, $doc, $ri)");
-        AlertRows.Bind(cmd, alert);
+        AlertRows.Bind(cmd, alert, "$");
         cmd.Parameters.AddWithValue("$ri", NextRecordIndex());
         cmd.ExecuteNonQuery();
     }
@@ -705,7 +705,7 @@ internal sealed class SqliteWriteSession(SqliteConnection connection, SqliteRows
     public void UpdateAlert(TrackAlert alert)
     {
         var cmd = Cmd("UPDATE alerts SET state = $state, version = $version, doc = $doc, record_index = $ri WHERE id = $id AND a_party = $a AND b_party = $b");
-        AlertRows.Bind(cmd, alert);
+        AlertRows.Bind(cmd, alert, "$");
         cmd.Parameters.AddWithValue("$ri", NextRecordIndex());
         if (cmd.ExecuteNonQuery() != 1)
         {
@@ -855,20 +855,20 @@ internal sealed class SqliteWriteSession(SqliteConnection connection, SqliteRows
     {
         cmd.Parameters.Clear();
         cmd.Parameters.AddWithValue("$id", d.Id);
-        cmd.Parameters.AddWithValue("$kind", SqliteRows.Enum(d.Kind));
+        cmd.Parameters.AddWithValue("$kind", StoreRows.Enum(d.Kind));
         cmd.Parameters.AddWithValue("$party", d.Party);
         cmd.Parameters.AddWithValue("$version", d.Version);
-        cmd.Parameters.AddWithValue("$state", SqliteRows.Enum(d.State));
+        cmd.Parameters.AddWithValue("$state", StoreRows.Enum(d.State));
         cmd.Parameters.AddWithValue("$priority", d.Priority);
-        cmd.Parameters.AddWithValue("$rule", d.Rule is { } rule ? SqliteRows.Enum(rule) : DBNull.Value);
+        cmd.Parameters.AddWithValue("$rule", d.Rule is { } rule ? StoreRows.Enum(rule) : DBNull.Value);
         cmd.Parameters.AddWithValue("$name", (object?)d.Name ?? DBNull.Value);
-        cmd.Parameters.AddWithValue("$volumes", SqliteRows.VolumesJson(d.Volumes));
+        cmd.Parameters.AddWithValue("$volumes", StoreRows.VolumesJson(d.Volumes));
         cmd.Parameters.AddWithValue("$details", (object?)d.DetailsJson ?? DBNull.Value);
         cmd.Parameters.AddWithValue("$salt", (object?)d.DetailsSalt ?? DBNull.Value);
-        cmd.Parameters.AddWithValue("$starts", SqliteRows.Ms(d.StartsAt));
-        cmd.Parameters.AddWithValue("$ends", SqliteRows.Ms(d.EndsAt));
-        cmd.Parameters.AddWithValue("$created", SqliteRows.Ms(d.CreatedAt));
-        cmd.Parameters.AddWithValue("$updated", SqliteRows.Ms(d.UpdatedAt));
+        cmd.Parameters.AddWithValue("$starts", StoreRows.Ms(d.StartsAt));
+        cmd.Parameters.AddWithValue("$ends", StoreRows.Ms(d.EndsAt));
+        cmd.Parameters.AddWithValue("$created", StoreRows.Ms(d.CreatedAt));
+        cmd.Parameters.AddWithValue("$updated", StoreRows.Ms(d.UpdatedAt));
     }
 
     private static void BindConflict(SqliteCommand cmd, Conflict c)
@@ -876,23 +876,23 @@ internal sealed class SqliteWriteSession(SqliteConnection connection, SqliteRows
         cmd.Parameters.Clear();
         cmd.Parameters.AddWithValue("$id", c.Id);
         cmd.Parameters.AddWithValue("$version", c.Version);
-        cmd.Parameters.AddWithValue("$state", SqliteRows.Enum(c.State));
+        cmd.Parameters.AddWithValue("$state", StoreRows.Enum(c.State));
         BindRef(cmd, "a", c.A);
         BindRef(cmd, "b", c.B);
-        cmd.Parameters.AddWithValue("$t0", SqliteRows.Text(c.Overlap.TimeStart));
-        cmd.Parameters.AddWithValue("$t1", SqliteRows.Text(c.Overlap.TimeEnd));
+        cmd.Parameters.AddWithValue("$t0", StoreRows.Text(c.Overlap.TimeStart));
+        cmd.Parameters.AddWithValue("$t1", StoreRows.Text(c.Overlap.TimeEnd));
         cmd.Parameters.AddWithValue("$lo", c.Overlap.AltitudeLowerM);
         cmd.Parameters.AddWithValue("$hi", c.Overlap.AltitudeUpperM);
-        cmd.Parameters.AddWithValue("$acks", SqliteRows.TimesJson(c.AcknowledgedBy));
-        cmd.Parameters.AddWithValue("$accepts", SqliteRows.TimesJson(c.AcceptedBy));
-        cmd.Parameters.AddWithValue("$created", SqliteRows.Ms(c.CreatedAt));
-        cmd.Parameters.AddWithValue("$updated", SqliteRows.Ms(c.UpdatedAt));
-        cmd.Parameters.AddWithValue("$resolved", c.ResolvedAt is { } r ? SqliteRows.Ms(r) : DBNull.Value);
+        cmd.Parameters.AddWithValue("$acks", StoreRows.TimesJson(c.AcknowledgedBy));
+        cmd.Parameters.AddWithValue("$accepts", StoreRows.TimesJson(c.AcceptedBy));
+        cmd.Parameters.AddWithValue("$created", StoreRows.Ms(c.CreatedAt));
+        cmd.Parameters.AddWithValue("$updated", StoreRows.Ms(c.UpdatedAt));
+        cmd.Parameters.AddWithValue("$resolved", c.ResolvedAt is { } r ? StoreRows.Ms(r) : DBNull.Value);
     }
 
     private static void BindRef(SqliteCommand cmd, string side, ConflictRef r)
     {
-        cmd.Parameters.AddWithValue($"${side}_kind", SqliteRows.Enum(r.Kind));
+        cmd.Parameters.AddWithValue($"${side}_kind", StoreRows.Enum(r.Kind));
         cmd.Parameters.AddWithValue($"${side}_id", r.Id);
         cmd.Parameters.AddWithValue($"${side}_party", r.Party);
         cmd.Parameters.AddWithValue($"${side}_version", r.Version);

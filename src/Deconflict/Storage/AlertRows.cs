@@ -1,10 +1,9 @@
 using System.Collections.Immutable;
+using System.Data.Common;
 using System.Text.Json;
-using Deconflict.Api;
 using Deconflict.Core.Tactical;
-using Microsoft.Data.Sqlite;
 
-namespace Deconflict.Storage.Sqlite;
+namespace Deconflict.Storage;
 
 /// <summary>Track alerts as stored: the whole current version as one JSON document (a plain shape, mapped here).</summary>
 internal static class AlertRows
@@ -16,11 +15,11 @@ internal static class AlertRows
     public static string Serialize(TrackAlert a) => JsonSerializer.Serialize(
         new Doc(a.Id, a.Version, a.State, a.Level, Side(a.A), Side(a.B), a.TimeToLossS, new CpaDoc(a.Cpa.Time, a.Cpa.HorizontalM, a.Cpa.VerticalM),
             a.PredictedAt, a.AcknowledgedBy.ToDictionary(kv => kv.Key, kv => kv.Value), a.RaisedAt, a.UpdatedAt, a.ClearedAt, a.ClearedReason, a.TrackLostAt),
-        Json.Options);
+        StoreJson.Options);
 
     public static TrackAlert Deserialize(string json)
     {
-        var d = JsonSerializer.Deserialize<Doc>(json, Json.Options) ?? throw new InvalidDataException("An alert row is empty.");
+        var d = JsonSerializer.Deserialize<Doc>(json, StoreJson.Options) ?? throw new InvalidDataException("An alert row is empty.");
         return new TrackAlert(
             d.Id, d.Version, d.State, d.Level, Aircraft(d.A), Aircraft(d.B), d.TimeToLossS, new ClosestApproach(d.Cpa.Time, d.Cpa.HorizontalM, d.Cpa.VerticalM),
             d.PredictedAt, d.AcknowledgedBy.ToImmutableSortedDictionary(StringComparer.Ordinal), d.RaisedAt, d.UpdatedAt, d.ClearedAt)
@@ -30,24 +29,33 @@ internal static class AlertRows
         };
     }
 
-    public static TrackAlert? ReadOne(SqliteCommand cmd)
+    public static TrackAlert? ReadOne(DbCommand cmd)
     {
         using var r = cmd.ExecuteReader();
         return r.Read() ? Read(r) : null;
     }
 
     /// <summary>The alert of a row of <see cref="Columns"/>, with its record index.</summary>
-    public static TrackAlert Read(SqliteDataReader r) =>
+    public static TrackAlert Read(DbDataReader r) =>
         Deserialize(r.GetString(1)) with { RecordIndex = r.IsDBNull(2) ? null : r.GetInt64(2) };
 
-    public static void Bind(SqliteCommand cmd, TrackAlert a)
+    /// <summary>Binds the alert's columns as parameters id, a, b, state, version and doc, each name after <paramref name="marker"/> (the store's placeholder prefix).</summary>
+    public static void Bind(DbCommand cmd, TrackAlert a, string marker)
     {
-        cmd.Parameters.AddWithValue("$id", a.Id);
-        cmd.Parameters.AddWithValue("$a", a.A.Party);
-        cmd.Parameters.AddWithValue("$b", a.B.Party);
-        cmd.Parameters.AddWithValue("$state", State(a));
-        cmd.Parameters.AddWithValue("$version", a.Version);
-        cmd.Parameters.AddWithValue("$doc", Serialize(a));
+        Add(cmd, marker + "id", a.Id);
+        Add(cmd, marker + "a", a.A.Party);
+        Add(cmd, marker + "b", a.B.Party);
+        Add(cmd, marker + "state", State(a));
+        Add(cmd, marker + "version", a.Version);
+        Add(cmd, marker + "doc", Serialize(a));
+    }
+
+    private static void Add(DbCommand cmd, string name, object value)
+    {
+        var p = cmd.CreateParameter();
+        p.ParameterName = name;
+        p.Value = value;
+        cmd.Parameters.Add(p);
     }
 
     private static SideDoc Side(AlertAircraft x) => new(x.Party, x.TrackId, x.Callsign, x.Time, x.Lat, x.Lng, x.AltitudeM, x.Velocity.East, x.Velocity.North, x.Velocity.Up, x.Lost ? true : null);

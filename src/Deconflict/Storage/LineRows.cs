@@ -1,10 +1,9 @@
 using System.Collections.Immutable;
+using System.Data.Common;
 using System.Text.Json;
-using Deconflict.Api;
 using Deconflict.Core.Line;
-using Microsoft.Data.Sqlite;
 
-namespace Deconflict.Storage.Sqlite;
+namespace Deconflict.Storage;
 
 /// <summary>Line messages as stored: the whole current version as one JSON document (a plain shape, mapped here).</summary>
 internal static class LineRows
@@ -17,11 +16,11 @@ internal static class LineRows
         m.Place is { } p ? new PlaceDoc(p.Lat, p.Lng, p.Time) : null,
         m.SentAt, m.RequiresAck, m.AckDueAt, m.NoticeFor,
         m.Receipts.ToDictionary(kv => kv.Key, kv => new ReceiptDoc(kv.Value.DeliveredAt, kv.Value.ReadAt, kv.Value.AcknowledgedAt, kv.Value.AcknowledgedBy, kv.Value.Note, kv.Value.EscalationLevel, kv.Value.DueAt))),
-        Json.Options);
+        StoreJson.Options);
 
     public static LineMessage Deserialize(string json)
     {
-        var d = JsonSerializer.Deserialize<Doc>(json, Json.Options) ?? throw new InvalidDataException("A line message row is empty.");
+        var d = JsonSerializer.Deserialize<Doc>(json, StoreJson.Options) ?? throw new InvalidDataException("A line message row is empty.");
         return new LineMessage(
             d.Id, d.Version, d.From, [.. d.To], d.Kind, d.Subject, d.Body, d.Language,
             [.. d.Refs.Select(r => new LineRef(r.Kind, r.Id))],
@@ -33,17 +32,17 @@ internal static class LineRows
         };
     }
 
-    public static LineMessage? ReadOne(SqliteCommand cmd)
+    public static LineMessage? ReadOne(DbCommand cmd)
     {
         using var r = cmd.ExecuteReader();
         return r.Read() ? Read(r) : null;
     }
 
     /// <summary>The message of a row of <see cref="Columns"/>, with its record index.</summary>
-    public static LineMessage Read(SqliteDataReader r) =>
+    public static LineMessage Read(DbDataReader r) =>
         Deserialize(r.GetString(1)) with { RecordIndex = r.IsDBNull(2) ? null : r.GetInt64(2) };
 
-    public static object Due(LineMessage m) => m.NextDueAt is { } due ? SqliteRows.Ms(due) : DBNull.Value;
+    public static object Due(LineMessage m) => m.NextDueAt is { } due ? StoreRows.Ms(due) : DBNull.Value;
 
     private sealed record Doc(
         string Id, long Version, string From, string[] To, MessageKind Kind, string Subject, string Body, string Language,
