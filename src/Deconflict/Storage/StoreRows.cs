@@ -103,12 +103,17 @@ internal sealed class StoreRows
     public static RecordEntry? Verified(byte[] entry, byte[] leaf) =>
         MerkleTree.LeafHash(entry).AsSpan().SequenceEqual(leaf) ? RecordEntry.Parse(entry) : null;
 
-    /// <summary>A declaration from a row of <see cref="DeclarationColumns"/>.</summary>
-    public Declaration ReadDeclaration(DbDataReader r)
+    /// <summary>
+    /// A declaration from a row of <see cref="DeclarationColumns"/>. Its decoded volumes are kept
+    /// unless <paramref name="remember"/> is false: a version written in a transaction that may
+    /// still roll back must not be, since the same id and version may later be committed with other
+    /// volumes (by another node of a cluster).
+    /// </summary>
+    public Declaration ReadDeclaration(DbDataReader r, bool remember = true)
     {
         var id = r.GetString(1);
         var version = r.GetInt64(4);
-        var volumes = _volumes.TryGetValue((id, version), out var cached) ? cached : DecodeVolumes(id, version, r.GetString(9));
+        var volumes = _volumes.TryGetValue((id, version), out var cached) ? cached : DecodeVolumes(id, version, r.GetString(9), remember);
         return new Declaration(
             ParseEnum<DeclarationKind>(r.GetString(2)),
             id,
@@ -164,11 +169,11 @@ internal sealed class StoreRows
     {
         if (!_volumes.ContainsKey((id, version)))
         {
-            DecodeVolumes(id, version, json);
+            DecodeVolumes(id, version, json, remember: true);
         }
     }
 
-    private ImmutableArray<Volume4D> DecodeVolumes(string id, long version, string json)
+    private ImmutableArray<Volume4D> DecodeVolumes(string id, long version, string json, bool remember)
     {
         Interlocked.Increment(ref _decoded);
         var dtos = JsonSerializer.Deserialize<F3548Volume4D[]>(json, StoreJson.Options)
@@ -181,7 +186,11 @@ internal sealed class StoreRows
         }
 
         var volumes = builder.MoveToImmutable();
-        Cache(id, version, volumes);
+        if (remember)
+        {
+            Cache(id, version, volumes);
+        }
+
         return volumes;
     }
 
