@@ -48,9 +48,12 @@ public static partial class ClusterConnections
             }
             catch (Exception e) when (e is ArgumentException or FormatException or InvalidCastException or OverflowException or NotSupportedException)
             {
+                // The generic parser lowers the keys: the user's own spelling is named.
+                var at = connection.IndexOf(key, StringComparison.OrdinalIgnoreCase);
+                var written = at < 0 ? key : connection.Substring(at, key.Length);
                 return npgsql.ContainsKey(key)
-                    ? $"has a value for '{key}' that PostgreSQL's client does not take."
-                    : $"has '{key}', which is not a PostgreSQL connection setting ({ConnectionExample}).";
+                    ? $"has a value for '{written}' that PostgreSQL's client does not take."
+                    : $"has '{written}', which is not a PostgreSQL connection setting ({ConnectionExample}).";
             }
         }
 
@@ -118,9 +121,11 @@ public static partial class ClusterConnections
         catch (Exception e) when (e is NatsException or SocketException or TimeoutException or OperationCanceledException)
         {
             connection.DisposeAsync().AsTask().GetAwaiter().GetResult();
+            // The client logs why each server could not be reached and throws only "can not connect
+            // uris": a connection of our own to the first server finds the reason to tell.
             var reason = Find<SocketException>(e) is { } s ? SocketReason(s, "nats-server")
                 : Find<TimeoutException>(e) is not null || Find<OperationCanceledException>(e) is not null ? $"no answer within {StartTimeout.TotalSeconds:0} s"
-                : e.Message.ReplaceLineEndings(" ").TrimEnd('.');
+                : TcpReason(urls.Split(',', StringSplitOptions.TrimEntries)[0], "nats-server") ?? e.Message.ReplaceLineEndings(" ").TrimEnd('.');
             throw new StartRefusedException($"Cannot connect to NATS at {string.Join(",", urls.Split(',', StringSplitOptions.TrimEntries).Select(Shown))}: {reason}.", e);
         }
     }
@@ -128,6 +133,31 @@ public static partial class ClusterConnections
     /// <summary>A NATS URL without the user and password it may carry.</summary>
     public static string Shown(string url) =>
         Uri.TryCreate(url, UriKind.Absolute, out var uri) && uri.UserInfo.Length > 0 ? url.Replace(uri.UserInfo + "@", string.Empty, StringComparison.Ordinal) : url;
+
+    /// <summary>Why a TCP connection to the URL's host and port (NATS's 4222 if none) fails, or null when it does not.</summary>
+    private static string? TcpReason(string url, string server)
+    {
+        if (!Uri.TryCreate(url, UriKind.Absolute, out var uri))
+        {
+            return null;
+        }
+
+        using var client = new TcpClient();
+        try
+        {
+            using var timeout = new CancellationTokenSource(StartTimeout);
+            client.ConnectAsync(uri.Host, uri.Port < 0 ? 4222 : uri.Port, timeout.Token).AsTask().GetAwaiter().GetResult();
+            return null;
+        }
+        catch (SocketException e)
+        {
+            return SocketReason(e, server);
+        }
+        catch (OperationCanceledException)
+        {
+            return $"no answer within {StartTimeout.TotalSeconds:0} s";
+        }
+    }
 
     private static string SocketReason(SocketException e, string server) => e.SocketErrorCode switch
     {
