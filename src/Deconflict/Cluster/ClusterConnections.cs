@@ -15,8 +15,8 @@ namespace Deconflict.Cluster;
 /// </summary>
 public static partial class ClusterConnections
 {
-    /// <summary>How long a node waits for PostgreSQL or NATS to answer at start.</summary>
-    public static readonly TimeSpan StartTimeout = TimeSpan.FromSeconds(5);
+    /// <summary>How long a node waits for PostgreSQL or NATS to answer at start (a refused connection is told at once; a loaded machine may take seconds to log in).</summary>
+    public static readonly TimeSpan StartTimeout = TimeSpan.FromSeconds(15);
 
     private const string ConnectionExample = "like Host=127.0.0.1;Database=deconflict;Username=deconflict;Password=...";
 

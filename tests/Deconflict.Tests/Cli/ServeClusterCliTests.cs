@@ -30,7 +30,8 @@ public sealed class ServeClusterCliTests
     {
         var directory = TempDirectory();
         var run = await Run(directory, [], "serve", "--store", store, "--urls", "http://127.0.0.1:0");
-        Assert.Equal((2, line), (run.Exit, CliErrorTests.PlainLine(run.Err)));
+        Assert.Equal(line, CliErrorTests.PlainLine(run.Err));
+        Assert.Equal(2, run.Exit);
         Assert.Equal(string.Empty, run.Out);
         Assert.Empty(Directory.GetFileSystemEntries(directory));
     }
@@ -40,7 +41,8 @@ public sealed class ServeClusterCliTests
     {
         var directory = TempDirectory();
         var run = await Run(directory, new() { ["DECONFLICT_STORE"] = "Hots=127.0.0.1" }, "serve", "--urls", "http://127.0.0.1:0");
-        Assert.Equal((2, $"DECONFLICT_STORE has 'Hots', which is not a PostgreSQL connection setting {ConnectionExample}."), (run.Exit, CliErrorTests.PlainLine(run.Err)));
+        Assert.Equal($"DECONFLICT_STORE has 'Hots', which is not a PostgreSQL connection setting {ConnectionExample}.", CliErrorTests.PlainLine(run.Err));
+        Assert.Equal(2, run.Exit);
         Assert.Empty(Directory.GetFileSystemEntries(directory));
     }
 
@@ -51,24 +53,21 @@ public sealed class ServeClusterCliTests
         var store = $"Host=127.0.0.1;Port={ClosedPort()};Database=deconflict;Username=deconflict;Password=deconflict";
 
         var none = await Run(directory, [], "serve", "--store", store, "--urls", "http://127.0.0.1:0");
-        Assert.Equal(
-            (1, "A PostgreSQL store needs --keys DIR, the keys every node signs with: create them once with 'deconflict keys create DIR' and give every node a copy."),
-            (none.Exit, CliErrorTests.PlainLine(none.Err)));
+        Assert.Equal("A PostgreSQL store needs --keys DIR, the keys every node signs with: create them once with 'deconflict keys create DIR' and give every node a copy.", CliErrorTests.PlainLine(none.Err));
+        Assert.Equal(1, none.Exit);
 
         var missing = Path.Combine(directory, "keys");
         var absent = await Run(directory, [], "serve", "--store", store, "--keys", missing, "--urls", "http://127.0.0.1:0");
-        Assert.Equal(
-            (1, $"The keys directory {missing} does not exist: create the keys once with 'deconflict keys create {missing}' and give every node a copy."),
-            (absent.Exit, CliErrorTests.PlainLine(absent.Err)));
+        Assert.Equal($"The keys directory {missing} does not exist: create the keys once with 'deconflict keys create {missing}' and give every node a copy.", CliErrorTests.PlainLine(absent.Err));
+        Assert.Equal(1, absent.Exit);
         Assert.False(Directory.Exists(missing));
 
         // Only the record key copied: the webhook key is missing.
         Directory.CreateDirectory(missing);
         await File.WriteAllTextAsync(Path.Combine(missing, "record.key"), "origin deconflict/0011223344556677\ned25519-seed AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=\n");
         var half = await Run(directory, [], "serve", "--store", store, "--keys", missing, "--urls", "http://127.0.0.1:0");
-        Assert.Equal(
-            (1, $"The keys directory {missing} has no webhook.key: every node needs the record.key and webhook.key that 'deconflict keys create' made once; copy them from another node."),
-            (half.Exit, CliErrorTests.PlainLine(half.Err)));
+        Assert.Equal($"The keys directory {missing} has no webhook.key: every node needs the record.key and webhook.key that 'deconflict keys create' made once; copy them from another node.", CliErrorTests.PlainLine(half.Err));
+        Assert.Equal(1, half.Exit);
         Assert.Equal(["record.key"], Directory.GetFileSystemEntries(missing).Select(Path.GetFileName));
     }
 
@@ -79,9 +78,8 @@ public sealed class ServeClusterCliTests
         var keys = await CreateKeys(directory);
         var port = ClosedPort();
         var run = await Run(directory, [], "serve", "--store", $"Host=127.0.0.1;Port={port};Database=deconflict;Username=deconflict;Password=deconflict", "--keys", keys, "--urls", "http://127.0.0.1:0");
-        Assert.Equal(
-            (1, $"Cannot connect to PostgreSQL at 127.0.0.1:{port}/deconflict: connection refused (is PostgreSQL running, and on that port?)."),
-            (run.Exit, CliErrorTests.PlainLine(run.Err)));
+        Assert.Equal($"Cannot connect to PostgreSQL at 127.0.0.1:{port}/deconflict: connection refused (is PostgreSQL running, and on that port?).", CliErrorTests.PlainLine(run.Err));
+        Assert.Equal(1, run.Exit);
         Assert.Equal(string.Empty, run.Out);
         Assert.Equal(["record.key", "webhook.key"], Directory.GetFileSystemEntries(keys).Select(Path.GetFileName).Order(StringComparer.Ordinal));
     }
@@ -94,17 +92,15 @@ public sealed class ServeClusterCliTests
         var server = new NpgsqlConnectionStringBuilder(TestPostgres);
         var wrong = new NpgsqlConnectionStringBuilder(TestPostgres) { Password = "not-the-password-" + Guid.NewGuid().ToString("N") };
         var password = await Run(directory, [], "serve", "--store", wrong.ConnectionString, "--keys", keys, "--urls", "http://127.0.0.1:0");
-        Assert.Equal(
-            (1, $"Cannot connect to PostgreSQL at {server.Host}:{server.Port}/{server.Database}: password authentication failed for user \"{server.Username}\"."),
-            (password.Exit, CliErrorTests.PlainLine(password.Err)));
+        Assert.Equal($"Cannot connect to PostgreSQL at {server.Host}:{server.Port}/{server.Database}: password authentication failed for user \"{server.Username}\".", CliErrorTests.PlainLine(password.Err));
+        Assert.Equal(1, password.Exit);
         Assert.DoesNotContain(wrong.Password, password.Err, StringComparison.Ordinal);
 
         var name = "deconflict_missing_" + Guid.NewGuid().ToString("N");
         var missing = new NpgsqlConnectionStringBuilder(TestPostgres) { Database = name };
         var database = await Run(directory, [], "serve", "--store", missing.ConnectionString, "--keys", keys, "--urls", "http://127.0.0.1:0");
-        Assert.Equal(
-            (1, $"Cannot connect to PostgreSQL at {server.Host}:{server.Port}/{name}: database \"{name}\" does not exist."),
-            (database.Exit, CliErrorTests.PlainLine(database.Err)));
+        Assert.Equal($"Cannot connect to PostgreSQL at {server.Host}:{server.Port}/{name}: database \"{name}\" does not exist.", CliErrorTests.PlainLine(database.Err));
+        Assert.Equal(1, database.Exit);
     }
 
     [Fact]
@@ -114,9 +110,8 @@ public sealed class ServeClusterCliTests
         var keys = await CreateKeys(directory);
         var port = ClosedPort();
         var run = await Run(directory, [], "serve", "--store", TestPostgres, "--keys", keys, "--nats", $"nats://127.0.0.1:{port}", "--urls", "http://127.0.0.1:0");
-        Assert.Equal(
-            (1, $"Cannot connect to NATS at nats://127.0.0.1:{port}: connection refused (is nats-server running, and on that port?)."),
-            (run.Exit, CliErrorTests.PlainLine(run.Err)));
+        Assert.Equal($"Cannot connect to NATS at nats://127.0.0.1:{port}: connection refused (is nats-server running, and on that port?).", CliErrorTests.PlainLine(run.Err));
+        Assert.Equal(1, run.Exit);
     }
 
     [Fact]
@@ -126,9 +121,8 @@ public sealed class ServeClusterCliTests
         var port = ClosedPort();
         var db = Path.Combine(directory, "d.db");
         var run = await Run(directory, [], "serve", "--db", db, "--nats", $"nats://127.0.0.1:{port}", "--urls", "http://127.0.0.1:0");
-        Assert.Equal(
-            (1, $"Cannot connect to NATS at nats://127.0.0.1:{port}: connection refused (is nats-server running, and on that port?)."),
-            (run.Exit, CliErrorTests.PlainLine(run.Err)));
+        Assert.Equal($"Cannot connect to NATS at nats://127.0.0.1:{port}: connection refused (is nats-server running, and on that port?).", CliErrorTests.PlainLine(run.Err));
+        Assert.Equal(1, run.Exit);
         Assert.Empty(Directory.GetFileSystemEntries(directory));
     }
 
@@ -140,7 +134,8 @@ public sealed class ServeClusterCliTests
     {
         var directory = TempDirectory();
         var run = await Run(directory, [], "serve", "--db", Path.Combine(directory, "d.db"), "--nats", url, "--urls", "http://127.0.0.1:0");
-        Assert.Equal((2, $"--nats must be like nats://127.0.0.1:4222 (several separated by ','); '{url}' is not."), (run.Exit, CliErrorTests.PlainLine(run.Err)));
+        Assert.Equal($"--nats must be like nats://127.0.0.1:4222 (several separated by ','); '{url}' is not.", CliErrorTests.PlainLine(run.Err));
+        Assert.Equal(2, run.Exit);
         Assert.Empty(Directory.GetFileSystemEntries(directory));
     }
 
@@ -164,9 +159,8 @@ public sealed class ServeClusterCliTests
 
         var before = (await File.ReadAllTextAsync(Path.Combine(keys, "record.key")), await File.ReadAllTextAsync(Path.Combine(keys, "webhook.key")));
         var again = await Run(directory, [], "keys", "create", keys);
-        Assert.Equal(
-            (1, $"{Path.Combine(keys, "record.key")} exists: keys are never replaced (a new record key is a new log identity); give an empty directory."),
-            (again.Exit, CliErrorTests.PlainLine(again.Err)));
+        Assert.Equal($"{Path.Combine(keys, "record.key")} exists: keys are never replaced (a new record key is a new log identity); give an empty directory.", CliErrorTests.PlainLine(again.Err));
+        Assert.Equal(1, again.Exit);
         Assert.Equal(before, (await File.ReadAllTextAsync(Path.Combine(keys, "record.key")), await File.ReadAllTextAsync(Path.Combine(keys, "webhook.key"))));
 
         // Only the webhook key there: the record key is not made beside it.
@@ -174,9 +168,8 @@ public sealed class ServeClusterCliTests
         Directory.CreateDirectory(other);
         File.Copy(Path.Combine(keys, "webhook.key"), Path.Combine(other, "webhook.key"));
         var half = await Run(directory, [], "keys", "create", other);
-        Assert.Equal(
-            (1, $"{Path.Combine(other, "webhook.key")} exists: keys are never replaced (a new record key is a new log identity); give an empty directory."),
-            (half.Exit, CliErrorTests.PlainLine(half.Err)));
+        Assert.Equal($"{Path.Combine(other, "webhook.key")} exists: keys are never replaced (a new record key is a new log identity); give an empty directory.", CliErrorTests.PlainLine(half.Err));
+        Assert.Equal(1, half.Exit);
         Assert.Equal(["webhook.key"], Directory.GetFileSystemEntries(other).Select(Path.GetFileName));
     }
 
@@ -190,6 +183,7 @@ public sealed class ServeClusterCliTests
         var db = Path.Combine(directory, "d.db");
         using var server = await Start(directory, [], "serve", "--store", db, "--keys", keys);
         using var http = new HttpClient { BaseAddress = server.BaseAddress };
+        http.DefaultRequestHeaders.Authorization = new("Bearer", Admin);
         var key = (await http.GetStringAsync("v1/record/key")).Trim();
         Assert.StartsWith(origin + "+", key, StringComparison.Ordinal);
         Assert.False(File.Exists(db + ".record-key"));
@@ -254,21 +248,23 @@ public sealed class ServeClusterCliTests
         var directory = TempDirectory();
         var db = Path.Combine(directory, "d.db");
         var variable = await Run(directory, new() { ["DECONFLICT_MAX_STREAMS"] = "many" }, "serve", "--db", db, "--urls", "http://127.0.0.1:0");
-        Assert.Equal((2, "DECONFLICT_MAX_STREAMS needs a whole number; 'many' is not."), (variable.Exit, CliErrorTests.PlainLine(variable.Err)));
+        Assert.Equal("DECONFLICT_MAX_STREAMS needs a whole number; 'many' is not.", CliErrorTests.PlainLine(variable.Err));
+        Assert.Equal(2, variable.Exit);
 
         var file = Path.Combine(directory, "node.json");
         await File.WriteAllTextAsync(file, """{ "policy": "lenient", "horizontal_buffer": "3" }""");
         var policy = await Run(directory, [], "serve", "--db", db, "--urls", "http://127.0.0.1:0", "--config", file);
-        Assert.Equal((2, $"policy in {file} needs one of notify, reject; 'lenient' is not."), (policy.Exit, CliErrorTests.PlainLine(policy.Err)));
+        Assert.Equal($"policy in {file} needs one of notify, reject; 'lenient' is not.", CliErrorTests.PlainLine(policy.Err));
+        Assert.Equal(2, policy.Exit);
 
         await File.WriteAllTextAsync(file, """{ "horizontal_buffer": "3" }""");
         var length = await Run(directory, [], "serve", "--db", db, "--urls", "http://127.0.0.1:0", "--config", file);
-        Assert.Equal(
-            (2, $"horizontal_buffer in {file} needs a non-negative length with its unit (M, KM, FT or NM), such as 3NM or 1000FT; '3' is not one."),
-            (length.Exit, CliErrorTests.PlainLine(length.Err)));
+        Assert.Equal($"horizontal_buffer in {file} needs a non-negative length with its unit (M, KM, FT or NM), such as 3NM or 1000FT; '3' is not one.", CliErrorTests.PlainLine(length.Err));
+        Assert.Equal(2, length.Exit);
 
         var lookahead = await Run(directory, new() { ["DECONFLICT_LOOKAHEAD"] = "120" }, "serve", "--db", db, "--urls", "http://127.0.0.1:0");
-        Assert.Equal((2, "DECONFLICT_LOOKAHEAD: A duration is like 45m, 1h30m or 90s; '120' is not one."), (lookahead.Exit, CliErrorTests.PlainLine(lookahead.Err)));
+        Assert.Equal("DECONFLICT_LOOKAHEAD: A duration is like 45m, 1h30m or 90s; '120' is not one.", CliErrorTests.PlainLine(lookahead.Err));
+        Assert.Equal(2, lookahead.Exit);
 
         var weak = await Run(directory, new() { ["DECONFLICT_ADMIN_TOKEN"] = "short" }, "serve", "--db", db, "--urls", "http://127.0.0.1:0");
         Assert.Equal(2, weak.Exit);
@@ -283,13 +279,13 @@ public sealed class ServeClusterCliTests
         var db = Path.Combine(directory, "d.db");
         var file = Path.Combine(directory, "node.json");
         var missing = await Run(directory, [], "serve", "--db", db, "--config", file);
-        Assert.Equal((2, $"--config: there is no file {file}."), (missing.Exit, CliErrorTests.PlainLine(missing.Err)));
+        Assert.Equal($"--config: there is no file {file}.", CliErrorTests.PlainLine(missing.Err));
+        Assert.Equal(2, missing.Exit);
 
         await File.WriteAllTextAsync(file, """{ "horizontal_bufer": "2NM" }""");
         var unknown = await Run(directory, [], "serve", "--db", db, "--config", file);
-        Assert.Equal(
-            (2, $"The configuration file {file} has 'horizontal_bufer', which is not a setting of deconflict serve (its keys are the options' names in snake_case, like horizontal_buffer; see deconflict serve --help)."),
-            (unknown.Exit, CliErrorTests.PlainLine(unknown.Err)));
+        Assert.Equal($"The configuration file {file} has 'horizontal_bufer', which is not a setting of deconflict serve (its keys are the options' names in snake_case, like horizontal_buffer; see deconflict serve --help).", CliErrorTests.PlainLine(unknown.Err));
+        Assert.Equal(2, unknown.Exit);
 
         await File.WriteAllTextAsync(Path.Combine(directory, "appsettings.json"), "{ \"store\": ");
         var broken = await Run(directory, [], "serve", "--db", db);
