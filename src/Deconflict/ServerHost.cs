@@ -13,6 +13,7 @@ using Deconflict.Storage.Sqlite;
 using Deconflict.Tracks;
 using Deconflict.WebConsole;
 using Microsoft.AspNetCore.Diagnostics;
+using NATS.Client.Core;
 
 namespace Deconflict;
 
@@ -53,8 +54,10 @@ public static class ServerHost
 {
     /// <summary>
     /// Locks the database for this server first, before anything is read or written, then builds.
+    /// A keys directory, NATS and PostgreSQL are each checked before anything is created, so a
+    /// server that cannot work refuses to start in one line and leaves no file behind.
     /// </summary>
-    /// <exception cref="StartRefusedException">Another server holds the database, or the file is damaged (one line for people).</exception>
+    /// <exception cref="StartRefusedException">Another server holds the database, the file is damaged, a key is missing, or PostgreSQL or NATS cannot be reached (one line for people).</exception>
     public static WebApplication Build(ServerSettings settings)
     {
         if (settings.AdminToken is { Length: > 0 } given && Tokens.AdminSecretProblem(given) is { } weak)
@@ -62,26 +65,134 @@ public static class ServerHost
             throw new ArgumentException($"DECONFLICT_ADMIN_TOKEN {weak}", nameof(settings));
         }
 
-        var held = DatabaseLock.Acquire(settings.DatabasePath);
+        if (settings.PostgresConnection is { } connection)
+        {
+            return BuildOnPostgres(settings, connection);
+        }
+
+        // Given a keys directory, a single node reads its keys there as a cluster's nodes do (and
+        // never creates them); without one they are created beside the database on first start.
+        var keys = settings.KeysDirectory is { } directory ? ServiceKeys.Load(directory) : ((RecordKey, WebhookKey)?)null;
+        NatsConnection? nats = null;
         try
         {
-            return Build(settings, held);
-        }
-        catch (Exception e) when (StorageFault.IsDamaged(e))
-        {
-            held.Dispose();
-            throw new StartRefusedException(
-                $"The database {Path.GetFullPath(settings.DatabasePath)} {StorageFault.Damage(e)}: restore it from a backup, or start with another --db.",
-                e);
+            nats = settings.NatsUrl is { } url ? Nats(url, settings) : null;
+            var held = DatabaseLock.Acquire(settings.DatabasePath);
+            try
+            {
+                var store = new SqliteStore(settings.DatabasePath, settings.Time);
+                store.Migrate();
+                var (recordKey, webhookKey) = keys ?? (RecordKey.LoadOrCreate(settings.DatabasePath), WebhookKey.LoadOrCreate(settings.DatabasePath));
+                keys = (recordKey, webhookKey);
+
+                // The record and the state served from it are checked before anything is served or signed
+                // (docs/record.md, "Served state"); a mismatch refuses the start, naming the first bad entry.
+                var anchor = RecordAnchor.Load(settings.DatabasePath);
+                var check = new RecordCheck(store, recordKey, anchor).Run(full: false);
+                if (!check.Ok)
+                {
+                    throw new RecordCheckException(check.Failure!);
+                }
+
+                return Build(settings, store, recordKey, webhookKey, anchor, held, nats);
+            }
+            catch (Exception e) when (StorageFault.IsDamaged(e))
+            {
+                held.Dispose();
+                throw new StartRefusedException(
+                    $"The database {Path.GetFullPath(settings.DatabasePath)} {StorageFault.Damage(e)}: restore it from a backup, or start with another --db.",
+                    e);
+            }
+            catch
+            {
+                held.Dispose();
+                throw;
+            }
         }
         catch
         {
-            held.Dispose();
+            keys?.Item1.Dispose();
+            keys?.Item2.Dispose();
+            nats?.DisposeAsync().AsTask().GetAwaiter().GetResult();
             throw;
         }
     }
 
-    private static WebApplication Build(ServerSettings settings, DatabaseLock held)
+    /// <summary>
+    /// A node of a cluster: the keys from the keys directory (required: every node signs with the
+    /// same keys, so a node never makes its own), PostgreSQL and NATS reached, then the schema
+    /// brought up to date. No lock: any number of nodes share the database.
+    /// </summary>
+    private static WebApplication BuildOnPostgres(ServerSettings settings, string connection)
+    {
+        if (ClusterConnections.ConnectionStringProblem(connection) is { } problem)
+        {
+            throw new StartRefusedException("The PostgreSQL connection string " + problem);
+        }
+
+        var directory = settings.KeysDirectory
+            ?? throw new StartRefusedException("A PostgreSQL store needs --keys DIR, the keys every node signs with: create them once with 'deconflict keys create DIR' and give every node a copy.");
+        var (recordKey, webhookKey) = ServiceKeys.Load(directory);
+        NatsConnection? nats = null;
+        Deconflict.Storage.Postgres.PostgresStore? store = null;
+        try
+        {
+            var anchorPath = Path.Combine(Path.GetFullPath(directory), RecordAnchor.FileName);
+            WritableOrRefuse(anchorPath);
+            ClusterConnections.ProbePostgres(connection);
+            nats = settings.NatsUrl is { } url ? Nats(url, settings) : null;
+            store = new Deconflict.Storage.Postgres.PostgresStore(connection, settings.Time);
+            try
+            {
+                // Refuses (StartRefusedException) a schema newer than this binary knows.
+                store.Migrate();
+            }
+            catch (Npgsql.NpgsqlException e)
+            {
+                throw new StartRefusedException($"Cannot prepare the database at {ClusterConnections.Describe(connection)}: {ClusterConnections.PostgresReason(e)}.", e);
+            }
+
+            // The record check at start reads a SQLite file's record (RecordCheck); on PostgreSQL
+            // the anchor is the node's own (RecordAnchor) and holds the heads it signs from now on.
+            var anchor = RecordAnchor.LoadFile(anchorPath);
+            return Build(settings, store, recordKey, webhookKey, anchor, held: null, nats);
+        }
+        catch
+        {
+            recordKey.Dispose();
+            webhookKey.Dispose();
+            nats?.DisposeAsync().AsTask().GetAwaiter().GetResult();
+            store?.DisposeAsync().AsTask().GetAwaiter().GetResult();
+            throw;
+        }
+    }
+
+    /// <summary>The node keeps its record anchor in the keys directory: refuses a directory it cannot write to now, not at the first signed head.</summary>
+    private static void WritableOrRefuse(string anchorPath)
+    {
+        var probe = $"{anchorPath}.{Environment.ProcessId}.tmp";
+        try
+        {
+            File.WriteAllBytes(probe, []);
+            File.Delete(probe);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            throw new StartRefusedException($"Cannot write to the keys directory {Path.GetDirectoryName(anchorPath)}: the node keeps its record head ({RecordAnchor.FileName}) there ({e.Message.ReplaceLineEndings(" ").TrimEnd('.')}).", e);
+        }
+    }
+
+    private static NatsConnection Nats(string url, ServerSettings settings)
+    {
+        if (ClusterConnections.NatsUrlProblem(url) is { } problem)
+        {
+            throw new StartRefusedException("The NATS URL " + problem);
+        }
+
+        return ClusterConnections.ConnectNats(url, "deconflict");
+    }
+
+    private static WebApplication Build(ServerSettings settings, IDeconflictStore store, RecordKey recordKey, WebhookKey webhookKey, RecordAnchor anchor, DatabaseLock? held, NatsConnection? nats)
     {
         var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { Args = [], ApplicationName = typeof(ServerHost).Assembly.GetName().Name });
         builder.WebHost.UseUrls(settings.Urls);
@@ -102,19 +213,15 @@ public static class ServerHost
             builder.Logging.AddFilter("Microsoft.Extensions.Hosting.Internal.Host", level => level >= LogLevel.Warning && (level < LogLevel.Error || Volatile.Read(ref started)));
         }
 
-        var store = new SqliteStore(settings.DatabasePath, settings.Time);
-        store.Migrate();
-
-        builder.Services.AddSingleton(_ => held); // disposed (the lock released) with the host
-
-        // The record and the state served from it are checked before anything is served or signed
-        // (docs/record.md, "Served state"); a mismatch refuses the start, naming the first bad entry.
-        var recordKey = RecordKey.LoadOrCreate(settings.DatabasePath);
-        var anchor = RecordAnchor.Load(settings.DatabasePath);
-        var check = new RecordCheck(store, recordKey, anchor).Run(full: false);
-        if (!check.Ok)
+        if (held is not null)
         {
-            throw new RecordCheckException(check.Failure!);
+            builder.Services.AddSingleton(_ => held); // disposed (the lock released) with the host
+        }
+
+        if (nats is not null)
+        {
+            // Made by the container's factory so that the container disposes it with the host.
+            builder.Services.AddSingleton<INatsConnection>(_ => nats);
         }
 
         builder.Services.AddSingleton(settings.Options);
@@ -136,7 +243,7 @@ public static class ServerHost
         builder.Services.AddSingleton(anchor);
         builder.Services.AddSingleton<RecordHeads>();
         builder.Services.AddHostedService(sp => sp.GetRequiredService<RecordHeads>());
-        builder.Services.AddSingleton(WebhookKey.LoadOrCreate(settings.DatabasePath));
+        builder.Services.AddSingleton(webhookKey);
         builder.Services.AddSingleton<WebhookTargets>();
         builder.Services.AddSingleton<EscalationWebhooks>();
         builder.Services.AddHostedService(sp => sp.GetRequiredService<EscalationWebhooks>());
@@ -151,7 +258,8 @@ public static class ServerHost
 
         var app = builder.Build();
         app.Lifetime.ApplicationStarted.Register(() => Volatile.Write(ref started, true));
-        app.Services.GetRequiredService<DatabaseLock>();
+        app.Services.GetService<DatabaseLock>();
+        app.Services.GetService<INatsConnection>();
         app.Services.GetRequiredService<EventHub>().Published(store.LastEventSequence());
         var warm = app.Services.GetRequiredService<WarmUpState>();
         app.Lifetime.ApplicationStarted.Register(() => _ = Task.Run(() =>

@@ -5,12 +5,16 @@ using Deconflict.Storage;
 
 namespace Deconflict.Cli;
 
-/// <summary>`deconflict serve`: the server on a SQLite file.</summary>
+/// <summary>`deconflict serve`: the server, on a SQLite file or as a node of a cluster on PostgreSQL and NATS.</summary>
 public static partial class CliApp
 {
     private static Command Serve()
     {
-        var db = new Option<string>("--db") { Description = "SQLite database file", DefaultValueFactory = _ => "deconflict.db" };
+        var store = new Option<string>("--store") { Description = "Where the data is kept: a SQLite database file, or a PostgreSQL connection string (Host=...;Database=...;Username=...;Password=...) shared by the nodes of a cluster", DefaultValueFactory = _ => "deconflict.db" };
+        var db = new Option<string>("--db") { Description = "SQLite database file (as --store, for a file name that has an '=')" };
+        var nats = new Option<string>("--nats") { Description = "The NATS server the nodes of a cluster share, like nats://127.0.0.1:4222" };
+        var keys = new Option<string>("--keys") { Description = "Directory of the service's keys (record.key, webhook.key) made by 'deconflict keys create'; required with PostgreSQL. Without it a SQLite server keeps its keys beside the database" };
+        var config = new Option<string>("--config") { Description = $"A JSON file of settings (default: {ServeConfiguration.DefaultFile} in the working directory, if there is one)" };
         var urls = new Option<string>("--urls") { Description = "Where to listen", DefaultValueFactory = _ => "http://127.0.0.1:8080" };
         var policy = new Option<ConflictPolicy>("--policy") { Description = "notify (store and tell both sides) or reject (F3548: refuse conflicts of equal or lower priority)", DefaultValueFactory = _ => ConflictPolicy.Notify };
         var notices = new Option<bool>("--conflict-notices") { Description = "Send the other side a line message requiring acknowledgement for every new conflict" };
@@ -34,30 +38,60 @@ public static partial class CliApp
         var maxStreams = new Option<int>("--max-streams") { Description = "Event streams one party may have open", DefaultValueFactory = _ => quotas.MaxStreams };
         var partyRate = new Option<double>("--party-rate") { Description = "Requests a second one party may make, sustained", DefaultValueFactory = _ => quotas.RequestsPerSecond };
         var partyBurst = new Option<int>("--party-burst") { Description = "Requests one party may make at once above its rate", DefaultValueFactory = _ => quotas.RequestBurst };
-        var serve = new Command("serve", "Run the Deconflict server on a SQLite file")
+        // Every option but --db and --config is also a setting of the file and the environment.
+        Option[] settable =
+        [
+            store, nats, keys, urls, policy, notices, horizontalBuffer, verticalBuffer, horizontalSeparation, verticalSeparation, lookahead, warning, advisory, sameParty,
+            webhookHttp, webhookAllow, maxLive, maxStreams, partyRate, partyBurst,
+        ];
+        foreach (var option in settable)
         {
-            db, urls, policy, notices, horizontalBuffer, verticalBuffer, horizontalSeparation, verticalSeparation, lookahead, warning, advisory, sameParty,
+            var key = ServeConfiguration.Key(option);
+            option.Description += $" [{key}, {ServeConfiguration.Variable(key)}]";
+        }
+
+        var serve = new Command("serve", "Run the Deconflict server: one node on a SQLite file, or one of several nodes on PostgreSQL and NATS" + Environment.NewLine + Environment.NewLine
+            + $"Each setting in [brackets] can also be given in {ServeConfiguration.DefaultFile} (in the working directory, or --config FILE) by its key, "
+            + "or in the environment by its variable; the admin token is admin_token or DECONFLICT_ADMIN_TOKEN. "
+            + "The command line wins over the environment, which wins over the file (docs/configuration.md).")
+        {
+            store, db, nats, keys, config, urls, policy, notices, horizontalBuffer, verticalBuffer, horizontalSeparation, verticalSeparation, lookahead, warning, advisory, sameParty,
             webhookHttp, webhookAllow, maxLive, maxStreams, partyRate, partyBurst,
         };
         serve.SetAction(async (parse, ct) =>
         {
+            ServeConfiguration read;
             DeconflictOptions options;
             try
             {
+                read = ServeConfiguration.Read(parse, settable, parse.GetValue(config));
+                double Length(Option<string> option, bool allowZero = false) => ParseLength(read.Value(option)!, read.Name(ServeConfiguration.Key(option)), allowZero);
+                TimeSpan Duration(Option<string> option)
+                {
+                    try
+                    {
+                        return ParseDuration(read.Value(option)!);
+                    }
+                    catch (CliException e) when (!read.OnCommandLine(option) && read.Text(ServeConfiguration.Key(option)) is not null)
+                    {
+                        throw CliException.Usage($"{read.Name(ServeConfiguration.Key(option))}: {e.Message}");
+                    }
+                }
+
                 options = new DeconflictOptions
                 {
-                    Policy = parse.GetValue(policy),
-                    Line = new LineOptions(ConflictNotices: parse.GetValue(notices)),
-                    StrategicBuffer = new(ParseLength(parse.GetValue(horizontalBuffer)!, "--horizontal-buffer", allowZero: true), ParseLength(parse.GetValue(verticalBuffer)!, "--vertical-buffer", allowZero: true)),
-                    TacticalSeparation = new(ParseLength(parse.GetValue(horizontalSeparation)!, "--horizontal-separation"), ParseLength(parse.GetValue(verticalSeparation)!, "--vertical-separation")),
-                    LookaheadS = ParseDuration(parse.GetValue(lookahead)!).TotalSeconds,
+                    Policy = read.Value(policy),
+                    Line = new LineOptions(ConflictNotices: read.Value(notices)),
+                    StrategicBuffer = new(Length(horizontalBuffer, allowZero: true), Length(verticalBuffer, allowZero: true)),
+                    TacticalSeparation = new(Length(horizontalSeparation), Length(verticalSeparation)),
+                    LookaheadS = Duration(lookahead).TotalSeconds,
                     Tactical = new TacticalOptions
                     {
-                        WarningS = ParseDuration(parse.GetValue(warning)!).TotalSeconds,
-                        AdvisoryS = ParseDuration(parse.GetValue(advisory)!).TotalSeconds,
-                        SameParty = parse.GetValue(sameParty),
+                        WarningS = Duration(warning).TotalSeconds,
+                        AdvisoryS = Duration(advisory).TotalSeconds,
+                        SameParty = read.Value(sameParty),
                     },
-                    Webhooks = new WebhookOptions { AllowHttp = parse.GetValue(webhookHttp), Allow = [.. parse.GetValue(webhookAllow) ?? []] },
+                    Webhooks = new WebhookOptions { AllowHttp = read.Value(webhookHttp), Allow = [.. read.Value(webhookAllow) ?? []] },
                 };
                 try
                 {
@@ -65,11 +99,11 @@ public static partial class CliApp
                 }
                 catch (FormatException e)
                 {
-                    throw new CliException("--webhook-allow: " + e.Message);
+                    throw new CliException($"{read.Name(ServeConfiguration.Key(webhookAllow))}: " + e.Message);
                 }
 
                 new Core.Tactical.AlertPolicy(options.Tactical.WarningS, options.LookaheadS, options.Tactical.AdvisoryS, options.Tactical.ClearAfterCycles).Validate();
-                if (parse.GetValue(maxLive) < 1 || parse.GetValue(maxStreams) < 1 || parse.GetValue(partyBurst) < 1 || !(parse.GetValue(partyRate) > 0) || double.IsInfinity(parse.GetValue(partyRate)))
+                if (read.Value(maxLive) < 1 || read.Value(maxStreams) < 1 || read.Value(partyBurst) < 1 || !(read.Value(partyRate) > 0) || double.IsInfinity(read.Value(partyRate)))
                 {
                     throw new CliException("--max-live-declarations, --max-streams, --party-rate and --party-burst must be positive.");
                 }
@@ -78,10 +112,10 @@ public static partial class CliApp
                 {
                     Quotas = quotas with
                     {
-                        MaxLiveDeclarations = parse.GetValue(maxLive),
-                        MaxStreams = parse.GetValue(maxStreams),
-                        RequestsPerSecond = parse.GetValue(partyRate),
-                        RequestBurst = parse.GetValue(partyBurst),
+                        MaxLiveDeclarations = read.Value(maxLive),
+                        MaxStreams = read.Value(maxStreams),
+                        RequestsPerSecond = read.Value(partyRate),
+                        RequestBurst = read.Value(partyBurst),
                     },
                 };
             }
@@ -91,23 +125,49 @@ public static partial class CliApp
                 return 2;
             }
 
-            if (ListenProblem(parse.GetValue(urls)!) is { } badUrls)
+            var listen = read.Value(urls);
+            if (ListenProblem(listen) is { } badUrls)
             {
-                await Console.Error.WriteLineAsync(badUrls);
+                await Console.Error.WriteLineAsync(read.OnCommandLine(urls) ? badUrls : $"{read.Name(ServeConfiguration.Key(urls))}: {badUrls}");
                 return 2;
             }
 
-            var adminToken = Environment.GetEnvironmentVariable(AdminTokenVariable);
+            var adminToken = read.Text("admin_token");
             if (adminToken is { Length: > 0 } && Api.Tokens.AdminSecretProblem(adminToken) is { } weak)
             {
-                await Console.Error.WriteLineAsync($"{AdminTokenVariable} {weak}");
+                await Console.Error.WriteLineAsync($"{read.Name("admin_token")} {weak}");
+                return 2;
+            }
+
+            // --db is always a file; --store is a connection string when it has a key=value.
+            if (read.OnCommandLine(db) && read.OnCommandLine(store))
+            {
+                await Console.Error.WriteLineAsync("Give --store or --db, not both.");
+                return 2;
+            }
+
+            var (storeValue, storeName) = read.OnCommandLine(db) ? (parse.GetValue(db)!, "--db") : (read.Value(store), read.Name(ServeConfiguration.Key(store)));
+            var postgres = !read.OnCommandLine(db) && Deconflict.Cluster.ClusterConnections.IsConnectionString(storeValue) ? storeValue : null;
+            if (postgres is not null && Deconflict.Cluster.ClusterConnections.ConnectionStringProblem(postgres) is { } badConnection)
+            {
+                await Console.Error.WriteLineAsync($"{storeName} {badConnection}");
+                return 2;
+            }
+
+            var natsUrl = read.Value(nats) is { Length: > 0 } givenNats ? givenNats.Trim() : null;
+            if (natsUrl is not null && Deconflict.Cluster.ClusterConnections.NatsUrlProblem(natsUrl) is { } badNats)
+            {
+                await Console.Error.WriteLineAsync($"{read.Name(ServeConfiguration.Key(nats))} {badNats}");
                 return 2;
             }
 
             var settings = new ServerSettings
             {
-                DatabasePath = parse.GetValue(db)!,
-                Urls = parse.GetValue(urls)!,
+                DatabasePath = postgres is null ? storeValue : string.Empty,
+                PostgresConnection = postgres,
+                NatsUrl = natsUrl,
+                KeysDirectory = read.Value(keys) is { Length: > 0 } givenKeys ? givenKeys : null,
+                Urls = listen,
                 Options = options,
                 AdminToken = adminToken,
             };
@@ -120,9 +180,9 @@ public static partial class CliApp
                 return 1;
             }
 
-            if (Directory.Exists(settings.DatabasePath))
+            if (postgres is null && Directory.Exists(settings.DatabasePath))
             {
-                await Console.Error.WriteLineAsync(IsDirectory(settings.DatabasePath));
+                await Console.Error.WriteLineAsync(IsDirectory(settings.DatabasePath, storeName));
                 return 1;
             }
 
@@ -133,13 +193,18 @@ public static partial class CliApp
             }
             catch (Exception e) when (e is StartRefusedException or Record.RecordCheckException or InvalidDataException)
             {
-                await Console.Error.WriteLineAsync(e.Message);
+                await Console.Error.WriteLineAsync(e.Message.ReplaceLineEndings(" "));
                 return 1;
             }
-            catch (Exception e) when (e is Microsoft.Data.Sqlite.SqliteException or IOException or UnauthorizedAccessException)
+            catch (Npgsql.NpgsqlException e) when (postgres is not null)
+            {
+                await Console.Error.WriteLineAsync($"Cannot use PostgreSQL at {Deconflict.Cluster.ClusterConnections.Describe(postgres)}: {Deconflict.Cluster.ClusterConnections.PostgresReason(e)}.");
+                return 1;
+            }
+            catch (Exception e) when (postgres is null && e is Microsoft.Data.Sqlite.SqliteException or IOException or UnauthorizedAccessException)
             {
                 // The lock was taken but the file cannot be opened or the key files beside it written.
-                await Console.Error.WriteLineAsync($"Cannot open the database {Path.GetFullPath(settings.DatabasePath)}: {CliUsage.Plain(e.Message.ReplaceLineEndings(" ").TrimEnd('.'))}. Give another --db.");
+                await Console.Error.WriteLineAsync($"Cannot open the database {Path.GetFullPath(settings.DatabasePath)}: {CliUsage.Plain(e.Message.ReplaceLineEndings(" ").TrimEnd('.'))}. Give another {storeName}.");
                 return 1;
             }
 
@@ -156,14 +221,21 @@ public static partial class CliApp
                 return 1;
             }
 
-            Console.WriteLine($"Deconflict listening on {string.Join(", ", app.Urls)} (database {Path.GetFullPath(settings.DatabasePath)}, policy {settings.Options.Policy.ToString().ToLowerInvariant()}). API reference at /docs.");
+            var where = postgres is null ? $"database {Path.GetFullPath(settings.DatabasePath)}" : $"PostgreSQL at {Deconflict.Cluster.ClusterConnections.Describe(postgres)}";
+            if (natsUrl is not null)
+            {
+                where += $", NATS at {Deconflict.Cluster.ClusterConnections.Shown(natsUrl)}";
+            }
+
+            Console.WriteLine($"Deconflict listening on {string.Join(", ", app.Urls)} ({where}, policy {settings.Options.Policy.ToString().ToLowerInvariant()}). API reference at /docs.");
             await app.WaitForShutdownAsync(ct);
             return 0;
         });
         return serve.WithExamples(
             "deconflict serve --db data/deconflict.db --urls http://127.0.0.1:8080",
             "deconflict serve --db deconflict.db --urls http://0.0.0.0:8080 --policy reject --conflict-notices",
-            "deconflict serve --horizontal-separation 5NM --vertical-separation 1000FT --lookahead 3m --warning 90s");
+            "deconflict serve --horizontal-separation 5NM --vertical-separation 1000FT --lookahead 3m --warning 90s",
+            "deconflict serve --store \"Host=127.0.0.1;Database=deconflict;Username=deconflict;Password=$PGPASSWORD\" --nats nats://127.0.0.1:4222 --keys /etc/deconflict/keys --urls http://127.0.0.1:8081");
     }
 
     /// <summary>
@@ -257,9 +329,9 @@ public static partial class CliApp
         return null;
     }
 
-    /// <summary>The line for a --db that names a directory.</summary>
-    private static string IsDirectory(string path) =>
-        $"--db {Path.GetFullPath(path)} is a directory; give a database file, like {Path.Combine(Path.GetFullPath(path), "deconflict.db")}.";
+    /// <summary>The line for a --db (or --store, named by <paramref name="name"/>) that names a directory.</summary>
+    private static string IsDirectory(string path, string name = "--db") =>
+        $"{name} {Path.GetFullPath(path)} is a directory; give a database file, like {Path.Combine(Path.GetFullPath(path), "deconflict.db")}.";
 
     /// <summary>The socket error under Kestrel's "Failed to bind" (IOException, AddressInUseException, SocketException).</summary>
     private static System.Net.Sockets.SocketException? SocketError(Exception? e)

@@ -80,6 +80,7 @@ public static partial class CliApp
         root.Subcommands.Add(client.Attach(ZoneCommands(client)));
         root.Subcommands.Add(client.Attach(ConflictCommands(client)));
         root.Subcommands.Add(client.Attach(RecordCommands(client), json: false, except: "check"));
+        root.Subcommands.Add(KeysCommands());
         root.Subcommands.Add(client.Attach(LineCommands(client)));
         root.Subcommands.Add(client.Attach(AlertCommands(client)));
         root.Subcommands.Add(client.Attach(EventCommands(client)));

@@ -11,6 +11,15 @@ namespace Deconflict.Record;
 /// Written atomically (a new file renamed over the old) after each head commits, so it is never
 /// ahead of the database.
 /// </summary>
+/// <remarks>
+/// In a cluster (PostgreSQL) there is no database file to keep it beside: it is <c>record-head</c>
+/// in the keys directory, and it is the anchor of the node or nodes that read that directory, not
+/// of the cluster. The nodes on one machine share one file; each writes it under a temporary name
+/// of its own and renames it into place, so any of them may win a race, and what is kept is always
+/// a head the service signed (which the database must still hold), perhaps not the newest. Only the
+/// node signing heads moves it, and a node's start check holds the database to the head it last
+/// saw there; a copy on each machine is as good, since a head kept anywhere must stay in the log.
+/// </remarks>
 public sealed class RecordAnchor
 {
     private readonly object _gate = new();
@@ -33,14 +42,21 @@ public sealed class RecordAnchor
 
     public bool Exists => File.Exists(_path);
 
+    /// <summary>The anchor's file in a keys directory (a cluster's nodes).</summary>
+    public const string FileName = "record-head";
+
     /// <summary>Where the anchor of the database at <paramref name="databasePath"/> is kept.</summary>
     public static string PathFor(string databasePath) => System.IO.Path.GetFullPath(databasePath) + ".record-head";
 
     /// <summary>Reads the anchor kept for the database; an empty one when there is no file.</summary>
     /// <exception cref="InvalidDataException">The file is not an anchor.</exception>
-    public static RecordAnchor Load(string databasePath)
+    public static RecordAnchor Load(string databasePath) => LoadFile(PathFor(databasePath));
+
+    /// <summary>Reads the anchor kept at <paramref name="path"/>; an empty one when there is no file.</summary>
+    /// <exception cref="InvalidDataException">The file is not an anchor.</exception>
+    public static RecordAnchor LoadFile(string path)
     {
-        var path = PathFor(databasePath);
+        path = System.IO.Path.GetFullPath(path);
         if (!File.Exists(path))
         {
             return new RecordAnchor(path, null, 0);
@@ -108,7 +124,8 @@ public sealed class RecordAnchor
                 $"size {h.Size}\nroot {Convert.ToBase64String(h.RootHash)}\ntime {h.Time.ToUnixTimeMilliseconds()}\nsignature {Convert.ToBase64String(h.Signature)}\n");
         }
 
-        var temporary = _path + ".tmp";
+        // A name of this process's own: nodes sharing the file never write one temporary file.
+        var temporary = string.Create(CultureInfo.InvariantCulture, $"{_path}.{Environment.ProcessId}.tmp");
         using (var stream = new FileStream(temporary, FileMode.Create, FileAccess.Write))
         using (var writer = new StreamWriter(stream))
         {

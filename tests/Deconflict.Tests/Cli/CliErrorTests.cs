@@ -109,7 +109,7 @@ public sealed class CliErrorTests
     }
 
     [Theory]
-    [InlineData("deconflict frobnicate", "Unknown command 'frobnicate' for 'deconflict' (its commands: serve, party, op, zone, conflicts, record, line, alerts, events, feed, demo, simulate). Try 'deconflict --help'.")]
+    [InlineData("deconflict frobnicate", "Unknown command 'frobnicate' for 'deconflict' (its commands: serve, party, op, zone, conflicts, record, keys, line, alerts, events, feed, demo, simulate). Try 'deconflict --help'.")]
     [InlineData("deconflict party frobnicate", "Unknown command 'frobnicate' for 'deconflict party' (its commands: add, list, revoke). Try 'deconflict party --help'.")]
     [InlineData("deconflict record", "'deconflict record' needs a command: key, verify, export, check. Try 'deconflict record --help'.")]
     [InlineData("deconflict party list --bogus", "deconflict party list: Unknown option '--bogus'. Try 'deconflict party list --help'.")]
