@@ -94,6 +94,11 @@ public sealed partial class PostgresCluster : BackgroundService, IClusterState
     /// <summary>How often the lease is checked or tried.</summary>
     public TimeSpan Interval { get; init; } = TimeSpan.FromSeconds(1);
 
+    // A node whose session just failed waits a period more before it tries again, so that the
+    // nodes whose sessions work take the lease first: it moves to a healthy node rather than back
+    // to the one whose connection failed.
+    private TimeSpan Backoff => Interval * 2;
+
     /// <summary>Why <paramref name="id"/> cannot be a node id (a phrase to follow it), or null when it can.</summary>
     public static string? NodeIdProblem(string id) =>
         id.Length is 0 or > MaxNodeIdLength ? $"must have 1 to {MaxNodeIdLength} characters"
@@ -112,6 +117,7 @@ public sealed partial class PostgresCluster : BackgroundService, IClusterState
     {
         while (!stoppingToken.IsCancellationRequested)
         {
+            var wait = Interval;
             try
             {
                 await CheckAsync(stoppingToken);
@@ -123,16 +129,47 @@ public sealed partial class PostgresCluster : BackgroundService, IClusterState
             catch (Exception e)
             {
                 Lost(e);
+                wait = Backoff;
             }
 
             try
             {
-                await Task.Delay(Interval, stoppingToken);
+                await WaitAsync(wait, stoppingToken);
             }
-            catch (OperationCanceledException)
+            catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
             {
                 break;
             }
+        }
+    }
+
+    /// <summary>
+    /// Waits for the next check on the connection itself: a session the server ends (terminated,
+    /// or the server shutting down) says so on it, and the lease is let go at once rather than
+    /// at the next check, while another node may already be taking it.
+    /// </summary>
+    private async Task WaitAsync(TimeSpan wait, CancellationToken ct)
+    {
+        if (_connection is not { } connection)
+        {
+            await Task.Delay(wait, ct);
+            return;
+        }
+
+        try
+        {
+            var until = DateTimeOffset.UtcNow + wait;
+            for (var left = wait; left > TimeSpan.Zero; left = until - DateTimeOffset.UtcNow)
+            {
+                // Nothing is sent on this session but the checks' answers: a message before the
+                // time is up is the server's notice that it ends the session (or a stray notice).
+                await connection.WaitAsync(left, ct);
+            }
+        }
+        catch (Exception e) when (!ct.IsCancellationRequested)
+        {
+            Lost(e);
+            await Task.Delay(Backoff, ct);
         }
     }
 
@@ -201,7 +238,7 @@ public sealed partial class PostgresCluster : BackgroundService, IClusterState
         if (!_failing)
         {
             _failing = true;
-            _log.LogWarning("Node {Node} cannot hold its lease connection to the database ({Reason}); it tries again every {Seconds} s", NodeId, e.Message, Interval.TotalSeconds);
+            _log.LogWarning("Node {Node} cannot hold its lease connection to the database ({Reason}); it tries again in {Seconds} s", NodeId, e.Message, Backoff.TotalSeconds);
         }
 
         _warnings.Raise(Warning, $"the lease connection to the database failed ({e.Message}); reconnecting");
