@@ -28,6 +28,9 @@ public sealed record ServerSettings
     /// <summary>The NATS server the nodes of a cluster share (nats://host:port); null on a single node.</summary>
     public string? NatsUrl { get; init; }
 
+    /// <summary>This node's id in a cluster (1 to 40 letters, digits, '.', '_', '-'); null: made of the host name, the process id and a random part.</summary>
+    public string? NodeId { get; init; }
+
     /// <summary>The directory of the service's keys (record signing, webhook signing); null: beside <see cref="DatabasePath"/>.</summary>
     public string? KeysDirectory { get; init; }
 
@@ -227,7 +230,22 @@ public static class ServerHost
         builder.Services.AddSingleton(settings.Options);
         builder.Services.AddSingleton(settings.Time);
         builder.Services.AddSingleton<IDeconflictStore>(store);
-        builder.Services.AddSingleton<IClusterState, SingleNode>();
+        builder.Services.AddSingleton<HealthWarnings>();
+        if (settings.PostgresConnection is { } postgres)
+        {
+            // Registered before the duties: hosted services stop in reverse order, so the duties
+            // stop first and the lease is released after them (at once, for another node to take).
+            builder.Services.AddSingleton(sp => new PostgresCluster(postgres, settings.NodeId, sp.GetRequiredService<HealthWarnings>(), sp.GetRequiredService<ILogger<PostgresCluster>>()));
+            builder.Services.AddSingleton<IClusterState>(sp => sp.GetRequiredService<PostgresCluster>());
+            builder.Services.AddHostedService(sp => sp.GetRequiredService<PostgresCluster>());
+            builder.Services.AddSingleton(sp => ActivatorUtilities.CreateInstance<DatabaseListener>(sp, postgres));
+            builder.Services.AddHostedService(sp => sp.GetRequiredService<DatabaseListener>());
+        }
+        else
+        {
+            builder.Services.AddSingleton<IClusterState, SingleNode>();
+        }
+
         builder.Services.AddSingleton(new AdminToken(settings.AdminToken is { Length: > 0 } t ? Tokens.Hash(t) : null));
         builder.Services.AddSingleton<Authentication>();
         builder.Services.AddSingleton<Authentication.Filter>();

@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Threading.Channels;
 using Deconflict.Api;
+using Deconflict.Cluster;
 using Deconflict.Core.Model;
 using Deconflict.Core.Tactical;
 using Deconflict.Service;
@@ -18,7 +19,9 @@ public sealed record CycleStats(DateTimeOffset At, double DurationMs, double Det
 /// tracks, finds every predicted loss of separation within the advisory horizon with the grid
 /// detector, turns them into alert decisions with hysteresis, and writes only the decisions (raise,
 /// level change, track lost or regained, clear with its reason) through the single writer: each is an alert row and one `track-alert`
-/// event per side, with that side's view, so both sides learn of it in the same commit.
+/// event per side, with that side's view, so both sides learn of it in the same commit. In a cluster
+/// only the node holding the lease detects; one that gains it takes the active alerts back from
+/// the store, as after a restart, so an alert another node raised is continued, not raised again.
 /// </summary>
 public sealed class TacticalService : BackgroundService
 {
@@ -35,14 +38,16 @@ public sealed class TacticalService : BackgroundService
     private readonly AlertPolicy _policy;
     private readonly Channel<bool> _wake = Channel.CreateBounded<bool>(new BoundedChannelOptions(1) { FullMode = BoundedChannelFullMode.DropWrite, SingleReader = true });
     private readonly SemaphoreSlim _cycle = new(1, 1);
+    private readonly LeaseGate _lease;
     private AlertTracker _tracker;
     private bool _restored;
     private long _cycles;
     private int _activeAlerts;
     private CycleStats? _last;
 
-    public TacticalService(WriteQueue writes, IDeconflictStore store, DeconflictOptions options, TimeProvider time, ILogger<TacticalService> log)
+    public TacticalService(WriteQueue writes, IDeconflictStore store, DeconflictOptions options, TimeProvider time, IClusterState cluster, ILogger<TacticalService> log)
     {
+        _lease = new LeaseGate(cluster);
         _writes = writes;
         _store = store;
         _options = options;
@@ -144,7 +149,7 @@ public sealed class TacticalService : BackgroundService
                 lastStart = _time.GetTimestamp();
                 try
                 {
-                    await RunCycleAsync(stoppingToken);
+                    await GatedCycleAsync(stoppingToken);
                 }
                 catch (Exception e) when (e is not OperationCanceledException)
                 {
@@ -155,6 +160,23 @@ public sealed class TacticalService : BackgroundService
         catch (OperationCanceledException)
         {
         }
+    }
+
+    /// <summary>A cycle of the loop: on the lease holder only (null elsewhere), from the stored alerts when the lease was just gained.</summary>
+    internal async Task<CycleStats?> GatedCycleAsync(CancellationToken ct = default)
+    {
+        if (!_lease.Enter(out var gained))
+        {
+            return null;
+        }
+
+        if (gained)
+        {
+            // Another node may have raised, changed or cleared alerts while this one did not hold the lease.
+            Volatile.Write(ref _restored, false);
+        }
+
+        return await RunCycleAsync(ct);
     }
 
     /// <summary>

@@ -14,9 +14,10 @@ public sealed class Authentication(IDeconflictStore store, AdminToken admin)
 {
     private const string CallerKey = "deconflict.caller";
 
-    // Every request authenticates; looking the token and its party up costs two SQLite reads. The
-    // answer only changes when a token is revoked, which goes through this process
-    // (Forget), so callers are cached by token hash. Unknown tokens are not cached.
+    // Every request authenticates; looking the token and its party up costs two store reads. The
+    // answer only changes when a token is revoked, which goes through this process (Forget) or, in
+    // a cluster, through another node, whose revocation is heard here (Cluster/DatabaseListener),
+    // so callers are cached by token hash. Unknown tokens are not cached.
     private readonly ConcurrentDictionary<string, Caller> _callers = new(StringComparer.Ordinal);
 
     // Bumped by every revocation: a lookup that raced a revocation does not cache what it read.
@@ -33,6 +34,13 @@ public sealed class Authentication(IDeconflictStore store, AdminToken admin)
                 _callers.TryRemove(hash, out _);
             }
         }
+    }
+
+    /// <summary>Drops every cached token: revocations may have gone unheard (a cluster's listener was disconnected).</summary>
+    public void ForgetAll()
+    {
+        Interlocked.Increment(ref _generation);
+        _callers.Clear();
     }
 
     /// <summary>The secret of "Authorization: Bearer T", or null when there is none of a possible length.</summary>

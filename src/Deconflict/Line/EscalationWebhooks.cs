@@ -25,7 +25,10 @@ public sealed record EscalationCall(string Party, int Level, string Url, string 
 /// and so an entry of the record. The outcome is one of a fixed set of words and, when the target
 /// answered, its status code: never the target's own text nor the network's error message, which
 /// would tell a party what lies behind the service. Calls owed when the service stops are not
-/// resumed after a restart; the escalations themselves are in the record.
+/// resumed after a restart; the escalations themselves are in the record. In a cluster an
+/// escalation is committed once, by the node holding the lease (<see cref="LineClockService"/>),
+/// and only that node is given its calls: no other node makes them, so none is made twice. A node
+/// that loses the lease still finishes the calls it owes, since no other node would make them.
 /// </summary>
 public sealed class EscalationWebhooks : BackgroundService
 {

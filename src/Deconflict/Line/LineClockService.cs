@@ -1,5 +1,6 @@
 using System.Text.Json;
 using Deconflict.Api;
+using Deconflict.Cluster;
 using Deconflict.Core.Line;
 using Deconflict.Core.Model;
 using Deconflict.Service;
@@ -12,11 +13,14 @@ namespace Deconflict.Line;
 /// default) it escalates the messages whose deadlines have passed, in the writer, each escalation a
 /// `line-overdue` event to the sender and the recipient. Due times live in the database, so after a
 /// restart the clocks resume where they were; deadlines missed while the service was down all fire
-/// on its first tick, each with its own due time.
+/// on its first tick, each with its own due time. In a cluster only the node holding the lease runs
+/// the clocks; a node that gains it finds the due times in the database like one that restarted.
 /// </summary>
-public sealed class LineClockService(WriteQueue writes, IDeconflictStore store, EscalationWebhooks webhooks, DeconflictOptions options, TimeProvider time, ILogger<LineClockService> log) : BackgroundService
+public sealed class LineClockService(WriteQueue writes, IDeconflictStore store, EscalationWebhooks webhooks, DeconflictOptions options, TimeProvider time, IClusterState cluster, ILogger<LineClockService> log) : BackgroundService
 {
     private const int Batch = 200;
+
+    private readonly LeaseGate _lease = new(cluster);
 
     /// <summary>Escalates everything due now; returns how many escalations fired.</summary>
     public async Task<int> RunOnceAsync()
@@ -76,7 +80,10 @@ public sealed class LineClockService(WriteQueue writes, IDeconflictStore store, 
             {
                 try
                 {
-                    await RunOnceAsync();
+                    if (_lease.Enter(out _))
+                    {
+                        await RunOnceAsync();
+                    }
                 }
                 catch (Exception e) when (e is not OperationCanceledException)
                 {

@@ -1,3 +1,4 @@
+using Deconflict.Cluster;
 using Deconflict.Core.Record;
 using Deconflict.Service;
 using Deconflict.Storage;
@@ -14,11 +15,14 @@ namespace Deconflict.Record;
 /// A head is signed only when it is consistent with the last one signed (the previous head's root
 /// is the root of the tree's first entries at its size): a log that lost or changed entries gets no
 /// head contradicting one already given out. Every head is also kept in the anchor file beside the
-/// database (<see cref="RecordAnchor"/>), which the start check holds the database to.
+/// database (<see cref="RecordAnchor"/>), which the start check holds the database to. In a cluster
+/// only the node holding the lease signs on its timer; each head is checked against the newest in
+/// the database, so a node that gains the lease continues from the last head any node signed.
 /// </remarks>
-public sealed class RecordHeads(IDeconflictStore store, WriteQueue writes, EventHub hub, RecordKey key, RecordAnchor anchor, DeconflictOptions options, TimeProvider time, ILogger<RecordHeads> log) : BackgroundService
+public sealed class RecordHeads(IDeconflictStore store, WriteQueue writes, EventHub hub, RecordKey key, RecordAnchor anchor, DeconflictOptions options, TimeProvider time, IClusterState cluster, ILogger<RecordHeads> log) : BackgroundService
 {
     private readonly SemaphoreSlim _signing = new(1, 1);
+    private readonly LeaseGate _lease = new(cluster);
 
     /// <summary>Signs a head of the record as it stands now, or returns the newest when nothing was appended since.</summary>
     public async Task<RecordHead> SignAsync(CancellationToken ct = default)
@@ -57,6 +61,17 @@ public sealed class RecordHeads(IDeconflictStore store, WriteQueue writes, Event
         }
     }
 
+    /// <summary>One tick of the timer: on the lease holder, a head when entries arrived since the last; null when none was signed.</summary>
+    internal async Task<RecordHead?> TickAsync(CancellationToken ct = default)
+    {
+        if (!_lease.Enter(out _))
+        {
+            return null;
+        }
+
+        return store.LatestHead() is not { } head || store.LastEventSequence() > head.Size ? await SignAsync(ct) : null;
+    }
+
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
         using var timer = new PeriodicTimer(options.RecordHeadInterval, time);
@@ -66,10 +81,7 @@ public sealed class RecordHeads(IDeconflictStore store, WriteQueue writes, Event
             {
                 try
                 {
-                    if (store.LatestHead() is not { } head || store.LastEventSequence() > head.Size)
-                    {
-                        await SignAsync(stoppingToken);
-                    }
+                    await TickAsync(stoppingToken);
                 }
                 catch (Exception e) when (e is not OperationCanceledException)
                 {

@@ -1,16 +1,23 @@
+using Deconflict.Cluster;
 using Deconflict.Declarations;
 
 namespace Deconflict.Service;
 
 /// <summary>
 /// Ends operations and zones whose last volume is over, on a timer driven by the
-/// <see cref="TimeProvider"/> (so tests and replays control it), resolving their conflicts.
+/// <see cref="TimeProvider"/> (so tests and replays control it), resolving their conflicts. In a
+/// cluster only the node holding the lease sweeps.
 /// </summary>
-public sealed class ExpirySweep(WriteQueue writes, DeclarationCommands commands, DeconflictOptions options, TimeProvider time, ILogger<ExpirySweep> log) : BackgroundService
+public sealed class ExpirySweep(WriteQueue writes, DeclarationCommands commands, DeconflictOptions options, TimeProvider time, IClusterState cluster, ILogger<ExpirySweep> log) : BackgroundService
 {
     private const int Batch = 200;
 
+    private readonly LeaseGate _lease = new(cluster);
+
     public Task<int> RunOnceAsync() => SweepAsync();
+
+    /// <summary>One tick of the timer: a sweep, on the lease holder only; null on another node.</summary>
+    internal async Task<int?> TickAsync() => _lease.Enter(out _) ? await SweepAsync() : null;
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
@@ -21,7 +28,7 @@ public sealed class ExpirySweep(WriteQueue writes, DeclarationCommands commands,
             {
                 try
                 {
-                    await SweepAsync();
+                    await TickAsync();
                 }
                 catch (Exception e) when (e is not OperationCanceledException)
                 {

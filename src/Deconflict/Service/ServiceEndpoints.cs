@@ -1,4 +1,5 @@
 using Deconflict.Api;
+using Deconflict.Cluster;
 using Deconflict.Storage;
 using Deconflict.Storage.Sqlite;
 
@@ -18,8 +19,9 @@ public static class ServiceEndpoints
         // or runs a scenario against a demo server, whose clock is accelerated, sets its own by it.
         // 503 with status "failing" while the store cannot be read or the writer cannot write (its
         // last batch failed to commit, or a write failed in the store); ok again once it commits.
-        app.MapGet("/healthz", (IDeconflictStore store, WriteQueue writes, WarmUpState warm, TimeProvider time) =>
+        app.MapGet("/healthz", (IDeconflictStore store, WriteQueue writes, WarmUpState warm, IClusterState cluster, HealthWarnings warnings, TimeProvider time) =>
         {
+            var node = new HealthView { Status = "ok", Time = time.GetUtcNow(), Node = cluster.NodeId, Lease = cluster.HoldsLease, LiveNodes = cluster.LiveNodes, Warnings = warnings.Current };
             long last;
             try
             {
@@ -27,13 +29,14 @@ public static class ServiceEndpoints
             }
             catch (Exception e) when (StorageFault.Is(e))
             {
-                return Results.Json(new HealthView { Status = "failing", Fault = $"the store cannot be read: {StorageFault.Describe(e)}", Time = time.GetUtcNow() }, Json.Options, statusCode: StatusCodes.Status503ServiceUnavailable);
+                return Results.Json(node with { Status = "failing", Fault = $"the store cannot be read: {StorageFault.Describe(e)}" }, Json.Options, statusCode: StatusCodes.Status503ServiceUnavailable);
             }
 
             return writes.Fault is { } fault
-                ? Results.Json(new HealthView { Status = "failing", Fault = $"the writer cannot write: {fault}", LastEvent = last, Time = time.GetUtcNow() }, Json.Options, statusCode: StatusCodes.Status503ServiceUnavailable)
-                : Results.Json(new HealthView { Status = "ok", LastEvent = last, Warm = warm.IsDone, WarmedDeclarations = warm.Count, Time = time.GetUtcNow() }, Json.Options);
+                ? Results.Json(node with { Status = "failing", Fault = $"the writer cannot write: {fault}", LastEvent = last }, Json.Options, statusCode: StatusCodes.Status503ServiceUnavailable)
+                : Results.Json(node with { LastEvent = last, Warm = warm.IsDone, WarmedDeclarations = warm.Count }, Json.Options);
         }).WithTags("Service").WithSummary("Liveness, store reachability and whether the writer can write (503 when not)").WithName("getHealth")
+          .WithDescription("Also names the node that answered, whether it holds the lease of the background duties, the live nodes of its cluster, and warnings its operators must know of (a lost database listener).")
           .Produces<HealthView>().Produces<HealthView>(StatusCodes.Status503ServiceUnavailable);
 
         return app;
