@@ -1,7 +1,6 @@
 using System.Diagnostics;
 using System.Threading.Channels;
 using Deconflict.Api;
-using Deconflict.Core.Model;
 using Deconflict.Core.Tactical;
 using Deconflict.Service;
 using Deconflict.Storage;
@@ -242,7 +241,7 @@ public sealed class TacticalService : BackgroundService
     {
         foreach (var party in alert.Parties)
         {
-            ctx.Emit(new DomainEvent(AlertEvent, actor, [party], AlertView.Payload(action, alert, party)));
+            ctx.Emit(AlertEvents.ForSide(action, alert, party, actor));
         }
     }
 }

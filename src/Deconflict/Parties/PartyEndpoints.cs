@@ -1,4 +1,3 @@
-using System.Text.Json;
 using System.Text.RegularExpressions;
 using Deconflict.Api;
 using Deconflict.Core.Model;
@@ -151,7 +150,7 @@ public static partial class PartyEndpoints
 
         var party = new Party(body.Id, body.Name.Trim(), body.Role ?? PartyRole.Party, ctx.Now);
         ctx.Store.InsertParty(party);
-        ctx.Emit(new DomainEvent(EventTypes.Party, null, [], JsonSerializer.Serialize(new { action = "created", party = PartyView.Of(party, null) }, Json.Options)));
+        ctx.Emit(PartyEvents.Created(party));
         var token = Issue(ctx, party.Id);
         return new PartyCreatedView(PartyView.Of(party, null), token.Token, token.TokenId);
     }
