@@ -1,4 +1,3 @@
-using System.Text.Json;
 using Deconflict.Api;
 using Deconflict.Core.Model;
 using Deconflict.Core.Tactical;
@@ -60,7 +59,4 @@ public sealed record AlertView(
         RecordIndex = a.RecordIndex + Math.Max(0, a.Parties.IndexOf(viewer.PartyId ?? string.Empty)),
     };
 
-    /// <summary>The `track-alert` event payload for one side: each side gets its own event, with its own view.</summary>
-    public static string Payload(string action, TrackAlert a, string party) =>
-        JsonSerializer.Serialize(new { action, alert = ForEntry(a, party) }, Json.Options);
 }

@@ -2,7 +2,6 @@ using System.Diagnostics;
 using System.Threading.Channels;
 using Deconflict.Api;
 using Deconflict.Cluster;
-using Deconflict.Core.Model;
 using Deconflict.Core.Tactical;
 using Deconflict.Service;
 using Deconflict.Storage;
@@ -264,7 +263,7 @@ public sealed class TacticalService : BackgroundService
     {
         foreach (var party in alert.Parties)
         {
-            ctx.Emit(new DomainEvent(AlertEvent, actor, [party], AlertView.Payload(action, alert, party)));
+            ctx.Emit(AlertEvents.ForSide(action, alert, party, actor));
         }
     }
 }

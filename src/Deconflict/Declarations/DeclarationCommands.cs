@@ -1,5 +1,4 @@
 using System.Collections.Immutable;
-using System.Text.Json;
 using Deconflict.Api;
 using Deconflict.Core.Model;
 using Deconflict.Core.Strategic;
@@ -177,8 +176,7 @@ public sealed class DeclarationCommands(DeconflictOptions options)
             ctx.Store.UpdateDeclaration(subject);
         }
 
-        var type = subject.Kind == DeclarationKind.Operation ? EventTypes.Operation : EventTypes.Zone;
-        var made = ctx.Emit(new DomainEvent(type, caller?.PartyId, [], Payload(action, Noun(subject.Kind), DeclarationView.ForEntry(subject))));
+        var made = ctx.Emit(DeclarationEvents.Written(caller?.PartyId, action, subject));
         subject = subject with { RecordIndex = made.Sequence - 1 };
 
         var byOther = found.ToDictionary(f => f.Other.Id, StringComparer.Ordinal);
@@ -232,19 +230,13 @@ public sealed class DeclarationCommands(DeconflictOptions options)
             ctx.Store.UpdateConflict(c);
         }
 
-        var payload = JsonSerializer.Serialize(new ConflictEvent(action, caller?.PartyId, note, ConflictView.ForEntry(c)), Json.Options);
-        var made = ctx.Emit(new DomainEvent(EventTypes.Conflict, caller?.PartyId, c.Parties, payload));
+        var made = ctx.Emit(DeclarationEvents.Conflict(caller?.PartyId, action, note, c));
         return c with { RecordIndex = made.Sequence - 1 };
     }
-
-    private static string Payload(string action, string noun, DeclarationView view) =>
-        JsonSerializer.Serialize(new Dictionary<string, object> { ["action"] = action, [noun] = view }, Json.Options);
 
     /// <summary>A fresh salt for the commitment to the details (none without details): a new one per version written, so equal details of two versions do not show as equal.</summary>
     private static string? NewDetailsSalt(string? details) =>
         details is null ? null : Convert.ToHexStringLower(System.Security.Cryptography.RandomNumberGenerator.GetBytes(DetailsCommitment.SaltBytes));
 
     private static string Noun(DeclarationKind kind) => kind == DeclarationKind.Operation ? "operation" : "zone";
-
-    private sealed record ConflictEvent(string Action, string? By, string? Note, ConflictView Conflict);
 }

@@ -101,9 +101,9 @@ public static class EventEndpoints
                     // A line message pushed to one of its recipients has reached it: its receipt
                     // says delivered (recorded off the stream's path, so a slow write never holds it).
                     // Not once the stream is aborted (its token revoked): what was written may not have gone out.
-                    if (!ct.IsCancellationRequested && caller.PartyId is { } party && Line.LineEndpoints.SentTo(events, party) is { Count: > 0 } delivered)
+                    if (!ct.IsCancellationRequested && caller.PartyId is { } party && Line.Delivery.SentTo(events, party) is { Count: > 0 } delivered)
                     {
-                        _ = Line.LineEndpoints.MarkDeliveredAsync(writes, party, delivered).ContinueWith(
+                        _ = Line.Delivery.MarkDeliveredAsync(writes, party, delivered).ContinueWith(
                             t => log.LogError(t.Exception, "Recording line deliveries failed"), CancellationToken.None, TaskContinuationOptions.OnlyOnFaulted, TaskScheduler.Default);
                     }
                 }

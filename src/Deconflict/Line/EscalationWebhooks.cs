@@ -1,10 +1,7 @@
 using System.Net.Sockets;
 using System.Security.Authentication;
 using System.Text;
-using System.Text.Json;
 using System.Threading.Channels;
-using Deconflict.Api;
-using Deconflict.Core.Model;
 using Deconflict.Service;
 using Deconflict.Storage;
 
@@ -32,7 +29,6 @@ public sealed record EscalationCall(string Party, int Level, string Url, string 
 /// </summary>
 public sealed class EscalationWebhooks : BackgroundService
 {
-    public const string CallEvent = "line-escalation-call";
     public const string SignatureHeader = "Deconflict-Signature";
 
     /// <summary>The target answered 2xx.</summary>
@@ -205,19 +201,7 @@ public sealed class EscalationWebhooks : BackgroundService
         {
             await _writes.Submit<bool>(null, ctx =>
             {
-                ctx.Emit(new DomainEvent(CallEvent, null, [call.Party], JsonSerializer.Serialize(new
-                {
-                    party = call.Party,
-                    level = call.Level,
-                    url = call.Url,
-                    attempt,
-                    of = _options.WebhookAttempts,
-                    ok,
-                    outcome,
-                    status,
-                    at = ctx.Now,
-                    escalation = JsonSerializer.Deserialize<JsonElement>(call.Payload),
-                }, Json.Options)));
+                ctx.Emit(LineEvents.EscalationCallMade(call, attempt, _options.WebhookAttempts, ok, outcome, status, ctx.Now));
                 return true;
             });
         }

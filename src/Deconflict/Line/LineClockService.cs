@@ -1,8 +1,5 @@
-using System.Text.Json;
-using Deconflict.Api;
 using Deconflict.Cluster;
 using Deconflict.Core.Line;
-using Deconflict.Core.Model;
 using Deconflict.Service;
 using Deconflict.Storage;
 
@@ -45,11 +42,8 @@ public sealed class LineClockService(WriteQueue writes, IDeconflictStore store, 
                     ctx.Store.UpdateMessage(next);
                     foreach (var e in fired)
                     {
-                        var notice = LineOverdueView.Of(m, e);
-                        var payload = JsonSerializer.Serialize(notice, Json.Options);
-                        var entry = JsonSerializer.Serialize(notice with { Message = LineMessageView.ForEntry(next) }, Json.Options);
-                        ctx.Emit(new DomainEvent(LineEndpoints.OverdueEvent, null, [m.From, e.Recipient], entry));
-                        calls.AddRange(EscalationWebhooks.CallsFor(store, m.From, e.Recipient, e.Level, payload));
+                        ctx.Emit(LineEvents.Overdue(m, e, next));
+                        calls.AddRange(EscalationWebhooks.CallsFor(store, m.From, e.Recipient, e.Level, LineEvents.OverdueNotice(m, e)));
                     }
 
                     escalations += fired.Length;

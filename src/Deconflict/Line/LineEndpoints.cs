@@ -1,6 +1,5 @@
 using System.Collections.Immutable;
 using System.Globalization;
-using System.Text.Json;
 using System.Text.RegularExpressions;
 using Deconflict.Api;
 using Deconflict.Core.Line;
@@ -77,9 +76,6 @@ public sealed record LineMessageView(
 /// </summary>
 public static partial class LineEndpoints
 {
-    public const string MessageEvent = "line-message";
-    public const string ReceiptEvent = "line-receipt";
-    public const string OverdueEvent = "line-overdue";
     public const int MaxSubjectLength = 200;
     public const int MaxBodyLength = 8000;
     public const int MaxRefs = 20;
@@ -167,9 +163,8 @@ public static partial class LineEndpoints
                 return Problems.NotFoundError("party", id);
             }
 
-            var set = EscalationContactsEntryView.Of(id, contacts.Select(c => (c.Level, c.Url!)));
             ctx.Store.SetEscalationContacts(id, [.. contacts.Select(c => (c.Level, c.Url!))]);
-            ctx.Emit(new DomainEvent(EventTypes.Party, caller.PartyId, [id], JsonSerializer.Serialize(new { action = "escalation-contacts-set", party = id, contacts, escalation_contacts = set }, Json.Options)));
+            ctx.Emit(LineEvents.EscalationContactsSet(caller.PartyId, id, contacts));
             return true;
         });
         return result.Error is { } refused ? Problems.ToResult(refused) : Results.Json(new EscalationContactsBody { Contacts = contacts }, Json.Options);
@@ -266,7 +261,7 @@ public static partial class LineEndpoints
                 "msg-" + Guid.CreateVersion7(ctx.Now).ToString("N"), caller.PartyId!, d.To, d.Kind, d.Subject, d.Body, d.Language, d.Refs, d.Place, ctx.Now,
                 d.AckWithin);
             ctx.Store.InsertMessage(message, key.Length > 0 ? key : null);
-            var made = ctx.Emit(new DomainEvent(MessageEvent, caller.PartyId, [message.From, .. message.To], Payload("sent", message)));
+            var made = ctx.Emit(LineEvents.Sent(message));
             return message with { RecordIndex = made.Sequence - 1 };
         });
 
@@ -519,8 +514,7 @@ public static partial class LineEndpoints
             if (next.Version != m.Version)
             {
                 ctx.Store.UpdateMessage(next);
-                var made = ctx.Emit(new DomainEvent(ReceiptEvent, party, [m.From, party], JsonSerializer.Serialize(
-                    new { action, message_id = m.Id, party, receipt = LineMessageView.Of(next).Receipts[party], message = LineMessageView.ForEntry(next) }, Json.Options)));
+                var made = ctx.Emit(LineEvents.Receipt(action, next, party));
                 next = next with { RecordIndex = made.Sequence - 1 };
                 then?.Invoke(ctx, caller, next, party);
             }
@@ -530,61 +524,6 @@ public static partial class LineEndpoints
 
         return result.Error is { } refused ? Problems.ToResult(refused) : Results.Json(LineMessageView.Of(result.Value!), Json.Options);
     }
-
-    /// <summary>The ids of the messages among <paramref name="events"/> that were sent to <paramref name="party"/>.</summary>
-    public static List<string> SentTo(IReadOnlyList<StoredEvent> events, string party)
-    {
-        var ids = new List<string>();
-        foreach (var e in events)
-        {
-            if (e.Type != MessageEvent || e.Actor == party)
-            {
-                continue;
-            }
-
-            using var doc = JsonDocument.Parse(e.PayloadJson);
-            var message = doc.RootElement.GetProperty("message");
-            if (doc.RootElement.GetProperty("action").GetString() == "sent" &&
-                message.GetProperty("to").EnumerateArray().Any(t => t.GetString() == party))
-            {
-                ids.Add(message.GetProperty("id").GetString()!);
-            }
-        }
-
-        return ids;
-    }
-
-    /// <summary>
-    /// Records that the messages reached the party (first time only), with a line-receipt event each.
-    /// The service's own bookkeeping (party null, never refused): the receipt is the sender's proof
-    /// of delivery, which the recipient's own flood of writes must not be able to suppress.
-    /// </summary>
-    public static Task MarkDeliveredAsync(WriteQueue writes, string party, IReadOnlyList<string> ids) =>
-        writes.Submit<int>(null, ctx =>
-        {
-            var changed = 0;
-            foreach (var id in ids)
-            {
-                if (ctx.Store.GetMessage(id) is not { } m || !m.Receipts.ContainsKey(party))
-                {
-                    continue;
-                }
-
-                var next = LineClock.Delivered(m, party, ctx.Now);
-                if (next.Version != m.Version)
-                {
-                    ctx.Store.UpdateMessage(next);
-                    ctx.Emit(new DomainEvent(ReceiptEvent, party, [m.From, party], JsonSerializer.Serialize(
-                        new { action = "delivered", message_id = m.Id, party, receipt = LineMessageView.Of(next).Receipts[party], message = LineMessageView.ForEntry(next) }, Json.Options)));
-                    changed++;
-                }
-            }
-
-            return changed;
-        });
-
-    public static string Payload(string action, LineMessage m) =>
-        JsonSerializer.Serialize(new { action, message = LineMessageView.ForEntry(m) }, Json.Options);
 
     [GeneratedRegex("^[A-Za-z]{2,3}(-[A-Za-z0-9]{2,8})*$")]
     private static partial Regex LanguageTag();

@@ -1,5 +1,4 @@
 using System.Globalization;
-using System.Text.Json;
 using Deconflict.Api;
 using Deconflict.Core.Line;
 using Deconflict.Core.Model;
@@ -35,7 +34,7 @@ public static class LineNotices
             TimeSpan.FromSeconds(options.Line.AckWithinS)) with
         { NoticeFor = c.Id };
         ctx.Store.InsertMessage(notice, null);
-        ctx.Emit(new DomainEvent(LineEndpoints.MessageEvent, from, [from, other.Party], LineEndpoints.Payload("sent", notice)));
+        ctx.Emit(LineEvents.Sent(notice));
         return notice;
     }
 
@@ -66,8 +65,7 @@ public static class LineNotices
         if (next.Version != notice.Version)
         {
             ctx.Store.UpdateMessage(next);
-            ctx.Emit(new DomainEvent(LineEndpoints.ReceiptEvent, party, [notice.From, party], JsonSerializer.Serialize(
-                new { action = "acknowledged", message_id = notice.Id, party, receipt = LineMessageView.Of(next).Receipts[party], message = LineMessageView.ForEntry(next) }, Json.Options)));
+            ctx.Emit(LineEvents.Receipt("acknowledged", next, party));
         }
     }
 }

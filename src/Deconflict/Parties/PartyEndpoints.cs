@@ -1,4 +1,3 @@
-using System.Text.Json;
 using System.Text.RegularExpressions;
 using Deconflict.Api;
 using Deconflict.Core.Model;
@@ -83,7 +82,7 @@ public static partial class PartyEndpoints
                     return Problems.NotFoundError("party", id);
                 }
 
-                return Issue(ctx, id);
+                return TokenIssuer.Issue(ctx, id);
             });
             return issued.Error is { } refused
                 ? Problems.ToResult(refused)
@@ -151,8 +150,8 @@ public static partial class PartyEndpoints
 
         var party = new Party(body.Id, body.Name.Trim(), body.Role ?? PartyRole.Party, ctx.Now);
         ctx.Store.InsertParty(party);
-        ctx.Emit(new DomainEvent(EventTypes.Party, null, [], JsonSerializer.Serialize(new { action = "created", party = PartyView.Of(party, null) }, Json.Options)));
-        var token = Issue(ctx, party.Id);
+        ctx.Emit(PartyEvents.Created(party));
+        var token = TokenIssuer.Issue(ctx, party.Id);
         return new PartyCreatedView(PartyView.Of(party, null), token.Token, token.TokenId);
     }
 
@@ -217,18 +216,8 @@ public static partial class PartyEndpoints
         return revoked;
     }
 
-    /// <summary>
-    /// Issues a token and records it whole (never the secret), visible to the party concerned and
-    /// the admin (<see cref="TokenEvents"/>): a party's first token, created with it, too.
-    /// </summary>
-    internal static IssuedToken Issue(WriteContext ctx, string? partyId)
-    {
-        var (tokenId, secret) = Tokens.New(ctx.Now);
-        var token = new AccessToken(tokenId, partyId, Tokens.Hash(secret), ctx.Now, null);
-        ctx.Store.InsertToken(token);
-        TokenEvents.Emit(ctx, partyId is null ? "created" : "token-issued", token);
-        return new IssuedToken(tokenId, secret);
-    }
+    /// <summary>The first start's admin token, as ServerHost asks for it: <see cref="TokenIssuer.Issue"/>.</summary>
+    internal static IssuedToken Issue(WriteContext ctx, string? partyId) => TokenIssuer.Issue(ctx, partyId);
 
     [GeneratedRegex("^[a-z0-9][a-z0-9-]{0,31}$")]
     private static partial Regex PartyId();

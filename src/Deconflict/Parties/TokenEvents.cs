@@ -1,6 +1,6 @@
-using System.Text.Json;
-using Deconflict.Api;
 using Deconflict.Core.Model;
+using Deconflict.Events.Payloads;
+using Deconflict.Record;
 using Deconflict.Service;
 
 namespace Deconflict.Parties;
@@ -19,11 +19,13 @@ public static class TokenEvents
     public static string Audience(AccessToken t) => t.PartyId ?? "admin";
 
     /// <summary>The payload: the action, the party and token id as before, and the token whole.</summary>
-    public static string Payload(string action, AccessToken t) => t.PartyId is null
-        ? JsonSerializer.Serialize(new { action, token_id = t.Id, token = TokenEntryView.Of(t) }, Json.Options)
-        : JsonSerializer.Serialize(new { action, party = t.PartyId, token_id = t.Id, token = TokenEntryView.Of(t) }, Json.Options);
+    public static string Payload(string action, AccessToken t) => t.PartyId is { } party
+        ? RecordJsonContext.Write(new PartyTokenPayload(action, party, t.Id, TokenEntryView.Of(t)), RecordJsonContext.Default.PartyTokenPayload)
+        : RecordJsonContext.Write(new AdminTokenPayload(action, t.Id, TokenEntryView.Of(t)), RecordJsonContext.Default.AdminTokenPayload);
+
+    /// <summary>The event stating the token as it now stands.</summary>
+    public static DomainEvent Of(string action, AccessToken t) => new(Type(t), null, [Audience(t)], Payload(action, t));
 
     /// <summary>Records the token as it now stands (the row was just written naming this entry).</summary>
-    public static StoredEvent Emit(WriteContext ctx, string action, AccessToken t) =>
-        ctx.Emit(new DomainEvent(Type(t), null, [Audience(t)], Payload(action, t)));
+    public static StoredEvent Emit(WriteContext ctx, string action, AccessToken t) => ctx.Emit(Of(action, t));
 }

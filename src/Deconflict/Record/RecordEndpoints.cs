@@ -1,7 +1,6 @@
 using System.Buffers.Text;
 using System.Globalization;
 using System.Text;
-using System.Text.Json;
 using Deconflict.Api;
 using Deconflict.Core.Model;
 using Deconflict.Core.Record;
@@ -54,9 +53,6 @@ public sealed record PartyKeyBody
 /// </summary>
 public static class RecordEndpoints
 {
-    public const string CosignatureEvent = "record-cosignature";
-    public const string RevealEvent = "record-reveal";
-
     public static RouteGroupBuilder MapRecord(this IEndpointRouteBuilder app)
     {
         var group = app.MapGroup("/v1/record").WithTags("Record").RequireToken();
@@ -140,8 +136,7 @@ public static class RecordEndpoints
             }
 
             ctx.Store.SetPartyKey(id, key, ctx.Now);
-            ctx.Emit(new DomainEvent(EventTypes.Party, caller.PartyId, [], JsonSerializer.Serialize(
-                new { action = "key-registered", party = id, public_key = Convert.ToBase64String(key), key = PartyKeyEntryView.Of(id, key, ctx.Now) }, Json.Options)));
+            ctx.Emit(RecordEvents.KeyRegistered(caller.PartyId, id, key, ctx.Now));
             return true;
         });
         return result.Error is { } refused
@@ -236,7 +231,7 @@ public static class RecordEndpoints
         {
             if (ctx.Store.RevealEntry(i, caller.PartyId, ctx.Now))
             {
-                ctx.Emit(new DomainEvent(RevealEvent, caller.PartyId, [], JsonSerializer.Serialize(new { index = i, revealed_by = caller.PartyId }, Json.Options)));
+                ctx.Emit(RecordEvents.Reveal(caller.PartyId, i));
             }
 
             return true;
@@ -379,8 +374,7 @@ public static class RecordEndpoints
 
             var cosignature = new Cosignature(party, size, root, DateTimeOffset.FromUnixTimeSeconds(timestamp), signature);
             ctx.Store.InsertCosignature(cosignature);
-            ctx.Emit(new DomainEvent(CosignatureEvent, party, [], JsonSerializer.Serialize(
-                new { party, size, root_hash = Convert.ToHexStringLower(root), timestamp, signature = Convert.ToBase64String(signature) }, Json.Options)));
+            ctx.Emit(RecordEvents.Cosignature(party, size, root, timestamp, signature));
             return cosignature;
         });
 

@@ -240,7 +240,7 @@ public sealed class WebhookSecurityTests
         {
             await Task.Delay(50);
             clock?.Advance(TimeSpan.FromSeconds(1));
-            calls = [.. store.ReadEvents(0, admin, 1000).Where(e => e.Type == EscalationWebhooks.CallEvent).Select(e => JsonNode.Parse(e.PayloadJson)!)];
+            calls = [.. store.ReadEvents(0, admin, 1000).Where(e => e.Type == LineEvents.EscalationCallEvent).Select(e => JsonNode.Parse(e.PayloadJson)!)];
         }
 
         Assert.Equal(count, calls.Count);
