@@ -13,6 +13,7 @@ using Deconflict.Storage.Sqlite;
 using Deconflict.Tracks;
 using Deconflict.WebConsole;
 using Microsoft.AspNetCore.Diagnostics;
+using NATS.Client.Core;
 
 namespace Deconflict;
 
@@ -26,6 +27,9 @@ public sealed record ServerSettings
 
     /// <summary>The NATS server the nodes of a cluster share (nats://host:port); null on a single node.</summary>
     public string? NatsUrl { get; init; }
+
+    /// <summary>What every NATS subject of the service starts with; another prefix keeps clusters sharing one NATS server apart.</summary>
+    public string NatsSubjectPrefix { get; init; } = "deconflict.";
 
     /// <summary>The directory of the service's keys (record signing, webhook signing); null: beside <see cref="DatabasePath"/>.</summary>
     public string? KeysDirectory { get; init; }
@@ -144,6 +148,22 @@ public static class ServerHost
         builder.Services.AddHostedService(sp => sp.GetRequiredService<LineClockService>());
         builder.Services.AddSingleton<TacticalService>();
         builder.Services.AddHostedService(sp => sp.GetRequiredService<TacticalService>());
+        builder.Services.AddSingleton<TrackRelayStatus>();
+        builder.Services.AddSingleton(sp => new TrackRelay(
+            sp.GetService<INatsConnection>(),
+            settings.NatsSubjectPrefix + "tracks",
+            sp.GetRequiredService<TacticalService>(),
+            sp.GetRequiredService<TrackRelayStatus>(),
+            sp.GetRequiredService<IDeconflictStore>(),
+            settings.Options,
+            settings.Time,
+            sp.GetRequiredService<ILogger<TrackRelay>>()));
+        builder.Services.AddHostedService(sp => sp.GetRequiredService<TrackRelay>());
+        if (settings.NatsUrl is { } nats)
+        {
+            var connection = ConnectNats(nats);
+            builder.Services.AddSingleton<INatsConnection>(_ => connection);
+        }
         builder.Services.ConfigureHttpJsonOptions(o => Json.Configure(o.SerializerOptions));
         builder.Services.AddProblemDetails();
         builder.AddDeconflictMetrics();
@@ -226,6 +246,22 @@ public static class ServerHost
         app.MapConsole();
         app.Lifetime.ApplicationStopped.Register(() => app.Services.GetRequiredService<WriteQueue>().DisposeAsync().AsTask().GetAwaiter().GetResult());
         return app;
+    }
+
+    /// <summary>The cluster's NATS connection, open, or a refused start naming the server (one line).</summary>
+    private static NatsConnection ConnectNats(string url)
+    {
+        var connection = new NatsConnection(NatsOpts.Default with { Url = url, Name = "deconflict-node" });
+        try
+        {
+            connection.ConnectAsync().AsTask().GetAwaiter().GetResult();
+            return connection;
+        }
+        catch (Exception e)
+        {
+            connection.DisposeAsync().AsTask().GetAwaiter().GetResult();
+            throw new StartRefusedException($"The NATS server {url} cannot be reached ({e.Message.TrimEnd('.')}): start it, or give another --nats.", e);
+        }
     }
 
     /// <summary>

@@ -14,5 +14,8 @@ public sealed record HealthView
 
     public int? WarmedDeclarations { get; init; }
 
+    /// <summary>What works only in part while the service is up (NATS unreachable: tactical detection paused); null when nothing.</summary>
+    public IReadOnlyList<string>? Warnings { get; init; }
+
     public required DateTimeOffset Time { get; init; }
 }

@@ -1,6 +1,7 @@
 using Deconflict.Api;
 using Deconflict.Storage;
 using Deconflict.Storage.Sqlite;
+using Deconflict.Tracks;
 
 namespace Deconflict.Service;
 
@@ -18,8 +19,9 @@ public static class ServiceEndpoints
         // or runs a scenario against a demo server, whose clock is accelerated, sets its own by it.
         // 503 with status "failing" while the store cannot be read or the writer cannot write (its
         // last batch failed to commit, or a write failed in the store); ok again once it commits.
-        app.MapGet("/healthz", (IDeconflictStore store, WriteQueue writes, WarmUpState warm, TimeProvider time) =>
+        app.MapGet("/healthz", (IDeconflictStore store, WriteQueue writes, WarmUpState warm, TimeProvider time, TrackRelayStatus relay) =>
         {
+            IReadOnlyList<string>? warnings = relay.Warning is { } paused ? [paused] : null;
             long last;
             try
             {
@@ -32,7 +34,7 @@ public static class ServiceEndpoints
 
             return writes.Fault is { } fault
                 ? Results.Json(new HealthView { Status = "failing", Fault = $"the writer cannot write: {fault}", LastEvent = last, Time = time.GetUtcNow() }, Json.Options, statusCode: StatusCodes.Status503ServiceUnavailable)
-                : Results.Json(new HealthView { Status = "ok", LastEvent = last, Warm = warm.IsDone, WarmedDeclarations = warm.Count, Time = time.GetUtcNow() }, Json.Options);
+                : Results.Json(new HealthView { Status = "ok", LastEvent = last, Warm = warm.IsDone, WarmedDeclarations = warm.Count, Warnings = warnings, Time = time.GetUtcNow() }, Json.Options);
         }).WithTags("Service").WithSummary("Liveness, store reachability and whether the writer can write (503 when not)").WithName("getHealth")
           .Produces<HealthView>().Produces<HealthView>(StatusCodes.Status503ServiceUnavailable);
 
