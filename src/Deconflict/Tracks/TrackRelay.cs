@@ -55,6 +55,8 @@ public sealed class TrackRelay : BackgroundService
     private readonly ILogger _log;
     private readonly Channel<byte[]> _outbox = Channel.CreateBounded<byte[]>(new BoundedChannelOptions(OutboxCapacity) { FullMode = BoundedChannelFullMode.Wait, SingleReader = true });
 
+    private INatsSub<byte[]>? _subscription;
+
     // Parties known to report tracks; a party is never deleted nor changes role, so a yes is kept.
     private readonly ConcurrentDictionary<string, bool> _reporters = new(StringComparer.Ordinal);
 
@@ -251,34 +253,59 @@ public sealed class TrackRelay : BackgroundService
         Status.CountApplied();
     }
 
-    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    /// <summary>
+    /// Subscribes before the node serves anything, and waits until NATS has the subscription (a
+    /// ping answered after it), so that no batch another node relays once this one answers is missed.
+    /// </summary>
+    public override async Task StartAsync(CancellationToken cancellationToken)
     {
-        if (_nats is not { } nats)
+        if (_nats is { } nats)
         {
-            return;
+            nats.ConnectionDisconnected += OnDisconnected;
+            nats.ConnectionOpened += OnOpened;
+            _subscription = await nats.SubscribeCoreAsync<byte[]>(Subject, cancellationToken: cancellationToken);
+            await nats.PingAsync(cancellationToken);
+            Status.Started(nats.ConnectionState == NatsConnectionState.Open);
         }
 
-        nats.ConnectionDisconnected += OnDisconnected;
-        nats.ConnectionOpened += OnOpened;
-        Status.Started(nats.ConnectionState == NatsConnectionState.Open);
-        try
-        {
-            await Task.WhenAll(Listen(nats, stoppingToken), Send(nats, stoppingToken));
-        }
-        catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
-        {
-        }
-        finally
+        await base.StartAsync(cancellationToken);
+    }
+
+    public override async Task StopAsync(CancellationToken cancellationToken)
+    {
+        await base.StopAsync(cancellationToken);
+        if (_nats is { } nats)
         {
             nats.ConnectionDisconnected -= OnDisconnected;
             nats.ConnectionOpened -= OnOpened;
         }
+
+        if (_subscription is { } sub)
+        {
+            await sub.DisposeAsync();
+        }
     }
 
-    private async Task Listen(INatsConnection nats, CancellationToken ct)
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        if (_nats is not { } nats || _subscription is not { } sub)
+        {
+            return;
+        }
+
+        try
+        {
+            await Task.WhenAll(Listen(sub, stoppingToken), Send(nats, stoppingToken));
+        }
+        catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+        {
+        }
+    }
+
+    private async Task Listen(INatsSub<byte[]> sub, CancellationToken ct)
     {
         // The subscription outlives reconnections (the client subscribes again); it ends when the host stops.
-        await foreach (var msg in nats.SubscribeAsync<byte[]>(Subject, cancellationToken: ct))
+        await foreach (var msg in sub.Msgs.ReadAllAsync(ct))
         {
             try
             {
