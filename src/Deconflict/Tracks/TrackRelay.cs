@@ -93,18 +93,19 @@ public sealed class TrackRelay : BackgroundService
             return;
         }
 
+        var messages = (reports.Count + ReportsPerMessage - 1) / ReportsPerMessage;
         if (!Status.Connected)
         {
-            Status.CountNotRelayed();
+            Status.CountNotRelayed(messages);
             return;
         }
 
-        for (var start = 0; start < reports.Count; start += ReportsPerMessage)
+        for (var i = 0; i < messages; i++)
         {
-            var message = Encode(Origin, party, received, reports.Skip(start).Take(ReportsPerMessage));
+            var message = Encode(Origin, party, received, reports.Skip(i * ReportsPerMessage).Take(ReportsPerMessage));
             if (!_outbox.Writer.TryWrite(message))
             {
-                Status.CountNotRelayed();
+                Status.CountNotRelayed(messages - i);
                 return;
             }
         }

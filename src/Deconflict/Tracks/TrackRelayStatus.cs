@@ -69,10 +69,10 @@ public sealed class TrackRelayStatus(TimeProvider time)
         }
     }
 
-    /// <summary>Messages of batches this node accepted and published.</summary>
+    /// <summary>Messages (batches, a large one split) this node accepted and published.</summary>
     public long Published => Interlocked.Read(ref _published);
 
-    /// <summary>Batches this node accepted and could not relay: NATS was unreachable, or the outbox was full.</summary>
+    /// <summary>Messages this node accepted and could not relay: NATS was unreachable, or the outbox was full.</summary>
     public long NotRelayed => Interlocked.Read(ref _notRelayed);
 
     /// <summary>Messages of other nodes taken into the track table.</summary>
@@ -168,7 +168,7 @@ public sealed class TrackRelayStatus(TimeProvider time)
 
     internal void CountPublished() => Interlocked.Increment(ref _published);
 
-    internal void CountNotRelayed() => Interlocked.Increment(ref _notRelayed);
+    internal void CountNotRelayed(int messages = 1) => Interlocked.Add(ref _notRelayed, messages);
 
     internal void CountApplied() => Interlocked.Increment(ref _applied);
 

@@ -70,6 +70,23 @@ public sealed class TrackRelayTests
     }
 
     [Fact]
+    public async Task A_batch_of_2500_reports_goes_as_three_messages_and_arrives_whole()
+    {
+        var clock = new FakeTimeProvider(T0);
+        var prefix = Prefix();
+        await using var a = await Node(NatsServerProcess.SharedUrl, prefix, Manual, clock);
+        await using var b = await Node(NatsServerProcess.SharedUrl, prefix, Manual, clock);
+        var red = await a.AddPartyAsync("red");
+        await b.AddPartyAsync("red");
+
+        var reports = Enumerable.Range(0, 2500).Select(i => Report($"R{i}", "2030-01-01T09:00:00Z", 30 + (i * 0.001), 38, 9000, 100, 0, null)).ToArray();
+        Assert.Equal(202, (await red.Post("v1/tracks", Batch(reports))).Status);
+        await Until(() => b.Get<TrackRelayStatus>().Applied == 3);
+        Assert.Equal(3, a.Get<TrackRelayStatus>().Published);
+        Assert.Equal(2500, b.Get<TacticalService>().Tracks.Count);
+    }
+
+    [Fact]
     public async Task The_detector_of_one_node_sees_the_aircraft_reported_to_the_other()
     {
         var clock = new FakeTimeProvider(T0);
