@@ -251,7 +251,16 @@ public static class ServerHost
     /// <summary>The cluster's NATS connection, open, or a refused start naming the server (one line).</summary>
     private static NatsConnection ConnectNats(string url)
     {
-        var connection = new NatsConnection(NatsOpts.Default with { Url = url, Name = "deconflict-node" });
+        NatsConnection connection;
+        try
+        {
+            connection = new NatsConnection(NatsOpts.Default with { Url = url, Name = "deconflict-node" });
+        }
+        catch (UriFormatException e)
+        {
+            throw new StartRefusedException($"The NATS address '{url}' is not valid: give one as nats://host:port.", e);
+        }
+
         try
         {
             connection.ConnectAsync().AsTask().GetAwaiter().GetResult();

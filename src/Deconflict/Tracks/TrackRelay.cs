@@ -283,7 +283,14 @@ public sealed class TrackRelay : BackgroundService
 
         if (_subscription is { } sub)
         {
-            await sub.DisposeAsync();
+            // Unsubscribing waits for NATS; a node stopping while NATS is away must not wait for it.
+            try
+            {
+                await sub.DisposeAsync().AsTask().WaitAsync(TimeSpan.FromSeconds(2), cancellationToken);
+            }
+            catch (TimeoutException)
+            {
+            }
         }
     }
 

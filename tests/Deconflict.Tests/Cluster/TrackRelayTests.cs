@@ -197,6 +197,17 @@ public sealed class TrackRelayTests
         await Until(() => Ids(b.Admin.Get("v1/tracks").GetAwaiter().GetResult()).Contains("RED2"));
     }
 
+    [Fact]
+    public async Task A_node_whose_NATS_cannot_be_reached_or_read_refuses_to_start_with_one_line()
+    {
+        var port = TestServer.FreePort();
+        var down = await Assert.ThrowsAsync<Deconflict.Storage.StartRefusedException>(() => Node($"nats://127.0.0.1:{port}", Prefix(), Manual, TimeProvider.System));
+        Assert.Equal($"The NATS server nats://127.0.0.1:{port} cannot be reached (can not connect uris: nats://127.0.0.1:{port}): start it, or give another --nats.", down.Message);
+
+        var malformed = await Assert.ThrowsAsync<Deconflict.Storage.StartRefusedException>(() => Node("nats://[127.0.0.1", Prefix(), Manual, TimeProvider.System));
+        Assert.Equal("The NATS address 'nats://[127.0.0.1' is not valid: give one as nats://host:port.", malformed.Message);
+    }
+
     private static string Prefix() => "test-" + Guid.NewGuid().ToString("N") + ".";
 
     private static Task<TestServer> Node(string natsUrl, string prefix, DeconflictOptions options, TimeProvider time) =>
