@@ -31,6 +31,9 @@ public sealed record ServerSettings
     /// <summary>This node's id in a cluster (1 to 40 letters, digits, '.', '_', '-'); null: made of the host name, the process id and a random part.</summary>
     public string? NodeId { get; init; }
 
+    /// <summary>What every NATS subject of the service starts with; another prefix keeps clusters sharing one NATS server apart.</summary>
+    public string NatsSubjectPrefix { get; init; } = "deconflict.";
+
     /// <summary>The directory of the service's keys (record signing, webhook signing); null: beside <see cref="DatabasePath"/>.</summary>
     public string? KeysDirectory { get; init; }
 
@@ -269,6 +272,17 @@ public static class ServerHost
         builder.Services.AddHostedService(sp => sp.GetRequiredService<LineClockService>());
         builder.Services.AddSingleton<TacticalService>();
         builder.Services.AddHostedService(sp => sp.GetRequiredService<TacticalService>());
+        builder.Services.AddSingleton<TrackRelayStatus>();
+        builder.Services.AddSingleton(sp => new TrackRelay(
+            sp.GetService<INatsConnection>(),
+            settings.NatsSubjectPrefix + "tracks",
+            sp.GetRequiredService<TacticalService>(),
+            sp.GetRequiredService<TrackRelayStatus>(),
+            sp.GetRequiredService<IDeconflictStore>(),
+            settings.Options,
+            settings.Time,
+            sp.GetRequiredService<ILogger<TrackRelay>>()));
+        builder.Services.AddHostedService(sp => sp.GetRequiredService<TrackRelay>());
         builder.Services.ConfigureHttpJsonOptions(o => Json.Configure(o.SerializerOptions));
         builder.Services.AddProblemDetails();
         builder.AddDeconflictMetrics();
@@ -367,7 +381,7 @@ public static class ServerHost
         }
 
         var writes = app.Services.GetRequiredService<WriteQueue>();
-        var issued = writes.Submit<IssuedToken>(null, ctx => PartyEndpoints.Issue(ctx, null)).GetAwaiter().GetResult();
+        var issued = writes.Submit<IssuedToken>(null, ctx => TokenIssuer.Issue(ctx, null)).GetAwaiter().GetResult();
         settings.Out.WriteLine($"Admin token (shown once, keep it safe): {issued.Value!.Token}");
         settings.Out.Flush();
     }

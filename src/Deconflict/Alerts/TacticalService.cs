@@ -5,6 +5,7 @@ using Deconflict.Cluster;
 using Deconflict.Core.Tactical;
 using Deconflict.Service;
 using Deconflict.Storage;
+using Deconflict.Tracks;
 
 namespace Deconflict.Alerts;
 
@@ -35,6 +36,7 @@ public sealed class TacticalService : BackgroundService
     private readonly TimeProvider _time;
     private readonly ILogger _log;
     private readonly AlertPolicy _policy;
+    private readonly TrackRelayStatus? _relay;
     private readonly Channel<bool> _wake = Channel.CreateBounded<bool>(new BoundedChannelOptions(1) { FullMode = BoundedChannelFullMode.DropWrite, SingleReader = true });
     private readonly SemaphoreSlim _cycle = new(1, 1);
     private readonly LeaseGate _lease;
@@ -44,9 +46,11 @@ public sealed class TacticalService : BackgroundService
     private int _activeAlerts;
     private CycleStats? _last;
 
-    public TacticalService(WriteQueue writes, IDeconflictStore store, DeconflictOptions options, TimeProvider time, IClusterState cluster, ILogger<TacticalService> log)
+    /// <param name="relay">Whether the other nodes' tracks are heard (a cluster's NATS); none: a single node, never paused.</param>
+    public TacticalService(WriteQueue writes, IDeconflictStore store, DeconflictOptions options, TimeProvider time, IClusterState cluster, ILogger<TacticalService> log, TrackRelayStatus? relay = null)
     {
         _lease = new LeaseGate(cluster);
+        _relay = relay;
         _writes = writes;
         _store = store;
         _options = options;
@@ -143,6 +147,13 @@ public sealed class TacticalService : BackgroundService
                     }
 
                     woken = _wake.Reader.WaitToReadAsync(stoppingToken).AsTask();
+                }
+
+                // Without the other nodes' tracks a cycle would clear or lose alerts it only no
+                // longer hears: it waits for NATS (the warning is on /healthz).
+                if (_relay is { DetectionPaused: true })
+                {
+                    continue;
                 }
 
                 lastStart = _time.GetTimestamp();

@@ -1,6 +1,7 @@
 using System.Net;
 using System.Net.Sockets;
 using System.Threading.RateLimiting;
+using Deconflict.Cluster;
 using Deconflict.Service;
 
 namespace Deconflict.Api;
@@ -12,41 +13,47 @@ namespace Deconflict.Api;
 /// (a concurrency limiter). Partitioned limiters replenish on one shared timer (every 100 ms) and
 /// drop partitions idle for 10 s, so an attacker's many addresses or prefixes cost memory only
 /// while they are being refused.
+/// <para>
+/// A party's request rate and streams are the cluster's: each node allows its share of them
+/// (<see cref="ClusterShare"/>), read from <see cref="IClusterState.LiveNodes"/> at every request. The
+/// request buckets are keyed by party and node count, so a change of the live nodes starts the
+/// party on a bucket of the new size (full: at most one burst share more at each change, which is
+/// rare); streams are counted here and compared with the share as it is now, so a stream already
+/// open stays open when nodes join. The limits on failed authentication stay per node: a guesser
+/// gains nothing the address and prefix limits do not already bound.
+/// </para>
 /// </summary>
 public sealed class AccessLimits : IDisposable
 {
     private readonly QuotaOptions _options;
     private readonly PartitionedRateLimiter<string> _failedByAddress;
     private readonly PartitionedRateLimiter<string> _failedByPrefix;
-    private readonly PartitionedRateLimiter<string> _requests;
-    private readonly PartitionedRateLimiter<string> _streams;
-    private readonly TimeSpan _requestPeriod;
+    private readonly PartitionedRateLimiter<(string Party, int Nodes)> _requests;
+    private readonly IClusterState _cluster;
+    private readonly Dictionary<string, int> _streams = new(StringComparer.Ordinal);
 
-    public AccessLimits(DeconflictOptions options)
+    public AccessLimits(DeconflictOptions options, IClusterState? cluster = null)
     {
         _options = options.Quotas;
+        _cluster = cluster ?? new SingleNode();
         _failedByAddress = Failures(_options.FailedAuthPerAddress, _options.FailedAuthForgiveEvery);
         _failedByPrefix = Failures(_options.FailedAuthPerPrefix, _options.FailedAuthForgiveEvery);
-
-        // The shared timer replenishes every 100 ms, so a faster rate is given as more tokens per
-        // 100 ms; a rate under 10/s as one token per 1/rate seconds.
-        var rate = _options.RequestsPerSecond;
-        _requestPeriod = rate >= 10 ? TimeSpan.FromMilliseconds(100) : TimeSpan.FromSeconds(1 / rate);
-        var perPeriod = Math.Max(1, (int)Math.Round(rate * _requestPeriod.TotalSeconds));
-        _requests = PartitionedRateLimiter.Create<string, string>(party => RateLimitPartition.GetTokenBucketLimiter(party, _ => new TokenBucketRateLimiterOptions
+        _requests = PartitionedRateLimiter.Create<(string Party, int Nodes), (string Party, int Nodes)>(key => RateLimitPartition.GetTokenBucketLimiter(key, k =>
         {
-            TokenLimit = _options.RequestBurst,
-            TokensPerPeriod = perPeriod,
-            ReplenishmentPeriod = _requestPeriod,
-            QueueLimit = 0,
-            AutoReplenishment = false,
-        }));
-        _streams = PartitionedRateLimiter.Create<string, string>(party => RateLimitPartition.GetConcurrencyLimiter(party, _ => new ConcurrencyLimiterOptions
-        {
-            PermitLimit = _options.MaxStreams,
-            QueueLimit = 0,
+            var period = RequestPeriod(k.Nodes);
+            return new TokenBucketRateLimiterOptions
+            {
+                TokenLimit = ClusterShare.Of(_options.RequestBurst, k.Nodes),
+                TokensPerPeriod = Math.Max(1, (int)Math.Round(ClusterShare.Of(_options.RequestsPerSecond, k.Nodes) * period.TotalSeconds)),
+                ReplenishmentPeriod = period,
+                QueueLimit = 0,
+                AutoReplenishment = false,
+            };
         }));
     }
+
+    /// <summary>The live nodes the party's limits are shared over now (at least 1).</summary>
+    private int Nodes => Math.Max(1, _cluster.LiveNodes);
 
     /// <summary>
     /// Null when the address and the presented secret's prefix may still try; otherwise the 429 to
@@ -83,16 +90,17 @@ public sealed class AccessLimits : IDisposable
     /// <summary>Takes one request from the party's bucket; the 429 <c>rate-limited</c> when it is empty.</summary>
     public ApiError? Request(string party)
     {
-        using var lease = _requests.AttemptAcquire(party);
+        var nodes = Nodes;
+        using var lease = _requests.AttemptAcquire((party, nodes));
         if (lease.IsAcquired)
         {
             return null;
         }
 
-        var after = lease.TryGetMetadata(MetadataName.RetryAfter, out var retry) ? retry : _requestPeriod;
+        var after = lease.TryGetMetadata(MetadataName.RetryAfter, out var retry) ? retry : RequestPeriod(nodes);
         return Problems.Retry(
             Problems.RateLimited,
-            $"Party '{party}' is over its request rate ({_options.RequestsPerSecond}/s, bursts of {_options.RequestBurst}); retry later.",
+            $"Party '{party}' is over its request rate ({_options.RequestsPerSecond}/s, bursts of {_options.RequestBurst}{SharedOver(nodes)}); retry later.",
             after);
     }
 
@@ -102,17 +110,25 @@ public sealed class AccessLimits : IDisposable
     /// </summary>
     public Outcome<IDisposable> OpenStream(string party)
     {
-        var lease = _streams.AttemptAcquire(party);
-        if (lease.IsAcquired)
+        var nodes = Nodes;
+        var limit = ClusterShare.Of(_options.MaxStreams, nodes);
+        int open;
+        lock (_streams)
         {
-            return new Outcome<IDisposable>(lease, null);
+            open = _streams.GetValueOrDefault(party);
+            if (open < limit)
+            {
+                _streams[party] = open + 1;
+                return new Outcome<IDisposable>(new StreamPlace(this, party), null);
+            }
         }
 
-        lease.Dispose();
         return Problems.Retry(
             Problems.QuotaExceeded,
-            $"Party '{party}' has {_options.MaxStreams} event streams open, its quota; close one first.",
-            _options.QuotaRetryAfter).With("quota", "streams").With("limit", _options.MaxStreams);
+            nodes == 1
+                ? $"Party '{party}' has {open} event streams open, its quota; close one first."
+                : $"Party '{party}' has {open} event streams open on this node, its share of the quota of {_options.MaxStreams}{SharedOver(nodes)}; close one first.",
+            _options.QuotaRetryAfter).With("quota", "streams").With("limit", limit);
     }
 
     public void Dispose()
@@ -120,7 +136,6 @@ public sealed class AccessLimits : IDisposable
         _failedByAddress.Dispose();
         _failedByPrefix.Dispose();
         _requests.Dispose();
-        _streams.Dispose();
     }
 
     /// <summary>
@@ -151,6 +166,32 @@ public sealed class AccessLimits : IDisposable
         return address.ToString();
     }
 
+    // The shared timer replenishes every 100 ms, so a faster rate is given as more tokens per
+    // 100 ms; a rate under 10/s as one token per 1/rate seconds.
+    private TimeSpan RequestPeriod(int nodes)
+    {
+        var rate = ClusterShare.Of(_options.RequestsPerSecond, nodes);
+        return rate >= 10 ? TimeSpan.FromMilliseconds(100) : TimeSpan.FromSeconds(1 / rate);
+    }
+
+    private static string SharedOver(int nodes) => nodes == 1 ? string.Empty : $", shared over {nodes} nodes";
+
+    private void CloseStream(string party)
+    {
+        lock (_streams)
+        {
+            var open = _streams.GetValueOrDefault(party) - 1;
+            if (open > 0)
+            {
+                _streams[party] = open;
+            }
+            else
+            {
+                _streams.Remove(party);
+            }
+        }
+    }
+
     private static string PrefixKey(string secret) => secret.Length <= QuotaOptions.PrefixChars ? secret : secret[..QuotaOptions.PrefixChars];
 
     // A check takes nothing: an empty bucket means locked out.
@@ -170,4 +211,18 @@ public sealed class AccessLimits : IDisposable
     // One failure is forgiven per period, so the wait is at most one period.
     private ApiError Locked(string who) =>
         Problems.Retry(Problems.RateLimited, $"Too many failed authentications from {who}; wait before trying again.", _options.FailedAuthForgiveEvery);
+
+    /// <summary>A place among a party's open streams, given back once when disposed.</summary>
+    private sealed class StreamPlace(AccessLimits limits, string party) : IDisposable
+    {
+        private int _closed;
+
+        public void Dispose()
+        {
+            if (Interlocked.Exchange(ref _closed, 1) == 0)
+            {
+                limits.CloseStream(party);
+            }
+        }
+    }
 }

@@ -217,7 +217,6 @@ public static partial class PartyEndpoints
     }
 
     /// <summary>The first start's admin token, as ServerHost asks for it: <see cref="TokenIssuer.Issue"/>.</summary>
-    internal static IssuedToken Issue(WriteContext ctx, string? partyId) => TokenIssuer.Issue(ctx, partyId);
 
     [GeneratedRegex("^[a-z0-9][a-z0-9-]{0,31}$")]
     private static partial Regex PartyId();

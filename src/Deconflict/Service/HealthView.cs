@@ -25,6 +25,6 @@ public sealed record HealthView
     /// <summary>The nodes of the cluster seen alive, this one included.</summary>
     public required int LiveNodes { get; init; }
 
-    /// <summary>Conditions the service works through but its operators must know of (a lost database listener); empty when none.</summary>
+    /// <summary>Conditions the service works through but its operators must know of (a lost database listener, NATS unreachable so tactical detection is paused); empty when none.</summary>
     public required IReadOnlyList<string> Warnings { get; init; }
 }

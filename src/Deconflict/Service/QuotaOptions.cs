@@ -5,6 +5,15 @@ namespace Deconflict.Service;
 /// the answer is 429 <c>quota-exceeded</c> (declarations, streams) or <c>rate-limited</c> (request
 /// rate, failed authentication), with Retry-After, and nothing changes. The admin and the
 /// service's own work (expiry sweep, line clocks, alerts) are never held by a party's quota.
+/// <para>
+/// On a cluster every quota is the cluster's, not each node's. <see cref="MaxLiveDeclarations"/> is
+/// counted inside the write's transaction (DeclarationCommands.Create), and every write transaction
+/// of the cluster holds the store's one write order from its start, before it reads (the record is
+/// one log), so concurrent creates on any nodes cannot pass it together.
+/// <see cref="MaxStreams"/>, <see cref="RequestsPerSecond"/> and <see cref="RequestBurst"/> are
+/// counted where the requests arrive, each node allowing its share over the live nodes
+/// (Cluster.ClusterShare says why, and what that bounds).
+/// </para>
 /// </summary>
 public sealed record QuotaOptions
 {

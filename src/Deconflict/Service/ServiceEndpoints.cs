@@ -2,6 +2,7 @@ using Deconflict.Api;
 using Deconflict.Cluster;
 using Deconflict.Storage;
 using Deconflict.Storage.Sqlite;
+using Deconflict.Tracks;
 
 namespace Deconflict.Service;
 
@@ -19,9 +20,9 @@ public static class ServiceEndpoints
         // or runs a scenario against a demo server, whose clock is accelerated, sets its own by it.
         // 503 with status "failing" while the store cannot be read or the writer cannot write (its
         // last batch failed to commit, or a write failed in the store); ok again once it commits.
-        app.MapGet("/healthz", (IDeconflictStore store, WriteQueue writes, WarmUpState warm, IClusterState cluster, HealthWarnings warnings, TimeProvider time) =>
+        app.MapGet("/healthz", (IDeconflictStore store, WriteQueue writes, WarmUpState warm, IClusterState cluster, HealthWarnings warnings, TrackRelayStatus relay, TimeProvider time) =>
         {
-            var node = new HealthView { Status = "ok", Time = time.GetUtcNow(), Node = cluster.NodeId, Lease = cluster.HoldsLease, LiveNodes = cluster.LiveNodes, Warnings = warnings.Current };
+            var node = new HealthView { Status = "ok", Time = time.GetUtcNow(), Node = cluster.NodeId, Lease = cluster.HoldsLease, LiveNodes = cluster.LiveNodes, Warnings = relay.Warning is { } paused ? [.. warnings.Current, paused] : warnings.Current };
             long last;
             try
             {

@@ -2,6 +2,7 @@ using System.Diagnostics.Metrics;
 using Deconflict.Alerts;
 using Deconflict.Api;
 using Deconflict.Core.Model;
+using Deconflict.Tracks;
 
 namespace Deconflict.Service;
 
@@ -31,7 +32,10 @@ public sealed class ServiceMetrics
     private readonly Counter<long> _rejected;
     private readonly UpDownCounter<long> _streams;
 
-    public ServiceMetrics(IMeterFactory meters, EventHub hub, TacticalService tactical)
+    /// <summary>The outcome label of a relayed track message (<see cref="TrackRelayStatus"/>).</summary>
+    public const string OutcomeTag = "outcome";
+
+    public ServiceMetrics(IMeterFactory meters, EventHub hub, TacticalService tactical, TrackRelayStatus? relay = null)
     {
         var meter = meters.Create(MeterName);
         _rejected = meter.CreateCounter<long>("deconflict.requests.rejected", "{request}", "Requests answered with a problem, by problem code and caller's party.");
@@ -41,7 +45,23 @@ public sealed class ServiceMetrics
 
         // The record only grows: a counter, so that rate() gives entries appended per second.
         meter.CreateObservableCounter("deconflict.record.entries", () => hub.LastSequence, "{entry}", "Entries in the record (its size), as last committed.");
+
+        // Only a node of a cluster relays tracks: a single node exports no series.
+        if (relay is not null)
+        {
+            meter.CreateObservableCounter("deconflict.tracks.relay.messages", () => RelayMessages(relay), "{message}", "Track messages between the nodes, by outcome.");
+        }
     }
+
+    private static IEnumerable<Measurement<long>> RelayMessages(TrackRelayStatus relay) => !relay.Clustered
+        ? []
+        : [
+            new(relay.Published, new KeyValuePair<string, object?>(OutcomeTag, "published")),
+            new(relay.NotRelayed, new KeyValuePair<string, object?>(OutcomeTag, "not_relayed")),
+            new(relay.Applied, new KeyValuePair<string, object?>(OutcomeTag, "applied")),
+            new(relay.Dropped, new KeyValuePair<string, object?>(OutcomeTag, "dropped")),
+            new(relay.Late, new KeyValuePair<string, object?>(OutcomeTag, "late")),
+        ];
 
     /// <summary>The label of the caller of a request: its party, the admin, or nobody yet.</summary>
     public static string PartyLabel(Caller? caller) => caller is null ? AnonymousLabel : caller.PartyId ?? AdminLabel;

@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Diagnostics.Metrics;
 using Deconflict.Api;
+using Deconflict.Cluster;
 using Deconflict.Core.Model;
 using Deconflict.Storage;
 using Deconflict.Storage.Sqlite;
@@ -84,10 +85,13 @@ public sealed class WriteQueue : IAsyncDisposable
     private readonly ILogger _log;
     private readonly Thread _thread;
     private readonly WriterMetrics _metrics;
+    private readonly IClusterState _cluster;
 
     /// <param name="meters">Where the writer's measurements go (<see cref="WriterMetrics"/>); the host's factory when there is one.</param>
-    public WriteQueue(IDeconflictStore store, TimeProvider time, EventHub hub, DeconflictOptions options, ILogger<WriteQueue> log, IMeterFactory? meters = null)
+    /// <param name="cluster">The live nodes a party's share of the queue is divided over (<see cref="ClusterShare"/>); none: one node.</param>
+    public WriteQueue(IDeconflictStore store, TimeProvider time, EventHub hub, DeconflictOptions options, ILogger<WriteQueue> log, IMeterFactory? meters = null, IClusterState? cluster = null)
     {
+        _cluster = cluster ?? new SingleNode();
         _metrics = new WriterMetrics(meters);
         _metrics.ObserveQueueDepth(() => Waiting);
         _store = store;
@@ -163,6 +167,9 @@ public sealed class WriteQueue : IAsyncDisposable
         var work = new Work<T>(write);
         bool wake;
         (int Waiting, int Parties, bool Full)? over = null;
+        // A party's share is the cluster's, divided over the live nodes (ClusterShare); the bound on
+        // the whole queue is this node's memory, so it stays whole.
+        var nodes = party is null ? 1 : _cluster.LiveNodes;
         lock (_gate)
         {
             ObjectDisposedException.ThrowIf(_closed, this);
@@ -170,7 +177,7 @@ public sealed class WriteQueue : IAsyncDisposable
             if (party is not null)
             {
                 var parties = _partiesWaiting + (lane.Items.Count == 0 ? 1 : 0);
-                if (_partyWaiting >= _limits.MaxQueued || lane.Items.Count >= _limits.Share(parties))
+                if (_partyWaiting >= _limits.MaxQueued || lane.Items.Count >= ClusterShare.Of(_limits.Share(parties), nodes))
                 {
                     over = (lane.Items.Count, parties, _partyWaiting >= _limits.MaxQueued);
                 }
@@ -191,7 +198,7 @@ public sealed class WriteQueue : IAsyncDisposable
         if (over is { } o)
         {
             // The sentence is made outside the lock: under a flood, refusals are most requests.
-            return Task.FromResult(Refusal<T>(party!, o.Waiting, o.Parties, o.Full));
+            return Task.FromResult(Refusal<T>(party!, o.Waiting, o.Parties, o.Full, nodes));
         }
 
         // Outside the lock, so the writer does not wake only to wait for it.
@@ -239,11 +246,11 @@ public sealed class WriteQueue : IAsyncDisposable
     }
 
     /// <summary>The 429 for a write over its party's share, or over the whole queue's bound.</summary>
-    private Outcome<T> Refusal<T>(string party, int waiting, int parties, bool full) => Problems.Retry(
+    private Outcome<T> Refusal<T>(string party, int waiting, int parties, bool full, int nodes) => Problems.Retry(
         Problems.RateLimited,
         full
             ? $"The writer's queue holds its limit of {_limits.MaxQueued} writes of parties; party '{party}' has {waiting} of them. Nothing was changed."
-            : $"Party '{party}' already has {waiting} write(s) waiting for the writer, its share of the {_limits.MaxQueued} the queue holds while {parties} part{(parties == 1 ? "y writes" : "ies write")}. Nothing was changed.",
+            : $"Party '{party}' already has {waiting} write(s) waiting for the writer, its share of the {_limits.MaxQueued} the queue holds while {parties} part{(parties == 1 ? "y writes" : "ies write")}{(nodes > 1 ? $", divided over {nodes} nodes" : string.Empty)}. Nothing was changed.",
         _limits.RetryAfter);
 
     public async ValueTask DisposeAsync()

@@ -60,7 +60,7 @@ public static class TrackEndpoints
     public static RouteGroupBuilder MapTracks(this IEndpointRouteBuilder app)
     {
         var group = app.MapGroup("/v1/tracks").WithTags("Tracks").RequireToken();
-        group.MapPost("/", async (HttpContext http, TacticalService tactical, DeconflictOptions options, TimeProvider time) =>
+        group.MapPost("/", async (HttpContext http, TacticalService tactical, TrackRelay relay, DeconflictOptions options, TimeProvider time) =>
         {
             var caller = Authentication.Of(http);
             if (!caller.MayWrite)
@@ -68,6 +68,7 @@ public static class TrackEndpoints
                 return Problems.ToResult(Problems.ForbiddenError("Only a party reports tracks: its own aircraft."));
             }
 
+            var received = time.GetUtcNow();
             var type = http.Request.ContentType ?? string.Empty;
             Outcome<List<TrackReport>> reports;
             var skipped = 0;
@@ -89,6 +90,9 @@ public static class TrackEndpoints
             }
 
             var accepted = tactical.Report(caller.PartyId!, reports.Value!);
+
+            // Applied here first, then sent to the other nodes of a cluster (nothing on a single node).
+            relay.Publish(caller.PartyId!, reports.Value!, received);
             return Results.Json(new TrackBatchAcceptedView(accepted, reports.Value!.Count - accepted, skipped), Json.Options, statusCode: StatusCodes.Status202Accepted);
         }).WithSummary("Report live positions of your own aircraft (JSON, or Cursor on Target XML as application/cot+xml); late and repeated reports are ignored")
           .AcceptsJson<TrackBatchBody>("application/cot+xml").WithName("reportTracks")

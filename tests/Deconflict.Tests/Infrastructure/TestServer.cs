@@ -40,12 +40,13 @@ public sealed class TestServer : IAsyncDisposable
     public HttpClient Admin => Client(AdminSecret);
 
     /// <param name="port">0: a free port; else this one (a server restarted where the last one was, for clients that reconnect).</param>
-    public static async Task<TestServer> StartAsync(DeconflictOptions? options = null, TimeProvider? time = null, string? directory = null, int port = 0)
+    /// <param name="configure">Changes to the settings (a cluster's NATS server and subjects).</param>
+    public static async Task<TestServer> StartAsync(DeconflictOptions? options = null, TimeProvider? time = null, string? directory = null, int port = 0, Func<ServerSettings, ServerSettings>? configure = null)
     {
         directory ??= Path.Combine(Path.GetTempPath(), "deconflict-tests", Guid.NewGuid().ToString("N"));
         System.IO.Directory.CreateDirectory(directory);
         var db = Path.Combine(directory, "deconflict.db");
-        var app = ServerHost.Build(new ServerSettings
+        var settings = new ServerSettings
         {
             DatabasePath = db,
             Urls = $"http://127.0.0.1:{port}",
@@ -54,7 +55,8 @@ public sealed class TestServer : IAsyncDisposable
             Time = time ?? TimeProvider.System,
             Out = TextWriter.Null,
             Quiet = true,
-        });
+        };
+        var app = ServerHost.Build(configure is null ? settings : configure(settings));
         await app.StartAsync();
         return new TestServer(app, directory, db);
     }
