@@ -102,7 +102,10 @@ public static class ServerHost
             builder.Logging.AddFilter("Microsoft.Extensions.Hosting.Internal.Host", level => level >= LogLevel.Warning && (level < LogLevel.Error || Volatile.Read(ref started)));
         }
 
-        var store = new SqliteStore(settings.DatabasePath, settings.Time);
+        // SQLite by default; the PostgreSQL store shared by a cluster's nodes when one is given.
+        IDeconflictStore store = settings.PostgresConnection is { } postgres
+            ? new Storage.Postgres.PostgresStore(postgres, settings.Time)
+            : new SqliteStore(settings.DatabasePath, settings.Time);
         store.Migrate();
 
         builder.Services.AddSingleton(_ => held); // disposed (the lock released) with the host
@@ -111,7 +114,7 @@ public static class ServerHost
         // (docs/record.md, "Served state"); a mismatch refuses the start, naming the first bad entry.
         var recordKey = RecordKey.LoadOrCreate(settings.DatabasePath);
         var anchor = RecordAnchor.Load(settings.DatabasePath);
-        var check = new RecordCheck(store, recordKey, anchor).Run(full: false);
+        var check = new RecordCheck((IRecordCheckSource)store, recordKey, anchor).Run(full: false);
         if (!check.Ok)
         {
             throw new RecordCheckException(check.Failure!);
@@ -119,7 +122,7 @@ public static class ServerHost
 
         builder.Services.AddSingleton(settings.Options);
         builder.Services.AddSingleton(settings.Time);
-        builder.Services.AddSingleton<IDeconflictStore>(store);
+        builder.Services.AddSingleton(store);
         builder.Services.AddSingleton<IClusterState, SingleNode>();
         builder.Services.AddSingleton(new AdminToken(settings.AdminToken is { Length: > 0 } t ? Tokens.Hash(t) : null));
         builder.Services.AddSingleton<Authentication>();
