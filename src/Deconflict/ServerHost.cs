@@ -158,9 +158,15 @@ public static class ServerHost
                 throw new StartRefusedException($"Cannot prepare the database at {ClusterConnections.Describe(connection)}: {ClusterConnections.PostgresReason(e)}.", e);
             }
 
-            // The record check at start reads a SQLite file's record (RecordCheck); on PostgreSQL
-            // the anchor is the node's own (RecordAnchor) and holds the heads it signs from now on.
+            // The anchor is the node's own (RecordAnchor) and holds the heads it signs from now on;
+            // the record and the state served from it are checked as on SQLite.
             var anchor = RecordAnchor.LoadFile(anchorPath);
+            var check = new RecordCheck(store, recordKey, anchor).Run(full: false);
+            if (!check.Ok)
+            {
+                throw new RecordCheckException(check.Failure!);
+            }
+
             return Build(settings, store, recordKey, webhookKey, anchor, held: null, nats);
         }
         catch

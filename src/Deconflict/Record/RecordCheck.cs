@@ -1,4 +1,5 @@
 using Deconflict.Core.Record;
+using Deconflict.Storage;
 using Deconflict.Storage.Sqlite;
 
 namespace Deconflict.Record;
@@ -19,7 +20,7 @@ namespace Deconflict.Record;
 /// is as the latest of the replayed entries about it states it; every object the replayed entries
 /// state has a row. The failure reported is the one of the lowest entry index.
 /// </remarks>
-public sealed class RecordCheck(SqliteStore store, RecordKey key, RecordAnchor anchor, TextWriter? progress = null)
+public sealed class RecordCheck(IRecordCheckSource store, RecordKey key, RecordAnchor anchor, TextWriter? progress = null)
 {
     private const long ProgressEvery = 100_000;
 
@@ -52,7 +53,7 @@ public sealed class RecordCheck(SqliteStore store, RecordKey key, RecordAnchor a
         else if (latestHead is not null && !full)
         {
             return Result(size, 0, 0, 0,
-                $"The record head file {anchor.Path} is missing, but the database holds signed heads: run 'deconflict record check --db {store.Path} --full' to check the whole record and keep its head again.");
+                $"The record head file {anchor.Path} is missing, but the database holds signed heads: run '{store.CheckCommand}' to check the whole record and keep its head again.");
         }
 
         var replay = new RecordReplay();

@@ -73,6 +73,28 @@ internal sealed class StoreRows
         keys[seq] = keys.TryGetValue(seq, out var other) ? Math.Min(key, other) : key;
     }
 
+    /// <summary>Every party's escalation contacts as stored, by party in ordinal order.</summary>
+    public static SortedDictionary<string, List<(int Level, string Url)>> ContactsByParty(DbConnection c, DbTransaction? tx)
+    {
+        var contacts = new SortedDictionary<string, List<(int Level, string Url)>>(StringComparer.Ordinal);
+        using var cmd = c.CreateCommand();
+        cmd.Transaction = tx;
+        cmd.CommandText = "SELECT party, level, url FROM escalation_contacts";
+        using var r = cmd.ExecuteReader();
+        while (r.Read())
+        {
+            var party = r.GetString(0);
+            if (!contacts.TryGetValue(party, out var list))
+            {
+                contacts[party] = list = [];
+            }
+
+            list.Add((r.GetInt32(1), r.GetString(2)));
+        }
+
+        return contacts;
+    }
+
     public static long Ms(DateTimeOffset t) => t.ToUnixTimeMilliseconds();
 
     public static DateTimeOffset Time(long ms) => DateTimeOffset.FromUnixTimeMilliseconds(ms);

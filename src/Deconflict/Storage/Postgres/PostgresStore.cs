@@ -16,7 +16,7 @@ namespace Deconflict.Storage.Postgres;
 /// (<see cref="PostgresWriteSession"/>). Commits are durable when they return (PostgreSQL's
 /// synchronous_commit, on by default).
 /// </summary>
-public sealed class PostgresStore : IDeconflictStore
+public sealed class PostgresStore : IDeconflictStore, IRecordCheckSource
 {
     private readonly NpgsqlDataSource _source;
     private readonly StoreRows _rows = new();
@@ -50,6 +50,7 @@ public sealed class PostgresStore : IDeconflictStore
 
         ConnectionString = builder.ConnectionString;
         Where = $"{builder.Host}:{builder.Port}/{builder.Database}";
+        CheckCommand = $"deconflict record check --store \"Host={builder.Host};Port={builder.Port};Database={builder.Database};Username={builder.Username}\" --full";
         _source = NpgsqlDataSource.Create(builder);
     }
 
@@ -60,6 +61,8 @@ public sealed class PostgresStore : IDeconflictStore
     public string Where { get; }
 
     public TimeProvider Time => _time;
+
+    public string CheckCommand { get; }
 
     public void Migrate()
     {
@@ -291,6 +294,45 @@ public sealed class PostgresStore : IDeconflictStore
 
     public IReadOnlyList<byte[]> ConsistencyProof(long from, long to) => WithTree(t => MerkleTree.ConsistencyProof(from, to, t));
 
+    public IEnumerable<(long Index, byte[]? Entry)> CheckEntries(long start, long end)
+    {
+        using var c = _source.OpenConnection();
+        foreach (var entry in CheckReads.Entries(c, start, end))
+        {
+            yield return entry;
+        }
+    }
+
+    public IEnumerable<(long Id, byte[] Hash)> CheckNodes(long start, long end)
+    {
+        using var c = _source.OpenConnection();
+        foreach (var node in CheckReads.NodesCompletedBy(c, start, end))
+        {
+            yield return node;
+        }
+    }
+
+    public IEnumerable<ServedRow> CheckRows()
+    {
+        using var c = _source.OpenConnection();
+        foreach (var row in CheckReads.Rows(c, CheckSql.Postgres))
+        {
+            yield return row;
+        }
+    }
+
+    public IReadOnlyList<(string? Message, long? RecordIndex, string Party)> RecipientMismatches()
+    {
+        using var c = _source.OpenConnection();
+        return [.. CheckReads.RecipientMismatches(c, CheckSql.Postgres)];
+    }
+
+    public IReadOnlyList<RecordHead> HeadsFrom(long size)
+    {
+        using var c = _source.OpenConnection();
+        return CheckReads.Heads(c, size);
+    }
+
     public RecordHead? LatestHead() => One(ReadHead, "SELECT size, root, time, signature FROM record_heads ORDER BY size DESC LIMIT 1");
 
     public RecordHead? GetHead(long size) => One(ReadHead, "SELECT size, root, time, signature FROM record_heads WHERE size = $1", size);
@@ -354,7 +396,7 @@ public sealed class PostgresStore : IDeconflictStore
         new(r.GetString(0), r.GetInt64(1), (byte[])r.GetValue(2), StoreRows.Time(r.GetInt64(3)), (byte[])r.GetValue(4));
 
     // The nodes a proof reads are written once and never change, so they need no snapshot.
-    private T WithTree<T>(Func<IMerkleNodes, T> read)
+    public T WithTree<T>(Func<IMerkleNodes, T> read)
     {
         using var c = _source.OpenConnection();
         using var tree = new PostgresRecordTree.Reader(c);

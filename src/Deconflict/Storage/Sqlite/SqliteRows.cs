@@ -26,26 +26,6 @@ internal sealed class SqliteRows
     /// <summary>Decodes the volumes of a declaration version into the cache.</summary>
     public void Warm(string id, long version, string json) => _rows.Warm(id, version, json);
 
-    /// <summary>Every party's escalation contacts as stored, by party in ordinal order.</summary>
-    public static SortedDictionary<string, List<(int Level, string Url)>> ContactsByParty(SqliteConnection c, SqliteTransaction? tx)
-    {
-        var contacts = new SortedDictionary<string, List<(int Level, string Url)>>(StringComparer.Ordinal);
-        using var cmd = Command(c, tx, "SELECT party, level, url FROM escalation_contacts");
-        using var r = cmd.ExecuteReader();
-        while (r.Read())
-        {
-            var party = r.GetString(0);
-            if (!contacts.TryGetValue(party, out var list))
-            {
-                contacts[party] = list = [];
-            }
-
-            list.Add((r.GetInt32(1), r.GetString(2)));
-        }
-
-        return contacts;
-    }
-
     public static SqliteCommand Command(SqliteConnection c, SqliteTransaction? tx, string sql)
     {
         var cmd = c.CreateCommand();

@@ -14,7 +14,7 @@ namespace Deconflict.Storage.Sqlite;
 /// every commit fsync the WAL before it returns, so an acknowledged write survives a crash or a
 /// power cut, not only a killed process.
 /// </summary>
-public sealed class SqliteStore : IDeconflictStore
+public sealed class SqliteStore : IDeconflictStore, IRecordCheckSource
 {
     private readonly string _connectionString;
     private readonly SqliteRows _rows = new();
@@ -46,6 +46,8 @@ public sealed class SqliteStore : IDeconflictStore
     }
 
     public string Path { get; }
+
+    public string CheckCommand => $"deconflict record check --db {Path} --full";
 
     public void Migrate() => MigrateTo(SqliteSchema.Migrations.Count);
 
@@ -310,7 +312,7 @@ public sealed class SqliteStore : IDeconflictStore
     /// </summary>
     private static void BindEscalationContacts(SqliteConnection c, SqliteTransaction tx, DateTimeOffset now)
     {
-        var contacts = SqliteRows.ContactsByParty(c, tx);
+        var contacts = StoreRows.ContactsByParty(c, tx);
 
         AppendStated(c, tx, now, [.. contacts.Select(kv => (
             new DomainEvent(EventTypes.Party, null, [kv.Key], JsonSerializer.Serialize(
@@ -699,20 +701,20 @@ public sealed class SqliteStore : IDeconflictStore
     public IReadOnlyList<byte[]> ConsistencyProof(long from, long to) => WithTree(t => MerkleTree.ConsistencyProof(from, to, t));
 
     /// <summary>Entries [start, end) in order, streamed (the record check); a missing one ends the stream as (index, null).</summary>
-    internal IEnumerable<(long Index, byte[]? Entry)> CheckEntries(long start, long end)
+    public IEnumerable<(long Index, byte[]? Entry)> CheckEntries(long start, long end)
     {
         using var c = Open();
-        foreach (var entry in SqliteCheckReads.Entries(c, start, end))
+        foreach (var entry in CheckReads.Entries(c, start, end))
         {
             yield return entry;
         }
     }
 
     /// <summary>The stored tree nodes completed by leaves [start, end) by key (SqliteRecordTree.NodeId), streamed (the record check).</summary>
-    internal IEnumerable<(long Id, byte[] Hash)> CheckNodes(long start, long end)
+    public IEnumerable<(long Id, byte[] Hash)> CheckNodes(long start, long end)
     {
         using var c = Open();
-        foreach (var node in SqliteCheckReads.NodesCompletedBy(c, start, end))
+        foreach (var node in CheckReads.NodesCompletedBy(c, start, end))
         {
             yield return node;
         }
@@ -722,31 +724,31 @@ public sealed class SqliteStore : IDeconflictStore
     internal static long NodeId(int level, long index) => SqliteRecordTree.NodeId(level, index);
 
     /// <summary>Every served row rendered as its entry gives it, streamed (the record check).</summary>
-    internal IEnumerable<ServedRow> CheckRows()
+    public IEnumerable<ServedRow> CheckRows()
     {
         using var c = Open();
-        foreach (var row in SqliteCheckReads.Rows(c))
+        foreach (var row in CheckReads.Rows(c, CheckSql.Sqlite))
         {
             yield return row;
         }
     }
 
     /// <summary>Inbox rows that disagree with their messages' recipients (the record check).</summary>
-    internal IReadOnlyList<(string? Message, long? RecordIndex, string Party)> RecipientMismatches()
+    public IReadOnlyList<(string? Message, long? RecordIndex, string Party)> RecipientMismatches()
     {
         using var c = Open();
-        return [.. SqliteCheckReads.RecipientMismatches(c)];
+        return [.. CheckReads.RecipientMismatches(c, CheckSql.Sqlite)];
     }
 
     /// <summary>The signed heads from that size up, smallest first.</summary>
-    internal IReadOnlyList<RecordHead> HeadsFrom(long size)
+    public IReadOnlyList<RecordHead> HeadsFrom(long size)
     {
         using var c = Open();
-        return SqliteCheckReads.Heads(c, size);
+        return CheckReads.Heads(c, size);
     }
 
     // One read transaction for all the node reads of a proof, so they see one snapshot.
-    internal T WithTree<T>(Func<IMerkleNodes, T> read)
+    public T WithTree<T>(Func<IMerkleNodes, T> read)
     {
         using var c = Open();
         using var tx = c.BeginTransaction(deferred: true);

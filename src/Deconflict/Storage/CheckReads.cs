@@ -1,4 +1,5 @@
 using System.Collections.Immutable;
+using System.Data.Common;
 using System.Text.Json;
 using Deconflict.Alerts;
 using Deconflict.Api;
@@ -6,27 +7,27 @@ using Deconflict.Core.Model;
 using Deconflict.Core.Record;
 using Deconflict.Core.Volumes;
 using Deconflict.Line;
-using Microsoft.Data.Sqlite;
 
-namespace Deconflict.Storage.Sqlite;
+namespace Deconflict.Storage;
 
 /// <summary>
 /// The reads of the record check (Record/RecordCheck): entries with their stored leaves in order,
 /// and every served row rendered as its entry's payload gives it. Streamed, so a check of a million
-/// entries holds one row at a time.
+/// entries holds one row at a time. The same SQL on both stores (named parameters, which both
+/// take), but for the store's own <see cref="CheckSql"/>.
 /// </summary>
-internal static class SqliteCheckReads
+internal static class CheckReads
 {
-    // A leaf's node key is SqliteRecordTree.NodeId(0, index) = index * 64; the entry of index i is
+    // A leaf's node key is Sqlite.SqliteRecordTree.NodeId(0, index) = index * 64; the entry of index i is
     // the event of seq i + 1.
     private const string EntryJoin = "LEFT JOIN events e ON e.seq = t.record_index + 1 LEFT JOIN record_nodes n ON n.id = t.record_index * 64";
 
     /// <summary>Entries [start, end) in order: index and bytes (null when missing; the log stops there).</summary>
-    public static IEnumerable<(long Index, byte[]? Entry)> Entries(SqliteConnection c, long start, long end)
+    public static IEnumerable<(long Index, byte[]? Entry)> Entries(DbConnection c, long start, long end)
     {
-        using var cmd = SqliteRows.Command(c, null, "SELECT seq, entry FROM events WHERE seq > $start AND seq <= $end ORDER BY seq");
-        cmd.Parameters.AddWithValue("$start", start);
-        cmd.Parameters.AddWithValue("$end", end);
+        using var cmd = Command(c, "SELECT seq, entry FROM events WHERE seq > @start AND seq <= @end ORDER BY seq");
+        Add(cmd, "@start", start);
+        Add(cmd, "@end", end);
         using var r = cmd.ExecuteReader();
         var expected = start;
         while (r.Read())
@@ -51,14 +52,14 @@ internal static class SqliteCheckReads
 
     /// <summary>
     /// The stored tree nodes completed by leaves [start, end), in completion order: leaf i completes
-    /// the nodes whose keys are i * 64 + level (SqliteRecordTree.NodeId), so one range scan gives
+    /// the nodes whose keys are i * 64 + level (Sqlite.SqliteRecordTree.NodeId), so one range scan gives
     /// them in the order a check appends the leaves.
     /// </summary>
-    public static IEnumerable<(long Id, byte[] Hash)> NodesCompletedBy(SqliteConnection c, long start, long end)
+    public static IEnumerable<(long Id, byte[] Hash)> NodesCompletedBy(DbConnection c, long start, long end)
     {
-        using var cmd = SqliteRows.Command(c, null, "SELECT id, hash FROM record_nodes WHERE id >= $from AND id < $to ORDER BY id");
-        cmd.Parameters.AddWithValue("$from", start * 64);
-        cmd.Parameters.AddWithValue("$to", end * 64);
+        using var cmd = Command(c, "SELECT id, hash FROM record_nodes WHERE id >= @from AND id < @to ORDER BY id");
+        Add(cmd, "@from", start * 64);
+        Add(cmd, "@to", end * 64);
         using var r = cmd.ExecuteReader();
         while (r.Read())
         {
@@ -67,10 +68,10 @@ internal static class SqliteCheckReads
     }
 
     /// <summary>Every signed head from the given size up, smallest first.</summary>
-    public static IReadOnlyList<RecordHead> Heads(SqliteConnection c, long fromSize)
+    public static IReadOnlyList<RecordHead> Heads(DbConnection c, long fromSize)
     {
-        using var cmd = SqliteRows.Command(c, null, "SELECT size, root, time, signature FROM record_heads WHERE size >= $from ORDER BY size");
-        cmd.Parameters.AddWithValue("$from", fromSize);
+        using var cmd = Command(c, "SELECT size, root, time, signature FROM record_heads WHERE size >= @from ORDER BY size");
+        Add(cmd, "@from", fromSize);
         using var r = cmd.ExecuteReader();
         var list = new List<RecordHead>();
         while (r.Read())
@@ -86,9 +87,9 @@ internal static class SqliteCheckReads
     /// with its state rendered as its entry's payload gives it. Volumes are not decoded: the row's
     /// volume text is what the entry's payload holds (both are the F3548 JSON of the same volumes).
     /// </summary>
-    public static IEnumerable<ServedRow> Rows(SqliteConnection c)
+    public static IEnumerable<ServedRow> Rows(DbConnection c, CheckSql sql)
     {
-        using (var cmd = SqliteRows.Command(c, null,
+        using (var cmd = Command(c,
             $"SELECT t.id, t.kind, t.party, t.version, t.state, t.priority, t.rule, t.name, t.volumes, t.details, t.created_at, t.updated_at, t.record_index, t.details_salt, e.entry, n.hash " +
             $"FROM declarations t {EntryJoin} ORDER BY t.seq"))
         using (var r = cmd.ExecuteReader())
@@ -114,7 +115,7 @@ internal static class SqliteCheckReads
         }
 
         var conflictColumns = string.Join(", ", StoreRows.ConflictColumns.Split(", ").Select(col => "t." + col));
-        using (var cmd = SqliteRows.Command(c, null, $"SELECT {conflictColumns}, e.entry, n.hash FROM conflicts t {EntryJoin} ORDER BY t.seq"))
+        using (var cmd = Command(c, $"SELECT {conflictColumns}, e.entry, n.hash FROM conflicts t {EntryJoin} ORDER BY t.seq"))
         using (var r = cmd.ExecuteReader())
         {
             while (r.Read())
@@ -125,7 +126,7 @@ internal static class SqliteCheckReads
             }
         }
 
-        using (var cmd = SqliteRows.Command(c, null, $"SELECT t.seq, t.doc, t.record_index, e.entry, n.hash FROM line_messages t {EntryJoin} ORDER BY t.seq"))
+        using (var cmd = Command(c, $"SELECT t.seq, t.doc, t.record_index, e.entry, n.hash FROM line_messages t {EntryJoin} ORDER BY t.seq"))
         using (var r = cmd.ExecuteReader())
         {
             while (r.Read())
@@ -137,7 +138,7 @@ internal static class SqliteCheckReads
         }
 
         // One entry per side, in party order, from the row's record index on.
-        using (var cmd = SqliteRows.Command(c, null,
+        using (var cmd = Command(c,
             "SELECT t.seq, t.doc, t.record_index, e.entry, n.hash, e2.entry, n2.hash FROM alerts t " + EntryJoin +
             " LEFT JOIN events e2 ON e2.seq = t.record_index + 2 LEFT JOIN record_nodes n2 ON n2.id = (t.record_index + 1) * 64 ORDER BY t.seq"))
         using (var r = cmd.ExecuteReader())
@@ -154,12 +155,12 @@ internal static class SqliteCheckReads
             }
         }
 
-        foreach (var row in Tokens(c))
+        foreach (var row in Tokens(c, sql))
         {
             yield return row;
         }
 
-        using (var cmd = SqliteRows.Command(c, null, $"SELECT t.id, t.name, t.role, t.created_at, t.record_index, e.entry, n.hash FROM parties t {EntryJoin} ORDER BY t.id"))
+        using (var cmd = Command(c, $"SELECT t.id, t.name, t.role, t.created_at, t.record_index, e.entry, n.hash FROM parties t {EntryJoin} ORDER BY t.id"))
         using (var r = cmd.ExecuteReader())
         {
             while (r.Read())
@@ -170,7 +171,7 @@ internal static class SqliteCheckReads
             }
         }
 
-        using (var cmd = SqliteRows.Command(c, null, $"SELECT t.party, t.public_key, t.registered_at, t.record_index, e.entry, n.hash FROM party_keys t {EntryJoin} ORDER BY t.party"))
+        using (var cmd = Command(c, $"SELECT t.party, t.public_key, t.registered_at, t.record_index, e.entry, n.hash FROM party_keys t {EntryJoin} ORDER BY t.party"))
         using (var r = cmd.ExecuteReader())
         {
             while (r.Read())
@@ -192,11 +193,11 @@ internal static class SqliteCheckReads
     /// as its entry states it (<see cref="EscalationContactsEntryView"/>); contact rows of a party
     /// with no set name no entry.
     /// </summary>
-    private static IEnumerable<ServedRow> EscalationContacts(SqliteConnection c)
+    private static IEnumerable<ServedRow> EscalationContacts(DbConnection c)
     {
-        var contacts = SqliteRows.ContactsByParty(c, null);
+        var contacts = StoreRows.ContactsByParty(c, null);
 
-        using var sets = SqliteRows.Command(c, null,
+        using var sets = Command(c,
             "SELECT p.party, t.record_index, e.entry, n.hash FROM (SELECT party FROM escalation_contact_sets UNION SELECT party FROM escalation_contacts) p " +
             "LEFT JOIN escalation_contact_sets t ON t.party = p.party " + EntryJoin + " ORDER BY p.party");
         using var rows = sets.ExecuteReader();
@@ -210,10 +211,10 @@ internal static class SqliteCheckReads
     }
 
     /// <summary>Every token (admin tokens too) rendered as its entries state it (<see cref="Parties.TokenEntryView"/>).</summary>
-    public static IEnumerable<ServedRow> Tokens(SqliteConnection c)
+    public static IEnumerable<ServedRow> Tokens(DbConnection c, CheckSql sql)
     {
         var columns = string.Join(", ", StoreRows.TokenColumns.Split(", ").Select(col => "t." + col));
-        using var cmd = SqliteRows.Command(c, null, $"SELECT {columns}, t.record_index, e.entry, n.hash FROM tokens t {EntryJoin} ORDER BY t.rowid");
+        using var cmd = Command(c, $"SELECT {columns}, t.record_index, e.entry, n.hash FROM tokens t {EntryJoin} ORDER BY {sql.TokenOrder}");
         using var r = cmd.ExecuteReader();
         while (r.Read())
         {
@@ -228,14 +229,9 @@ internal static class SqliteCheckReads
     /// does not name the party among its recipients, or a recipient with no row. Each as the
     /// message's id and record index (null when the row names no message) and the party.
     /// </summary>
-    public static IEnumerable<(string? Message, long? RecordIndex, string Party)> RecipientMismatches(SqliteConnection c)
+    public static IEnumerable<(string? Message, long? RecordIndex, string Party)> RecipientMismatches(DbConnection c, CheckSql sql)
     {
-        using var cmd = SqliteRows.Command(c, null,
-            "SELECT m.id, m.record_index, r.party FROM line_recipients r LEFT JOIN line_messages m ON m.seq = r.message_seq " +
-            "WHERE m.seq IS NULL OR NOT EXISTS (SELECT 1 FROM json_each(m.doc, '$.to') t WHERE t.value = r.party) " +
-            "UNION ALL " +
-            "SELECT m.id, m.record_index, t.value FROM line_messages m, json_each(m.doc, '$.to') t " +
-            "WHERE NOT EXISTS (SELECT 1 FROM line_recipients r WHERE r.message_seq = m.seq AND r.party = t.value)");
+        using var cmd = Command(c, sql.RecipientMismatches);
         using var r = cmd.ExecuteReader();
         while (r.Read())
         {
@@ -243,7 +239,22 @@ internal static class SqliteCheckReads
         }
     }
 
-    private static long? Index(SqliteDataReader r, int column) => r.IsDBNull(column) ? null : r.GetInt64(column);
+    private static DbCommand Command(DbConnection c, string sql)
+    {
+        var cmd = c.CreateCommand();
+        cmd.CommandText = sql;
+        return cmd;
+    }
 
-    private static byte[]? Bytes(SqliteDataReader r, int column) => r.IsDBNull(column) ? null : (byte[])r.GetValue(column);
+    private static void Add(DbCommand cmd, string name, object value)
+    {
+        var p = cmd.CreateParameter();
+        p.ParameterName = name;
+        p.Value = value;
+        cmd.Parameters.Add(p);
+    }
+
+    private static long? Index(DbDataReader r, int column) => r.IsDBNull(column) ? null : r.GetInt64(column);
+
+    private static byte[]? Bytes(DbDataReader r, int column) => r.IsDBNull(column) ? null : (byte[])r.GetValue(column);
 }
