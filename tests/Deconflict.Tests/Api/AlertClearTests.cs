@@ -15,7 +15,7 @@ namespace Deconflict.Tests.Api;
 /// The encounters are the hand-worked ones of the Core tests (Tactical/AlertClearTests): head-on
 /// along the equator at 200 m/s each, 0.1 degree (11,131.9 m) apart, one cycle a second.
 /// </summary>
-public sealed partial class AlertClearTests
+public sealed class AlertClearTests
 {
     private const double MetresPerDegree = 6378137 * Math.PI / 180;
     private const double Gap = 0.1 * MetresPerDegree;
@@ -107,6 +107,20 @@ public sealed partial class AlertClearTests
         }
 
         Assert.Equal("diverging", Assert.Single((await blue.Get("v1/alerts?state=cleared")).Body!["items"]!.AsArray())!["cleared_reason"]!.GetValue<string>());
+    }
+
+    [Fact]
+    public void An_alert_stored_before_clear_reasons_reads_back_and_states_its_entry_exactly_as_before()
+    {
+        // A cleared alert's row as the store wrote it before cleared_reason, track_lost_at and lost
+        // existed, and blue's view of it as that version's record entry holds it: the start check
+        // compares the two byte for byte, so neither may gain a member.
+        const string Row = """{"id":"alert-1","version":2,"state":"cleared","level":"warning","a":{"party":"blue","track_id":"B1","callsign":"VIPER11","time":"2030-01-01T09:00:00Z","lat":0,"lng":0,"altitude_m":9144,"east_mps":200,"north_mps":0,"up_mps":0},"b":{"party":"red","track_id":"R1","time":"2030-01-01T09:00:00Z","lat":0,"lng":0.1,"altitude_m":9144,"east_mps":-200,"north_mps":0,"up_mps":0},"time_to_loss_s":13.9,"cpa":{"time":"2030-01-01T09:00:27.8Z","horizontal_m":0,"vertical_m":0},"predicted_at":"2030-01-01T09:00:00Z","acknowledged_by":{},"raised_at":"2030-01-01T09:00:00Z","updated_at":"2030-01-01T09:00:30Z","cleared_at":"2030-01-01T09:00:30Z"}""";
+        const string Entry = """{"id":"alert-1","version":2,"state":"cleared","level":"warning","a":{"party":"blue","own":true,"track_id":"B1","callsign":"VIPER11","time":"2030-01-01T09:00:00Z","position":{"lat":0,"lng":0},"altitude_m":9144,"velocity":{"east_mps":200,"north_mps":0,"up_mps":0}},"b":{"party":"red","own":false,"time":"2030-01-01T09:00:00Z","position":{"lat":0,"lng":0.1},"altitude_m":9144,"velocity":{"east_mps":-200,"north_mps":0,"up_mps":0}},"time_to_loss_s":13.9,"cpa":{"time":"2030-01-01T09:00:27.8Z","horizontal_m":0,"vertical_m":0},"predicted_at":"2030-01-01T09:00:00Z","acknowledged_by":{},"raised_at":"2030-01-01T09:00:00Z","updated_at":"2030-01-01T09:00:30Z","cleared_at":"2030-01-01T09:00:30Z"}""";
+        var alert = Deconflict.Storage.Sqlite.AlertRows.Deserialize(Row);
+        Assert.Equal((Core.Tactical.AlertState.Cleared, null, null, false, false), (alert.State, alert.ClearedReason, alert.TrackLostAt, alert.A.Lost, alert.B.Lost));
+        Assert.Equal(Row, Deconflict.Storage.Sqlite.AlertRows.Serialize(alert));
+        Assert.Equal(Entry, System.Text.Json.JsonSerializer.Serialize(AlertView.ForEntry(alert, "blue"), Deconflict.Api.Json.Options));
     }
 
     /// <summary>
