@@ -6,7 +6,6 @@ using Deconflict.Api;
 using Deconflict.Core.Model;
 using Deconflict.Service;
 using Deconflict.Storage;
-using Deconflict.Tests.Cli;
 using Deconflict.Tests.Infrastructure;
 
 namespace Deconflict.Tests.Api;
@@ -17,7 +16,7 @@ namespace Deconflict.Tests.Api;
 /// party's live declarations and open streams (429 quota-exceeded), its request rate (429
 /// rate-limited), each with Retry-After and nothing changed; and an admin token too weak to serve.
 /// </summary>
-public sealed class LimitTests
+public sealed partial class LimitTests
 {
     // Retry-After values are the configured periods, in whole seconds.
     private static readonly TimeSpan Hour = TimeSpan.FromHours(1);
@@ -217,32 +216,6 @@ public sealed class LimitTests
     public void An_admin_secret_must_carry_at_least_32_random_bytes(string secret, bool strong) =>
         Assert.Equal(strong, Tokens.AdminSecretProblem(secret) is null);
 
-    [Fact]
-    public async Task Serve_refuses_a_short_admin_token_from_the_environment_with_one_line_and_exit_code_2()
-    {
-        var db = Path.Combine(Path.GetTempPath(), "deconflict-tests", Guid.NewGuid().ToString("N") + ".db");
-        var info = CliTests.Command(null, "unused", "serve", "--db", db, "--urls", "http://127.0.0.1:0");
-        info.Environment["DECONFLICT_ADMIN_TOKEN"] = "dcf_short-admin";
-        using var p = System.Diagnostics.Process.Start(info)!;
-        var stdout = p.StandardOutput.ReadToEndAsync();
-        var stderr = p.StandardError.ReadToEndAsync();
-        try
-        {
-            await p.WaitForExitAsync().WaitAsync(TimeSpan.FromSeconds(60));
-        }
-        catch (TimeoutException)
-        {
-            p.Kill(entireProcessTree: true);
-            throw;
-        }
-
-        Assert.Equal(2, p.ExitCode);
-        Assert.Equal(string.Empty, await stdout);
-        var line = Assert.Single((await stderr).Split('\n', StringSplitOptions.RemoveEmptyEntries));
-        Assert.StartsWith("DECONFLICT_ADMIN_TOKEN is too short (11 characters)", line, StringComparison.Ordinal);
-        Assert.False(File.Exists(db));
-    }
-
     /// <summary>Polls until the condition holds; fails the test after 10 s.</summary>
     private static async Task UntilAsync(Func<Task<bool>> condition)
     {
@@ -251,26 +224,6 @@ public sealed class LimitTests
         {
             await Task.Delay(100, deadline.Token);
         }
-    }
-
-    [Fact]
-    public async Task Serve_takes_the_per_party_quotas_and_shows_them_in_the_config()
-    {
-        const string admin = "dcf_limits-test-admin-secret-0123456789abcdefgh";
-        var directory = Path.Combine(Path.GetTempPath(), "deconflict-tests", Guid.NewGuid().ToString("N"));
-        Directory.CreateDirectory(directory);
-        using var server = await ServerProcess.StartAsync(Path.Combine(directory, "d.db"), admin,
-            "--max-live-declarations", "7", "--max-streams", "3", "--party-rate", "50", "--party-burst", "60");
-        using var http = new HttpClient { BaseAddress = server.BaseAddress };
-        http.DefaultRequestHeaders.Authorization = new("Bearer", admin);
-        var quotas = JsonNode.Parse(await http.GetStringAsync("v1/config"))!["quotas"]!;
-        Assert.Equal((7, 3, 50.0, 60), (quotas["max_live_declarations"]!.GetValue<int>(), quotas["max_streams"]!.GetValue<int>(), quotas["requests_per_s"]!.GetValue<double>(), quotas["request_burst"]!.GetValue<int>()));
-
-        var db = Path.Combine(directory, "refused.db");
-        var refused = await CliTests.Run(null, "unused", "serve", "--db", db, "--urls", "http://127.0.0.1:0", "--max-streams", "0");
-        Assert.Equal(2, refused.Exit);
-        Assert.Equal("--max-live-declarations, --max-streams, --party-rate and --party-burst must be positive.", refused.Err.Trim());
-        Assert.False(File.Exists(db));
     }
 
     private static string Guess() => "dcf_" + Guid.NewGuid().ToString("N") + Guid.NewGuid().ToString("N");

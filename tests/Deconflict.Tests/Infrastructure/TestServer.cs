@@ -1,8 +1,11 @@
+using System.Collections.Concurrent;
 using System.Net.Http.Headers;
 using System.Net.Http.Json;
 using System.Text;
 using System.Text.Json.Nodes;
 using Deconflict.Service;
+using Deconflict.Storage;
+using Deconflict.Storage.Postgres;
 using Deconflict.Storage.Sqlite;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.Extensions.DependencyInjection;
@@ -12,26 +15,45 @@ namespace Deconflict.Tests.Infrastructure;
 /// <summary>
 /// A real Deconflict server (Kestrel on a free loopback port) with its own SQLite file, as each API
 /// test needs: nothing is shared between tests, so they can run in parallel and assert exact state.
+/// With <see cref="UsePostgres"/>, its own PostgreSQL database instead.
 /// </summary>
 public sealed class TestServer : IAsyncDisposable
 {
     public const string AdminSecret = "dcf_test-admin-token-for-this-server-only-0123456789";
 
+    /// <summary>
+    /// The PostgreSQL database of each directory: a server started again in a directory (a restart)
+    /// finds the store the last one left there, as it finds the SQLite file.
+    /// </summary>
+    private static readonly ConcurrentDictionary<string, PostgresDatabase> Databases = new();
+
     private readonly WebApplication _app;
     private readonly List<HttpClient> _clients = [];
     private bool _stopped;
 
-    private TestServer(WebApplication app, string directory, string dbPath)
+    private TestServer(WebApplication app, string directory, string dbPath, string? postgresConnection)
     {
         _app = app;
         Directory = directory;
         DatabasePath = dbPath;
+        PostgresConnection = postgresConnection;
         BaseAddress = new Uri(app.Urls.First().TrimEnd('/') + "/");
     }
 
+    /// <summary>
+    /// Each server on a fresh PostgreSQL database of its own (<see cref="PostgresDatabase"/>) instead
+    /// of a SQLite file: set once, before any test, by the module initializer of the project that
+    /// runs the API tests against PostgreSQL (tests/Deconflict.Tests.Postgres).
+    /// </summary>
+    public static bool UsePostgres { get; set; }
+
     public string Directory { get; }
 
+    /// <summary>The SQLite file (with <see cref="UsePostgres"/>, a path nothing uses).</summary>
     public string DatabasePath { get; }
+
+    /// <summary>The connection string of this server's PostgreSQL database; null on SQLite.</summary>
+    public string? PostgresConnection { get; }
 
     public Uri BaseAddress { get; }
 
@@ -46,9 +68,31 @@ public sealed class TestServer : IAsyncDisposable
         directory ??= Path.Combine(Path.GetTempPath(), "deconflict-tests", Guid.NewGuid().ToString("N"));
         System.IO.Directory.CreateDirectory(directory);
         var db = Path.Combine(directory, "deconflict.db");
+        string? postgres = null;
+        if (UsePostgres)
+        {
+            if (!Databases.TryGetValue(directory, out var database))
+            {
+                database = await PostgresDatabase.CreateAsync();
+                Databases[directory] = database;
+            }
+
+            postgres = database.ConnectionString;
+            var keys = Path.Combine(directory, "keys");
+            if (!System.IO.Directory.Exists(keys))
+            {
+                // A cluster's node never makes its own keys: the operator makes them once (keys create).
+                var (record, webhook) = Record.ServiceKeys.Create(keys);
+                record.Dispose();
+                webhook.Dispose();
+            }
+        }
+
         var settings = new ServerSettings
         {
             DatabasePath = db,
+            PostgresConnection = postgres,
+            KeysDirectory = postgres is null ? null : Path.Combine(directory, "keys"),
             Urls = $"http://127.0.0.1:{port}",
             Options = options ?? new DeconflictOptions(),
             AdminToken = AdminSecret,
@@ -58,7 +102,7 @@ public sealed class TestServer : IAsyncDisposable
         };
         var app = ServerHost.Build(configure is null ? settings : configure(settings));
         await app.StartAsync();
-        return new TestServer(app, directory, db);
+        return new TestServer(app, directory, db, postgres);
     }
 
     /// <summary>A loopback port free now (the OS's pick), for a server that must come back on the same one.</summary>
@@ -90,12 +134,13 @@ public sealed class TestServer : IAsyncDisposable
         return Client(body["token"]!.GetValue<string>());
     }
 
-    public SqliteStore OpenStore() => new(DatabasePath);
+    /// <summary>The store opened apart from the server's own instance: what is durable.</summary>
+    public IDeconflictStore OpenStore() => PostgresConnection is null ? new SqliteStore(DatabasePath) : new PostgresStore(PostgresConnection);
 
     public T Get<T>()
         where T : notnull => _app.Services.GetRequiredService<T>();
 
-    /// <summary>Stops the server but keeps its files, to inspect the database afterwards.</summary>
+    /// <summary>Stops the server but keeps its files (and PostgreSQL database), to inspect or start again.</summary>
     public async Task DisposeAsyncKeepFiles()
     {
         if (_stopped)
@@ -117,6 +162,11 @@ public sealed class TestServer : IAsyncDisposable
     public async ValueTask DisposeAsync()
     {
         await DisposeAsyncKeepFiles();
+        if (Databases.TryRemove(Directory, out var database))
+        {
+            await database.DisposeAsync();
+        }
+
         try
         {
             System.IO.Directory.Delete(Directory, recursive: true);

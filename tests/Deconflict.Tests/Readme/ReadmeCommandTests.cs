@@ -30,7 +30,8 @@ namespace Deconflict.Tests.Readme;
 /// rendered page), separated by ';':
 /// - <c>&lt;!-- readme-test: skip: WHY --&gt;</c>: the block is not run; the reason is required. Only
 ///   for blocks that cannot run here: the quick start (CI runs exactly those commands, and
-///   <c>dotnet test</c> inside a test would run this test again), and what plays for minutes.
+///   <c>dotnet test</c> inside a test would run this test again), what plays for minutes, and what
+///   needs root or servers of the machine's own (the services and nginx of several nodes).
 /// - <c>&lt;!-- readme-test: slow: WHY --&gt;</c>: the block is run only by the slow variant of this
 ///   test (<c>Category=Slow</c>), for a block that takes minutes but must still be proven, such as
 ///   installing the command (a Release build and pack: about 100 s on the 2-core machine under
