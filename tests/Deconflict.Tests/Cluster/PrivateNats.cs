@@ -39,7 +39,7 @@ public sealed class PrivateNats : IAsyncDisposable
     /// <summary>Starts the server on its port and waits until it accepts connections.</summary>
     public async Task RestartAsync()
     {
-        _server = ProcessRun.Start("nats-server", "-a", "127.0.0.1", "-p", Port.ToString(System.Globalization.CultureInfo.InvariantCulture));
+        _server = ProcessRun.Start(_ => { }, "nats-server", "-a", "127.0.0.1", "-p", Port.ToString(System.Globalization.CultureInfo.InvariantCulture));
         var deadline = Stopwatch.StartNew();
         while (true)
         {

@@ -14,6 +14,7 @@ public sealed class PrivatePostgres : IAsyncDisposable
 {
     private const string Binaries = "/usr/lib/postgresql/15/bin";
     private readonly string _directory;
+    private readonly Queue<string> _log = new();
     private Process? _postmaster;
 
     private PrivatePostgres(string directory, int port)
@@ -29,6 +30,18 @@ public sealed class PrivatePostgres : IAsyncDisposable
         $"Host=127.0.0.1;Port={Port};Username=deconflict;Password=deconflict;Database=postgres;Timeout=5;Command Timeout=30";
 
     public bool Running => _postmaster is { HasExited: false };
+
+    private void Keep(string line)
+    {
+        lock (_log)
+        {
+            _log.Enqueue(line);
+            while (_log.Count > 100)
+            {
+                _log.Dequeue();
+            }
+        }
+    }
 
     private string DataDirectory => Path.Combine(_directory, "data");
 
@@ -62,15 +75,38 @@ public sealed class PrivatePostgres : IAsyncDisposable
     /// <summary>A fresh database on this server with PostGIS (dropped with the server).</summary>
     public Task<PostgresDatabase> CreateDatabaseAsync() => PostgresDatabase.CreateAsync(ServerConnectionString);
 
-    /// <summary>SIGKILL to the postmaster and its backends: the database is gone at once, with no shutdown.</summary>
+    /// <summary>
+    /// SIGKILL to the postmaster alone, as a crash would: its backends find it gone and end, and
+    /// runuser (its parent) reaps it, so nothing of it is left to hold the data directory's lock.
+    /// </summary>
     public void Kill()
     {
-        if (_postmaster is { } p)
+        if (_postmaster is not { } wrapper)
         {
-            ProcessRun.Kill(p);
-            p.Dispose();
-            _postmaster = null;
+            return;
         }
+
+        var pidFile = Path.Combine(DataDirectory, "postmaster.pid");
+        if (File.Exists(pidFile) && int.TryParse(File.ReadLines(pidFile).First(), out var pid))
+        {
+            try
+            {
+                using var postmaster = Process.GetProcessById(pid);
+                postmaster.Kill();
+            }
+            catch (Exception e) when (e is ArgumentException or InvalidOperationException)
+            {
+                // Already gone.
+            }
+        }
+
+        if (!wrapper.WaitForExit(10_000))
+        {
+            ProcessRun.Kill(wrapper);
+        }
+
+        wrapper.Dispose();
+        _postmaster = null;
 
         // Npgsql's pools of this process hold connections to the dead server.
         NpgsqlConnection.ClearAllPools();
@@ -85,6 +121,7 @@ public sealed class PrivatePostgres : IAsyncDisposable
         }
 
         _postmaster = ProcessRun.Start(
+            Keep,
             "runuser", "-u", "postgres", "--", Path.Combine(Binaries, "postgres"), "-D", DataDirectory, "-p", Port.ToString(System.Globalization.CultureInfo.InvariantCulture),
             "-k", _directory, "-c", "listen_addresses=127.0.0.1", "-c", "fsync=on", "-c", "max_connections=200");
         var deadline = Stopwatch.StartNew();
@@ -100,10 +137,22 @@ public sealed class PrivatePostgres : IAsyncDisposable
             {
                 if (_postmaster.HasExited || deadline.Elapsed > TimeSpan.FromSeconds(60))
                 {
-                    throw new InvalidOperationException($"the private PostgreSQL did not start on port {Port}: {e.Message}");
+                    throw new InvalidOperationException($"the private PostgreSQL did not start on port {Port}: {e.Message}; its log: {Log}");
                 }
 
                 await Task.Delay(100);
+            }
+        }
+    }
+
+    /// <summary>The server's last lines of log, for a failing test's message.</summary>
+    public string Log
+    {
+        get
+        {
+            lock (_log)
+            {
+                return string.Join('\n', _log);
             }
         }
     }

@@ -31,8 +31,8 @@ internal static class ProcessRun
         return process.ExitCode == 0 ? all : throw new InvalidOperationException($"{file} {string.Join(' ', args)} exited with {process.ExitCode}: {all}");
     }
 
-    /// <summary>Starts a long-running command with its output discarded (read, so it never blocks on a full pipe).</summary>
-    public static Process Start(string file, params string[] args)
+    /// <summary>Starts a long-running command, each line of its output to <paramref name="output"/> (read, so it never blocks on a full pipe).</summary>
+    public static Process Start(Action<string> output, string file, params string[] args)
     {
         var info = new ProcessStartInfo(file) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
         foreach (var a in args)
@@ -41,11 +41,19 @@ internal static class ProcessRun
         }
 
         var process = Process.Start(info) ?? throw new InvalidOperationException($"could not start {file}");
-        process.OutputDataReceived += (_, _) => { };
-        process.ErrorDataReceived += (_, _) => { };
+        process.OutputDataReceived += (_, e) => Forward(output, e.Data);
+        process.ErrorDataReceived += (_, e) => Forward(output, e.Data);
         process.BeginOutputReadLine();
         process.BeginErrorReadLine();
         return process;
+    }
+
+    private static void Forward(Action<string> output, string? line)
+    {
+        if (line is not null)
+        {
+            output(line);
+        }
     }
 
     /// <summary>SIGKILL to the process and everything it started, and wait for them to be gone.</summary>
