@@ -9,30 +9,14 @@ namespace Deconflict.Tests.Cluster;
 /// </summary>
 public sealed record NodeHealth(int StatusCode, string? Status, long? LastEvent, string? NodeId, bool? HoldsLease, int? LiveNodes)
 {
-    /// <summary>
-    /// Reads the answer. The cluster's fields are IClusterState's (NodeId, HoldsLease, LiveNodes) in
-    /// the API's snake_case, at the top or in one nested object (a "cluster" section).
-    /// </summary>
+    /// <summary>Reads the answer: the cluster's fields are <c>node</c>, <c>lease</c> and <c>live_nodes</c>.</summary>
     public static NodeHealth Parse(int statusCode, JsonNode? body) => new(
         statusCode,
         Find(body, "status")?.GetValue<string>(),
         Find(body, "last_event")?.GetValue<long>(),
-        Find(body, "node_id")?.GetValue<string>(),
-        Find(body, "holds_lease")?.GetValue<bool>(),
+        Find(body, "node")?.GetValue<string>(),
+        Find(body, "lease")?.GetValue<bool>(),
         Find(body, "live_nodes")?.GetValue<int>());
 
-    private static JsonNode? Find(JsonNode? body, string name)
-    {
-        if (body is not JsonObject o)
-        {
-            return null;
-        }
-
-        if (o[name] is { } direct)
-        {
-            return direct;
-        }
-
-        return o.Select(p => p.Value is JsonObject inner ? inner[name] : null).FirstOrDefault(v => v is not null);
-    }
+    private static JsonNode? Find(JsonNode? body, string name) => body is JsonObject o ? o[name] : null;
 }
