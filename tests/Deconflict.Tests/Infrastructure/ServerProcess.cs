@@ -7,7 +7,9 @@ namespace Deconflict.Tests.Infrastructure;
 /// <summary>The deconflict executable as its own process, for tests that must kill it outright.</summary>
 public sealed class ServerProcess : IDisposable
 {
+    private const int KeptLines = 200;
     private readonly Process _process;
+    private readonly Queue<string> _output = new();
 
     private ServerProcess(Process process, Uri baseAddress)
     {
@@ -17,11 +19,35 @@ public sealed class ServerProcess : IDisposable
 
     public Uri BaseAddress { get; }
 
+    public int Port => BaseAddress.Port;
+
+    public bool HasExited => _process.HasExited;
+
+    /// <summary>The last lines the server wrote (standard output and error together), for a failing test's message.</summary>
+    public string RecentOutput
+    {
+        get
+        {
+            lock (_output)
+            {
+                return string.Join('\n', _output);
+            }
+        }
+    }
+
     public static Task<ServerProcess> StartAsync(string dbPath, string adminToken, params string[] extraArgs) =>
         StartAsync(dbPath, adminToken, FreePort(), extraArgs);
 
     /// <summary>A server on this port (a restart at the address its clients know).</summary>
-    public static async Task<ServerProcess> StartAsync(string dbPath, string adminToken, int port, params string[] extraArgs)
+    public static Task<ServerProcess> StartAsync(string dbPath, string adminToken, int port, params string[] extraArgs) =>
+        StartServeAsync(adminToken, port, ["--db", dbPath, .. extraArgs]);
+
+    /// <summary>
+    /// <c>deconflict serve</c> with these arguments (the store's among them: --db, or --store and
+    /// the cluster's) on this port, with these extra environment variables; returns once /healthz
+    /// answers 200.
+    /// </summary>
+    public static async Task<ServerProcess> StartServeAsync(string adminToken, int port, IEnumerable<string> serveArgs, IReadOnlyDictionary<string, string>? environment = null)
     {
         var dll = typeof(ServerHost).Assembly.Location;
         var info = new ProcessStartInfo("dotnet")
@@ -30,19 +56,33 @@ public sealed class ServerProcess : IDisposable
             RedirectStandardError = true,
             UseShellExecute = false,
         };
-        foreach (var arg in new[] { "exec", dll, "serve", "--db", dbPath, "--urls", $"http://127.0.0.1:{port}" }.Concat(extraArgs))
+        foreach (var arg in new[] { "exec", dll, "serve" }.Concat(serveArgs).Concat(["--urls", $"http://127.0.0.1:{port}"]))
         {
             info.ArgumentList.Add(arg);
         }
 
         info.Environment["DECONFLICT_ADMIN_TOKEN"] = adminToken;
+        foreach (var (name, value) in environment ?? new Dictionary<string, string>())
+        {
+            info.Environment[name] = value;
+        }
+
         var process = Process.Start(info) ?? throw new InvalidOperationException("could not start deconflict");
-        process.OutputDataReceived += (_, _) => { };
-        process.ErrorDataReceived += (_, _) => { };
+        var server = new ServerProcess(process, new Uri($"http://127.0.0.1:{port}/"));
+        process.OutputDataReceived += (_, e) => server.Keep(e.Data);
+        process.ErrorDataReceived += (_, e) => server.Keep(e.Data);
         process.BeginOutputReadLine();
         process.BeginErrorReadLine();
-        var server = new ServerProcess(process, new Uri($"http://127.0.0.1:{port}/"));
-        await server.WaitHealthyAsync();
+        try
+        {
+            await server.WaitHealthyAsync();
+        }
+        catch
+        {
+            server.Dispose();
+            throw;
+        }
+
         return server;
     }
 
@@ -105,6 +145,23 @@ public sealed class ServerProcess : IDisposable
         _process.Dispose();
     }
 
+    private void Keep(string? line)
+    {
+        if (line is null)
+        {
+            return;
+        }
+
+        lock (_output)
+        {
+            _output.Enqueue(line);
+            while (_output.Count > KeptLines)
+            {
+                _output.Dequeue();
+            }
+        }
+    }
+
     private static int FreePort()
     {
         using var listener = new TcpListener(IPAddress.Loopback, 0);
@@ -120,7 +177,7 @@ public sealed class ServerProcess : IDisposable
         {
             if (_process.HasExited)
             {
-                throw new InvalidOperationException($"deconflict exited with {_process.ExitCode} before it was healthy");
+                throw new InvalidOperationException($"deconflict exited with {_process.ExitCode} before it was healthy: {RecentOutput}");
             }
 
             try
@@ -140,6 +197,6 @@ public sealed class ServerProcess : IDisposable
             await Task.Delay(100);
         }
 
-        throw new TimeoutException("deconflict did not become healthy in 60 s");
+        throw new TimeoutException($"deconflict did not become healthy in 60 s: {RecentOutput}");
     }
 }
