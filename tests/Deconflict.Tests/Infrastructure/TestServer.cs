@@ -82,7 +82,7 @@ public sealed class TestServer : IAsyncDisposable
             if (!System.IO.Directory.Exists(keys))
             {
                 // A cluster's node never makes its own keys: the operator makes them once (keys create).
-                var (record, webhook) = Record.ServiceKeys.Create(keys);
+                var (record, webhook) = Deconflict.Record.ServiceKeys.Create(keys);
                 record.Dispose();
                 webhook.Dispose();
             }
