@@ -370,6 +370,13 @@ public static class ServerHost
         app.MapAlerts();
         app.MapMetrics();
         app.MapConsole();
+        // Callbacks run last registered first: the PostgreSQL store's pool of connections closes
+        // after the writer has stopped, so a stopped server holds none of the database's.
+        if (app.Services.GetRequiredService<IDeconflictStore>() is Storage.Postgres.PostgresStore shared)
+        {
+            app.Lifetime.ApplicationStopped.Register(() => shared.DisposeAsync().AsTask().GetAwaiter().GetResult());
+        }
+
         app.Lifetime.ApplicationStopped.Register(() => app.Services.GetRequiredService<WriteQueue>().DisposeAsync().AsTask().GetAwaiter().GetResult());
         return app;
     }

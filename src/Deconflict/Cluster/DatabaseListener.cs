@@ -73,7 +73,7 @@ public sealed class DatabaseListener : BackgroundService
                 if (wait > TimeSpan.Zero)
                 {
                     // Returns at the first notification (handled by OnNotification within the call) or at the time limit.
-                    await connection.WaitAsync(wait, stoppingToken);
+                    await connection.WaitAsync(PostgresCluster.WaitMilliseconds(wait), stoppingToken);
                 }
 
                 if (DateTimeOffset.UtcNow >= nextPoll)

@@ -158,13 +158,10 @@ public sealed partial class PostgresCluster : BackgroundService, IClusterState
 
         try
         {
-            var until = DateTimeOffset.UtcNow + wait;
-            for (var left = wait; left > TimeSpan.Zero; left = until - DateTimeOffset.UtcNow)
-            {
-                // Nothing is sent on this session but the checks' answers: a message before the
-                // time is up is the server's notice that it ends the session (or a stray notice).
-                await connection.WaitAsync(left, ct);
-            }
+            // Nothing is sent on this session but the checks' answers: a message before the time
+            // is up is the server's notice that it ends the session (which throws here), or a
+            // stray notice, after which the next check merely comes early.
+            await connection.WaitAsync(WaitMilliseconds(wait), ct);
         }
         catch (Exception e) when (!ct.IsCancellationRequested)
         {
@@ -172,6 +169,9 @@ public sealed partial class PostgresCluster : BackgroundService, IClusterState
             await Task.Delay(Backoff, ct);
         }
     }
+
+    /// <summary>A time limit for <see cref="NpgsqlConnection.WaitAsync(int, CancellationToken)"/>, where 0 would mean no limit at all.</summary>
+    internal static int WaitMilliseconds(TimeSpan wait) => (int)Math.Clamp(Math.Ceiling(wait.TotalMilliseconds), 1, int.MaxValue);
 
     private async Task CheckAsync(CancellationToken ct)
     {
@@ -215,6 +215,7 @@ public sealed partial class PostgresCluster : BackgroundService, IClusterState
             _log.LogWarning("Node {Node} is connected to the database again", NodeId);
         }
 
+        _log.LogTrace("Node {Node}: holds {Holds}, {Nodes} live nodes", NodeId, holds, nodes);
         if (holds && !_holds)
         {
             _holds = true;
@@ -229,6 +230,7 @@ public sealed partial class PostgresCluster : BackgroundService, IClusterState
 
     private void Lost(Exception e)
     {
+        _log.LogDebug(e, "Node {Node}: the lease connection failed", NodeId);
         if (_holds)
         {
             _holds = false;

@@ -21,7 +21,7 @@ public sealed class PostgresClusterTests
         await using var nodes = await Nodes.StartAsync(db, "alpha", "bravo");
         var (a, b) = (nodes[0], nodes[1]);
 
-        await Until(() => (a.HoldsLease || b.HoldsLease) && a.LiveNodes == 2 && b.LiveNodes == 2, Failover, "a holder and two live nodes");
+        await Until(() => (a.HoldsLease || b.HoldsLease) && a.LiveNodes == 2 && b.LiveNodes == 2, Failover, "a holder and two live nodes", nodes.Log);
 
         // Three seconds of checks (three of each node's rounds): never both, never neither.
         var watch = Stopwatch.StartNew();
@@ -35,7 +35,7 @@ public sealed class PostgresClusterTests
         var holder = a.HoldsLease ? a : b;
         Assert.Equal(
             PostgresCluster.ApplicationPrefix + holder.NodeId,
-            await db.ScalarAsync($"SELECT string_agg(a.application_name, ',') FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid WHERE l.locktype = 'advisory' AND l.granted AND l.objid = {PostgresCluster.LeaseKey & 0xffffffff}"));
+            await db.ScalarAsync($"SELECT string_agg(a.application_name, ',') FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid WHERE l.locktype = 'advisory' AND l.granted AND l.database = (SELECT oid FROM pg_database WHERE datname = current_database()) AND l.objid = {PostgresCluster.LeaseKey & 0xffffffff}"));
     }
 
     [Fact]
@@ -45,20 +45,20 @@ public sealed class PostgresClusterTests
         var warnings = new HealthWarnings();
         await using var nodes = await Nodes.StartAsync(db, warnings, "alpha", "bravo");
         var (a, b) = (nodes[0], nodes[1]);
-        await Until(() => a.HoldsLease || b.HoldsLease, Failover, "a holder");
+        await Until(() => a.HoldsLease || b.HoldsLease, Failover, "a holder", nodes.Log);
         var (holder, other) = a.HoldsLease ? (a, b) : (b, a);
 
         Assert.Equal(1, await db.TerminateAsync(PostgresCluster.ApplicationPrefix + holder.NodeId));
 
         // The server tells the session it ends it: the holder lets go at once, before the other
         // node's next round could take the lease (at most a second away).
-        await Until(() => !holder.HoldsLease, TimeSpan.FromMilliseconds(500), "the terminated node letting go");
-        var taken = await Until(() => other.HoldsLease, Failover, "the other node holding the lease");
+        await Until(() => !holder.HoldsLease, TimeSpan.FromMilliseconds(500), "the terminated node letting go", nodes.Log);
+        var taken = await Until(() => other.HoldsLease, Failover, "the other node holding the lease", nodes.Log);
         Assert.True(taken < Failover, $"taken over after {taken}");
         Assert.False(holder.HoldsLease);
 
         // The terminated node connects again and is a live node again, without the lease.
-        await Until(() => holder.LiveNodes == 2 && other.LiveNodes == 2, Failover, "two live nodes again");
+        await Until(() => holder.LiveNodes == 2 && other.LiveNodes == 2, Failover, "two live nodes again", nodes.Log);
         Assert.False(holder.HoldsLease);
         Assert.True(other.HoldsLease);
         Assert.Empty(warnings.Current);
@@ -70,14 +70,14 @@ public sealed class PostgresClusterTests
         await using var db = await ClusterTestDatabase.CreateAsync();
         await using var nodes = await Nodes.StartAsync(db, "alpha", "bravo");
         var (a, b) = (nodes[0], nodes[1]);
-        await Until(() => (a.HoldsLease || b.HoldsLease) && a.LiveNodes == 2 && b.LiveNodes == 2, Failover, "a holder and two live nodes");
+        await Until(() => (a.HoldsLease || b.HoldsLease) && a.LiveNodes == 2 && b.LiveNodes == 2, Failover, "a holder and two live nodes", nodes.Log);
         var (holder, other) = a.HoldsLease ? (a, b) : (b, a);
 
         // Disposed without stopping, as a process that ends: its socket closes with it.
         holder.Dispose();
-        var taken = await Until(() => other.HoldsLease, Failover, "the other node holding the lease");
+        var taken = await Until(() => other.HoldsLease, Failover, "the other node holding the lease", nodes.Log);
         Assert.True(taken < Failover, $"taken over after {taken}");
-        await Until(() => other.LiveNodes == 1, Failover, "one live node");
+        await Until(() => other.LiveNodes == 1, Failover, "one live node", nodes.Log);
         Assert.True(other.HoldsLease);
     }
 
@@ -117,13 +117,22 @@ public sealed class PostgresClusterTests
         Assert.Matches("-[0-9a-f]{8}$", first);
     }
 
+    [Theory]
+    [InlineData(0.3, 1)]
+    [InlineData(0, 1)]
+    [InlineData(-5, 1)]
+    [InlineData(999.2, 1000)]
+    [InlineData(1000, 1000)]
+    public void A_wait_on_a_connection_is_never_given_the_0_that_means_forever(double milliseconds, int expected) =>
+        Assert.Equal(expected, PostgresCluster.WaitMilliseconds(TimeSpan.FromMilliseconds(milliseconds)));
+
     /// <summary>Waits until <paramref name="condition"/> holds; returns how long that took.</summary>
-    internal static async Task<TimeSpan> Until(Func<bool> condition, TimeSpan timeout, string what)
+    internal static async Task<TimeSpan> Until(Func<bool> condition, TimeSpan timeout, string what, Func<string>? log = null)
     {
         var watch = Stopwatch.StartNew();
         while (!condition())
         {
-            Assert.True(watch.Elapsed < timeout, $"no {what} within {timeout.TotalSeconds} s");
+            Assert.True(watch.Elapsed < timeout, $"no {what} within {timeout.TotalSeconds} s{(log is null ? "" : Environment.NewLine + log())}");
             await Task.Delay(10);
         }
 
@@ -133,6 +142,11 @@ public sealed class PostgresClusterTests
     /// <summary>Started nodes, stopped and disposed at the end of the test.</summary>
     private sealed class Nodes : List<PostgresCluster>, IAsyncDisposable
     {
+        private readonly List<RecordingLogger<PostgresCluster>> _logs = [];
+
+        /// <summary>What the nodes logged, each line with its node's index.</summary>
+        public string Log() => string.Join(Environment.NewLine, _logs.Select((l, i) => $"[{i}]{Environment.NewLine}{l.Text}"));
+
         public static Task<Nodes> StartAsync(ClusterTestDatabase db, params string[] ids) => StartAsync(db, new HealthWarnings(), ids);
 
         public static async Task<Nodes> StartAsync(ClusterTestDatabase db, HealthWarnings warnings, params string[] ids)
@@ -140,7 +154,9 @@ public sealed class PostgresClusterTests
             var nodes = new Nodes();
             foreach (var id in ids)
             {
-                var node = new PostgresCluster(db.ConnectionString, id + "-" + Guid.NewGuid().ToString("N")[..8], warnings, NullLogger<PostgresCluster>.Instance);
+                var log = new RecordingLogger<PostgresCluster>();
+                var node = new PostgresCluster(db.ConnectionString, id + "-" + Guid.NewGuid().ToString("N")[..8], warnings, log);
+                nodes._logs.Add(log);
                 nodes.Add(node);
                 await node.StartAsync(CancellationToken.None);
             }

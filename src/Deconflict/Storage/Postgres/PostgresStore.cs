@@ -48,6 +48,13 @@ public sealed class PostgresStore : IDeconflictStore, IRecordCheckSource
             builder.CommandTimeout = 10;
         }
 
+        // The writer and the readers run the same few dozen statements over and over: prepared
+        // once per connection, each runs without being planned again.
+        if (!Has(connectionString, "Max Auto Prepare", "MaxAutoPrepare"))
+        {
+            builder.MaxAutoPrepare = 64;
+        }
+
         ConnectionString = builder.ConnectionString;
         Where = $"{builder.Host}:{builder.Port}/{builder.Database}";
         CheckCommand = $"deconflict record check --store \"Host={builder.Host};Port={builder.Port};Database={builder.Database};Username={builder.Username}\" --full";
