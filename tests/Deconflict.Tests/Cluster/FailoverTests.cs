@@ -152,7 +152,8 @@ public sealed class FailoverTests
         }
         catch (Exception e) when (e is not Xunit.Sdk.XunitException)
         {
-            throw new InvalidOperationException("the cluster's output:\n" + cluster.Output(), e);
+            var healths = await Task.WhenAll(cluster.Running.Select(async n => $"{n}: {await n.HealthAsync()}"));
+            throw new InvalidOperationException($"the cluster's health: {string.Join("; ", healths)}\nits output:\n{cluster.Output()}", e);
         }
         finally
         {
