@@ -86,14 +86,10 @@ public sealed class FailoverTests
             var messages = load.Messages.Keys.ToHashSet();
             var encounters = load.Encounters;
             await reference.UntilAsync(
-                r =>
-                {
-                    var escalated = r.Where(e => e.Event.Type == "line-overdue").Select(e => e.Event.Data["message_id"]!.GetValue<string>()).ToHashSet();
-                    var raised = r.Select(e => Raised(e.Event)).Where(t => t is not null).ToHashSet();
-                    return messages.IsSubsetOf(escalated) && encounters.All(x => raised.Contains(x.BlueTrack) && raised.Contains(x.RedTrack));
-                },
+                r => Missing(r, messages, encounters).Length == 0,
                 TimeSpan.FromSeconds(30),
-                "every message's escalation and every encounter's alert");
+                "every message's escalation and every encounter's alert",
+                r => string.Join(", ", Missing(r, messages, encounters)));
 
             var size = await cluster.SettledLastEventAsync();
             await reference.UntilIdAsync(size - 1, TimeSpan.FromSeconds(30));
@@ -176,6 +172,18 @@ public sealed class FailoverTests
         var alert = e.Data["alert"]!;
         var own = alert["a"]!["own"]!.GetValue<bool>() ? alert["a"]! : alert["b"]!;
         return own["track_id"]!.GetValue<string>();
+    }
+
+    /// <summary>The messages not yet escalated and the aircraft not yet in a raised alert.</summary>
+    private static string[] Missing(IReadOnlyList<ReceivedEvent> received, HashSet<string> messages, IReadOnlyList<Encounter> encounters)
+    {
+        var escalated = received.Where(e => e.Event.Type == "line-overdue").Select(e => e.Event.Data["message_id"]!.GetValue<string>()).ToHashSet();
+        var raised = received.Select(e => Raised(e.Event)).Where(t => t is not null).ToHashSet();
+        return
+        [
+            .. messages.Where(m => !escalated.Contains(m)),
+            .. encounters.SelectMany(x => new[] { x.BlueTrack, x.RedTrack }).Where(t => !raised.Contains(t)),
+        ];
     }
 
     private static DateTimeOffset DueAt(SseEvent e) => DateTimeOffset.Parse(e.Data["due_at"]!.GetValue<string>(), CultureInfo.InvariantCulture);
