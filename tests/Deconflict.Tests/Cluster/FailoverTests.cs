@@ -149,7 +149,7 @@ public sealed class FailoverTests
         catch (Exception e) when (e is not Xunit.Sdk.XunitException)
         {
             var healths = await Task.WhenAll(cluster.Running.Select(async n => $"{n}: {await n.HealthAsync()}"));
-            throw new InvalidOperationException($"the cluster's health: {string.Join("; ", healths)}\nits output:\n{cluster.Output()}", e);
+            throw new InvalidOperationException($"the cluster's health: {string.Join("; ", healths)}\nthe nodes' sessions: {await SessionsAsync(database.ConnectionString)}\nits output:\n{cluster.Output()}", e);
         }
         finally
         {
@@ -159,6 +159,25 @@ public sealed class FailoverTests
                 await moved.DisposeAsync();
             }
         }
+    }
+
+    /// <summary>What each node's sessions on the database are doing (pg_stat_activity), for a failure's message.</summary>
+    private static async Task<string> SessionsAsync(string connectionString)
+    {
+        await using var connection = new Npgsql.NpgsqlConnection(connectionString);
+        await connection.OpenAsync();
+        await using var command = new Npgsql.NpgsqlCommand(
+            "SELECT a.application_name, a.state, a.wait_event_type, a.wait_event, left(a.query, 80), EXISTS (SELECT 1 FROM pg_locks l WHERE l.pid = a.pid AND l.locktype = 'advisory' AND l.granted) " +
+            "FROM pg_stat_activity a WHERE a.datname = current_database() AND a.pid <> pg_backend_pid() ORDER BY 1",
+            connection);
+        await using var reader = await command.ExecuteReaderAsync();
+        var rows = new List<string>();
+        while (await reader.ReadAsync())
+        {
+            rows.Add(string.Join(" | ", Enumerable.Range(0, reader.FieldCount).Select(i => reader.IsDBNull(i) ? "-" : Convert.ToString(reader.GetValue(i), CultureInfo.InvariantCulture))));
+        }
+
+        return string.Join("\n  ", rows);
     }
 
     /// <summary>The own track of a `track-alert` entry that raised an alert (each side's entry names its own aircraft), else null.</summary>
