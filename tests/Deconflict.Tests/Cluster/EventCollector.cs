@@ -53,8 +53,11 @@ public sealed class EventCollector : IAsyncDisposable
     public Task UntilIdAsync(long id, TimeSpan timeout) =>
         UntilAsync(events => events.Count > 0 && events[^1].Event.Id >= id, timeout, $"event {id}");
 
-    /// <summary>Waits until the events received so far satisfy <paramref name="done"/>; fails the test after the timeout.</summary>
-    public async Task UntilAsync(Func<IReadOnlyList<ReceivedEvent>, bool> done, TimeSpan timeout, string what)
+    /// <summary>
+    /// Waits until the events received so far satisfy <paramref name="done"/>; fails the test after
+    /// the timeout, saying what was missing by <paramref name="missing"/> when given.
+    /// </summary>
+    public async Task UntilAsync(Func<IReadOnlyList<ReceivedEvent>, bool> done, TimeSpan timeout, string what, Func<IReadOnlyList<ReceivedEvent>, string>? missing = null)
     {
         var clock = Stopwatch.StartNew();
         while (!done(Received))
@@ -62,7 +65,8 @@ public sealed class EventCollector : IAsyncDisposable
             if (clock.Elapsed > timeout)
             {
                 var last = Received is { Count: > 0 } r ? r[^1].Event.Id.ToString(System.Globalization.CultureInfo.InvariantCulture) : "none";
-                Assert.Fail($"the stream did not deliver {what} within {timeout.TotalSeconds} s (last id {last}; ended: {Ended?.Message ?? "no"})");
+                var lacking = missing is null ? string.Empty : $"; missing: {missing(Received)}";
+                Assert.Fail($"the stream did not deliver {what} within {timeout.TotalSeconds} s (last id {last}; ended: {Ended?.Message ?? "no"}{lacking})");
             }
 
             await Task.Delay(20);

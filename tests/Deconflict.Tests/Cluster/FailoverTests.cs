@@ -86,14 +86,10 @@ public sealed class FailoverTests
             var messages = load.Messages.Keys.ToHashSet();
             var encounters = load.Encounters;
             await reference.UntilAsync(
-                r =>
-                {
-                    var escalated = r.Where(e => e.Event.Type == "line-overdue").Select(e => e.Event.Data["message_id"]!.GetValue<string>()).ToHashSet();
-                    var raised = r.Select(e => Raised(e.Event)).Where(t => t is not null).ToHashSet();
-                    return messages.IsSubsetOf(escalated) && encounters.All(x => raised.Contains(x.BlueTrack) && raised.Contains(x.RedTrack));
-                },
+                r => Missing(r, messages, encounters).Length == 0,
                 TimeSpan.FromSeconds(30),
-                "every message's escalation and every encounter's alert");
+                "every message's escalation and every encounter's alert",
+                r => string.Join(", ", Missing(r, messages, encounters)));
 
             var size = await cluster.SettledLastEventAsync();
             await reference.UntilIdAsync(size - 1, TimeSpan.FromSeconds(30));
@@ -152,7 +148,8 @@ public sealed class FailoverTests
         }
         catch (Exception e) when (e is not Xunit.Sdk.XunitException)
         {
-            throw new InvalidOperationException("the cluster's output:\n" + cluster.Output(), e);
+            var healths = await Task.WhenAll(cluster.Running.Select(async n => $"{n}: {await n.HealthAsync()}"));
+            throw new InvalidOperationException($"the cluster's health: {string.Join("; ", healths)}\nthe nodes' sessions: {await SessionsAsync(database.ConnectionString)}\nits output:\n{cluster.Output()}", e);
         }
         finally
         {
@@ -162,6 +159,25 @@ public sealed class FailoverTests
                 await moved.DisposeAsync();
             }
         }
+    }
+
+    /// <summary>What each node's sessions on the database are doing (pg_stat_activity), for a failure's message.</summary>
+    private static async Task<string> SessionsAsync(string connectionString)
+    {
+        await using var connection = new Npgsql.NpgsqlConnection(connectionString);
+        await connection.OpenAsync();
+        await using var command = new Npgsql.NpgsqlCommand(
+            "SELECT a.application_name, a.state, a.wait_event_type, a.wait_event, left(a.query, 80), EXISTS (SELECT 1 FROM pg_locks l WHERE l.pid = a.pid AND l.locktype = 'advisory' AND l.granted) " +
+            "FROM pg_stat_activity a WHERE a.datname = current_database() AND a.pid <> pg_backend_pid() ORDER BY 1",
+            connection);
+        await using var reader = await command.ExecuteReaderAsync();
+        var rows = new List<string>();
+        while (await reader.ReadAsync())
+        {
+            rows.Add(string.Join(" | ", Enumerable.Range(0, reader.FieldCount).Select(i => reader.IsDBNull(i) ? "-" : Convert.ToString(reader.GetValue(i), CultureInfo.InvariantCulture))));
+        }
+
+        return string.Join("\n  ", rows);
     }
 
     /// <summary>The own track of a `track-alert` entry that raised an alert (each side's entry names its own aircraft), else null.</summary>
@@ -175,6 +191,18 @@ public sealed class FailoverTests
         var alert = e.Data["alert"]!;
         var own = alert["a"]!["own"]!.GetValue<bool>() ? alert["a"]! : alert["b"]!;
         return own["track_id"]!.GetValue<string>();
+    }
+
+    /// <summary>The messages not yet escalated and the aircraft not yet in a raised alert.</summary>
+    private static string[] Missing(IReadOnlyList<ReceivedEvent> received, HashSet<string> messages, IReadOnlyList<Encounter> encounters)
+    {
+        var escalated = received.Where(e => e.Event.Type == "line-overdue").Select(e => e.Event.Data["message_id"]!.GetValue<string>()).ToHashSet();
+        var raised = received.Select(e => Raised(e.Event)).Where(t => t is not null).ToHashSet();
+        return
+        [
+            .. messages.Where(m => !escalated.Contains(m)),
+            .. encounters.SelectMany(x => new[] { x.BlueTrack, x.RedTrack }).Where(t => !raised.Contains(t)),
+        ];
     }
 
     private static DateTimeOffset DueAt(SseEvent e) => DateTimeOffset.Parse(e.Data["due_at"]!.GetValue<string>(), CultureInfo.InvariantCulture);
