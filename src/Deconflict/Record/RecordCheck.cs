@@ -34,6 +34,7 @@ public sealed class RecordCheck(IRecordCheckSource store, RecordKey key, RecordA
     /// <summary>Checks the record; with <paramref name="full"/> from its first entry, otherwise from the size the last check reached.</summary>
     public RecordCheckResult Run(bool full)
     {
+        using var snapshot = store.Snapshot();
         var size = store.LastEventSequence();
         var latestHead = store.LatestHead();
         var from = full ? 0 : Math.Min(anchor.Verified, size);

@@ -12,6 +12,13 @@ public interface IRecordCheckSource : IStoreReader
     /// <summary>The command that checks this store's whole record, for people to run (no secret in it).</summary>
     string CheckCommand { get; }
 
+    /// <summary>
+    /// Until disposed, every read of this store sees one snapshot: other nodes go on writing while
+    /// a node checks the record at its start, and a row committed after the check read the record's
+    /// size must not be taken for a row that names no entry.
+    /// </summary>
+    IDisposable Snapshot();
+
     /// <summary>Entries [start, end) in order, streamed; a missing one ends the stream as (index, null).</summary>
     IEnumerable<(long Index, byte[]? Entry)> CheckEntries(long start, long end);
 

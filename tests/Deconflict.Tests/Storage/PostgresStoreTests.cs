@@ -179,6 +179,33 @@ public sealed class PostgresStoreTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Reads_inside_a_snapshot_do_not_see_what_another_node_commits_meanwhile()
+    {
+        await using var checking = new PostgresStore(ConnectionString);
+        checking.Migrate();
+        await using var other = new PostgresStore(ConnectionString);
+        using var s = other.OpenWriteSession();
+        s.Begin();
+        s.InsertParty(new Party("blue", "Blue", PartyRole.Party, T0));
+        s.Commit();
+        Submit(s, Operation("op-before", Square(10, 10)));
+
+        // The record check at a node's start reads the record's size, then every served row: a row
+        // another node commits in between must not be seen without its entry.
+        using (checking.Snapshot())
+        {
+            Assert.Equal(1, checking.LastEventSequence());
+            Submit(s, Operation("op-during", Square(20, 20)));
+            Assert.Equal(1, checking.LastEventSequence());
+            Assert.Equal(["op-before"], checking.CheckRows().Select(r => r.Id).Where(id => id.StartsWith("op-", StringComparison.Ordinal)));
+            Assert.Null(checking.GetDeclaration(DeclarationKind.Operation, "op-during"));
+        }
+
+        Assert.Equal(2, checking.LastEventSequence());
+        Assert.NotNull(checking.GetDeclaration(DeclarationKind.Operation, "op-during"));
+    }
+
+    [Fact]
     public async Task The_writer_recovers_by_itself_when_its_connections_are_cut()
     {
         await using var store = new PostgresStore(ConnectionString);

@@ -71,6 +71,61 @@ public sealed class PostgresStore : IDeconflictStore, IRecordCheckSource
 
     public string CheckCommand { get; }
 
+    /// <summary>
+    /// An exported snapshot (pg_export_snapshot) held open by <see cref="Snapshot"/>: every read
+    /// joins it while it is set. Only the record check sets it, before the node serves anything.
+    /// </summary>
+    private volatile string? _snapshot;
+
+    public IDisposable Snapshot()
+    {
+        var c = _source.OpenConnection();
+        try
+        {
+            Sql.Execute(c, null, "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY");
+            _snapshot = (string)Sql.Scalar(c, null, "SELECT pg_export_snapshot()")!;
+            return new SnapshotHold(this, c);
+        }
+        catch
+        {
+            c.Dispose();
+            throw;
+        }
+    }
+
+    /// <summary>A pooled connection; inside <see cref="Snapshot"/>, in a read-only transaction on its snapshot.</summary>
+    private NpgsqlConnection Open()
+    {
+        var c = _source.OpenConnection();
+        if (_snapshot is { } id)
+        {
+            try
+            {
+                Sql.Execute(c, null, "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY");
+
+                // The id is the server's own (hex digits and dashes); SET takes no parameter.
+                Sql.Execute(c, null, $"SET TRANSACTION SNAPSHOT '{id}'");
+            }
+            catch
+            {
+                c.Dispose();
+                throw;
+            }
+        }
+
+        return c;
+    }
+
+    /// <summary>Ends the snapshot: the exporting transaction is rolled back with its connection.</summary>
+    private sealed class SnapshotHold(PostgresStore store, NpgsqlConnection connection) : IDisposable
+    {
+        public void Dispose()
+        {
+            store._snapshot = null;
+            connection.Dispose();
+        }
+    }
+
     public void Migrate()
     {
         try
@@ -119,7 +174,7 @@ public sealed class PostgresStore : IDeconflictStore, IRecordCheckSource
     public int WarmUp(CancellationToken ct = default)
     {
         var rows = new List<(string Id, long Version, string Volumes)>();
-        using (var c = _source.OpenConnection())
+        using (var c = Open())
         using (var cmd = Sql.Command(c, null, "SELECT id, version, volumes FROM declarations WHERE state IN ('planned', 'active') ORDER BY starts_at"))
         using (var r = cmd.ExecuteReader())
         {
@@ -197,7 +252,7 @@ public sealed class PostgresStore : IDeconflictStore, IRecordCheckSource
             where.Add($"d.seq IN (SELECT v.declaration FROM volume_index v WHERE {string.Join(" OR ", boxes)})");
         }
 
-        using var c = _source.OpenConnection();
+        using var c = Open();
         return Sql.Page(c, r => _rows.ReadDeclaration(r), q.Limit,
             $"SELECT {StoreRows.DeclarationColumns} FROM declarations d WHERE {string.Join(" AND ", where)} ORDER BY d.seq LIMIT $3", [.. args]);
     }
@@ -205,7 +260,7 @@ public sealed class PostgresStore : IDeconflictStore, IRecordCheckSource
     public IReadOnlyList<Declaration> FindCandidates(IReadOnlyList<VolumeBox> boxes)
     {
         // One statement, so the index and the rows are one snapshot.
-        using var c = _source.OpenConnection();
+        using var c = Open();
         return PostgresVolumeIndex.Candidates(c, null, boxes, r => _rows.ReadDeclaration(r));
     }
 
@@ -227,7 +282,7 @@ public sealed class PostgresStore : IDeconflictStore, IRecordCheckSource
             where.Add($"state = ${args.Count}");
         }
 
-        using var c = _source.OpenConnection();
+        using var c = Open();
         return Sql.Page(c, StoreRows.ReadConflict, q.Limit,
             $"SELECT {StoreRows.ConflictColumns} FROM conflicts WHERE {string.Join(" AND ", where)} ORDER BY seq LIMIT $2", [.. args]);
     }
@@ -241,7 +296,7 @@ public sealed class PostgresStore : IDeconflictStore, IRecordCheckSource
         var chunk = Math.Max(limit, 500);
         var after = afterSequence;
         var list = new List<StoredEvent>();
-        using var c = _source.OpenConnection();
+        using var c = Open();
 
         // A leaf's node key is SqliteRecordTree.NodeId(0, index) = index * 64.
         using var cmd = Sql.Command(c, null,
@@ -303,7 +358,7 @@ public sealed class PostgresStore : IDeconflictStore, IRecordCheckSource
 
     public IEnumerable<(long Index, byte[]? Entry)> CheckEntries(long start, long end)
     {
-        using var c = _source.OpenConnection();
+        using var c = Open();
         foreach (var entry in CheckReads.Entries(c, start, end))
         {
             yield return entry;
@@ -312,7 +367,7 @@ public sealed class PostgresStore : IDeconflictStore, IRecordCheckSource
 
     public IEnumerable<(long Id, byte[] Hash)> CheckNodes(long start, long end)
     {
-        using var c = _source.OpenConnection();
+        using var c = Open();
         foreach (var node in CheckReads.NodesCompletedBy(c, start, end))
         {
             yield return node;
@@ -321,7 +376,7 @@ public sealed class PostgresStore : IDeconflictStore, IRecordCheckSource
 
     public IEnumerable<ServedRow> CheckRows()
     {
-        using var c = _source.OpenConnection();
+        using var c = Open();
         foreach (var row in CheckReads.Rows(c, CheckSql.Postgres))
         {
             yield return row;
@@ -330,13 +385,13 @@ public sealed class PostgresStore : IDeconflictStore, IRecordCheckSource
 
     public IReadOnlyList<(string? Message, long? RecordIndex, string Party)> RecipientMismatches()
     {
-        using var c = _source.OpenConnection();
+        using var c = Open();
         return [.. CheckReads.RecipientMismatches(c, CheckSql.Postgres)];
     }
 
     public IReadOnlyList<RecordHead> HeadsFrom(long size)
     {
-        using var c = _source.OpenConnection();
+        using var c = Open();
         return CheckReads.Heads(c, size);
     }
 
@@ -364,7 +419,7 @@ public sealed class PostgresStore : IDeconflictStore, IRecordCheckSource
             : inbox
                 ? "SELECT m.seq, m.doc, m.record_index FROM line_recipients r JOIN line_messages m ON m.seq = r.message_seq WHERE r.party = $1 AND r.message_seq > $2 ORDER BY r.message_seq LIMIT $3"
                 : $"SELECT {LineRows.Columns} FROM line_messages WHERE sender = $1 AND seq > $2 ORDER BY seq LIMIT $3";
-        using var c = _source.OpenConnection();
+        using var c = Open();
         return party is null
             ? Sql.Page(c, LineRows.Read, limit, sql.Replace("$2", "$1", StringComparison.Ordinal).Replace("$3", "$2", StringComparison.Ordinal), after ?? 0L, limit + 1)
             : Sql.Page(c, LineRows.Read, limit, sql, party, after ?? 0L, limit + 1);
@@ -388,7 +443,7 @@ public sealed class PostgresStore : IDeconflictStore, IRecordCheckSource
             where.Add($"state = ${args.Count}");
         }
 
-        using var c = _source.OpenConnection();
+        using var c = Open();
         return Sql.Page(c, AlertRows.Read, limit, $"SELECT {AlertRows.Columns} FROM alerts WHERE {string.Join(" AND ", where)} ORDER BY seq LIMIT $2", [.. args]);
     }
 
@@ -405,7 +460,7 @@ public sealed class PostgresStore : IDeconflictStore, IRecordCheckSource
     // The nodes a proof reads are written once and never change, so they need no snapshot.
     public T WithTree<T>(Func<IMerkleNodes, T> read)
     {
-        using var c = _source.OpenConnection();
+        using var c = Open();
         using var tree = new PostgresRecordTree.Reader(c);
         return read(tree);
     }
@@ -413,19 +468,19 @@ public sealed class PostgresStore : IDeconflictStore, IRecordCheckSource
     private T? One<T>(Func<NpgsqlDataReader, T> read, string sql, params object?[] args)
         where T : class
     {
-        using var c = _source.OpenConnection();
+        using var c = Open();
         return Sql.One(c, null, read, sql, args);
     }
 
     private List<T> List<T>(Func<NpgsqlDataReader, T> read, string sql, params object?[] args)
     {
-        using var c = _source.OpenConnection();
+        using var c = Open();
         return Sql.List(c, null, read, sql, args);
     }
 
     private object? Scalar(string sql, params object?[] args)
     {
-        using var c = _source.OpenConnection();
+        using var c = Open();
         return Sql.Scalar(c, null, sql, args);
     }
 

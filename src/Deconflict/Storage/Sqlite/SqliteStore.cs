@@ -49,6 +49,18 @@ public sealed class SqliteStore : IDeconflictStore, IRecordCheckSource
 
     public string CheckCommand => $"deconflict record check --db {Path} --full";
 
+    /// <summary>Nothing to hold: the record check runs while this process alone holds the database (DatabaseLock), before its writer starts.</summary>
+    public IDisposable Snapshot() => NoSnapshot.Instance;
+
+    private sealed class NoSnapshot : IDisposable
+    {
+        public static readonly NoSnapshot Instance = new();
+
+        public void Dispose()
+        {
+        }
+    }
+
     public void Migrate() => MigrateTo(SqliteSchema.Migrations.Count);
 
     /// <summary>Applies the migrations up to <paramref name="version"/>; below the latest only in tests of the migrations themselves.</summary>
