@@ -26,7 +26,9 @@ public static class TrustedProxies
             // IPAddress also reads "1" and "127.1" as IPv4; a proxy is named in full, like 127.0.0.1.
             if (address.Contains(':', StringComparison.Ordinal) || address.Count(c => c == '.') == 3)
             {
-                if (IPNetwork.TryParse(entry, out network))
+                // A range given by an address inside it (10.0.0.1/8) is refused, not widened: it may
+                // name one proxy, and trusting its whole network would let others choose addresses.
+                if (IPNetwork.TryParse(entry, out network) && network.BaseAddress.Equals(IPAddress.Parse(address)))
                 {
                     if (network.PrefixLength == 0)
                     {
