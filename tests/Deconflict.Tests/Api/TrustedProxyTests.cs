@@ -141,6 +141,16 @@ public sealed class TrustedProxyTests
         Assert.Equal([file], Directory.GetFileSystemEntries(directory));
     }
 
+    [Fact]
+    public async Task The_help_names_the_setting_s_key_and_variable()
+    {
+        var run = await Serve(TempDirectory(), [], "--help");
+        Assert.Equal(0, run.Exit);
+        var help = string.Join(' ', run.Out.Split((char[])[' ', '\n', '\r'], StringSplitOptions.RemoveEmptyEntries));
+        Assert.Contains("--trusted-proxy", help, StringComparison.Ordinal);
+        Assert.Contains("[trusted_proxies, DECONFLICT_TRUSTED_PROXIES]", help, StringComparison.Ordinal);
+    }
+
     /// <summary>20 failed logins (the default limit) forwarded for A lock out A's admin token, and not B's.</summary>
     private static async Task AssertForwardedClientsApart(Uri server, string admin)
     {
