@@ -39,6 +39,9 @@ public sealed record ServerSettings
 
     public string Urls { get; init; } = "http://127.0.0.1:8080";
 
+    /// <summary>Proxies whose X-Forwarded-For names the client (serve --trusted-proxy); none: the header is ignored.</summary>
+    public IReadOnlyList<System.Net.IPNetwork> TrustedProxies { get; init; } = [];
+
     public DeconflictOptions Options { get; init; } = new();
 
     /// <summary>The admin token from the environment (DECONFLICT_ADMIN_TOKEN); null = create one on first start.</summary>
@@ -316,6 +319,7 @@ public static class ServerHost
         }));
         EnsureAdminToken(app, settings);
 
+        app.UseTrustedProxies(settings.TrustedProxies);
         app.UseExceptionHandler(new ExceptionHandlerOptions
         {
             StatusCodeSelector = e => e is BadHttpRequestException b ? b.StatusCode : StorageFault.Is(e) ? 503 : 500,

@@ -139,9 +139,10 @@ public sealed class AccessLimits : IDisposable
     }
 
     /// <summary>
-    /// The client's address as the connection gives it (forwarded headers are not trusted: parties
-    /// do not trust each other's proxies). An IPv6 client is taken as its /64, the least a host is
-    /// given, so that it cannot step through addresses; an IPv4-mapped one as IPv4.
+    /// The client's address as the connection gives it: X-Forwarded-For only from the proxies the
+    /// admin trusts (<see cref="TrustedProxies"/>), never from a client. An IPv6 client is taken as
+    /// its /64, the least a host is given, so that it cannot step through addresses; an IPv4-mapped
+    /// one as IPv4.
     /// </summary>
     public static string AddressKey(HttpContext http)
     {

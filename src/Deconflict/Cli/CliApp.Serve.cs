@@ -33,6 +33,11 @@ public static partial class CliApp
             Description = "A host name, address or CIDR range escalation webhooks may reach although not public (repeat for several)",
             AllowMultipleArgumentsPerToken = true,
         };
+        var trustedProxy = new Option<string[]>("--trusted-proxy")
+        {
+            Description = "The address or CIDR range of a proxy in front of the server (nginx) whose X-Forwarded-For names the client, for the limits on failed logins per address; from any other address the header is ignored (repeat for several)",
+            AllowMultipleArgumentsPerToken = true,
+        };
         var quotas = new QuotaOptions();
         var maxLive = new Option<int>("--max-live-declarations") { Description = "Live operations and zones one party may hold", DefaultValueFactory = _ => quotas.MaxLiveDeclarations };
         var maxStreams = new Option<int>("--max-streams") { Description = "Event streams one party may have open", DefaultValueFactory = _ => quotas.MaxStreams };
@@ -42,7 +47,7 @@ public static partial class CliApp
         Option[] settable =
         [
             store, nats, keys, urls, policy, notices, horizontalBuffer, verticalBuffer, horizontalSeparation, verticalSeparation, lookahead, warning, advisory, sameParty,
-            webhookHttp, webhookAllow, maxLive, maxStreams, partyRate, partyBurst,
+            webhookHttp, webhookAllow, trustedProxy, maxLive, maxStreams, partyRate, partyBurst,
         ];
         foreach (var option in settable)
         {
@@ -56,12 +61,13 @@ public static partial class CliApp
             + "The command line wins over the environment, which wins over the file (docs/configuration.md).")
         {
             store, db, nats, keys, config, urls, policy, notices, horizontalBuffer, verticalBuffer, horizontalSeparation, verticalSeparation, lookahead, warning, advisory, sameParty,
-            webhookHttp, webhookAllow, maxLive, maxStreams, partyRate, partyBurst,
+            webhookHttp, webhookAllow, trustedProxy, maxLive, maxStreams, partyRate, partyBurst,
         };
         serve.SetAction(async (parse, ct) =>
         {
             ServeConfiguration read;
             DeconflictOptions options;
+            IReadOnlyList<System.Net.IPNetwork> proxies;
             try
             {
                 read = ServeConfiguration.Read(parse, settable, parse.GetValue(config));
@@ -100,6 +106,15 @@ public static partial class CliApp
                 catch (FormatException e)
                 {
                     throw new CliException($"{read.Name(ServeConfiguration.Key(webhookAllow))}: " + e.Message);
+                }
+
+                try
+                {
+                    proxies = Api.TrustedProxies.Parse(read.Value(trustedProxy) ?? []);
+                }
+                catch (FormatException e)
+                {
+                    throw new CliException($"{read.Name(ServeConfiguration.Key(trustedProxy))}: " + e.Message);
                 }
 
                 new Core.Tactical.AlertPolicy(options.Tactical.WarningS, options.LookaheadS, options.Tactical.AdvisoryS, options.Tactical.ClearAfterCycles).Validate();
@@ -168,6 +183,7 @@ public static partial class CliApp
                 NatsUrl = natsUrl,
                 KeysDirectory = read.Value(keys) is { Length: > 0 } givenKeys ? givenKeys : null,
                 Urls = listen,
+                TrustedProxies = proxies,
                 Options = options,
                 AdminToken = adminToken,
             };
@@ -235,7 +251,7 @@ public static partial class CliApp
             "deconflict serve --db data/deconflict.db --urls http://127.0.0.1:8080",
             "deconflict serve --db deconflict.db --urls http://0.0.0.0:8080 --policy reject --conflict-notices",
             "deconflict serve --horizontal-separation 5NM --vertical-separation 1000FT --lookahead 3m --warning 90s",
-            "deconflict serve --store \"Host=127.0.0.1;Database=deconflict;Username=deconflict;Password=$PGPASSWORD\" --nats nats://127.0.0.1:4222 --keys /etc/deconflict/keys --urls http://127.0.0.1:8081");
+            "deconflict serve --store \"Host=127.0.0.1;Database=deconflict;Username=deconflict;Password=$PGPASSWORD\" --nats nats://127.0.0.1:4222 --keys /etc/deconflict/keys --urls http://127.0.0.1:8081 --trusted-proxy 127.0.0.1");
     }
 
     /// <summary>

@@ -47,8 +47,11 @@ internal sealed class ServeConfiguration
     /// <summary>The three sources, the command line last (first in precedence).</summary>
     public IConfigurationRoot Root { get; }
 
-    /// <summary>A setting's key: the option's name without its dashes, in snake_case.</summary>
-    public static string Key(Option option) => option.Name.TrimStart('-').Replace('-', '_');
+    /// <summary>Settings whose key is not their option's name: a repeatable option named for one value, whose key names the list.</summary>
+    private static readonly Dictionary<string, string> ListKeys = new(StringComparer.Ordinal) { ["--trusted-proxy"] = "trusted_proxies" };
+
+    /// <summary>A setting's key: the option's name without its dashes, in snake_case (a list's own name where it has one).</summary>
+    public static string Key(Option option) => ListKeys.TryGetValue(option.Name, out var key) ? key : option.Name.TrimStart('-').Replace('-', '_');
 
     /// <summary>The environment variable of a setting.</summary>
     public static string Variable(string key) => Prefix + key.ToUpperInvariant();
