@@ -38,18 +38,7 @@ public sealed class AccessLimits : IDisposable
         _cluster = cluster ?? new SingleNode();
         _failedByAddress = Failures(_options.FailedAuthPerAddress, _options.FailedAuthForgiveEvery);
         _failedByPrefix = Failures(_options.FailedAuthPerPrefix, _options.FailedAuthForgiveEvery);
-        _requests = PartitionedRateLimiter.Create<(string Party, int Nodes), (string Party, int Nodes)>(key => RateLimitPartition.GetTokenBucketLimiter(key, k =>
-        {
-            var period = RequestPeriod(k.Nodes);
-            return new TokenBucketRateLimiterOptions
-            {
-                TokenLimit = ClusterShare.Of(_options.RequestBurst, k.Nodes),
-                TokensPerPeriod = Math.Max(1, (int)Math.Round(ClusterShare.Of(_options.RequestsPerSecond, k.Nodes) * period.TotalSeconds)),
-                ReplenishmentPeriod = period,
-                QueueLimit = 0,
-                AutoReplenishment = false,
-            };
-        }));
+        _requests = PartitionedRateLimiter.Create<(string Party, int Nodes), (string Party, int Nodes)>(key => RateLimitPartition.GetTokenBucketLimiter(key, k => RequestBucket(_options, k.Nodes)));
     }
 
     /// <summary>The live nodes the party's limits are shared over now (at least 1).</summary>
@@ -167,13 +156,30 @@ public sealed class AccessLimits : IDisposable
         return address.ToString();
     }
 
-    // The shared timer replenishes every 100 ms, so a faster rate is given as more tokens per
-    // 100 ms; a rate under 10/s as one token per 1/rate seconds.
-    private TimeSpan RequestPeriod(int nodes)
+    /// <summary>
+    /// One node's bucket of a party's requests: its share of the burst, refilled at its share of the
+    /// rate. The partitioned limiter's timer refills a bucket that does not replenish itself every
+    /// 100 ms by the time elapsed times TokensPerPeriod / ReplenishmentPeriod, so only that ratio
+    /// counts: it is the share exactly (to a tick), as a whole number of tokens over a period of at
+    /// most a second (one token over 1/rate seconds below 1/s). A whole number of tokens per 100 ms
+    /// would round a share of 15/s up to 20/s, and the cluster would allow 40/s for 30/s.
+    /// </summary>
+    internal static TokenBucketRateLimiterOptions RequestBucket(QuotaOptions quotas, int nodes)
     {
-        var rate = ClusterShare.Of(_options.RequestsPerSecond, nodes);
-        return rate >= 10 ? TimeSpan.FromMilliseconds(100) : TimeSpan.FromSeconds(1 / rate);
+        var rate = ClusterShare.Of(quotas.RequestsPerSecond, nodes);
+        var tokens = (int)Math.Clamp(Math.Floor(rate), 1, int.MaxValue);
+        return new TokenBucketRateLimiterOptions
+        {
+            TokenLimit = ClusterShare.Of(quotas.RequestBurst, nodes),
+            TokensPerPeriod = tokens,
+            ReplenishmentPeriod = TimeSpan.FromTicks(Math.Max(1, (long)Math.Round(tokens * TimeSpan.TicksPerSecond / rate))),
+            QueueLimit = 0,
+            AutoReplenishment = false,
+        };
     }
+
+    // A refused request may try again once one token is back: at most a period.
+    private TimeSpan RequestPeriod(int nodes) => RequestBucket(_options, nodes).ReplenishmentPeriod;
 
     private static string SharedOver(int nodes) => nodes == 1 ? string.Empty : $", shared over {nodes} nodes";
 

@@ -1,6 +1,7 @@
 using System.Collections.Concurrent;
 using System.Diagnostics;
 using Deconflict.Tests.Infrastructure;
+using Xunit.Abstractions;
 
 namespace Deconflict.Tests.Cluster;
 
@@ -10,7 +11,7 @@ namespace Deconflict.Tests.Cluster;
 /// submissions keep a p99 within twice what it was without the flood.
 /// </summary>
 [Collection(ClusterCollection.Name)]
-public sealed class ClusterFairnessTests
+public sealed class ClusterFairnessTests(ITestOutputHelper output)
 {
     private const int Rate = 30;
     private const int Burst = 30;
@@ -35,6 +36,10 @@ public sealed class ClusterFairnessTests
         var blue = cluster.Nodes.Select(n => n.Client(blueToken)).ToList();
         var red = cluster.Nodes.Select(n => n.Client(redToken)).ToList();
 
+        // The bound below is three nodes' shares: every node must count three (a node whose count
+        // of the live nodes is stale allows a larger share of its own).
+        await EveryNodeCountsAsync(cluster, 3);
+
         // Warm every node's paths (JIT, pools), then blue's p99 alone.
         await SubmitAsync(blue, 15, seed: 1);
         var unloaded = await SubmitAsync(blue, Samples, seed: 2);
@@ -51,6 +56,9 @@ public sealed class ClusterFairnessTests
 
         var refusedCount = statuses.Count(s => s.Status == 429);
         var accepted = statuses.Count(s => s.Status == 201);
+        output.WriteLine($"the flood: {statuses.Count} sent, {accepted} accepted in {floodSeconds:F1} s ({accepted / floodSeconds:F1}/s), {inFlight} in flight at the stop");
+        var counts = await Task.WhenAll(cluster.Nodes.Select(n => n.HealthAsync()));
+        Assert.All(counts, h => Assert.Equal(3, h?.LiveNodes));
         Assert.All(statuses, s => Assert.True(s.Status == 201 || (s.Status == 429 && s.Code == "rate-limited"), $"the flood was answered {s.Status} {s.Code}"));
         Assert.True(refusedCount > statuses.Count / 2, $"the flood got only {refusedCount} 429s of {statuses.Count}");
 
@@ -61,6 +69,23 @@ public sealed class ClusterFairnessTests
         var (p99Alone, p99Flooded) = (P99(unloaded), P99(loaded));
         var bound = 2 * Math.Max(p99Alone.TotalMilliseconds, NoiseFloor.TotalMilliseconds);
         Assert.True(p99Flooded.TotalMilliseconds <= bound, $"blue's p99 went from {p99Alone.TotalMilliseconds:F1} ms alone to {p99Flooded.TotalMilliseconds:F1} ms under the flood (bound {bound:F1} ms)");
+    }
+
+    /// <summary>Waits (up to 10 s: the nodes check every second) until every node's /healthz counts <paramref name="nodes"/> live nodes.</summary>
+    private static async Task EveryNodeCountsAsync(ClusterNodes cluster, int nodes)
+    {
+        var clock = Stopwatch.StartNew();
+        while (true)
+        {
+            var healths = await Task.WhenAll(cluster.Nodes.Select(n => n.HealthAsync()));
+            if (healths.All(h => h?.LiveNodes == nodes))
+            {
+                return;
+            }
+
+            Assert.True(clock.Elapsed < TimeSpan.FromSeconds(10), $"the nodes count {string.Join(", ", healths.Select(h => h?.LiveNodes))} live nodes, not {nodes} each");
+            await Task.Delay(100);
+        }
     }
 
     /// <summary>
