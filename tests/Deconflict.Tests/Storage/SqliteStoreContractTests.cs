@@ -160,8 +160,13 @@ public sealed class SqliteStoreContractTests : StoreContract
             cmd.ExecuteNonQuery();
         }
 
+        // Opened without the builders of the stated entries, the store refuses the migration and
+        // leaves the file at schema 8.
+        var refused = Assert.Throws<InvalidOperationException>(() => new SqliteStore(path).Migrate());
+        Assert.Contains("rows written before the record stated them", refused.Message, StringComparison.Ordinal);
+
         var clock = new Microsoft.Extensions.Time.Testing.FakeTimeProvider(new DateTimeOffset(2031, 2, 3, 4, 5, 6, 789, TimeSpan.Zero));
-        await using var store = new SqliteStore(path, clock);
+        await using var store = new SqliteStore(path, clock, StatedEvents.Instance);
         store.Migrate();
 
         var entries = store.ReadRecord(0, long.MaxValue).Select(l => RecordEntry.Parse(l.Entry)!).ToList();
