@@ -89,7 +89,7 @@ public static class ServerHost
             var held = DatabaseLock.Acquire(settings.DatabasePath);
             try
             {
-                var store = new SqliteStore(settings.DatabasePath, settings.Time);
+                var store = new SqliteStore(settings.DatabasePath, settings.Time, StatedEvents.Instance);
                 store.Migrate();
                 var (recordKey, webhookKey) = keys ?? (RecordKey.LoadOrCreate(settings.DatabasePath), WebhookKey.LoadOrCreate(settings.DatabasePath));
                 keys = (recordKey, webhookKey);

@@ -162,7 +162,7 @@ public static partial class CliApp
 
             try
             {
-                var store = new Storage.Sqlite.SqliteStore(path);
+                var store = new Storage.Sqlite.SqliteStore(path, stated: Record.StatedEvents.Instance);
                 store.Migrate();
                 using var recordKey = Record.RecordKey.LoadOrCreate(path);
                 var anchor = Record.RecordAnchor.Load(path);

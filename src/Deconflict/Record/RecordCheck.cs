@@ -275,13 +275,14 @@ public sealed class RecordCheck(IRecordCheckSource store, RecordKey key, RecordA
                 continue;
             }
 
-            if (subject.State != row.State)
+            var state = ServedState.Of(row);
+            if (subject.State != state)
             {
                 Fail(index, $"entry {index} does not state {what} as the database serves it: the stored row was edited.");
                 continue;
             }
 
-            if (replay.Latest(row.Key) is { } latest && (latest.Index < index || latest.StateHash is not { } h || !h.AsSpan().SequenceEqual(RecordReplay.StateHash(row.State))))
+            if (replay.Latest(row.Key) is { } latest && (latest.Index < index || latest.StateHash is not { } h || !h.AsSpan().SequenceEqual(RecordReplay.StateHash(state))))
             {
                 Fail(latest.Index, $"entry {latest.Index} is the latest about {what}, and the database serves another state (it names entry {index}).");
             }

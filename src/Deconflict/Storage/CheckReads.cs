@@ -1,18 +1,14 @@
 using System.Collections.Immutable;
 using System.Data.Common;
-using System.Text.Json;
-using Deconflict.Alerts;
-using Deconflict.Api;
 using Deconflict.Core.Model;
 using Deconflict.Core.Record;
 using Deconflict.Core.Volumes;
-using Deconflict.Line;
 
 namespace Deconflict.Storage;
 
 /// <summary>
 /// The reads of the record check (Record/RecordCheck): entries with their stored leaves in order,
-/// and every served row rendered as its entry's payload gives it. Streamed, so a check of a million
+/// and every served row as stored, with the entry it names (the check renders it). Streamed, so a check of a million
 /// entries holds one row at a time. The same SQL on both stores (named parameters, which both
 /// take), but for the store's own <see cref="CheckSql"/>.
 /// </summary>
@@ -83,9 +79,9 @@ internal static class CheckReads
     }
 
     /// <summary>
-    /// Every served row (operations, zones, conflicts, line messages, one per side of each alert, tokens, parties, witness keys)
-    /// with its state rendered as its entry's payload gives it. Volumes are not decoded: the row's
-    /// volume text is what the entry's payload holds (both are the F3548 JSON of the same volumes).
+    /// Every served row (operations, zones, conflicts, line messages, one per side of each alert, tokens, parties, witness keys,
+    /// escalation contacts) as stored. Volumes are not decoded: the row's volume text is what the
+    /// entry's payload holds (both are the F3548 JSON of the same volumes).
     /// </summary>
     public static IEnumerable<ServedRow> Rows(DbConnection c, CheckSql sql)
     {
@@ -104,13 +100,7 @@ internal static class CheckReads
                 {
                     DetailsSalt = r.IsDBNull(13) ? null : r.GetString(13),
                 };
-                var text = JsonSerializer.Serialize(DeclarationView.ForEntry(d), StoreJson.Options);
-
-                // A quote inside a string value is always escaped (\"), so the first "volumes":[]
-                // outside one is the property itself.
-                var at = text.IndexOf("\"volumes\":[]", StringComparison.Ordinal);
-                var state = string.Concat(text.AsSpan(0, at + 10), r.GetString(8), text.AsSpan(at + 12));
-                yield return new ServedRow(StoreJson.Name(d.Kind), d.Id, null, Index(r, 12), state, Bytes(r, 14), Bytes(r, 15));
+                yield return new ServedRow(StoreJson.Name(d.Kind), d.Id, null, Index(r, 12), new StoredDeclaration(d, r.GetString(8)), Bytes(r, 14), Bytes(r, 15));
             }
         }
 
@@ -121,8 +111,7 @@ internal static class CheckReads
             while (r.Read())
             {
                 var conflict = StoreRows.ReadConflict(r);
-                yield return new ServedRow(RecordSubject.Conflict, conflict.Id, null, conflict.RecordIndex,
-                    JsonSerializer.Serialize(ConflictView.ForEntry(conflict), StoreJson.Options), Bytes(r, 22), Bytes(r, 23));
+                yield return new ServedRow(RecordSubject.Conflict, conflict.Id, null, conflict.RecordIndex, conflict, Bytes(r, 22), Bytes(r, 23));
             }
         }
 
@@ -132,8 +121,7 @@ internal static class CheckReads
             while (r.Read())
             {
                 var m = LineRows.Read(r);
-                yield return new ServedRow(RecordSubject.Message, m.Id, null, m.RecordIndex,
-                    JsonSerializer.Serialize(LineMessageView.ForEntry(m), StoreJson.Options), Bytes(r, 3), Bytes(r, 4));
+                yield return new ServedRow(RecordSubject.Message, m.Id, null, m.RecordIndex, m, Bytes(r, 3), Bytes(r, 4));
             }
         }
 
@@ -149,8 +137,7 @@ internal static class CheckReads
                 var parties = a.Parties;
                 for (var i = 0; i < parties.Length; i++)
                 {
-                    yield return new ServedRow(RecordSubject.Alert, a.Id, parties[i], a.RecordIndex + i,
-                        JsonSerializer.Serialize(AlertView.ForEntry(a, parties[i]), StoreJson.Options), Bytes(r, 3 + (2 * i)), Bytes(r, 4 + (2 * i)));
+                    yield return new ServedRow(RecordSubject.Alert, a.Id, parties[i], a.RecordIndex + i, a, Bytes(r, 3 + (2 * i)), Bytes(r, 4 + (2 * i)));
                 }
             }
         }
@@ -166,8 +153,7 @@ internal static class CheckReads
             while (r.Read())
             {
                 var party = StoreRows.ReadParty(r);
-                yield return new ServedRow(RecordSubject.Party, party.Id, null, Index(r, 4),
-                    JsonSerializer.Serialize(PartyView.Of(party, null), StoreJson.Options), Bytes(r, 5), Bytes(r, 6));
+                yield return new ServedRow(RecordSubject.Party, party.Id, null, Index(r, 4), party, Bytes(r, 5), Bytes(r, 6));
             }
         }
 
@@ -176,9 +162,8 @@ internal static class CheckReads
         {
             while (r.Read())
             {
-                var key = Record.PartyKeyEntryView.Of(r.GetString(0), (byte[])r.GetValue(1), StoreRows.Time(r.GetInt64(2)));
-                yield return new ServedRow(RecordSubject.PartyKey, key.Party, null, Index(r, 3),
-                    JsonSerializer.Serialize(key, StoreJson.Options), Bytes(r, 4), Bytes(r, 5));
+                var key = new StoredPartyKey(r.GetString(0), (byte[])r.GetValue(1), StoreRows.Time(r.GetInt64(2)));
+                yield return new ServedRow(RecordSubject.PartyKey, key.Party, null, Index(r, 3), key, Bytes(r, 4), Bytes(r, 5));
             }
         }
 
@@ -189,9 +174,8 @@ internal static class CheckReads
     }
 
     /// <summary>
-    /// Each party's set of escalation contacts (a party with a set, or with contact rows), rendered
-    /// as its entry states it (<see cref="EscalationContactsEntryView"/>); contact rows of a party
-    /// with no set name no entry.
+    /// Each party's set of escalation contacts (a party with a set, or with contact rows); contact
+    /// rows of a party with no set name no entry.
     /// </summary>
     private static IEnumerable<ServedRow> EscalationContacts(DbConnection c)
     {
@@ -204,13 +188,12 @@ internal static class CheckReads
         while (rows.Read())
         {
             var party = rows.GetString(0);
-            var set = EscalationContactsEntryView.Of(party, contacts.GetValueOrDefault(party) ?? []);
-            yield return new ServedRow(RecordSubject.EscalationContacts, party, null, Index(rows, 1),
-                JsonSerializer.Serialize(set, StoreJson.Options), Bytes(rows, 2), Bytes(rows, 3));
+            var set = new StoredEscalationContacts(party, contacts.GetValueOrDefault(party) ?? []);
+            yield return new ServedRow(RecordSubject.EscalationContacts, party, null, Index(rows, 1), set, Bytes(rows, 2), Bytes(rows, 3));
         }
     }
 
-    /// <summary>Every token (admin tokens too) rendered as its entries state it (<see cref="Parties.TokenEntryView"/>).</summary>
+    /// <summary>Every token (admin tokens too) as stored.</summary>
     public static IEnumerable<ServedRow> Tokens(DbConnection c, CheckSql sql)
     {
         var columns = string.Join(", ", StoreRows.TokenColumns.Split(", ").Select(col => "t." + col));
@@ -219,8 +202,7 @@ internal static class CheckReads
         while (r.Read())
         {
             var token = StoreRows.ReadToken(r);
-            yield return new ServedRow(RecordSubject.Token, token.Id, null, Index(r, 5),
-                JsonSerializer.Serialize(Parties.TokenEntryView.Of(token), StoreJson.Options), Bytes(r, 6), Bytes(r, 7));
+            yield return new ServedRow(RecordSubject.Token, token.Id, null, Index(r, 5), token, Bytes(r, 6), Bytes(r, 7));
         }
     }
 

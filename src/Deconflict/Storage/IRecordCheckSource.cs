@@ -4,8 +4,8 @@ namespace Deconflict.Storage;
 
 /// <summary>
 /// What the record check (Record/RecordCheck) reads from a store, beyond its ordinary reads: the
-/// log and the stored tree streamed in order, every signed head, and every served row rendered as
-/// its entry states it. Both stores give them from the same SQL (<see cref="CheckReads"/>).
+/// log and the stored tree streamed in order, every signed head, and every served row as stored
+/// with the entry it names. Both stores give them from the same SQL (<see cref="CheckReads"/>).
 /// </summary>
 public interface IRecordCheckSource : IStoreReader
 {
@@ -25,7 +25,7 @@ public interface IRecordCheckSource : IStoreReader
     /// <summary>The stored tree nodes completed by leaves [start, end) by key (SqliteRecordTree.NodeId), in that order, streamed.</summary>
     IEnumerable<(long Id, byte[] Hash)> CheckNodes(long start, long end);
 
-    /// <summary>Every served row rendered as its entry gives it, streamed.</summary>
+    /// <summary>Every served row as stored, with the entry it names, streamed.</summary>
     IEnumerable<ServedRow> CheckRows();
 
     /// <summary>Inbox rows that disagree with their messages' recipients.</summary>

@@ -1,5 +1,6 @@
 using Deconflict.Core.Model;
 using Deconflict.Core.Record;
+using Deconflict.Record;
 using Deconflict.Storage;
 using Deconflict.Storage.Sqlite;
 using Microsoft.Data.Sqlite;
@@ -131,6 +132,80 @@ public sealed class SqliteStoreContractTests : StoreContract
         tree.Append(last.LeafHash);
         Assert.Equal(tree.Root(), store.RecordRoot(Events + 1));
         Assert.Equal(MerkleTree.InclusionProof(Events, Events + 1, tree), store.InclusionProof(Events, Events + 1));
+    }
+
+    [Fact]
+    public async Task Migrations_9_to_11_state_the_rows_of_an_old_database_in_the_record()
+    {
+        // A file of schema 8 holding a party with no created entry, its token, an admin token, its
+        // witness key and its escalation contacts: migrations 9 to 11 append one entry stating each
+        // and bind the row to it. The payloads are the bytes those migrations have always written.
+        var path = Path.Combine(_directory, "schema8.db");
+        await using (var old = new SqliteStore(path))
+        {
+            old.MigrateTo(8);
+        }
+
+        using (var c = new SqliteConnection($"Data Source={path}"))
+        {
+            c.Open();
+            using var cmd = c.CreateCommand();
+            cmd.CommandText = """
+                INSERT INTO parties(id, name, role, created_at) VALUES ('blue', 'Équipe "bleue"', 'party', 1790000000000);
+                INSERT INTO tokens(id, party, secret_hash, created_at, revoked_at) VALUES ('tok-blue', 'blue', x'00ff10', 1790000001000, NULL);
+                INSERT INTO tokens(id, party, secret_hash, created_at, revoked_at) VALUES ('tok-admin', NULL, x'abcd', 1790000002000, 1790000003000);
+                INSERT INTO party_keys(party, public_key, registered_at) VALUES ('blue', x'0102030405', 1790000004000);
+                INSERT INTO escalation_contacts(party, level, url) VALUES ('blue', 2, 'https://b.example/2'), ('blue', 1, 'https://b.example/z'), ('blue', 1, 'https://b.example/a');
+                """;
+            cmd.ExecuteNonQuery();
+        }
+
+        // Opened without the builders of the stated entries, the store refuses the migration and
+        // leaves the file at schema 8.
+        var refused = Assert.Throws<InvalidOperationException>(() => new SqliteStore(path).Migrate());
+        Assert.Contains("rows written before the record stated them", refused.Message, StringComparison.Ordinal);
+
+        var clock = new Microsoft.Extensions.Time.Testing.FakeTimeProvider(new DateTimeOffset(2031, 2, 3, 4, 5, 6, 789, TimeSpan.Zero));
+        await using var store = new SqliteStore(path, clock, StatedEvents.Instance);
+        store.Migrate();
+
+        var entries = store.ReadRecord(0, long.MaxValue).Select(l => RecordEntry.Parse(l.Entry)!).ToList();
+        Assert.Equal(
+            [
+                """0 party [blue] {"action":"token-stated","party":"blue","token_id":"tok-blue","token":{"id":"tok-blue","party":"blue","secret_sha256":"00ff10","created_at":"2026-09-21T14:13:21Z"}}""",
+                """1 admin-token [admin] {"action":"stated","token_id":"tok-admin","token":{"id":"tok-admin","secret_sha256":"abcd","created_at":"2026-09-21T14:13:22Z","revoked_at":"2026-09-21T14:13:23Z"}}""",
+                """2 party [] {"action":"stated","party":{"id":"blue","name":"Équipe \"bleue\"","role":"party","created_at":"2026-09-21T14:13:20Z"}}""",
+                """3 party [] {"action":"key-stated","party":"blue","key":{"party":"blue","public_key":"AQIDBAU=","registered_at":"2026-09-21T14:13:24Z"}}""",
+                """4 party [blue] {"action":"escalation-contacts-stated","party":"blue","escalation_contacts":{"party":"blue","contacts":[{"level":1,"url":"https://b.example/a"},{"level":1,"url":"https://b.example/z"},{"level":2,"url":"https://b.example/2"}]}}""",
+            ],
+            entries.Select(e => $"{e.Index} {e.Type} [{string.Join(",", e.Parties)}] {e.PayloadJson}"));
+        Assert.All(entries, e => Assert.Equal(clock.GetUtcNow(), e.Time));
+
+        using var check = new SqliteConnection($"Data Source={path}");
+        check.Open();
+        using var bound = check.CreateCommand();
+        bound.CommandText = """
+            SELECT 'token ' || id || ' ' || record_index FROM tokens
+            UNION ALL SELECT 'party ' || id || ' ' || record_index FROM parties
+            UNION ALL SELECT 'key ' || party || ' ' || record_index FROM party_keys
+            UNION ALL SELECT 'contacts ' || party || ' ' || record_index FROM escalation_contact_sets
+            ORDER BY 1
+            """;
+        using var r = bound.ExecuteReader();
+        var rows = new List<string>();
+        while (r.Read())
+        {
+            rows.Add(r.GetString(0));
+        }
+
+        Assert.Equal(["contacts blue 4", "key blue 3", "party blue 2", "token tok-admin 1", "token tok-blue 0"], rows);
+
+        // And the start check holds every stated row to its entry.
+        using var key = RecordKey.LoadOrCreate(path);
+        var result = new RecordCheck(store, key, RecordAnchor.Load(path)).Run(full: true);
+        Assert.Null(result.Failure);
+        Assert.Equal(5, result.EntriesChecked);
+        Assert.Equal(5, result.RowsChecked);
     }
 
     private static long NodeCount(string path, string where)

@@ -19,6 +19,7 @@ public sealed class SqliteStore : IDeconflictStore, IRecordCheckSource
     private readonly string _connectionString;
     private readonly SqliteRows _rows = new();
     private readonly TimeProvider _time;
+    private readonly IStatedEvents? _stated;
     private int _writeSessionOpen;
 
     /// <summary>WAL frames at which the checkpointer asks the writer to let the WAL start again (<see cref="WalRestart"/>); smaller in tests.</summary>
@@ -29,9 +30,15 @@ public sealed class SqliteStore : IDeconflictStore, IRecordCheckSource
 
     /// <param name="path">The database file; created with its folder when missing.</param>
     /// <param name="time">The service's clock, which stamps applied migrations (the system clock by default).</param>
-    public SqliteStore(string path, TimeProvider? time = null)
+    /// <param name="stated">
+    /// The entries that migrations 9 to 11 append to state the rows of a database written before
+    /// them. The features build those payloads (pinned bytes), so the caller that opens an existing
+    /// database hands them in; without them, migrating a database that has such rows is refused.
+    /// </param>
+    public SqliteStore(string path, TimeProvider? time = null, IStatedEvents? stated = null)
     {
         _time = time ?? TimeProvider.System;
+        _stated = stated;
         var full = System.IO.Path.GetFullPath(path);
         Directory.CreateDirectory(System.IO.Path.GetDirectoryName(full)!);
         _connectionString = new SqliteConnectionStringBuilder
@@ -46,6 +53,10 @@ public sealed class SqliteStore : IDeconflictStore, IRecordCheckSource
     }
 
     public string Path { get; }
+
+    /// <summary>The builders of the stated entries, asked for only when a migration has a row to state.</summary>
+    private IStatedEvents Stated => _stated ?? throw new InvalidOperationException(
+        $"The database {Path} holds rows written before the record stated them, and this store was opened without the entries that state them.");
 
     public string CheckCommand => $"deconflict record check --db {Path} --full";
 
@@ -229,7 +240,7 @@ public sealed class SqliteStore : IDeconflictStore, IRecordCheckSource
     /// migration's transaction, and names it. From then on the token is as bound as one issued
     /// later: its party and the admin see it in the record, and the start check holds the row to it.
     /// </summary>
-    private static void BindTokens(SqliteConnection c, SqliteTransaction tx, DateTimeOffset now)
+    private void BindTokens(SqliteConnection c, SqliteTransaction tx, DateTimeOffset now)
     {
         var tokens = new List<AccessToken>();
         using (var cmd = SqliteRows.Command(c, tx, $"SELECT {StoreRows.TokenColumns} FROM tokens ORDER BY rowid"))
@@ -242,7 +253,7 @@ public sealed class SqliteStore : IDeconflictStore, IRecordCheckSource
         }
 
         AppendStated(c, tx, now, [.. tokens.Select(t => (
-            new DomainEvent(Parties.TokenEvents.Type(t), null, [Parties.TokenEvents.Audience(t)], Parties.TokenEvents.Payload(t.PartyId is null ? "stated" : "token-stated", t)),
+            Stated.Token(t),
             "UPDATE tokens SET record_index = $index WHERE id = $id", t.Id))]);
     }
 
@@ -253,7 +264,7 @@ public sealed class SqliteStore : IDeconflictStore, IRecordCheckSource
     /// entry did not state its registration time, so each key gets an entry stating it whole
     /// (<c>key-stated</c>, public, like the registration), in the migration's transaction.
     /// </summary>
-    private static void BindParties(SqliteConnection c, SqliteTransaction tx, DateTimeOffset now)
+    private void BindParties(SqliteConnection c, SqliteTransaction tx, DateTimeOffset now)
     {
         var created = new Dictionary<string, long>(StringComparer.Ordinal);
         using (var cmd = SqliteRows.Command(c, tx, "SELECT seq, entry FROM events WHERE entry IS NOT NULL ORDER BY seq"))
@@ -299,8 +310,7 @@ public sealed class SqliteStore : IDeconflictStore, IRecordCheckSource
         var stated = new List<(DomainEvent, string, string)>();
         foreach (var p in parties.Where(p => !created.ContainsKey(p.Id)))
         {
-            stated.Add((new DomainEvent(EventTypes.Party, null, [], JsonSerializer.Serialize(new { action = "stated", party = Api.PartyView.Of(p, null) }, StoreJson.Options)),
-                "UPDATE parties SET record_index = $index WHERE id = $id", p.Id));
+            stated.Add((Stated.Party(p), "UPDATE parties SET record_index = $index WHERE id = $id", p.Id));
         }
 
         using (var cmd = SqliteRows.Command(c, tx, "SELECT party, public_key, registered_at FROM party_keys ORDER BY party"))
@@ -308,9 +318,8 @@ public sealed class SqliteStore : IDeconflictStore, IRecordCheckSource
         {
             while (r.Read())
             {
-                var key = Record.PartyKeyEntryView.Of(r.GetString(0), (byte[])r.GetValue(1), StoreRows.Time(r.GetInt64(2)));
-                stated.Add((new DomainEvent(EventTypes.Party, null, [], JsonSerializer.Serialize(new { action = "key-stated", party = key.Party, key }, StoreJson.Options)),
-                    "UPDATE party_keys SET record_index = $index WHERE party = $id", key.Party));
+                var key = new StoredPartyKey(r.GetString(0), (byte[])r.GetValue(1), StoreRows.Time(r.GetInt64(2)));
+                stated.Add((Stated.PartyKey(key), "UPDATE party_keys SET record_index = $index WHERE party = $id", key.Party));
             }
         }
 
@@ -322,13 +331,12 @@ public sealed class SqliteStore : IDeconflictStore, IRecordCheckSource
     /// gave the contacts as posted, not the set as stored, so each party with contacts gets an
     /// entry stating its set whole (<c>escalation-contacts-stated</c>, to that party and the admin).
     /// </summary>
-    private static void BindEscalationContacts(SqliteConnection c, SqliteTransaction tx, DateTimeOffset now)
+    private void BindEscalationContacts(SqliteConnection c, SqliteTransaction tx, DateTimeOffset now)
     {
         var contacts = StoreRows.ContactsByParty(c, tx);
 
         AppendStated(c, tx, now, [.. contacts.Select(kv => (
-            new DomainEvent(EventTypes.Party, null, [kv.Key], JsonSerializer.Serialize(
-                new { action = "escalation-contacts-stated", party = kv.Key, escalation_contacts = Line.EscalationContactsEntryView.Of(kv.Key, kv.Value) }, StoreJson.Options)),
+            Stated.EscalationContacts(kv.Key, kv.Value),
             "INSERT INTO escalation_contact_sets(party, record_index) VALUES ($id, $index)", kv.Key))]);
     }
 
@@ -735,7 +743,7 @@ public sealed class SqliteStore : IDeconflictStore, IRecordCheckSource
     /// <summary>The key of a stored tree node (the record check compares computed nodes by it).</summary>
     internal static long NodeId(int level, long index) => SqliteRecordTree.NodeId(level, index);
 
-    /// <summary>Every served row rendered as its entry gives it, streamed (the record check).</summary>
+    /// <summary>Every served row as stored, with the entry it names, streamed (the record check).</summary>
     public IEnumerable<ServedRow> CheckRows()
     {
         using var c = Open();
