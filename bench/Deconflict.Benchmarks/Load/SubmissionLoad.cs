@@ -257,7 +257,7 @@ public static class SubmissionLoad
         }
     }
 
-    private static byte[][] Bodies(int n)
+    internal static byte[][] Bodies(int n)
     {
         var scenario = new Scenario(seed: 42);
         return [.. Enumerable.Range(0, n).Select(_ => JsonSerializer.SerializeToUtf8Bytes(
