@@ -72,16 +72,21 @@ public sealed class BenchStore : IAsyncDisposable
 
         var server = Text(args, "--postgres") ?? Environment.GetEnvironmentVariable("DECONFLICT_TEST_POSTGRES") ?? DefaultPostgres;
         var database = "deconflict_bench_" + Guid.NewGuid().ToString("N")[..12];
-        await using (var c = new NpgsqlConnection(server))
+        var store = new BenchStore(directory, server, database, nats);
+        try
         {
+            CreateKeys(store.KeysDirectory);
+            await using var c = new NpgsqlConnection(server);
             await c.OpenAsync();
             await using var create = new NpgsqlCommand($"CREATE DATABASE \"{database}\"", c);
             await create.ExecuteNonQueryAsync();
+            return store;
         }
-
-        var store = new BenchStore(directory, server, database, nats);
-        CreateKeys(store.KeysDirectory);
-        return store;
+        catch
+        {
+            await store.DisposeAsync();
+            throw;
+        }
     }
 
     /// <summary>Opens the store itself, in this process (to seed it before the servers start, or to count after they stop).</summary>
