@@ -8,7 +8,8 @@ public static class Program
     /// <summary>
     /// `load ...` runs the HTTP load test against real server processes (SQLite, or PostgreSQL with
     /// one or more nodes); `event-load ...` times events from the writer's commit to another node's
-    /// stream; `failover ...` times the lease's move after a SIGKILL; `line-load ...` measures the deconfliction line; `track-load ...` drives POST /v1/tracks
+    /// stream; `failover ...` times the lease's move after a SIGKILL; `seed-template ...` seeds a
+    /// PostgreSQL database for the others' `--template`; `line-load ...` measures the deconfliction line; `track-load ...` drives POST /v1/tracks
     /// and times alerts; `sbs-load ...` drives the SBS-1
     /// relay at a server (or a sink); `console ...` measures the console in headless chromium; `outline-probe ...` times the outline work for one large polygon; `record-verify ...` times
     /// `deconflict record verify` against a real server with a seeded record; `record-start ...` times
@@ -25,6 +26,11 @@ public static class Program
         if (args.Length > 0 && args[0] == "event-load")
         {
             return await EventLatencyLoad.RunAsync(args[1..]);
+        }
+
+        if (args.Length > 0 && args[0] == "seed-template")
+        {
+            return await BenchStore.SeedTemplateAsync(args[1..]);
         }
 
         if (args.Length > 0 && args[0] == "failover")

@@ -22,8 +22,9 @@ public sealed class BenchStore : IAsyncDisposable
     private readonly string? _server;
     private readonly string? _database;
 
-    private BenchStore(string directory, string? server, string? database, string nats)
+    private BenchStore(string directory, string? server, string? database, string nats, string? template = null)
     {
+        Template = template;
         Directory = directory;
         _server = server;
         _database = database;
@@ -53,7 +54,14 @@ public sealed class BenchStore : IAsyncDisposable
 
     public string Name => IsPostgres ? "PostgreSQL" : "SQLite";
 
-    /// <summary>`--store sqlite` (the default) or `--store postgres`; `--postgres CONN` and `--nats URL` override the servers.</summary>
+    /// <summary>The seeded database this one was copied from (`--template`), or null when it starts empty.</summary>
+    public string? Template { get; }
+
+    /// <summary>
+    /// `--store sqlite` (the default) or `--store postgres`; `--postgres CONN` and `--nats URL`
+    /// override the servers; `--template NAME` (PostgreSQL) copies a database seeded by
+    /// `seed-template` instead of seeding a new one, which at 100,000 operations takes minutes.
+    /// </summary>
     public static async Task<BenchStore> CreateAsync(string[] args)
     {
         var kind = Text(args, "--store") ?? "sqlite";
@@ -72,13 +80,14 @@ public sealed class BenchStore : IAsyncDisposable
 
         var server = Text(args, "--postgres") ?? Environment.GetEnvironmentVariable("DECONFLICT_TEST_POSTGRES") ?? DefaultPostgres;
         var database = "deconflict_bench_" + Guid.NewGuid().ToString("N")[..12];
-        var store = new BenchStore(directory, server, database, nats);
+        var template = Text(args, "--template");
+        var store = new BenchStore(directory, server, database, nats, template);
         try
         {
             CreateKeys(store.KeysDirectory);
             await using var c = new NpgsqlConnection(server);
             await c.OpenAsync();
-            await using var create = new NpgsqlCommand($"CREATE DATABASE \"{database}\"", c);
+            await using var create = new NpgsqlCommand($"CREATE DATABASE \"{database}\"" + (template is null ? string.Empty : $" TEMPLATE \"{template}\""), c);
             await create.ExecuteNonQueryAsync();
             return store;
         }
@@ -87,6 +96,63 @@ public sealed class BenchStore : IAsyncDisposable
             await store.DisposeAsync();
             throw;
         }
+    }
+
+    /// <summary>
+    /// Makes the store ready for the servers: migrated, <paramref name="stored"/> operations of blue
+    /// (unless copied from a template, which holds them already), and a token for each party;
+    /// returns the tokens' secrets by party.
+    /// </summary>
+    public async Task<Dictionary<string, string>> PrepareAsync(int stored, params string[] parties)
+    {
+        var clock = Stopwatch.StartNew();
+        var store = Open();
+        await using (store)
+        {
+            store.Migrate();
+            if (Template is null)
+            {
+                Console.WriteLine($"Seeding {stored:N0} operations into {Name} ...");
+                Strategic.ConflictCheckBenchmarks.Seed(store, stored);
+                Console.WriteLine($"Seeded in {clock.Elapsed.TotalSeconds:F1} s.");
+            }
+            else
+            {
+                Console.WriteLine($"Copied the seeded database {Template} (its operations stand for --stored).");
+            }
+
+            return SubmissionLoad.PartyTokens(store, parties);
+        }
+    }
+
+    /// <summary>
+    /// `seed-template --stored N --name NAME [--postgres CONN]`: a PostgreSQL database seeded once,
+    /// for `--template NAME` to copy (CREATE DATABASE ... TEMPLATE, a file copy). Drop it when done:
+    /// `DROP DATABASE NAME`.
+    /// </summary>
+    public static async Task<int> SeedTemplateAsync(string[] args)
+    {
+        var stored = SubmissionLoad.Arg(args, "--stored", 100_000);
+        var name = Text(args, "--name") ?? $"deconflict_bench_seed_{stored}";
+        var server = Text(args, "--postgres") ?? Environment.GetEnvironmentVariable("DECONFLICT_TEST_POSTGRES") ?? DefaultPostgres;
+        await using (var c = new NpgsqlConnection(server))
+        {
+            await c.OpenAsync();
+            await using var create = new NpgsqlCommand($"CREATE DATABASE \"{name}\"", c);
+            await create.ExecuteNonQueryAsync();
+        }
+
+        var clock = Stopwatch.StartNew();
+        var store = new PostgresStore(new NpgsqlConnectionStringBuilder(server) { Database = name }.ConnectionString);
+        await using (store)
+        {
+            store.Migrate();
+            Strategic.ConflictCheckBenchmarks.Seed(store, stored);
+        }
+
+        NpgsqlConnection.ClearAllPools();
+        Console.WriteLine($"Seeded {stored:N0} operations into the database {name} in {clock.Elapsed.TotalSeconds:F1} s; copy it with --template {name}, drop it when done.");
+        return 0;
     }
 
     /// <summary>Opens the store itself, in this process (to seed it before the servers start, or to count after they stop).</summary>

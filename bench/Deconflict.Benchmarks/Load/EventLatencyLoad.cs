@@ -30,15 +30,7 @@ public static class EventLatencyLoad
         using var stop = new CancellationTokenSource();
         try
         {
-            Console.WriteLine($"Seeding {stored:N0} operations into {bench.Name} ...");
-            string secret;
-            var store = bench.Open();
-            await using (store)
-            {
-                store.Migrate();
-                Strategic.ConflictCheckBenchmarks.Seed(store, stored);
-                secret = SubmissionLoad.PartyTokens(store, "red")["red"];
-            }
+            var secret = (await bench.PrepareAsync(stored, "red"))["red"];
 
             for (var n = 0; n < nodes; n++)
             {

@@ -42,15 +42,7 @@ public static class FailoverLoad
         Task? trickle = null;
         try
         {
-            Console.WriteLine($"Seeding {stored:N0} operations into {bench.Name} ...");
-            string secret;
-            var store = bench.Open();
-            await using (store)
-            {
-                store.Migrate();
-                Strategic.ConflictCheckBenchmarks.Seed(store, stored);
-                secret = SubmissionLoad.PartyTokens(store, "red")["red"];
-            }
+            var secret = (await bench.PrepareAsync(stored, "red"))["red"];
 
             for (; started < nodeCount; started++)
             {
@@ -59,7 +51,7 @@ public static class FailoverLoad
 
             foreach (var node in nodes)
             {
-                await SubmissionLoad.WaitHealthy(node.Http, node.Process);
+                await node.WaitReady();
             }
 
             var bodies = SubmissionLoad.Bodies(Math.Max(1000, rate * trials * 60));
@@ -152,7 +144,7 @@ public static class FailoverLoad
                 var index = Array.IndexOf(nodes, holder);
                 nodes[index] = Node.Start(bench, secret, admin, index, holder.Generation + 1);
                 holder.Http.Dispose();
-                await SubmissionLoad.WaitHealthy(nodes[index].Http, nodes[index].Process);
+                await nodes[index].WaitReady();
             }
 
             await stop.CancelAsync();
@@ -160,7 +152,7 @@ public static class FailoverLoad
             var signed = results.Select(r => r.Signed).Where(double.IsFinite).ToList();
             var seen = results.Select(r => r.Seen).Where(double.IsFinite).ToList();
             Console.WriteLine();
-            Console.WriteLine($"store              {bench.Name}, {nodeCount} nodes, {rate} submissions/s spread over the live nodes ({posted:N0} created, {refused:N0} refused or failed, most while a node was down)");
+            Console.WriteLine($"store              {bench.Name}, {nodeCount} nodes, {rate} submissions/s spread over the live nodes ({posted:N0} created, {refused:N0} refused or failed: sent to a node as it was killed)");
             Console.WriteLine($"trials             {results.Count}, a head signed after the kill in {signed.Count}");
             Console.WriteLine($"SIGKILL to signed  min {Min(signed):F2} s, median {SubmissionLoad.Percentile(signed, 0.5):F2} s, max {Min(signed, max: true):F2} s (the head's own timestamp)");
             Console.WriteLine($"SIGKILL to served  min {Min(seen):F2} s, median {SubmissionLoad.Percentile(seen, 0.5):F2} s, max {Min(seen, max: true):F2} s (polled every 20 ms)");
@@ -284,7 +276,16 @@ public static class FailoverLoad
 
         public int Generation { get; }
 
-        public bool Up => !Process.HasExited;
+        /// <summary>Started, warm and not killed: the trickle sends it requests.</summary>
+        public bool Up => _ready && !Process.HasExited;
+
+        private volatile bool _ready;
+
+        public async Task WaitReady()
+        {
+            await SubmissionLoad.WaitHealthy(Http, Process);
+            _ready = true;
+        }
 
         public static Node Start(BenchStore bench, string secret, string admin, int index, int generation = 0)
         {
@@ -299,6 +300,7 @@ public static class FailoverLoad
         /// <summary>SIGKILL (Process.Kill on Linux): the process gets no chance to release anything itself.</summary>
         public void Kill()
         {
+            _ready = false;
             if (!Process.HasExited)
             {
                 Process.Kill();

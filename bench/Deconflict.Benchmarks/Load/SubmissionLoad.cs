@@ -5,7 +5,6 @@ using System.Net.Http.Headers;
 using System.Net.Sockets;
 using System.Text.Json;
 using Deconflict.Api;
-using Deconflict.Benchmarks.Strategic;
 using Deconflict.Core.Model;
 using Deconflict.Core.Volumes;
 using Deconflict.Storage;
@@ -42,18 +41,7 @@ public static class SubmissionLoad
         var servers = new List<Process>();
         try
         {
-            Console.WriteLine($"Seeding {stored:N0} operations into {bench.Name} ...");
-            var seedClock = Stopwatch.StartNew();
-            string redSecret;
-            var store = bench.Open();
-            await using (store)
-            {
-                store.Migrate();
-                ConflictCheckBenchmarks.Seed(store, stored);
-                redSecret = PartyTokens(store, "red")["red"];
-            }
-
-            Console.WriteLine($"Seeded in {seedClock.Elapsed.TotalSeconds:F1} s.");
+            var redSecret = (await bench.PrepareAsync(stored, "red"))["red"];
 
             var bodies = Bodies(seconds * Math.Max(rate, 2000) + 1000);
             var clients = new List<HttpClient>();

@@ -13,7 +13,8 @@ namespace Deconflict.Benchmarks.Strategic;
 /// and the same 1,024 queries) with the PostgreSQL store's broad phase instead of the writer's
 /// in-memory grid: the store's <see cref="IStoreReader.FindCandidates"/> (a PostGIS query, one round
 /// trip on loopback) and then the same exact test. Its own fresh database on the PostgreSQL server
-/// of the tests (env <c>DECONFLICT_TEST_POSTGRES</c>), dropped at the end. Run it beside
+/// of the tests (env <c>DECONFLICT_TEST_POSTGRES</c>), dropped at the end, seeded or copied from
+/// a template database (env <c>DECONFLICT_BENCH_TEMPLATE</c>). Run it beside
 /// `*ConflictCheck*` so both come from one run on the same machine.
 /// </summary>
 [MemoryDiagnoser]
@@ -33,10 +34,16 @@ public class PostgisCheckBenchmarks : IDisposable
     [GlobalSetup]
     public void Setup()
     {
-        _bench = BenchStore.CreateAsync(["--store", "postgres"]).GetAwaiter().GetResult();
+        // Seeding 100,000 operations into PostgreSQL takes minutes: DECONFLICT_BENCH_TEMPLATE names
+        // a database made by `seed-template --stored 100000` to copy instead.
+        var template = Environment.GetEnvironmentVariable("DECONFLICT_BENCH_TEMPLATE");
+        _bench = BenchStore.CreateAsync(template is null ? ["--store", "postgres"] : ["--store", "postgres", "--template", template]).GetAwaiter().GetResult();
         _store = _bench.Open();
         _store.Migrate();
-        ConflictCheckBenchmarks.Seed(_store, Stored);
+        if (template is null)
+        {
+            ConflictCheckBenchmarks.Seed(_store, Stored);
+        }
         var scenario = new Scenario(seed: 7);
         _queries = [.. Enumerable.Range(0, QueryCount).Select(i => scenario.Operation($"q-{i}", "red"))];
         _buffer = new DeconflictOptions().StrategicBuffer;
