@@ -108,7 +108,7 @@ public static class EventLatencyLoad
 
             Console.WriteLine();
             Console.WriteLine($"store                    {bench.Name}, {nodes} node{(nodes > 1 ? "s: written on A, streamed on B and on A" : ": written and streamed on it")}");
-            Console.WriteLine($"mode                     open loop at {rate}/s for {seconds} s (after 200 warm-up submissions), {stored:N0} stored");
+            Console.WriteLine($"mode                     open loop at {rate}/s for {seconds} s (after 200 warm-up submissions), {(bench.Template is { } t ? $"stored as in {t}" : $"{stored:N0} stored")}");
             Console.WriteLine($"submissions              {sent.Count:N0} acknowledged (201) in {elapsed.TotalSeconds:F1} s, {failed:N0} failed");
             Report(nodes > 1 ? "node B (not the writer's)" : "the writer's node", sent, onReader);
             if (nodes > 1)

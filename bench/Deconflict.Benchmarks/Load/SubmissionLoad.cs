@@ -104,7 +104,7 @@ public static class SubmissionLoad
             var serverCpu = cpu.Used + backends.Used;
             Console.WriteLine();
             Console.WriteLine($"store               {bench.Name}, {nodes} node{(nodes > 1 ? "s, requests spread over all" : string.Empty)}");
-            Console.WriteLine($"mode                {(rate > 0 ? $"open loop at {rate}/s" : $"closed loop, {connections} connections")}, {seconds} s, {stored:N0} stored");
+            Console.WriteLine($"mode                {(rate > 0 ? $"open loop at {rate}/s" : $"closed loop, {connections} connections")}, {seconds} s, {(bench.Template is { } t ? $"stored as in {t}" : $"{stored:N0} stored")}");
             Console.WriteLine($"submissions         {result.Ok:N0} acknowledged (201), {result.Failed:N0} failed");
             Console.WriteLine($"throughput          {result.Ok / result.Elapsed.TotalSeconds:N0} /s");
             Console.WriteLine($"latency p50         {Percentile(result.Latencies, 0.50):F2} ms");
