@@ -131,7 +131,7 @@ public static class FailoverLoad
 
                 if (found is not { } f)
                 {
-                    Console.WriteLine($"trial {trial}: killed {holder.Name}; no head signed after it within 60 s.");
+                    Console.WriteLine($"trial {trial}: killed {holder.Name}; lease seen on {newHolder ?? "no node"}{(leaseSeen is { } l ? $" after {l:F2} s" : string.Empty)}; no head signed after the kill within 60 s.");
                     results.Add((double.NaN, double.NaN, leaseSeen));
                 }
                 else
