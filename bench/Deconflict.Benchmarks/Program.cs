@@ -6,7 +6,10 @@ namespace Deconflict.Benchmarks;
 public static class Program
 {
     /// <summary>
-    /// `load ...` runs the HTTP load test against a real server process; `line-load ...` measures the deconfliction line; `track-load ...` drives POST /v1/tracks
+    /// `load ...` runs the HTTP load test against real server processes (SQLite, or PostgreSQL with
+    /// one or more nodes); `event-load ...` times events from the writer's commit to another node's
+    /// stream; `failover ...` times the lease's move after a SIGKILL; `seed-template ...` seeds a
+    /// PostgreSQL database for the others' `--template`; `line-load ...` measures the deconfliction line; `track-load ...` drives POST /v1/tracks
     /// and times alerts; `sbs-load ...` drives the SBS-1
     /// relay at a server (or a sink); `console ...` measures the console in headless chromium; `outline-probe ...` times the outline work for one large polygon; `record-verify ...` times
     /// `deconflict record verify` against a real server with a seeded record; `record-start ...` times
@@ -18,6 +21,21 @@ public static class Program
         if (args.Length > 0 && args[0] == "load")
         {
             return await SubmissionLoad.RunAsync(args[1..]);
+        }
+
+        if (args.Length > 0 && args[0] == "event-load")
+        {
+            return await EventLatencyLoad.RunAsync(args[1..]);
+        }
+
+        if (args.Length > 0 && args[0] == "seed-template")
+        {
+            return await BenchStore.SeedTemplateAsync(args[1..]);
+        }
+
+        if (args.Length > 0 && args[0] == "failover")
+        {
+            return await FailoverLoad.RunAsync(args[1..]);
         }
 
         if (args.Length > 0 && args[0] == "line-load")

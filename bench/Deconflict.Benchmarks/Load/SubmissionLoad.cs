@@ -5,20 +5,21 @@ using System.Net.Http.Headers;
 using System.Net.Sockets;
 using System.Text.Json;
 using Deconflict.Api;
-using Deconflict.Benchmarks.Strategic;
 using Deconflict.Core.Model;
 using Deconflict.Core.Volumes;
-using Deconflict.Storage.Sqlite;
-using Microsoft.Data.Sqlite;
+using Deconflict.Storage;
 
 namespace Deconflict.Benchmarks.Load;
 
 /// <summary>
-/// Operation submissions over HTTP against the real server in its own process, on loopback only.
-/// The store is seeded with N operations first; then requests are sent open-loop at a fixed rate
-/// (latency counted from each request's scheduled time, so a stalled server cannot hide its queue),
-/// or closed-loop with a fixed number of connections to find the ceiling. Afterwards the server is
-/// killed and the database is counted: every 201 must be there.
+/// Operation submissions over HTTP against real servers in their own processes, on loopback only:
+/// one node on SQLite (the default), or one or more nodes on one PostgreSQL database
+/// (`--store postgres --nodes N`), requests spread over the nodes in turn. The store is seeded with
+/// N operations first; then requests are sent open-loop at a fixed rate (latency counted from each
+/// request's scheduled time, so a stalled server cannot hide its queue), or closed-loop with a fixed
+/// number of connections to find the ceiling. The servers' CPU time over the run is divided by the
+/// acknowledged submissions. Afterwards the servers are killed and the database is counted: every
+/// 201 must be there.
 /// </summary>
 public static class SubmissionLoad
 {
@@ -28,56 +29,100 @@ public static class SubmissionLoad
         var rate = Arg(args, "--rate", 1000);
         var seconds = Arg(args, "--seconds", 30);
         var connections = Arg(args, "--connections", 64);
-        var directory = Path.Combine(Path.GetTempPath(), "deconflict-load", Guid.NewGuid().ToString("N"));
-        Directory.CreateDirectory(directory);
-        var db = Path.Combine(directory, "load.db");
+        var nodes = Arg(args, "--nodes", 1);
         const string admin = "dcf_load-admin-secret-of-the-benchmarks-0123456789ab";
+        await using var bench = await BenchStore.CreateAsync(args);
+        if (nodes < 1 || (nodes > 1 && !bench.IsPostgres))
+        {
+            await Console.Error.WriteLineAsync("--nodes above 1 needs --store postgres (one SQLite file has one server).");
+            return 2;
+        }
+
+        var servers = new List<Process>();
         try
         {
-            Console.WriteLine($"Seeding {stored:N0} operations into {db} ...");
-            var seedClock = Stopwatch.StartNew();
-            var store = new SqliteStore(db);
-            store.Migrate();
-            ConflictCheckBenchmarks.Seed(store, stored);
-            var redSecret = PartyTokens(store, "red")["red"];
-
-            await store.DisposeAsync();
-            Console.WriteLine($"Seeded in {seedClock.Elapsed.TotalSeconds:F1} s.");
+            var redSecret = (await bench.PrepareAsync(stored, "red"))["red"];
 
             var bodies = Bodies(seconds * Math.Max(rate, 2000) + 1000);
-            var port = FreePort();
-            using var server = StartServer(db, port, admin);
-            using var handler = new SocketsHttpHandler { MaxConnectionsPerServer = connections, PooledConnectionLifetime = TimeSpan.FromMinutes(10) };
-            using var http = new HttpClient(handler) { BaseAddress = new Uri($"http://127.0.0.1:{port}/"), Timeout = TimeSpan.FromSeconds(60) };
-            http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", redSecret);
-            await WaitHealthy(http, server);
+            var clients = new List<HttpClient>();
+            for (var n = 0; n < nodes; n++)
+            {
+                var port = FreePort();
+                servers.Add(StartServer(bench.ServeArguments(), port, admin, nodes > 1 ? $"node {n + 1}" : "server"));
+                // The connections are shared out over the nodes, as a balancer in front of them would.
+                var handler = new SocketsHttpHandler { MaxConnectionsPerServer = Math.Max(1, connections / nodes), PooledConnectionLifetime = TimeSpan.FromMinutes(10) };
+                var http = new HttpClient(handler, disposeHandler: true) { BaseAddress = new Uri($"http://127.0.0.1:{port}/"), Timeout = TimeSpan.FromSeconds(60) };
+                http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", redSecret);
+                clients.Add(http);
+            }
+
+            for (var n = 0; n < nodes; n++)
+            {
+                await WaitHealthy(clients[n], servers[n]);
+            }
 
             // Warm-up: JIT, connection pool, caches.
-            await Closed(http, bodies, 0, 500, connections, TimeSpan.FromSeconds(3));
-            var result = rate > 0
-                ? await Open(http, bodies, 500, rate, TimeSpan.FromSeconds(seconds), connections * 4)
-                : await Closed(http, bodies, 500, bodies.Length - 500, connections, TimeSpan.FromSeconds(seconds));
+            var all = clients.ToArray();
+            await Closed(all, bodies, 0, 500, connections, TimeSpan.FromSeconds(3));
 
-            server.Kill(entireProcessTree: true);
-            await server.WaitForExitAsync();
-            SqliteConnection.ClearAllPools();
-            var inDb = CountRed(db);
+            // The servers' CPU over the measured run alone: the node processes, and on PostgreSQL
+            // the database's backends serving them (sampled, as a pool may open and close them).
+            var cpu = new ProcessCpu();
+            var backends = new ProcessCpu();
+            cpu.Begin(servers.Select(s => s.Id));
+            backends.Begin(bench.BackendPids());
+            using var sampling = new CancellationTokenSource();
+            var sampler = Task.Run(async () =>
+            {
+                while (!sampling.IsCancellationRequested)
+                {
+                    await Task.Delay(500, CancellationToken.None);
+                    backends.Sample(bench.BackendPids());
+                }
+            });
+            var result = rate > 0
+                ? await Open(all, bodies, 500, rate, TimeSpan.FromSeconds(seconds), connections * 4)
+                : await Closed(all, bodies, 500, bodies.Length - 500, connections, TimeSpan.FromSeconds(seconds));
+            cpu.Sample(servers.Select(s => s.Id));
+            backends.Sample(bench.BackendPids());
+            await sampling.CancelAsync();
+            await sampler;
+
+            foreach (var server in servers)
+            {
+                server.Kill(entireProcessTree: true);
+                await server.WaitForExitAsync();
+            }
+
+            foreach (var http in clients)
+            {
+                http.Dispose();
+            }
+
+            var inDb = bench.CountOperations("red");
             var acknowledged = result.Ok + result.WarmupOk;
+            var serverCpu = cpu.Used + backends.Used;
             Console.WriteLine();
-            Console.WriteLine($"mode                {(rate > 0 ? $"open loop at {rate}/s" : $"closed loop, {connections} connections")}, {seconds} s, {stored:N0} stored");
+            Console.WriteLine($"store               {bench.Name}, {nodes} node{(nodes > 1 ? "s, requests spread over all" : string.Empty)}");
+            Console.WriteLine($"mode                {(rate > 0 ? $"open loop at {rate}/s" : $"closed loop, {connections} connections")}, {seconds} s, {(bench.Template is { } t ? $"stored as in {t}" : $"{stored:N0} stored")}");
             Console.WriteLine($"submissions         {result.Ok:N0} acknowledged (201), {result.Failed:N0} failed");
             Console.WriteLine($"throughput          {result.Ok / result.Elapsed.TotalSeconds:N0} /s");
             Console.WriteLine($"latency p50         {Percentile(result.Latencies, 0.50):F2} ms");
             Console.WriteLine($"latency p90         {Percentile(result.Latencies, 0.90):F2} ms");
             Console.WriteLine($"latency p99         {Percentile(result.Latencies, 0.99):F2} ms");
             Console.WriteLine($"latency max         {Percentile(result.Latencies, 1.0):F2} ms");
+            Console.WriteLine($"server CPU          {serverCpu:F1} s over the run: {serverCpu * 1000 / Math.Max(1, result.Ok):F3} ms per durable submission" +
+                (bench.IsPostgres ? $" ({cpu.Used * 1000 / Math.Max(1, result.Ok):F3} ms in the nodes, {backends.Used * 1000 / Math.Max(1, result.Ok):F3} ms in PostgreSQL's backends)" : string.Empty));
             Console.WriteLine($"durable after kill  {inDb:N0} of {acknowledged:N0} acknowledged operations in the database");
             return inDb >= acknowledged && result.Failed == 0 ? 0 : 1;
         }
         finally
         {
-            SqliteConnection.ClearAllPools();
-            Directory.Delete(directory, recursive: true);
+            foreach (var server in servers.Where(s => !s.HasExited))
+            {
+                server.Kill(entireProcessTree: true);
+                await server.WaitForExitAsync();
+            }
         }
     }
 
@@ -85,7 +130,7 @@ public static class SubmissionLoad
 
     private static long _warmupOk;
 
-    private static async Task<Result> Open(HttpClient http, byte[][] bodies, int offset, int rate, TimeSpan duration, int maxOutstanding)
+    private static async Task<Result> Open(HttpClient[] nodes, byte[][] bodies, int offset, int rate, TimeSpan duration, int maxOutstanding)
     {
         var latencies = new List<double>();
         var worst = new SortedDictionary<int, double>();
@@ -106,6 +151,7 @@ public static class SubmissionLoad
 
             await gate.WaitAsync();
             var body = bodies[offset + i];
+            var http = nodes[i % nodes.Length];
             tasks.Add(Task.Run(async () =>
             {
                 try
@@ -141,7 +187,7 @@ public static class SubmissionLoad
         return new Result(ok, failed, clock.Elapsed, latencies, Interlocked.Read(ref _warmupOk));
     }
 
-    private static async Task<Result> Closed(HttpClient http, byte[][] bodies, int offset, int count, int connections, TimeSpan duration)
+    private static async Task<Result> Closed(HttpClient[] nodes, byte[][] bodies, int offset, int count, int connections, TimeSpan duration)
     {
         var latencies = new List<double>();
         long ok = 0, failed = 0;
@@ -158,7 +204,7 @@ public static class SubmissionLoad
                 }
 
                 var start = clock.Elapsed;
-                var success = await Submit(http, bodies[offset + i]);
+                var success = await Submit(nodes[i % nodes.Length], bodies[offset + i]);
                 var latency = (clock.Elapsed - start).TotalMilliseconds;
                 lock (latencies)
                 {
@@ -199,7 +245,7 @@ public static class SubmissionLoad
         }
     }
 
-    private static byte[][] Bodies(int n)
+    internal static byte[][] Bodies(int n)
     {
         var scenario = new Scenario(seed: 42);
         return [.. Enumerable.Range(0, n).Select(_ => JsonSerializer.SerializeToUtf8Bytes(
@@ -207,33 +253,44 @@ public static class SubmissionLoad
     }
 
     /// <summary>Creates the parties that do not exist yet and a token for each; returns the tokens' secrets by party.</summary>
-    internal static Dictionary<string, string> PartyTokens(SqliteStore store, params string[] parties)
+    internal static Dictionary<string, string> PartyTokens(IDeconflictStore store, params string[] parties)
     {
         var secrets = new Dictionary<string, string>(StringComparer.Ordinal);
+        // Whole milliseconds, as the server's clock gives them: the rows keep no finer time than
+        // their entries state.
+        var now = DateTimeOffset.FromUnixTimeMilliseconds(DateTimeOffset.UtcNow.ToUnixTimeMilliseconds());
         using var s = store.OpenWriteSession();
         s.Begin();
         foreach (var party in parties)
         {
+            // Each row is followed by the entry it names, as the server writes them.
             if (s.GetParty(party) is null)
             {
-                s.InsertParty(new Party(party, party.ToUpperInvariant(), PartyRole.Party, DateTimeOffset.UtcNow));
+                var created = new Party(party, party.ToUpperInvariant(), PartyRole.Party, now);
+                s.InsertParty(created);
+                s.AppendEvent(Record.RecordSeed.PartyEvent(created), created.CreatedAt);
             }
 
-            secrets[party] = Tokens.New(DateTimeOffset.UtcNow).Secret;
-            s.InsertToken(new AccessToken($"tk-load-{party}", party, Tokens.Hash(secrets[party]), DateTimeOffset.UtcNow, null));
+            secrets[party] = Tokens.New(now).Secret;
+            var token = new AccessToken($"tk-load-{party}", party, Tokens.Hash(secrets[party]), now, null);
+            s.InsertToken(token);
+            s.AppendEvent(Record.RecordSeed.TokenEvent(token), token.CreatedAt);
         }
 
         s.Commit();
         return secrets;
     }
 
-    internal static Process StartServer(string db, int port, string admin)
+    internal static Process StartServer(string db, int port, string admin) => StartServer(["--db", db], port, admin, "server");
+
+    /// <summary>Starts `deconflict serve` on the store the arguments name; its log lines go to stderr, prefixed with <paramref name="name"/>.</summary>
+    internal static Process StartServer(IEnumerable<string> store, int port, string admin, string name)
     {
         var dll = Path.Combine(AppContext.BaseDirectory, "deconflict.dll");
         var info = new ProcessStartInfo("dotnet") { UseShellExecute = false, RedirectStandardOutput = true, RedirectStandardError = true };
         // A benchmark measures throughput, not the per-party quotas: one party makes every request
         // and holds every declaration.
-        foreach (var a in new[] { "exec", dll, "serve", "--db", db, "--urls", $"http://127.0.0.1:{port}", "--max-live-declarations", "100000000", "--party-rate", "1000000", "--party-burst", "1000000", "--max-streams", "10000" })
+        foreach (var a in new[] { "exec", dll, "serve" }.Concat(store).Concat(["--urls", $"http://127.0.0.1:{port}", "--max-live-declarations", "100000000", "--party-rate", "1000000", "--party-burst", "1000000", "--max-streams", "10000"]))
         {
             info.ArgumentList.Add(a);
         }
@@ -245,7 +302,7 @@ public static class SubmissionLoad
         {
             if (e.Data is not null)
             {
-                Console.Error.WriteLine("server: " + e.Data);
+                Console.Error.WriteLine($"{name}: {e.Data}");
             }
         };
         p.BeginOutputReadLine();
@@ -280,15 +337,6 @@ public static class SubmissionLoad
         }
 
         throw new TimeoutException("server not healthy");
-    }
-
-    private static long CountRed(string db)
-    {
-        using var c = new SqliteConnection($"Data Source={db}");
-        c.Open();
-        using var cmd = c.CreateCommand();
-        cmd.CommandText = "SELECT COUNT(*) FROM declarations WHERE party = 'red'";
-        return (long)cmd.ExecuteScalar()!;
     }
 
     internal static double Percentile(List<double> values, double p)

@@ -122,6 +122,17 @@ public static class RecordSeed
         [],
         System.Text.Json.JsonSerializer.Serialize(new Dictionary<string, object> { ["action"] = "created", ["operation"] = Api.DeclarationView.ForEntry(d) }, Api.Json.Options));
 
+    /// <summary>The entry of a party as the server writes it when the party is created (the party's row names it).</summary>
+    public static DomainEvent PartyEvent(Party p) => new(
+        EventTypes.Party,
+        null,
+        [],
+        System.Text.Json.JsonSerializer.Serialize(new { action = "created", party = Api.PartyView.Of(p, null) }, Api.Json.Options));
+
+    /// <summary>The entry of a token as the server writes it when the token is issued (the token's row names it).</summary>
+    public static DomainEvent TokenEvent(AccessToken t) =>
+        new(Parties.TokenEvents.Type(t), null, [Parties.TokenEvents.Audience(t)], Parties.TokenEvents.Payload("token-issued", t));
+
     /// <summary>
     /// Writes <paramref name="count"/> events through the writer's session, in durable batches of
     /// 10,000: the conflict notice's payload under a type that states no served object (type

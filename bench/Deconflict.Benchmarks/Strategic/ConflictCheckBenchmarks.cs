@@ -58,10 +58,15 @@ public class ConflictCheckBenchmarks : IDisposable
         var stored = new Declaration[n];
         using var s = store.OpenWriteSession();
         s.Begin();
-        if (s.GetParty("blue") is null)
+        foreach (var party in new[] { new Party("blue", "Blue", PartyRole.Party, Scenario.Start), new Party("red", "Red", PartyRole.Party, Scenario.Start) })
         {
-            s.InsertParty(new Party("blue", "Blue", PartyRole.Party, Scenario.Start));
-            s.InsertParty(new Party("red", "Red", PartyRole.Party, Scenario.Start));
+            // Each row is followed by the entry it names, as the server writes them: a server
+            // started on the store checks every served row against its entry.
+            if (s.GetParty(party.Id) is null)
+            {
+                s.InsertParty(party);
+                s.AppendEvent(Record.RecordSeed.PartyEvent(party), party.CreatedAt);
+            }
         }
 
         for (var i = 0; i < n; i++)
