@@ -287,52 +287,10 @@ public sealed class PostgresStore : IDeconflictStore, IRecordCheckSource
             $"SELECT {StoreRows.ConflictColumns} FROM conflicts WHERE {string.Join(" AND ", where)} ORDER BY seq LIMIT $2", [.. args]);
     }
 
-    /// <summary>
-    /// Events after <paramref name="afterSequence"/> that the viewer may see, in order: each is its
-    /// record entry, served only when its bytes hash to its stored leaf (as SQLite's, <see cref="SqliteRows.ReadEvents"/>).
-    /// </summary>
     public IReadOnlyList<StoredEvent> ReadEvents(long afterSequence, Caller viewer, int limit)
     {
-        var chunk = Math.Max(limit, 500);
-        var after = afterSequence;
-        var list = new List<StoredEvent>();
         using var c = Open();
-
-        // A leaf's node key is SqliteRecordTree.NodeId(0, index) = index * 64.
-        using var cmd = Sql.Command(c, null,
-            "SELECT e.seq, e.entry, n.hash FROM events e JOIN record_nodes n ON n.id = (e.seq - 1) * 64 WHERE e.seq > $1 ORDER BY e.seq LIMIT $2", after, chunk);
-        while (true)
-        {
-            cmd.Parameters[0].Value = after;
-            var scanned = 0;
-            using (var r = cmd.ExecuteReader())
-            {
-                while (r.Read())
-                {
-                    scanned++;
-                    after = r.GetInt64(0);
-                    if (StoreRows.Verified((byte[])r.GetValue(1), (byte[])r.GetValue(2)) is not { } entry || entry.Index != after - 1)
-                    {
-                        continue;
-                    }
-
-                    var e = new StoredEvent(after, entry.Time, entry.Type, entry.Actor, entry.Parties, entry.PayloadJson);
-                    if (e.VisibleTo(viewer))
-                    {
-                        list.Add(e);
-                        if (list.Count == limit)
-                        {
-                            return list;
-                        }
-                    }
-                }
-            }
-
-            if (scanned < chunk)
-            {
-                return list;
-            }
-        }
+        return EventReads.Read(c, afterSequence, viewer, limit);
     }
 
     public long LastEventSequence() => (long)Scalar("SELECT COALESCE(MAX(seq), 0) FROM events")!;

@@ -196,7 +196,7 @@ internal static class SqliteSchema
         ALTER TABLE alerts ADD COLUMN record_index INTEGER;
         """,
         // 8: an event is its record entry alone. Who may see it and what the streams send are read
-        // from the entry's own parties and payload (SqliteRows.ReadEvents), so there is no second
+        // from the entry's own parties and payload (EventReads.Read), so there is no second
         // copy of the audience to widen or of the payload to edit; the writer's row shrinks to the
         // entry (docs/performance.md, "Durable appends").
         """

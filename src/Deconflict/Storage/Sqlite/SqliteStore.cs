@@ -680,7 +680,7 @@ public sealed class SqliteStore : IDeconflictStore, IRecordCheckSource
     public IReadOnlyList<StoredEvent> ReadEvents(long afterSequence, Caller viewer, int limit)
     {
         using var c = Open();
-        return SqliteRows.ReadEvents(c, afterSequence, viewer, limit);
+        return EventReads.Read(c, afterSequence, viewer, limit);
     }
 
     public long LastEventSequence()
