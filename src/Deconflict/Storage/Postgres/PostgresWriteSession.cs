@@ -46,9 +46,7 @@ internal sealed class PostgresWriteSession(NpgsqlDataSource source, StoreRows ro
     // reader of this node) only once the transaction commits.
     private readonly List<Declaration> _written = [];
     private readonly HashSet<string> _writtenIds = new(StringComparer.Ordinal);
-
-    private readonly byte[] _salts = new byte[RecordEntry.SaltBytes * 256];
-    private int _saltAt = RecordEntry.SaltBytes * 256;
+    private readonly RecordSalts _salts = new();
     private NpgsqlConnection? _connection;
     private NpgsqlTransaction? _tx;
     private long _sizeAtBegin;
@@ -254,7 +252,7 @@ internal sealed class PostgresWriteSession(NpgsqlDataSource source, StoreRows ro
         var (c, tx) = Open();
         var ms = StoreRows.Ms(time);
         var stored = new StoredEvent(_record.Size + 1, StoreRows.Time(ms), e.Type, e.Actor, e.IsPublic ? [] : e.Audience, e.PayloadJson);
-        var entry = StoreRows.Entry(stored, NextSalt()).Canonical();
+        var entry = StoreRows.Entry(stored, _salts.Next()).Canonical();
         var (completed, undo) = _record.Append(MerkleTree.LeafHash(entry));
         _journal.Add(undo);
         _rowsChanged += Sql.Execute(c, tx,
@@ -417,18 +415,6 @@ internal sealed class PostgresWriteSession(NpgsqlDataSource source, StoreRows ro
         return _record.Size;
     }
 
-    private string NextSalt()
-    {
-        if (_saltAt + RecordEntry.SaltBytes > _salts.Length)
-        {
-            System.Security.Cryptography.RandomNumberGenerator.Fill(_salts);
-            _saltAt = 0;
-        }
-
-        var salt = System.Buffers.Text.Base64Url.EncodeToString(_salts.AsSpan(_saltAt, RecordEntry.SaltBytes));
-        _saltAt += RecordEntry.SaltBytes;
-        return salt;
-    }
 
     private void Undo(int mark)
     {

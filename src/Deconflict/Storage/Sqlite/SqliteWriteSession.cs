@@ -67,11 +67,7 @@ internal sealed class SqliteWriteSession(SqliteConnection connection, SqliteRows
     private RawStatement? _insertDeclaration;
     private RawStatement? _insertVolumeIndex;
     private RawStatement? _insertConflict;
-
-    // Salts come from the system's cryptographic generator a few hundred at a time: one call per
-    // event cost as much as the entry's SHA-256.
-    private readonly byte[] _salts = new byte[RecordEntry.SaltBytes * 256];
-    private int _saltAt = RecordEntry.SaltBytes * 256;
+    private readonly RecordSalts _salts = new();
 
     // Reused by every broad-phase query (the session belongs to the single writer).
     private readonly List<KeyValuePair<long, Declaration?>> _hits = [];
@@ -505,7 +501,7 @@ internal sealed class SqliteWriteSession(SqliteConnection connection, SqliteRows
         LoadRecord();
         var ms = StoreRows.Ms(time);
         var stored = new StoredEvent(_record.Size + 1, StoreRows.Time(ms), e.Type, e.Actor, e.IsPublic ? [] : e.Audience, e.PayloadJson);
-        var entry = StoreRows.Entry(stored, NextSalt()).Canonical();
+        var entry = StoreRows.Entry(stored, _salts.Next()).Canonical();
         _insertEvent ??= new RawStatement(connection, "INSERT INTO events(seq, entry) VALUES (?1, ?2)");
         _insertEvent.Bind(1, stored.Sequence).Bind(2, entry).Execute();
         _journal.Add(_record.Append(MerkleTree.LeafHash(entry)));
@@ -523,18 +519,6 @@ internal sealed class SqliteWriteSession(SqliteConnection connection, SqliteRows
         return _record.Size;
     }
 
-    private string NextSalt()
-    {
-        if (_saltAt + RecordEntry.SaltBytes > _salts.Length)
-        {
-            System.Security.Cryptography.RandomNumberGenerator.Fill(_salts);
-            _saltAt = 0;
-        }
-
-        var salt = System.Buffers.Text.Base64Url.EncodeToString(_salts.AsSpan(_saltAt, RecordEntry.SaltBytes));
-        _saltAt += RecordEntry.SaltBytes;
-        return salt;
-    }
 
     /// <summary>The record's size and root as this transaction stands.</summary>
     public (long Size, byte[] Root) RecordHead()
