@@ -29,7 +29,7 @@ public sealed partial class PostgresCluster : BackgroundService, IClusterState
 
     private const string Warning = "cluster-lease";
 
-    // The lease is checked by asking whether this session still holds the lock (pg_locks names a
+    // The lease is checked by asking whether the lease's own connection still holds the lock (pg_locks names a
     // bigint key by its high and low halves), not only whether the connection answers. A session
     // already holding the lock does not take it again: session locks stack, and one taken twice
     // would need two unlocks.
@@ -158,7 +158,7 @@ public sealed partial class PostgresCluster : BackgroundService, IClusterState
 
         try
         {
-            // Nothing is sent on this session but the checks' answers: a message before the time
+            // Nothing is sent on the lease's connection but the checks' answers: a message before the time
             // is up is the server's notice that it ends the session (which throws here), or a
             // stray notice, after which the next check merely comes early.
             await connection.WaitAsync(WaitMilliseconds(wait), ct);

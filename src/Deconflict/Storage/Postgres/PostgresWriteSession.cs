@@ -125,7 +125,7 @@ internal sealed class PostgresWriteSession(NpgsqlDataSource source, StoreRows ro
         Close();
     }
 
-    // Rows inserted, updated or deleted by this session's commands (never fewer after a rollback)
+    // Rows inserted, updated or deleted by the write transaction's own commands (never fewer after a rollback)
     // and the in-memory steps of the open transaction.
     public long Changes => ((long)_journal.Count << 32) + _rowsChanged;
 
