@@ -95,7 +95,7 @@ public sealed class EventCollector : IAsyncDisposable
             try
             {
                 // A quiet stream sends a comment every 15 s; a minute without an event is a quiet test, not an end.
-                var e = await _stream.NextAsync(TimeSpan.FromMinutes(10));
+                var e = await _stream.NextAsync(TimeSpan.FromMinutes(10), _stop.Token);
                 lock (_received)
                 {
                     _received.Add(new ReceivedEvent(e, _clock.Elapsed));

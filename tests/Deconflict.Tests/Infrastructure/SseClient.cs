@@ -30,16 +30,20 @@ public sealed class SseClient : IAsyncDisposable
         return new SseClient(response, new StreamReader(await response.Content.ReadAsStreamAsync())) { IncludeHeads = includeHeads };
     }
 
+    /// <summary>The longest <see cref="UntilAsync"/> waits for a match in all.</summary>
+    private static readonly TimeSpan UntilLimit = TimeSpan.FromMinutes(2);
+
     /// <summary>Every event returned so far, in order.</summary>
     public List<SseEvent> Received { get; } = [];
 
     /// <summary>Whether `record-head` announcements are returned (they are skipped by default).</summary>
     public bool IncludeHeads { get; init; }
 
-    /// <summary>The next event, or fails the test after the timeout.</summary>
-    public async Task<SseEvent> NextAsync(TimeSpan? timeout = null)
+    /// <summary>The next event, or fails the test after the timeout (or ends when <paramref name="stop"/> is cancelled).</summary>
+    public async Task<SseEvent> NextAsync(TimeSpan? timeout = null, CancellationToken stop = default)
     {
-        using var cts = new CancellationTokenSource(timeout ?? TimeSpan.FromSeconds(10));
+        using var cts = CancellationTokenSource.CreateLinkedTokenSource(stop);
+        cts.CancelAfter(timeout ?? TimeSpan.FromSeconds(10));
         long? id = null;
         string? type = null;
         string? data = null;
@@ -83,13 +87,27 @@ public sealed class SseClient : IAsyncDisposable
         }
     }
 
-    /// <summary>Reads events until one matches, returning all read (the match last).</summary>
+    /// <summary>
+    /// Reads events until one matches, returning all read (the match last). The timeout bounds the
+    /// wait for each event; a stream that keeps sending events none of which matches fails after
+    /// <see cref="UntilLimit"/> in all.
+    /// </summary>
     public async Task<List<SseEvent>> UntilAsync(Func<SseEvent, bool> match, TimeSpan? timeout = null)
     {
         var seen = new List<SseEvent>();
+        using var limit = new CancellationTokenSource(UntilLimit);
         while (true)
         {
-            var e = await NextAsync(timeout);
+            SseEvent e;
+            try
+            {
+                e = await NextAsync(timeout, limit.Token);
+            }
+            catch (OperationCanceledException) when (limit.IsCancellationRequested)
+            {
+                throw new TimeoutException($"no matching event within {UntilLimit.TotalSeconds} s; {seen.Count} others read");
+            }
+
             seen.Add(e);
             if (match(e))
             {
