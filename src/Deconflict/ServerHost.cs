@@ -327,12 +327,12 @@ public static class ServerHost
             {
                 var error = http.Features.Get<IExceptionHandlerFeature>()?.Error;
                 var problem = error is BadHttpRequestException { StatusCode: 413 }
-                    ? new ApiError(Problems.PayloadTooLarge, $"The body is larger than the limit of {settings.Options.MaxRequestBytes} bytes.")
+                    ? new Refusal(RefusalReason.PayloadTooLarge, $"The body is larger than the limit of {settings.Options.MaxRequestBytes} bytes.")
                     : error is BadHttpRequestException bad
-                        ? Problems.Invalid(bad.Message)
+                        ? Refusal.Invalid(bad.Message)
                         : StorageFault.Is(error)
-                            ? Problems.Retry(Problems.StorageUnavailable, $"The store cannot write now ({StorageFault.Describe(error!)}); nothing of this request was acknowledged.", settings.Options.Writer.StorageRetryAfter)
-                            : new ApiError(Problems.Internal, "The server failed to handle the request; nothing was acknowledged.");
+                            ? Refusal.Retry(RefusalReason.StorageUnavailable, $"The store cannot write now ({StorageFault.Describe(error!)}); nothing of this request was acknowledged.", settings.Options.Writer.StorageRetryAfter)
+                            : new Refusal(RefusalReason.Internal, "The server failed to handle the request; nothing was acknowledged.");
                 await Problems.ToResult(problem).ExecuteAsync(http);
             },
         });
@@ -346,10 +346,10 @@ public static class ServerHost
 
             var code = http.Response.StatusCode switch
             {
-                404 => new ApiError(Problems.NotFound, $"There is no endpoint at {http.Request.Path}."),
-                405 => new ApiError(Problems.MethodNotAllowed, $"{http.Request.Method} is not allowed on {http.Request.Path}."),
-                413 => new ApiError(Problems.PayloadTooLarge, $"The body is larger than the limit of {settings.Options.MaxRequestBytes} bytes."),
-                415 => new ApiError(Problems.UnsupportedMediaType, $"The body must be application/json (it was '{http.Request.ContentType ?? "none"}')."),
+                404 => new Refusal(RefusalReason.NotFound, $"There is no endpoint at {http.Request.Path}."),
+                405 => new Refusal(RefusalReason.MethodNotAllowed, $"{http.Request.Method} is not allowed on {http.Request.Path}."),
+                413 => new Refusal(RefusalReason.PayloadTooLarge, $"The body is larger than the limit of {settings.Options.MaxRequestBytes} bytes."),
+                415 => new Refusal(RefusalReason.UnsupportedMediaType, $"The body must be application/json (it was '{http.Request.ContentType ?? "none"}')."),
                 _ => null,
             };
             if (code is not null)

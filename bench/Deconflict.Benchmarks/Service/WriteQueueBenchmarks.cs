@@ -1,5 +1,4 @@
 using BenchmarkDotNet.Attributes;
-using Deconflict.Api;
 using Deconflict.Service;
 using Deconflict.Storage.Sqlite;
 using Microsoft.Data.Sqlite;

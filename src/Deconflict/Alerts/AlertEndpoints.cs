@@ -37,26 +37,26 @@ public static class AlertEndpoints
             var caller = Authentication.Of(http);
             if (store.GetAlert(id) is not { } a || !(caller.SeesEverything || a.Concerns(caller.PartyId!)))
             {
-                return Problems.ToResult(Problems.NotFoundError("alert", id));
+                return Problems.ToResult(Refusal.NotFound("alert", id));
             }
 
             http.SetETag(a.Version);
             return Results.Json(AlertView.For(a, caller), Json.Options);
-        }).WithSummary("One alert").WithName("getAlert").Produces<AlertView>().WithETag().Refuses(Problems.NotFound);
+        }).WithSummary("One alert").WithName("getAlert").Produces<AlertView>().WithETag().Refuses(RefusalReason.NotFound);
 
         group.MapPost("/{id}/acknowledge", async (string id, HttpContext http, WriteQueue writes) =>
         {
             var caller = Authentication.Of(http);
             if (!caller.MayWrite)
             {
-                return Problems.ToResult(Problems.ForbiddenError("Only a side of the alert acknowledges it."));
+                return Problems.ToResult(Refusal.Forbidden("Only a side of the alert acknowledges it."));
             }
 
             var outcome = await writes.Submit<TrackAlert>(caller.PartyId, ctx =>
             {
                 if (ctx.Store.GetAlert(id) is not { } a || !a.Concerns(caller.PartyId!))
                 {
-                    return Problems.NotFoundError("alert", id);
+                    return Refusal.NotFound("alert", id);
                 }
 
                 if (AlertLifecycle.Acknowledge(a, caller.PartyId!, ctx.Now) is not { } next)
@@ -76,19 +76,19 @@ public static class AlertEndpoints
             http.SetETag(outcome.Value!.Version);
             return Results.Json(AlertView.For(outcome.Value, caller), Json.Options);
         }).WithSummary("Acknowledge an alert for your side (again: no change)").WithName("acknowledgeAlert")
-          .Produces<AlertView>().WithETag().Refuses(Problems.Forbidden, Problems.NotFound);
+          .Produces<AlertView>().WithETag().Refuses(RefusalReason.Forbidden, RefusalReason.NotFound);
 
         group.MapGet("/status", (HttpContext http, TacticalService tactical) =>
         {
             var caller = Authentication.Of(http);
             if (!caller.SeesEverything)
             {
-                return Problems.ToResult(Problems.ForbiddenError("Traffic figures are for the admin and observers: they count every party's aircraft."));
+                return Problems.ToResult(Refusal.Forbidden("Traffic figures are for the admin and observers: they count every party's aircraft."));
             }
 
             return Results.Json(new DetectorStatusView(tactical.Tracks.Count, tactical.LastCycle), Json.Options);
         }).WithSummary("The detector's last cycle (admin and observers)").WithName("getDetectorStatus")
-          .Produces<DetectorStatusView>().Refuses(Problems.Forbidden);
+          .Produces<DetectorStatusView>().Refuses(RefusalReason.Forbidden);
 
         return group;
     }

@@ -1,6 +1,5 @@
 using System.Diagnostics;
 using System.Threading.Channels;
-using Deconflict.Api;
 using Deconflict.Cluster;
 using Deconflict.Core.Tactical;
 using Deconflict.Service;

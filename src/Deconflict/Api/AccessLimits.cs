@@ -50,7 +50,7 @@ public sealed class AccessLimits : IDisposable
     /// answering 200 to a right guess and 429 to a wrong one would tell a guesser which guess was
     /// right, and the limit would only rename 401 to 429.
     /// </summary>
-    public ApiError? LockedOut(HttpContext http, string? secret)
+    public Refusal? LockedOut(HttpContext http, string? secret)
     {
         if (Exhausted(_failedByAddress, AddressKey(http)))
         {
@@ -61,7 +61,7 @@ public sealed class AccessLimits : IDisposable
     }
 
     /// <summary>Counts a failed authentication against the address and the prefix; the 429 when either is now over its limit.</summary>
-    public ApiError? Failed(HttpContext http, string? secret)
+    public Refusal? Failed(HttpContext http, string? secret)
     {
         using var byAddress = _failedByAddress.AttemptAcquire(AddressKey(http));
         if (secret is not null)
@@ -77,7 +77,7 @@ public sealed class AccessLimits : IDisposable
     }
 
     /// <summary>Takes one request from the party's bucket; the 429 <c>rate-limited</c> when it is empty.</summary>
-    public ApiError? Request(string party)
+    public Refusal? Request(string party)
     {
         var nodes = Nodes;
         using var lease = _requests.AttemptAcquire((party, nodes));
@@ -87,8 +87,8 @@ public sealed class AccessLimits : IDisposable
         }
 
         var after = lease.TryGetMetadata(MetadataName.RetryAfter, out var retry) ? retry : RequestPeriod(nodes);
-        return Problems.Retry(
-            Problems.RateLimited,
+        return Refusal.Retry(
+            RefusalReason.RateLimited,
             $"Party '{party}' is over its request rate ({_options.RequestsPerSecond}/s, bursts of {_options.RequestBurst}{SharedOver(nodes)}); retry later.",
             after);
     }
@@ -112,8 +112,8 @@ public sealed class AccessLimits : IDisposable
             }
         }
 
-        return Problems.Retry(
-            Problems.QuotaExceeded,
+        return Refusal.Retry(
+            RefusalReason.QuotaExceeded,
             nodes == 1
                 ? $"Party '{party}' has {open} event streams open, its quota; close one first."
                 : $"Party '{party}' has {open} event streams open on this node, its share of the quota of {_options.MaxStreams}{SharedOver(nodes)}; close one first.",
@@ -216,8 +216,8 @@ public sealed class AccessLimits : IDisposable
         }));
 
     // One failure is forgiven per period, so the wait is at most one period.
-    private ApiError Locked(string who) =>
-        Problems.Retry(Problems.RateLimited, $"Too many failed authentications from {who}; wait before trying again.", _options.FailedAuthForgiveEvery);
+    private Refusal Locked(string who) =>
+        Refusal.Retry(RefusalReason.RateLimited, $"Too many failed authentications from {who}; wait before trying again.", _options.FailedAuthForgiveEvery);
 
     /// <summary>A place among a party's open streams, given back once when disposed.</summary>
     private sealed class StreamPlace(AccessLimits limits, string party) : IDisposable

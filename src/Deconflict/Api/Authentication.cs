@@ -1,6 +1,7 @@
 using System.Collections.Concurrent;
 using System.Security.Cryptography;
 using Deconflict.Core.Model;
+using Deconflict.Service;
 using Deconflict.Storage;
 
 namespace Deconflict.Api;
@@ -154,7 +155,7 @@ public sealed class Authentication(IDeconflictStore store, AdminToken admin)
             }
 
             http.Response.Headers.WWWAuthenticate = "Bearer";
-            return Problems.ToResult(new ApiError(Problems.Unauthorized, "Send 'Authorization: Bearer <token>' with a valid, unrevoked token."));
+            return Problems.ToResult(new Refusal(RefusalReason.Unauthorized, "Send 'Authorization: Bearer <token>' with a valid, unrevoked token."));
         }
     }
 }

@@ -1,5 +1,6 @@
 using System.Globalization;
 using Deconflict.Core.Geometry;
+using Deconflict.Service;
 
 namespace Deconflict.Api;
 
@@ -26,7 +27,7 @@ public static class BoxQuery
             || numbers[0] is < -180 or > 180 || numbers[2] is < -180 or > 180
             || numbers[1] is < -90 or > 90 || numbers[3] is < -90 or > 90 || numbers[1] > numbers[3])
         {
-            return new ApiError(Problems.InvalidParameter, "bbox must be " + Description).With("parameter", "bbox");
+            return new Refusal(RefusalReason.InvalidParameter, "bbox must be " + Description).With("parameter", "bbox");
         }
 
         return (GeoBox?)new GeoBox(numbers[1], numbers[0], numbers[3], numbers[2]);

@@ -1,3 +1,4 @@
+using Deconflict.Service;
 using Microsoft.OpenApi;
 
 namespace Deconflict.Api;
@@ -14,17 +15,17 @@ public static class EndpointDocs
     public const string BearerScheme = "bearer";
 
     /// <summary>The refusals that every JSON body can meet before its own rules (HttpExtensions.ReadJson, JsonBodyRules).</summary>
-    private static readonly string[] BodyRefusals =
+    private static readonly RefusalReason[] BodyRefusals =
     [
-        Problems.InvalidRequest, Problems.InvalidTime, Problems.DuplicateMember, Problems.ControlCharacter,
-        Problems.PayloadTooLarge, Problems.UnsupportedMediaType,
+        RefusalReason.InvalidRequest, RefusalReason.InvalidTime, RefusalReason.DuplicateMember, RefusalReason.ControlCharacter,
+        RefusalReason.PayloadTooLarge, RefusalReason.UnsupportedMediaType,
     ];
 
     /// <summary>Marks an endpoint that requires a bearer token.</summary>
     public sealed record TokenRequired;
 
-    /// <summary>Codes of the problems this endpoint may answer (their statuses come from <see cref="Problems.Status"/>).</summary>
-    public sealed record Refusals(IReadOnlyList<string> Codes);
+    /// <summary>The refusals this endpoint may answer (their statuses and codes come from <see cref="Problems"/>).</summary>
+    public sealed record Refusals(IReadOnlyList<RefusalReason> Reasons);
 
     /// <summary>A query parameter or header the handler reads itself.</summary>
     public sealed record Parameter(string Name, ParameterLocation In, string Description, JsonSchemaType Type, bool Required = false, IReadOnlyList<string>? Allowed = null);
@@ -47,9 +48,9 @@ public static class EndpointDocs
         builder.AddEndpointFilter<TBuilder, Authentication.Filter>().WithMetadata(new TokenRequired());
 
     /// <summary>The problems (by code) this endpoint may answer besides those every endpoint may.</summary>
-    public static TBuilder Refuses<TBuilder>(this TBuilder builder, params string[] codes)
+    public static TBuilder Refuses<TBuilder>(this TBuilder builder, params RefusalReason[] reasons)
         where TBuilder : IEndpointConventionBuilder =>
-        builder.WithMetadata(new Refusals(codes));
+        builder.WithMetadata(new Refusals(reasons));
 
     /// <summary>
     /// A JSON request body of <typeparamref name="T"/> (or the other media types given), with the
@@ -81,14 +82,14 @@ public static class EndpointDocs
         builder
             .WithQuery("limit", $"Most items in the page: 1 to {HttpExtensions.MaxListLimit}, {HttpExtensions.DefaultListLimit} when not given.", JsonSchemaType.Integer)
             .WithQuery("cursor", "The next_cursor of the previous page, as given (opaque).")
-            .Refuses(Problems.InvalidParameter);
+            .Refuses(RefusalReason.InvalidParameter);
 
     /// <summary>If-Match with the current version (HttpExtensions.IfMatchVersion): 428 without it, 412 when stale.</summary>
     public static TBuilder WithIfMatch<TBuilder>(this TBuilder builder)
         where TBuilder : IEndpointConventionBuilder =>
         builder
             .WithHeader("If-Match", "The version being changed, as the ETag gave it: \"3\". Without it: 428 precondition-required; stale: 412 version-mismatch.", required: true)
-            .Refuses(Problems.PreconditionRequired, Problems.VersionMismatch, Problems.InvalidRequest);
+            .Refuses(RefusalReason.PreconditionRequired, RefusalReason.VersionMismatch, RefusalReason.InvalidRequest);
 
     /// <summary>The success carries ETag: "version".</summary>
     public static TBuilder WithETag<TBuilder>(this TBuilder builder)

@@ -1,5 +1,6 @@
 using System.Text.Json;
 using Deconflict.Core.Model;
+using Deconflict.Service;
 using Microsoft.AspNetCore.Http.Features;
 
 namespace Deconflict.Api;
@@ -22,7 +23,7 @@ public static class HttpExtensions
         var type = http.Request.ContentType;
         if (type is null || !type.StartsWith("application/json", StringComparison.OrdinalIgnoreCase))
         {
-            return new ApiError(Problems.UnsupportedMediaType, $"The body must be application/json (it was '{type ?? "none"}').");
+            return new Refusal(RefusalReason.UnsupportedMediaType, $"The body must be application/json (it was '{type ?? "none"}').");
         }
 
         // The whole body is read first (Kestrel bounds it at MaxRequestBytes) so that it can be
@@ -35,7 +36,7 @@ public static class HttpExtensions
         catch (BadHttpRequestException e) when (e.StatusCode == StatusCodes.Status413PayloadTooLarge)
         {
             var limit = http.Features.Get<IHttpMaxRequestBodySizeFeature>()?.MaxRequestBodySize;
-            return new ApiError(Problems.PayloadTooLarge, $"The body is larger than the limit of {limit} bytes.");
+            return new Refusal(RefusalReason.PayloadTooLarge, $"The body is larger than the limit of {limit} bytes.");
         }
 
         var json = buffer.GetBuffer().AsSpan(0, (int)buffer.Length);
@@ -47,12 +48,12 @@ public static class HttpExtensions
         try
         {
             var value = JsonSerializer.Deserialize<T>(json, Json.Options);
-            return value is null ? Problems.Invalid("The body must be a JSON object, not null.", "/") : value;
+            return value is null ? Refusal.Invalid("The body must be a JSON object, not null.", "/") : value;
         }
         catch (InvalidTimeException e)
         {
             var pointer = e.Path is { } p ? Pointer(p) : "/";
-            return new ApiError(Problems.InvalidTime, $"{pointer}: {e.Message}").With("pointer", pointer);
+            return new Refusal(RefusalReason.InvalidTime, $"{pointer}: {e.Message}").With("pointer", pointer);
         }
         catch (JsonException e)
         {
@@ -103,7 +104,7 @@ public static class HttpExtensions
         var raw = http.Request.Headers.IfMatch.ToString();
         if (string.IsNullOrWhiteSpace(raw))
         {
-            return new ApiError(Problems.PreconditionRequired, "Send If-Match with the version you are changing, e.g. If-Match: \"3\".");
+            return new Refusal(RefusalReason.PreconditionRequired, "Send If-Match with the version you are changing, e.g. If-Match: \"3\".");
         }
 
         var text = raw.Trim();
@@ -115,7 +116,7 @@ public static class HttpExtensions
         text = text.Trim('"');
         return long.TryParse(text, out var v) && v > 0
             ? v
-            : Problems.Invalid($"If-Match must be a version such as \"3\"; '{raw}' is not.");
+            : Refusal.Invalid($"If-Match must be a version such as \"3\"; '{raw}' is not.");
     }
 
     public static void SetETag(this HttpContext http, long version) => http.Response.Headers.ETag = $"\"{version}\"";
@@ -130,7 +131,7 @@ public static class HttpExtensions
 
         return int.TryParse(raw, out var n) && n is >= 1 and <= MaxListLimit
             ? n
-            : new ApiError(Problems.InvalidParameter, $"limit must be a whole number from 1 to {MaxListLimit}; '{raw}' is not.").With("parameter", "limit");
+            : new Refusal(RefusalReason.InvalidParameter, $"limit must be a whole number from 1 to {MaxListLimit}; '{raw}' is not.").With("parameter", "limit");
     }
 
     /// <summary>Cursors are opaque to clients; inside they are the position after which to continue.</summary>
@@ -154,7 +155,7 @@ public static class HttpExtensions
         {
         }
 
-        return new ApiError(Problems.InvalidParameter, "cursor is not one this server gave out.").With("parameter", "cursor");
+        return new Refusal(RefusalReason.InvalidParameter, "cursor is not one this server gave out.").With("parameter", "cursor");
     }
 
     public static string? EncodeCursor(long? next) =>
@@ -191,15 +192,15 @@ public static class HttpExtensions
         }
 
         var allowed = string.Join(", ", Enum.GetValues<T>().Select(Json.Name));
-        return new ApiError(Problems.InvalidParameter, $"{name} must be one of {allowed}; '{raw}' is not.").With("parameter", name);
+        return new Refusal(RefusalReason.InvalidParameter, $"{name} must be one of {allowed}; '{raw}' is not.").With("parameter", name);
     }
 
     /// <summary>Null when the caller is party <paramref name="partyId"/> itself or the admin; otherwise the 403 saying so.</summary>
-    public static ApiError? RequireSelfOrAdmin(Caller caller, string partyId, string action) =>
-        caller.IsAdmin || caller.PartyId == partyId ? null : Problems.ForbiddenError($"Only party '{partyId}' or the admin may {action}.");
+    public static Refusal? RequireSelfOrAdmin(Caller caller, string partyId, string action) =>
+        caller.IsAdmin || caller.PartyId == partyId ? null : Refusal.Forbidden($"Only party '{partyId}' or the admin may {action}.");
 
-    public static ApiError? RequireWriter(Caller caller) =>
-        caller.MayWrite ? null : Problems.ForbiddenError(caller.IsAdmin
+    public static Refusal? RequireWriter(Caller caller) =>
+        caller.MayWrite ? null : Refusal.Forbidden(caller.IsAdmin
             ? "The admin runs the service but does not declare or acknowledge: use a party's token."
             : "An observer may read but not write.");
 }

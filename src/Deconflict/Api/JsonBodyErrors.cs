@@ -7,6 +7,7 @@ using Deconflict.Core.Volumes;
 using Deconflict.Line;
 using Deconflict.Parties;
 using Deconflict.Record;
+using Deconflict.Service;
 using Deconflict.Tracks;
 
 namespace Deconflict.Api;
@@ -66,7 +67,7 @@ public static class JsonBodyErrors
     };
 
     /// <summary>The refusal for a body of type <paramref name="type"/> that the deserialiser refused with <paramref name="e"/>.</summary>
-    public static ApiError Explain(JsonException e, ReadOnlySpan<byte> json, Type type, JsonSerializerOptions options)
+    public static Refusal Explain(JsonException e, ReadOnlySpan<byte> json, Type type, JsonSerializerOptions options)
     {
         if (NotWellFormed(json) is { } syntax)
         {
@@ -85,7 +86,7 @@ public static class JsonBodyErrors
         }
     }
 
-    private static ApiError Walk(ReadOnlySpan<byte> json, string pointer, Type type, JsonSerializerOptions options)
+    private static Refusal Walk(ReadOnlySpan<byte> json, string pointer, Type type, JsonSerializerOptions options)
     {
         using var document = JsonDocument.Parse(json.ToArray(), new JsonDocumentOptions { MaxDepth = JsonBodyRules.MaxDepth });
         var tokens = Tokens(pointer);
@@ -129,11 +130,11 @@ public static class JsonBodyErrors
     }
 
     /// <summary>Not well-formed JSON: the reader's reason and where, as line and column of the body (both from 1); null when the text is well-formed.</summary>
-    public static ApiError? NotWellFormed(ReadOnlySpan<byte> json)
+    public static Refusal? NotWellFormed(ReadOnlySpan<byte> json)
     {
         if (json.Trim(" \t\r\n"u8).IsEmpty)
         {
-            return new ApiError(Problems.InvalidRequest, "The body is empty; send a JSON object.").With("pointer", "/");
+            return new Refusal(RefusalReason.InvalidRequest, "The body is empty; send a JSON object.").With("pointer", "/");
         }
 
         var reader = new Utf8JsonReader(json, new JsonReaderOptions { MaxDepth = JsonBodyRules.MaxDepth });
@@ -157,7 +158,7 @@ public static class JsonBodyErrors
                 : reason.Contains("comment", StringComparison.OrdinalIgnoreCase) && reason.Contains("option", StringComparison.OrdinalIgnoreCase)
                     ? "a comment (JSON has none)."
                     : reason.Replace(" Change the reader options.", string.Empty, StringComparison.Ordinal);
-            return new ApiError(Problems.InvalidRequest, string.Create(CultureInfo.InvariantCulture,
+            return new Refusal(RefusalReason.InvalidRequest, string.Create(CultureInfo.InvariantCulture,
                 $"The body is not well-formed JSON at line {line + 1}, column {column}: {reason}"))
                 .With("line", line + 1).With("column", column);
         }
@@ -183,7 +184,7 @@ public static class JsonBodyErrors
     }
 
     /// <summary>The sentence for a value whose JSON type is not the one its member takes, or null when it is.</summary>
-    private static ApiError? Mismatch(JsonElement value, JsonTypeInfo declared, string pointer, JsonSerializerOptions options)
+    private static Refusal? Mismatch(JsonElement value, JsonTypeInfo declared, string pointer, JsonSerializerOptions options)
     {
         var type = Nullable.GetUnderlyingType(declared.Type) ?? declared.Type;
         var nullable = !declared.Type.IsValueType || Nullable.GetUnderlyingType(declared.Type) is not null;
@@ -270,7 +271,7 @@ public static class JsonBodyErrors
     }
 
     /// <summary>The first required member the object at <paramref name="pointer"/> lacks (a member the contract marks required), or null.</summary>
-    private static ApiError? Missing(JsonElement value, JsonTypeInfo declared, string pointer, JsonSerializerOptions options)
+    private static Refusal? Missing(JsonElement value, JsonTypeInfo declared, string pointer, JsonSerializerOptions options)
     {
         var info = Contract(declared, options);
         if (value.ValueKind != JsonValueKind.Object || info.Kind != JsonTypeInfoKind.Object)
@@ -351,10 +352,10 @@ public static class JsonBodyErrors
 
     private static string Parent(List<string> tokens, int index) => Prefix(tokens, index);
 
-    private static ApiError Refuse(string detail, string pointer) =>
-        new ApiError(Problems.InvalidRequest, detail).With("pointer", pointer);
+    private static Refusal Refuse(string detail, string pointer) =>
+        new Refusal(RefusalReason.InvalidRequest, detail).With("pointer", pointer);
 
     /// <summary>A fault the walk above could not place more precisely: still its pointer, still no runtime wording.</summary>
-    private static ApiError Fallback(string pointer) =>
+    private static Refusal Fallback(string pointer) =>
         Refuse($"{(pointer == "/" ? "The body" : pointer)} does not have the shape this request takes there (see API.md for the body).", pointer);
 }

@@ -1,6 +1,7 @@
 using System.Text;
 using System.Text.Json;
 using Deconflict.Core.Model;
+using Deconflict.Service;
 
 namespace Deconflict.Api;
 
@@ -30,7 +31,7 @@ public static class JsonBodyRules
     /// <summary>Up to this many members an object's names are compared one by one; beyond, hashed.</summary>
     private const int LinearNames = 32;
 
-    public static ApiError? Check(ReadOnlySpan<byte> json, IReadOnlySet<string>? multiline = null)
+    public static Refusal? Check(ReadOnlySpan<byte> json, IReadOnlySet<string>? multiline = null)
     {
         var reader = new Utf8JsonReader(json, new JsonReaderOptions { MaxDepth = MaxDepth });
         var frames = new Frame[MaxDepth + 1];
@@ -63,7 +64,7 @@ public static class JsonBodyRules
                         top.Member = name;
                         if (Seen(json, scratch, names, ref top, name))
                         {
-                            return new ApiError(Problems.DuplicateMember, $"The member \"{Printable(Text(json, scratch, name))}\" appears twice in one object; give each member once.")
+                            return new Refusal(RefusalReason.DuplicateMember, $"The member \"{Printable(Text(json, scratch, name))}\" appears twice in one object; give each member once.")
                                 .With("pointer", Pointer(json, scratch, frames, depth));
                         }
 
@@ -122,8 +123,8 @@ public static class JsonBodyRules
         return null;
     }
 
-    private static ApiError Control(string text, int index, string pointer, string what) =>
-        new ApiError(Problems.ControlCharacter, $"The {what} at {pointer} holds the control character {ControlText.Name(text, index)} at position {index}; " +
+    private static Refusal Control(string text, int index, string pointer, string what) =>
+        new Refusal(RefusalReason.ControlCharacter, $"The {what} at {pointer} holds the control character {ControlText.Name(text, index)} at position {index}; " +
             "control characters and bidirectional overrides are refused (tab and newline only in message bodies and notes).")
             .With("pointer", pointer);
 

@@ -1,6 +1,7 @@
 using System.Reflection;
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using Deconflict.Service;
 using Microsoft.AspNetCore.OpenApi;
 using Microsoft.OpenApi;
 
@@ -18,10 +19,10 @@ public static class OpenApiDocs
     public const string ProblemSchema = "Problem";
 
     /// <summary>Refusals every endpoint may answer: the request limits (RequestLimits), checked before routing.</summary>
-    private static readonly string[] Everywhere = [Problems.UriTooLong, Problems.HeadersTooLarge];
+    private static readonly RefusalReason[] Everywhere = [RefusalReason.UriTooLong, RefusalReason.HeadersTooLarge];
 
     /// <summary>Refusals of the token gate (Authentication.Filter) and of the store (the exception handler's 503).</summary>
-    private static readonly string[] Gated = [Problems.Unauthorized, Problems.RateLimited, Problems.StorageUnavailable];
+    private static readonly RefusalReason[] Gated = [RefusalReason.Unauthorized, RefusalReason.RateLimited, RefusalReason.StorageUnavailable];
 
     private static readonly (string Name, string Description)[] Tags =
     [
@@ -127,12 +128,9 @@ public static class OpenApiDocs
 
     private static OpenApiSchema Text(string description) => new() { Type = JsonSchemaType.String, Description = description };
 
-    /// <summary>Every code of <see cref="Problems"/>: its public string constants, less the name of the retry member.</summary>
+    /// <summary>Every problem code, one for each refusal reason.</summary>
     private static IEnumerable<string> Codes() =>
-        typeof(Problems).GetFields(BindingFlags.Public | BindingFlags.Static)
-            .Where(f => f.IsLiteral && f.FieldType == typeof(string) && f.Name != nameof(Problems.RetryAfterMember))
-            .Select(f => (string)f.GetRawConstantValue()!)
-            .Order(StringComparer.Ordinal);
+        Enum.GetValues<RefusalReason>().Select(Problems.Code).Order(StringComparer.Ordinal);
 
     private static Task Operation(OpenApiOperation operation, OpenApiOperationTransformerContext context, CancellationToken ct)
     {
@@ -174,7 +172,7 @@ public static class OpenApiDocs
             }
         }
 
-        var codes = new List<string>();
+        var codes = new List<RefusalReason>();
         var gated = metadata.OfType<EndpointDocs.TokenRequired>().Any();
         if (gated)
         {
@@ -187,15 +185,15 @@ public static class OpenApiDocs
             operation.Security = [new OpenApiSecurityRequirement()];
         }
 
-        codes.AddRange(metadata.OfType<EndpointDocs.Refusals>().SelectMany(r => r.Codes));
+        codes.AddRange(metadata.OfType<EndpointDocs.Refusals>().SelectMany(r => r.Reasons));
         codes.AddRange(Everywhere);
         operation.Responses ??= [];
-        foreach (var status in codes.Distinct(StringComparer.Ordinal).GroupBy(Problems.Status).OrderBy(g => g.Key))
+        foreach (var status in codes.Distinct().GroupBy(Problems.Status).OrderBy(g => g.Key))
         {
             var key = status.Key.ToString(System.Globalization.CultureInfo.InvariantCulture);
             var response = new OpenApiResponse
             {
-                Description = string.Join("; ", status.Select(c => $"`{c}`: {Problems.Title(c)}")),
+                Description = string.Join("; ", status.Select(r => $"`{Problems.Code(r)}`: {Problems.Title(r)}")),
                 Content = new Dictionary<string, OpenApiMediaType>
                 {
                     // The problem schema, with `code` narrowed to the codes this operation answers under this status.
@@ -211,7 +209,7 @@ public static class OpenApiDocs
                                     Type = JsonSchemaType.Object,
                                     Properties = new Dictionary<string, IOpenApiSchema>
                                     {
-                                        ["code"] = new OpenApiSchema { Type = JsonSchemaType.String, Enum = [.. status.Select(c => (JsonNode)JsonValue.Create(c))] },
+                                        ["code"] = new OpenApiSchema { Type = JsonSchemaType.String, Enum = [.. status.Select(r => (JsonNode)JsonValue.Create(Problems.Code(r)))] },
                                     },
                                 },
                             ],

@@ -1,122 +1,78 @@
-using System.Collections.Immutable;
+using Deconflict.Service;
 
 namespace Deconflict.Api;
 
-/// <summary>A refusal: a stable code from the API contract, a sentence for people, and extra members for machines.</summary>
-public sealed record ApiError(string Code, string Detail, ImmutableDictionary<string, object?>? Extensions = null)
-{
-    public ApiError With(string name, object? value) =>
-        this with { Extensions = (Extensions ?? ImmutableDictionary<string, object?>.Empty).SetItem(name, value) };
-}
-
-/// <summary>Either a value or a refusal. A refused write changes nothing.</summary>
-public readonly record struct Outcome<T>(T? Value, ApiError? Error)
-{
-    public bool Ok => Error is null;
-
-    public static implicit operator Outcome<T>(T value) => new(value, null);
-
-    public static implicit operator Outcome<T>(ApiError error) => new(default, error);
-}
-
-/// <summary>Error codes and the one place where they become HTTP statuses.</summary>
+/// <summary>
+/// The one place where a <see cref="Refusal"/> becomes HTTP: each reason's status, its stable code
+/// (the API contract's, in problem+json's <c>code</c> and <c>type</c>) and title.
+/// </summary>
 public static class Problems
 {
-    public const string InvalidRequest = "invalid-request";
-    public const string InvalidVolume = "invalid-volume";
-    public const string UnknownUnits = "unknown-units";
-    public const string InvalidParameter = "invalid-parameter";
-    public const string VersionMismatch = "version-mismatch";
-    public const string PreconditionRequired = "precondition-required";
-    public const string MissingAwareness = "missing-awareness";
-    public const string Conflict = "conflict";
-    public const string AlreadyExists = "already-exists";
-    public const string InvalidState = "invalid-state";
-    public const string NotFound = "not-found";
-    public const string Forbidden = "forbidden";
-    public const string Unauthorized = "unauthorized";
-    public const string PayloadTooLarge = "payload-too-large";
-    public const string UnsupportedMediaType = "unsupported-media-type";
-    public const string MethodNotAllowed = "method-not-allowed";
-    public const string Internal = "internal";
-    public const string UnknownHead = "unknown-head";
-    public const string InvalidSignature = "invalid-signature";
-    public const string SplitView = "split-view";
-    public const string InvalidReference = "invalid-reference";
-    public const string LimitExceeded = "limit-exceeded";
-    public const string RateLimited = "rate-limited";
-    public const string QuotaExceeded = "quota-exceeded";
-    public const string StorageUnavailable = "storage-unavailable";
-    public const string InvalidTime = "invalid-time";
-    public const string DuplicateMember = "duplicate-member";
-    public const string ControlCharacter = "control-character";
-    public const string InvalidWebhook = "invalid-webhook";
-    public const string UriTooLong = "uri-too-long";
-    public const string HeadersTooLarge = "headers-too-large";
-
     /// <summary>The extension member that carries a retry delay in whole seconds; <see cref="ToResult"/> also sends it as Retry-After.</summary>
     public const string RetryAfterMember = "retry_after_s";
 
-    private static readonly Dictionary<string, (int Status, string Title)> Table = new(StringComparer.Ordinal)
+    private static readonly Dictionary<RefusalReason, (int Status, string Code, string Title)> Table = new()
     {
-        [InvalidRequest] = (400, "The request is not valid"),
-        [InvalidVolume] = (400, "A volume is not valid"),
-        [UnknownUnits] = (400, "A value has no known unit or reference"),
-        [InvalidParameter] = (400, "A query parameter is not valid"),
-        [Unauthorized] = (401, "No valid token"),
-        [Forbidden] = (403, "This token may not do this"),
-        [NotFound] = (404, "Not found"),
-        [MethodNotAllowed] = (405, "Method not allowed"),
-        [MissingAwareness] = (409, "The writer has not seen every conflicting declaration"),
-        [Conflict] = (409, "Refused: the write would create a conflict"),
-        [AlreadyExists] = (409, "It already exists"),
-        [InvalidState] = (409, "Not possible in the object's state"),
-        [VersionMismatch] = (412, "The version given is not the current one"),
-        [PayloadTooLarge] = (413, "The request body is too large"),
-        [UnsupportedMediaType] = (415, "Send application/json"),
-        [PreconditionRequired] = (428, "If-Match with the current version is required"),
-        [Internal] = (500, "Internal error"),
-        [UnknownHead] = (409, "The service signed no such head"),
-        [InvalidSignature] = (400, "The signature does not verify"),
-        [SplitView] = (409, "The head is inconsistent with one the party witnessed before"),
-        [InvalidReference] = (400, "A reference is not to an object you may see"),
-        [LimitExceeded] = (400, "A documented size limit is exceeded"),
-        [RateLimited] = (429, "Too many requests"),
-        [QuotaExceeded] = (429, "The party's quota is used up"),
-        [StorageUnavailable] = (503, "The store cannot write now"),
-        [InvalidTime] = (400, "A time is not valid"),
-        [DuplicateMember] = (400, "A JSON member appears twice"),
-        [ControlCharacter] = (400, "A text holds a control character"),
-        [InvalidWebhook] = (400, "The webhook target is not allowed"),
-        [UriTooLong] = (414, "The request URI is too long"),
-        [HeadersTooLarge] = (431, "The request headers are too large"),
+        [RefusalReason.InvalidRequest] = new(400, "invalid-request", "The request is not valid"),
+        [RefusalReason.InvalidVolume] = new(400, "invalid-volume", "A volume is not valid"),
+        [RefusalReason.UnknownUnits] = new(400, "unknown-units", "A value has no known unit or reference"),
+        [RefusalReason.InvalidParameter] = new(400, "invalid-parameter", "A query parameter is not valid"),
+        [RefusalReason.Unauthorized] = new(401, "unauthorized", "No valid token"),
+        [RefusalReason.Forbidden] = new(403, "forbidden", "This token may not do this"),
+        [RefusalReason.NotFound] = new(404, "not-found", "Not found"),
+        [RefusalReason.MethodNotAllowed] = new(405, "method-not-allowed", "Method not allowed"),
+        [RefusalReason.MissingAwareness] = new(409, "missing-awareness", "The writer has not seen every conflicting declaration"),
+        [RefusalReason.Conflict] = new(409, "conflict", "Refused: the write would create a conflict"),
+        [RefusalReason.AlreadyExists] = new(409, "already-exists", "It already exists"),
+        [RefusalReason.InvalidState] = new(409, "invalid-state", "Not possible in the object's state"),
+        [RefusalReason.VersionMismatch] = new(412, "version-mismatch", "The version given is not the current one"),
+        [RefusalReason.PayloadTooLarge] = new(413, "payload-too-large", "The request body is too large"),
+        [RefusalReason.UnsupportedMediaType] = new(415, "unsupported-media-type", "Send application/json"),
+        [RefusalReason.PreconditionRequired] = new(428, "precondition-required", "If-Match with the current version is required"),
+        [RefusalReason.Internal] = new(500, "internal", "Internal error"),
+        [RefusalReason.UnknownHead] = new(409, "unknown-head", "The service signed no such head"),
+        [RefusalReason.InvalidSignature] = new(400, "invalid-signature", "The signature does not verify"),
+        [RefusalReason.SplitView] = new(409, "split-view", "The head is inconsistent with one the party witnessed before"),
+        [RefusalReason.InvalidReference] = new(400, "invalid-reference", "A reference is not to an object you may see"),
+        [RefusalReason.LimitExceeded] = new(400, "limit-exceeded", "A documented size limit is exceeded"),
+        [RefusalReason.RateLimited] = new(429, "rate-limited", "Too many requests"),
+        [RefusalReason.QuotaExceeded] = new(429, "quota-exceeded", "The party's quota is used up"),
+        [RefusalReason.StorageUnavailable] = new(503, "storage-unavailable", "The store cannot write now"),
+        [RefusalReason.InvalidTime] = new(400, "invalid-time", "A time is not valid"),
+        [RefusalReason.DuplicateMember] = new(400, "duplicate-member", "A JSON member appears twice"),
+        [RefusalReason.ControlCharacter] = new(400, "control-character", "A text holds a control character"),
+        [RefusalReason.InvalidWebhook] = new(400, "invalid-webhook", "The webhook target is not allowed"),
+        [RefusalReason.UriTooLong] = new(414, "uri-too-long", "The request URI is too long"),
+        [RefusalReason.HeadersTooLarge] = new(431, "headers-too-large", "The request headers are too large"),
     };
 
-    public static int Status(string code) => Table.TryGetValue(code, out var t) ? t.Status : 500;
+    public static int Status(RefusalReason reason) => Table[reason].Status;
 
-    public static string Title(string code) => Table.TryGetValue(code, out var t) ? t.Title : "Error";
+    public static string Code(RefusalReason reason) => Table[reason].Code;
 
-    public static IResult ToResult(ApiError error)
+    public static string Title(RefusalReason reason) => Table[reason].Title;
+
+    public static IResult ToResult(Refusal refusal)
     {
-        var status = Status(error.Code);
-        var extensions = new Dictionary<string, object?>(StringComparer.Ordinal) { ["code"] = error.Code };
-        if (error.Extensions is not null)
+        var (status, code, title) = Table[refusal.Reason];
+        var extensions = new Dictionary<string, object?>(StringComparer.Ordinal) { ["code"] = code };
+        if (refusal.Facts is not null)
         {
-            foreach (var (k, v) in error.Extensions)
+            foreach (var (k, v) in refusal.Facts)
             {
                 extensions[k] = v;
             }
         }
 
-        var problem = Results.Problem(detail: error.Detail, statusCode: status, title: Title(error.Code), type: $"urn:deconflict:problem:{error.Code}", extensions: extensions);
-        return Service.ServiceMetrics.Counted(error.Code, extensions.TryGetValue(RetryAfterMember, out var retry) && retry is not null
-            ? new WithRetryAfter(problem, Convert.ToInt64(retry, System.Globalization.CultureInfo.InvariantCulture))
-            : problem);
-    }
+        long? retryAfter = refusal.RetryAfter is { } after ? Math.Max(1L, (long)Math.Ceiling(after.TotalSeconds)) : null;
+        if (retryAfter is not null)
+        {
+            extensions[RetryAfterMember] = retryAfter;
+        }
 
-    /// <summary>A refusal that the caller may retry after <paramref name="after"/> (429, 503): Retry-After header and <c>retry_after_s</c> member.</summary>
-    public static ApiError Retry(string code, string detail, TimeSpan after) =>
-        new ApiError(code, detail).With(RetryAfterMember, Math.Max(1L, (long)Math.Ceiling(after.TotalSeconds)));
+        var problem = Results.Problem(detail: refusal.Detail, statusCode: status, title: title, type: $"urn:deconflict:problem:{code}", extensions: extensions);
+        return ServiceMetrics.Counted(code, retryAfter is { } seconds ? new WithRetryAfter(problem, seconds) : problem);
+    }
 
     /// <summary>Adds the Retry-After header (whole seconds, RFC 9110) to a problem result.</summary>
     private sealed class WithRetryAfter(IResult inner, long seconds) : IResult
@@ -127,11 +83,4 @@ public static class Problems
             return inner.ExecuteAsync(httpContext);
         }
     }
-
-    public static ApiError NotFoundError(string what, string id) => new(NotFound, $"No {what} '{id}' that you may see.");
-
-    public static ApiError ForbiddenError(string detail) => new(Forbidden, detail);
-
-    public static ApiError Invalid(string detail, string? pointer = null) =>
-        pointer is null ? new(InvalidRequest, detail) : new ApiError(InvalidRequest, detail).With("pointer", pointer);
 }

@@ -1,3 +1,4 @@
+using Deconflict.Service;
 using Microsoft.AspNetCore.Http.Features;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
 
@@ -46,12 +47,12 @@ public static class RequestLimits
         await next(http);
     });
 
-    private static ApiError? Check(HttpContext http)
+    private static Refusal? Check(HttpContext http)
     {
         var target = http.Features.Get<IHttpRequestFeature>()?.RawTarget.Length ?? 0;
         if (target > MaxTargetBytes)
         {
-            return new ApiError(Problems.UriTooLong, $"The request target is {target} bytes; the limit is {MaxTargetBytes}.");
+            return new Refusal(RefusalReason.UriTooLong, $"The request target is {target} bytes; the limit is {MaxTargetBytes}.");
         }
 
         var headers = http.Request.Headers;
@@ -68,11 +69,11 @@ public static class RequestLimits
 
         if (count > MaxHeaderCount)
         {
-            return new ApiError(Problems.HeadersTooLarge, $"The request has {count} header lines; the limit is {MaxHeaderCount}.");
+            return new Refusal(RefusalReason.HeadersTooLarge, $"The request has {count} header lines; the limit is {MaxHeaderCount}.");
         }
 
         return bytes > MaxHeaderBytes
-            ? new ApiError(Problems.HeadersTooLarge, $"The request headers are {bytes} bytes; the limit is {MaxHeaderBytes}.")
+            ? new Refusal(RefusalReason.HeadersTooLarge, $"The request headers are {bytes} bytes; the limit is {MaxHeaderBytes}.")
             : null;
     }
 }

@@ -2,6 +2,7 @@ using System.Text.Json;
 using System.Text.Json.Nodes;
 using Deconflict.Core.Geometry;
 using Deconflict.Core.Volumes;
+using Deconflict.Service;
 
 namespace Deconflict.Cli;
 
@@ -27,8 +28,8 @@ public static partial class GeoJsonInput
     {
         if (Api.JsonBodyRules.Check(utf8) is { } broken)
         {
-            var pointer = broken.Extensions?.GetValueOrDefault("pointer");
-            throw new CliException($"{name}: {broken.Detail} ({broken.Code} at {pointer})");
+            var pointer = broken.Facts?.GetValueOrDefault("pointer");
+            throw new CliException($"{name}: {broken.Detail} ({Api.Problems.Code(broken.Reason)} at {pointer})");
         }
 
         try
@@ -104,7 +105,7 @@ public static partial class GeoJsonInput
     private static void Check(JsonObject body, JsonNode file)
     {
         var utf8 = System.Text.Encoding.UTF8.GetBytes(body.ToJsonString());
-        Api.ApiError? refused = null;
+        Refusal? refused = null;
         Api.OperationBody? parsed = null;
         try
         {
@@ -117,7 +118,7 @@ public static partial class GeoJsonInput
 
         if (refused is not null)
         {
-            var pointer = refused.Extensions?.GetValueOrDefault("pointer") as string ?? "/";
+            var pointer = refused.Facts?.GetValueOrDefault("pointer") as string ?? "/";
             var place = FilePointer(file, pointer) ?? pointer;
             var detail = refused.Detail.Replace(pointer, place, StringComparison.Ordinal);
             throw new CliException(detail.StartsWith(place, StringComparison.Ordinal) ? detail : $"{place}: {detail}");

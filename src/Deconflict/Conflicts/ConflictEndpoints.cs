@@ -46,22 +46,22 @@ public static class ConflictEndpoints
             var c = store.GetConflict(id);
             if (c is null || !(caller.SeesEverything || c.Concerns(caller.PartyId!)))
             {
-                return Problems.ToResult(Problems.NotFoundError("conflict", id));
+                return Problems.ToResult(Refusal.NotFound("conflict", id));
             }
 
             http.SetETag(c.Version);
             return Results.Json(ConflictView.Of(c), Json.Options);
-        }).WithSummary("One conflict").WithName("getConflict").Produces<ConflictView>().WithETag().Refuses(Problems.NotFound);
+        }).WithSummary("One conflict").WithName("getConflict").Produces<ConflictView>().WithETag().Refuses(RefusalReason.NotFound);
 
         group.MapPost("/{id}/acknowledge", (string id, HttpContext http, WriteQueue writes) =>
             Step(id, http, writes, ConflictLifecycle.Acknowledge, "acknowledged"))
             .AcceptsJson<ConflictStepBody>().BodyMayBeOmitted().WithSummary("Acknowledge a conflict for the caller's side").WithName("acknowledgeConflict")
-            .Produces<ConflictView>().WithETag().Refuses(Problems.Forbidden, Problems.NotFound, Problems.InvalidState);
+            .Produces<ConflictView>().WithETag().Refuses(RefusalReason.Forbidden, RefusalReason.NotFound, RefusalReason.InvalidState);
 
         group.MapPost("/{id}/accept", (string id, HttpContext http, WriteQueue writes) =>
             Step(id, http, writes, ConflictLifecycle.Accept, "accepted"))
             .AcceptsJson<ConflictStepBody>().BodyMayBeOmitted().WithSummary("Accept a conflict (both sides accepting makes it accepted)").WithName("acceptConflict")
-            .Produces<ConflictView>().WithETag().Refuses(Problems.Forbidden, Problems.NotFound, Problems.InvalidState);
+            .Produces<ConflictView>().WithETag().Refuses(RefusalReason.Forbidden, RefusalReason.NotFound, RefusalReason.InvalidState);
 
         return group;
     }
@@ -86,7 +86,7 @@ public static class ConflictEndpoints
             note = body.Value!.Note;
             if (note is { Length: > MaxNoteLength })
             {
-                return Problems.ToResult(Problems.Invalid($"note may be at most {MaxNoteLength} characters.", "/note"));
+                return Problems.ToResult(Refusal.Invalid($"note may be at most {MaxNoteLength} characters.", "/note"));
             }
         }
 
@@ -95,7 +95,7 @@ public static class ConflictEndpoints
             var c = ctx.Store.GetConflict(id);
             if (c is null || !(caller.SeesEverything || c.Concerns(caller.PartyId!)))
             {
-                return Problems.NotFoundError("conflict", id);
+                return Refusal.NotFound("conflict", id);
             }
 
             if (HttpExtensions.RequireWriter(caller) is { } forbidden)
@@ -107,9 +107,9 @@ public static class ConflictEndpoints
             switch (error)
             {
                 case ConflictStepError.NotASide:
-                    return Problems.ForbiddenError($"Only the sides of conflict '{id}' ({string.Join(", ", c.Parties)}) may do this.");
+                    return Refusal.Forbidden($"Only the sides of conflict '{id}' ({string.Join(", ", c.Parties)}) may do this.");
                 case ConflictStepError.AlreadyResolved:
-                    return new ApiError(Problems.InvalidState, $"Conflict '{id}' is resolved: there is nothing left to {action[..^1]}.");
+                    return new Refusal(RefusalReason.InvalidState, $"Conflict '{id}' is resolved: there is nothing left to {action[..^1]}.");
             }
 
             if (next!.Version != c.Version)

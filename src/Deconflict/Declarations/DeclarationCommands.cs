@@ -27,8 +27,8 @@ public sealed class DeclarationCommands(DeconflictOptions options)
         var quota = options.Quotas;
         if (ctx.Store.LiveDeclarations(caller.PartyId!) >= quota.MaxLiveDeclarations)
         {
-            return Problems.Retry(
-                Problems.QuotaExceeded,
+            return Refusal.Retry(
+                RefusalReason.QuotaExceeded,
                 $"Party '{caller.PartyId}' holds {quota.MaxLiveDeclarations} live operations and zones, its quota; cancel one or wait until one ends.",
                 quota.QuotaRetryAfter).With("quota", "live_declarations").With("limit", quota.MaxLiveDeclarations);
         }
@@ -125,22 +125,22 @@ public sealed class DeclarationCommands(DeconflictOptions options)
         var current = ctx.Store.GetDeclaration(kind, id);
         if (current is null)
         {
-            return Problems.NotFoundError(what, id);
+            return Refusal.NotFound(what, id);
         }
 
         if (current.Party != caller.PartyId)
         {
-            return Problems.ForbiddenError($"The {what} '{id}' belongs to party '{current.Party}'; only its owner may change it.");
+            return Refusal.Forbidden($"The {what} '{id}' belongs to party '{current.Party}'; only its owner may change it.");
         }
 
         if (current.Version != expectedVersion)
         {
-            return new ApiError(Problems.VersionMismatch, $"The {what} '{id}' is at version {current.Version}, not {expectedVersion}.").With("current_version", current.Version);
+            return new Refusal(RefusalReason.VersionMismatch, $"The {what} '{id}' is at version {current.Version}, not {expectedVersion}.").With("current_version", current.Version);
         }
 
         if (!current.IsLive)
         {
-            return new ApiError(Problems.InvalidState, $"The {what} '{id}' is {Json.Name(current.State)} and can no longer change.");
+            return new Refusal(RefusalReason.InvalidState, $"The {what} '{id}' is {Json.Name(current.State)} and can no longer change.");
         }
 
         return true;
@@ -152,8 +152,8 @@ public sealed class DeclarationCommands(DeconflictOptions options)
         var missing = ConflictRules.MissingAwareness(found, known);
         if (missing.Length > 0)
         {
-            return new ApiError(
-                Problems.MissingAwareness,
+            return new Refusal(
+                RefusalReason.MissingAwareness,
                 $"The write conflicts with {missing.Length} declaration(s) not listed in 'known' at their current version.")
                 .With("missing", missing.Select(m => new MissingView(m.Kind, m.Id, m.Version, m.Party)).ToArray());
         }
@@ -161,8 +161,8 @@ public sealed class DeclarationCommands(DeconflictOptions options)
         var blocking = ConflictRules.Blocking(subject, found, options.Policy);
         if (blocking.Length > 0)
         {
-            return new ApiError(
-                Problems.Conflict,
+            return new Refusal(
+                RefusalReason.Conflict,
                 $"Under the reject policy an operation may not create a conflict with one of equal or higher priority; {blocking.Length} would be created.")
                 .With("conflicts", blocking.Select(c => Prospective(subject, c)).ToArray());
         }

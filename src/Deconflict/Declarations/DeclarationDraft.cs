@@ -34,18 +34,18 @@ public sealed record DeclarationDraft(
     {
         if (body is null)
         {
-            return Problems.Invalid("The body must be a JSON object.");
+            return Refusal.Invalid("The body must be a JSON object.");
         }
 
         if (body.Volumes is not { Count: > 0 } dtos)
         {
-            return new ApiError(Problems.InvalidVolume, "At least one volume is required.").With("pointer", "/volumes");
+            return new Refusal(RefusalReason.InvalidVolume, "At least one volume is required.").With("pointer", "/volumes");
         }
 
         if (dtos.Count > options.MaxVolumesPerDeclaration)
         {
             // Counted before any volume is parsed.
-            return new ApiError(Problems.LimitExceeded, $"At most {options.MaxVolumesPerDeclaration} volumes are allowed; {dtos.Count} were given.")
+            return new Refusal(RefusalReason.LimitExceeded, $"At most {options.MaxVolumesPerDeclaration} volumes are allowed; {dtos.Count} were given.")
                 .With("pointer", "/volumes").With("limit", options.MaxVolumesPerDeclaration);
         }
 
@@ -55,7 +55,7 @@ public sealed record DeclarationDraft(
         {
             if (dtos[i]?.Volume?.OutlinePolygon?.Vertices is { } vertices && vertices.Count > options.Geometry.MaxVertices)
             {
-                return new ApiError(Problems.LimitExceeded, $"/volumes/{i}/volume/outline_polygon/vertices: {OutlineFactory.VertexLimitError(vertices.Count, options.Geometry)}")
+                return new Refusal(RefusalReason.LimitExceeded, $"/volumes/{i}/volume/outline_polygon/vertices: {OutlineFactory.VertexLimitError(vertices.Count, options.Geometry)}")
                     .With("pointer", $"/volumes/{i}/volume/outline_polygon/vertices").With("limit", options.Geometry.MaxVertices);
             }
         }
@@ -68,7 +68,7 @@ public sealed record DeclarationDraft(
             {
                 // The detail starts with the pointer as well, so that a client showing only the sentence still says where.
                 var pointer = $"/volumes/{i}{e.Pointer}";
-                var refusal = new ApiError(e.Code, $"{pointer}: {e.Detail}").With("pointer", pointer);
+                var refusal = new Refusal(VolumeRefusal(e.Code), $"{pointer}: {e.Detail}").With("pointer", pointer);
                 return e.Limit is { } limit ? refusal.With("limit", limit) : refusal;
             }
 
@@ -89,13 +89,13 @@ public sealed record DeclarationDraft(
         var priority = body.Priority ?? 0;
         if (priority is < MinPriority or > MaxPriority)
         {
-            return Problems.Invalid($"priority must be between {MinPriority} and {MaxPriority}; it was {priority}.", "/priority");
+            return Refusal.Invalid($"priority must be between {MinPriority} and {MaxPriority}; it was {priority}.", "/priority");
         }
 
         var state = body.State ?? DeclarationState.Planned;
         if (state is not (DeclarationState.Planned or DeclarationState.Active))
         {
-            return Problems.Invalid($"state must be planned or active when writing; to end or cancel, use DELETE (state was {Json.Name(state)}).", "/state");
+            return Refusal.Invalid($"state must be planned or active when writing; to end or cancel, use DELETE (state was {Json.Name(state)}).", "/state");
         }
 
         string? details = null;
@@ -103,7 +103,7 @@ public sealed record DeclarationDraft(
         {
             if (d.ValueKind != JsonValueKind.Object)
             {
-                return Problems.Invalid("details must be a JSON object.", "/details");
+                return Refusal.Invalid("details must be a JSON object.", "/details");
             }
 
             // The serialiser keeps details as raw bytes and checks no UTF-8 inside its strings, so
@@ -111,13 +111,13 @@ public sealed record DeclarationDraft(
             // fuzzing, fuzz/README.md): check them here and refuse.
             if (!Utf8.IsValid(JsonMarshal.GetRawUtf8Value(d)))
             {
-                return Problems.Invalid("details must be valid UTF-8 text.", "/details");
+                return Refusal.Invalid("details must be valid UTF-8 text.", "/details");
             }
 
             details = d.GetRawText();
             if (details.Length > options.MaxDetailsBytes)
             {
-                return new ApiError(Problems.PayloadTooLarge, $"details may be at most {options.MaxDetailsBytes} bytes.").With("pointer", "/details");
+                return new Refusal(RefusalReason.PayloadTooLarge, $"details may be at most {options.MaxDetailsBytes} bytes.").With("pointer", "/details");
             }
         }
 
@@ -129,7 +129,7 @@ public sealed record DeclarationDraft(
             {
                 if (refs[i] is not { Id: { Length: > 0 } id, Version: { } v } || v < 1)
                 {
-                    return Problems.Invalid("Each known entry needs an id and a version of at least 1.", $"/known/{i}");
+                    return Refusal.Invalid("Each known entry needs an id and a version of at least 1.", $"/known/{i}");
                 }
 
                 known.Add(new KnownVersion(id, v));
@@ -143,12 +143,12 @@ public sealed record DeclarationDraft(
             var zone = (ZoneBody)body;
             if (zone.Rule is not { } r)
             {
-                return Problems.Invalid("A zone needs a rule: exclusive, protected or advisory.", "/rule");
+                return Refusal.Invalid("A zone needs a rule: exclusive, protected or advisory.", "/rule");
             }
 
             if (string.IsNullOrWhiteSpace(zone.Name) || zone.Name.Length > MaxNameLength)
             {
-                return Problems.Invalid($"A zone needs a name of 1 to {MaxNameLength} characters.", "/name");
+                return Refusal.Invalid($"A zone needs a name of 1 to {MaxNameLength} characters.", "/name");
             }
 
             rule = r;
@@ -157,4 +157,13 @@ public sealed record DeclarationDraft(
 
         return new DeclarationDraft(kind, volumes.MoveToImmutable(), priority, state, rule, name, details, known);
     }
+
+    /// <summary>Core's volume refusal codes, as the service's reasons.</summary>
+    private static RefusalReason VolumeRefusal(string code) => code switch
+    {
+        VolumeParser.InvalidTime => RefusalReason.InvalidTime,
+        VolumeParser.UnknownUnits => RefusalReason.UnknownUnits,
+        VolumeParser.LimitExceeded => RefusalReason.LimitExceeded,
+        _ => RefusalReason.InvalidVolume,
+    };
 }

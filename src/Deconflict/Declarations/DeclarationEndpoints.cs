@@ -24,7 +24,7 @@ public static class DeclarationEndpoints
         var group = app.MapGroup(path).WithTags(tag).RequireToken();
         var noun1 = char.ToUpperInvariant(noun[0]) + noun[1..];
         var writtenView = kind == DeclarationKind.Operation ? typeof(OperationWrittenView) : typeof(ZoneWrittenView);
-        string[] writeRefusals = [Problems.Forbidden, Problems.InvalidVolume, Problems.UnknownUnits, Problems.LimitExceeded, Problems.InvalidReference, Problems.QuotaExceeded];
+        RefusalReason[] writeRefusals = [RefusalReason.Forbidden, RefusalReason.InvalidVolume, RefusalReason.UnknownUnits, RefusalReason.LimitExceeded, RefusalReason.InvalidReference, RefusalReason.QuotaExceeded];
 
         group.MapPost("/", async (HttpContext http, WriteQueue writes, DeclarationCommands commands, DeconflictOptions options, TimeProvider time) =>
         {
@@ -46,7 +46,7 @@ public static class DeclarationEndpoints
             return Results.Json(Written(noun, written.Value, caller), Json.Options, statusCode: StatusCodes.Status201Created);
         }).AcceptsJson<TBody>().WithSummary($"Declare an {noun}; returns it with the conflicts it has").WithName($"create{noun1}")
           .WithDescription($"Under the `notify` policy the {noun} is stored with its conflicts; under `reject` a conflict refuses it (409 `conflict`). With `known`, every declaration it conflicts with must be listed at its current version, else 409 `missing-awareness`.")
-          .Produces(StatusCodes.Status201Created, writtenView).WithETag().Refuses([.. writeRefusals, Problems.MissingAwareness, Problems.Conflict]);
+          .Produces(StatusCodes.Status201Created, writtenView).WithETag().Refuses([.. writeRefusals, RefusalReason.MissingAwareness, RefusalReason.Conflict]);
 
         group.MapPost("/check", async (HttpContext http, IDeconflictStore store, DeclarationCommands commands, DeconflictOptions options, TimeProvider time) =>
         {
@@ -88,13 +88,13 @@ public static class DeclarationEndpoints
             var d = store.GetDeclaration(kind, id);
             if (d is null)
             {
-                return Problems.ToResult(Problems.NotFoundError(noun, id));
+                return Problems.ToResult(Refusal.NotFound(noun, id));
             }
 
             http.SetETag(d.Version);
             return Results.Json(DeclarationView.Of(d, caller), Json.Options);
         }).WithSummary($"One {noun}; details only for its owner; ETag is its version").WithName($"get{noun1}")
-          .Produces<DeclarationView>().WithETag().Refuses(Problems.NotFound);
+          .Produces<DeclarationView>().WithETag().Refuses(RefusalReason.NotFound);
 
         group.MapPut("/{id}", async (string id, HttpContext http, WriteQueue writes, DeclarationCommands commands, DeconflictOptions options) =>
         {
@@ -120,7 +120,7 @@ public static class DeclarationEndpoints
             http.SetETag(written.Value!.Declaration.Version);
             return Results.Json(Written(noun, written.Value, caller), Json.Options);
         }).AcceptsJson<TBody>().WithSummary($"Replace an {noun} (If-Match: its version)").WithName($"update{noun1}")
-          .Produces(StatusCodes.Status200OK, writtenView).WithETag().WithIfMatch().Refuses([.. writeRefusals, Problems.NotFound, Problems.MissingAwareness, Problems.Conflict, Problems.InvalidState]);
+          .Produces(StatusCodes.Status200OK, writtenView).WithETag().WithIfMatch().Refuses([.. writeRefusals, RefusalReason.NotFound, RefusalReason.MissingAwareness, RefusalReason.Conflict, RefusalReason.InvalidState]);
 
         group.MapDelete("/{id}", async (string id, HttpContext http, WriteQueue writes, DeclarationCommands commands) =>
         {
@@ -145,7 +145,7 @@ public static class DeclarationEndpoints
             http.SetETag(written.Value!.Declaration.Version);
             return Results.Json(Written(noun, written.Value, caller), Json.Options);
         }).WithSummary($"Cancel an {noun} (If-Match: its version); it stays, as cancelled, and its conflicts resolve").WithName($"cancel{noun1}")
-          .Produces(StatusCodes.Status200OK, writtenView).WithETag().WithIfMatch().Refuses(Problems.Forbidden, Problems.NotFound, Problems.InvalidState);
+          .Produces(StatusCodes.Status200OK, writtenView).WithETag().WithIfMatch().Refuses(RefusalReason.Forbidden, RefusalReason.NotFound, RefusalReason.InvalidState);
 
         return group;
     }
@@ -204,7 +204,7 @@ public static class DeclarationEndpoints
             {
                 if (!Rfc3339.TryParse(raw, out var t))
                 {
-                    return new ApiError(Problems.InvalidParameter, $"{name} must be an RFC 3339 time with an offset, e.g. 2026-11-26T09:00:00Z.").With("parameter", name);
+                    return new Refusal(RefusalReason.InvalidParameter, $"{name} must be an RFC 3339 time with an offset, e.g. 2026-11-26T09:00:00Z.").With("parameter", name);
                 }
 
                 if (name == "start")

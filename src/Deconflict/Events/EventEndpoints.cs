@@ -28,7 +28,7 @@ public static class EventEndpoints
             .Produces<string>(StatusCodes.Status200OK, "text/event-stream")
             .WithHeader("Last-Event-ID", "The id of the last event received (a record index, or -1 for the start): the stream resumes after it. Without it the stream starts now.")
             .WithQuery("after", "The same as Last-Event-ID, for clients that cannot set headers.", JsonSchemaType.Integer)
-            .Refuses(Problems.InvalidParameter, Problems.QuotaExceeded);
+            .Refuses(RefusalReason.InvalidParameter, RefusalReason.QuotaExceeded);
         return group;
     }
 
@@ -49,7 +49,7 @@ public static class EventEndpoints
         {
             if (!long.TryParse(resume, System.Globalization.NumberStyles.AllowLeadingSign, System.Globalization.CultureInfo.InvariantCulture, out var index) || index is < -1 or long.MaxValue)
             {
-                return Problems.ToResult(new ApiError(Problems.InvalidParameter, $"Last-Event-ID must be an event id (a record index, or -1 for the start); '{resume}' is not.").With("parameter", "Last-Event-ID"));
+                return Problems.ToResult(new Refusal(RefusalReason.InvalidParameter, $"Last-Event-ID must be an event id (a record index, or -1 for the start); '{resume}' is not.").With("parameter", "Last-Event-ID"));
             }
 
             cursor = index + 1;

@@ -97,32 +97,32 @@ public static partial class LineEndpoints
             .WithResponseHeader(StatusCodes.Status200OK, "Idempotent-Replayed", "true: this is the message first sent with this Idempotency-Key; nothing new was sent.")
             .WithDescription("201 with the new message; 200 (and `Idempotent-Replayed: true`) when a message with the same Idempotency-Key was sent already: that message, nothing new.")
             .WithHeader("Idempotency-Key", $"A key of at most {MaxIdempotencyKeyLength} characters, unique per sender: a retry with it returns the message first sent, never a second one.")
-            .Refuses(Problems.Forbidden);
+            .Refuses(RefusalReason.Forbidden);
         group.MapGet("/", List).WithSummary("Your messages, oldest first").WithName("listMessages")
             .Produces<ListView<LineMessageView>>().WithPaging()
             .WithQuery("box", "inbox (received, the default) or sent.", allowed: ["inbox", "sent"])
             .WithQuery("state", "pending (an acknowledgement is still due) or acknowledged.", allowed: ["pending", "acknowledged"]);
         group.MapGet("/{id}", Get).WithSummary("One message (its sender or a recipient); a recipient's first read of it marks it delivered").WithName("getMessage")
-            .Produces<LineMessageView>().Refuses(Problems.NotFound);
+            .Produces<LineMessageView>().Refuses(RefusalReason.NotFound);
         group.MapPost("/{id}/read", (string id, HttpContext http, WriteQueue writes, DeconflictOptions options) =>
             Step(id, http, writes, "read", (m, party, now) => LineClock.Read(m, party, now)))
             .WithSummary("Mark a message read (a recipient)").WithName("readMessage")
-            .Produces<LineMessageView>().Refuses(Problems.Forbidden, Problems.NotFound);
+            .Produces<LineMessageView>().Refuses(RefusalReason.Forbidden, RefusalReason.NotFound);
         group.MapPost("/{id}/acknowledge", Acknowledge).AcceptsJson<LineAckBody>()
             .WithSummary("Acknowledge a message (a recipient), naming the officer: its clock stops").WithName("acknowledgeMessage")
-            .Produces<LineMessageView>().Refuses(Problems.Forbidden, Problems.NotFound);
+            .Produces<LineMessageView>().Refuses(RefusalReason.Forbidden, RefusalReason.NotFound);
 
         var parties = app.MapGroup("/v1/parties").WithTags("Line").RequireToken();
         parties.MapPut("/{id}/escalation", SetContacts).AcceptsJson<EscalationContactsBody>()
             .WithSummary("Set the party's escalation webhooks per level (the party itself or the admin)").WithName("setEscalationContacts")
-            .Produces<EscalationContactsBody>().Refuses(Problems.Forbidden, Problems.NotFound, Problems.LimitExceeded, Problems.InvalidWebhook);
+            .Produces<EscalationContactsBody>().Refuses(RefusalReason.Forbidden, RefusalReason.NotFound, RefusalReason.LimitExceeded, RefusalReason.InvalidWebhook);
         parties.MapGet("/{id}/escalation", (string id, HttpContext http, IDeconflictStore store) =>
         {
             return HttpExtensions.RequireSelfOrAdmin(Authentication.Of(http), id, "see its escalation contacts") is { } forbidden
                 ? Problems.ToResult(forbidden)
                 : Results.Json(new EscalationContactsBody { Contacts = [.. store.EscalationContacts(id).Select(c => new EscalationContactBody(c.Level, c.Url))] }, Json.Options);
         }).WithSummary("The party's escalation webhooks (the party itself or the admin)").WithName("getEscalationContacts")
-          .Produces<EscalationContactsBody>().Refuses(Problems.Forbidden);
+          .Produces<EscalationContactsBody>().Refuses(RefusalReason.Forbidden);
         return group;
     }
 
@@ -160,7 +160,7 @@ public static partial class LineEndpoints
         {
             if (ctx.Store.GetParty(id) is null)
             {
-                return Problems.NotFoundError("party", id);
+                return Refusal.NotFound("party", id);
             }
 
             ctx.Store.SetEscalationContacts(id, [.. contacts.Select(c => (c.Level, c.Url!))]);
@@ -176,12 +176,12 @@ public static partial class LineEndpoints
     /// (<see cref="WebhookOptions.MaxContacts"/>, <see cref="WebhookOptions.MaxContactsPerLevel"/>),
     /// so a body of thousands of contacts costs no DNS lookup.
     /// </summary>
-    private static ApiError? ContactsRefusal(IReadOnlyList<EscalationContactBody> contacts, DeconflictOptions options)
+    private static Refusal? ContactsRefusal(IReadOnlyList<EscalationContactBody> contacts, DeconflictOptions options)
     {
         var limits = options.Webhooks;
         if (contacts.Count > limits.MaxContacts)
         {
-            return new ApiError(Problems.LimitExceeded, $"At most {limits.MaxContacts} escalation contacts are allowed; {contacts.Count} were given.")
+            return new Refusal(RefusalReason.LimitExceeded, $"At most {limits.MaxContacts} escalation contacts are allowed; {contacts.Count} were given.")
                 .With("pointer", "/contacts").With("limit", limits.MaxContacts);
         }
 
@@ -191,24 +191,24 @@ public static partial class LineEndpoints
             var c = contacts[i];
             if (c is null)
             {
-                return Problems.Invalid("A contact is an object with a level and a url, not null.", $"/contacts/{i}");
+                return Refusal.Invalid("A contact is an object with a level and a url, not null.", $"/contacts/{i}");
             }
 
             if (c.Level < 1 || c.Level > options.Line.MaxEscalationLevel)
             {
-                return Problems.Invalid($"level must be 1 to {options.Line.MaxEscalationLevel} (the agreed highest level).", $"/contacts/{i}/level");
+                return Refusal.Invalid($"level must be 1 to {options.Line.MaxEscalationLevel} (the agreed highest level).", $"/contacts/{i}/level");
             }
 
             if (c.Url is { } url && url.Length > limits.MaxUrlLength)
             {
-                return new ApiError(Problems.LimitExceeded, $"url is {url.Length} characters long; at most {limits.MaxUrlLength} are allowed.")
+                return new Refusal(RefusalReason.LimitExceeded, $"url is {url.Length} characters long; at most {limits.MaxUrlLength} are allowed.")
                     .With("pointer", $"/contacts/{i}/url").With("limit", limits.MaxUrlLength);
             }
 
             perLevel[c.Level] = perLevel.GetValueOrDefault(c.Level) + 1;
             if (perLevel[c.Level] > limits.MaxContactsPerLevel)
             {
-                return new ApiError(Problems.LimitExceeded, $"At most {limits.MaxContactsPerLevel} escalation contacts per level are allowed; level {c.Level} has more.")
+                return new Refusal(RefusalReason.LimitExceeded, $"At most {limits.MaxContactsPerLevel} escalation contacts per level are allowed; level {c.Level} has more.")
                     .With("pointer", "/contacts").With("limit", limits.MaxContactsPerLevel);
             }
         }
@@ -227,12 +227,12 @@ public static partial class LineEndpoints
         var key = http.Request.Headers["Idempotency-Key"].ToString();
         if (key.Length > MaxIdempotencyKeyLength)
         {
-            return Problems.ToResult(Problems.Invalid($"Idempotency-Key may be at most {MaxIdempotencyKeyLength} characters."));
+            return Problems.ToResult(Refusal.Invalid($"Idempotency-Key may be at most {MaxIdempotencyKeyLength} characters."));
         }
 
         if (ControlText.IndexOfUnsafe(key) >= 0)
         {
-            return Problems.ToResult(new ApiError(Problems.ControlCharacter, "Idempotency-Key may not hold a control character.").With("parameter", "Idempotency-Key"));
+            return Problems.ToResult(new Refusal(RefusalReason.ControlCharacter, "Idempotency-Key may not hold a control character.").With("parameter", "Idempotency-Key"));
         }
 
         var body = await http.ReadJson<LineMessageBody>(MultilineMessage);
@@ -284,7 +284,7 @@ public static partial class LineEndpoints
     {
         if (b.To is not { Count: > 0 })
         {
-            return Problems.Invalid("to must list at least one party, or [\"all\"].", "/to");
+            return Refusal.Invalid("to must list at least one party, or [\"all\"].", "/to");
         }
 
         ImmutableArray<string> to;
@@ -294,7 +294,7 @@ public static partial class LineEndpoints
             to = [.. parties.Keys.Where(p => p != sender).Order(StringComparer.Ordinal)];
             if (to.IsEmpty)
             {
-                return Problems.Invalid("There is no other party to send to.", "/to");
+                return Refusal.Invalid("There is no other party to send to.", "/to");
             }
         }
         else
@@ -304,12 +304,12 @@ public static partial class LineEndpoints
                 var recipient = b.To[i];
                 if (recipient == sender)
                 {
-                    return Problems.Invalid("A party does not send line messages to itself.", $"/to/{i}");
+                    return Refusal.Invalid("A party does not send line messages to itself.", $"/to/{i}");
                 }
 
                 if (recipient is null || !parties.ContainsKey(recipient))
                 {
-                    return Problems.Invalid($"There is no party '{recipient}' to send to.", $"/to/{i}");
+                    return Refusal.Invalid($"There is no party '{recipient}' to send to.", $"/to/{i}");
                 }
             }
 
@@ -319,23 +319,23 @@ public static partial class LineEndpoints
         var kind = MessageKind.FreeText;
         if (b.Kind is { } k && !Json.TryParseName(k, out kind))
         {
-            return Problems.Invalid($"kind must be free-text, operation-notice, deconflict-request or unsafe-conduct, not '{k}'.", "/kind");
+            return Refusal.Invalid($"kind must be free-text, operation-notice, deconflict-request or unsafe-conduct, not '{k}'.", "/kind");
         }
 
         if (string.IsNullOrWhiteSpace(b.Subject) || b.Subject.Length > MaxSubjectLength)
         {
-            return Problems.Invalid($"subject is required, at most {MaxSubjectLength} characters.", "/subject");
+            return Refusal.Invalid($"subject is required, at most {MaxSubjectLength} characters.", "/subject");
         }
 
         if (b.Body is null || b.Body.Length > MaxBodyLength)
         {
-            return new ApiError(b.Body is null ? Problems.InvalidRequest : Problems.PayloadTooLarge, $"body is required, plain text of at most {MaxBodyLength} characters.").With("pointer", "/body");
+            return new Refusal(b.Body is null ? RefusalReason.InvalidRequest : RefusalReason.PayloadTooLarge, $"body is required, plain text of at most {MaxBodyLength} characters.").With("pointer", "/body");
         }
 
         var language = b.Language ?? "en";
         if (!LanguageTag().IsMatch(language))
         {
-            return Problems.Invalid($"language must be a language tag such as 'en' or 'ru', not '{language}'.", "/language");
+            return Refusal.Invalid($"language must be a language tag such as 'en' or 'ru', not '{language}'.", "/language");
         }
 
         TimeSpan? ackWithin = null;
@@ -344,7 +344,7 @@ public static partial class LineEndpoints
             var seconds = b.AckWithinS ?? options.Line.AckWithinS;
             if (!double.IsFinite(seconds) || seconds < options.Line.MinAckWithinS || seconds > options.Line.MaxAckWithinS)
             {
-                return Problems.Invalid(string.Create(CultureInfo.InvariantCulture,
+                return Refusal.Invalid(string.Create(CultureInfo.InvariantCulture,
                     $"ack_within_s must be between {options.Line.MinAckWithinS} and {options.Line.MaxAckWithinS} seconds (the agreed bounds), not {seconds}."), "/ack_within_s");
             }
 
@@ -355,7 +355,7 @@ public static partial class LineEndpoints
         var given = b.Refs ?? [];
         if (given.Count > MaxRefs)
         {
-            return Problems.Invalid($"At most {MaxRefs} refs.", "/refs");
+            return Refusal.Invalid($"At most {MaxRefs} refs.", "/refs");
         }
 
         for (var i = 0; i < given.Count; i++)
@@ -363,7 +363,7 @@ public static partial class LineEndpoints
             var r = given[i];
             if (r?.Id is null || r.Kind is null)
             {
-                return Problems.Invalid("A ref needs a kind and an id.", $"/refs/{i}");
+                return Refusal.Invalid("A ref needs a kind and an id.", $"/refs/{i}");
             }
 
             var visible = r.Kind switch
@@ -376,12 +376,12 @@ public static partial class LineEndpoints
             };
             if (visible is null)
             {
-                return Problems.Invalid($"A ref's kind is operation, zone, conflict or alert, not '{r.Kind}'.", $"/refs/{i}/kind");
+                return Refusal.Invalid($"A ref's kind is operation, zone, conflict or alert, not '{r.Kind}'.", $"/refs/{i}/kind");
             }
 
             if (visible == false)
             {
-                return new ApiError(Problems.InvalidReference, $"There is no {r.Kind} '{r.Id}' that you may see.").With("pointer", $"/refs/{i}");
+                return new Refusal(RefusalReason.InvalidReference, $"There is no {r.Kind} '{r.Id}' that you may see.").With("pointer", $"/refs/{i}");
             }
 
             refs.Add(new LineRef(r.Kind, r.Id));
@@ -392,7 +392,7 @@ public static partial class LineEndpoints
         {
             if (p.Lat is not (>= -90 and <= 90) || p.Lng is not (>= -180 and <= 180) || p.Time is null)
             {
-                return Problems.Invalid("place needs lat (-90 to 90), lng (-180 to 180) and an RFC 3339 time.", "/place");
+                return Refusal.Invalid("place needs lat (-90 to 90), lng (-180 to 180) and an RFC 3339 time.", "/place");
             }
 
             if (options.Times.Check(p.Time.Value, now, "/place/time") is { } outside)
@@ -412,7 +412,7 @@ public static partial class LineEndpoints
         };
         if (missing is not null)
         {
-            return Problems.Invalid(missing, "/refs");
+            return Refusal.Invalid(missing, "/refs");
         }
 
         return new Draft(to, kind, b.Subject, b.Body, language, refs.ToImmutable(), place, ackWithin);
@@ -430,13 +430,13 @@ public static partial class LineEndpoints
         var box = http.Request.Query["box"].ToString();
         if (box is not ("" or "inbox" or "sent"))
         {
-            return Problems.ToResult(new ApiError(Problems.InvalidParameter, $"box must be inbox or sent, not '{box}'.").With("parameter", "box"));
+            return Problems.ToResult(new Refusal(RefusalReason.InvalidParameter, $"box must be inbox or sent, not '{box}'.").With("parameter", "box"));
         }
 
         var state = http.Request.Query["state"].ToString();
         if (state is not ("" or "pending" or "acknowledged"))
         {
-            return Problems.ToResult(new ApiError(Problems.InvalidParameter, $"state must be pending or acknowledged, not '{state}'.").With("parameter", "state"));
+            return Problems.ToResult(new Refusal(RefusalReason.InvalidParameter, $"state must be pending or acknowledged, not '{state}'.").With("parameter", "state"));
         }
 
         var page = store.ListMessages(caller.SeesEverything ? null : caller.PartyId, box != "sent", paging.Value.Limit, paging.Value.After);
@@ -453,7 +453,7 @@ public static partial class LineEndpoints
         var m = store.GetMessage(id);
         if (m is null || !(caller.SeesEverything || m.Concerns(caller.PartyId!)))
         {
-            return Problems.ToResult(Problems.NotFoundError("message", id));
+            return Problems.ToResult(Refusal.NotFound("message", id));
         }
 
         if (caller.PartyId is { } party && m.Receipts.TryGetValue(party, out var r) && r.DeliveredAt is null)
@@ -475,12 +475,12 @@ public static partial class LineEndpoints
         var (by, note) = (body.Value!.By, body.Value.Note);
         if (string.IsNullOrWhiteSpace(by) || by.Length > MaxNameLength)
         {
-            return Problems.ToResult(Problems.Invalid($"by must name the officer who acknowledges, at most {MaxNameLength} characters.", "/by"));
+            return Problems.ToResult(Refusal.Invalid($"by must name the officer who acknowledges, at most {MaxNameLength} characters.", "/by"));
         }
 
         if (note is { Length: > MaxNoteLength })
         {
-            return Problems.ToResult(Problems.Invalid($"note may be at most {MaxNoteLength} characters.", "/note"));
+            return Problems.ToResult(Refusal.Invalid($"note may be at most {MaxNoteLength} characters.", "/note"));
         }
 
         return await Step(id, http, writes, "acknowledged", (m, party, now) => LineClock.Acknowledge(m, party, by.Trim(), note, now), (ctx, caller, next, party) =>
@@ -502,12 +502,12 @@ public static partial class LineEndpoints
             var m = ctx.Store.GetMessage(id);
             if (m is null || !(caller.SeesEverything || m.Concerns(caller.PartyId!)))
             {
-                return Problems.NotFoundError("message", id);
+                return Refusal.NotFound("message", id);
             }
 
             if (caller.PartyId is not { } party || !m.Receipts.ContainsKey(party))
             {
-                return Problems.ForbiddenError($"Only a recipient of message '{id}' ({string.Join(", ", m.To)}) may mark it {action}.");
+                return Refusal.Forbidden($"Only a recipient of message '{id}' ({string.Join(", ", m.To)}) may mark it {action}.");
             }
 
             var next = step(m, party, ctx.Now);

@@ -1,7 +1,6 @@
 using System.Collections.Immutable;
 using System.Net;
 using System.Net.Sockets;
-using Deconflict.Api;
 using Deconflict.Service;
 
 namespace Deconflict.Line;
@@ -34,7 +33,7 @@ public sealed class WebhookTargets
         Uri.TryCreate(url, UriKind.Absolute, out var uri) && (uri.Scheme == Uri.UriSchemeHttps || (uri.Scheme == Uri.UriSchemeHttp && _options.AllowHttp));
 
     /// <summary>Null when <paramref name="url"/> is an allowed webhook target, else the refusal (pointing at <paramref name="pointer"/>).</summary>
-    public async Task<ApiError?> CheckAsync(string? url, string pointer, CancellationToken ct)
+    public async Task<Refusal?> CheckAsync(string? url, string pointer, CancellationToken ct)
     {
         if (!Uri.TryCreate(url, UriKind.Absolute, out var uri) || uri.Scheme is not ("http" or "https") || uri.IdnHost.Length == 0)
         {
@@ -128,5 +127,5 @@ public sealed class WebhookTargets
         return (addresses, null);
     }
 
-    private static ApiError Refuse(string detail, string pointer) => new ApiError(Problems.InvalidWebhook, detail).With("pointer", pointer);
+    private static Refusal Refuse(string detail, string pointer) => new Refusal(RefusalReason.InvalidWebhook, detail).With("pointer", pointer);
 }

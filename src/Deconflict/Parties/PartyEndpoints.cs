@@ -31,7 +31,7 @@ public static partial class PartyEndpoints
             var caller = Authentication.Of(http);
             if (!caller.IsAdmin)
             {
-                return Problems.ToResult(Problems.ForbiddenError("Only the admin may create parties."));
+                return Problems.ToResult(Refusal.Forbidden("Only the admin may create parties."));
             }
 
             var body = await http.ReadJson<PartyBody>();
@@ -45,7 +45,7 @@ public static partial class PartyEndpoints
                 ? Problems.ToResult(refused)
                 : Results.Json(created.Value, Json.Options, statusCode: StatusCodes.Status201Created);
         }).AcceptsJson<PartyBody>().WithSummary("Create a party (admin); its first token is shown once").WithName("createParty")
-          .Produces<PartyCreatedView>(StatusCodes.Status201Created).Refuses(Problems.Forbidden, Problems.AlreadyExists);
+          .Produces<PartyCreatedView>(StatusCodes.Status201Created).Refuses(RefusalReason.Forbidden, RefusalReason.AlreadyExists);
 
         group.MapGet("/", (IDeconflictStore store) =>
             Results.Json(new ListView<PartyView>([.. store.ListParties().Select(p => PartyView.Of(p, store.PartyKey(p.Id)))], null), Json.Options))
@@ -72,14 +72,14 @@ public static partial class PartyEndpoints
         {
             if (!Authentication.Of(http).IsAdmin)
             {
-                return Problems.ToResult(Problems.ForbiddenError("Only the admin may issue tokens."));
+                return Problems.ToResult(Refusal.Forbidden("Only the admin may issue tokens."));
             }
 
             var issued = await writes.Submit<IssuedToken>(null, ctx =>
             {
                 if (ctx.Store.GetParty(id) is null)
                 {
-                    return Problems.NotFoundError("party", id);
+                    return Refusal.NotFound("party", id);
                 }
 
                 return TokenIssuer.Issue(ctx, id);
@@ -88,37 +88,37 @@ public static partial class PartyEndpoints
                 ? Problems.ToResult(refused)
                 : Results.Json(issued.Value, Json.Options, statusCode: StatusCodes.Status201Created);
         }).WithSummary("Issue another token for a party (admin); old tokens stay valid until revoked").WithName("issueToken")
-          .Produces<IssuedToken>(StatusCodes.Status201Created).Refuses(Problems.Forbidden, Problems.NotFound);
+          .Produces<IssuedToken>(StatusCodes.Status201Created).Refuses(RefusalReason.Forbidden, RefusalReason.NotFound);
 
         group.MapDelete("/{id}/tokens/{tokenId}", async (string id, string tokenId, HttpContext http, IDeconflictStore store, WriteQueue writes, Authentication auth, LiveRequests live) =>
         {
             if (!Authentication.Of(http).IsAdmin)
             {
-                return Problems.ToResult(Problems.ForbiddenError("Only the admin may revoke tokens."));
+                return Problems.ToResult(Refusal.Forbidden("Only the admin may revoke tokens."));
             }
 
             // Checked before anything is ended, so a wrong id ends nobody's streams; checked again
             // on the writer.
             if (!store.TokensOf(id).Any(t => t.Id == tokenId))
             {
-                return Problems.ToResult(Problems.NotFoundError("token", tokenId));
+                return Problems.ToResult(Refusal.NotFound("token", tokenId));
             }
 
             var revoked = await RevokeAsync(store, id, [tokenId], writes, auth, live);
             return revoked.Error is { } refused ? Problems.ToResult(refused) : Results.NoContent();
         }).WithSummary("Revoke a token (admin); it stops working at once, and its streams and requests in flight end").WithName("revokeToken")
-          .Produces(StatusCodes.Status204NoContent).Refuses(Problems.Forbidden, Problems.NotFound);
+          .Produces(StatusCodes.Status204NoContent).Refuses(RefusalReason.Forbidden, RefusalReason.NotFound);
 
         group.MapDelete("/{id}/tokens", async (string id, HttpContext http, IDeconflictStore store, WriteQueue writes, Authentication auth, LiveRequests live) =>
         {
             if (!Authentication.Of(http).IsAdmin)
             {
-                return Problems.ToResult(Problems.ForbiddenError("Only the admin may revoke tokens."));
+                return Problems.ToResult(Refusal.Forbidden("Only the admin may revoke tokens."));
             }
 
             if (store.GetParty(id) is null)
             {
-                return Problems.ToResult(Problems.NotFoundError("party", id));
+                return Problems.ToResult(Refusal.NotFound("party", id));
             }
 
             var revoked = await RevokeAsync(store, id, null, writes, auth, live);
@@ -126,7 +126,7 @@ public static partial class PartyEndpoints
                 ? Problems.ToResult(refused)
                 : Results.Json(new TokensRevokedView(id, revoked.Value!), Json.Options);
         }).WithSummary("Revoke every token of a party (admin): its access ends at once, streams and requests in flight included").WithName("revokeAllTokens")
-          .Produces<TokensRevokedView>().Refuses(Problems.Forbidden, Problems.NotFound);
+          .Produces<TokensRevokedView>().Refuses(RefusalReason.Forbidden, RefusalReason.NotFound);
 
         return group;
     }
@@ -135,17 +135,17 @@ public static partial class PartyEndpoints
     {
         if (body.Id is null || !PartyId().IsMatch(body.Id))
         {
-            return Problems.Invalid("id must be 1 to 32 lowercase letters, digits or '-', starting with a letter or digit.", "/id");
+            return Refusal.Invalid("id must be 1 to 32 lowercase letters, digits or '-', starting with a letter or digit.", "/id");
         }
 
         if (string.IsNullOrWhiteSpace(body.Name) || body.Name.Length > MaxNameLength)
         {
-            return Problems.Invalid($"name must be 1 to {MaxNameLength} characters.", "/name");
+            return Refusal.Invalid($"name must be 1 to {MaxNameLength} characters.", "/name");
         }
 
         if (ctx.Store.GetParty(body.Id) is not null)
         {
-            return new ApiError(Problems.AlreadyExists, $"A party '{body.Id}' exists already.");
+            return new Refusal(RefusalReason.AlreadyExists, $"A party '{body.Id}' exists already.");
         }
 
         var party = new Party(body.Id, body.Name.Trim(), body.Role ?? PartyRole.Party, ctx.Now);
@@ -172,13 +172,13 @@ public static partial class PartyEndpoints
             {
                 if (ctx.Store.GetParty(party) is null)
                 {
-                    return Problems.NotFoundError("party", party);
+                    return Refusal.NotFound("party", party);
                 }
 
                 var tokens = ctx.Store.TokensOf(party);
                 if (tokenIds is not null && tokenIds.Any(id => !tokens.Any(t => t.Id == id)))
                 {
-                    return Problems.NotFoundError("token", tokenIds[0]);
+                    return Refusal.NotFound("token", tokenIds[0]);
                 }
 
                 // A single token is revoked (and recorded) even when it was already; the party's

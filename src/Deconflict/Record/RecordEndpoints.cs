@@ -58,9 +58,9 @@ public static class RecordEndpoints
         var group = app.MapGroup("/v1/record").WithTags("Record").RequireToken();
 
         group.MapGet("/head", (IDeconflictStore store, RecordKey key) =>
-            store.LatestHead() is { } head ? Results.Json(View(head, store, key), Json.Options) : Problems.ToResult(new ApiError(Problems.NotFound, "No head is signed yet; try again in a second.")))
+            store.LatestHead() is { } head ? Results.Json(View(head, store, key), Json.Options) : Problems.ToResult(new Refusal(RefusalReason.NotFound, "No head is signed yet; try again in a second.")))
             .WithSummary("The newest signed tree head with its cosignatures").WithName("getRecordHead")
-            .Produces<RecordHeadView>().Refuses(Problems.NotFound);
+            .Produces<RecordHeadView>().Refuses(RefusalReason.NotFound);
 
         group.MapPost("/head", async (IDeconflictStore store, RecordKey key, RecordHeads heads, HttpContext http) =>
             Results.Json(View(await heads.SignAsync(http.RequestAborted), store, key), Json.Options))
@@ -70,9 +70,9 @@ public static class RecordEndpoints
         group.MapGet("/checkpoint", (IDeconflictStore store, RecordKey key) =>
             store.LatestHead() is { } head
                 ? Results.Text(Checkpoint(head, store, key), "text/plain; charset=utf-8")
-                : Problems.ToResult(new ApiError(Problems.NotFound, "No head is signed yet; try again in a second.")))
+                : Problems.ToResult(new Refusal(RefusalReason.NotFound, "No head is signed yet; try again in a second.")))
             .WithSummary("The newest head as a C2SP tlog-checkpoint signed note, with cosignature lines").WithName("getCheckpoint")
-            .Produces<string>(StatusCodes.Status200OK, "text/plain").Refuses(Problems.NotFound);
+            .Produces<string>(StatusCodes.Status200OK, "text/plain").Refuses(RefusalReason.NotFound);
 
         group.MapGet("/key", (RecordKey key) => Results.Text(key.VerifierKey + "\n", "text/plain; charset=utf-8"))
             .WithSummary("The signed-note verifier key of the record (name+keyhash+base64key)").WithName("getRecordKey")
@@ -82,28 +82,28 @@ public static class RecordEndpoints
             .Produces<RecordItemsView>()
             .WithQuery("start", "The first leaf's index (0 when not given).", JsonSchemaType.Integer)
             .WithQuery("end", "The index after the last leaf (at most start + record.max_entries_per_request of /v1/config; the record's size when not given).", JsonSchemaType.Integer)
-            .Refuses(Problems.InvalidParameter, Problems.InvalidRequest);
+            .Refuses(RefusalReason.InvalidParameter, RefusalReason.InvalidRequest);
         group.MapPost("/entries/{index}/reveal", Reveal).WithSummary("Make an entry readable by every party (its actor or the admin)").WithName("revealRecordEntry")
-            .Produces<RecordItemView>().Refuses(Problems.InvalidRequest, Problems.Forbidden, Problems.NotFound);
+            .Produces<RecordItemView>().Refuses(RefusalReason.InvalidRequest, RefusalReason.Forbidden, RefusalReason.NotFound);
         group.MapGet("/proofs/inclusion", Inclusion).WithSummary("RFC 9162 inclusion proof of leaf ?index= in the tree of ?size= leaves").WithName("getInclusionProof")
             .Produces<ProofView>()
             .WithQuery("index", "The leaf's index.", JsonSchemaType.Integer, required: true)
             .WithQuery("size", "The tree's size (the record's size when not given).", JsonSchemaType.Integer)
-            .Refuses(Problems.InvalidParameter);
+            .Refuses(RefusalReason.InvalidParameter);
         group.MapGet("/proofs/consistency", Consistency).WithSummary("RFC 9162 consistency proof between ?from= and ?to= leaves").WithName("getConsistencyProof")
             .Produces<ProofView>()
             .WithQuery("from", "The older tree's size.", JsonSchemaType.Integer, required: true)
             .WithQuery("to", "The newer tree's size (the record's size when not given).", JsonSchemaType.Integer)
-            .Refuses(Problems.InvalidParameter);
+            .Refuses(RefusalReason.InvalidParameter);
         group.MapPost("/cosignatures", Cosign).AcceptsJson<CosignatureBody>()
             .WithSummary("A party witnesses a head (C2SP cosignature/v1 with its registered key); refused when inconsistent with its last").WithName("cosignRecordHead")
             .Produces<CosignatureView>(StatusCodes.Status201Created)
-            .Refuses(Problems.Forbidden, Problems.InvalidState, Problems.UnknownHead, Problems.InvalidSignature, Problems.SplitView);
+            .Refuses(RefusalReason.Forbidden, RefusalReason.InvalidState, RefusalReason.UnknownHead, RefusalReason.InvalidSignature, RefusalReason.SplitView);
 
         app.MapGroup("/v1/parties").WithTags("Parties").RequireToken()
             .MapPut("/{id}/key", RegisterKey).AcceptsJson<PartyKeyBody>()
             .WithSummary("Register the party's Ed25519 witness key (the party itself or the admin)").WithName("registerPartyKey")
-            .Produces<PartyKeyView>().Refuses(Problems.Forbidden, Problems.NotFound);
+            .Produces<PartyKeyView>().Refuses(RefusalReason.Forbidden, RefusalReason.NotFound);
         return group;
     }
 
@@ -125,14 +125,14 @@ public static class RecordEndpoints
         var key = Base64(body.Value!.PublicKey);
         if (key is not { Length: 32 })
         {
-            return Problems.ToResult(Problems.Invalid("public_key must be the base64 of a raw 32-byte Ed25519 public key.", "/public_key"));
+            return Problems.ToResult(Refusal.Invalid("public_key must be the base64 of a raw 32-byte Ed25519 public key.", "/public_key"));
         }
 
         var result = await writes.Submit<bool>(caller.PartyId, ctx =>
         {
             if (ctx.Store.GetParty(id) is null)
             {
-                return Problems.NotFoundError("party", id);
+                return Refusal.NotFound("party", id);
             }
 
             ctx.Store.SetPartyKey(id, key, ctx.Now);
@@ -188,12 +188,12 @@ public static class RecordEndpoints
 
         if (end.Value < start.Value)
         {
-            return Problems.ToResult(Problems.Invalid($"end ({end.Value}) must not be less than start ({start.Value}).").With("parameter", "end"));
+            return Problems.ToResult(Refusal.Invalid($"end ({end.Value}) must not be less than start ({start.Value}).").With("parameter", "end"));
         }
 
         if (end.Value - start.Value > options.MaxRecordPage)
         {
-            return Problems.ToResult(new ApiError(Problems.InvalidParameter, $"At most {options.MaxRecordPage} entries per request; ask for [start, start + {options.MaxRecordPage}).").With("parameter", "end"));
+            return Problems.ToResult(new Refusal(RefusalReason.InvalidParameter, $"At most {options.MaxRecordPage} entries per request; ask for [start, start + {options.MaxRecordPage}).").With("parameter", "end"));
         }
 
         var items = store.ReadRecord(start.Value, Math.Min(end.Value, size))
@@ -211,7 +211,7 @@ public static class RecordEndpoints
         var caller = Authentication.Of(http);
         if (!long.TryParse(index, NumberStyles.None, CultureInfo.InvariantCulture, out var i))
         {
-            return Problems.ToResult(Problems.Invalid($"The entry index must be a whole number; '{index}' is not."));
+            return Problems.ToResult(Refusal.Invalid($"The entry index must be a whole number; '{index}' is not."));
         }
 
         var found = store.ReadRecord(i, i + 1);
@@ -219,12 +219,12 @@ public static class RecordEndpoints
         var entry = leaf is null ? null : RecordEntry.Parse(leaf.Entry);
         if (leaf is null || entry is null || !MaySee(caller, leaf))
         {
-            return Problems.ToResult(Problems.NotFoundError("record entry", index));
+            return Problems.ToResult(Refusal.NotFound("record entry", index));
         }
 
         if (!caller.IsAdmin && entry.Actor != caller.PartyId)
         {
-            return Problems.ToResult(Problems.ForbiddenError($"Only the entry's actor ('{entry.Actor ?? "the service"}') or the admin may reveal entry {i}."));
+            return Problems.ToResult(Refusal.Forbidden($"Only the entry's actor ('{entry.Actor ?? "the service"}') or the admin may reveal entry {i}."));
         }
 
         var result = await writes.Submit<bool>(caller.PartyId, ctx =>
@@ -253,12 +253,12 @@ public static class RecordEndpoints
 
         if (treeSize.Value > size)
         {
-            return Problems.ToResult(new ApiError(Problems.InvalidParameter, $"size {treeSize.Value} is beyond the record's size ({size}).").With("parameter", "size"));
+            return Problems.ToResult(new Refusal(RefusalReason.InvalidParameter, $"size {treeSize.Value} is beyond the record's size ({size}).").With("parameter", "size"));
         }
 
         if (index.Value >= treeSize.Value)
         {
-            return Problems.ToResult(new ApiError(Problems.InvalidParameter, $"index {index.Value} is not below size {treeSize.Value}.").With("parameter", "index"));
+            return Problems.ToResult(new Refusal(RefusalReason.InvalidParameter, $"index {index.Value} is not below size {treeSize.Value}.").With("parameter", "index"));
         }
 
         return Results.Json(new ProofView([.. store.InclusionProof(index.Value, treeSize.Value).Select(Convert.ToHexStringLower)]), Json.Options);
@@ -276,12 +276,12 @@ public static class RecordEndpoints
 
         if (to.Value > size)
         {
-            return Problems.ToResult(new ApiError(Problems.InvalidParameter, $"to {to.Value} is beyond the record's size ({size}).").With("parameter", "to"));
+            return Problems.ToResult(new Refusal(RefusalReason.InvalidParameter, $"to {to.Value} is beyond the record's size ({size}).").With("parameter", "to"));
         }
 
         if (from.Value > to.Value)
         {
-            return Problems.ToResult(new ApiError(Problems.InvalidParameter, $"from {from.Value} must not exceed to {to.Value}.").With("parameter", "from"));
+            return Problems.ToResult(new Refusal(RefusalReason.InvalidParameter, $"from {from.Value} must not exceed to {to.Value}.").With("parameter", "from"));
         }
 
         return Results.Json(new ProofView([.. store.ConsistencyProof(from.Value, to.Value).Select(Convert.ToHexStringLower)]), Json.Options);
@@ -292,7 +292,7 @@ public static class RecordEndpoints
         var caller = Authentication.Of(http);
         if (caller.PartyId is not { } party)
         {
-            return Problems.ToResult(Problems.ForbiddenError("Cosignatures are a party's: the admin has no witness key."));
+            return Problems.ToResult(Refusal.Forbidden("Cosignatures are a party's: the admin has no witness key."));
         }
 
         var body = await http.ReadJson<CosignatureBody>();
@@ -306,17 +306,17 @@ public static class RecordEndpoints
         var signature = Base64(b.Signature);
         if (b.Size is not ({ } size and >= 0))
         {
-            return Problems.ToResult(Problems.Invalid("size must be the head's size, a whole number.", "/size"));
+            return Problems.ToResult(Refusal.Invalid("size must be the head's size, a whole number.", "/size"));
         }
 
         if (root is not { Length: MerkleTree.HashSize })
         {
-            return Problems.ToResult(Problems.Invalid("root_hash must be the head's root hash, 64 hex digits.", "/root_hash"));
+            return Problems.ToResult(Refusal.Invalid("root_hash must be the head's root hash, 64 hex digits.", "/root_hash"));
         }
 
         if (b.Timestamp is not ({ } timestamp and > 0))
         {
-            return Problems.ToResult(Problems.Invalid("timestamp must be the Unix seconds of the signed cosignature/v1 message.", "/timestamp"));
+            return Problems.ToResult(Refusal.Invalid("timestamp must be the Unix seconds of the signed cosignature/v1 message.", "/timestamp"));
         }
 
         // The timestamp becomes the cosignature's time: inside the window around the service's clock.
@@ -327,24 +327,24 @@ public static class RecordEndpoints
 
         if (signature is not { Length: 64 })
         {
-            return Problems.ToResult(Problems.Invalid("signature must be the base64 of a 64-byte Ed25519 signature.", "/signature"));
+            return Problems.ToResult(Refusal.Invalid("signature must be the base64 of a 64-byte Ed25519 signature.", "/signature"));
         }
 
         if (store.PartyKey(party) is not { } partyKey)
         {
-            return Problems.ToResult(new ApiError(Problems.InvalidState, $"Party '{party}' has no witness key: register one with PUT /v1/parties/{party}/key first."));
+            return Problems.ToResult(new Refusal(RefusalReason.InvalidState, $"Party '{party}' has no witness key: register one with PUT /v1/parties/{party}/key first."));
         }
 
         var head = store.GetHead(size);
         if (head is null || !head.RootHash.AsSpan().SequenceEqual(root))
         {
-            return Problems.ToResult(new ApiError(Problems.UnknownHead, $"The service signed no head of size {size} with root {Convert.ToHexStringLower(root)}."));
+            return Problems.ToResult(new Refusal(RefusalReason.UnknownHead, $"The service signed no head of size {size} with root {Convert.ToHexStringLower(root)}."));
         }
 
         var message = SignedNote.CosignedMessage(key.CheckpointText(size, root), timestamp);
         if (!SignedNote.Verify(partyKey, message, signature))
         {
-            return Problems.ToResult(new ApiError(Problems.InvalidSignature, $"The signature does not verify with party '{party}''s registered key over cosignature/v1 of that head at time {timestamp}."));
+            return Problems.ToResult(new Refusal(RefusalReason.InvalidSignature, $"The signature does not verify with party '{party}''s registered key over cosignature/v1 of that head at time {timestamp}."));
         }
 
         var result = await writes.Submit<Cosignature>(caller.PartyId, ctx =>
@@ -356,13 +356,13 @@ public static class RecordEndpoints
             {
                 if (last.Size > size)
                 {
-                    return new ApiError(Problems.SplitView, $"Party '{party}' already witnessed a larger head (size {last.Size}); a smaller one cannot follow it.").With("last_size", last.Size);
+                    return new Refusal(RefusalReason.SplitView, $"Party '{party}' already witnessed a larger head (size {last.Size}); a smaller one cannot follow it.").With("last_size", last.Size);
                 }
 
                 var proof = store.ConsistencyProof(last.Size, size);
                 if (!MerkleTree.VerifyConsistency(last.Size, size, last.RootHash, root, proof))
                 {
-                    return new ApiError(Problems.SplitView, $"This head is not consistent with the head of size {last.Size} that party '{party}' witnessed before: the record's history differs from what it was shown.")
+                    return new Refusal(RefusalReason.SplitView, $"This head is not consistent with the head of size {last.Size} that party '{party}' witnessed before: the record's history differs from what it was shown.")
                         .With("last_size", last.Size).With("last_root_hash", Convert.ToHexStringLower(last.RootHash));
                 }
 
@@ -395,12 +395,12 @@ public static class RecordEndpoints
         var text = http.Request.Query[name].ToString();
         if (text.Length == 0)
         {
-            return fallback is { } f ? f : new ApiError(Problems.InvalidParameter, $"?{name}= is required.").With("parameter", name);
+            return fallback is { } f ? f : new Refusal(RefusalReason.InvalidParameter, $"?{name}= is required.").With("parameter", name);
         }
 
         return long.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out var v)
             ? v
-            : new ApiError(Problems.InvalidParameter, $"?{name}= must be a whole number, not '{text}'.").With("parameter", name);
+            : new Refusal(RefusalReason.InvalidParameter, $"?{name}= must be a whole number, not '{text}'.").With("parameter", name);
     }
 
     private static byte[]? Hex(string? text)

@@ -61,7 +61,7 @@ public static class MetricsEndpoint
             {
                 if (!Authentication.Of(http).IsAdmin)
                 {
-                    return Problems.ToResult(Problems.ForbiddenError("Only the admin may read the metrics: they show every party's activity."));
+                    return Problems.ToResult(Refusal.Forbidden("Only the admin may read the metrics: they show every party's activity."));
                 }
 
                 await scrape(http);
@@ -72,6 +72,6 @@ public static class MetricsEndpoint
             .WithSummary("Metrics in the Prometheus text format (admin only)")
             .WithName("getMetrics")
             .Produces<string>(StatusCodes.Status200OK, "text/plain")
-            .Refuses(Problems.Forbidden);
+            .Refuses(RefusalReason.Forbidden);
     }
 }

@@ -1,5 +1,4 @@
 using System.Globalization;
-using Deconflict.Api;
 using Deconflict.Core.Model;
 
 namespace Deconflict.Service;
@@ -20,7 +19,7 @@ public sealed record TimeWindowOptions
     public TimeSpan MaxBehind { get; init; } = TimeSpan.FromDays(3653);
 
     /// <summary>Null when <paramref name="time"/> is inside the window around <paramref name="now"/>; otherwise the refusal, at <paramref name="pointer"/>.</summary>
-    public ApiError? Check(DateTimeOffset time, DateTimeOffset now, string pointer)
+    public Refusal? Check(DateTimeOffset time, DateTimeOffset now, string pointer)
     {
         var ahead = time - now;
         if (ahead <= MaxAhead && -ahead <= MaxBehind)
@@ -31,6 +30,6 @@ public sealed record TimeWindowOptions
         var detail = ahead > TimeSpan.Zero
             ? string.Create(CultureInfo.InvariantCulture, $"{pointer}: {Rfc3339.FormatUtc(time)} is {ahead.TotalDays:0.#} days ahead of the service's clock ({Rfc3339.FormatUtc(now)}); at most {MaxAhead.TotalDays:0.#} days ahead are accepted.")
             : string.Create(CultureInfo.InvariantCulture, $"{pointer}: {Rfc3339.FormatUtc(time)} is {-ahead.TotalDays:0.#} days behind the service's clock ({Rfc3339.FormatUtc(now)}); at most {MaxBehind.TotalDays:0.#} days back are accepted.");
-        return new ApiError(Problems.InvalidTime, detail).With("pointer", pointer);
+        return new Refusal(RefusalReason.InvalidTime, detail).With("pointer", pointer);
     }
 }

@@ -1,6 +1,5 @@
 using System.Diagnostics;
 using System.Diagnostics.Metrics;
-using Deconflict.Api;
 using Deconflict.Cluster;
 using Deconflict.Core.Model;
 using Deconflict.Storage;
@@ -198,7 +197,7 @@ public sealed class WriteQueue : IAsyncDisposable
         if (over is { } o)
         {
             // The sentence is made outside the lock: under a flood, refusals are most requests.
-            return Task.FromResult(Refusal<T>(party!, o.Waiting, o.Parties, o.Full, nodes));
+            return Task.FromResult(Refused<T>(party!, o.Waiting, o.Parties, o.Full, nodes));
         }
 
         // Outside the lock, so the writer does not wake only to wait for it.
@@ -246,8 +245,8 @@ public sealed class WriteQueue : IAsyncDisposable
     }
 
     /// <summary>The 429 for a write over its party's share, or over the whole queue's bound.</summary>
-    private Outcome<T> Refusal<T>(string party, int waiting, int parties, bool full, int nodes) => Problems.Retry(
-        Problems.RateLimited,
+    private Outcome<T> Refused<T>(string party, int waiting, int parties, bool full, int nodes) => Refusal.Retry(
+        RefusalReason.RateLimited,
         full
             ? $"The writer's queue holds its limit of {_limits.MaxQueued} writes of parties; party '{party}' has {waiting} of them. Nothing was changed."
             : $"Party '{party}' already has {waiting} write(s) waiting for the writer, its share of the {_limits.MaxQueued} the queue holds while {parties} part{(parties == 1 ? "y writes" : "ies write")}{(nodes > 1 ? $", divided over {nodes} nodes" : string.Empty)}. Nothing was changed.",

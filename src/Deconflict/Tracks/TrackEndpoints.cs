@@ -65,7 +65,7 @@ public static class TrackEndpoints
             var caller = Authentication.Of(http);
             if (!caller.MayWrite)
             {
-                return Problems.ToResult(Problems.ForbiddenError("Only a party reports tracks: its own aircraft."));
+                return Problems.ToResult(Refusal.Forbidden("Only a party reports tracks: its own aircraft."));
             }
 
             var received = time.GetUtcNow();
@@ -97,7 +97,7 @@ public static class TrackEndpoints
         }).WithSummary("Report live positions of your own aircraft (JSON, or Cursor on Target XML as application/cot+xml); late and repeated reports are ignored")
           .AcceptsJson<TrackBatchBody>("application/cot+xml").WithName("reportTracks")
           .WithDescription("The body is JSON, or Cursor on Target XML events sent as application/cot+xml (one <event> or an <events> list of them); a refused batch changes nothing.")
-          .Produces<TrackBatchAcceptedView>(StatusCodes.Status202Accepted).Refuses(Problems.Forbidden);
+          .Produces<TrackBatchAcceptedView>(StatusCodes.Status202Accepted).Refuses(RefusalReason.Forbidden);
 
         group.MapGet("/", (HttpContext http, TacticalService tactical, DeconflictOptions options, TimeProvider time) =>
         {
@@ -122,7 +122,7 @@ public static class TrackEndpoints
         }).WithSummary("Your own live tracks as the service holds them, stale ones marked (the admin and observers: every party's)").WithName("listTracks")
           .WithDescription("Tracks are in memory only: each is the latest report accepted, until it is old enough to be forgotten. Another party's aircraft are never listed: a party learns of them only through the alerts they are in.")
           .Produces<TrackListView>()
-          .WithQuery("bbox", "Only those positioned in the box: " + BoxQuery.Description).Refuses(Problems.InvalidParameter);
+          .WithQuery("bbox", "Only those positioned in the box: " + BoxQuery.Description).Refuses(RefusalReason.InvalidParameter);
         return group;
     }
 
@@ -136,12 +136,12 @@ public static class TrackEndpoints
     {
         if (body.Tracks is null)
         {
-            return Problems.Invalid("The body needs \"tracks\": an array of reports.", "/tracks");
+            return Refusal.Invalid("The body needs \"tracks\": an array of reports.", "/tracks");
         }
 
         if (body.Tracks.Count > options.MaxReportsPerBatch)
         {
-            return Problems.Invalid($"At most {options.MaxReportsPerBatch} reports in one batch ({body.Tracks.Count} given).", "/tracks");
+            return Refusal.Invalid($"At most {options.MaxReportsPerBatch} reports in one batch ({body.Tracks.Count} given).", "/tracks");
         }
 
         var reports = new List<TrackReport>(body.Tracks.Count);
@@ -151,30 +151,30 @@ public static class TrackEndpoints
             var pointer = new ReportPointer("/tracks", i);
             if (body.Tracks[i] is not { } t)
             {
-                return Problems.Invalid("A report must be an object.", pointer);
+                return Refusal.Invalid("A report must be an object.", pointer);
             }
 
             if (t.Id is null)
             {
-                return Problems.Invalid($"A report needs an id of 1 to {MaxIdLength} printable characters.", pointer + "/id");
+                return Refusal.Invalid($"A report needs an id of 1 to {MaxIdLength} printable characters.", pointer + "/id");
             }
 
             var parsedTime = Rfc3339.Parse(t.Time, out var at);
             if (parsedTime != Rfc3339Result.Ok)
             {
-                return Problems.Invalid(parsedTime == Rfc3339Result.Malformed
+                return Refusal.Invalid(parsedTime == Rfc3339Result.Malformed
                     ? "time must be an RFC 3339 time with an explicit offset, such as 2026-11-26T09:00:00.5Z."
                     : $"time is not a valid date and time (\"{t.Time}\").", pointer + "/time");
             }
 
             if (t.Lat is not { } lat || t.Lng is not { } lng)
             {
-                return Problems.Invalid("A report needs lat and lng (WGS-84 degrees).", pointer + (t.Lat is null ? "/lat" : "/lng"));
+                return Refusal.Invalid("A report needs lat and lng (WGS-84 degrees).", pointer + (t.Lat is null ? "/lat" : "/lng"));
             }
 
             if (t.AltitudeM is not { } altitude)
             {
-                return Problems.Invalid($"A report needs altitude_m (metres above the WGS-84 ellipsoid), within [{MinAltitudeM}, {MaxAltitudeM}].", pointer + "/altitude_m");
+                return Refusal.Invalid($"A report needs altitude_m (metres above the WGS-84 ellipsoid), within [{MinAltitudeM}, {MaxAltitudeM}].", pointer + "/altitude_m");
             }
 
             var velocity = Velocity(t, pointer);
@@ -201,50 +201,50 @@ public static class TrackEndpoints
     /// coordinates on the earth, an altitude and a speed an aircraft can have (beyond them is a
     /// unit error, not an aircraft).
     /// </summary>
-    public static ApiError? Check(TrackReport r, DateTimeOffset now, TacticalOptions options, ReportPointer pointer)
+    public static Refusal? Check(TrackReport r, DateTimeOffset now, TacticalOptions options, ReportPointer pointer)
     {
         if (string.IsNullOrWhiteSpace(r.Id) || r.Id.Length > MaxIdLength)
         {
-            return Problems.Invalid($"A report needs an id of 1 to {MaxIdLength} printable characters.", pointer + "/id");
+            return Refusal.Invalid($"A report needs an id of 1 to {MaxIdLength} printable characters.", pointer + "/id");
         }
 
         if (r.Callsign is { } cs && cs.Length is 0 or > MaxCallsignLength)
         {
-            return Problems.Invalid($"A callsign has 1 to {MaxCallsignLength} printable characters.", pointer + "/callsign");
+            return Refusal.Invalid($"A callsign has 1 to {MaxCallsignLength} printable characters.", pointer + "/callsign");
         }
 
         // JSON bodies were checked whole (JsonBodyRules); Cursor on Target text arrives here unchecked.
         if (ControlText.IndexOfUnsafe(r.Id) >= 0 || (r.Callsign is { } named && ControlText.IndexOfUnsafe(named) >= 0))
         {
             var field = ControlText.IndexOfUnsafe(r.Id) >= 0 ? "/id" : "/callsign";
-            return new ApiError(Problems.ControlCharacter, $"A report's {field[1..]} may not hold a control character or a bidirectional override.").With("pointer", pointer + field);
+            return new Refusal(RefusalReason.ControlCharacter, $"A report's {field[1..]} may not hold a control character or a bidirectional override.").With("pointer", pointer + field);
         }
 
         if (r.Time > now + options.MaxReportAhead)
         {
-            return Problems.Invalid(string.Create(CultureInfo.InvariantCulture,
+            return Refusal.Invalid(string.Create(CultureInfo.InvariantCulture,
                 $"time {Rfc3339.FormatUtc(r.Time)} is {(r.Time - now).TotalSeconds:0.###} s ahead of the service's clock ({Rfc3339.FormatUtc(now)}); at most {options.MaxReportAhead.TotalSeconds:0.###} s is tolerated. Check the feed's clock."), pointer + "/time");
         }
 
         if (!double.IsFinite(r.Lat) || r.Lat is < -90 or > 90)
         {
-            return Problems.Invalid("lat must be a number of degrees within [-90, 90].", pointer + "/lat");
+            return Refusal.Invalid("lat must be a number of degrees within [-90, 90].", pointer + "/lat");
         }
 
         if (!double.IsFinite(r.Lng) || r.Lng is < -180 or > 180)
         {
-            return Problems.Invalid("lng must be a number of degrees within [-180, 180].", pointer + "/lng");
+            return Refusal.Invalid("lng must be a number of degrees within [-180, 180].", pointer + "/lng");
         }
 
         if (!double.IsFinite(r.AltitudeM) || r.AltitudeM is < MinAltitudeM or > MaxAltitudeM)
         {
-            return Problems.Invalid($"altitude_m (metres above the WGS-84 ellipsoid) must be within [{MinAltitudeM}, {MaxAltitudeM}].", pointer + "/altitude_m");
+            return Refusal.Invalid($"altitude_m (metres above the WGS-84 ellipsoid) must be within [{MinAltitudeM}, {MaxAltitudeM}].", pointer + "/altitude_m");
         }
 
         var v = r.Velocity;
         if (!double.IsFinite(v.East) || !double.IsFinite(v.North) || !double.IsFinite(v.Up) || Math.Sqrt((v.East * v.East) + (v.North * v.North) + (v.Up * v.Up)) > MaxSpeedMps)
         {
-            return Problems.Invalid($"velocity must be finite and at most {MaxSpeedMps} m/s.", pointer + "/velocity");
+            return Refusal.Invalid($"velocity must be finite and at most {MaxSpeedMps} m/s.", pointer + "/velocity");
         }
 
         return null;
@@ -265,7 +265,7 @@ public static class TrackEndpoints
         }
         catch (BadHttpRequestException e) when (e.StatusCode == StatusCodes.Status413PayloadTooLarge)
         {
-            return (new ApiError(Problems.PayloadTooLarge, "The body is larger than the request limit."), 0);
+            return (new Refusal(RefusalReason.PayloadTooLarge, "The body is larger than the request limit."), 0);
         }
 
         CotParseResult parsed;
@@ -275,18 +275,18 @@ public static class TrackEndpoints
         }
         catch (FormatException e)
         {
-            return (Problems.Invalid($"The Cursor on Target body is not valid: {e.Message}"), 0);
+            return (Refusal.Invalid($"The Cursor on Target body is not valid: {e.Message}"), 0);
         }
 
         if (parsed.Refused.Count > 0)
         {
             var first = parsed.Refused[0];
-            return (Problems.Invalid($"Event {first.Index} (uid {first.Uid ?? "none"}) is refused: {first.Reason}", string.Create(CultureInfo.InvariantCulture, $"/events/{first.Index}")), 0);
+            return (Refusal.Invalid($"Event {first.Index} (uid {first.Uid ?? "none"}) is refused: {first.Reason}", string.Create(CultureInfo.InvariantCulture, $"/events/{first.Index}")), 0);
         }
 
         if (parsed.Reports.Count > options.MaxReportsPerBatch)
         {
-            return (Problems.Invalid($"At most {options.MaxReportsPerBatch} reports in one batch ({parsed.Reports.Count} given)."), 0);
+            return (Refusal.Invalid($"At most {options.MaxReportsPerBatch} reports in one batch ({parsed.Reports.Count} given)."), 0);
         }
 
         for (var i = 0; i < parsed.Reports.Count; i++)
@@ -305,14 +305,14 @@ public static class TrackEndpoints
         var polar = t.GroundSpeedMps is not null || t.TrackDeg is not null || t.VerticalRateMps is not null;
         if (t.Velocity is not null && polar)
         {
-            return Problems.Invalid("Give the velocity either as \"velocity\" (east/north/up) or as ground_speed_mps, track_deg and vertical_rate_mps, not both.", pointer);
+            return Refusal.Invalid("Give the velocity either as \"velocity\" (east/north/up) or as ground_speed_mps, track_deg and vertical_rate_mps, not both.", pointer);
         }
 
         if (t.Velocity is { } v)
         {
             if (v.EastMps is not { } east || v.NorthMps is not { } north || v.UpMps is not { } up)
             {
-                return Problems.Invalid("velocity needs east_mps, north_mps and up_mps.", pointer + "/velocity");
+                return Refusal.Invalid("velocity needs east_mps, north_mps and up_mps.", pointer + "/velocity");
             }
 
             return new Enu(east, north, up);
@@ -320,22 +320,22 @@ public static class TrackEndpoints
 
         if (!polar)
         {
-            return Problems.Invalid("A report needs its velocity: \"velocity\" (east/north/up, m/s) or ground_speed_mps, track_deg and vertical_rate_mps.", pointer);
+            return Refusal.Invalid("A report needs its velocity: \"velocity\" (east/north/up, m/s) or ground_speed_mps, track_deg and vertical_rate_mps.", pointer);
         }
 
         if (t.GroundSpeedMps is not { } speed || !double.IsFinite(speed) || speed is < 0 or > MaxSpeedMps)
         {
-            return Problems.Invalid($"ground_speed_mps must be within [0, {MaxSpeedMps}].", pointer + "/ground_speed_mps");
+            return Refusal.Invalid($"ground_speed_mps must be within [0, {MaxSpeedMps}].", pointer + "/ground_speed_mps");
         }
 
         if (t.TrackDeg is not { } track || !double.IsFinite(track) || track is < 0 or >= 360)
         {
-            return Problems.Invalid("track_deg (true, clockwise from north) must be within [0, 360).", pointer + "/track_deg");
+            return Refusal.Invalid("track_deg (true, clockwise from north) must be within [0, 360).", pointer + "/track_deg");
         }
 
         if (t.VerticalRateMps is not { } rate || !double.IsFinite(rate) || Math.Abs(rate) > MaxSpeedMps)
         {
-            return Problems.Invalid($"vertical_rate_mps (up positive) must be within [-{MaxSpeedMps}, {MaxSpeedMps}].", pointer + "/vertical_rate_mps");
+            return Refusal.Invalid($"vertical_rate_mps (up positive) must be within [-{MaxSpeedMps}, {MaxSpeedMps}].", pointer + "/vertical_rate_mps");
         }
 
         return TrackReport.VelocityFrom(speed, track, rate);

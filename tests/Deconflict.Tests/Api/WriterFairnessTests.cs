@@ -127,7 +127,7 @@ public sealed class WriterFairnessTests
         // A party still has its share (2 / 2 = 1) beside them; its second is over it.
         var first = queue.Submit<int>("blue", _ => 1);
         var second = await queue.Submit<int>("blue", _ => 2);
-        Assert.Equal("rate-limited", second.Error!.Code);
+        Assert.Equal(RefusalReason.RateLimited, second.Error!.Reason);
 
         hold.Release();
         Assert.Equal(Enumerable.Range(0, 50), (await Task.WhenAll(own)).Select(o => o.Value));

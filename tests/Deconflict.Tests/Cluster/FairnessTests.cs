@@ -27,7 +27,7 @@ public sealed class FairnessTests
         Assert.Equal(5, answers.Count(a => a is null));
         var refused = answers.Where(a => a is not null).ToList();
         Assert.Equal(5, refused.Count);
-        Assert.All(refused, r => Assert.Equal(Problems.RateLimited, r!.Code));
+        Assert.All(refused, r => Assert.Equal(RefusalReason.RateLimited, r!.Reason));
         Assert.Equal("Party 'red' is over its request rate (0.001/s, bursts of 10, shared over 2 nodes); retry later.", refused[0]!.Detail);
 
         // Another party has its own part.
@@ -61,8 +61,8 @@ public sealed class FairnessTests
         var open = Enumerable.Range(0, 3).Select(_ => limits.OpenStream("red")).ToList();
         Assert.All(open, o => Assert.True(o.Ok));
         var refused = limits.OpenStream("red");
-        Assert.Equal(Problems.QuotaExceeded, refused.Error!.Code);
-        Assert.Equal(3, refused.Error.Extensions!["limit"]);
+        Assert.Equal(RefusalReason.QuotaExceeded, refused.Error!.Reason);
+        Assert.Equal(3, refused.Error.Facts!["limit"]);
         Assert.Equal("Party 'red' has 3 event streams open on this node, its share of the quota of 5, shared over 2 nodes; close one first.", refused.Error.Detail);
 
         // A stream that ends gives its place back, once however often it is disposed.
@@ -78,7 +78,7 @@ public sealed class FairnessTests
         Assert.True(limits.OpenStream("red").Ok);
         var full = limits.OpenStream("red");
         Assert.Equal("Party 'red' has 5 event streams open, its quota; close one first.", full.Error!.Detail);
-        Assert.Equal(5, full.Error.Extensions!["limit"]);
+        Assert.Equal(5, full.Error.Facts!["limit"]);
     }
 
     [Theory]
@@ -113,7 +113,7 @@ public sealed class FairnessTests
                 var answers = await Task.WhenAll(writes);
                 Assert.Equal(queued, answers.Count(a => a.Ok));
                 Assert.Equal(6 - queued, refusedAtOnce.Count);
-                Assert.All(answers.Where(a => !a.Ok), a => Assert.Equal(Problems.RateLimited, a.Error!.Code));
+                Assert.All(answers.Where(a => !a.Ok), a => Assert.Equal(RefusalReason.RateLimited, a.Error!.Reason));
             }
         }
         finally

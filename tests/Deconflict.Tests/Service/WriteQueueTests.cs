@@ -1,6 +1,5 @@
 using System.Collections.Immutable;
 using System.Diagnostics.Metrics;
-using Deconflict.Api;
 using Deconflict.Core.Geometry;
 using Deconflict.Core.Model;
 using Deconflict.Core.Record;
@@ -34,12 +33,12 @@ public sealed class WriteQueueTests
             ctx =>
             {
                 Declare("op-ghost")(ctx);
-                return new ApiError(Problems.Conflict, "refused after writing");
+                return new Refusal(RefusalReason.Conflict, "refused after writing");
             },
             Candidates);
 
         Assert.Equal("op-a", results[0].Result.Value);
-        Assert.Equal(Problems.Conflict, results[1].Result.Error!.Code);
+        Assert.Equal(RefusalReason.Conflict, results[1].Result.Error!.Reason);
 
         // The request after the refusal saw the first one's declaration once and never the ghost.
         Assert.Equal("op-a", results[2].Result.Value);
@@ -73,11 +72,11 @@ public sealed class WriteQueueTests
         await using var writer = new Writer();
         var results = await writer.OneBatch(
             Declare("op-a"),
-            _ => new ApiError(Problems.NotFound, "nothing here"),
+            _ => new Refusal(RefusalReason.NotFound, "nothing here"),
             Declare("op-b"),
             Candidates);
 
-        Assert.Equal(Problems.NotFound, results[1].Result.Error!.Code);
+        Assert.Equal(RefusalReason.NotFound, results[1].Result.Error!.Reason);
         Assert.Equal("op-a,op-b", results[3].Result.Value);
         writer.AssertStored(["op-a", "op-b"], events: 2);
     }
