@@ -47,7 +47,7 @@ public sealed partial class PostgresCluster : BackgroundService, IClusterState
 
     // The UPDATE locks the record head row as every write transaction does first, so the new epoch
     // commits between two writes: any write after it sees it.
-    private const string EpochSql = "UPDATE record_state SET lease_epoch = lease_epoch + 1 WHERE id = 1 RETURNING lease_epoch";
+    internal const string EpochSql = "UPDATE record_state SET lease_epoch = lease_epoch + 1 WHERE id = 1 RETURNING lease_epoch";
 
     private readonly string _connectionString;
     private readonly HealthWarnings _warnings;
