@@ -233,7 +233,7 @@ public sealed partial class PostgresCluster : BackgroundService, IClusterState
         if (holds && !_holds)
         {
             // The new epoch is committed before any duty sees the lease, so what a duty reads again
-            // on gaining it already holds every write of the previous holder that may commit.
+            // on gaining it holds every duty write committed under an older epoch; any later is refused.
             var epoch = await TakeEpochAsync(_connection, ct);
             Interlocked.Exchange(ref _epoch, epoch);
             _holds = true;
