@@ -21,6 +21,8 @@ public sealed record CycleStats(DateTimeOffset At, double DurationMs, double Det
 /// event per side, with that side's view, so both sides learn of it in the same commit. In a cluster
 /// only the node holding the lease detects; one that gains it takes the active alerts back from
 /// the store, as after a restart, so an alert another node raised is continued, not raised again.
+/// Its writes carry the lease's epoch (<see cref="LeaseGate"/>): a node that lost the lease without
+/// knowing it yet cannot raise an alert after another node took the alerts back.
 /// </summary>
 public sealed class TacticalService : BackgroundService
 {
@@ -48,7 +50,7 @@ public sealed class TacticalService : BackgroundService
     /// <param name="relay">Whether the other nodes' tracks are heard (a cluster's NATS); none: a single node, never paused.</param>
     public TacticalService(WriteQueue writes, IDeconflictStore store, DeconflictOptions options, TimeProvider time, IClusterState cluster, ILogger<TacticalService> log, TrackRelayStatus? relay = null)
     {
-        _lease = new LeaseGate(cluster);
+        _lease = new LeaseGate(cluster, log, "tactical detection");
         _relay = relay;
         _writes = writes;
         _store = store;
@@ -79,8 +81,11 @@ public sealed class TacticalService : BackgroundService
         return accepted;
     }
 
-    /// <summary>One detection cycle at the clock's time; returns once its decisions are committed.</summary>
-    public async Task<CycleStats> RunCycleAsync(CancellationToken ct = default)
+    /// <summary>One detection cycle at the clock's time, whether or not this node holds the lease (its writes carry no epoch); returns once its decisions are committed.</summary>
+    public Task<CycleStats> RunCycleAsync(CancellationToken ct = default) => RunCycleAsync(null, ct);
+
+    /// <summary>A detection cycle whose writes carry the lease's <paramref name="epoch"/> (null: none).</summary>
+    private async Task<CycleStats> RunCycleAsync(long? epoch, CancellationToken ct)
     {
         await _cycle.WaitAsync(ct);
         try
@@ -100,7 +105,7 @@ public sealed class TacticalService : BackgroundService
             var detectMs = Stopwatch.GetElapsedTime(started).TotalMilliseconds;
             if (decisions.Count > 0)
             {
-                await Commit(decisions, now);
+                await Commit(decisions, now, epoch);
             }
 
             Volatile.Write(ref _activeAlerts, _tracker.ActiveCount);
@@ -185,7 +190,17 @@ public sealed class TacticalService : BackgroundService
             Volatile.Write(ref _restored, false);
         }
 
-        return await RunCycleAsync(ct);
+        try
+        {
+            return await RunCycleAsync(_lease.Epoch, ct);
+        }
+        catch (LeaseFencedException e)
+        {
+            // What was refused is left to the node holding the lease; this one starts again from
+            // the stored alerts when it holds it again.
+            _lease.FencedOut(e);
+            return null;
+        }
     }
 
     /// <summary>
@@ -203,7 +218,7 @@ public sealed class TacticalService : BackgroundService
         _restored = true;
     }
 
-    private async Task Commit(List<AlertDecision> decisions, DateTimeOffset now)
+    private async Task Commit(List<AlertDecision> decisions, DateTimeOffset now, long? epoch)
     {
         try
         {
@@ -213,7 +228,7 @@ public sealed class TacticalService : BackgroundService
             var ordered = decisions.OrderByDescending(d => d.Kind == AlertChangeKind.Cleared ? 0 : (int)d.Level).ToList();
             foreach (var chunk in ordered.Chunk(DecisionsPerWrite))
             {
-                var written = await _writes.Submit<int>(null, ctx => Apply(ctx, chunk, now));
+                var written = await _writes.SubmitDuty<int>(epoch, ctx => Apply(ctx, chunk, now));
                 if (written.Error is { } error)
                 {
                     throw new InvalidOperationException(error.Detail);

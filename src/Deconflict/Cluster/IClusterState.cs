@@ -14,6 +14,12 @@ public interface IClusterState
     /// <summary>True while this node holds the lease of the background duties.</summary>
     bool HoldsLease { get; }
 
+    /// <summary>
+    /// The lease's epoch when this node last took it: the fencing token its duties' writes carry
+    /// (<see cref="LeaseGate"/>), refused by the store once another node has taken the lease since.
+    /// </summary>
+    long Epoch { get; }
+
     /// <summary>Nodes seen alive, this one included: at least 1.</summary>
     int LiveNodes { get; }
 }

@@ -12,6 +12,13 @@ namespace Deconflict.Cluster;
 /// connection (and, while it does not hold the lease, tries to take it); on any error it stops
 /// holding the lease at once and connects again. The live nodes are the distinct names of such
 /// connections to the database.
+/// <para>
+/// Taking the lease also increments its epoch in the database (<c>record_state.lease_epoch</c>),
+/// under the record head lock that every write transaction takes first, before the duties learn
+/// that the node holds it. The duties' writes carry that epoch, and the write session refuses one
+/// whose epoch is no longer current (<see cref="LeaseGate"/>): a node that lost the lease without
+/// knowing it yet cannot commit a duty's write after another node took over and read its state.
+/// </para>
 /// </summary>
 public sealed partial class PostgresCluster : BackgroundService, IClusterState
 {
@@ -38,11 +45,16 @@ public sealed partial class PostgresCluster : BackgroundService, IClusterState
 
     private static readonly string TakeSql = $"SELECT pg_try_advisory_lock({LeaseKey}), {NodesSql}";
 
+    // The UPDATE locks the record head row as every write transaction does first, so the new epoch
+    // commits between two writes: any write after it sees it.
+    internal const string EpochSql = "UPDATE record_state SET lease_epoch = lease_epoch + 1 WHERE id = 1 RETURNING lease_epoch";
+
     private readonly string _connectionString;
     private readonly HealthWarnings _warnings;
     private readonly ILogger<PostgresCluster> _log;
     private NpgsqlConnection? _connection;
     private volatile bool _holds;
+    private long _epoch;
     private volatile int _liveNodes = 1;
     private bool _failing;
 
@@ -88,6 +100,8 @@ public sealed partial class PostgresCluster : BackgroundService, IClusterState
     public string NodeId { get; }
 
     public bool HoldsLease => _holds;
+
+    public long Epoch => Interlocked.Read(ref _epoch);
 
     public int LiveNodes => _liveNodes;
 
@@ -218,13 +232,33 @@ public sealed partial class PostgresCluster : BackgroundService, IClusterState
         _log.LogTrace("Node {Node}: holds {Holds}, {Nodes} live nodes", NodeId, holds, nodes);
         if (holds && !_holds)
         {
+            // The new epoch is committed before any duty sees the lease, so what a duty reads again
+            // on gaining it holds every duty write committed under an older epoch; any later is refused.
+            var epoch = await TakeEpochAsync(_connection, ct);
+            Interlocked.Exchange(ref _epoch, epoch);
             _holds = true;
-            _log.LogWarning("Node {Node} gained the lease: it runs the background duties", NodeId);
+            _log.LogWarning("Node {Node} gained the lease (epoch {Epoch}): it runs the background duties", NodeId, epoch);
         }
         else if (!holds && _holds)
         {
             // Only a session that lost its lock without losing itself gets here: start afresh.
             throw new InvalidOperationException("the session no longer holds the lease's lock");
+        }
+    }
+
+    /// <summary>Increments the lease's epoch and returns it. A failure fails the check, and the session (with the lock) is closed.</summary>
+    private static async Task<long> TakeEpochAsync(NpgsqlConnection connection, CancellationToken ct)
+    {
+        try
+        {
+            await using var cmd = new NpgsqlCommand(EpochSql, connection);
+            return (long)(await cmd.ExecuteScalarAsync(ct))!;
+        }
+        catch (PostgresException e) when (e.SqlState is PostgresErrorCodes.UndefinedTable or PostgresErrorCodes.UndefinedColumn)
+        {
+            // A database the store has not migrated yet, where no write commits. Epoch 0 is what a
+            // migrated database starts at, and the next node to take the lease moves past it.
+            return 0;
         }
     }
 

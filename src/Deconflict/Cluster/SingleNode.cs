@@ -7,5 +7,8 @@ public sealed class SingleNode : IClusterState
 
     public bool HoldsLease => true;
 
+    // The lease never changes hands, and SQLite's writer checks no epoch.
+    public long Epoch => 0;
+
     public int LiveNodes => 1;
 }

@@ -11,22 +11,44 @@ namespace Deconflict.Line;
 /// `line-overdue` event to the sender and the recipient. Due times live in the database, so after a
 /// restart the clocks resume where they were; deadlines missed while the service was down all fire
 /// on its first tick, each with its own due time. In a cluster only the node holding the lease runs
-/// the clocks; a node that gains it finds the due times in the database like one that restarted.
+/// the clocks, its writes carrying the lease's epoch (<see cref="LeaseGate"/>); a node that gains it
+/// finds the due times in the database like one that restarted.
 /// </summary>
 public sealed class LineClockService(WriteQueue writes, IDeconflictStore store, EscalationWebhooks webhooks, DeconflictOptions options, TimeProvider time, IClusterState cluster, ILogger<LineClockService> log) : BackgroundService
 {
     private const int Batch = 200;
 
-    private readonly LeaseGate _lease = new(cluster);
+    private readonly LeaseGate _lease = new(cluster, log, "line clocks");
 
-    /// <summary>Escalates everything due now; returns how many escalations fired.</summary>
-    public async Task<int> RunOnceAsync()
+    /// <summary>Escalates everything due now, whether or not this node holds the lease (its writes carry no epoch); returns how many escalations fired.</summary>
+    public Task<int> RunOnceAsync() => RunAsync(null);
+
+    /// <summary>One tick of the timer: the clocks, on the lease holder only; null on another node, or when another node took the lease over meanwhile.</summary>
+    internal async Task<int?> TickAsync()
+    {
+        if (!_lease.Enter(out _))
+        {
+            return null;
+        }
+
+        try
+        {
+            return await RunAsync(_lease.Epoch);
+        }
+        catch (LeaseFencedException e)
+        {
+            _lease.FencedOut(e);
+            return null;
+        }
+    }
+
+    private async Task<int> RunAsync(long? epoch)
     {
         var total = 0;
         while (true)
         {
             var calls = new List<EscalationCall>();
-            var fired = await writes.Submit<(int Messages, int Escalations)>(null, ctx =>
+            var fired = await writes.SubmitDuty<(int Messages, int Escalations)>(epoch, ctx =>
             {
                 calls.Clear();
                 var due = ctx.Store.MessagesDueBy(ctx.Now, Batch);
@@ -74,10 +96,7 @@ public sealed class LineClockService(WriteQueue writes, IDeconflictStore store, 
             {
                 try
                 {
-                    if (_lease.Enter(out _))
-                    {
-                        await RunOnceAsync();
-                    }
+                    await TickAsync();
                 }
                 catch (Exception e) when (e is not OperationCanceledException)
                 {

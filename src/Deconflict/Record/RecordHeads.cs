@@ -16,24 +16,31 @@ namespace Deconflict.Record;
 /// is the root of the tree's first entries at its size): a log that lost or changed entries gets no
 /// head contradicting one already given out. Every head is also kept in the anchor file beside the
 /// database (<see cref="RecordAnchor"/>), which the start check holds the database to. In a cluster
-/// only the node holding the lease signs on its timer; each head is checked against the newest in
-/// the database, so a node that gains the lease continues from the last head any node signed.
+/// only the node holding the lease signs on its timer, its writes carrying the lease's epoch
+/// (<see cref="LeaseGate"/>); a head on request may be signed by any node. The newest head is read
+/// inside the write, under the lock every node's writes take (PostgresWriteSession), so a node
+/// continues from the last head any node signed, and a second signer of an unchanged record gets
+/// the head already signed: never two heads of one size.
 /// </remarks>
 public sealed class RecordHeads(IDeconflictStore store, WriteQueue writes, EventHub hub, RecordKey key, RecordAnchor anchor, DeconflictOptions options, TimeProvider time, IClusterState cluster, ILogger<RecordHeads> log) : BackgroundService
 {
     private readonly SemaphoreSlim _signing = new(1, 1);
-    private readonly LeaseGate _lease = new(cluster);
+    private readonly LeaseGate _lease = new(cluster, log, "signing of record heads");
 
     /// <summary>Signs a head of the record as it stands now, or returns the newest when nothing was appended since.</summary>
-    public async Task<RecordHead> SignAsync(CancellationToken ct = default)
+    public Task<RecordHead> SignAsync(CancellationToken ct = default) => SignAsync(null, ct);
+
+    /// <summary>As <see cref="SignAsync(CancellationToken)"/>, the write carrying the lease's <paramref name="epoch"/> (null: none).</summary>
+    private async Task<RecordHead> SignAsync(long? epoch, CancellationToken ct)
     {
         await _signing.WaitAsync(ct);
         try
         {
-            var latest = store.LatestHead();
-            var previous = anchor.Head is { } kept && (latest is null || kept.Size > latest.Size) ? kept : latest;
-            var result = await writes.Submit<RecordHead>(null, ctx =>
+            var kept = anchor.Head;
+            var result = await writes.SubmitDuty<RecordHead>(epoch, ctx =>
             {
+                var latest = ctx.Store.LatestHead();
+                var previous = kept is not null && (latest is null || kept.Size > latest.Size) ? kept : latest;
                 var (size, root) = ctx.Store.RecordHead();
                 if (previous is not null && (size < previous.Size || !ctx.Store.RecordRoot(previous.Size).AsSpan().SequenceEqual(previous.RootHash)))
                 {
@@ -69,7 +76,20 @@ public sealed class RecordHeads(IDeconflictStore store, WriteQueue writes, Event
             return null;
         }
 
-        return store.LatestHead() is not { } head || store.LastEventSequence() > head.Size ? await SignAsync(ct) : null;
+        if (store.LatestHead() is { } head && store.LastEventSequence() <= head.Size)
+        {
+            return null;
+        }
+
+        try
+        {
+            return await SignAsync(_lease.Epoch, ct);
+        }
+        catch (LeaseFencedException e)
+        {
+            _lease.FencedOut(e);
+            return null;
+        }
     }
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)

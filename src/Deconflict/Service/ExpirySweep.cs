@@ -6,18 +6,36 @@ namespace Deconflict.Service;
 /// <summary>
 /// Ends operations and zones whose last volume is over, on a timer driven by the
 /// <see cref="TimeProvider"/> (so tests and replays control it), resolving their conflicts. In a
-/// cluster only the node holding the lease sweeps.
+/// cluster only the node holding the lease sweeps, and its writes carry the lease's epoch
+/// (<see cref="LeaseGate"/>).
 /// </summary>
 public sealed class ExpirySweep(WriteQueue writes, DeclarationCommands commands, DeconflictOptions options, TimeProvider time, IClusterState cluster, ILogger<ExpirySweep> log) : BackgroundService
 {
     private const int Batch = 200;
 
-    private readonly LeaseGate _lease = new(cluster);
+    private readonly LeaseGate _lease = new(cluster, log, "expiry sweep");
 
-    public Task<int> RunOnceAsync() => SweepAsync();
+    /// <summary>A sweep now, whether or not this node holds the lease (its writes carry no epoch).</summary>
+    public Task<int> RunOnceAsync() => SweepAsync(null);
 
-    /// <summary>One tick of the timer: a sweep, on the lease holder only; null on another node.</summary>
-    internal async Task<int?> TickAsync() => _lease.Enter(out _) ? await SweepAsync() : null;
+    /// <summary>One tick of the timer: a sweep, on the lease holder only; null on another node, or when another node took the lease over meanwhile.</summary>
+    internal async Task<int?> TickAsync()
+    {
+        if (!_lease.Enter(out _))
+        {
+            return null;
+        }
+
+        try
+        {
+            return await SweepAsync(_lease.Epoch);
+        }
+        catch (LeaseFencedException e)
+        {
+            _lease.FencedOut(e);
+            return null;
+        }
+    }
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
@@ -41,12 +59,12 @@ public sealed class ExpirySweep(WriteQueue writes, DeclarationCommands commands,
         }
     }
 
-    private async Task<int> SweepAsync()
+    private async Task<int> SweepAsync(long? epoch)
     {
         var total = 0;
         while (true)
         {
-            var ended = await writes.Submit<int>(null, ctx => commands.EndExpired(ctx, Batch));
+            var ended = await writes.SubmitDuty<int>(epoch, ctx => commands.EndExpired(ctx, Batch));
             total += ended.Value;
             if (ended.Value < Batch)
             {

@@ -161,9 +161,20 @@ public sealed class WriteQueue : IAsyncDisposable
     /// never refused) and completes after its batch is durably committed, or at once with 429
     /// <c>rate-limited</c> when the party is over its share of the queue (nothing ran).
     /// </summary>
-    public Task<Outcome<T>> Submit<T>(string? party, Func<WriteContext, Outcome<T>> write)
+    public Task<Outcome<T>> Submit<T>(string? party, Func<WriteContext, Outcome<T>> write) => Enqueue(party, new Work<T>(write, null));
+
+    /// <summary>
+    /// Queues a write of a background duty that holds the lease of <paramref name="epoch"/>
+    /// (<see cref="LeaseGate.Epoch"/>; the service's own work, never refused). It runs only while
+    /// that is the lease's epoch in the store, read in the write's own transaction
+    /// (<see cref="IWriteSession.LeaseEpoch"/>): otherwise it writes nothing, and the task fails
+    /// with <see cref="LeaseFencedException"/> once its batch is committed. Null: no fence, for a
+    /// duty run by hand.
+    /// </summary>
+    public Task<Outcome<T>> SubmitDuty<T>(long? epoch, Func<WriteContext, Outcome<T>> write) => Enqueue(null, new Work<T>(write, epoch));
+
+    private Task<Outcome<T>> Enqueue<T>(string? party, Work<T> work)
     {
-        var work = new Work<T>(write);
         bool wake;
         (int Waiting, int Parties, bool Full)? over = null;
         // A party's share is the cluster's, divided over the live nodes (ClusterShare); the bound on
@@ -536,23 +547,44 @@ public sealed class WriteQueue : IAsyncDisposable
         return true;
     }
 
-    private sealed class Work<T>(Func<WriteContext, Outcome<T>> write) : IWork
+    /// <summary>A request; with an <paramref name="epoch"/>, a duty's write that runs only under that lease epoch.</summary>
+    private sealed class Work<T>(Func<WriteContext, Outcome<T>> write, long? epoch) : IWork
     {
         private readonly TaskCompletionSource<Outcome<T>> _done = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
         public long Queued { get; } = Stopwatch.GetTimestamp();
         private Outcome<T> _result;
+        private LeaseFencedException? _fenced;
 
         public Task<Outcome<T>> Task => _done.Task;
 
         public bool Run(WriteContext context)
         {
+            // Decided again each time the batch runs, in that transaction: the answer is given
+            // after the commit, from the run that was committed.
+            _fenced = epoch is { } held && context.Store.LeaseEpoch() is { } current && current != held ? new LeaseFencedException(held, current) : null;
+            if (_fenced is not null)
+            {
+                // Nothing written: a refusal that needs nothing undone.
+                return false;
+            }
+
             _result = write(context);
             return _result.Ok;
         }
 
         public void Fail(Exception e) => _done.TrySetException(e);
 
-        public void Complete() => _done.TrySetResult(_result);
+        public void Complete()
+        {
+            if (_fenced is { } fenced)
+            {
+                _done.TrySetException(fenced);
+            }
+            else
+            {
+                _done.TrySetResult(_result);
+            }
+        }
     }
 }

@@ -140,6 +140,14 @@ public interface IWriteSession : IDisposable
 
     void ReleaseSavepoint();
 
+    /// <summary>
+    /// The lease's epoch as this transaction stands (the fencing token of the background duties,
+    /// docs/cluster.md): no node can take the lease over before the transaction ends, so a duty's
+    /// write that carries this epoch may commit and one that carries another must not. Null where
+    /// one node writes alone (SQLite), whose writes need no fence.
+    /// </summary>
+    long? LeaseEpoch();
+
     Party? GetParty(string id);
 
     void InsertParty(Party party);
@@ -192,6 +200,9 @@ public interface IWriteSession : IDisposable
 
     /// <summary>The root hash of the record's first <paramref name="size"/> leaves, as this transaction stands.</summary>
     byte[] RecordRoot(long size);
+
+    /// <summary>The newest signed head as this transaction stands, or null before the first.</summary>
+    RecordHead? LatestHead();
 
     void InsertHead(RecordHead head);
 

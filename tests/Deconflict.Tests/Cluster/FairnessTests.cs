@@ -130,6 +130,8 @@ public sealed class FairnessTests
 
         public bool HoldsLease => true;
 
+        public long Epoch => 0;
+
         public int LiveNodes { get; set; } = 1;
     }
 }

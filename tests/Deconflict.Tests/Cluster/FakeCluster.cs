@@ -9,5 +9,7 @@ internal sealed class FakeCluster : IClusterState
 
     public bool HoldsLease { get; set; }
 
+    public long Epoch { get; set; }
+
     public int LiveNodes { get; set; } = 2;
 }

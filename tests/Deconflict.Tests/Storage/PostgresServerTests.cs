@@ -17,9 +17,15 @@ public sealed class PostgresServerTests : IAsyncLifetime
 
     private string DatabasePath => Path.Combine(_directory, "deconflict.db");
 
+    // A node on PostgreSQL signs with the keys of a keys directory, made once (keys create).
+    private string KeysDirectory => Path.Combine(_directory, "keys");
+
     public async Task InitializeAsync()
     {
         Directory.CreateDirectory(_directory);
+        var (record, webhook) = ServiceKeys.Create(KeysDirectory);
+        record.Dispose();
+        webhook.Dispose();
         _database = await PostgresDatabase.CreateAsync();
     }
 
@@ -62,7 +68,7 @@ public sealed class PostgresServerTests : IAsyncLifetime
 
         await using (var store = new PostgresStore(_database!.ConnectionString))
         {
-            var result = new RecordCheck(store, RecordKey.LoadOrCreate(DatabasePath), RecordAnchor.Load(DatabasePath)).Run(full: true);
+            var result = new RecordCheck(store, RecordKey.Load(Path.Combine(KeysDirectory, RecordKey.FileName)), RecordAnchor.LoadFile(Path.Combine(KeysDirectory, RecordAnchor.FileName))).Run(full: true);
             Assert.Null(result.Failure);
             Assert.Equal(store.LastEventSequence(), result.EntriesChecked);
         }
@@ -77,7 +83,7 @@ public sealed class PostgresServerTests : IAsyncLifetime
 
         await using (var store = new PostgresStore(_database.ConnectionString))
         {
-            var result = new RecordCheck(store, RecordKey.LoadOrCreate(DatabasePath), RecordAnchor.Load(DatabasePath)).Run(full: true);
+            var result = new RecordCheck(store, RecordKey.Load(Path.Combine(KeysDirectory, RecordKey.FileName)), RecordAnchor.LoadFile(Path.Combine(KeysDirectory, RecordAnchor.FileName))).Run(full: true);
             Assert.NotNull(result.Failure);
             Assert.Contains(redOperation, result.Failure, StringComparison.Ordinal);
         }
@@ -89,6 +95,7 @@ public sealed class PostgresServerTests : IAsyncLifetime
         {
             DatabasePath = DatabasePath,
             PostgresConnection = _database!.ConnectionString,
+            KeysDirectory = KeysDirectory,
             Urls = "http://127.0.0.1:0",
             AdminToken = TestServer.AdminSecret,
             Out = TextWriter.Null,

@@ -15,6 +15,9 @@ public sealed class PostgresStoreContractTests : StoreContract
         return new PostgresStore(_database.ConnectionString);
     }
 
+    // A database no node has yet taken the lease of.
+    protected override long? FreshLeaseEpoch => 0;
+
     protected override async Task DeleteStoreAsync()
     {
         if (_database is not null)

@@ -270,6 +270,28 @@ public sealed class PostgresStoreTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Taking_the_lease_waits_for_an_open_write_transaction_and_the_next_one_reads_the_new_epoch()
+    {
+        await using var store = new PostgresStore(ConnectionString);
+        store.Migrate();
+        using var s = store.OpenWriteSession();
+        s.Begin();
+        Assert.Equal(0L, s.LeaseEpoch());
+
+        // What a node runs as it takes the lease: it queues on the head lock the transaction holds.
+        var taking = Task.Run(() => Scalar(Deconflict.Cluster.PostgresCluster.EpochSql));
+        await Task.Delay(300);
+        Assert.False(taking.IsCompleted);
+        Assert.Equal(0L, s.LeaseEpoch());
+        s.Commit();
+
+        Assert.Equal(1L, await taking);
+        s.Begin();
+        Assert.Equal(1L, s.LeaseEpoch());
+        s.Rollback();
+    }
+
+    [Fact]
     public void A_malformed_connection_string_refuses_the_start_in_one_line()
     {
         var e = Assert.Throws<StartRefusedException>(() => new PostgresStore("Host=127.0.0.1;Port=notaport"));

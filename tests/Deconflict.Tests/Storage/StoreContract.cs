@@ -375,6 +375,42 @@ public abstract class StoreContract : IAsyncLifetime
     }
 
     [Fact]
+    public void The_write_session_reads_the_newest_head_as_its_transaction_stands()
+    {
+        var root = MerkleTree.EmptyRoot();
+        Write(s =>
+        {
+            Assert.Null(s.LatestHead());
+            s.InsertHead(new RecordHead(0, root, T0, [1, 2, 3]));
+            Assert.Equal([1, 2, 3], s.LatestHead()!.Signature);
+        });
+
+        using (var s = Store.OpenWriteSession())
+        {
+            s.Begin();
+            s.AppendEvent(new DomainEvent("party", null, [], "{}"), T0);
+            s.InsertHead(new RecordHead(1, s.RecordHead().Root, T0.AddSeconds(1), [4, 5, 6]));
+            Assert.Equal(1, s.LatestHead()!.Size);
+            s.Rollback();
+            s.Begin();
+            Assert.Equal((0L, T0), (s.LatestHead()!.Size, s.LatestHead()!.Time));
+            s.Rollback();
+        }
+    }
+
+    /// <summary>The lease's epoch a fresh store's write session reads: null where one node writes alone.</summary>
+    protected virtual long? FreshLeaseEpoch => null;
+
+    [Fact]
+    public void The_write_session_reads_the_lease_epoch_that_fences_the_duties_writes()
+    {
+        using var s = Store.OpenWriteSession();
+        s.Begin();
+        Assert.Equal(FreshLeaseEpoch, s.LeaseEpoch());
+        s.Rollback();
+    }
+
+    [Fact]
     public void A_rolled_back_transaction_leaves_nothing()
     {
         using (var s = Store.OpenWriteSession())

@@ -185,5 +185,11 @@ internal static class PostgresSchema
         CREATE INDEX alerts_b_party ON alerts(b_party, seq);
         CREATE INDEX alerts_active ON alerts(seq) WHERE state = 'active';
         """,
+        """
+        -- The lease's epoch, the fencing token of the background duties (docs/cluster.md): a node
+        -- taking the lease increments it, and the write session refuses a duty's write that carries
+        -- another. On the head row, so that both take the one lock every write transaction queues on.
+        ALTER TABLE record_state ADD COLUMN lease_epoch bigint NOT NULL DEFAULT 0;
+        """,
     ];
 }

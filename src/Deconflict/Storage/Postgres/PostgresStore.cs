@@ -409,7 +409,7 @@ public sealed class PostgresStore : IDeconflictStore, IRecordCheckSource
 
     public async ValueTask DisposeAsync() => await _source.DisposeAsync();
 
-    private static RecordHead ReadHead(NpgsqlDataReader r) =>
+    internal static RecordHead ReadHead(NpgsqlDataReader r) =>
         new(r.GetInt64(0), (byte[])r.GetValue(1), StoreRows.Time(r.GetInt64(2)), (byte[])r.GetValue(3));
 
     private static Cosignature ReadCosignature(NpgsqlDataReader r) =>

@@ -27,6 +27,13 @@ namespace Deconflict.Storage.Postgres;
 /// transaction (so they include its own writes and nothing a rollback undid).
 /// </para>
 /// <para>
+/// The head row also holds the lease's epoch, read with the lock: a node taking the lease
+/// increments it under the same lock (PostgresCluster), so it cannot change before this
+/// transaction ends, and a duty's write that carries another epoch is refused
+/// (<see cref="LeaseEpoch"/>). Heads are signed the same way: the newest head is read inside the
+/// transaction, so two nodes signing at once never both sign the same size.
+/// </para>
+/// <para>
 /// A connection per transaction also recovers by itself after PostgreSQL restarts: a broken
 /// connection fails its batch (a storage fault, 503) and the pool is cleared, so the next batch
 /// opens a new one.
@@ -50,6 +57,7 @@ internal sealed class PostgresWriteSession(NpgsqlDataSource source, StoreRows ro
     private NpgsqlConnection? _connection;
     private NpgsqlTransaction? _tx;
     private long _sizeAtBegin;
+    private long _leaseEpoch;
     private int _savepointMark;
     private long _rowsChanged;
     private bool _disposed;
@@ -65,8 +73,9 @@ internal sealed class PostgresWriteSession(NpgsqlDataSource source, StoreRows ro
             _connection = source.OpenConnection();
             _tx = _connection.BeginTransaction(IsolationLevel.ReadCommitted);
 
-            // The head lock first: every node's write transactions queue here (see remarks).
-            Sql.Execute(_connection, _tx, "SELECT id FROM record_state WHERE id = 1 FOR UPDATE");
+            // The head lock first: every node's write transactions queue here (see remarks). The
+            // row read after the wait is the latest committed, with the epoch of the lease's holder.
+            _leaseEpoch = (long)Sql.Scalar(_connection, _tx, "SELECT lease_epoch FROM record_state WHERE id = 1 FOR UPDATE")!;
             _sizeAtBegin = (long)Sql.Scalar(_connection, _tx, "SELECT COALESCE(MAX(seq), 0) FROM events")!;
             _record.Load(_connection, _tx, _sizeAtBegin);
         }
@@ -142,6 +151,14 @@ internal sealed class PostgresWriteSession(NpgsqlDataSource source, StoreRows ro
     }
 
     public void ReleaseSavepoint() => Open().Tx.Release("request");
+
+    public long? LeaseEpoch()
+    {
+        Open();
+        return _leaseEpoch;
+    }
+
+    public RecordHead? LatestHead() => One(PostgresStore.ReadHead, "SELECT size, root, time, signature FROM record_heads ORDER BY size DESC LIMIT 1");
 
     public Party? GetParty(string id) => One(StoreRows.ReadParty, "SELECT id, name, role, created_at FROM parties WHERE id = $1", id);
 

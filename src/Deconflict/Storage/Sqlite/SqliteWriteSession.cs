@@ -533,6 +533,16 @@ internal sealed class SqliteWriteSession(SqliteConnection connection, SqliteRows
         return MerkleTree.Root(size, tree);
     }
 
+    // One node writes alone: no other node can take the lease over.
+    public long? LeaseEpoch() => null;
+
+    public RecordHead? LatestHead()
+    {
+        var cmd = Cmd("SELECT size, root, time, signature FROM record_heads ORDER BY size DESC LIMIT 1");
+        using var r = cmd.ExecuteReader();
+        return r.Read() ? new RecordHead(r.GetInt64(0), (byte[])r.GetValue(1), StoreRows.Time(r.GetInt64(2)), (byte[])r.GetValue(3)) : null;
+    }
+
     public void InsertHead(RecordHead head)
     {
         var cmd = Cmd("INSERT INTO record_heads(size, root, time, signature) VALUES ($size, $root, $time, $signature)");
