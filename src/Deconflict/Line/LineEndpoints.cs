@@ -5,65 +5,6 @@ using Deconflict.Storage;
 
 namespace Deconflict.Line;
 
-public sealed record LineRefBody(string? Kind, string? Id);
-
-public sealed record LinePlaceBody(double? Lat, double? Lng, DateTimeOffset? Time);
-
-public sealed record LineMessageBody
-{
-    public IReadOnlyList<string>? To { get; init; }
-
-    public string? Kind { get; init; }
-
-    public string? Subject { get; init; }
-
-    public string? Body { get; init; }
-
-    public string? Language { get; init; }
-
-    public bool? RequiresAck { get; init; }
-
-    public double? AckWithinS { get; init; }
-
-    public IReadOnlyList<LineRefBody>? Refs { get; init; }
-
-    public LinePlaceBody? Place { get; init; }
-}
-
-public sealed record LineAckBody(string? By, string? Note);
-
-public sealed record EscalationContactBody(int Level, string? Url);
-
-public sealed record EscalationContactsBody
-{
-    public IReadOnlyList<EscalationContactBody>? Contacts { get; init; }
-}
-
-public sealed record ReceiptView(DateTimeOffset? DeliveredAt, DateTimeOffset? ReadAt, DateTimeOffset? AcknowledgedAt, string? AcknowledgedBy, string? Note, int EscalationLevel, DateTimeOffset? DueAt);
-
-public sealed record LineMessageView(
-    string Id, long Version, string From, IReadOnlyList<string> To, string Kind, string Subject, string Body, string Language,
-    IReadOnlyList<LineRef> Refs, LinePlace? Place, DateTimeOffset SentAt, bool RequiresAck, DateTimeOffset? AckDueAt,
-    IReadOnlyDictionary<string, ReceiptView> Receipts)
-{
-    /// <summary>The conflict this message is the automatic notice of.</summary>
-    public string? NoticeFor { get; init; }
-
-    /// <summary>The record index of the entry that made this version (docs/record.md, "Served state"); absent inside an entry's own payload.</summary>
-    public long? RecordIndex { get; init; }
-
-    /// <summary>The message as the payload of its line-message, line-receipt and line-overdue entries gives it (no record index).</summary>
-    public static LineMessageView ForEntry(LineMessage m) => Of(m) with { RecordIndex = null };
-
-    public static LineMessageView Of(LineMessage m) => new(
-        m.Id, m.Version, m.From, m.To, Json.Name(m.Kind), m.Subject, m.Body, m.Language, m.Refs, m.Place, m.SentAt, m.RequiresAck, m.AckDueAt,
-        m.Receipts.ToDictionary(kv => kv.Key, kv => new ReceiptView(kv.Value.DeliveredAt, kv.Value.ReadAt, kv.Value.AcknowledgedAt, kv.Value.AcknowledgedBy, kv.Value.Note, kv.Value.EscalationLevel, kv.Value.DueAt), StringComparer.Ordinal))
-    {
-        NoticeFor = m.NoticeFor,
-        RecordIndex = m.RecordIndex,
-    };
-}
-
 /// <summary>
 /// The deconfliction line (API.md "Deconfliction line"): messages between parties with a receipt
 /// per recipient and acknowledgement clocks. Only the sender and the recipients see a message.
