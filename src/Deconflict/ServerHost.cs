@@ -267,6 +267,7 @@ public static class ServerHost
         builder.Services.AddSingleton<WarmUpState>();
         builder.Services.AddSingleton<WriteQueue>();
         builder.Services.AddSingleton<DeclarationCommands>();
+        builder.Services.AddSingleton<LineCommands>();
         builder.Services.AddSingleton<ExpirySweep>();
         builder.Services.AddHostedService(sp => sp.GetRequiredService<ExpirySweep>());
         builder.Services.AddSingleton(recordKey);

@@ -1,0 +1,3 @@
+namespace Deconflict.Line;
+
+public sealed record EscalationContactBody(int Level, string? Url);

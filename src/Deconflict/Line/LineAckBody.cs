@@ -1,0 +1,3 @@
+namespace Deconflict.Line;
+
+public sealed record LineAckBody(string? By, string? Note);

@@ -1,0 +1,3 @@
+namespace Deconflict.Line;
+
+public sealed record LinePlaceBody(double? Lat, double? Lng, DateTimeOffset? Time);

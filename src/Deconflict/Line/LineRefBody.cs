@@ -1,0 +1,3 @@
+namespace Deconflict.Line;
+
+public sealed record LineRefBody(string? Kind, string? Id);
