@@ -2,7 +2,7 @@ using Deconflict.Api;
 using Deconflict.Core.Model;
 using Deconflict.Parties;
 using Deconflict.Service;
-using Deconflict.Tests.Infrastructure;
+using Deconflict.Tests.Service;
 
 namespace Deconflict.Tests.Parties;
 

@@ -3,7 +3,7 @@ using Deconflict.Core.Record;
 using Deconflict.Record;
 using Deconflict.Service;
 using Deconflict.Storage.Sqlite;
-using Deconflict.Tests.Infrastructure;
+using Deconflict.Tests.Service;
 
 namespace Deconflict.Tests.Record;
 

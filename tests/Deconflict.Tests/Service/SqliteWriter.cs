@@ -3,7 +3,7 @@ using Deconflict.Storage.Sqlite;
 using Microsoft.Data.Sqlite;
 using Microsoft.Extensions.Logging.Abstractions;
 
-namespace Deconflict.Tests.Infrastructure;
+namespace Deconflict.Tests.Service;
 
 /// <summary>A real single writer on its own temporary SQLite file, for commands tested without HTTP.</summary>
 public sealed class SqliteWriter : IAsyncDisposable
