@@ -268,6 +268,8 @@ public static class ServerHost
         builder.Services.AddSingleton<WriteQueue>();
         builder.Services.AddSingleton<DeclarationCommands>();
         builder.Services.AddSingleton<LineCommands>();
+        builder.Services.AddSingleton<RecordCommands>();
+        builder.Services.AddSingleton<PartyCommands>();
         builder.Services.AddSingleton<ExpirySweep>();
         builder.Services.AddHostedService(sp => sp.GetRequiredService<ExpirySweep>());
         builder.Services.AddSingleton(recordKey);

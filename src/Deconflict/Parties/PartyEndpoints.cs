@@ -1,4 +1,3 @@
-using System.Text.RegularExpressions;
 using Deconflict.Api;
 using Deconflict.Core.Model;
 using Deconflict.Service;
@@ -15,35 +14,41 @@ public sealed record PartyBody
     public PartyRole? Role { get; init; }
 }
 
-public sealed record IssuedToken(string TokenId, string Token);
-
 /// <summary>Parties and their tokens. Only the admin creates parties and issues or revokes tokens; anyone signed in may list parties.</summary>
-public static partial class PartyEndpoints
+public static class PartyEndpoints
 {
-    public const int MaxNameLength = 200;
-
     public static RouteGroupBuilder MapParties(this IEndpointRouteBuilder app)
     {
         var group = app.MapGroup("/v1/parties").WithTags("Parties").RequireToken();
 
-        group.MapPost("/", async (HttpContext http, WriteQueue writes) =>
+        group.MapPost("/", async (HttpContext http, WriteQueue writes, PartyCommands commands) =>
         {
             var caller = Authentication.Of(http);
-            if (!caller.IsAdmin)
+            if (PartyCommands.AdminOnly(caller, "create parties") is { } forbidden)
             {
-                return Problems.ToResult(Refusal.Forbidden("Only the admin may create parties."));
+                return Problems.ToResult(forbidden);
             }
 
             var body = await http.ReadJson<PartyBody>();
-            if (body.Error is { } invalid)
+            if (body.Error is { } unreadable)
+            {
+                return Problems.ToResult(unreadable);
+            }
+
+            var draft = PartyDraft.Parse(body.Value!);
+            if (draft.Error is { } invalid)
             {
                 return Problems.ToResult(invalid);
             }
 
-            var created = await writes.Submit(null, ctx => Create(ctx, body.Value!));
-            return created.Error is { } refused
-                ? Problems.ToResult(refused)
-                : Results.Json(created.Value, Json.Options, statusCode: StatusCodes.Status201Created);
+            var created = await writes.Submit(null, ctx => commands.Create(ctx, caller, draft.Value!));
+            if (created.Error is { } refused)
+            {
+                return Problems.ToResult(refused);
+            }
+
+            var (party, token) = created.Value!;
+            return Results.Json(new PartyCreatedView(PartyView.Of(party, null), token.Token, token.TokenId), Json.Options, statusCode: StatusCodes.Status201Created);
         }).AcceptsJson<PartyBody>().WithSummary("Create a party (admin); its first token is shown once").WithName("createParty")
           .Produces<PartyCreatedView>(StatusCodes.Status201Created).Refuses(RefusalReason.Forbidden, RefusalReason.AlreadyExists);
 
@@ -68,33 +73,27 @@ public static partial class PartyEndpoints
         }).WithTags("Parties").RequireToken().WithSummary("Who this token speaks for: party, name, role").WithName("getMe").Produces<MeView>()
           .WithDescription("The party the bearer token belongs to (absent for the admin), its role and whether it may write; the token's id, never its secret.");
 
-        group.MapPost("/{id}/tokens", async (string id, HttpContext http, WriteQueue writes) =>
+        group.MapPost("/{id}/tokens", async (string id, HttpContext http, WriteQueue writes, PartyCommands commands) =>
         {
-            if (!Authentication.Of(http).IsAdmin)
+            var caller = Authentication.Of(http);
+            if (PartyCommands.AdminOnly(caller, "issue tokens") is { } forbidden)
             {
-                return Problems.ToResult(Refusal.Forbidden("Only the admin may issue tokens."));
+                return Problems.ToResult(forbidden);
             }
 
-            var issued = await writes.Submit<IssuedToken>(null, ctx =>
-            {
-                if (ctx.Store.GetParty(id) is null)
-                {
-                    return Refusal.NotFound("party", id);
-                }
-
-                return TokenIssuer.Issue(ctx, id);
-            });
+            var issued = await writes.Submit(null, ctx => commands.IssueToken(ctx, caller, id));
             return issued.Error is { } refused
                 ? Problems.ToResult(refused)
                 : Results.Json(issued.Value, Json.Options, statusCode: StatusCodes.Status201Created);
         }).WithSummary("Issue another token for a party (admin); old tokens stay valid until revoked").WithName("issueToken")
           .Produces<IssuedToken>(StatusCodes.Status201Created).Refuses(RefusalReason.Forbidden, RefusalReason.NotFound);
 
-        group.MapDelete("/{id}/tokens/{tokenId}", async (string id, string tokenId, HttpContext http, IDeconflictStore store, WriteQueue writes, Authentication auth, LiveRequests live) =>
+        group.MapDelete("/{id}/tokens/{tokenId}", async (string id, string tokenId, HttpContext http, IDeconflictStore store, WriteQueue writes, PartyCommands commands, Authentication auth, LiveRequests live) =>
         {
-            if (!Authentication.Of(http).IsAdmin)
+            var caller = Authentication.Of(http);
+            if (PartyCommands.AdminOnly(caller, "revoke tokens") is { } forbidden)
             {
-                return Problems.ToResult(Refusal.Forbidden("Only the admin may revoke tokens."));
+                return Problems.ToResult(forbidden);
             }
 
             // Checked before anything is ended, so a wrong id ends nobody's streams; checked again
@@ -104,16 +103,17 @@ public static partial class PartyEndpoints
                 return Problems.ToResult(Refusal.NotFound("token", tokenId));
             }
 
-            var revoked = await RevokeAsync(store, id, [tokenId], writes, auth, live);
+            var revoked = await RevokeAsync(store, caller, id, [tokenId], writes, commands, auth, live);
             return revoked.Error is { } refused ? Problems.ToResult(refused) : Results.NoContent();
         }).WithSummary("Revoke a token (admin); it stops working at once, and its streams and requests in flight end").WithName("revokeToken")
           .Produces(StatusCodes.Status204NoContent).Refuses(RefusalReason.Forbidden, RefusalReason.NotFound);
 
-        group.MapDelete("/{id}/tokens", async (string id, HttpContext http, IDeconflictStore store, WriteQueue writes, Authentication auth, LiveRequests live) =>
+        group.MapDelete("/{id}/tokens", async (string id, HttpContext http, IDeconflictStore store, WriteQueue writes, PartyCommands commands, Authentication auth, LiveRequests live) =>
         {
-            if (!Authentication.Of(http).IsAdmin)
+            var caller = Authentication.Of(http);
+            if (PartyCommands.AdminOnly(caller, "revoke tokens") is { } forbidden)
             {
-                return Problems.ToResult(Refusal.Forbidden("Only the admin may revoke tokens."));
+                return Problems.ToResult(forbidden);
             }
 
             if (store.GetParty(id) is null)
@@ -121,7 +121,7 @@ public static partial class PartyEndpoints
                 return Problems.ToResult(Refusal.NotFound("party", id));
             }
 
-            var revoked = await RevokeAsync(store, id, null, writes, auth, live);
+            var revoked = await RevokeAsync(store, caller, id, null, writes, commands, auth, live);
             return revoked.Error is { } refused
                 ? Problems.ToResult(refused)
                 : Results.Json(new TokensRevokedView(id, revoked.Value!), Json.Options);
@@ -131,68 +131,20 @@ public static partial class PartyEndpoints
         return group;
     }
 
-    private static Outcome<object> Create(WriteContext ctx, PartyBody body)
-    {
-        if (body.Id is null || !PartyId().IsMatch(body.Id))
-        {
-            return Refusal.Invalid("id must be 1 to 32 lowercase letters, digits or '-', starting with a letter or digit.", "/id");
-        }
-
-        if (string.IsNullOrWhiteSpace(body.Name) || body.Name.Length > MaxNameLength)
-        {
-            return Refusal.Invalid($"name must be 1 to {MaxNameLength} characters.", "/name");
-        }
-
-        if (ctx.Store.GetParty(body.Id) is not null)
-        {
-            return new Refusal(RefusalReason.AlreadyExists, $"A party '{body.Id}' exists already.");
-        }
-
-        var party = new Party(body.Id, body.Name.Trim(), body.Role ?? PartyRole.Party, ctx.Now);
-        ctx.Store.InsertParty(party);
-        ctx.Emit(PartyEvents.Created(party));
-        var token = TokenIssuer.Issue(ctx, party.Id);
-        return new PartyCreatedView(PartyView.Of(party, null), token.Token, token.TokenId);
-    }
-
     /// <summary>
     /// Revokes the party's tokens (<paramref name="tokenIds"/>, or every unrevoked one when null):
     /// first their requests in flight and streams are ended (<see cref="LiveRequests"/>), so that
     /// nothing they queued is written after the revocation, then the revocation is written with a
-    /// token-revoked event per token. Returns the ids revoked.
+    /// token-revoked event per token (<see cref="PartyCommands.Revoke"/>). Returns the ids revoked.
     /// </summary>
-    private static async Task<Outcome<string[]>> RevokeAsync(IDeconflictStore store, string party, string[]? tokenIds, WriteQueue writes, Authentication auth, LiveRequests live)
+    private static async Task<Outcome<string[]>> RevokeAsync(IDeconflictStore store, Caller caller, string party, string[]? tokenIds, WriteQueue writes, PartyCommands commands, Authentication auth, LiveRequests live)
     {
         var ending = tokenIds ?? [.. store.TokensOf(party).Where(t => t.RevokedAt is null).Select(t => t.Id)];
         await live.EndAsync(ending);
         Outcome<string[]> revoked;
         try
         {
-            revoked = await writes.Submit<string[]>(null, ctx =>
-            {
-                if (ctx.Store.GetParty(party) is null)
-                {
-                    return Refusal.NotFound("party", party);
-                }
-
-                var tokens = ctx.Store.TokensOf(party);
-                if (tokenIds is not null && tokenIds.Any(id => !tokens.Any(t => t.Id == id)))
-                {
-                    return Refusal.NotFound("token", tokenIds[0]);
-                }
-
-                // A single token is revoked (and recorded) even when it was already; the party's
-                // revocation takes those still valid.
-                var ids = tokenIds ?? [.. tokens.Where(t => t.RevokedAt is null).Select(t => t.Id)];
-                foreach (var id in ids)
-                {
-                    var token = tokens.First(t => t.Id == id);
-                    ctx.Store.RevokeToken(id, ctx.Now);
-                    TokenEvents.Emit(ctx, "token-revoked", token with { RevokedAt = token.RevokedAt ?? ctx.Now });
-                }
-
-                return ids;
-            });
+            revoked = await writes.Submit(null, ctx => commands.Revoke(ctx, caller, party, tokenIds));
         }
         catch
         {
@@ -215,9 +167,4 @@ public static partial class PartyEndpoints
         auth.Forget(revoked.Value!);
         return revoked;
     }
-
-    /// <summary>The first start's admin token, as ServerHost asks for it: <see cref="TokenIssuer.Issue"/>.</summary>
-
-    [GeneratedRegex("^[a-z0-9][a-z0-9-]{0,31}$")]
-    private static partial Regex PartyId();
 }

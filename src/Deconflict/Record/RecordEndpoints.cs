@@ -1,8 +1,6 @@
-using System.Buffers.Text;
 using System.Globalization;
 using System.Text;
 using Deconflict.Api;
-using Deconflict.Core.Model;
 using Deconflict.Core.Record;
 using Deconflict.Service;
 using Deconflict.Storage;
@@ -108,7 +106,7 @@ public static class RecordEndpoints
     }
 
     /// <summary>PUT /v1/parties/{id}/key: a party (or the admin for it) registers its Ed25519 witness key.</summary>
-    public static async Task<IResult> RegisterKey(string id, HttpContext http, WriteQueue writes)
+    public static async Task<IResult> RegisterKey(string id, HttpContext http, WriteQueue writes, RecordCommands commands)
     {
         var caller = Authentication.Of(http);
         if (HttpExtensions.RequireSelfOrAdmin(caller, id, "register its key") is { } forbidden)
@@ -122,26 +120,16 @@ public static class RecordEndpoints
             return Problems.ToResult(invalid);
         }
 
-        var key = Base64(body.Value!.PublicKey);
+        var key = RecordBytes.Base64(body.Value!.PublicKey);
         if (key is not { Length: 32 })
         {
             return Problems.ToResult(Refusal.Invalid("public_key must be the base64 of a raw 32-byte Ed25519 public key.", "/public_key"));
         }
 
-        var result = await writes.Submit<bool>(caller.PartyId, ctx =>
-        {
-            if (ctx.Store.GetParty(id) is null)
-            {
-                return Refusal.NotFound("party", id);
-            }
-
-            ctx.Store.SetPartyKey(id, key, ctx.Now);
-            ctx.Emit(RecordEvents.KeyRegistered(caller.PartyId, id, key, ctx.Now));
-            return true;
-        });
+        var result = await writes.Submit(caller.PartyId, ctx => commands.RegisterKey(ctx, caller, id, key));
         return result.Error is { } refused
             ? Problems.ToResult(refused)
-            : Results.Json(new PartyKeyView(id, Convert.ToBase64String(key)), Json.Options);
+            : Results.Json(new PartyKeyView(id, Convert.ToBase64String(result.Value!)), Json.Options);
     }
 
     private static RecordHeadView View(RecordHead head, IDeconflictStore store, RecordKey key) => new(
@@ -197,16 +185,12 @@ public static class RecordEndpoints
         }
 
         var items = store.ReadRecord(start.Value, Math.Min(end.Value, size))
-            .Select(l => new RecordItemView(l.Index, Convert.ToHexStringLower(l.LeafHash), MaySee(caller, l) ? Convert.ToBase64String(l.Entry) : null) { Damaged = l.Damaged ? true : null })
+            .Select(l => new RecordItemView(l.Index, Convert.ToHexStringLower(l.LeafHash), RecordCommands.MaySee(caller, l) ? Convert.ToBase64String(l.Entry) : null) { Damaged = l.Damaged ? true : null })
             .ToList();
         return Results.Json(new RecordItemsView(items, size, caller.PartyId, caller.SeesEverything), Json.Options);
     }
 
-    /// <summary>The admin and observers see every entry; a party those that concern it or every party, and revealed ones.</summary>
-    public static bool MaySee(Caller caller, RecordLeaf leaf) =>
-        caller.SeesEverything || leaf.Revealed || leaf.Parties.IsDefaultOrEmpty || (caller.PartyId is { } p && leaf.Parties.Contains(p));
-
-    private static async Task<IResult> Reveal(string index, HttpContext http, WriteQueue writes, IDeconflictStore store)
+    private static async Task<IResult> Reveal(string index, HttpContext http, WriteQueue writes, RecordCommands commands)
     {
         var caller = Authentication.Of(http);
         if (!long.TryParse(index, NumberStyles.None, CultureInfo.InvariantCulture, out var i))
@@ -214,31 +198,14 @@ public static class RecordEndpoints
             return Problems.ToResult(Refusal.Invalid($"The entry index must be a whole number; '{index}' is not."));
         }
 
-        var found = store.ReadRecord(i, i + 1);
-        var leaf = found.Count == 1 ? found[0] : null;
-        var entry = leaf is null ? null : RecordEntry.Parse(leaf.Entry);
-        if (leaf is null || entry is null || !MaySee(caller, leaf))
+        var result = await writes.Submit(caller.PartyId, ctx => commands.Reveal(ctx, caller, i, index));
+        if (result.Error is { } refused)
         {
-            return Problems.ToResult(Refusal.NotFound("record entry", index));
+            return Problems.ToResult(refused);
         }
 
-        if (!caller.IsAdmin && entry.Actor != caller.PartyId)
-        {
-            return Problems.ToResult(Refusal.Forbidden($"Only the entry's actor ('{entry.Actor ?? "the service"}') or the admin may reveal entry {i}."));
-        }
-
-        var result = await writes.Submit<bool>(caller.PartyId, ctx =>
-        {
-            if (ctx.Store.RevealEntry(i, caller.PartyId, ctx.Now))
-            {
-                ctx.Emit(RecordEvents.Reveal(caller.PartyId, i));
-            }
-
-            return true;
-        });
-        return result.Error is { } refused
-            ? Problems.ToResult(refused)
-            : Results.Json(new RecordItemView(i, Convert.ToHexStringLower(leaf.LeafHash), Convert.ToBase64String(leaf.Entry)), Json.Options);
+        var leaf = result.Value!;
+        return Results.Json(new RecordItemView(i, Convert.ToHexStringLower(leaf.LeafHash), Convert.ToBase64String(leaf.Entry)), Json.Options);
     }
 
     private static IResult Inclusion(HttpContext http, IDeconflictStore store)
@@ -287,97 +254,27 @@ public static class RecordEndpoints
         return Results.Json(new ProofView([.. store.ConsistencyProof(from.Value, to.Value).Select(Convert.ToHexStringLower)]), Json.Options);
     }
 
-    private static async Task<IResult> Cosign(HttpContext http, WriteQueue writes, IDeconflictStore store, RecordKey key, DeconflictOptions options, TimeProvider time)
+    private static async Task<IResult> Cosign(HttpContext http, WriteQueue writes, RecordCommands commands, DeconflictOptions options, TimeProvider time)
     {
         var caller = Authentication.Of(http);
-        if (caller.PartyId is not { } party)
+        if (RecordCommands.RequireWitness(caller) is { } forbidden)
         {
-            return Problems.ToResult(Refusal.Forbidden("Cosignatures are a party's: the admin has no witness key."));
+            return Problems.ToResult(forbidden);
         }
 
         var body = await http.ReadJson<CosignatureBody>();
-        if (body.Error is { } invalid)
+        if (body.Error is { } unreadable)
+        {
+            return Problems.ToResult(unreadable);
+        }
+
+        var draft = CosignatureDraft.Parse(body.Value!, options, time.GetUtcNow());
+        if (draft.Error is { } invalid)
         {
             return Problems.ToResult(invalid);
         }
 
-        var b = body.Value!;
-        var root = Hex(b.RootHash);
-        var signature = Base64(b.Signature);
-        if (b.Size is not ({ } size and >= 0))
-        {
-            return Problems.ToResult(Refusal.Invalid("size must be the head's size, a whole number.", "/size"));
-        }
-
-        if (root is not { Length: MerkleTree.HashSize })
-        {
-            return Problems.ToResult(Refusal.Invalid("root_hash must be the head's root hash, 64 hex digits.", "/root_hash"));
-        }
-
-        if (b.Timestamp is not ({ } timestamp and > 0))
-        {
-            return Problems.ToResult(Refusal.Invalid("timestamp must be the Unix seconds of the signed cosignature/v1 message.", "/timestamp"));
-        }
-
-        // The timestamp becomes the cosignature's time: inside the window around the service's clock.
-        if (options.Times.Check(DateTimeOffset.UnixEpoch.AddSeconds(Math.Min(timestamp, MaxUnixSeconds)), time.GetUtcNow(), "/timestamp") is { } outside)
-        {
-            return Problems.ToResult(outside);
-        }
-
-        if (signature is not { Length: 64 })
-        {
-            return Problems.ToResult(Refusal.Invalid("signature must be the base64 of a 64-byte Ed25519 signature.", "/signature"));
-        }
-
-        if (store.PartyKey(party) is not { } partyKey)
-        {
-            return Problems.ToResult(new Refusal(RefusalReason.InvalidState, $"Party '{party}' has no witness key: register one with PUT /v1/parties/{party}/key first."));
-        }
-
-        var head = store.GetHead(size);
-        if (head is null || !head.RootHash.AsSpan().SequenceEqual(root))
-        {
-            return Problems.ToResult(new Refusal(RefusalReason.UnknownHead, $"The service signed no head of size {size} with root {Convert.ToHexStringLower(root)}."));
-        }
-
-        var message = SignedNote.CosignedMessage(key.CheckpointText(size, root), timestamp);
-        if (!SignedNote.Verify(partyKey, message, signature))
-        {
-            return Problems.ToResult(new Refusal(RefusalReason.InvalidSignature, $"The signature does not verify with party '{party}''s registered key over cosignature/v1 of that head at time {timestamp}."));
-        }
-
-        var result = await writes.Submit<Cosignature>(caller.PartyId, ctx =>
-        {
-            // The last head this party witnessed must be a prefix of this one: the same root at the
-            // same size, or a consistency proof from it. Anything else means the service showed this
-            // party another history than it holds now (a split view, or a rewrite): refuse.
-            if (store.LastCosignature(party) is { } last)
-            {
-                if (last.Size > size)
-                {
-                    return new Refusal(RefusalReason.SplitView, $"Party '{party}' already witnessed a larger head (size {last.Size}); a smaller one cannot follow it.").With("last_size", last.Size);
-                }
-
-                var proof = store.ConsistencyProof(last.Size, size);
-                if (!MerkleTree.VerifyConsistency(last.Size, size, last.RootHash, root, proof))
-                {
-                    return new Refusal(RefusalReason.SplitView, $"This head is not consistent with the head of size {last.Size} that party '{party}' witnessed before: the record's history differs from what it was shown.")
-                        .With("last_size", last.Size).With("last_root_hash", Convert.ToHexStringLower(last.RootHash));
-                }
-
-                if (last.Size == size)
-                {
-                    return last;
-                }
-            }
-
-            var cosignature = new Cosignature(party, size, root, DateTimeOffset.FromUnixTimeSeconds(timestamp), signature);
-            ctx.Store.InsertCosignature(cosignature);
-            ctx.Emit(RecordEvents.Cosignature(party, size, root, timestamp, signature));
-            return cosignature;
-        });
-
+        var result = await writes.Submit(caller.PartyId, ctx => commands.Cosign(ctx, caller, draft.Value!));
         if (result.Error is { } refused)
         {
             return Problems.ToResult(refused);
@@ -386,9 +283,6 @@ public static class RecordEndpoints
         var c = result.Value!;
         return Results.Json(new CosignatureView(c.Party, c.Time.ToUnixTimeSeconds(), Convert.ToBase64String(c.Signature)), Json.Options, statusCode: 201);
     }
-
-    /// <summary>The last second DateTimeOffset holds (9999-12-31T23:59:59Z), as Unix seconds.</summary>
-    private const long MaxUnixSeconds = 253_402_300_799;
 
     private static Outcome<long> Query(HttpContext http, string name, long? fallback)
     {
@@ -401,34 +295,5 @@ public static class RecordEndpoints
         return long.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out var v)
             ? v
             : new Refusal(RefusalReason.InvalidParameter, $"?{name}= must be a whole number, not '{text}'.").With("parameter", name);
-    }
-
-    private static byte[]? Hex(string? text)
-    {
-        try
-        {
-            return text is null ? null : Convert.FromHexString(text);
-        }
-        catch (FormatException)
-        {
-            return null;
-        }
-    }
-
-    private static byte[]? Base64(string? text)
-    {
-        if (text is null)
-        {
-            return null;
-        }
-
-        try
-        {
-            return Convert.FromBase64String(text);
-        }
-        catch (FormatException)
-        {
-            return Base64Url.IsValid(text) ? Base64Url.DecodeFromChars(text) : null;
-        }
     }
 }

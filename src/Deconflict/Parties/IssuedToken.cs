@@ -1,0 +1,3 @@
+namespace Deconflict.Parties;
+
+public sealed record IssuedToken(string TokenId, string Token);
