@@ -267,6 +267,8 @@ public static class ServerHost
         builder.Services.AddSingleton<WarmUpState>();
         builder.Services.AddSingleton<WriteQueue>();
         builder.Services.AddSingleton<DeclarationCommands>();
+        builder.Services.AddSingleton<ConflictCommands>();
+        builder.Services.AddSingleton<AlertCommands>();
         builder.Services.AddSingleton<ExpirySweep>();
         builder.Services.AddHostedService(sp => sp.GetRequiredService<ExpirySweep>());
         builder.Services.AddSingleton(recordKey);
