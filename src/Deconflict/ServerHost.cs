@@ -270,6 +270,8 @@ public static class ServerHost
         builder.Services.AddSingleton<LineCommands>();
         builder.Services.AddSingleton<RecordCommands>();
         builder.Services.AddSingleton<PartyCommands>();
+        builder.Services.AddSingleton<ConflictCommands>();
+        builder.Services.AddSingleton<AlertCommands>();
         builder.Services.AddSingleton<ExpirySweep>();
         builder.Services.AddHostedService(sp => sp.GetRequiredService<ExpirySweep>());
         builder.Services.AddSingleton(recordKey);

@@ -44,30 +44,15 @@ public static class AlertEndpoints
             return Results.Json(AlertView.For(a, caller), Json.Options);
         }).WithSummary("One alert").WithName("getAlert").Produces<AlertView>().WithETag().Refuses(RefusalReason.NotFound);
 
-        group.MapPost("/{id}/acknowledge", async (string id, HttpContext http, WriteQueue writes) =>
+        group.MapPost("/{id}/acknowledge", async (string id, HttpContext http, WriteQueue writes, AlertCommands commands) =>
         {
             var caller = Authentication.Of(http);
-            if (!caller.MayWrite)
+            if (AlertCommands.MayAcknowledge(caller) is { } forbidden)
             {
-                return Problems.ToResult(Refusal.Forbidden("Only a side of the alert acknowledges it."));
+                return Problems.ToResult(forbidden);
             }
 
-            var outcome = await writes.Submit<TrackAlert>(caller.PartyId, ctx =>
-            {
-                if (ctx.Store.GetAlert(id) is not { } a || !a.Concerns(caller.PartyId!))
-                {
-                    return Refusal.NotFound("alert", id);
-                }
-
-                if (AlertLifecycle.Acknowledge(a, caller.PartyId!, ctx.Now) is not { } next)
-                {
-                    return a;
-                }
-
-                ctx.Store.UpdateAlert(next);
-                TacticalService.Publish(ctx, "acknowledged", next, caller.PartyId);
-                return next;
-            });
+            var outcome = await writes.Submit(caller.PartyId, ctx => commands.Acknowledge(ctx, caller, id));
             if (outcome.Error is { } error)
             {
                 return Problems.ToResult(error);

@@ -1,7 +1,5 @@
 using Deconflict.Api;
 using Deconflict.Core.Model;
-using Deconflict.Core.Strategic;
-using Deconflict.Declarations;
 using Deconflict.Service;
 using Deconflict.Storage;
 
@@ -53,25 +51,25 @@ public static class ConflictEndpoints
             return Results.Json(ConflictView.Of(c), Json.Options);
         }).WithSummary("One conflict").WithName("getConflict").Produces<ConflictView>().WithETag().Refuses(RefusalReason.NotFound);
 
-        group.MapPost("/{id}/acknowledge", (string id, HttpContext http, WriteQueue writes) =>
-            Step(id, http, writes, ConflictLifecycle.Acknowledge, "acknowledged"))
+        group.MapPost("/{id}/acknowledge", (string id, HttpContext http, WriteQueue writes, ConflictCommands commands) =>
+            Step(id, http, writes, commands.Acknowledge))
             .AcceptsJson<ConflictStepBody>().BodyMayBeOmitted().WithSummary("Acknowledge a conflict for the caller's side").WithName("acknowledgeConflict")
             .Produces<ConflictView>().WithETag().Refuses(RefusalReason.Forbidden, RefusalReason.NotFound, RefusalReason.InvalidState);
 
-        group.MapPost("/{id}/accept", (string id, HttpContext http, WriteQueue writes) =>
-            Step(id, http, writes, ConflictLifecycle.Accept, "accepted"))
+        group.MapPost("/{id}/accept", (string id, HttpContext http, WriteQueue writes, ConflictCommands commands) =>
+            Step(id, http, writes, commands.Accept))
             .AcceptsJson<ConflictStepBody>().BodyMayBeOmitted().WithSummary("Accept a conflict (both sides accepting makes it accepted)").WithName("acceptConflict")
             .Produces<ConflictView>().WithETag().Refuses(RefusalReason.Forbidden, RefusalReason.NotFound, RefusalReason.InvalidState);
 
         return group;
     }
 
+    /// <summary>Reads the optional note, then runs the side's step on the writer.</summary>
     private static async Task<IResult> Step(
         string id,
         HttpContext http,
         WriteQueue writes,
-        Func<Conflict, string, DateTimeOffset, (Conflict? Next, ConflictStepError Error)> step,
-        string action)
+        Func<WriteContext, Caller, string, string?, Outcome<Conflict>> step)
     {
         var caller = Authentication.Of(http);
         string? note = null;
@@ -90,40 +88,7 @@ public static class ConflictEndpoints
             }
         }
 
-        var result = await writes.Submit<Conflict>(caller.PartyId, ctx =>
-        {
-            var c = ctx.Store.GetConflict(id);
-            if (c is null || !(caller.SeesEverything || c.Concerns(caller.PartyId!)))
-            {
-                return Refusal.NotFound("conflict", id);
-            }
-
-            if (HttpExtensions.RequireWriter(caller) is { } forbidden)
-            {
-                return forbidden;
-            }
-
-            var (next, error) = step(c, caller.PartyId!, ctx.Now);
-            switch (error)
-            {
-                case ConflictStepError.NotASide:
-                    return Refusal.Forbidden($"Only the sides of conflict '{id}' ({string.Join(", ", c.Parties)}) may do this.");
-                case ConflictStepError.AlreadyResolved:
-                    return new Refusal(RefusalReason.InvalidState, $"Conflict '{id}' is resolved: there is nothing left to {action[..^1]}.");
-            }
-
-            if (next!.Version != c.Version)
-            {
-                next = DeclarationCommands.Save(ctx, caller, next, action, insert: false, note);
-                if (action == "acknowledged")
-                {
-                    Line.LineNotices.NoticeAcknowledgedByConflict(ctx, id, caller.PartyId!, note);
-                }
-            }
-
-            return next;
-        });
-
+        var result = await writes.Submit(caller.PartyId, ctx => step(ctx, caller, id, note));
         if (result.Error is { } refused)
         {
             return Problems.ToResult(refused);

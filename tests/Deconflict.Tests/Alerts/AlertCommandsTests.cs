@@ -1,0 +1,150 @@
+using Deconflict.Alerts;
+using Deconflict.Core.Model;
+using Deconflict.Core.Tactical;
+using Deconflict.Service;
+using Deconflict.Storage.Sqlite;
+using Microsoft.Data.Sqlite;
+using Microsoft.Extensions.Logging.Abstractions;
+
+namespace Deconflict.Tests.Alerts;
+
+/// <summary>
+/// A side's acknowledgement of a track alert, called directly through a real writer on a SQLite
+/// file: the refusals in the domain's words (reason and exact detail) and what an acknowledgement
+/// stores and records.
+/// </summary>
+public sealed class AlertCommandsTests
+{
+    private static readonly DateTimeOffset T0 = new(2030, 1, 1, 0, 0, 0, TimeSpan.Zero);
+    private static readonly Caller Blue = new("blue", PartyRole.Party, "tok-blue");
+    private static readonly Caller Green = new("green", PartyRole.Party, "tok-green");
+    private static readonly Caller Observer = new("watch", PartyRole.Observer, "tok-watch");
+    private static readonly Caller Admin = new(null, null, "tok-admin");
+
+    private static readonly AlertCommands Commands = new();
+
+    [Fact]
+    public async Task A_side_acknowledges_and_the_alert_is_stored_and_recorded_for_both_sides_and_again_changes_nothing()
+    {
+        await using var w = await Writer.WithAlert();
+
+        var acknowledged = await w.Queue.Submit(Blue.PartyId, ctx => Commands.Acknowledge(ctx, Blue, "alert-1"));
+        Assert.True(acknowledged.Ok);
+        var stored = w.Store.GetAlert("alert-1")!;
+        Assert.Equal(2, stored.Version);
+        Assert.Equal(AlertState.Active, stored.State);
+        Assert.Equal(["blue"], stored.AcknowledgedBy.Keys);
+        Assert.Equal(stored.UpdatedAt, stored.AcknowledgedBy["blue"]);
+        Assert.Equal(stored.Version, acknowledged.Value!.Version);
+
+        // One entry per side, each for that side alone, with the acknowledging side as actor.
+        var events = w.Events();
+        Assert.Equal(2, events.Count);
+        Assert.All(events, e =>
+        {
+            Assert.Equal(TacticalService.AlertEvent, e.Type);
+            Assert.Equal("blue", e.Actor);
+            Assert.Contains("\"acknowledged\"", e.PayloadJson, StringComparison.Ordinal);
+        });
+        Assert.Equal([["blue"], ["red"]], events.Select(e => e.Audience.ToArray()));
+
+        var again = await w.Queue.Submit(Blue.PartyId, ctx => Commands.Acknowledge(ctx, Blue, "alert-1"));
+        Assert.True(again.Ok);
+        Assert.Equal(2, again.Value!.Version);
+        Assert.Equal(2, w.Store.GetAlert("alert-1")!.Version);
+        Assert.Equal(2, w.Events().Count);
+    }
+
+    [Fact]
+    public async Task An_alert_that_does_not_exist_is_not_found()
+    {
+        await using var w = await Writer.WithAlert();
+
+        var refused = await w.Queue.Submit(Blue.PartyId, ctx => Commands.Acknowledge(ctx, Blue, "alert-none"));
+
+        Assert.Equal(RefusalReason.NotFound, refused.Error!.Reason);
+        Assert.Equal("No alert 'alert-none' that you may see.", refused.Error.Detail);
+        AssertUnchanged(w);
+    }
+
+    [Fact]
+    public async Task A_party_that_is_not_a_side_is_told_no_such_alert()
+    {
+        await using var w = await Writer.WithAlert();
+
+        var refused = await w.Queue.Submit(Green.PartyId, ctx => Commands.Acknowledge(ctx, Green, "alert-1"));
+
+        Assert.Equal(RefusalReason.NotFound, refused.Error!.Reason);
+        Assert.Equal("No alert 'alert-1' that you may see.", refused.Error.Detail);
+        AssertUnchanged(w);
+    }
+
+    [Fact]
+    public async Task An_observer_and_the_admin_may_not_acknowledge()
+    {
+        await using var w = await Writer.WithAlert();
+
+        foreach (var caller in new[] { Observer, Admin })
+        {
+            Assert.Equal(RefusalReason.Forbidden, AlertCommands.MayAcknowledge(caller)!.Reason);
+            var refused = await w.Queue.Submit(caller.PartyId, ctx => Commands.Acknowledge(ctx, caller, "alert-1"));
+            Assert.Equal(RefusalReason.Forbidden, refused.Error!.Reason);
+            Assert.Equal("Only a side of the alert acknowledges it.", refused.Error.Detail);
+        }
+
+        Assert.Null(AlertCommands.MayAcknowledge(Blue));
+        AssertUnchanged(w);
+    }
+
+    private static void AssertUnchanged(Writer w)
+    {
+        var stored = w.Store.GetAlert("alert-1")!;
+        Assert.Equal(1, stored.Version);
+        Assert.Empty(stored.AcknowledgedBy);
+        Assert.Empty(w.Events());
+    }
+
+    /// <summary>A writer on its own SQLite file holding one active alert between blue's and red's aircraft.</summary>
+    private sealed class Writer : IAsyncDisposable
+    {
+        private readonly string _directory = Path.Combine(Path.GetTempPath(), "deconflict-tests", Guid.NewGuid().ToString("N"));
+        private readonly SqliteStore _store;
+
+        private Writer()
+        {
+            Directory.CreateDirectory(_directory);
+            _store = new SqliteStore(Path.Combine(_directory, "store.db"));
+            _store.Migrate();
+            Queue = new WriteQueue(_store, TimeProvider.System, new EventHub(), new DeconflictOptions(), NullLogger<WriteQueue>.Instance);
+        }
+
+        public WriteQueue Queue { get; }
+
+        public SqliteStore Store => _store;
+
+        public static async Task<Writer> WithAlert()
+        {
+            var blue = new AlertAircraft("blue", "B1", "VIPER11", T0, 10, 10, 3000, new Enu(100, 0, 0));
+            var red = new AlertAircraft("red", "R1", null, T0, 10, 10.05, 3000, new Enu(-100, 0, 0));
+            var alert = AlertLifecycle.Raise("alert-1", AlertLevel.Warning, blue, red, new Encounter(true, 20, 40, 27, 0, 0), T0);
+            var w = new Writer();
+            await w.Queue.Submit<string>(null, ctx =>
+            {
+                ctx.Store.InsertAlert(alert);
+                return "seeded";
+            });
+            return w;
+        }
+
+        /// <summary>Every event recorded, as the admin sees them.</summary>
+        public IReadOnlyList<StoredEvent> Events() => _store.ReadEvents(0, new Caller(null, null, "admin"), 100);
+
+        public async ValueTask DisposeAsync()
+        {
+            await Queue.DisposeAsync();
+            await _store.DisposeAsync();
+            SqliteConnection.ClearAllPools();
+            Directory.Delete(_directory, recursive: true);
+        }
+    }
+}
