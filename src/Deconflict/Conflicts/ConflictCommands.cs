@@ -16,11 +16,11 @@ public sealed class ConflictCommands
 {
     /// <summary>The caller's side acknowledges the conflict; again: no change.</summary>
     public Outcome<Conflict> Acknowledge(WriteContext ctx, Caller caller, string id, string? note) =>
-        Step(ctx, caller, id, note, ConflictLifecycle.Acknowledge, "acknowledged");
+        Step(ctx, caller, id, note, ConflictLifecycle.Acknowledge, "acknowledge", "acknowledged");
 
     /// <summary>The caller's side accepts the conflict (implying acknowledgement); again: no change.</summary>
     public Outcome<Conflict> Accept(WriteContext ctx, Caller caller, string id, string? note) =>
-        Step(ctx, caller, id, note, ConflictLifecycle.Accept, "accepted");
+        Step(ctx, caller, id, note, ConflictLifecycle.Accept, "accept", "accepted");
 
     private static Outcome<Conflict> Step(
         WriteContext ctx,
@@ -28,6 +28,7 @@ public sealed class ConflictCommands
         string id,
         string? note,
         Func<Conflict, string, DateTimeOffset, (Conflict? Next, ConflictStepError Error)> step,
+        string verb,
         string action)
     {
         // Not found before forbidden: a conflict the caller may not see must not be told apart from none.
@@ -43,7 +44,7 @@ public sealed class ConflictCommands
         }
 
         var (next, error) = step(c, caller.PartyId!, ctx.Now);
-        if (Refused(error, c, id, action) is { } refused)
+        if (Refused(error, c, id, verb) is { } refused)
         {
             return refused;
         }
@@ -61,10 +62,10 @@ public sealed class ConflictCommands
     }
 
     /// <summary>Core's reason a step was refused, as the service's refusal; null when it was not.</summary>
-    private static Refusal? Refused(ConflictStepError error, Conflict c, string id, string action) => error switch
+    private static Refusal? Refused(ConflictStepError error, Conflict c, string id, string verb) => error switch
     {
         ConflictStepError.NotASide => Refusal.Forbidden($"Only the sides of conflict '{id}' ({string.Join(", ", c.Parties)}) may do this."),
-        ConflictStepError.AlreadyResolved => new Refusal(RefusalReason.InvalidState, $"Conflict '{id}' is resolved: there is nothing left to {action[..^1]}."),
+        ConflictStepError.AlreadyResolved => new Refusal(RefusalReason.InvalidState, $"Conflict '{id}' is resolved: there is nothing left to {verb}."),
         _ => null,
     };
 }

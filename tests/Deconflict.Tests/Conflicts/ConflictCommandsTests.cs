@@ -139,7 +139,7 @@ public sealed class ConflictCommandsTests
         // The detail as the API gives it today (the action's past tense less its last letter).
         var accept = await w.Queue.Submit(Red.PartyId, ctx => Commands.Accept(ctx, Red, "cf-1", null));
         Assert.Equal(RefusalReason.InvalidState, accept.Error!.Reason);
-        Assert.Equal("Conflict 'cf-1' is resolved: there is nothing left to accepte.", accept.Error.Detail);
+        Assert.Equal("Conflict 'cf-1' is resolved: there is nothing left to accept.", accept.Error.Detail);
 
         Assert.Equal(2, w.Store.GetConflict("cf-1")!.Version);
         Assert.Empty(w.Events());
