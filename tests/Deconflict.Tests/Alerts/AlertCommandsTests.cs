@@ -1,10 +1,8 @@
 using Deconflict.Alerts;
-using Deconflict.Core.Model;
 using Deconflict.Core.Tactical;
 using Deconflict.Service;
-using Deconflict.Storage.Sqlite;
-using Microsoft.Data.Sqlite;
-using Microsoft.Extensions.Logging.Abstractions;
+using Deconflict.Tests.Service;
+using static Deconflict.Tests.Service.Callers;
 
 namespace Deconflict.Tests.Alerts;
 
@@ -16,17 +14,13 @@ namespace Deconflict.Tests.Alerts;
 public sealed class AlertCommandsTests
 {
     private static readonly DateTimeOffset T0 = new(2030, 1, 1, 0, 0, 0, TimeSpan.Zero);
-    private static readonly Caller Blue = new("blue", PartyRole.Party, "tok-blue");
-    private static readonly Caller Green = new("green", PartyRole.Party, "tok-green");
-    private static readonly Caller Observer = new("watch", PartyRole.Observer, "tok-watch");
-    private static readonly Caller Admin = new(null, null, "tok-admin");
 
     private static readonly AlertCommands Commands = new();
 
     [Fact]
     public async Task A_side_acknowledges_and_the_alert_is_stored_and_recorded_for_both_sides_and_again_changes_nothing()
     {
-        await using var w = await Writer.WithAlert();
+        await using var w = await WithAlert();
 
         var acknowledged = await w.Queue.Submit(Blue.PartyId, ctx => Commands.Acknowledge(ctx, Blue, "alert-1"));
         Assert.True(acknowledged.Ok);
@@ -58,7 +52,7 @@ public sealed class AlertCommandsTests
     [Fact]
     public async Task An_alert_that_does_not_exist_is_not_found()
     {
-        await using var w = await Writer.WithAlert();
+        await using var w = await WithAlert();
 
         var refused = await w.Queue.Submit(Blue.PartyId, ctx => Commands.Acknowledge(ctx, Blue, "alert-none"));
 
@@ -70,7 +64,7 @@ public sealed class AlertCommandsTests
     [Fact]
     public async Task A_party_that_is_not_a_side_is_told_no_such_alert()
     {
-        await using var w = await Writer.WithAlert();
+        await using var w = await WithAlert();
 
         var refused = await w.Queue.Submit(Green.PartyId, ctx => Commands.Acknowledge(ctx, Green, "alert-1"));
 
@@ -82,7 +76,7 @@ public sealed class AlertCommandsTests
     [Fact]
     public async Task An_observer_and_the_admin_may_not_acknowledge()
     {
-        await using var w = await Writer.WithAlert();
+        await using var w = await WithAlert();
 
         foreach (var caller in new[] { Observer, Admin })
         {
@@ -96,7 +90,7 @@ public sealed class AlertCommandsTests
         AssertUnchanged(w);
     }
 
-    private static void AssertUnchanged(Writer w)
+    private static void AssertUnchanged(SqliteWriter w)
     {
         var stored = w.Store.GetAlert("alert-1")!;
         Assert.Equal(1, stored.Version);
@@ -105,46 +99,13 @@ public sealed class AlertCommandsTests
     }
 
     /// <summary>A writer on its own SQLite file holding one active alert between blue's and red's aircraft.</summary>
-    private sealed class Writer : IAsyncDisposable
+    private static async Task<SqliteWriter> WithAlert()
     {
-        private readonly string _directory = Path.Combine(Path.GetTempPath(), "deconflict-tests", Guid.NewGuid().ToString("N"));
-        private readonly SqliteStore _store;
-
-        private Writer()
-        {
-            Directory.CreateDirectory(_directory);
-            _store = new SqliteStore(Path.Combine(_directory, "store.db"));
-            _store.Migrate();
-            Queue = new WriteQueue(_store, TimeProvider.System, new EventHub(), new DeconflictOptions(), NullLogger<WriteQueue>.Instance);
-        }
-
-        public WriteQueue Queue { get; }
-
-        public SqliteStore Store => _store;
-
-        public static async Task<Writer> WithAlert()
-        {
-            var blue = new AlertAircraft("blue", "B1", "VIPER11", T0, 10, 10, 3000, new Enu(100, 0, 0));
-            var red = new AlertAircraft("red", "R1", null, T0, 10, 10.05, 3000, new Enu(-100, 0, 0));
-            var alert = AlertLifecycle.Raise("alert-1", AlertLevel.Warning, blue, red, new Encounter(true, 20, 40, 27, 0, 0), T0);
-            var w = new Writer();
-            await w.Queue.Submit<string>(null, ctx =>
-            {
-                ctx.Store.InsertAlert(alert);
-                return "seeded";
-            });
-            return w;
-        }
-
-        /// <summary>Every event recorded, as the admin sees them.</summary>
-        public IReadOnlyList<StoredEvent> Events() => _store.ReadEvents(0, new Caller(null, null, "admin"), 100);
-
-        public async ValueTask DisposeAsync()
-        {
-            await Queue.DisposeAsync();
-            await _store.DisposeAsync();
-            SqliteConnection.ClearAllPools();
-            Directory.Delete(_directory, recursive: true);
-        }
+        var blue = new AlertAircraft("blue", "B1", "VIPER11", T0, 10, 10, 3000, new Enu(100, 0, 0));
+        var red = new AlertAircraft("red", "R1", null, T0, 10, 10.05, 3000, new Enu(-100, 0, 0));
+        var alert = AlertLifecycle.Raise("alert-1", AlertLevel.Warning, blue, red, new Encounter(true, 20, 40, 27, 0, 0), T0);
+        var w = new SqliteWriter();
+        await w.SeedAsync(ctx => ctx.Store.InsertAlert(alert));
+        return w;
     }
 }

@@ -3,9 +3,8 @@ using Deconflict.Core.Model;
 using Deconflict.Core.Strategic;
 using Deconflict.Core.Volumes;
 using Deconflict.Service;
-using Deconflict.Storage.Sqlite;
-using Microsoft.Data.Sqlite;
-using Microsoft.Extensions.Logging.Abstractions;
+using Deconflict.Tests.Service;
+using static Deconflict.Tests.Service.Callers;
 
 namespace Deconflict.Tests.Conflicts;
 
@@ -16,18 +15,13 @@ namespace Deconflict.Tests.Conflicts;
 public sealed class ConflictCommandsTests
 {
     private static readonly DateTimeOffset T0 = new(2030, 1, 1, 0, 0, 0, TimeSpan.Zero);
-    private static readonly Caller Blue = new("blue", PartyRole.Party, "tok-blue");
-    private static readonly Caller Red = new("red", PartyRole.Party, "tok-red");
-    private static readonly Caller Green = new("green", PartyRole.Party, "tok-green");
-    private static readonly Caller Observer = new("watch", PartyRole.Observer, "tok-watch");
-    private static readonly Caller Admin = new(null, null, "tok-admin");
 
     private static readonly ConflictCommands Commands = new();
 
     [Fact]
     public async Task A_side_acknowledges_and_the_conflict_is_stored_and_recorded_then_acknowledged_once_both_have()
     {
-        await using var w = await Writer.With(Open("cf-1"));
+        await using var w = await With(Open("cf-1"));
 
         var first = await w.Queue.Submit(Blue.PartyId, ctx => Commands.Acknowledge(ctx, Blue, "cf-1", "seen"));
         Assert.True(first.Ok);
@@ -59,7 +53,7 @@ public sealed class ConflictCommandsTests
     [Fact]
     public async Task Accepting_twice_changes_nothing_the_second_time_and_both_accepting_makes_it_accepted()
     {
-        await using var w = await Writer.With(Open("cf-1"));
+        await using var w = await With(Open("cf-1"));
 
         var first = await w.Queue.Submit(Blue.PartyId, ctx => Commands.Accept(ctx, Blue, "cf-1", null));
         var again = await w.Queue.Submit(Blue.PartyId, ctx => Commands.Accept(ctx, Blue, "cf-1", "again"));
@@ -86,7 +80,7 @@ public sealed class ConflictCommandsTests
     [Fact]
     public async Task A_party_that_is_not_a_side_is_told_no_such_conflict()
     {
-        await using var w = await Writer.With(Open("cf-1"));
+        await using var w = await With(Open("cf-1"));
 
         foreach (var step in Steps)
         {
@@ -101,7 +95,7 @@ public sealed class ConflictCommandsTests
     [Fact]
     public async Task A_conflict_that_does_not_exist_is_not_found()
     {
-        await using var w = await Writer.With(Open("cf-1"));
+        await using var w = await With(Open("cf-1"));
 
         var refused = await w.Queue.Submit(Blue.PartyId, ctx => Commands.Acknowledge(ctx, Blue, "cf-none", null));
 
@@ -113,7 +107,7 @@ public sealed class ConflictCommandsTests
     [Fact]
     public async Task An_observer_and_the_admin_see_the_conflict_but_may_not_step_on_it()
     {
-        await using var w = await Writer.With(Open("cf-1"));
+        await using var w = await With(Open("cf-1"));
 
         var observer = await w.Queue.Submit(Observer.PartyId, ctx => Commands.Acknowledge(ctx, Observer, "cf-1", null));
         Assert.Equal(RefusalReason.Forbidden, observer.Error!.Reason);
@@ -130,7 +124,7 @@ public sealed class ConflictCommandsTests
     public async Task A_resolved_conflict_has_nothing_left_to_acknowledge_or_accept()
     {
         var resolved = Open("cf-1") with { Version = 2, State = ConflictState.Resolved, ResolvedAt = T0 };
-        await using var w = await Writer.With(resolved);
+        await using var w = await With(resolved);
 
         var ack = await w.Queue.Submit(Blue.PartyId, ctx => Commands.Acknowledge(ctx, Blue, "cf-1", null));
         Assert.Equal(RefusalReason.InvalidState, ack.Error!.Reason);
@@ -161,7 +155,7 @@ public sealed class ConflictCommandsTests
         T0,
         null);
 
-    private static void AssertUnchanged(Writer w)
+    private static void AssertUnchanged(SqliteWriter w)
     {
         var stored = w.Store.GetConflict("cf-1")!;
         Assert.Equal(1, stored.Version);
@@ -171,43 +165,10 @@ public sealed class ConflictCommandsTests
     }
 
     /// <summary>A writer on its own SQLite file holding one conflict.</summary>
-    private sealed class Writer : IAsyncDisposable
+    private static async Task<SqliteWriter> With(Conflict conflict)
     {
-        private readonly string _directory = Path.Combine(Path.GetTempPath(), "deconflict-tests", Guid.NewGuid().ToString("N"));
-        private readonly SqliteStore _store;
-
-        private Writer()
-        {
-            Directory.CreateDirectory(_directory);
-            _store = new SqliteStore(Path.Combine(_directory, "store.db"));
-            _store.Migrate();
-            Queue = new WriteQueue(_store, TimeProvider.System, new EventHub(), new DeconflictOptions(), NullLogger<WriteQueue>.Instance);
-        }
-
-        public WriteQueue Queue { get; }
-
-        public SqliteStore Store => _store;
-
-        public static async Task<Writer> With(Conflict conflict)
-        {
-            var w = new Writer();
-            await w.Queue.Submit<string>(null, ctx =>
-            {
-                ctx.Store.InsertConflict(conflict);
-                return "seeded";
-            });
-            return w;
-        }
-
-        /// <summary>Every event recorded, as the admin sees them.</summary>
-        public IReadOnlyList<StoredEvent> Events() => _store.ReadEvents(0, new Caller(null, null, "admin"), 100);
-
-        public async ValueTask DisposeAsync()
-        {
-            await Queue.DisposeAsync();
-            await _store.DisposeAsync();
-            SqliteConnection.ClearAllPools();
-            Directory.Delete(_directory, recursive: true);
-        }
+        var w = new SqliteWriter();
+        await w.SeedAsync(ctx => ctx.Store.InsertConflict(conflict));
+        return w;
     }
 }

@@ -2,10 +2,9 @@ using Deconflict.Core.Line;
 using Deconflict.Core.Model;
 using Deconflict.Line;
 using Deconflict.Service;
-using Deconflict.Storage.Sqlite;
-using Microsoft.Data.Sqlite;
-using Microsoft.Extensions.Logging.Abstractions;
+using Deconflict.Tests.Service;
 using Microsoft.Extensions.Time.Testing;
+using static Deconflict.Tests.Service.Callers;
 
 namespace Deconflict.Tests.Line;
 
@@ -16,24 +15,23 @@ namespace Deconflict.Tests.Line;
 public sealed class LineCommandsTests
 {
     private static readonly DateTimeOffset T0 = new(2030, 1, 1, 8, 0, 0, TimeSpan.Zero);
-    private static readonly Caller Blue = new("blue", PartyRole.Party, "tok-blue");
-    private static readonly Caller Red = new("red", PartyRole.Party, "tok-red");
-    private static readonly Caller Green = new("green", PartyRole.Party, "tok-green");
-    private static readonly Caller Admin = new(null, null, "tok-admin");
     private static readonly string[] Parties = ["blue", "red", "green"];
 
     private static readonly LineMessageDraft ToRed = new(["red"], MessageKind.FreeText, "Crossing at noon", "We cross the river at noon.", "en", [], null, TimeSpan.FromMinutes(5));
 
     private readonly LineCommands _commands = new();
 
+    // xUnit makes an instance per test, so each test has its own clock.
+    private readonly FakeTimeProvider _clock = new(T0);
+
     [Fact]
     public async Task A_recipient_acknowledges_and_the_receipt_is_stored_with_its_event()
     {
-        await using var writer = new Writer();
+        await using var writer = await StartAsync();
         var sent = (await writer.Queue.Submit(Blue.PartyId, ctx => _commands.Send(ctx, Blue, ToRed, null))).Value!;
         Assert.False(sent.Replayed);
 
-        writer.Clock.Advance(TimeSpan.FromSeconds(30));
+        _clock.Advance(TimeSpan.FromSeconds(30));
         var acked = await writer.Queue.Submit(Red.PartyId, ctx => _commands.Acknowledge(ctx, Red, sent.Message.Id, new LineAckDraft("Officer Ivanova", "Seen.")));
 
         Assert.Null(acked.Error);
@@ -50,7 +48,7 @@ public sealed class LineCommandsTests
     [Fact]
     public async Task The_sender_may_not_acknowledge_its_own_message_and_nothing_is_written()
     {
-        await using var writer = new Writer();
+        await using var writer = await StartAsync();
         var sent = (await writer.Queue.Submit(Blue.PartyId, ctx => _commands.Send(ctx, Blue, ToRed, null))).Value!;
         var id = sent.Message.Id;
 
@@ -65,7 +63,7 @@ public sealed class LineCommandsTests
     [Fact]
     public async Task A_party_the_message_does_not_concern_is_told_there_is_none()
     {
-        await using var writer = new Writer();
+        await using var writer = await StartAsync();
         var sent = (await writer.Queue.Submit(Blue.PartyId, ctx => _commands.Send(ctx, Blue, ToRed, null))).Value!;
         var id = sent.Message.Id;
 
@@ -79,10 +77,10 @@ public sealed class LineCommandsTests
     [Fact]
     public async Task A_repeated_step_changes_nothing_and_records_no_second_event()
     {
-        await using var writer = new Writer();
+        await using var writer = await StartAsync();
         var sent = (await writer.Queue.Submit(Blue.PartyId, ctx => _commands.Send(ctx, Blue, ToRed, null))).Value!;
         var first = await writer.Queue.Submit(Red.PartyId, ctx => _commands.Delivered(ctx, Red, sent.Message.Id));
-        writer.Clock.Advance(TimeSpan.FromSeconds(10));
+        _clock.Advance(TimeSpan.FromSeconds(10));
         var second = await writer.Queue.Submit(Red.PartyId, ctx => _commands.Delivered(ctx, Red, sent.Message.Id));
 
         Assert.Equal(T0, second.Value!.Receipts["red"].DeliveredAt);
@@ -93,7 +91,7 @@ public sealed class LineCommandsTests
     [Fact]
     public async Task A_retry_with_the_same_idempotency_key_returns_the_first_message_and_sends_nothing()
     {
-        await using var writer = new Writer();
+        await using var writer = await StartAsync();
         var first = (await writer.Queue.Submit(Blue.PartyId, ctx => _commands.Send(ctx, Blue, ToRed, "key-1"))).Value!;
         var retry = (await writer.Queue.Submit(Blue.PartyId, ctx => _commands.Send(ctx, Blue, ToRed with { Subject = "Other" }, "key-1"))).Value!;
 
@@ -106,7 +104,7 @@ public sealed class LineCommandsTests
     [Fact]
     public async Task Escalation_contacts_of_an_unknown_party_are_refused_and_a_known_party_s_are_stored()
     {
-        await using var writer = new Writer();
+        await using var writer = await StartAsync();
         EscalationContactsDraft contacts = new([new EscalationContactBody(1, "https://ops.example.org/hook"), new EscalationContactBody(2, "https://duty.example.org/hook")]);
 
         var refused = await writer.Queue.Submit(Admin.PartyId, ctx => _commands.SetEscalationContacts(ctx, Admin, "nobody", contacts));
@@ -122,43 +120,17 @@ public sealed class LineCommandsTests
         Assert.Equal("red", e.Actor);
     }
 
-    /// <summary>A writer on its own SQLite file, with the parties blue, red and green, on a fake clock at <see cref="T0"/>.</summary>
-    private sealed class Writer : IAsyncDisposable
+    /// <summary>A writer on its own SQLite file, with the parties blue, red and green, on the fake clock at <see cref="T0"/>.</summary>
+    private async Task<SqliteWriter> StartAsync()
     {
-        private readonly string _directory = Path.Combine(Path.GetTempPath(), "deconflict-tests", Guid.NewGuid().ToString("N"));
-
-        public Writer()
+        var writer = new SqliteWriter(_clock);
+        await writer.SeedAsync(ctx =>
         {
-            Directory.CreateDirectory(_directory);
-            Store = new SqliteStore(Path.Combine(_directory, "store.db"));
-            Store.Migrate();
-            Queue = new WriteQueue(Store, Clock, new EventHub(), new DeconflictOptions(), NullLogger<WriteQueue>.Instance);
-            Queue.Submit<bool>(null, ctx =>
+            foreach (var party in Parties)
             {
-                foreach (var party in Parties)
-                {
-                    ctx.Store.InsertParty(new Party(party, party, PartyRole.Party, T0));
-                }
-
-                return true;
-            }).GetAwaiter().GetResult();
-        }
-
-        public FakeTimeProvider Clock { get; } = new(T0);
-
-        public SqliteStore Store { get; }
-
-        public WriteQueue Queue { get; }
-
-        /// <summary>Every event recorded, in order.</summary>
-        public IReadOnlyList<StoredEvent> Events() => Store.ReadEvents(0, Admin, 100);
-
-        public async ValueTask DisposeAsync()
-        {
-            await Queue.DisposeAsync();
-            await Store.DisposeAsync();
-            SqliteConnection.ClearAllPools();
-            Directory.Delete(_directory, recursive: true);
-        }
+                ctx.Store.InsertParty(new Party(party, party, PartyRole.Party, T0));
+            }
+        });
+        return writer;
     }
 }

@@ -3,14 +3,13 @@ using Deconflict.Core.Model;
 using Deconflict.Parties;
 using Deconflict.Service;
 using Deconflict.Tests.Service;
+using static Deconflict.Tests.Service.Callers;
 
 namespace Deconflict.Tests.Parties;
 
 /// <summary>The party commands on a real writer: what each refuses, in the domain's words, and what each stores.</summary>
 public sealed class PartyCommandsTests
 {
-    private static readonly Caller Admin = new(null, null, "tk-admin");
-    private static readonly Caller Blue = new("blue", PartyRole.Party, "tk-blue");
     private readonly PartyCommands _commands = new();
 
     [Fact]

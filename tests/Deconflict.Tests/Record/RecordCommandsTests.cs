@@ -4,16 +4,13 @@ using Deconflict.Record;
 using Deconflict.Service;
 using Deconflict.Storage.Sqlite;
 using Deconflict.Tests.Service;
+using static Deconflict.Tests.Service.Callers;
 
 namespace Deconflict.Tests.Record;
 
 /// <summary>The record's commands on a real writer: what each refuses, in the domain's words, and what each stores.</summary>
 public sealed class RecordCommandsTests
 {
-    private static readonly Caller Admin = new(null, null, "tk-admin");
-    private static readonly Caller Blue = new("blue", PartyRole.Party, "tk-blue");
-    private static readonly Caller Red = new("red", PartyRole.Party, "tk-red");
-
     [Fact]
     public async Task Registering_a_key_stores_and_records_it_for_an_existing_party_only()
     {
@@ -131,11 +128,10 @@ public sealed class RecordCommandsTests
         public static async Task<Fixture> StartAsync()
         {
             var f = new Fixture(new SqliteWriter());
-            await f.Submit<bool>(ctx =>
+            await f._writer.SeedAsync(ctx =>
             {
                 ctx.Store.InsertParty(new Party("blue", "Blue", PartyRole.Party, ctx.Now));
                 ctx.Store.InsertParty(new Party("red", "Red", PartyRole.Party, ctx.Now));
-                return true;
             });
             return f;
         }

@@ -1,3 +1,4 @@
+using Deconflict.Core.Model;
 using Deconflict.Service;
 using Deconflict.Storage.Sqlite;
 using Microsoft.Data.Sqlite;
@@ -8,12 +9,13 @@ namespace Deconflict.Tests.Service;
 /// <summary>A real single writer on its own temporary SQLite file, for commands tested without HTTP.</summary>
 public sealed class SqliteWriter : IAsyncDisposable
 {
-    public SqliteWriter()
+    /// <param name="clock">The writer's clock; the system clock when null, a fake one where a test moves time.</param>
+    public SqliteWriter(TimeProvider? clock = null)
     {
         Directory.CreateDirectory(Folder);
         Store = new SqliteStore(Path.Combine(Folder, "store.db"));
         Store.Migrate();
-        Queue = new WriteQueue(Store, TimeProvider.System, new EventHub(), new DeconflictOptions(), NullLogger<WriteQueue>.Instance);
+        Queue = new WriteQueue(Store, clock ?? TimeProvider.System, new EventHub(), new DeconflictOptions(), NullLogger<WriteQueue>.Instance);
     }
 
     /// <summary>The file's directory, removed on dispose: other files a test needs go here too.</summary>
@@ -22,6 +24,17 @@ public sealed class SqliteWriter : IAsyncDisposable
     public SqliteStore Store { get; }
 
     public WriteQueue Queue { get; }
+
+    /// <summary>Writes a test's starting state through the writer, as no party, so it is stored as the service would.</summary>
+    public async Task SeedAsync(Action<WriteContext> write) =>
+        await Queue.Submit<bool>(null, ctx =>
+        {
+            write(ctx);
+            return true;
+        });
+
+    /// <summary>Every event recorded, in order, as the admin sees them.</summary>
+    public IReadOnlyList<StoredEvent> Events() => Store.ReadEvents(0, Callers.Admin, 100);
 
     public async ValueTask DisposeAsync()
     {
