@@ -8,7 +8,8 @@ public static class Program
     /// <summary>
     /// `load ...` runs the HTTP load test against real server processes (SQLite, or PostgreSQL with
     /// one or more nodes); `event-load ...` times events from the writer's commit to another node's
-    /// stream; `failover ...` times the lease's move after a SIGKILL; `seed-template ...` seeds a
+    /// stream; `failover ...` times the lease's move after a SIGKILL; `fairness ...` times one
+    /// party's submissions alone and while another floods every node; `seed-template ...` seeds a
     /// PostgreSQL database for the others' `--template`; `line-load ...` measures the deconfliction line; `track-load ...` drives POST /v1/tracks
     /// and times alerts; `sbs-load ...` drives the SBS-1
     /// relay at a server (or a sink); `console ...` measures the console in headless chromium; `outline-probe ...` times the outline work for one large polygon; `record-verify ...` times
@@ -36,6 +37,11 @@ public static class Program
         if (args.Length > 0 && args[0] == "failover")
         {
             return await FailoverLoad.RunAsync(args[1..]);
+        }
+
+        if (args.Length > 0 && args[0] == "fairness")
+        {
+            return await FairnessLoad.RunAsync(args[1..]);
         }
 
         if (args.Length > 0 && args[0] == "line-load")

@@ -283,14 +283,18 @@ public static class SubmissionLoad
 
     internal static Process StartServer(string db, int port, string admin) => StartServer(["--db", db], port, admin, "server");
 
-    /// <summary>Starts `deconflict serve` on the store the arguments name; its log lines go to stderr, prefixed with <paramref name="name"/>.</summary>
-    internal static Process StartServer(IEnumerable<string> store, int port, string admin, string name)
+    /// <summary>
+    /// Starts `deconflict serve` on the store the arguments name; its log lines go to stderr, prefixed
+    /// with <paramref name="name"/>. The per-party rate and burst are unbounded unless given (the
+    /// fairness load sets the service's own).
+    /// </summary>
+    internal static Process StartServer(IEnumerable<string> store, int port, string admin, string name, int partyRate = 1_000_000, int partyBurst = 1_000_000)
     {
         var dll = Path.Combine(AppContext.BaseDirectory, "deconflict.dll");
         var info = new ProcessStartInfo("dotnet") { UseShellExecute = false, RedirectStandardOutput = true, RedirectStandardError = true };
         // A benchmark measures throughput, not the per-party quotas: one party makes every request
         // and holds every declaration.
-        foreach (var a in new[] { "exec", dll, "serve" }.Concat(store).Concat(["--urls", $"http://127.0.0.1:{port}", "--max-live-declarations", "100000000", "--party-rate", "1000000", "--party-burst", "1000000", "--max-streams", "10000"]))
+        foreach (var a in new[] { "exec", dll, "serve" }.Concat(store).Concat(["--urls", $"http://127.0.0.1:{port}", "--max-live-declarations", "100000000", "--party-rate", partyRate.ToString(CultureInfo.InvariantCulture), "--party-burst", partyBurst.ToString(CultureInfo.InvariantCulture), "--max-streams", "10000"]))
         {
             info.ArgumentList.Add(a);
         }
