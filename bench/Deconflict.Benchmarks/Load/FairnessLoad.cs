@@ -71,19 +71,7 @@ public static class FairnessLoad
             await Blue(blue, 15, interval, seed: 1);
             await Task.WhenAll(red.Select(http => Submit(http, Body(new Random(2), red: true))));
 
-            var cpu = new ProcessCpu();
-            var backends = new ProcessCpu();
-            cpu.Begin(servers.Select(s => s.Id));
-            backends.Begin(bench.BackendPids());
-            using var sampling = new CancellationTokenSource();
-            var sampler = Task.Run(async () =>
-            {
-                while (!sampling.IsCancellationRequested)
-                {
-                    await Task.Delay(500, CancellationToken.None);
-                    backends.Sample(bench.BackendPids());
-                }
-            });
+            await using var cpu = ServerCpu.Start(servers.Select(s => s.Id), bench);
 
             var alone = new List<double>();
             var flooded = new List<double>();
@@ -115,10 +103,7 @@ public static class FairnessLoad
             }
 
             var elapsed = clock.Elapsed;
-            cpu.Sample(servers.Select(s => s.Id));
-            backends.Sample(bench.BackendPids());
-            await sampling.CancelAsync();
-            await sampler;
+            await cpu.StopAsync();
             var healths = await Task.WhenAll(blue.Select(LiveNodes));
 
             var sent = statuses.Count;
@@ -136,7 +121,7 @@ public static class FairnessLoad
             Console.WriteLine($"p99 ratio           {ratio:F2} (flooded / alone; target <= 2)");
             Console.WriteLine($"red flood           {floodPerSecond}/s offered over {floodSeconds:F1} s: {sent:N0} sent, {accepted:N0} accepted (201), {refused:N0} refused (429), {other:N0} other");
             Console.WriteLine($"red accepted rate   {accepted / floodSeconds:F1}/s (the cluster's limit lets through {allowance:F0} in all: {rate}/s, a burst of {burst} a round and those in flight at each stop)");
-            Console.WriteLine($"server CPU          {cpu.Used + backends.Used:F1} s over the {elapsed.TotalSeconds:F1} s measured ({cpu.Used:F1} s in the nodes, {backends.Used:F1} s in PostgreSQL's backends)");
+            Console.WriteLine($"server CPU          {cpu.Used:F1} s over the {elapsed.TotalSeconds:F1} s measured ({cpu.Nodes:F1} s in the nodes, {cpu.Backends:F1} s in PostgreSQL's backends)");
             var met = ratio <= 2 && blueFailed.Count == 0 && refused > 0 && other == 0 && accepted <= allowance;
             return met ? 0 : 1;
         }

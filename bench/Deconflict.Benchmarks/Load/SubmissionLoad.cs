@@ -67,26 +67,11 @@ public static class SubmissionLoad
 
             // The servers' CPU over the measured run alone: the node processes, and on PostgreSQL
             // the database's backends serving them (sampled, as a pool may open and close them).
-            var cpu = new ProcessCpu();
-            var backends = new ProcessCpu();
-            cpu.Begin(servers.Select(s => s.Id));
-            backends.Begin(bench.BackendPids());
-            using var sampling = new CancellationTokenSource();
-            var sampler = Task.Run(async () =>
-            {
-                while (!sampling.IsCancellationRequested)
-                {
-                    await Task.Delay(500, CancellationToken.None);
-                    backends.Sample(bench.BackendPids());
-                }
-            });
+            await using var cpu = ServerCpu.Start(servers.Select(s => s.Id), bench);
             var result = rate > 0
                 ? await Open(all, bodies, 500, rate, TimeSpan.FromSeconds(seconds), connections * 4)
                 : await Closed(all, bodies, 500, bodies.Length - 500, connections, TimeSpan.FromSeconds(seconds));
-            cpu.Sample(servers.Select(s => s.Id));
-            backends.Sample(bench.BackendPids());
-            await sampling.CancelAsync();
-            await sampler;
+            await cpu.StopAsync();
 
             foreach (var server in servers)
             {
@@ -101,7 +86,7 @@ public static class SubmissionLoad
 
             var inDb = bench.CountOperations("red");
             var acknowledged = result.Ok + result.WarmupOk;
-            var serverCpu = cpu.Used + backends.Used;
+            var serverCpu = cpu.Used;
             Console.WriteLine();
             Console.WriteLine($"store               {bench.Name}, {nodes} node{(nodes > 1 ? "s, requests spread over all" : string.Empty)}");
             Console.WriteLine($"mode                {(rate > 0 ? $"open loop at {rate}/s" : $"closed loop, {connections} connections")}, {seconds} s, {(bench.Template is { } t ? $"stored as in {t}" : $"{stored:N0} stored")}");
@@ -112,7 +97,7 @@ public static class SubmissionLoad
             Console.WriteLine($"latency p99         {Percentile(result.Latencies, 0.99):F2} ms");
             Console.WriteLine($"latency max         {Percentile(result.Latencies, 1.0):F2} ms");
             Console.WriteLine($"server CPU          {serverCpu:F1} s over the run: {serverCpu * 1000 / Math.Max(1, result.Ok):F3} ms per durable submission" +
-                (bench.IsPostgres ? $" ({cpu.Used * 1000 / Math.Max(1, result.Ok):F3} ms in the nodes, {backends.Used * 1000 / Math.Max(1, result.Ok):F3} ms in PostgreSQL's backends)" : string.Empty));
+                (bench.IsPostgres ? $" ({cpu.Nodes * 1000 / Math.Max(1, result.Ok):F3} ms in the nodes, {cpu.Backends * 1000 / Math.Max(1, result.Ok):F3} ms in PostgreSQL's backends)" : string.Empty));
             Console.WriteLine($"durable after kill  {inDb:N0} of {acknowledged:N0} acknowledged operations in the database");
             return inDb >= acknowledged && result.Failed == 0 ? 0 : 1;
         }
