@@ -454,14 +454,16 @@ public sealed class WriteQueue : IAsyncDisposable
             return;
         }
 
-        foreach (var work in standing)
-        {
-            work.Complete();
-        }
-
+        // Streams hear of the events before any submitter is answered: a party that reads the
+        // stream's cursor after its write was acknowledged must find that write under it.
         if (lastSequence > 0)
         {
             _hub.Published(lastSequence);
+        }
+
+        foreach (var work in standing)
+        {
+            work.Complete();
         }
     }
 

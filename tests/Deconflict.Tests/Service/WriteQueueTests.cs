@@ -113,6 +113,25 @@ public sealed class WriteQueueTests
         Assert.True(measured.Where(m => m.Name == "deconflict.writer.queue_wait").Last().Value > 0);
     }
 
+    [Fact]
+    public async Task A_write_is_acknowledged_only_once_the_streams_have_been_told_of_its_event()
+    {
+        await using var writer = new Writer();
+        await writer.Queue.Submit<string>(null, ctx =>
+        {
+            ctx.Store.InsertParty(new Party("blue", "Blue", PartyRole.Party, T0));
+            return "ready";
+        });
+
+        // The answer's continuation runs on another thread than the writer's: were the streams told
+        // after it, some of these reads would still find the previous sequence.
+        for (var i = 1; i <= 1000; i++)
+        {
+            Assert.Equal($"op-{i}", (await writer.Queue.Submit(null, Declare($"op-{i}"))).Value);
+            Assert.Equal(i, writer.Hub.LastSequence);
+        }
+    }
+
     /// <summary>Declares an operation over <see cref="Box"/> and records an event for it.</summary>
     private static Func<WriteContext, Outcome<string>> Declare(string id) => ctx =>
     {
@@ -143,6 +162,9 @@ public sealed class WriteQueueTests
         }
 
         public WriteQueue Queue { get; }
+
+        /// <summary>What the writer tells the event streams.</summary>
+        public EventHub Hub => _hub;
 
         public async ValueTask DisposeAsync()
         {
