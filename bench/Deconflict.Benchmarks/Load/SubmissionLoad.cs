@@ -249,17 +249,17 @@ public static class SubmissionLoad
         foreach (var party in parties)
         {
             // Each row is followed by the entry it names, as the server writes them.
-            if (s.GetParty(party) is null)
+            if (s.Parties.Get(party) is null)
             {
                 var created = new Party(party, party.ToUpperInvariant(), PartyRole.Party, now);
-                s.InsertParty(created);
-                s.AppendEvent(Record.RecordSeed.PartyEvent(created), created.CreatedAt);
+                s.Parties.Insert(created);
+                s.Record.Append(Record.RecordSeed.PartyEvent(created), created.CreatedAt);
             }
 
             secrets[party] = Tokens.New(now).Secret;
             var token = new AccessToken($"tk-load-{party}", party, Tokens.Hash(secrets[party]), now, null);
-            s.InsertToken(token);
-            s.AppendEvent(Record.RecordSeed.TokenEvent(token), token.CreatedAt);
+            s.Parties.InsertToken(token);
+            s.Record.Append(Record.RecordSeed.TokenEvent(token), token.CreatedAt);
         }
 
         s.Commit();

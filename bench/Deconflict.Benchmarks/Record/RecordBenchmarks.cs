@@ -39,7 +39,7 @@ public class RecordAppendBenchmarks : IDisposable
         _session.Begin();
         for (var i = 0; i < Batch; i++)
         {
-            _session.AppendEvent(_event, _time);
+            _session.Record.Append(_event, _time);
         }
 
         _session.Commit();
@@ -147,7 +147,7 @@ public static class RecordSeed
             session.Begin();
             for (var i = 0; i < 10_000 && done < count; i++, done++)
             {
-                session.AppendEvent(ConflictEvent(done) with { Type = "load-notice" }, time);
+                session.Record.Append(ConflictEvent(done) with { Type = "load-notice" }, time);
             }
 
             session.Commit();

@@ -62,18 +62,18 @@ public class ConflictCheckBenchmarks : IDisposable
         {
             // Each row is followed by the entry it names, as the server writes them: a server
             // started on the store checks every served row against its entry.
-            if (s.GetParty(party.Id) is null)
+            if (s.Parties.Get(party.Id) is null)
             {
-                s.InsertParty(party);
-                s.AppendEvent(Record.RecordSeed.PartyEvent(party), party.CreatedAt);
+                s.Parties.Insert(party);
+                s.Record.Append(Record.RecordSeed.PartyEvent(party), party.CreatedAt);
             }
         }
 
         for (var i = 0; i < n; i++)
         {
             stored[i] = scenario.Operation($"op-seed-{i:D7}", "blue");
-            s.InsertDeclaration(stored[i]);
-            s.AppendEvent(Record.RecordSeed.OperationEvent(stored[i]), stored[i].UpdatedAt);
+            s.Declarations.Insert(stored[i]);
+            s.Record.Append(Record.RecordSeed.OperationEvent(stored[i]), stored[i].UpdatedAt);
         }
 
         s.Commit();

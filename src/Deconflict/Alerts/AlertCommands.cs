@@ -26,7 +26,7 @@ public sealed class AlertCommands
         }
 
         // Only a side sees the alert here: to anyone else it does not exist.
-        if (ctx.Store.GetAlert(id) is not { } a || !a.Concerns(caller.PartyId!))
+        if (ctx.Store.Alerts.Get(id) is not { } a || !a.Concerns(caller.PartyId!))
         {
             return Refusal.NotFound("alert", id);
         }
@@ -36,7 +36,7 @@ public sealed class AlertCommands
             return a;
         }
 
-        ctx.Store.UpdateAlert(next);
+        ctx.Store.Alerts.Update(next);
         TacticalService.Publish(ctx, "acknowledged", next, caller.PartyId);
         return next;
     }

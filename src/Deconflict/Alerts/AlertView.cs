@@ -1,6 +1,6 @@
-using Deconflict.Api;
 using Deconflict.Core.Model;
 using Deconflict.Core.Tactical;
+using Deconflict.Service;
 
 namespace Deconflict.Alerts;
 
@@ -52,9 +52,9 @@ public sealed record AlertView(
     public static AlertView ForEntry(TrackAlert a, string party) => For(a, new Caller(party, PartyRole.Party, "")) with { RecordIndex = null };
 
     public static AlertView For(TrackAlert a, Caller viewer) => new(
-        a.Id, a.Version, Json.Name(a.State), Json.Name(a.Level), AlertAircraftView.For(a.A, viewer), AlertAircraftView.For(a.B, viewer),
+        a.Id, a.Version, WireName.Of(a.State), WireName.Of(a.Level), AlertAircraftView.For(a.A, viewer), AlertAircraftView.For(a.B, viewer),
         Math.Round(a.TimeToLossS, 3), new CpaView(a.Cpa.Time, Math.Round(a.Cpa.HorizontalM, 1), Math.Round(a.Cpa.VerticalM, 1)), a.PredictedAt,
-        a.AcknowledgedBy, a.RaisedAt, a.UpdatedAt, a.ClearedAt, a.ClearedReason is { } reason ? Json.Name(reason) : null, a.TrackLostAt)
+        a.AcknowledgedBy, a.RaisedAt, a.UpdatedAt, a.ClearedAt, a.ClearedReason is { } reason ? WireName.Of(reason) : null, a.TrackLostAt)
     {
         RecordIndex = a.RecordIndex + Math.Max(0, a.Parties.IndexOf(viewer.PartyId ?? string.Empty)),
     };

@@ -252,13 +252,13 @@ public sealed class TacticalService : BackgroundService
             var (alert, action) = d.Kind switch
             {
                 AlertChangeKind.Raised => (AlertLifecycle.Raise(d.AlertId, d.Level, d.A!, d.B!, d.Encounter, now), "raised"),
-                AlertChangeKind.LevelChanged when ctx.Store.GetAlert(d.AlertId) is { State: AlertState.Active } held =>
+                AlertChangeKind.LevelChanged when ctx.Store.Alerts.Get(d.AlertId) is { State: AlertState.Active } held =>
                     (AlertLifecycle.ChangeLevel(held, d.Level, d.A!, d.B!, d.Encounter, now), "level-changed"),
-                AlertChangeKind.TrackLost when ctx.Store.GetAlert(d.AlertId) is { State: AlertState.Active } held =>
+                AlertChangeKind.TrackLost when ctx.Store.Alerts.Get(d.AlertId) is { State: AlertState.Active } held =>
                     (AlertLifecycle.LoseTrack(held, d.A!, d.B!, d.Encounter, d.PredictedAt ?? now, now), "track-lost"),
-                AlertChangeKind.TrackRegained when ctx.Store.GetAlert(d.AlertId) is { State: AlertState.Active } held =>
+                AlertChangeKind.TrackRegained when ctx.Store.Alerts.Get(d.AlertId) is { State: AlertState.Active } held =>
                     (AlertLifecycle.RegainTrack(held, d.Level, d.A!, d.B!, d.Encounter, now), "track-regained"),
-                AlertChangeKind.Cleared when ctx.Store.GetAlert(d.AlertId) is { State: AlertState.Active } held =>
+                AlertChangeKind.Cleared when ctx.Store.Alerts.Get(d.AlertId) is { State: AlertState.Active } held =>
                     (AlertLifecycle.Clear(held, now, d.Reason ?? ClearReason.Diverging), "cleared"),
                 _ => ((TrackAlert?)null, ""),
             };
@@ -269,11 +269,11 @@ public sealed class TacticalService : BackgroundService
 
             if (d.Kind == AlertChangeKind.Raised)
             {
-                ctx.Store.InsertAlert(alert);
+                ctx.Store.Alerts.Insert(alert);
             }
             else
             {
-                ctx.Store.UpdateAlert(alert);
+                ctx.Store.Alerts.Update(alert);
             }
 
             Publish(ctx, action, alert, null);

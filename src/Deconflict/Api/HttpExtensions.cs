@@ -1,5 +1,4 @@
 using System.Text.Json;
-using Deconflict.Core.Model;
 using Deconflict.Service;
 using Microsoft.AspNetCore.Http.Features;
 
@@ -185,22 +184,13 @@ public static class HttpExtensions
 
         foreach (var v in Enum.GetValues<T>())
         {
-            if (Json.Name(v) == raw)
+            if (WireName.Of(v) == raw)
             {
                 return (T?)v;
             }
         }
 
-        var allowed = string.Join(", ", Enum.GetValues<T>().Select(Json.Name));
+        var allowed = string.Join(", ", Enum.GetValues<T>().Select(WireName.Of));
         return new Refusal(RefusalReason.InvalidParameter, $"{name} must be one of {allowed}; '{raw}' is not.").With("parameter", name);
     }
-
-    /// <summary>Null when the caller is party <paramref name="partyId"/> itself or the admin; otherwise the 403 saying so.</summary>
-    public static Refusal? RequireSelfOrAdmin(Caller caller, string partyId, string action) =>
-        caller.IsAdmin || caller.PartyId == partyId ? null : Refusal.Forbidden($"Only party '{partyId}' or the admin may {action}.");
-
-    public static Refusal? RequireWriter(Caller caller) =>
-        caller.MayWrite ? null : Refusal.Forbidden(caller.IsAdmin
-            ? "The admin runs the service but does not declare or acknowledge: use a party's token."
-            : "An observer may read but not write.");
 }

@@ -9,27 +9,6 @@ public static class Json
 {
     public static readonly JsonSerializerOptions Options = Configure(new JsonSerializerOptions(JsonSerializerDefaults.Web));
 
-    /// <summary>An enum value as it is written on the wire and in the store (kebab-case, as the JSON converter writes it).</summary>
-    public static string Name<T>(T value)
-        where T : struct, Enum => JsonNamingPolicy.KebabCaseLower.ConvertName(value.ToString());
-
-    /// <summary>The enum value whose wire name is <paramref name="name"/>.</summary>
-    public static bool TryParseName<T>(string name, out T value)
-        where T : struct, Enum
-    {
-        foreach (var v in Enum.GetValues<T>())
-        {
-            if (Name(v) == name)
-            {
-                value = v;
-                return true;
-            }
-        }
-
-        value = default;
-        return false;
-    }
-
     public static JsonSerializerOptions Configure(JsonSerializerOptions o)
     {
         o.PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower;

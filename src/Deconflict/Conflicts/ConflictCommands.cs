@@ -1,4 +1,3 @@
-using Deconflict.Api;
 using Deconflict.Core.Model;
 using Deconflict.Core.Strategic;
 using Deconflict.Declarations;
@@ -32,13 +31,13 @@ public sealed class ConflictCommands
         string action)
     {
         // Not found before forbidden: a conflict the caller may not see must not be told apart from none.
-        var c = ctx.Store.GetConflict(id);
+        var c = ctx.Store.Conflicts.Get(id);
         if (c is null || !(caller.SeesEverything || c.Concerns(caller.PartyId!)))
         {
             return Refusal.NotFound("conflict", id);
         }
 
-        if (HttpExtensions.RequireWriter(caller) is { } forbidden)
+        if (Permissions.Writer(caller) is { } forbidden)
         {
             return forbidden;
         }

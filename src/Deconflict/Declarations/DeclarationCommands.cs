@@ -25,7 +25,7 @@ public sealed class DeclarationCommands(DeconflictOptions options)
         // The quota on live declarations, counted on the writer so that concurrent creates cannot
         // pass it together; refused before anything is written.
         var quota = options.Quotas;
-        if (ctx.Store.LiveDeclarations(caller.PartyId!) >= quota.MaxLiveDeclarations)
+        if (ctx.Store.Declarations.LiveCount(caller.PartyId!) >= quota.MaxLiveDeclarations)
         {
             return Refusal.Retry(
                 RefusalReason.QuotaExceeded,
@@ -47,7 +47,7 @@ public sealed class DeclarationCommands(DeconflictOptions options)
             return error;
         }
 
-        var current = ctx.Store.GetDeclaration(draft.Kind, id)!;
+        var current = ctx.Store.Declarations.Get(draft.Kind, id)!;
         var next = current with
         {
             Version = current.Version + 1,
@@ -70,7 +70,7 @@ public sealed class DeclarationCommands(DeconflictOptions options)
             return error;
         }
 
-        var current = ctx.Store.GetDeclaration(kind, id)!;
+        var current = ctx.Store.Declarations.Get(kind, id)!;
         var next = current with { Version = current.Version + 1, State = DeclarationState.Cancelled, UpdatedAt = ctx.Now };
         return Apply(ctx, caller, current, next, null, "cancelled");
     }
@@ -78,7 +78,7 @@ public sealed class DeclarationCommands(DeconflictOptions options)
     /// <summary>Ends declarations whose last volume is over (half-open: at its end time it is over). Returns how many.</summary>
     public int EndExpired(WriteContext ctx, int limit)
     {
-        var expired = ctx.Store.DeclarationsEndedBy(ctx.Now, limit);
+        var expired = ctx.Store.Declarations.EndedBy(ctx.Now, limit);
         foreach (var d in expired)
         {
             Apply(ctx, null, d, d with { Version = d.Version + 1, State = DeclarationState.Ended, UpdatedAt = ctx.Now }, null, "ended");
@@ -102,7 +102,7 @@ public sealed class DeclarationCommands(DeconflictOptions options)
     }
 
     public ImmutableArray<DetectedConflict> Detect(IWriteSession store, Declaration subject) =>
-        ConflictRules.DetectAmong(subject, store.FindCandidates(Boxes(subject)), options.StrategicBuffer);
+        ConflictRules.DetectAmong(subject, store.Declarations.FindCandidates(Boxes(subject)), options.StrategicBuffer);
 
     private VolumeBox[] Boxes(Declaration subject)
     {
@@ -122,7 +122,7 @@ public sealed class DeclarationCommands(DeconflictOptions options)
     private static Outcome<bool> Writable(WriteContext ctx, Caller caller, DeclarationKind kind, string id, long expectedVersion)
     {
         var what = Noun(kind);
-        var current = ctx.Store.GetDeclaration(kind, id);
+        var current = ctx.Store.Declarations.Get(kind, id);
         if (current is null)
         {
             return Refusal.NotFound(what, id);
@@ -140,7 +140,7 @@ public sealed class DeclarationCommands(DeconflictOptions options)
 
         if (!current.IsLive)
         {
-            return new Refusal(RefusalReason.InvalidState, $"The {what} '{id}' is {Json.Name(current.State)} and can no longer change.");
+            return new Refusal(RefusalReason.InvalidState, $"The {what} '{id}' is {WireName.Of(current.State)} and can no longer change.");
         }
 
         return true;
@@ -169,11 +169,11 @@ public sealed class DeclarationCommands(DeconflictOptions options)
 
         if (previous is null)
         {
-            ctx.Store.InsertDeclaration(subject);
+            ctx.Store.Declarations.Insert(subject);
         }
         else
         {
-            ctx.Store.UpdateDeclaration(subject);
+            ctx.Store.Declarations.Update(subject);
         }
 
         var made = ctx.Emit(DeclarationEvents.Written(caller?.PartyId, action, subject));
@@ -183,7 +183,7 @@ public sealed class DeclarationCommands(DeconflictOptions options)
         var live = ImmutableArray.CreateBuilder<Conflict>();
         if (previous is not null)
         {
-            foreach (var existing in ctx.Store.LiveConflictsOf(subject.Id))
+            foreach (var existing in ctx.Store.Conflicts.LiveOf(subject.Id))
             {
                 var otherId = existing.Other(subject.Id).Id;
                 if (byOther.Remove(otherId, out var still))
@@ -223,11 +223,11 @@ public sealed class DeclarationCommands(DeconflictOptions options)
     {
         if (insert)
         {
-            ctx.Store.InsertConflict(c);
+            ctx.Store.Conflicts.Insert(c);
         }
         else
         {
-            ctx.Store.UpdateConflict(c);
+            ctx.Store.Conflicts.Update(c);
         }
 
         var made = ctx.Emit(DeclarationEvents.Conflict(caller?.PartyId, action, note, c));

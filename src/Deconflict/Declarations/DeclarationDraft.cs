@@ -95,7 +95,7 @@ public sealed record DeclarationDraft(
         var state = body.State ?? DeclarationState.Planned;
         if (state is not (DeclarationState.Planned or DeclarationState.Active))
         {
-            return Refusal.Invalid($"state must be planned or active when writing; to end or cancel, use DELETE (state was {Json.Name(state)}).", "/state");
+            return Refusal.Invalid($"state must be planned or active when writing; to end or cancel, use DELETE (state was {WireName.Of(state)}).", "/state");
         }
 
         string? details = null;

@@ -125,7 +125,7 @@ public static class DeclarationEndpoints
         group.MapDelete("/{id}", async (string id, HttpContext http, WriteQueue writes, DeclarationCommands commands) =>
         {
             var caller = Authentication.Of(http);
-            if (HttpExtensions.RequireWriter(caller) is { } forbidden)
+            if (Permissions.Writer(caller) is { } forbidden)
             {
                 return Problems.ToResult(forbidden);
             }
@@ -159,7 +159,7 @@ public static class DeclarationEndpoints
         where TBody : DeclarationBody
     {
         var caller = Authentication.Of(http);
-        if (HttpExtensions.RequireWriter(caller) is { } forbidden)
+        if (Permissions.Writer(caller) is { } forbidden)
         {
             return forbidden;
         }

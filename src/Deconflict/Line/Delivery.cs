@@ -45,7 +45,7 @@ public static class Delivery
             var changed = 0;
             foreach (var id in ids)
             {
-                if (ctx.Store.GetMessage(id) is not { } m || !m.Receipts.ContainsKey(party))
+                if (ctx.Store.Line.Get(id) is not { } m || !m.Receipts.ContainsKey(party))
                 {
                     continue;
                 }
@@ -53,7 +53,7 @@ public static class Delivery
                 var next = LineClock.Delivered(m, party, ctx.Now);
                 if (next.Version != m.Version)
                 {
-                    ctx.Store.UpdateMessage(next);
+                    ctx.Store.Line.Update(next);
                     ctx.Emit(LineEvents.Receipt("delivered", next, party));
                     changed++;
                 }

@@ -51,7 +51,7 @@ public sealed class LineClockService(WriteQueue writes, IDeconflictStore store, 
             var fired = await writes.SubmitDuty<(int Messages, int Escalations)>(epoch, ctx =>
             {
                 calls.Clear();
-                var due = ctx.Store.MessagesDueBy(ctx.Now, Batch);
+                var due = ctx.Store.Line.DueBy(ctx.Now, Batch);
                 var escalations = 0;
                 foreach (var m in due)
                 {
@@ -61,7 +61,7 @@ public sealed class LineClockService(WriteQueue writes, IDeconflictStore store, 
                         continue;
                     }
 
-                    ctx.Store.UpdateMessage(next);
+                    ctx.Store.Line.Update(next);
                     foreach (var e in fired)
                     {
                         ctx.Emit(LineEvents.Overdue(m, e, next));

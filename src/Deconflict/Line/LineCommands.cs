@@ -17,7 +17,7 @@ public sealed class LineCommands
     /// </summary>
     public Outcome<LineMessageSent> Send(WriteContext ctx, Caller caller, LineMessageDraft draft, string? idempotencyKey)
     {
-        if (idempotencyKey is not null && ctx.Store.FindMessage(caller.PartyId!, idempotencyKey) is { } existing)
+        if (idempotencyKey is not null && ctx.Store.Line.FindByKey(caller.PartyId!, idempotencyKey) is { } existing)
         {
             return new LineMessageSent(existing, Replayed: true);
         }
@@ -25,7 +25,7 @@ public sealed class LineCommands
         var message = LineClock.Send(
             "msg-" + Guid.CreateVersion7(ctx.Now).ToString("N"), caller.PartyId!, draft.To, draft.Kind, draft.Subject, draft.Body, draft.Language, draft.Refs, draft.Place, ctx.Now,
             draft.AckWithin);
-        ctx.Store.InsertMessage(message, idempotencyKey);
+        ctx.Store.Line.Insert(message, idempotencyKey);
         var made = ctx.Emit(LineEvents.Sent(message));
         return new LineMessageSent(message with { RecordIndex = made.Sequence - 1 }, Replayed: false);
     }
@@ -49,12 +49,12 @@ public sealed class LineCommands
     /// <summary>Replaces the party's escalation contacts; returns them as set.</summary>
     public Outcome<IReadOnlyList<EscalationContactBody>> SetEscalationContacts(WriteContext ctx, Caller caller, string party, EscalationContactsDraft draft)
     {
-        if (ctx.Store.GetParty(party) is null)
+        if (ctx.Store.Parties.Get(party) is null)
         {
             return Refusal.NotFound("party", party);
         }
 
-        ctx.Store.SetEscalationContacts(party, [.. draft.Contacts.Select(c => (c.Level, c.Url!))]);
+        ctx.Store.Line.SetEscalationContacts(party, [.. draft.Contacts.Select(c => (c.Level, c.Url!))]);
         ctx.Emit(LineEvents.EscalationContactsSet(caller.PartyId, party, draft.Contacts));
         return new Outcome<IReadOnlyList<EscalationContactBody>>(draft.Contacts, null);
     }
@@ -68,7 +68,7 @@ public sealed class LineCommands
         Func<LineMessage, string, DateTimeOffset, LineMessage> step,
         Action<LineMessage, string>? then = null)
     {
-        var m = ctx.Store.GetMessage(id);
+        var m = ctx.Store.Line.Get(id);
         if (m is null || !(caller.SeesEverything || m.Concerns(caller.PartyId!)))
         {
             return Refusal.NotFound("message", id);
@@ -82,7 +82,7 @@ public sealed class LineCommands
         var next = step(m, party, ctx.Now);
         if (next.Version != m.Version)
         {
-            ctx.Store.UpdateMessage(next);
+            ctx.Store.Line.Update(next);
             var made = ctx.Emit(LineEvents.Receipt(action, next, party));
             next = next with { RecordIndex = made.Sequence - 1 };
             then?.Invoke(next, party);

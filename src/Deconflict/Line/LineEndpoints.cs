@@ -57,7 +57,7 @@ public static class LineEndpoints
             .Produces<EscalationContactsBody>().Refuses(RefusalReason.Forbidden, RefusalReason.NotFound, RefusalReason.LimitExceeded, RefusalReason.InvalidWebhook);
         parties.MapGet("/{id}/escalation", (string id, HttpContext http, IDeconflictStore store) =>
         {
-            return HttpExtensions.RequireSelfOrAdmin(Authentication.Of(http), id, "see its escalation contacts") is { } forbidden
+            return Permissions.SelfOrAdmin(Authentication.Of(http), id, "see its escalation contacts") is { } forbidden
                 ? Problems.ToResult(forbidden)
                 : Results.Json(new EscalationContactsBody { Contacts = [.. store.EscalationContacts(id).Select(c => new EscalationContactBody(c.Level, c.Url))] }, Json.Options);
         }).WithSummary("The party's escalation webhooks (the party itself or the admin)").WithName("getEscalationContacts")
@@ -68,7 +68,7 @@ public static class LineEndpoints
     private static async Task<IResult> SetContacts(string id, HttpContext http, WriteQueue writes, LineCommands commands, DeconflictOptions options, WebhookTargets targets)
     {
         var caller = Authentication.Of(http);
-        if (HttpExtensions.RequireSelfOrAdmin(caller, id, "set its escalation contacts") is { } forbidden)
+        if (Permissions.SelfOrAdmin(caller, id, "set its escalation contacts") is { } forbidden)
         {
             return Problems.ToResult(forbidden);
         }
@@ -92,7 +92,7 @@ public static class LineEndpoints
     private static async Task<IResult> Send(HttpContext http, WriteQueue writes, LineCommands commands, IDeconflictStore store, DeconflictOptions options, TimeProvider time)
     {
         var caller = Authentication.Of(http);
-        if (HttpExtensions.RequireWriter(caller) is { } forbidden)
+        if (Permissions.Writer(caller) is { } forbidden)
         {
             return Problems.ToResult(forbidden);
         }

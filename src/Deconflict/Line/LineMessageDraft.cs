@@ -1,7 +1,6 @@
 using System.Collections.Immutable;
 using System.Globalization;
 using System.Text.RegularExpressions;
-using Deconflict.Api;
 using Deconflict.Core.Line;
 using Deconflict.Core.Model;
 using Deconflict.Service;
@@ -83,7 +82,7 @@ public sealed partial record LineMessageDraft(
         }
 
         var kind = MessageKind.FreeText;
-        if (b.Kind is { } k && !Json.TryParseName(k, out kind))
+        if (b.Kind is { } k && !WireName.TryParse(k, out kind))
         {
             return Refusal.Invalid($"kind must be free-text, operation-notice, deconflict-request or unsafe-conduct, not '{k}'.", "/kind");
         }

@@ -1,5 +1,5 @@
-using Deconflict.Api;
 using Deconflict.Core.Line;
+using Deconflict.Service;
 
 namespace Deconflict.Line;
 
@@ -18,7 +18,7 @@ public sealed record LineMessageView(
     public static LineMessageView ForEntry(LineMessage m) => Of(m) with { RecordIndex = null };
 
     public static LineMessageView Of(LineMessage m) => new(
-        m.Id, m.Version, m.From, m.To, Json.Name(m.Kind), m.Subject, m.Body, m.Language, m.Refs, m.Place, m.SentAt, m.RequiresAck, m.AckDueAt,
+        m.Id, m.Version, m.From, m.To, WireName.Of(m.Kind), m.Subject, m.Body, m.Language, m.Refs, m.Place, m.SentAt, m.RequiresAck, m.AckDueAt,
         m.Receipts.ToDictionary(kv => kv.Key, kv => new ReceiptView(kv.Value.DeliveredAt, kv.Value.ReadAt, kv.Value.AcknowledgedAt, kv.Value.AcknowledgedBy, kv.Value.Note, kv.Value.EscalationLevel, kv.Value.DueAt), StringComparer.Ordinal))
     {
         NoticeFor = m.NoticeFor,

@@ -1,5 +1,4 @@
 using System.Globalization;
-using Deconflict.Api;
 using Deconflict.Core.Line;
 using Deconflict.Core.Model;
 using Deconflict.Core.Strategic;
@@ -27,13 +26,13 @@ public static class LineNotices
 
         var o = c.Overlap;
         var body = string.Create(CultureInfo.InvariantCulture,
-            $"Our {Json.Name(own.Kind)} {own.Id} conflicts with your {Json.Name(other.Kind)} {other.Id} from {o.TimeStart:yyyy-MM-dd HH:mm}Z to {o.TimeEnd:yyyy-MM-dd HH:mm}Z between {o.AltitudeLowerM:0} m and {o.AltitudeUpperM:0} m. Acknowledge to confirm you have seen it.");
+            $"Our {WireName.Of(own.Kind)} {own.Id} conflicts with your {WireName.Of(other.Kind)} {other.Id} from {o.TimeStart:yyyy-MM-dd HH:mm}Z to {o.TimeEnd:yyyy-MM-dd HH:mm}Z between {o.AltitudeLowerM:0} m and {o.AltitudeUpperM:0} m. Acknowledge to confirm you have seen it.");
         var notice = LineClock.Send(
             "msg-" + Guid.CreateVersion7(ctx.Now).ToString("N"), from, [other.Party], MessageKind.DeconflictRequest,
-            $"Conflict {c.Id}", body, "en", [new LineRef("conflict", c.Id), new LineRef(Json.Name(other.Kind), other.Id)], null, ctx.Now,
+            $"Conflict {c.Id}", body, "en", [new LineRef("conflict", c.Id), new LineRef(WireName.Of(other.Kind), other.Id)], null, ctx.Now,
             TimeSpan.FromSeconds(options.Line.AckWithinS)) with
         { NoticeFor = c.Id };
-        ctx.Store.InsertMessage(notice, null);
+        ctx.Store.Line.Insert(notice, null);
         ctx.Emit(LineEvents.Sent(notice));
         return notice;
     }
@@ -41,7 +40,7 @@ public static class LineNotices
     /// <summary>The party acknowledged the notice on the line: acknowledge the conflict for it too.</summary>
     public static void ConflictAcknowledgedByNotice(WriteContext ctx, Caller caller, LineMessage notice, string party, string by)
     {
-        if (notice.NoticeFor is not { } conflictId || ctx.Store.GetConflict(conflictId) is not { } c)
+        if (notice.NoticeFor is not { } conflictId || ctx.Store.Conflicts.Get(conflictId) is not { } c)
         {
             return;
         }
@@ -56,7 +55,7 @@ public static class LineNotices
     /// <summary>The party acknowledged the conflict: acknowledge its notice on the line for it too.</summary>
     public static void NoticeAcknowledgedByConflict(WriteContext ctx, string conflictId, string party, string? note)
     {
-        if (ctx.Store.NoticeOf(conflictId) is not { } notice || !notice.Receipts.ContainsKey(party))
+        if (ctx.Store.Line.NoticeOf(conflictId) is not { } notice || !notice.Receipts.ContainsKey(party))
         {
             return;
         }
@@ -64,7 +63,7 @@ public static class LineNotices
         var next = LineClock.Acknowledge(notice, party, $"{party} (acknowledged conflict {conflictId})", note, ctx.Now);
         if (next.Version != notice.Version)
         {
-            ctx.Store.UpdateMessage(next);
+            ctx.Store.Line.Update(next);
             ctx.Emit(LineEvents.Receipt("acknowledged", next, party));
         }
     }

@@ -20,13 +20,13 @@ public sealed class PartyCommands
             return forbidden;
         }
 
-        if (ctx.Store.GetParty(draft.Id) is not null)
+        if (ctx.Store.Parties.Get(draft.Id) is not null)
         {
             return new Refusal(RefusalReason.AlreadyExists, $"A party '{draft.Id}' exists already.");
         }
 
         var party = new Party(draft.Id, draft.Name, draft.Role, ctx.Now);
-        ctx.Store.InsertParty(party);
+        ctx.Store.Parties.Insert(party);
         ctx.Emit(PartyEvents.Created(party));
         return new PartyCreated(party, TokenIssuer.Issue(ctx, party.Id));
     }
@@ -38,7 +38,7 @@ public sealed class PartyCommands
             return forbidden;
         }
 
-        if (ctx.Store.GetParty(party) is null)
+        if (ctx.Store.Parties.Get(party) is null)
         {
             return Refusal.NotFound("party", party);
         }
@@ -57,12 +57,12 @@ public sealed class PartyCommands
             return forbidden;
         }
 
-        if (ctx.Store.GetParty(party) is null)
+        if (ctx.Store.Parties.Get(party) is null)
         {
             return Refusal.NotFound("party", party);
         }
 
-        var tokens = ctx.Store.TokensOf(party);
+        var tokens = ctx.Store.Parties.TokensOf(party);
         if (tokenIds is not null && tokenIds.Any(id => !tokens.Any(t => t.Id == id)))
         {
             return Refusal.NotFound("token", tokenIds[0]);
@@ -74,7 +74,7 @@ public sealed class PartyCommands
         foreach (var id in ids)
         {
             var token = tokens.First(t => t.Id == id);
-            ctx.Store.RevokeToken(id, ctx.Now);
+            ctx.Store.Parties.RevokeToken(id, ctx.Now);
             TokenEvents.Emit(ctx, "token-revoked", token with { RevokedAt = token.RevokedAt ?? ctx.Now });
         }
 

@@ -15,7 +15,7 @@ public static class TokenIssuer
     {
         var (tokenId, secret) = Tokens.New(ctx.Now);
         var token = new AccessToken(tokenId, partyId, Tokens.Hash(secret), ctx.Now, null);
-        ctx.Store.InsertToken(token);
+        ctx.Store.Parties.InsertToken(token);
         TokenEvents.Emit(ctx, partyId is null ? "created" : "token-issued", token);
         return new IssuedToken(tokenId, secret);
     }

@@ -1,4 +1,3 @@
-using Deconflict.Api;
 using Deconflict.Core.Model;
 using Deconflict.Core.Record;
 using Deconflict.Service;
@@ -76,7 +75,7 @@ public sealed class RecordCommands(IDeconflictStore store, RecordKey key)
         }
 
         var cosignature = new Cosignature(party, size, root, DateTimeOffset.FromUnixTimeSeconds(timestamp), signature);
-        ctx.Store.InsertCosignature(cosignature);
+        ctx.Store.Record.InsertCosignature(cosignature);
         ctx.Emit(RecordEvents.Cosignature(party, size, root, timestamp, signature));
         return cosignature;
     }
@@ -100,7 +99,7 @@ public sealed class RecordCommands(IDeconflictStore store, RecordKey key)
             return Refusal.Forbidden($"Only the entry's actor ('{entry.Actor ?? "the service"}') or the admin may reveal entry {index}.");
         }
 
-        if (ctx.Store.RevealEntry(index, caller.PartyId, ctx.Now))
+        if (ctx.Store.Record.Reveal(index, caller.PartyId, ctx.Now))
         {
             ctx.Emit(RecordEvents.Reveal(caller.PartyId, index));
         }
@@ -111,17 +110,17 @@ public sealed class RecordCommands(IDeconflictStore store, RecordKey key)
     /// <summary>Registers (or replaces) the party's Ed25519 witness key; the party itself or the admin may.</summary>
     public Outcome<byte[]> RegisterKey(WriteContext ctx, Caller caller, string party, byte[] publicKey)
     {
-        if (HttpExtensions.RequireSelfOrAdmin(caller, party, "register its key") is { } forbidden)
+        if (Permissions.SelfOrAdmin(caller, party, "register its key") is { } forbidden)
         {
             return forbidden;
         }
 
-        if (ctx.Store.GetParty(party) is null)
+        if (ctx.Store.Parties.Get(party) is null)
         {
             return Refusal.NotFound("party", party);
         }
 
-        ctx.Store.SetPartyKey(party, publicKey, ctx.Now);
+        ctx.Store.Parties.SetKey(party, publicKey, ctx.Now);
         ctx.Emit(RecordEvents.KeyRegistered(caller.PartyId, party, publicKey, ctx.Now));
         return publicKey;
     }

@@ -109,7 +109,7 @@ public static class RecordEndpoints
     public static async Task<IResult> RegisterKey(string id, HttpContext http, WriteQueue writes, RecordCommands commands)
     {
         var caller = Authentication.Of(http);
-        if (HttpExtensions.RequireSelfOrAdmin(caller, id, "register its key") is { } forbidden)
+        if (Permissions.SelfOrAdmin(caller, id, "register its key") is { } forbidden)
         {
             return Problems.ToResult(forbidden);
         }

@@ -39,10 +39,10 @@ public sealed class RecordHeads(IDeconflictStore store, WriteQueue writes, Event
             var kept = anchor.Head;
             var result = await writes.SubmitDuty<RecordHead>(epoch, ctx =>
             {
-                var latest = ctx.Store.LatestHead();
+                var latest = ctx.Store.Record.LatestHead();
                 var previous = kept is not null && (latest is null || kept.Size > latest.Size) ? kept : latest;
-                var (size, root) = ctx.Store.RecordHead();
-                if (previous is not null && (size < previous.Size || !ctx.Store.RecordRoot(previous.Size).AsSpan().SequenceEqual(previous.RootHash)))
+                var (size, root) = ctx.Store.Record.Head();
+                if (previous is not null && (size < previous.Size || !ctx.Store.Record.Root(previous.Size).AsSpan().SequenceEqual(previous.RootHash)))
                 {
                     throw new InvalidOperationException(
                         $"Refusing to sign a head of {size} entries: it is not consistent with the head of {previous.Size} entries the service signed before.");
@@ -54,7 +54,7 @@ public sealed class RecordHeads(IDeconflictStore store, WriteQueue writes, Event
                 }
 
                 var head = new RecordHead(size, root, ctx.Now, key.Sign(size, root));
-                ctx.Store.InsertHead(head);
+                ctx.Store.Record.InsertHead(head);
                 return head;
             });
             var signed = result.Value ?? throw new InvalidOperationException(result.Error?.Detail);

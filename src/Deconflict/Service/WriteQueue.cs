@@ -25,7 +25,7 @@ public sealed class WriteContext(IWriteSession session, TimeProvider time)
     /// <summary>Records the event in this write's transaction; it is pushed only after the commit.</summary>
     public StoredEvent Emit(DomainEvent e)
     {
-        var stored = Store.AppendEvent(e, Now);
+        var stored = Store.Record.Append(e, Now);
         _events.Add(stored);
         return stored;
     }

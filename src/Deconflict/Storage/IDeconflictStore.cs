@@ -114,9 +114,10 @@ public interface IStoreReader
 }
 
 /// <summary>
-/// The single writer's session: a transaction with savepoints, so a batch of requests commits with
-/// one fsync while a refused request rolls back alone. Reads inside see the session's own writes.
-/// Synchronous on purpose: it runs on the writer's own thread.
+/// The single writer's unit of work: a transaction with savepoints, so a batch of requests commits
+/// with one fsync while a refused request rolls back alone, and one repository per aggregate whose
+/// reads and writes all belong to that transaction (reads see its own writes). Synchronous on
+/// purpose: it runs on the writer's own thread, which does nothing else while a batch runs.
 /// </summary>
 public interface IWriteSession : IDisposable
 {
@@ -148,94 +149,21 @@ public interface IWriteSession : IDisposable
     /// </summary>
     long? LeaseEpoch();
 
-    Party? GetParty(string id);
+    /// <summary>Parties, their tokens and witness keys.</summary>
+    IPartyRepository Parties { get; }
 
-    void InsertParty(Party party);
+    /// <summary>Operations and zones, and the strategic broad phase.</summary>
+    IDeclarationRepository Declarations { get; }
 
-    void InsertToken(AccessToken token);
+    /// <summary>Strategic conflicts.</summary>
+    IConflictRepository Conflicts { get; }
 
-    AccessToken? GetToken(string tokenId);
+    /// <summary>The record: events with their entries, heads, cosignatures, revealed entries.</summary>
+    IRecordRepository Record { get; }
 
-    /// <summary>Every token of the party, revoked ones too, in the order they were issued.</summary>
-    IReadOnlyList<AccessToken> TokensOf(string party);
+    /// <summary>The deconfliction line's messages and escalation contacts.</summary>
+    ILineRepository Line { get; }
 
-    void RevokeToken(string tokenId, DateTimeOffset at);
-
-    Declaration? GetDeclaration(DeclarationKind kind, string id);
-
-    /// <summary>How many live (planned or active) declarations, of both kinds, the party holds in this transaction.</summary>
-    int LiveDeclarations(string party);
-
-    /// <summary>Whether an id is taken by any declaration, of either kind.</summary>
-    bool DeclarationIdExists(string id);
-
-    /// <summary>Broad phase: live declarations with a volume whose box meets any of the boxes. A superset of the true conflicts.</summary>
-    IReadOnlyList<Declaration> FindCandidates(IReadOnlyList<VolumeBox> boxes);
-
-    void InsertDeclaration(Declaration declaration);
-
-    /// <summary>Replaces the stored declaration (same id) and its index entries.</summary>
-    void UpdateDeclaration(Declaration declaration);
-
-    /// <summary>Live declarations whose last volume ended at or before <paramref name="now"/>.</summary>
-    IReadOnlyList<Declaration> DeclarationsEndedBy(DateTimeOffset now, int limit);
-
-    Conflict? GetConflict(string id);
-
-    /// <summary>Conflicts not resolved that involve the declaration.</summary>
-    IReadOnlyList<Conflict> LiveConflictsOf(string declarationId);
-
-    void InsertConflict(Conflict conflict);
-
-    void UpdateConflict(Conflict conflict);
-
-    /// <summary>
-    /// Appends an event and its record entry (leaf and Merkle nodes) in this transaction; returns it
-    /// with its sequence number (record index + 1).
-    /// </summary>
-    StoredEvent AppendEvent(DomainEvent e, DateTimeOffset time);
-
-    /// <summary>The record's size and root hash as this transaction stands.</summary>
-    (long Size, byte[] Root) RecordHead();
-
-    /// <summary>The root hash of the record's first <paramref name="size"/> leaves, as this transaction stands.</summary>
-    byte[] RecordRoot(long size);
-
-    /// <summary>The newest signed head as this transaction stands, or null before the first.</summary>
-    RecordHead? LatestHead();
-
-    void InsertHead(RecordHead head);
-
-    void InsertCosignature(Cosignature cosignature);
-
-    void SetPartyKey(string party, byte[] publicKey, DateTimeOffset at);
-
-    /// <summary>Marks the entry readable by every party; false when it was already revealed.</summary>
-    bool RevealEntry(long index, string? by, DateTimeOffset at);
-
-    void InsertMessage(LineMessage message, string? idempotencyKey);
-
-    /// <summary>Replaces the stored message (same id) with its next version.</summary>
-    void UpdateMessage(LineMessage message);
-
-    LineMessage? GetMessage(string id);
-
-    /// <summary>Replaces the party's escalation webhooks.</summary>
-    void SetEscalationContacts(string party, IReadOnlyList<(int Level, string Url)> contacts);
-
-    /// <summary>The automatic notice of a conflict, if one was sent.</summary>
-    LineMessage? NoticeOf(string conflictId);
-
-    /// <summary>The message the sender created with this Idempotency-Key, if any.</summary>
-    LineMessage? FindMessage(string sender, string idempotencyKey);
-
-    /// <summary>Messages with an escalation due at or before <paramref name="now"/>, soonest first.</summary>
-    IReadOnlyList<LineMessage> MessagesDueBy(DateTimeOffset now, int limit);
-
-    TrackAlert? GetAlert(string id);
-
-    void InsertAlert(TrackAlert alert);
-
-    /// <summary>Replaces the stored alert (same id) with its next version.</summary>
-    void UpdateAlert(TrackAlert alert);
+    /// <summary>Tactical alerts.</summary>
+    IAlertRepository Alerts { get; }
 }

@@ -105,7 +105,7 @@ public sealed class AlertCommandsTests
         var red = new AlertAircraft("red", "R1", null, T0, 10, 10.05, 3000, new Enu(-100, 0, 0));
         var alert = AlertLifecycle.Raise("alert-1", AlertLevel.Warning, blue, red, new Encounter(true, 20, 40, 27, 0, 0), T0);
         var w = new SqliteWriter();
-        await w.SeedAsync(ctx => ctx.Store.InsertAlert(alert));
+        await w.SeedAsync(ctx => ctx.Store.Alerts.Insert(alert));
         return w;
     }
 }

@@ -186,7 +186,7 @@ public sealed class LeaseFencingTests : IAsyncLifetime
 
     private static Outcome<bool> WriteParty(WriteContext ctx, string id)
     {
-        ctx.Store.InsertParty(new Party(id, id, PartyRole.Party, ctx.Now));
+        ctx.Store.Parties.Insert(new Party(id, id, PartyRole.Party, ctx.Now));
         ctx.Emit(new DomainEvent("party", null, [], $$"""{"party":"{{id}}"}"""));
         return true;
     }

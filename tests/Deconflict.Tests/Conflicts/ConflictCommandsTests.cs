@@ -168,7 +168,7 @@ public sealed class ConflictCommandsTests
     private static async Task<SqliteWriter> With(Conflict conflict)
     {
         var w = new SqliteWriter();
-        await w.SeedAsync(ctx => ctx.Store.InsertConflict(conflict));
+        await w.SeedAsync(ctx => ctx.Store.Conflicts.Insert(conflict));
         return w;
     }
 }

@@ -128,7 +128,7 @@ public sealed class LineCommandsTests
         {
             foreach (var party in Parties)
             {
-                ctx.Store.InsertParty(new Party(party, party, PartyRole.Party, T0));
+                ctx.Store.Parties.Insert(new Party(party, party, PartyRole.Party, T0));
             }
         });
         return writer;

@@ -130,8 +130,8 @@ public sealed class RecordCommandsTests
             var f = new Fixture(new SqliteWriter());
             await f._writer.SeedAsync(ctx =>
             {
-                ctx.Store.InsertParty(new Party("blue", "Blue", PartyRole.Party, ctx.Now));
-                ctx.Store.InsertParty(new Party("red", "Red", PartyRole.Party, ctx.Now));
+                ctx.Store.Parties.Insert(new Party("blue", "Blue", PartyRole.Party, ctx.Now));
+                ctx.Store.Parties.Insert(new Party("red", "Red", PartyRole.Party, ctx.Now));
             });
             return f;
         }
@@ -144,9 +144,9 @@ public sealed class RecordCommandsTests
         /// <summary>Signs a head of the record as it stands, as the service does.</summary>
         public async Task<RecordHead> SignHead() => (await Submit<RecordHead>(ctx =>
         {
-            var (size, root) = ctx.Store.RecordHead();
+            var (size, root) = ctx.Store.Record.Head();
             var head = new RecordHead(size, root, ctx.Now, Key.Sign(size, root));
-            ctx.Store.InsertHead(head);
+            ctx.Store.Record.InsertHead(head);
             return head;
         })).Value!;
 

@@ -119,7 +119,7 @@ public sealed class WriteQueueTests
         await using var writer = new Writer();
         await writer.Queue.Submit<string>(null, ctx =>
         {
-            ctx.Store.InsertParty(new Party("blue", "Blue", PartyRole.Party, T0));
+            ctx.Store.Parties.Insert(new Party("blue", "Blue", PartyRole.Party, T0));
             return "ready";
         });
 
@@ -137,14 +137,14 @@ public sealed class WriteQueueTests
     {
         var outline = OutlineFactory.Polygon([new(9.95, 9.95), new(9.95, 10.05), new(10.05, 10.05), new(10.05, 9.95)], new GeometryLimits()).Outline!;
         ImmutableArray<Volume4D> volumes = [new Volume4D(outline, 1000, 2000, T0, T0.AddHours(1))];
-        ctx.Store.InsertDeclaration(new Declaration(DeclarationKind.Operation, id, "blue", 1, DeclarationState.Planned, 0, null, null, volumes, null, T0, T0));
+        ctx.Store.Declarations.Insert(new Declaration(DeclarationKind.Operation, id, "blue", 1, DeclarationState.Planned, 0, null, null, volumes, null, T0, T0));
         ctx.Emit(new DomainEvent("operation", "blue", [], $"{{\"id\":\"{id}\"}}"));
         return id;
     };
 
     /// <summary>The ids the writer's broad phase finds over <see cref="Box"/>, in order, comma-separated.</summary>
     private static Outcome<string> Candidates(WriteContext ctx) =>
-        string.Join(",", ctx.Store.FindCandidates([Box]).Select(d => d.Id).Order(StringComparer.Ordinal));
+        string.Join(",", ctx.Store.Declarations.FindCandidates([Box]).Select(d => d.Id).Order(StringComparer.Ordinal));
 
     /// <summary>A writer on its own SQLite file.</summary>
     private sealed class Writer : IAsyncDisposable
@@ -182,7 +182,7 @@ public sealed class WriteQueueTests
         {
             await Queue.Submit<string>(null, ctx =>
             {
-                ctx.Store.InsertParty(new Party("blue", "Blue", PartyRole.Party, T0));
+                ctx.Store.Parties.Insert(new Party("blue", "Blue", PartyRole.Party, T0));
                 return "ready";
             });
             using var holding = new ManualResetEventSlim();

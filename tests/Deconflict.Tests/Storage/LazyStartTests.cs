@@ -29,10 +29,10 @@ public sealed class LazyStartTests : IDisposable
             first.Migrate();
             using var s = first.OpenWriteSession();
             s.Begin();
-            s.InsertParty(new Party("blue", "Blue", PartyRole.Party, T0));
-            s.InsertDeclaration(Operation("op-1h", Square(1, 1, T0.AddHours(1))));
-            s.InsertDeclaration(Operation("op-2h", Square(5, 5, T0.AddHours(2))));
-            s.InsertDeclaration(Operation("op-3h", Square(9, 9, T0.AddHours(3))));
+            s.Parties.Insert(new Party("blue", "Blue", PartyRole.Party, T0));
+            s.Declarations.Insert(Operation("op-1h", Square(1, 1, T0.AddHours(1))));
+            s.Declarations.Insert(Operation("op-2h", Square(5, 5, T0.AddHours(2))));
+            s.Declarations.Insert(Operation("op-3h", Square(9, 9, T0.AddHours(3))));
             s.Commit();
         }
 
@@ -40,16 +40,16 @@ public sealed class LazyStartTests : IDisposable
         await using var store = new SqliteStore(DatabasePath);
         store.Migrate();
         using var session = store.OpenWriteSession();
-        List<string> Ended(DateTimeOffset now) => [.. session.DeclarationsEndedBy(now, 10).Select(d => d.Id)];
+        List<string> Ended(DateTimeOffset now) => [.. session.Declarations.EndedBy(now, 10).Select(d => d.Id)];
 
         // Opening the session loads boxes and ends only.
         session.Begin();
         Assert.Equal(0, store.DecodedVolumeSets);
 
         // A check far from all of them reads none; one over op-2h reads it alone.
-        Assert.Empty(session.FindCandidates([VolumeBox.Of(Square(30, 30, T0.AddHours(1))[0])]));
+        Assert.Empty(session.Declarations.FindCandidates([VolumeBox.Of(Square(30, 30, T0.AddHours(1))[0])]));
         Assert.Equal(0, store.DecodedVolumeSets);
-        Assert.Equal("op-2h", Assert.Single(session.FindCandidates([VolumeBox.Of(Square(5, 5, T0.AddHours(1))[0])])).Id);
+        Assert.Equal("op-2h", Assert.Single(session.Declarations.FindCandidates([VolumeBox.Of(Square(5, 5, T0.AddHours(1))[0])])).Id);
         Assert.Equal(1, store.DecodedVolumeSets);
 
         // The expiry order comes from the stored ends; only the ended one is read.
@@ -58,15 +58,15 @@ public sealed class LazyStartTests : IDisposable
 
         // op-3h, never read, moved to end later and rolled back: it ends at its stored end again.
         var moved = Operation("op-3h", Square(9, 9, T0.AddHours(5))) with { Version = 2 };
-        session.UpdateDeclaration(moved);
+        session.Declarations.Update(moved);
         Assert.Equal(["op-1h", "op-2h"], Ended(T0.AddHours(4)));
         session.Rollback();
         session.Begin();
         Assert.Equal(["op-1h", "op-2h", "op-3h"], Ended(T0.AddHours(4)));
-        Assert.Equal(3, Assert.Single(session.FindCandidates([VolumeBox.Of(Square(9, 9, T0.AddHours(1))[0])])).Volumes[0].TimeEnd.Hour);
+        Assert.Equal(3, Assert.Single(session.Declarations.FindCandidates([VolumeBox.Of(Square(9, 9, T0.AddHours(1))[0])])).Volumes[0].TimeEnd.Hour);
 
         // Moved for good: it ends at its new end.
-        session.UpdateDeclaration(moved);
+        session.Declarations.Update(moved);
         session.Commit();
         session.Begin();
         Assert.Equal(["op-1h", "op-2h"], Ended(T0.AddHours(4)));

@@ -68,9 +68,9 @@ public sealed class PostgresStoreTests : IAsyncLifetime
         using (var s = first.OpenWriteSession())
         {
             s.Begin();
-            s.InsertParty(new Party("blue", "Blue", PartyRole.Party, T0));
-            s.InsertParty(new Party("red", "Red", PartyRole.Party, T0));
-            s.AppendEvent(new DomainEvent("party", null, [], "{\"n\":\"parties\"}"), T0);
+            s.Parties.Insert(new Party("blue", "Blue", PartyRole.Party, T0));
+            s.Parties.Insert(new Party("red", "Red", PartyRole.Party, T0));
+            s.Record.Append(new DomainEvent("party", null, [], "{\"n\":\"parties\"}"), T0);
             s.Commit();
         }
 
@@ -135,33 +135,33 @@ public sealed class PostgresStoreTests : IAsyncLifetime
         using (var s = store.OpenWriteSession())
         {
             s.Begin();
-            s.InsertParty(new Party("blue", "Blue", PartyRole.Party, T0));
-            s.InsertToken(new AccessToken("tk-1", "blue", new byte[32], T0, null));
-            s.InsertToken(new AccessToken("tk-2", "blue", [.. Enumerable.Repeat((byte)1, 32)], T0, null));
+            s.Parties.Insert(new Party("blue", "Blue", PartyRole.Party, T0));
+            s.Parties.InsertToken(new AccessToken("tk-1", "blue", new byte[32], T0, null));
+            s.Parties.InsertToken(new AccessToken("tk-2", "blue", [.. Enumerable.Repeat((byte)1, 32)], T0, null));
             for (var i = 0; i < 3; i++)
             {
-                s.AppendEvent(new DomainEvent("party", null, [], "{}"), T0);
+                s.Record.Append(new DomainEvent("party", null, [], "{}"), T0);
             }
 
             s.Commit();
 
             // Undone: a whole transaction, and a revocation rolled back to its savepoint.
             s.Begin();
-            s.RevokeToken("tk-1", T0);
-            s.AppendEvent(new DomainEvent("token", null, ["blue"], "{}"), T0);
+            s.Parties.RevokeToken("tk-1", T0);
+            s.Record.Append(new DomainEvent("token", null, ["blue"], "{}"), T0);
             s.Rollback();
             s.Begin();
             s.Savepoint();
-            s.RevokeToken("tk-1", T0);
+            s.Parties.RevokeToken("tk-1", T0);
             s.RollbackToSavepoint();
             s.ReleaseSavepoint();
-            s.RevokeToken("tk-2", T0);
-            s.AppendEvent(new DomainEvent("token", null, ["blue"], "{}"), T0);
+            s.Parties.RevokeToken("tk-2", T0);
+            s.Record.Append(new DomainEvent("token", null, ["blue"], "{}"), T0);
             s.Commit();
 
             // A transaction that appends nothing notifies nothing.
             s.Begin();
-            s.InsertParty(new Party("red", "Red", PartyRole.Party, T0));
+            s.Parties.Insert(new Party("red", "Red", PartyRole.Party, T0));
             s.Commit();
         }
 
@@ -186,7 +186,7 @@ public sealed class PostgresStoreTests : IAsyncLifetime
         await using var other = new PostgresStore(ConnectionString);
         using var s = other.OpenWriteSession();
         s.Begin();
-        s.InsertParty(new Party("blue", "Blue", PartyRole.Party, T0));
+        s.Parties.Insert(new Party("blue", "Blue", PartyRole.Party, T0));
         s.Commit();
         Submit(s, Operation("op-before", Square(10, 10)));
 
@@ -212,7 +212,7 @@ public sealed class PostgresStoreTests : IAsyncLifetime
         store.Migrate();
         using var s = store.OpenWriteSession();
         s.Begin();
-        s.InsertParty(new Party("blue", "Blue", PartyRole.Party, T0));
+        s.Parties.Insert(new Party("blue", "Blue", PartyRole.Party, T0));
         s.Commit();
         Assert.Equal("Blue", store.GetParty("blue")!.Name);
 
@@ -234,8 +234,8 @@ public sealed class PostgresStoreTests : IAsyncLifetime
             try
             {
                 s.Begin();
-                s.InsertParty(new Party($"red{attempt}", "Red", PartyRole.Party, T0));
-                s.AppendEvent(new DomainEvent("party", null, [], "{}"), T0);
+                s.Parties.Insert(new Party($"red{attempt}", "Red", PartyRole.Party, T0));
+                s.Record.Append(new DomainEvent("party", null, [], "{}"), T0);
                 s.Commit();
                 break;
             }
@@ -308,11 +308,11 @@ public sealed class PostgresStoreTests : IAsyncLifetime
         using (var s = store.OpenWriteSession())
         {
             s.Begin();
-            s.InsertParty(new Party("blue", "Blue", PartyRole.Party, T0));
-            s.InsertDeclaration(Operation("op-east", Square(10, 179.9)));
-            s.InsertDeclaration(Operation("op-west", Square(10, -179.9)));
-            s.InsertDeclaration(Operation("op-across", Polygon([new(9.95, 179.97), new(9.95, -179.97), new(10.05, -179.97), new(10.05, 179.97)])));
-            s.InsertDeclaration(Operation("op-touching", Square(20, 20, lower: 5000, upper: 6000, start: edge, end: edge.AddHours(1))));
+            s.Parties.Insert(new Party("blue", "Blue", PartyRole.Party, T0));
+            s.Declarations.Insert(Operation("op-east", Square(10, 179.9)));
+            s.Declarations.Insert(Operation("op-west", Square(10, -179.9)));
+            s.Declarations.Insert(Operation("op-across", Polygon([new(9.95, 179.97), new(9.95, -179.97), new(10.05, -179.97), new(10.05, 179.97)])));
+            s.Declarations.Insert(Operation("op-touching", Square(20, 20, lower: 5000, upper: 6000, start: edge, end: edge.AddHours(1))));
             s.Commit();
         }
 
@@ -353,15 +353,15 @@ public sealed class PostgresStoreTests : IAsyncLifetime
     private static void Submit(IWriteSession s, Declaration d)
     {
         s.Begin();
-        var candidates = s.FindCandidates([.. d.Volumes.Select(VolumeBox.Of)]);
-        s.InsertDeclaration(d);
-        s.AppendEvent(new DomainEvent("operation", d.Party, [], $"{{\"id\":\"{d.Id}\"}}"), T0);
+        var candidates = s.Declarations.FindCandidates([.. d.Volumes.Select(VolumeBox.Of)]);
+        s.Declarations.Insert(d);
+        s.Record.Append(new DomainEvent("operation", d.Party, [], $"{{\"id\":\"{d.Id}\"}}"), T0);
         foreach (var other in candidates)
         {
             var id = Guid.CreateVersion7().ToString();
-            s.InsertConflict(new Conflict(id, 1, ConflictState.Open, ConflictRef.Of(d), ConflictRef.Of(other), new VolumeOverlap(T0, T0.AddHours(1), 1000, 5000),
+            s.Conflicts.Insert(new Conflict(id, 1, ConflictState.Open, ConflictRef.Of(d), ConflictRef.Of(other), new VolumeOverlap(T0, T0.AddHours(1), 1000, 5000),
                 ImmutableSortedDictionary<string, DateTimeOffset>.Empty, ImmutableSortedDictionary<string, DateTimeOffset>.Empty, T0, T0, null));
-            s.AppendEvent(new DomainEvent("conflict", null, [d.Party, other.Party], $"{{\"id\":\"{id}\"}}"), T0);
+            s.Record.Append(new DomainEvent("conflict", null, [d.Party, other.Party], $"{{\"id\":\"{id}\"}}"), T0);
         }
 
         s.Commit();

@@ -40,7 +40,7 @@ public abstract class StoreContract : IAsyncLifetime
     [Fact]
     public void Migrating_twice_changes_nothing()
     {
-        Write(s => s.InsertParty(new Party("blue", "Blue", PartyRole.Party, T0)));
+        Write(s => s.Parties.Insert(new Party("blue", "Blue", PartyRole.Party, T0)));
         Store.Migrate();
         Assert.Equal("Blue", Store.GetParty("blue")!.Name);
     }
@@ -52,10 +52,10 @@ public abstract class StoreContract : IAsyncLifetime
         hash[0] = 7;
         Write(s =>
         {
-            s.InsertParty(new Party("blue", "Blue", PartyRole.Party, T0));
-            s.InsertParty(new Party("un", "UN", PartyRole.Observer, T0));
-            s.InsertToken(new AccessToken("tk-1", "blue", hash, T0, null));
-            s.InsertToken(new AccessToken("tk-admin", null, new byte[32], T0, null));
+            s.Parties.Insert(new Party("blue", "Blue", PartyRole.Party, T0));
+            s.Parties.Insert(new Party("un", "UN", PartyRole.Observer, T0));
+            s.Parties.InsertToken(new AccessToken("tk-1", "blue", hash, T0, null));
+            s.Parties.InsertToken(new AccessToken("tk-admin", null, new byte[32], T0, null));
         });
         Assert.Equal(["blue", "un"], Store.ListParties().Select(p => p.Id));
         Assert.Equal(PartyRole.Observer, Store.GetParty("un")!.Role);
@@ -65,16 +65,16 @@ public abstract class StoreContract : IAsyncLifetime
         Assert.Null(token.RevokedAt);
         Assert.True(Store.AnyAdminToken());
 
-        Write(s => s.RevokeToken("tk-1", T0.AddMinutes(1)));
+        Write(s => s.Parties.RevokeToken("tk-1", T0.AddMinutes(1)));
         Assert.Equal(T0.AddMinutes(1), Store.FindToken(hash)!.RevokedAt);
     }
 
     [Fact]
     public void Declarations_round_trip_exactly()
     {
-        Write(s => s.InsertParty(new Party("blue", "Blue", PartyRole.Party, T0)));
+        Write(s => s.Parties.Insert(new Party("blue", "Blue", PartyRole.Party, T0)));
         var d = Declaration("op-1", "blue", Square(35.5, 35.8), details: """{"mission":"x"}""");
-        Write(s => s.InsertDeclaration(d));
+        Write(s => s.Declarations.Insert(d));
         var read = Store.GetDeclaration(DeclarationKind.Operation, "op-1")!;
         Assert.Equal(d with { Volumes = [] }, read with { Volumes = [], RecordIndex = null });
 
@@ -92,13 +92,13 @@ public abstract class StoreContract : IAsyncLifetime
     {
         Write(s =>
         {
-            s.InsertParty(new Party("blue", "Blue", PartyRole.Party, T0));
-            s.InsertDeclaration(Declaration("op-near", "blue", Square(35.5, 35.8)));
-            s.InsertDeclaration(Declaration("op-far", "blue", Square(10, 10)));
-            s.InsertDeclaration(Declaration("op-later", "blue", Square(35.5, 35.8, start: T0.AddHours(5), end: T0.AddHours(6))));
-            s.InsertDeclaration(Declaration("op-higher", "blue", Square(35.5, 35.8, lower: 20_000, upper: 30_000)));
-            s.InsertDeclaration(Declaration("op-cancelled", "blue", Square(35.5, 35.8)) with { State = DeclarationState.Cancelled });
-            s.InsertDeclaration(Declaration("op-dateline", "blue", Square(0, 179.95)));
+            s.Parties.Insert(new Party("blue", "Blue", PartyRole.Party, T0));
+            s.Declarations.Insert(Declaration("op-near", "blue", Square(35.5, 35.8)));
+            s.Declarations.Insert(Declaration("op-far", "blue", Square(10, 10)));
+            s.Declarations.Insert(Declaration("op-later", "blue", Square(35.5, 35.8, start: T0.AddHours(5), end: T0.AddHours(6))));
+            s.Declarations.Insert(Declaration("op-higher", "blue", Square(35.5, 35.8, lower: 20_000, upper: 30_000)));
+            s.Declarations.Insert(Declaration("op-cancelled", "blue", Square(35.5, 35.8)) with { State = DeclarationState.Cancelled });
+            s.Declarations.Insert(Declaration("op-dateline", "blue", Square(0, 179.95)));
         });
 
         Assert.Equal(["op-near"], Candidates(new VolumeBox(new GeoBox(35.45, 35.75, 35.55, 35.85), 0, 10_000, T0, T0.AddHours(1))));
@@ -108,8 +108,8 @@ public abstract class StoreContract : IAsyncLifetime
 
         Write(s =>
         {
-            var near = s.GetDeclaration(DeclarationKind.Operation, "op-near")!;
-            s.UpdateDeclaration(near with { Version = 2, Volumes = Square(-30, -30) });
+            var near = s.Declarations.Get(DeclarationKind.Operation, "op-near")!;
+            s.Declarations.Update(near with { Version = 2, Volumes = Square(-30, -30) });
         });
         Assert.Empty(Candidates(new VolumeBox(new GeoBox(35.45, 35.75, 35.55, 35.85), 0, 10_000, T0, T0.AddHours(1))));
         Assert.Equal(["op-near"], Candidates(new VolumeBox(new GeoBox(-30.01, -30.01, -29.99, -29.99), 0, 10_000, T0, T0.AddHours(1))));
@@ -120,8 +120,8 @@ public abstract class StoreContract : IAsyncLifetime
     {
         Write(s =>
         {
-            s.InsertParty(new Party("blue", "Blue", PartyRole.Party, T0));
-            s.InsertDeclaration(Declaration("op-kept", "blue", Square(35.5, 35.8)));
+            s.Parties.Insert(new Party("blue", "Blue", PartyRole.Party, T0));
+            s.Declarations.Insert(Declaration("op-kept", "blue", Square(35.5, 35.8)));
         });
         var near = new VolumeBox(new GeoBox(35.45, 35.75, 35.55, 35.85), 0, 10_000, T0, T0.AddHours(1));
         var far = new VolumeBox(new GeoBox(-30.01, -30.01, -29.99, -29.99), 0, 10_000, T0, T0.AddHours(1));
@@ -129,18 +129,18 @@ public abstract class StoreContract : IAsyncLifetime
         {
             s.Begin();
             s.Savepoint();
-            s.InsertDeclaration(Declaration("op-undone", "blue", Square(35.5, 35.8)));
-            var kept = s.GetDeclaration(DeclarationKind.Operation, "op-kept")!;
-            s.UpdateDeclaration(kept with { Version = 2, Volumes = Square(-30, -30) });
-            Assert.Equal(["op-undone"], s.FindCandidates([near]).Select(d => d.Id));
-            Assert.Equal(["op-kept"], s.FindCandidates([far]).Select(d => d.Id));
+            s.Declarations.Insert(Declaration("op-undone", "blue", Square(35.5, 35.8)));
+            var kept = s.Declarations.Get(DeclarationKind.Operation, "op-kept")!;
+            s.Declarations.Update(kept with { Version = 2, Volumes = Square(-30, -30) });
+            Assert.Equal(["op-undone"], s.Declarations.FindCandidates([near]).Select(d => d.Id));
+            Assert.Equal(["op-kept"], s.Declarations.FindCandidates([far]).Select(d => d.Id));
             s.RollbackToSavepoint();
             s.ReleaseSavepoint();
 
             // The same session, after the rollback, sees the committed state again.
-            Assert.Equal(["op-kept"], s.FindCandidates([near]).Select(d => d.Id));
-            Assert.Empty(s.FindCandidates([far]));
-            Assert.Equal(1, s.FindCandidates([near])[0].Version);
+            Assert.Equal(["op-kept"], s.Declarations.FindCandidates([near]).Select(d => d.Id));
+            Assert.Empty(s.Declarations.FindCandidates([far]));
+            Assert.Equal(1, s.Declarations.FindCandidates([near])[0].Version);
             s.Commit();
         }
 
@@ -153,15 +153,15 @@ public abstract class StoreContract : IAsyncLifetime
     {
         Write(s =>
         {
-            s.InsertParty(new Party("blue", "Blue", PartyRole.Party, T0));
-            s.InsertDeclaration(Declaration("op-1", "blue", Square(1, 1, start: T0, end: T0.AddHours(1))));
-            s.InsertDeclaration(Declaration("op-2", "blue", Square(1, 1, start: T0, end: T0.AddHours(2))));
-            s.InsertDeclaration(Declaration("op-3", "blue", Square(1, 1, start: T0, end: T0.AddHours(1))) with { State = DeclarationState.Cancelled });
+            s.Parties.Insert(new Party("blue", "Blue", PartyRole.Party, T0));
+            s.Declarations.Insert(Declaration("op-1", "blue", Square(1, 1, start: T0, end: T0.AddHours(1))));
+            s.Declarations.Insert(Declaration("op-2", "blue", Square(1, 1, start: T0, end: T0.AddHours(2))));
+            s.Declarations.Insert(Declaration("op-3", "blue", Square(1, 1, start: T0, end: T0.AddHours(1))) with { State = DeclarationState.Cancelled });
         });
         List<string> ended = [];
-        Write(s => ended = [.. s.DeclarationsEndedBy(T0.AddHours(1), 10).Select(d => d.Id)]);
+        Write(s => ended = [.. s.Declarations.EndedBy(T0.AddHours(1), 10).Select(d => d.Id)]);
         Assert.Equal(["op-1"], ended);
-        Write(s => ended = [.. s.DeclarationsEndedBy(T0.AddHours(1).AddTicks(-1), 10).Select(d => d.Id)]);
+        Write(s => ended = [.. s.Declarations.EndedBy(T0.AddHours(1).AddTicks(-1), 10).Select(d => d.Id)]);
         Assert.Empty(ended);
     }
 
@@ -172,17 +172,17 @@ public abstract class StoreContract : IAsyncLifetime
 
         Write(s =>
         {
-            s.InsertParty(new Party("blue", "Blue", PartyRole.Party, T0));
-            s.InsertDeclaration(Declaration("op-3h", "blue", Ending(T0.AddHours(3))));
-            s.InsertDeclaration(Declaration("op-1h", "blue", Ending(T0.AddHours(1))));
-            s.InsertDeclaration(Declaration("op-2h", "blue", Ending(T0.AddHours(2))));
-            s.InsertDeclaration(Declaration("op-9h", "blue", Ending(T0.AddHours(9))));
+            s.Parties.Insert(new Party("blue", "Blue", PartyRole.Party, T0));
+            s.Declarations.Insert(Declaration("op-3h", "blue", Ending(T0.AddHours(3))));
+            s.Declarations.Insert(Declaration("op-1h", "blue", Ending(T0.AddHours(1))));
+            s.Declarations.Insert(Declaration("op-2h", "blue", Ending(T0.AddHours(2))));
+            s.Declarations.Insert(Declaration("op-9h", "blue", Ending(T0.AddHours(9))));
         });
         var moved = Declaration("op-1h", "blue", Ending(T0.AddHours(5))) with { Version = 2 };
         var at4h = T0.AddHours(4);
         using (var s = Store.OpenWriteSession())
         {
-            List<string> Ended(DateTimeOffset now, int limit = 10) => [.. s.DeclarationsEndedBy(now, limit).Select(d => d.Id)];
+            List<string> Ended(DateTimeOffset now, int limit = 10) => [.. s.Declarations.EndedBy(now, limit).Select(d => d.Id)];
 
             s.Begin();
             Assert.Equal(["op-1h", "op-2h", "op-3h"], Ended(at4h));
@@ -190,7 +190,7 @@ public abstract class StoreContract : IAsyncLifetime
 
             // Asking twice changes nothing; a later end moves the declaration out, a rollback back.
             Assert.Equal(["op-1h", "op-2h", "op-3h"], Ended(at4h));
-            s.UpdateDeclaration(moved);
+            s.Declarations.Update(moved);
             Assert.Equal(["op-2h", "op-3h"], Ended(at4h));
             Assert.Equal(["op-2h", "op-3h", "op-1h"], Ended(T0.AddHours(5)));
             s.Rollback();
@@ -199,17 +199,17 @@ public abstract class StoreContract : IAsyncLifetime
             Assert.Equal(["op-1h", "op-2h", "op-3h"], Ended(at4h));
 
             // Moved and rolled back again, then moved for good: listed once, at its new end.
-            s.UpdateDeclaration(moved);
+            s.Declarations.Update(moved);
             s.Rollback();
             s.Begin();
-            s.UpdateDeclaration(moved);
+            s.Declarations.Update(moved);
             s.Commit();
             s.Begin();
             Assert.Equal(["op-2h", "op-3h", "op-1h"], Ended(T0.AddHours(6)));
 
             // Ended (no longer live) inside a savepoint rolled back: listed again.
             s.Savepoint();
-            s.UpdateDeclaration(Declaration("op-2h", "blue", Ending(T0.AddHours(2))) with { Version = 2, State = DeclarationState.Ended });
+            s.Declarations.Update(Declaration("op-2h", "blue", Ending(T0.AddHours(2))) with { Version = 2, State = DeclarationState.Ended });
             Assert.Equal(["op-3h", "op-1h"], Ended(T0.AddHours(6)));
             s.RollbackToSavepoint();
             s.ReleaseSavepoint();
@@ -219,7 +219,7 @@ public abstract class StoreContract : IAsyncLifetime
 
         // A new session (as after a restart) rebuilds the same order from the database.
         List<string> reopened = [];
-        Write(s => reopened = [.. s.DeclarationsEndedBy(T0.AddHours(10), 10).Select(d => d.Id)]);
+        Write(s => reopened = [.. s.Declarations.EndedBy(T0.AddHours(10), 10).Select(d => d.Id)]);
         Assert.Equal(["op-2h", "op-3h", "op-1h", "op-9h"], reopened);
     }
 
@@ -238,17 +238,17 @@ public abstract class StoreContract : IAsyncLifetime
             T0,
             T0,
             null);
-        Write(s => s.InsertConflict(c));
+        Write(s => s.Conflicts.Insert(c));
         var read = Store.GetConflict("cf-1")!;
         Assert.Equal(c.Overlap, read.Overlap);
         Assert.Equal(c.A, read.A);
         Assert.Equal(c.B, read.B);
         Assert.Equal(T0.AddSeconds(1.5), read.AcknowledgedBy["red"]);
         IReadOnlyList<Conflict> live = [];
-        Write(s => live = s.LiveConflictsOf("zn-b"));
+        Write(s => live = s.Conflicts.LiveOf("zn-b"));
         Assert.Single(live);
-        Write(s => s.UpdateConflict(c with { Version = 2, State = ConflictState.Resolved, ResolvedAt = T0.AddHours(1) }));
-        Write(s => live = s.LiveConflictsOf("op-a"));
+        Write(s => s.Conflicts.Update(c with { Version = 2, State = ConflictState.Resolved, ResolvedAt = T0.AddHours(1) }));
+        Write(s => live = s.Conflicts.LiveOf("op-a"));
         Assert.Empty(live);
         Assert.Equal(ConflictState.Resolved, Store.GetConflict("cf-1")!.State);
 
@@ -257,12 +257,12 @@ public abstract class StoreContract : IAsyncLifetime
         {
             s.Begin();
             s.Savepoint();
-            s.InsertConflict(c with { Id = "cf-2" });
-            Assert.Equal(["cf-2"], s.LiveConflictsOf("zn-b").Select(x => x.Id));
+            s.Conflicts.Insert(c with { Id = "cf-2" });
+            Assert.Equal(["cf-2"], s.Conflicts.LiveOf("zn-b").Select(x => x.Id));
             s.RollbackToSavepoint();
             s.ReleaseSavepoint();
-            Assert.Empty(s.LiveConflictsOf("zn-b"));
-            Assert.Empty(s.LiveConflictsOf("op-a"));
+            Assert.Empty(s.Conflicts.LiveOf("zn-b"));
+            Assert.Empty(s.Conflicts.LiveOf("op-a"));
             s.Commit();
         }
 
@@ -277,13 +277,13 @@ public abstract class StoreContract : IAsyncLifetime
     {
         Write(s =>
         {
-            s.AppendEvent(new DomainEvent("operation", "blue", [], "{\"n\":1}"), T0);
+            s.Record.Append(new DomainEvent("operation", "blue", [], "{\"n\":1}"), T0);
             s.Savepoint();
-            s.AppendEvent(new DomainEvent("operation", "blue", [], "{\"n\":\"undone\"}"), T0);
+            s.Record.Append(new DomainEvent("operation", "blue", [], "{\"n\":\"undone\"}"), T0);
             s.RollbackToSavepoint();
             s.ReleaseSavepoint();
-            s.AppendEvent(new DomainEvent("conflict", "red", ["red", "blue"], "{\"n\":2}"), T0);
-            s.AppendEvent(new DomainEvent("conflict", "red", ["red", "green"], "{\"n\":3}"), T0);
+            s.Record.Append(new DomainEvent("conflict", "red", ["red", "blue"], "{\"n\":2}"), T0);
+            s.Record.Append(new DomainEvent("conflict", "red", ["red", "green"], "{\"n\":3}"), T0);
         });
         var blue = new Caller("blue", PartyRole.Party, "t");
         var all = Store.ReadEvents(0, new Caller(null, null, "admin"), 100);
@@ -303,18 +303,18 @@ public abstract class StoreContract : IAsyncLifetime
         (long Size, byte[] Root) inSession = default;
         Write(s =>
         {
-            Assert.Equal(MerkleTree.EmptyRoot(), s.RecordHead().Root);
+            Assert.Equal(MerkleTree.EmptyRoot(), s.Record.Head().Root);
             for (var i = 0; i < 6; i++)
             {
-                s.AppendEvent(new DomainEvent("operation", "blue", i % 2 == 0 ? [] : ["blue", "red"], $"{{\"n\":{i}}}"), T0);
+                s.Record.Append(new DomainEvent("operation", "blue", i % 2 == 0 ? [] : ["blue", "red"], $"{{\"n\":{i}}}"), T0);
             }
 
             s.Savepoint();
-            s.AppendEvent(new DomainEvent("operation", "blue", [], "{\"n\":\"undone\"}"), T0);
+            s.Record.Append(new DomainEvent("operation", "blue", [], "{\"n\":\"undone\"}"), T0);
             s.RollbackToSavepoint();
             s.ReleaseSavepoint();
-            s.AppendEvent(new DomainEvent("conflict", "red", ["red", "green"], "{\"n\":6}"), T0);
-            inSession = s.RecordHead();
+            s.Record.Append(new DomainEvent("conflict", "red", ["red", "green"], "{\"n\":6}"), T0);
+            inSession = s.Record.Head();
         });
 
         var leaves = Store.ReadRecord(0, 100);
@@ -350,16 +350,16 @@ public abstract class StoreContract : IAsyncLifetime
         var root = MerkleTree.EmptyRoot();
         Write(s =>
         {
-            s.InsertParty(new Party("blue", "Blue", PartyRole.Party, T0));
-            s.AppendEvent(new DomainEvent("party", null, ["blue"], "{}"), T0);
-            s.InsertHead(new RecordHead(0, root, T0, [1, 2, 3]));
-            s.InsertHead(new RecordHead(1, s.RecordHead().Root, T0.AddSeconds(1), [4, 5, 6]));
-            s.SetPartyKey("blue", [.. Enumerable.Repeat((byte)7, 32)], T0);
-            s.SetPartyKey("blue", [.. Enumerable.Repeat((byte)8, 32)], T0.AddSeconds(2));
-            s.InsertCosignature(new Cosignature("blue", 0, root, T0, [9]));
-            s.InsertCosignature(new Cosignature("blue", 1, root, T0.AddSeconds(3), [10]));
-            Assert.True(s.RevealEntry(0, "blue", T0));
-            Assert.False(s.RevealEntry(0, "blue", T0.AddSeconds(5)));
+            s.Parties.Insert(new Party("blue", "Blue", PartyRole.Party, T0));
+            s.Record.Append(new DomainEvent("party", null, ["blue"], "{}"), T0);
+            s.Record.InsertHead(new RecordHead(0, root, T0, [1, 2, 3]));
+            s.Record.InsertHead(new RecordHead(1, s.Record.Head().Root, T0.AddSeconds(1), [4, 5, 6]));
+            s.Parties.SetKey("blue", [.. Enumerable.Repeat((byte)7, 32)], T0);
+            s.Parties.SetKey("blue", [.. Enumerable.Repeat((byte)8, 32)], T0.AddSeconds(2));
+            s.Record.InsertCosignature(new Cosignature("blue", 0, root, T0, [9]));
+            s.Record.InsertCosignature(new Cosignature("blue", 1, root, T0.AddSeconds(3), [10]));
+            Assert.True(s.Record.Reveal(0, "blue", T0));
+            Assert.False(s.Record.Reveal(0, "blue", T0.AddSeconds(5)));
         });
 
         Assert.Equal(1, Store.LatestHead()!.Size);
@@ -380,20 +380,20 @@ public abstract class StoreContract : IAsyncLifetime
         var root = MerkleTree.EmptyRoot();
         Write(s =>
         {
-            Assert.Null(s.LatestHead());
-            s.InsertHead(new RecordHead(0, root, T0, [1, 2, 3]));
-            Assert.Equal([1, 2, 3], s.LatestHead()!.Signature);
+            Assert.Null(s.Record.LatestHead());
+            s.Record.InsertHead(new RecordHead(0, root, T0, [1, 2, 3]));
+            Assert.Equal([1, 2, 3], s.Record.LatestHead()!.Signature);
         });
 
         using (var s = Store.OpenWriteSession())
         {
             s.Begin();
-            s.AppendEvent(new DomainEvent("party", null, [], "{}"), T0);
-            s.InsertHead(new RecordHead(1, s.RecordHead().Root, T0.AddSeconds(1), [4, 5, 6]));
-            Assert.Equal(1, s.LatestHead()!.Size);
+            s.Record.Append(new DomainEvent("party", null, [], "{}"), T0);
+            s.Record.InsertHead(new RecordHead(1, s.Record.Head().Root, T0.AddSeconds(1), [4, 5, 6]));
+            Assert.Equal(1, s.Record.LatestHead()!.Size);
             s.Rollback();
             s.Begin();
-            Assert.Equal((0L, T0), (s.LatestHead()!.Size, s.LatestHead()!.Time));
+            Assert.Equal((0L, T0), (s.Record.LatestHead()!.Size, s.Record.LatestHead()!.Time));
             s.Rollback();
         }
     }
@@ -416,8 +416,8 @@ public abstract class StoreContract : IAsyncLifetime
         using (var s = Store.OpenWriteSession())
         {
             s.Begin();
-            s.InsertParty(new Party("blue", "Blue", PartyRole.Party, T0));
-            s.AppendEvent(new DomainEvent("party", null, [], "{}"), T0);
+            s.Parties.Insert(new Party("blue", "Blue", PartyRole.Party, T0));
+            s.Record.Append(new DomainEvent("party", null, [], "{}"), T0);
             s.Rollback();
         }
 
@@ -437,10 +437,10 @@ public abstract class StoreContract : IAsyncLifetime
     {
         Write(s =>
         {
-            s.InsertParty(new Party("blue", "Blue", PartyRole.Party, T0));
+            s.Parties.Insert(new Party("blue", "Blue", PartyRole.Party, T0));
             for (var i = 0; i < 5; i++)
             {
-                s.InsertDeclaration(Declaration($"op-{i}", "blue", Square(i, i)));
+                s.Declarations.Insert(Declaration($"op-{i}", "blue", Square(i, i)));
             }
         });
         var first = Store.ListDeclarations(new DeclarationQuery(DeclarationKind.Operation, Limit: 3));
@@ -461,8 +461,8 @@ public abstract class StoreContract : IAsyncLifetime
         var second = AlertLifecycle.Raise("alert-2", AlertLevel.Caution, blue with { TrackId = "B2" }, red with { Party = "green" }, e, T0.AddSeconds(1));
         Write(s =>
         {
-            s.InsertAlert(first);
-            s.InsertAlert(second);
+            s.Alerts.Insert(first);
+            s.Alerts.Insert(second);
         });
         var read = Store.GetAlert("alert-1")!;
         Assert.Equal(first with { AcknowledgedBy = read.AcknowledgedBy, RecordIndex = 0 }, read);
@@ -471,16 +471,16 @@ public abstract class StoreContract : IAsyncLifetime
 
         var acked = AlertLifecycle.Acknowledge(first, "red", T0.AddSeconds(3))!;
         var lost = AlertLifecycle.LoseTrack(acked, blue, red with { Lost = true }, e with { TimeIn = 40 }, T0.AddSeconds(2), T0.AddSeconds(5));
-        Write(s => s.UpdateAlert(lost));
+        Write(s => s.Alerts.Update(lost));
         var readLost = Store.GetAlert("alert-1")!;
         Assert.Equal(lost with { AcknowledgedBy = readLost.AcknowledgedBy, RecordIndex = 0 }, readLost);
         Assert.Equal((T0.AddSeconds(5), false, true), (readLost.TrackLostAt, readLost.A.Lost, readLost.B.Lost));
         var cleared = AlertLifecycle.Clear(lost, T0.AddSeconds(9), ClearReason.TrackStale);
         Write(s =>
         {
-            Assert.Equal(3, s.GetAlert("alert-1")!.Version);
-            s.UpdateAlert(cleared);
-            Assert.Equal(4, s.GetAlert("alert-1")!.Version);
+            Assert.Equal(3, s.Alerts.Get("alert-1")!.Version);
+            s.Alerts.Update(cleared);
+            Assert.Equal(4, s.Alerts.Get("alert-1")!.Version);
         });
         var stored = Store.GetAlert("alert-1")!;
         Assert.Equal((AlertState.Cleared, 4L, T0.AddSeconds(9), ClearReason.TrackStale), (stored.State, stored.Version, stored.ClearedAt, stored.ClearedReason));
@@ -505,9 +505,9 @@ public abstract class StoreContract : IAsyncLifetime
         var alert = AlertLifecycle.Raise("alert-1", AlertLevel.Loss, a, a with { Party = "red" }, new Encounter(true, 0, 5, 0, 10, 0), T0);
         using var s = Store.OpenWriteSession();
         s.Begin();
-        Assert.Throws<InvalidOperationException>(() => s.UpdateAlert(alert));
-        s.InsertAlert(alert);
-        Assert.ThrowsAny<Exception>(() => s.InsertAlert(alert));
+        Assert.Throws<InvalidOperationException>(() => s.Alerts.Update(alert));
+        s.Alerts.Insert(alert);
+        Assert.ThrowsAny<Exception>(() => s.Alerts.Insert(alert));
         s.Rollback();
         Assert.Null(Store.GetAlert("alert-1"));
     }
@@ -517,8 +517,8 @@ public abstract class StoreContract : IAsyncLifetime
     {
         Write(s =>
         {
-            s.InsertParty(new Party("blue", "Blue", PartyRole.Party, T0));
-            s.InsertDeclaration(Declaration("op-1", "blue", Square(1, 1)));
+            s.Parties.Insert(new Party("blue", "Blue", PartyRole.Party, T0));
+            s.Declarations.Insert(Declaration("op-1", "blue", Square(1, 1)));
         });
         var box = new VolumeBox(new GeoBox(0.9, 0.9, 1.1, 1.1), 0, 10_000, T0, T0.AddHours(1));
         using var s = Store.OpenWriteSession();
@@ -526,22 +526,22 @@ public abstract class StoreContract : IAsyncLifetime
         var c = s.Changes;
 
         // Reads, including those that fill the session's caches, change nothing.
-        Assert.NotNull(s.GetDeclaration(DeclarationKind.Operation, "op-1"));
-        Assert.Single(s.FindCandidates([box]));
-        Assert.Empty(s.LiveConflictsOf("op-1"));
-        Assert.NotNull(s.GetParty("blue"));
-        _ = s.RecordHead();
+        Assert.NotNull(s.Declarations.Get(DeclarationKind.Operation, "op-1"));
+        Assert.Single(s.Declarations.FindCandidates([box]));
+        Assert.Empty(s.Conflicts.LiveOf("op-1"));
+        Assert.NotNull(s.Parties.Get("blue"));
+        _ = s.Record.Head();
         Assert.Equal(c, s.Changes);
 
         List<Action<IWriteSession>> writes =
         [
-            w => w.InsertDeclaration(Declaration("op-2", "blue", Square(2, 2))),
-            w => w.UpdateDeclaration(w.GetDeclaration(DeclarationKind.Operation, "op-1")! with { Version = 2, Volumes = Square(3, 3) }),
-            w => w.InsertConflict(new Conflict(
+            w => w.Declarations.Insert(Declaration("op-2", "blue", Square(2, 2))),
+            w => w.Declarations.Update(w.Declarations.Get(DeclarationKind.Operation, "op-1")! with { Version = 2, Volumes = Square(3, 3) }),
+            w => w.Conflicts.Insert(new Conflict(
                 "cf-1", 1, ConflictState.Open, new ConflictRef(DeclarationKind.Operation, "op-1", "blue", 2), new ConflictRef(DeclarationKind.Operation, "op-2", "red", 1),
                 new VolumeOverlap(T0, T0.AddMinutes(1), 0, 1), ImmutableSortedDictionary<string, DateTimeOffset>.Empty, ImmutableSortedDictionary<string, DateTimeOffset>.Empty, T0, T0, null)),
-            w => w.AppendEvent(new DomainEvent("operation", "blue", [], "{}"), T0),
-            w => w.InsertParty(new Party("red", "Red", PartyRole.Party, T0)),
+            w => w.Record.Append(new DomainEvent("operation", "blue", [], "{}"), T0),
+            w => w.Parties.Insert(new Party("red", "Red", PartyRole.Party, T0)),
         ];
         foreach (var write in writes)
         {
@@ -569,7 +569,7 @@ public abstract class StoreContract : IAsyncLifetime
     private List<string> Candidates(VolumeBox box)
     {
         List<string> ids = [];
-        Write(s => ids = [.. s.FindCandidates([box]).Select(d => d.Id).Order(StringComparer.Ordinal)]);
+        Write(s => ids = [.. s.Declarations.FindCandidates([box]).Select(d => d.Id).Order(StringComparer.Ordinal)]);
         return ids;
     }
 

@@ -55,94 +55,54 @@ internal static class SqliteRecordTree
         public void Dispose() => _select.Dispose();
     }
 
-    /// <summary>The writer's side: appends leaves inside the writer's transaction.</summary>
-    public sealed class Appender(SqliteConnection connection) : IMerkleNodes, IDisposable
+    /// <summary>
+    /// The writer's side: appends leaves inside the writer's transaction, keeping the tree's
+    /// frontier in memory (<see cref="MerkleFrontier"/>) and inserting the nodes each leaf completes.
+    /// </summary>
+    public sealed class Appender(SqliteConnection connection) : IDisposable
     {
+        // Persistent (an append allocates one node, an undo keeps the old top): copying the
+        // frontier's list per append (about 20 entries at a million leaves) was a tenth of what the
+        // writer allocated per submission.
+        private readonly MerkleFrontier _frontier = new();
+
         // Prepared on first use: the connection opens after the session is made.
         private RawStatement? _insert;
 
-        // The perfect subtrees covering [0, Size) as a persistent stack: the smallest (rightmost)
-        // on top. An append pops the subtrees it completes and pushes one, so it allocates one
-        // node and an undo is keeping the old top; copying the list per append (about 20 entries
-        // at a million leaves) was a tenth of what the writer allocated per submission.
-        private FrontierNode? _top;
-
-        public long Size { get; private set; }
+        public long Size => _frontier.Size;
 
         /// <summary>Loads the frontier for the log's current size (the number of events).</summary>
         public void Load(SqliteConnection connection, long size, SqliteTransaction? transaction = null)
         {
             using var reader = new Reader(connection, transaction);
-            FrontierNode? top = null;
-            long at = 0;
-            while (at < size)
-            {
-                var level = 63 - (int)long.LeadingZeroCount(size - at);
-                top = new FrontierNode(level, at >> level, reader.Node(level, at >> level), top);
-                at += 1L << level;
-            }
-
-            _top = top;
-            Size = size;
+            _frontier.Load(size, reader);
         }
 
         /// <summary>Appends a leaf: inserts the nodes it completes and returns how to undo the in-memory change.</summary>
         public Action Append(byte[] leafHash)
         {
-            var (size, top) = (Size, _top);
-            var completed = MerkleTree.NodesCompletedBy(Size, leafHash, this);
-            _insert ??= new RawStatement(connection, "INSERT INTO record_nodes(id, hash) VALUES (?1, ?2)");
-            foreach (var (level, index, hash) in completed)
+            var (completed, undo) = _frontier.Append(leafHash);
+            try
             {
-                _insert.Bind(1, NodeId(level, index)).Bind(2, hash).Execute();
+                _insert ??= new RawStatement(connection, "INSERT INTO record_nodes(id, hash) VALUES (?1, ?2)");
+                foreach (var (level, index, hash) in completed)
+                {
+                    _insert.Bind(1, NodeId(level, index)).Bind(2, hash).Execute();
+                }
+            }
+            catch
+            {
+                // A failed insert leaves the frontier as it was: the caller journals no undo for it.
+                undo();
+                throw;
             }
 
-            // The completed subtrees below the new top were the frontier's right end.
-            var left = _top;
-            for (var k = 1; k < completed.Count; k++)
-            {
-                left = left!.Left;
-            }
-
-            var (topLevel, topIndex, topHash) = completed[^1];
-            _top = new FrontierNode(topLevel, topIndex, topHash, left);
-            Size++;
-            return () => (Size, _top) = (size, top);
+            return undo;
         }
 
         /// <summary>The root of the tree as it stands.</summary>
-        public byte[] Root()
-        {
-            if (_top is null)
-            {
-                return MerkleTree.EmptyRoot();
-            }
-
-            var hash = _top.Hash;
-            for (var n = _top.Left; n is not null; n = n.Left)
-            {
-                hash = MerkleTree.NodeHash(n.Hash, hash);
-            }
-
-            return hash;
-        }
+        public byte[] Root() => _frontier.Root();
 
         public void Dispose() => _insert?.Dispose();
-
-        /// <summary>Only frontier nodes are asked for while appending: the left siblings of the new leaf's path.</summary>
-        public byte[] Node(int level, long index)
-        {
-            for (var n = _top; n is not null; n = n.Left)
-            {
-                if (n.Level == level && n.Index == index)
-                {
-                    return n.Hash;
-                }
-            }
-
-            throw new InvalidOperationException($"Merkle node ({level}, {index}) is not on the frontier.");
-        }
-
-        private sealed record FrontierNode(int Level, long Index, byte[] Hash, FrontierNode? Left);
     }
 }

@@ -620,10 +620,10 @@ public sealed class SqliteStore : IDeconflictStore, IRecordCheckSource
                 query.Parameters.AddWithValue("$e", east);
                 query.Parameters.AddWithValue("$s", box.Area.South);
                 query.Parameters.AddWithValue("$n", box.Area.North);
-                query.Parameters.AddWithValue("$lo", SqliteWriteSession.IndexAltitude(box.AltitudeLowerM));
-                query.Parameters.AddWithValue("$hi", SqliteWriteSession.IndexAltitude(box.AltitudeUpperM));
-                query.Parameters.AddWithValue("$t0", SqliteWriteSession.IndexDays(box.TimeStart));
-                query.Parameters.AddWithValue("$t1", SqliteWriteSession.IndexDays(box.TimeEnd));
+                query.Parameters.AddWithValue("$lo", SqliteDeclarationRepository.IndexAltitude(box.AltitudeLowerM));
+                query.Parameters.AddWithValue("$hi", SqliteDeclarationRepository.IndexAltitude(box.AltitudeUpperM));
+                query.Parameters.AddWithValue("$t0", SqliteDeclarationRepository.IndexDays(box.TimeStart));
+                query.Parameters.AddWithValue("$t1", SqliteDeclarationRepository.IndexDays(box.TimeEnd));
                 using var r = query.ExecuteReader();
                 while (r.Read())
                 {

@@ -1,0 +1,33 @@
+using Deconflict.Core.Tactical;
+
+namespace Deconflict.Storage.Sqlite;
+
+/// <summary>Tactical alerts, in the single writer's open transaction.</summary>
+internal sealed class SqliteAlertRepository(SqliteWriteConnection write) : IAlertRepository
+{
+    public TrackAlert? Get(string id)
+    {
+        var cmd = write.Cmd($"SELECT {AlertRows.Columns} FROM alerts WHERE id = $id");
+        cmd.Parameters.AddWithValue("$id", id);
+        return AlertRows.ReadOne(cmd);
+    }
+
+    public void Insert(TrackAlert alert)
+    {
+        var cmd = write.Cmd("INSERT INTO alerts(id, a_party, b_party, state, version, doc, record_index) VALUES ($id, $a, $b, $state, $version, $doc, $ri)");
+        AlertRows.Bind(cmd, alert, "$");
+        cmd.Parameters.AddWithValue("$ri", write.NextRecordIndex());
+        cmd.ExecuteNonQuery();
+    }
+
+    public void Update(TrackAlert alert)
+    {
+        var cmd = write.Cmd("UPDATE alerts SET state = $state, version = $version, doc = $doc, record_index = $ri WHERE id = $id AND a_party = $a AND b_party = $b");
+        AlertRows.Bind(cmd, alert, "$");
+        cmd.Parameters.AddWithValue("$ri", write.NextRecordIndex());
+        if (cmd.ExecuteNonQuery() != 1)
+        {
+            throw new InvalidOperationException($"No alert {alert.Id} between {alert.A.Party} and {alert.B.Party} to update.");
+        }
+    }
+}
