@@ -156,7 +156,9 @@ public sealed class TrackRelayStatus(TimeProvider time)
     {
         lock (_gate)
         {
-            if (!_connected)
+            // Only a connection that was known lost comes back: the first one a starting node
+            // opens (whose event may come before or after Started) pauses nothing.
+            if (!_connected && _disconnectedSince is not null)
             {
                 _reconnectedAt = time.GetUtcNow();
             }
