@@ -46,7 +46,7 @@ public class TrackIngestBenchmarks
     {
         _ = JsonBodyRules.Check(_body);
         var body = JsonSerializer.Deserialize<TrackBatchBody>(_body, Json.Options)!;
-        return TrackEndpoints.Parse(body, Now, _options).Value!.Count;
+        return TrackDraft.Parse(body, Now, _options).Value!.Count;
     }
 
     [Benchmark(Description = "read + check + apply to the track table")]
@@ -54,6 +54,6 @@ public class TrackIngestBenchmarks
     {
         _ = JsonBodyRules.Check(_body);
         var body = JsonSerializer.Deserialize<TrackBatchBody>(_body, Json.Options)!;
-        return _table.Report("blue", TrackEndpoints.Parse(body, Now, _options).Value!);
+        return _table.Report("blue", TrackDraft.Parse(body, Now, _options).Value!);
     }
 }

@@ -201,7 +201,7 @@ public sealed class TrackRelay : BackgroundService
             }
 
             var report = new TrackReport(id, new DateTimeOffset(ticks, TimeSpan.Zero), lat, lng, altitude, new Enu(east, north, up), item.Callsign);
-            if (TrackEndpoints.Check(report, now, options, new ReportPointer("/reports", i)) is { } wrong)
+            if (TrackDraft.Check(report, now, options, new ReportPointer("/reports", i)) is { } wrong)
             {
                 return Refuse($"report {i} is refused: {wrong.Detail}");
             }

@@ -1,0 +1,7 @@
+
+namespace Deconflict.Tracks;
+
+public sealed record TrackBatchBody
+{
+    public IReadOnlyList<TrackBody>? Tracks { get; init; }
+}

@@ -1,0 +1,4 @@
+
+namespace Deconflict.Tracks;
+
+public sealed record TrackVelocityBody(double? EastMps, double? NorthMps, double? UpMps);
