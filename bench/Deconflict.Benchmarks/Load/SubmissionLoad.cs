@@ -7,6 +7,7 @@ using System.Text.Json;
 using Deconflict.Api;
 using Deconflict.Core.Model;
 using Deconflict.Core.Volumes;
+using Deconflict.Service;
 using Deconflict.Storage;
 
 namespace Deconflict.Benchmarks.Load;
@@ -245,7 +246,9 @@ public static class SubmissionLoad
         // their entries state.
         var now = DateTimeOffset.FromUnixTimeMilliseconds(DateTimeOffset.UtcNow.ToUnixTimeMilliseconds());
         using var s = store.OpenWriteSession();
+        var log = new RecordLog();
         s.Begin();
+        log.Begin(s.Record);
         foreach (var party in parties)
         {
             // Each row is followed by the entry it names, as the server writes them.
@@ -253,13 +256,13 @@ public static class SubmissionLoad
             {
                 var created = new Party(party, party.ToUpperInvariant(), PartyRole.Party, now);
                 s.Parties.Insert(created);
-                s.Record.Append(Record.RecordSeed.PartyEvent(created), created.CreatedAt);
+                log.Append(s.Record, Record.RecordSeed.PartyEvent(created), created.CreatedAt);
             }
 
             secrets[party] = Tokens.New(now).Secret;
             var token = new AccessToken($"tk-load-{party}", party, Tokens.Hash(secrets[party]), now, null);
             s.Parties.InsertToken(token);
-            s.Record.Append(Record.RecordSeed.TokenEvent(token), token.CreatedAt);
+            log.Append(s.Record, Record.RecordSeed.TokenEvent(token), token.CreatedAt);
         }
 
         s.Commit();

@@ -1,6 +1,7 @@
 using BenchmarkDotNet.Attributes;
 using Deconflict.Core.Model;
 using Deconflict.Core.Record;
+using Deconflict.Service;
 using Deconflict.Storage;
 using Deconflict.Storage.Sqlite;
 using Microsoft.Data.Sqlite;
@@ -19,6 +20,7 @@ public class RecordAppendBenchmarks : IDisposable
     private string _directory = null!;
     private SqliteStore _store = null!;
     private IWriteSession _session = null!;
+    private readonly RecordLog _log = new();
     private DomainEvent _event = null!;
     private DateTimeOffset _time;
 
@@ -37,9 +39,10 @@ public class RecordAppendBenchmarks : IDisposable
     public void AppendBatch()
     {
         _session.Begin();
+        _log.Begin(_session.Record);
         for (var i = 0; i < Batch; i++)
         {
-            _session.Record.Append(_event, _time);
+            _log.Append(_session.Record, _event, _time);
         }
 
         _session.Commit();
@@ -141,13 +144,15 @@ public static class RecordSeed
     public static void AppendEvents(IDeconflictStore store, long count)
     {
         using var session = store.OpenWriteSession();
+        var log = new RecordLog();
         var time = DateTimeOffset.UtcNow;
         for (long done = 0; done < count;)
         {
             session.Begin();
+            log.Begin(session.Record);
             for (var i = 0; i < 10_000 && done < count; i++, done++)
             {
-                session.Record.Append(ConflictEvent(done) with { Type = "load-notice" }, time);
+                log.Append(session.Record, ConflictEvent(done) with { Type = "load-notice" }, time);
             }
 
             session.Commit();

@@ -57,7 +57,9 @@ public class ConflictCheckBenchmarks : IDisposable
         var scenario = new Scenario(seed: 1);
         var stored = new Declaration[n];
         using var s = store.OpenWriteSession();
+        var log = new RecordLog();
         s.Begin();
+        log.Begin(s.Record);
         foreach (var party in new[] { new Party("blue", "Blue", PartyRole.Party, Scenario.Start), new Party("red", "Red", PartyRole.Party, Scenario.Start) })
         {
             // Each row is followed by the entry it names, as the server writes them: a server
@@ -65,7 +67,7 @@ public class ConflictCheckBenchmarks : IDisposable
             if (s.Parties.Get(party.Id) is null)
             {
                 s.Parties.Insert(party);
-                s.Record.Append(Record.RecordSeed.PartyEvent(party), party.CreatedAt);
+                log.Append(s.Record, Record.RecordSeed.PartyEvent(party), party.CreatedAt);
             }
         }
 
@@ -73,7 +75,7 @@ public class ConflictCheckBenchmarks : IDisposable
         {
             stored[i] = scenario.Operation($"op-seed-{i:D7}", "blue");
             s.Declarations.Insert(stored[i]);
-            s.Record.Append(Record.RecordSeed.OperationEvent(stored[i]), stored[i].UpdatedAt);
+            log.Append(s.Record, Record.RecordSeed.OperationEvent(stored[i]), stored[i].UpdatedAt);
         }
 
         s.Commit();

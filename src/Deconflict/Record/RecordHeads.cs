@@ -41,7 +41,7 @@ public sealed class RecordHeads(IDeconflictStore store, WriteQueue writes, Event
             {
                 var latest = ctx.Store.Record.LatestHead();
                 var previous = kept is not null && (latest is null || kept.Size > latest.Size) ? kept : latest;
-                var (size, root) = ctx.Store.Record.Head();
+                var (size, root) = ctx.Record.Head();
                 if (previous is not null && (size < previous.Size || !ctx.Store.Record.Root(previous.Size).AsSpan().SequenceEqual(previous.RootHash)))
                 {
                     throw new InvalidOperationException(

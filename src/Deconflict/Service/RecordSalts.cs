@@ -1,11 +1,11 @@
 using Deconflict.Core.Record;
 
-namespace Deconflict.Storage;
+namespace Deconflict.Service;
 
 /// <summary>
-/// The salts of a write session's record entries. They come from the system's cryptographic
+/// The salts of the writer's record entries. They come from the system's cryptographic
 /// generator a few hundred at a time: one call per event cost as much as the entry's SHA-256. Not
-/// thread-safe: a session belongs to its writer.
+/// thread-safe: it belongs to the single writer.
 /// </summary>
 internal sealed class RecordSalts
 {

@@ -7,12 +7,21 @@ using Deconflict.Storage.Sqlite;
 
 namespace Deconflict.Service;
 
-/// <summary>What a write sees while it runs on the writer: the session, the time, and where its events go.</summary>
+/// <summary>
+/// What a write sees while it runs on the writer: the store's unit of work, the time, and the
+/// record its events go to. It also runs the transaction for the writer, the store's and the
+/// record log's together, so a rollback undoes both.
+/// </summary>
 public sealed class WriteContext(IWriteSession session, TimeProvider time)
 {
     private readonly List<StoredEvent> _events = [];
+    private readonly RecordLog _record = new();
+    private int _savepointMark;
 
     public IWriteSession Store { get; } = session;
+
+    /// <summary>The record as this write's transaction stands (its size and root).</summary>
+    public RecordLog Record => _record;
 
     /// <summary>
     /// The write's time, whole milliseconds: the store keeps times in milliseconds, so an object read
@@ -25,7 +34,7 @@ public sealed class WriteContext(IWriteSession session, TimeProvider time)
     /// <summary>Records the event in this write's transaction; it is pushed only after the commit.</summary>
     public StoredEvent Emit(DomainEvent e)
     {
-        var stored = Store.Record.Append(e, Now);
+        var stored = _record.Append(Store.Record, e, Now);
         _events.Add(stored);
         return stored;
     }
@@ -35,6 +44,38 @@ public sealed class WriteContext(IWriteSession session, TimeProvider time)
         _events.Clear();
         Now = Milliseconds(time.GetUtcNow());
     }
+
+    internal void Begin()
+    {
+        Store.Begin();
+        _record.Begin(Store.Record);
+    }
+
+    internal void Commit()
+    {
+        Store.Commit();
+        _record.Committed();
+    }
+
+    internal void Rollback()
+    {
+        _record.Undo(0);
+        Store.Rollback();
+    }
+
+    internal void Savepoint()
+    {
+        _savepointMark = _record.Mark;
+        Store.Savepoint();
+    }
+
+    internal void RollbackToSavepoint()
+    {
+        _record.Undo(_savepointMark);
+        Store.RollbackToSavepoint();
+    }
+
+    internal void ReleaseSavepoint() => Store.ReleaseSavepoint();
 
     private static DateTimeOffset Milliseconds(DateTimeOffset t) => DateTimeOffset.FromUnixTimeMilliseconds(t.ToUnixTimeMilliseconds());
 }
@@ -404,21 +445,21 @@ public sealed class WriteQueue : IAsyncDisposable
         var started = Stopwatch.GetTimestamp();
         try
         {
-            session.Begin();
+            context.Begin();
             var unchanged = session.Changes;
             if (!RunRequests(session, context, batch, standing, savepoints: false, out lastSequence))
             {
                 // A refused or failed request changed something: undo the whole batch and run it
                 // again with a savepoint around each request, so that one undoes only itself.
-                session.Rollback();
-                session.Begin();
+                context.Rollback();
+                context.Begin();
                 unchanged = session.Changes;
                 RunRequests(session, context, batch, standing, savepoints: true, out lastSequence);
             }
 
             var wrote = session.Changes != unchanged;
             var ran = Stopwatch.GetTimestamp();
-            session.Commit();
+            context.Commit();
             if (wrote && _fault is not null)
             {
                 _fault = null;
@@ -437,7 +478,7 @@ public sealed class WriteQueue : IAsyncDisposable
             _fault = StorageFault.Is(e) ? StorageFault.Describe(e) : "the last batch could not be committed";
             try
             {
-                session.Rollback();
+                context.Rollback();
             }
             catch (Exception rollback)
             {
@@ -486,7 +527,7 @@ public sealed class WriteQueue : IAsyncDisposable
             var before = session.Changes;
             if (savepoints)
             {
-                session.Savepoint();
+                context.Savepoint();
             }
 
             bool stands;
@@ -510,8 +551,8 @@ public sealed class WriteQueue : IAsyncDisposable
 
                 try
                 {
-                    session.RollbackToSavepoint();
-                    session.ReleaseSavepoint();
+                    context.RollbackToSavepoint();
+                    context.ReleaseSavepoint();
                 }
                 catch when (StorageFault.Is(e))
                 {
@@ -530,12 +571,12 @@ public sealed class WriteQueue : IAsyncDisposable
                     return false;
                 }
 
-                session.RollbackToSavepoint();
+                context.RollbackToSavepoint();
             }
 
             if (savepoints)
             {
-                session.ReleaseSavepoint();
+                context.ReleaseSavepoint();
             }
 
             if (stands && context.Events.Count > 0)

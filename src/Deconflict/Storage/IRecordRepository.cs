@@ -1,24 +1,27 @@
-using Deconflict.Core.Model;
 using Deconflict.Core.Record;
 
 namespace Deconflict.Storage;
 
 /// <summary>
-/// The record: events and their entries (leaves and Merkle nodes), signed heads, the parties'
-/// cosignatures and revealed entries, as the open write transaction stands.
+/// The record as the open write transaction stands: the events' entries and the Merkle nodes they
+/// complete, signed heads, the parties' cosignatures and revealed entries. Persistence only: the
+/// entries are made, salted and hashed by the service's <c>RecordLog</c>, one for both stores.
 /// </summary>
 public interface IRecordRepository
 {
+    /// <summary>The number of entries (the index the next one gets).</summary>
+    long Size { get; }
+
+    /// <summary>Loads <paramref name="frontier"/> with the stored nodes of the record of <see cref="Size"/> entries.</summary>
+    void LoadFrontier(MerkleFrontier frontier);
+
     /// <summary>
-    /// Appends an event and its record entry (leaf and Merkle nodes); returns it with its sequence
-    /// number (record index + 1).
+    /// Stores entry <see cref="Size"/> (its event's sequence is that index + 1): the entry's exact
+    /// bytes and the Merkle nodes its leaf completes, level 0 (the leaf) first.
     /// </summary>
-    StoredEvent Append(DomainEvent e, DateTimeOffset time);
+    void Append(byte[] entry, IReadOnlyList<(int Level, long Index, byte[] Hash)> nodes);
 
-    /// <summary>The record's size and root hash.</summary>
-    (long Size, byte[] Root) Head();
-
-    /// <summary>The root hash of the record's first <paramref name="size"/> leaves.</summary>
+    /// <summary>The root hash of the record's first <paramref name="size"/> leaves, from the stored nodes.</summary>
     byte[] Root(long size);
 
     /// <summary>The newest signed head, or null before the first.</summary>

@@ -144,7 +144,7 @@ public sealed class RecordCommandsTests
         /// <summary>Signs a head of the record as it stands, as the service does.</summary>
         public async Task<RecordHead> SignHead() => (await Submit<RecordHead>(ctx =>
         {
-            var (size, root) = ctx.Store.Record.Head();
+            var (size, root) = ctx.Record.Head();
             var head = new RecordHead(size, root, ctx.Now, Key.Sign(size, root));
             ctx.Store.Record.InsertHead(head);
             return head;

@@ -70,7 +70,7 @@ public sealed class PostgresStoreTests : IAsyncLifetime
             s.Begin();
             s.Parties.Insert(new Party("blue", "Blue", PartyRole.Party, T0));
             s.Parties.Insert(new Party("red", "Red", PartyRole.Party, T0));
-            s.Record.Append(new DomainEvent("party", null, [], "{\"n\":\"parties\"}"), T0);
+            s.AppendEvent(new DomainEvent("party", null, [], "{\"n\":\"parties\"}"), T0);
             s.Commit();
         }
 
@@ -140,7 +140,7 @@ public sealed class PostgresStoreTests : IAsyncLifetime
             s.Parties.InsertToken(new AccessToken("tk-2", "blue", [.. Enumerable.Repeat((byte)1, 32)], T0, null));
             for (var i = 0; i < 3; i++)
             {
-                s.Record.Append(new DomainEvent("party", null, [], "{}"), T0);
+                s.AppendEvent(new DomainEvent("party", null, [], "{}"), T0);
             }
 
             s.Commit();
@@ -148,7 +148,7 @@ public sealed class PostgresStoreTests : IAsyncLifetime
             // Undone: a whole transaction, and a revocation rolled back to its savepoint.
             s.Begin();
             s.Parties.RevokeToken("tk-1", T0);
-            s.Record.Append(new DomainEvent("token", null, ["blue"], "{}"), T0);
+            s.AppendEvent(new DomainEvent("token", null, ["blue"], "{}"), T0);
             s.Rollback();
             s.Begin();
             s.Savepoint();
@@ -156,7 +156,7 @@ public sealed class PostgresStoreTests : IAsyncLifetime
             s.RollbackToSavepoint();
             s.ReleaseSavepoint();
             s.Parties.RevokeToken("tk-2", T0);
-            s.Record.Append(new DomainEvent("token", null, ["blue"], "{}"), T0);
+            s.AppendEvent(new DomainEvent("token", null, ["blue"], "{}"), T0);
             s.Commit();
 
             // A transaction that appends nothing notifies nothing.
@@ -235,7 +235,7 @@ public sealed class PostgresStoreTests : IAsyncLifetime
             {
                 s.Begin();
                 s.Parties.Insert(new Party($"red{attempt}", "Red", PartyRole.Party, T0));
-                s.Record.Append(new DomainEvent("party", null, [], "{}"), T0);
+                s.AppendEvent(new DomainEvent("party", null, [], "{}"), T0);
                 s.Commit();
                 break;
             }
@@ -355,13 +355,13 @@ public sealed class PostgresStoreTests : IAsyncLifetime
         s.Begin();
         var candidates = s.Declarations.FindCandidates([.. d.Volumes.Select(VolumeBox.Of)]);
         s.Declarations.Insert(d);
-        s.Record.Append(new DomainEvent("operation", d.Party, [], $"{{\"id\":\"{d.Id}\"}}"), T0);
+        s.AppendEvent(new DomainEvent("operation", d.Party, [], $"{{\"id\":\"{d.Id}\"}}"), T0);
         foreach (var other in candidates)
         {
             var id = Guid.CreateVersion7().ToString();
             s.Conflicts.Insert(new Conflict(id, 1, ConflictState.Open, ConflictRef.Of(d), ConflictRef.Of(other), new VolumeOverlap(T0, T0.AddHours(1), 1000, 5000),
                 ImmutableSortedDictionary<string, DateTimeOffset>.Empty, ImmutableSortedDictionary<string, DateTimeOffset>.Empty, T0, T0, null));
-            s.Record.Append(new DomainEvent("conflict", null, [d.Party, other.Party], $"{{\"id\":\"{id}\"}}"), T0);
+            s.AppendEvent(new DomainEvent("conflict", null, [d.Party, other.Party], $"{{\"id\":\"{id}\"}}"), T0);
         }
 
         s.Commit();

@@ -120,10 +120,10 @@ public sealed class SqliteStoreContractTests : StoreContract
         using (var s = store.OpenWriteSession())
         {
             s.Begin();
-            var (size, root) = s.Record.Head();
+            var (size, root) = s.RecordHead();
             Assert.Equal(Events, size);
             Assert.Equal(tree.Root(), root);
-            var appended = s.Record.Append(new DomainEvent("operation", "blue", [], "{\"n\":\"after\"}"), DateTimeOffset.UnixEpoch);
+            var appended = s.AppendEvent(new DomainEvent("operation", "blue", [], "{\"n\":\"after\"}"), DateTimeOffset.UnixEpoch);
             s.Commit();
             Assert.Equal(Events + 1, appended.Sequence);
         }
@@ -247,7 +247,7 @@ public sealed class SqliteStoreContractTests : StoreContract
                 s.Begin();
                 for (var i = 0; i < 10; i++)
                 {
-                    s.Record.Append(new DomainEvent("filler", null, [], payload), T0);
+                    s.AppendEvent(new DomainEvent("filler", null, [], payload), T0);
                 }
 
                 s.Commit();

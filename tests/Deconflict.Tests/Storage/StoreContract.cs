@@ -277,13 +277,13 @@ public abstract class StoreContract : IAsyncLifetime
     {
         Write(s =>
         {
-            s.Record.Append(new DomainEvent("operation", "blue", [], "{\"n\":1}"), T0);
+            s.AppendEvent(new DomainEvent("operation", "blue", [], "{\"n\":1}"), T0);
             s.Savepoint();
-            s.Record.Append(new DomainEvent("operation", "blue", [], "{\"n\":\"undone\"}"), T0);
+            s.AppendEvent(new DomainEvent("operation", "blue", [], "{\"n\":\"undone\"}"), T0);
             s.RollbackToSavepoint();
             s.ReleaseSavepoint();
-            s.Record.Append(new DomainEvent("conflict", "red", ["red", "blue"], "{\"n\":2}"), T0);
-            s.Record.Append(new DomainEvent("conflict", "red", ["red", "green"], "{\"n\":3}"), T0);
+            s.AppendEvent(new DomainEvent("conflict", "red", ["red", "blue"], "{\"n\":2}"), T0);
+            s.AppendEvent(new DomainEvent("conflict", "red", ["red", "green"], "{\"n\":3}"), T0);
         });
         var blue = new Caller("blue", PartyRole.Party, "t");
         var all = Store.ReadEvents(0, new Caller(null, null, "admin"), 100);
@@ -303,18 +303,18 @@ public abstract class StoreContract : IAsyncLifetime
         (long Size, byte[] Root) inSession = default;
         Write(s =>
         {
-            Assert.Equal(MerkleTree.EmptyRoot(), s.Record.Head().Root);
+            Assert.Equal(MerkleTree.EmptyRoot(), s.RecordHead().Root);
             for (var i = 0; i < 6; i++)
             {
-                s.Record.Append(new DomainEvent("operation", "blue", i % 2 == 0 ? [] : ["blue", "red"], $"{{\"n\":{i}}}"), T0);
+                s.AppendEvent(new DomainEvent("operation", "blue", i % 2 == 0 ? [] : ["blue", "red"], $"{{\"n\":{i}}}"), T0);
             }
 
             s.Savepoint();
-            s.Record.Append(new DomainEvent("operation", "blue", [], "{\"n\":\"undone\"}"), T0);
+            s.AppendEvent(new DomainEvent("operation", "blue", [], "{\"n\":\"undone\"}"), T0);
             s.RollbackToSavepoint();
             s.ReleaseSavepoint();
-            s.Record.Append(new DomainEvent("conflict", "red", ["red", "green"], "{\"n\":6}"), T0);
-            inSession = s.Record.Head();
+            s.AppendEvent(new DomainEvent("conflict", "red", ["red", "green"], "{\"n\":6}"), T0);
+            inSession = s.RecordHead();
         });
 
         var leaves = Store.ReadRecord(0, 100);
@@ -351,9 +351,9 @@ public abstract class StoreContract : IAsyncLifetime
         Write(s =>
         {
             s.Parties.Insert(new Party("blue", "Blue", PartyRole.Party, T0));
-            s.Record.Append(new DomainEvent("party", null, ["blue"], "{}"), T0);
+            s.AppendEvent(new DomainEvent("party", null, ["blue"], "{}"), T0);
             s.Record.InsertHead(new RecordHead(0, root, T0, [1, 2, 3]));
-            s.Record.InsertHead(new RecordHead(1, s.Record.Head().Root, T0.AddSeconds(1), [4, 5, 6]));
+            s.Record.InsertHead(new RecordHead(1, s.RecordHead().Root, T0.AddSeconds(1), [4, 5, 6]));
             s.Parties.SetKey("blue", [.. Enumerable.Repeat((byte)7, 32)], T0);
             s.Parties.SetKey("blue", [.. Enumerable.Repeat((byte)8, 32)], T0.AddSeconds(2));
             s.Record.InsertCosignature(new Cosignature("blue", 0, root, T0, [9]));
@@ -388,8 +388,8 @@ public abstract class StoreContract : IAsyncLifetime
         using (var s = Store.OpenWriteSession())
         {
             s.Begin();
-            s.Record.Append(new DomainEvent("party", null, [], "{}"), T0);
-            s.Record.InsertHead(new RecordHead(1, s.Record.Head().Root, T0.AddSeconds(1), [4, 5, 6]));
+            s.AppendEvent(new DomainEvent("party", null, [], "{}"), T0);
+            s.Record.InsertHead(new RecordHead(1, s.RecordHead().Root, T0.AddSeconds(1), [4, 5, 6]));
             Assert.Equal(1, s.Record.LatestHead()!.Size);
             s.Rollback();
             s.Begin();
@@ -417,7 +417,7 @@ public abstract class StoreContract : IAsyncLifetime
         {
             s.Begin();
             s.Parties.Insert(new Party("blue", "Blue", PartyRole.Party, T0));
-            s.Record.Append(new DomainEvent("party", null, [], "{}"), T0);
+            s.AppendEvent(new DomainEvent("party", null, [], "{}"), T0);
             s.Rollback();
         }
 
@@ -530,7 +530,7 @@ public abstract class StoreContract : IAsyncLifetime
         Assert.Single(s.Declarations.FindCandidates([box]));
         Assert.Empty(s.Conflicts.LiveOf("op-1"));
         Assert.NotNull(s.Parties.Get("blue"));
-        _ = s.Record.Head();
+        _ = s.RecordHead();
         Assert.Equal(c, s.Changes);
 
         List<Action<IWriteSession>> writes =
@@ -540,7 +540,7 @@ public abstract class StoreContract : IAsyncLifetime
             w => w.Conflicts.Insert(new Conflict(
                 "cf-1", 1, ConflictState.Open, new ConflictRef(DeclarationKind.Operation, "op-1", "blue", 2), new ConflictRef(DeclarationKind.Operation, "op-2", "red", 1),
                 new VolumeOverlap(T0, T0.AddMinutes(1), 0, 1), ImmutableSortedDictionary<string, DateTimeOffset>.Empty, ImmutableSortedDictionary<string, DateTimeOffset>.Empty, T0, T0, null)),
-            w => w.Record.Append(new DomainEvent("operation", "blue", [], "{}"), T0),
+            w => w.AppendEvent(new DomainEvent("operation", "blue", [], "{}"), T0),
             w => w.Parties.Insert(new Party("red", "Red", PartyRole.Party, T0)),
         ];
         foreach (var write in writes)

@@ -8,8 +8,8 @@ namespace Deconflict.Storage.Postgres;
 /// The record's Merkle tree in table record_nodes, keyed as SQLite's (<see cref="SqliteRecordTree.NodeId"/>),
 /// so both stores hold the same nodes under the same keys. <see cref="Reader"/> serves proofs;
 /// <see cref="LoadFrontier"/> loads the writer's <see cref="MerkleFrontier"/> (the perfect subtrees
-/// that make up the current size) from the database in each write transaction under the record
-/// head lock (another node may have appended since the last one), so an append reads nothing more.
+/// that make up the current size) in one query, when a write transaction finds the record grown
+/// under the head lock by another node.
 /// </summary>
 internal static class PostgresRecordTree
 {

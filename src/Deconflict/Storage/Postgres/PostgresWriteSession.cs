@@ -14,8 +14,9 @@ namespace Deconflict.Storage.Postgres;
 /// Two nodes accepting overlapping operations at the same instant both end with the conflict:
 /// the second to take the head lock waits for the first to commit, and under READ COMMITTED each
 /// of its statements after the lock sees that commit, so its broad phase finds the first
-/// operation. Nothing the writer decides on is kept in memory from one transaction to the next:
-/// the Merkle frontier and the record's size are loaded under the lock, and live declarations,
+/// operation. Nothing the writer decides on is kept in memory from one transaction to the next
+/// unless it is checked under the lock: the record's size is read under it (and the service's
+/// record log loads the Merkle frontier again when another node has appended), and live declarations,
 /// their counts, live conflicts and expiry ends are read from the database when asked, inside the
 /// transaction (so they include its own writes and nothing a rollback undid).
 /// </para>
@@ -86,7 +87,7 @@ internal sealed class PostgresWriteSession : IWriteSession
             // row read after the wait is the latest committed, with the epoch of the lease's holder.
             _leaseEpoch = (long)Sql.Scalar(c, tx, "SELECT lease_epoch FROM record_state WHERE id = 1 FOR UPDATE")!;
             _sizeAtBegin = (long)Sql.Scalar(c, tx, "SELECT COALESCE(MAX(seq), 0) FROM events")!;
-            _record.Begin(c, tx, _sizeAtBegin);
+            _record.Begin(_sizeAtBegin);
         }
         catch (Exception e)
         {

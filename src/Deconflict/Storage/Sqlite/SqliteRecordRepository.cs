@@ -1,49 +1,55 @@
-using Deconflict.Core.Model;
 using Deconflict.Core.Record;
 
 namespace Deconflict.Storage.Sqlite;
 
 /// <summary>
-/// The record in the single writer's open transaction: events and their entries, with the tree's
-/// frontier in memory (its appends journalled on the shared connection), signed heads,
-/// cosignatures and reveals.
+/// The record in the single writer's open transaction: events' entries and the Merkle nodes they
+/// complete (the service's RecordLog makes them), signed heads, cosignatures and reveals. The size
+/// is read once, then counted (journalled on the shared connection, so a rollback takes it back).
 /// </summary>
 internal sealed class SqliteRecordRepository(SqliteWriteConnection write) : IRecordRepository, IDisposable
 {
-    private readonly SqliteRecordTree.Appender _tree = new(write.Connection);
-    private bool _recordLoaded;
+    private long _size = -1;
     private RawStatement? _insertEvent;
-    private readonly RecordSalts _salts = new();
+    private RawStatement? _insertNode;
+
+    public long Size
+    {
+        get
+        {
+            if (_size < 0)
+            {
+                _size = (long)write.Cmd("SELECT COALESCE(MAX(seq), 0) FROM events").ExecuteScalar()!;
+            }
+
+            return _size;
+        }
+    }
+
+    public void LoadFrontier(MerkleFrontier frontier)
+    {
+        using var reader = new SqliteRecordTree.Reader(write.Connection);
+        frontier.Load(Size, reader);
+    }
 
     /// <summary>
-    /// Appends the event and its record entry in this transaction: the event row (the entry's exact
-    /// bytes, nothing else), then the leaf and the Merkle nodes it completes. The event's sequence is its
-    /// record index + 1. A failure anywhere undoes all of it with the write that emitted it.
+    /// The event row (the entry's exact bytes, nothing else), then the leaf and the Merkle nodes it
+    /// completes (two rows on average). A failure anywhere undoes all of it with the write that
+    /// emitted it.
     /// </summary>
-    public StoredEvent Append(DomainEvent e, DateTimeOffset time)
+    public void Append(byte[] entry, IReadOnlyList<(int Level, long Index, byte[] Hash)> nodes)
     {
-        LoadRecord();
-        var ms = StoreRows.Ms(time);
-        var stored = new StoredEvent(_tree.Size + 1, StoreRows.Time(ms), e.Type, e.Actor, e.IsPublic ? [] : e.Audience, e.PayloadJson);
-        var entry = StoreRows.Entry(stored, _salts.Next()).Canonical();
+        var index = Size;
         _insertEvent ??= new RawStatement(write.Connection, "INSERT INTO events(seq, entry) VALUES (?1, ?2)");
-        _insertEvent.Bind(1, stored.Sequence).Bind(2, entry).Execute();
-        write.Journal(_tree.Append(MerkleTree.LeafHash(entry)));
-        return stored;
-    }
+        _insertEvent.Bind(1, index + 1).Bind(2, entry).Execute();
+        _insertNode ??= new RawStatement(write.Connection, "INSERT INTO record_nodes(id, hash) VALUES (?1, ?2)");
+        foreach (var (level, i, hash) in nodes)
+        {
+            _insertNode.Bind(1, SqliteRecordTree.NodeId(level, i)).Bind(2, hash).Execute();
+        }
 
-    /// <summary>The record's size: the index the next appended entry gets.</summary>
-    internal long NextIndex()
-    {
-        LoadRecord();
-        return _tree.Size;
-    }
-
-    /// <summary>The record's size and root as this transaction stands.</summary>
-    public (long Size, byte[] Root) Head()
-    {
-        LoadRecord();
-        return (_tree.Size, _tree.Root());
+        _size = index + 1;
+        write.Journal(() => _size = index);
     }
 
     public byte[] Root(long size)
@@ -89,21 +95,9 @@ internal sealed class SqliteRecordRepository(SqliteWriteConnection write) : IRec
         return cmd.ExecuteNonQuery() == 1;
     }
 
-    private void LoadRecord()
-    {
-        if (_recordLoaded)
-        {
-            return;
-        }
-
-        var cmd = write.Cmd("SELECT COALESCE(MAX(seq), 0) FROM events");
-        _tree.Load(write.Connection, (long)cmd.ExecuteScalar()!);
-        _recordLoaded = true;
-    }
-
     public void Dispose()
     {
         _insertEvent?.Dispose();
-        _tree.Dispose();
+        _insertNode?.Dispose();
     }
 }

@@ -6,9 +6,8 @@ namespace Deconflict.Storage.Sqlite;
 /// <summary>
 /// The record's Merkle tree in the database: table <c>record_nodes</c> holds the hash of every
 /// perfect subtree, keyed by <see cref="NodeId"/> in completion order. Readers use
-/// <see cref="Reader"/> for proofs; the writer appends through <see cref="Appender"/>, which keeps
-/// the tree's frontier (the perfect subtrees that make up the current size, at most 64) in memory,
-/// so an append reads nothing and writes its leaf and the nodes it completes (two rows on average).
+/// <see cref="Reader"/> for proofs and to load the writer's frontier; the writer inserts the leaf
+/// and the nodes each entry completes (two rows on average, SqliteRecordRepository).
 /// </summary>
 internal static class SqliteRecordTree
 {
@@ -53,56 +52,5 @@ internal static class SqliteRecordTree
         }
 
         public void Dispose() => _select.Dispose();
-    }
-
-    /// <summary>
-    /// The writer's side: appends leaves inside the writer's transaction, keeping the tree's
-    /// frontier in memory (<see cref="MerkleFrontier"/>) and inserting the nodes each leaf completes.
-    /// </summary>
-    public sealed class Appender(SqliteConnection connection) : IDisposable
-    {
-        // Persistent (an append allocates one node, an undo keeps the old top): copying the
-        // frontier's list per append (about 20 entries at a million leaves) was a tenth of what the
-        // writer allocated per submission.
-        private readonly MerkleFrontier _frontier = new();
-
-        // Prepared on first use: the connection opens after the session is made.
-        private RawStatement? _insert;
-
-        public long Size => _frontier.Size;
-
-        /// <summary>Loads the frontier for the log's current size (the number of events).</summary>
-        public void Load(SqliteConnection connection, long size, SqliteTransaction? transaction = null)
-        {
-            using var reader = new Reader(connection, transaction);
-            _frontier.Load(size, reader);
-        }
-
-        /// <summary>Appends a leaf: inserts the nodes it completes and returns how to undo the in-memory change.</summary>
-        public Action Append(byte[] leafHash)
-        {
-            var (completed, undo) = _frontier.Append(leafHash);
-            try
-            {
-                _insert ??= new RawStatement(connection, "INSERT INTO record_nodes(id, hash) VALUES (?1, ?2)");
-                foreach (var (level, index, hash) in completed)
-                {
-                    _insert.Bind(1, NodeId(level, index)).Bind(2, hash).Execute();
-                }
-            }
-            catch
-            {
-                // A failed insert leaves the frontier as it was: the caller journals no undo for it.
-                undo();
-                throw;
-            }
-
-            return undo;
-        }
-
-        /// <summary>The root of the tree as it stands.</summary>
-        public byte[] Root() => _frontier.Root();
-
-        public void Dispose() => _insert?.Dispose();
     }
 }

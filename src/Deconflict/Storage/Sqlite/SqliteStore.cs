@@ -358,9 +358,14 @@ public sealed class SqliteStore : IDeconflictStore, IRecordCheckSource
             size = (long)cmd.ExecuteScalar()!;
         }
 
-        using var tree = new SqliteRecordTree.Appender(c);
-        tree.Load(c, size, tx);
+        var tree = new MerkleFrontier();
+        using (var reader = new SqliteRecordTree.Reader(c, tx))
+        {
+            tree.Load(size, reader);
+        }
+
         using var insert = SqliteRows.Command(c, tx, "INSERT INTO events(seq, entry) VALUES ($seq, $entry)");
+        using var insertNode = SqliteRows.Command(c, tx, "INSERT INTO record_nodes(id, hash) VALUES ($id, $hash)");
         foreach (var (d, bindSql, id) in stated)
         {
             var e = new StoredEvent(tree.Size + 1, now, d.Type, d.Actor, d.IsPublic ? [] : d.Audience, d.PayloadJson);
@@ -373,7 +378,13 @@ public sealed class SqliteStore : IDeconflictStore, IRecordCheckSource
             bind.Parameters.AddWithValue("$index", e.Sequence - 1);
             bind.Parameters.AddWithValue("$id", id);
             bind.ExecuteNonQuery();
-            tree.Append(MerkleTree.LeafHash(entry));
+            foreach (var (level, index, hash) in tree.Append(MerkleTree.LeafHash(entry)).Completed)
+            {
+                insertNode.Parameters.Clear();
+                insertNode.Parameters.AddWithValue("$id", SqliteRecordTree.NodeId(level, index));
+                insertNode.Parameters.AddWithValue("$hash", hash);
+                insertNode.ExecuteNonQuery();
+            }
         }
     }
 

@@ -55,7 +55,7 @@ internal sealed class SqliteWriteConnection(SqliteConnection connection) : IDisp
     /// RecordCheck, holds each row to that entry).
     /// </summary>
     public long NextRecordIndex() =>
-        (_record ?? throw new InvalidOperationException("No record is attached to the writer's connection.")).NextIndex();
+        (_record ?? throw new InvalidOperationException("No record is attached to the writer's connection.")).Size;
 
     public SqliteCommand Cmd(string sql)
     {
