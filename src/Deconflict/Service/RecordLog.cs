@@ -21,11 +21,10 @@ public sealed class RecordLog
     private readonly MerkleFrontier _frontier = new();
     private readonly RecordSalts _salts = new();
 
-    // Undo steps of the open transaction, newest last.
-    private readonly List<Action> _journal = [];
+    private readonly UndoJournal _journal = new();
 
     /// <summary>Where the journal stands: a savepoint undoes back to it.</summary>
-    public int Mark => _journal.Count;
+    public int Mark => _journal.Mark;
 
     /// <summary>Takes the record as the store's open transaction holds it.</summary>
     public void Begin(IRecordRepository record)
@@ -41,15 +40,7 @@ public sealed class RecordLog
     public void Committed() => _journal.Clear();
 
     /// <summary>Undoes the in-memory appends after <paramref name="mark"/> (0: the whole transaction).</summary>
-    public void Undo(int mark)
-    {
-        for (var i = _journal.Count - 1; i >= mark; i--)
-        {
-            _journal[i]();
-        }
-
-        _journal.RemoveRange(mark, _journal.Count - mark);
-    }
+    public void Undo(int mark) => _journal.Undo(mark);
 
     /// <summary>
     /// Appends the event's entry to the record in the store's open transaction; returns the event

@@ -13,7 +13,7 @@ namespace Deconflict.Storage.Postgres;
 internal sealed class PostgresWriteConnection(NpgsqlDataSource source, Func<long> recordSize)
 {
     // Undo steps for the in-memory state of the open transaction (the frontier), newest last.
-    private readonly List<Action> _journal = [];
+    private readonly UndoJournal _journal = new();
     private NpgsqlConnection? _connection;
     private NpgsqlTransaction? _tx;
     private long _rowsChanged;
@@ -23,10 +23,10 @@ internal sealed class PostgresWriteConnection(NpgsqlDataSource source, Func<long
 
     // Rows inserted, updated or deleted by the write transaction's own commands (never fewer after a rollback)
     // and the in-memory steps of the open transaction.
-    public long Changes => ((long)_journal.Count << 32) + _rowsChanged;
+    public long Changes => ((long)_journal.Mark << 32) + _rowsChanged;
 
     /// <summary>Where a savepoint's rollback undoes the journal back to.</summary>
-    public int JournalMark => _journal.Count;
+    public int JournalMark => _journal.Mark;
 
     /// <summary>Takes a pooled connection and begins the transaction on it.</summary>
     public (NpgsqlConnection Connection, NpgsqlTransaction Tx) Connect()
@@ -57,15 +57,7 @@ internal sealed class PostgresWriteConnection(NpgsqlDataSource source, Func<long
 
     public void ClearJournal() => _journal.Clear();
 
-    public void Undo(int mark)
-    {
-        for (var i = _journal.Count - 1; i >= mark; i--)
-        {
-            _journal[i]();
-        }
-
-        _journal.RemoveRange(mark, _journal.Count - mark);
-    }
+    public void Undo(int mark) => _journal.Undo(mark);
 
     public int Write(string sql, params object?[] args)
     {

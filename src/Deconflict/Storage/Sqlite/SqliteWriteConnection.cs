@@ -14,7 +14,7 @@ internal sealed class SqliteWriteConnection(SqliteConnection connection) : IDisp
 {
     private readonly Dictionary<string, SqliteCommand> _prepared = new(StringComparer.Ordinal);
     // Undo steps for the in-memory state changed in the open transaction, newest last.
-    private readonly List<Action> _journal = [];
+    private readonly UndoJournal _journal = new();
     private SqliteRecordRepository? _record;
 
     public SqliteConnection Connection => connection;
@@ -22,10 +22,10 @@ internal sealed class SqliteWriteConnection(SqliteConnection connection) : IDisp
     // total_changes counts every row changed by INSERT, UPDATE or DELETE on this connection (not
     // those a rollback undoes, which never happen between two reads of this counter); the journal
     // only grows within a transaction, and every in-memory change adds a step to it.
-    public long Changes => ((long)_journal.Count << 32) | (uint)raw.sqlite3_total_changes(connection.Handle);
+    public long Changes => ((long)_journal.Mark << 32) | (uint)raw.sqlite3_total_changes(connection.Handle);
 
     /// <summary>Where the journal stands: a savepoint undoes back to it.</summary>
-    public int JournalMark => _journal.Count;
+    public int JournalMark => _journal.Mark;
 
     /// <summary>
     /// The record, whose size gives <see cref="NextRecordIndex"/>. It is made with this connection,
@@ -39,15 +39,7 @@ internal sealed class SqliteWriteConnection(SqliteConnection connection) : IDisp
     /// <summary>Forgets the steps: the in-memory state now holds only what was committed.</summary>
     public void ClearJournal() => _journal.Clear();
 
-    public void Undo(int mark)
-    {
-        for (var i = _journal.Count - 1; i >= mark; i--)
-        {
-            _journal[i]();
-        }
-
-        _journal.RemoveRange(mark, _journal.Count - mark);
-    }
+    public void Undo(int mark) => _journal.Undo(mark);
 
     /// <summary>
     /// The index the next appended entry gets: a row written now names the entry its caller emits
