@@ -45,7 +45,7 @@ public static class CotHarness
         for (var i = 0; i < result.Reports.Count; i++)
         {
             var report = result.Reports[i];
-            _ = TrackEndpoints.Check(report, report.Time, Tactical, new ReportPointer("/events", i));
+            _ = TrackDraft.Check(report, report.Time, Tactical, new ReportPointer("/events", i));
         }
     }
 }

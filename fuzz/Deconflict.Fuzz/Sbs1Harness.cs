@@ -29,7 +29,7 @@ public static class Sbs1Harness
             {
                 if (feed.Accept(line) is { } report)
                 {
-                    _ = TrackEndpoints.Check(report, report.Time, Tactical, new ReportPointer("/tracks", index++));
+                    _ = TrackDraft.Check(report, report.Time, Tactical, new ReportPointer("/tracks", index++));
                 }
             }
 
