@@ -1,4 +1,3 @@
-using System.Net.Http.Headers;
 using Deconflict.Tests.Infrastructure;
 
 namespace Deconflict.Tests.Cluster;
@@ -11,7 +10,7 @@ public sealed class ClusterNode : IDisposable
 {
     private readonly IReadOnlyList<string> _serveArgs;
     private readonly string _adminToken;
-    private readonly List<HttpClient> _clients = [];
+    private readonly ApiClients _clients;
     private ServerProcess? _process;
 
     internal ClusterNode(int index, int port, IReadOnlyList<string> serveArgs, string adminToken)
@@ -21,6 +20,7 @@ public sealed class ClusterNode : IDisposable
         _serveArgs = serveArgs;
         _adminToken = adminToken;
         BaseAddress = new Uri($"http://127.0.0.1:{port}/");
+        _clients = new ApiClients(BaseAddress);
     }
 
     /// <summary>The node's place in its cluster (0, 1, 2...), for messages.</summary>
@@ -57,21 +57,7 @@ public sealed class ClusterNode : IDisposable
     }
 
     /// <summary>A client of this node with this bearer token (none: anonymous); disposed with the node.</summary>
-    public HttpClient Client(string? token)
-    {
-        var client = new HttpClient { BaseAddress = BaseAddress, Timeout = TimeSpan.FromSeconds(30) };
-        if (token is not null)
-        {
-            client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", token);
-        }
-
-        lock (_clients)
-        {
-            _clients.Add(client);
-        }
-
-        return client;
-    }
+    public HttpClient Client(string? token) => _clients.Create(token);
 
     public HttpClient Admin() => Client(_adminToken);
 
@@ -92,15 +78,7 @@ public sealed class ClusterNode : IDisposable
 
     public void Dispose()
     {
-        lock (_clients)
-        {
-            foreach (var c in _clients)
-            {
-                c.Dispose();
-            }
-
-            _clients.Clear();
-        }
+        _clients.Dispose();
 
         _process?.Dispose();
         _process = null;

@@ -1,6 +1,5 @@
 using System.Diagnostics;
 using System.Globalization;
-using System.Net.Http.Headers;
 using System.Net.Sockets;
 using System.Text.RegularExpressions;
 
@@ -22,7 +21,7 @@ public sealed partial class NginxProcess : IDisposable
     private readonly Process _process;
     private readonly string _directory;
     private readonly Queue<string> _output = new();
-    private readonly List<HttpClient> _clients = [];
+    private readonly ApiClients _clients;
 
     private NginxProcess(Process process, string directory, int port)
     {
@@ -30,6 +29,7 @@ public sealed partial class NginxProcess : IDisposable
         _directory = directory;
         Port = port;
         BaseAddress = new Uri($"http://127.0.0.1:{port}/");
+        _clients = new ApiClients(BaseAddress);
     }
 
     /// <summary>The one address in front of the nodes (the file's 127.0.0.1:8080).</summary>
@@ -116,33 +116,11 @@ public sealed partial class NginxProcess : IDisposable
     }
 
     /// <summary>A client of nginx's address with this bearer token (none: anonymous); disposed with nginx.</summary>
-    public HttpClient Client(string? token)
-    {
-        var client = new HttpClient { BaseAddress = BaseAddress, Timeout = TimeSpan.FromSeconds(30) };
-        if (token is not null)
-        {
-            client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", token);
-        }
-
-        lock (_clients)
-        {
-            _clients.Add(client);
-        }
-
-        return client;
-    }
+    public HttpClient Client(string? token) => _clients.Create(token);
 
     public void Dispose()
     {
-        lock (_clients)
-        {
-            foreach (var c in _clients)
-            {
-                c.Dispose();
-            }
-
-            _clients.Clear();
-        }
+        _clients.Dispose();
 
         // This master and its workers, by the pid of the process started here, and nothing else.
         if (!_process.HasExited)

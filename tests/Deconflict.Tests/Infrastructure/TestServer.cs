@@ -28,7 +28,7 @@ public sealed class TestServer : IAsyncDisposable
     private static readonly ConcurrentDictionary<string, PostgresDatabase> Databases = new();
 
     private readonly WebApplication _app;
-    private readonly List<HttpClient> _clients = [];
+    private readonly ApiClients _clients;
     private bool _stopped;
 
     private TestServer(WebApplication app, string directory, string dbPath, string? postgresConnection)
@@ -38,6 +38,7 @@ public sealed class TestServer : IAsyncDisposable
         DatabasePath = dbPath;
         PostgresConnection = postgresConnection;
         BaseAddress = new Uri(app.Urls.First().TrimEnd('/') + "/");
+        _clients = new ApiClients(BaseAddress);
     }
 
     /// <summary>
@@ -113,17 +114,7 @@ public sealed class TestServer : IAsyncDisposable
         return ((System.Net.IPEndPoint)probe.LocalEndpoint).Port;
     }
 
-    public HttpClient Client(string? token)
-    {
-        var client = new HttpClient { BaseAddress = BaseAddress, Timeout = TimeSpan.FromSeconds(30) };
-        if (token is not null)
-        {
-            client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", token);
-        }
-
-        _clients.Add(client);
-        return client;
-    }
+    public HttpClient Client(string? token) => _clients.Create(token);
 
     /// <summary>Creates a party through the API and returns a client with its token.</summary>
     public async Task<HttpClient> AddPartyAsync(string id, string role = "party")
@@ -149,10 +140,7 @@ public sealed class TestServer : IAsyncDisposable
         }
 
         _stopped = true;
-        foreach (var c in _clients)
-        {
-            c.Dispose();
-        }
+        _clients.Dispose();
 
         await _app.StopAsync();
         await _app.DisposeAsync();
