@@ -20,7 +20,7 @@ public sealed class OpenApiLintTests
     [Fact]
     public async Task The_served_document_passes_redocly_recommended_lint_without_errors()
     {
-        var tools = Path.Combine(RepositoryRoot(), "tools", "openapi-lint");
+        var tools = Path.Combine(Repository.Root, "tools", "openapi-lint");
         var redocly = Path.Combine(tools, "node_modules", ".bin", "redocly");
         if (!File.Exists(redocly))
         {
@@ -41,19 +41,6 @@ public sealed class OpenApiLintTests
         Assert.True(lint.Exit == 0 && result["totals"]!["errors"]!.GetValue<int>() == 0, $"redocly lint exited {lint.Exit}:\n{string.Join("\n", problems)}\n{lint.Err}");
         var warnings = result["problems"]!.AsArray().Where(p => p!["severity"]!.GetValue<string>() == "warn").Select(p => p!["ruleId"]!.GetValue<string>()).Distinct().Order(StringComparer.Ordinal).ToArray();
         Assert.True(warnings.SequenceEqual(KnownWarnings), "New warnings:\n" + string.Join("\n", problems));
-    }
-
-    private static string RepositoryRoot()
-    {
-        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
-        {
-            if (File.Exists(Path.Combine(dir.FullName, "Deconflict.slnx")))
-            {
-                return dir.FullName;
-            }
-        }
-
-        throw new InvalidOperationException("The repository root (Deconflict.slnx) is not above the test's directory.");
     }
 
     private static async Task<(int Exit, string Out, string Err)> RunAsync(string file, string[] args, string directory)

@@ -2,6 +2,7 @@ using System.CommandLine;
 using System.Diagnostics;
 using System.Text.Json.Nodes;
 using Deconflict.Cli;
+using Deconflict.Tests.Infrastructure;
 
 namespace Deconflict.Tests.Cli;
 
@@ -47,7 +48,7 @@ public sealed class CliInstallTests
     {
         var here = Path.Combine(Path.GetTempPath(), "deconflict-tests", Guid.NewGuid().ToString("N"));
         Directory.CreateDirectory(here);
-        var project = Path.Combine(RepositoryRoot(), "src", "Deconflict");
+        var project = Path.Combine(Repository.Root, "src", "Deconflict");
 #if DEBUG
         const string Configuration = "Debug";
 #else
@@ -67,7 +68,7 @@ public sealed class CliInstallTests
         var packages = Path.Combine(work, "packages");
         var tools = Path.Combine(work, "tools");
         Directory.CreateDirectory(work);
-        var pack = await Run(work, "dotnet", "pack", Path.Combine(RepositoryRoot(), "src", "Deconflict"), "-c", "Release", "-o", packages);
+        var pack = await Run(work, "dotnet", "pack", Path.Combine(Repository.Root, "src", "Deconflict"), "-c", "Release", "-o", packages);
         Assert.True(pack.Exit == 0, pack.Out + pack.Err);
         var install = await Run(work, "dotnet", "tool", "install", "--tool-path", tools, "--add-source", packages, "Deconflict");
         Assert.True(install.Exit == 0, install.Out + install.Err);
@@ -92,7 +93,7 @@ public sealed class CliInstallTests
         var work = Path.Combine(Path.GetTempPath(), "deconflict-tests", Guid.NewGuid().ToString("N"));
         Directory.CreateDirectory(work);
         var output = Path.Combine(work, "publish");
-        var publish = await Run(work, "dotnet", "publish", Path.Combine(RepositoryRoot(), "src", "Deconflict"), "-p:PublishProfile=linux-x64", "-o", output);
+        var publish = await Run(work, "dotnet", "publish", Path.Combine(Repository.Root, "src", "Deconflict"), "-p:PublishProfile=linux-x64", "-o", output);
         Assert.True(publish.Exit == 0, publish.Out + publish.Err);
         Assert.False(File.Exists(Path.Combine(output, "deconflict.dll")));
 
@@ -158,19 +159,6 @@ public sealed class CliInstallTests
                 yield return verb;
             }
         }
-    }
-
-    private static string RepositoryRoot()
-    {
-        for (var directory = new DirectoryInfo(AppContext.BaseDirectory); directory is not null; directory = directory.Parent)
-        {
-            if (File.Exists(Path.Combine(directory.FullName, "Deconflict.slnx")))
-            {
-                return directory.FullName;
-            }
-        }
-
-        throw new InvalidOperationException("The tests do not run inside the repository.");
     }
 
     private static async Task<(int Exit, string Out, string Err)> Run(string directory, string file, params string[] args)

@@ -17,10 +17,9 @@ public sealed partial class NginxProcess : IDisposable
 {
     public const string Executable = "/usr/sbin/nginx";
 
-    private const int KeptLines = 100;
     private readonly Process _process;
     private readonly string _directory;
-    private readonly Queue<string> _output = new();
+    private readonly OutputTail _output = new(100);
     private readonly ApiClients _clients;
 
     private NginxProcess(Process process, string directory, int port)
@@ -43,13 +42,7 @@ public sealed partial class NginxProcess : IDisposable
         get
         {
             var log = Path.Combine(_directory, "error.log");
-            string written;
-            lock (_output)
-            {
-                written = string.Join('\n', _output);
-            }
-
-            return (File.Exists(log) ? File.ReadAllText(log) : string.Empty) + written;
+            return (File.Exists(log) ? File.ReadAllText(log) : string.Empty) + _output;
         }
     }
 
@@ -98,8 +91,8 @@ public sealed partial class NginxProcess : IDisposable
         // the one to end, and its workers are its children.
         var process = Process.Start(info) ?? throw new InvalidOperationException("could not start " + Executable);
         var nginx = new NginxProcess(process, directory, port);
-        process.OutputDataReceived += (_, e) => nginx.Keep(e.Data);
-        process.ErrorDataReceived += (_, e) => nginx.Keep(e.Data);
+        process.OutputDataReceived += (_, e) => nginx._output.Keep(e.Data);
+        process.ErrorDataReceived += (_, e) => nginx._output.Keep(e.Data);
         process.BeginOutputReadLine();
         process.BeginErrorReadLine();
         try
@@ -162,17 +155,7 @@ public sealed partial class NginxProcess : IDisposable
     }
 
     /// <summary>deploy/nginx/deconflict.conf of the repository the tests were built from.</summary>
-    private static string ConfigurationFile()
-    {
-        var directory = new DirectoryInfo(AppContext.BaseDirectory);
-        while (directory is not null && !File.Exists(Path.Combine(directory.FullName, "Deconflict.slnx")))
-        {
-            directory = directory.Parent;
-        }
-
-        var root = directory?.FullName ?? throw new InvalidOperationException("the repository's root (Deconflict.slnx) is not above " + AppContext.BaseDirectory);
-        return Path.Combine(root, "deploy", "nginx", "deconflict.conf");
-    }
+    private static string ConfigurationFile() => Path.Combine(Repository.Root, "deploy", "nginx", "deconflict.conf");
 
     [GeneratedRegex(@"127\.0\.0\.1:808([0-3])(?![0-9])")]
     private static partial Regex FileAddress();
@@ -200,23 +183,6 @@ public sealed partial class NginxProcess : IDisposable
             catch (SocketException e)
             {
                 throw new TimeoutException($"nginx does not accept connections on {BaseAddress} after 10 s: {RecentOutput}", e);
-            }
-        }
-    }
-
-    private void Keep(string? line)
-    {
-        if (line is null)
-        {
-            return;
-        }
-
-        lock (_output)
-        {
-            _output.Enqueue(line);
-            if (_output.Count > KeptLines)
-            {
-                _output.Dequeue();
             }
         }
     }

@@ -7,9 +7,8 @@ namespace Deconflict.Tests.Infrastructure;
 /// <summary>The deconflict executable as its own process, for tests that must kill it outright.</summary>
 public sealed class ServerProcess : IDisposable
 {
-    private const int KeptLines = 200;
     private readonly Process _process;
-    private readonly Queue<string> _output = new();
+    private readonly OutputTail _output = new(200);
 
     private ServerProcess(Process process, Uri baseAddress)
     {
@@ -24,16 +23,7 @@ public sealed class ServerProcess : IDisposable
     public bool HasExited => _process.HasExited;
 
     /// <summary>The last lines the server wrote (standard output and error together), for a failing test's message.</summary>
-    public string RecentOutput
-    {
-        get
-        {
-            lock (_output)
-            {
-                return string.Join('\n', _output);
-            }
-        }
-    }
+    public string RecentOutput => _output.ToString();
 
     public static Task<ServerProcess> StartAsync(string dbPath, string adminToken, params string[] extraArgs) =>
         StartAsync(dbPath, adminToken, FreePort(), extraArgs);
@@ -69,8 +59,8 @@ public sealed class ServerProcess : IDisposable
 
         var process = Process.Start(info) ?? throw new InvalidOperationException("could not start deconflict");
         var server = new ServerProcess(process, new Uri($"http://127.0.0.1:{port}/"));
-        process.OutputDataReceived += (_, e) => server.Keep(e.Data);
-        process.ErrorDataReceived += (_, e) => server.Keep(e.Data);
+        process.OutputDataReceived += (_, e) => server._output.Keep(e.Data);
+        process.ErrorDataReceived += (_, e) => server._output.Keep(e.Data);
         process.BeginOutputReadLine();
         process.BeginErrorReadLine();
         try
@@ -143,23 +133,6 @@ public sealed class ServerProcess : IDisposable
         }
 
         _process.Dispose();
-    }
-
-    private void Keep(string? line)
-    {
-        if (line is null)
-        {
-            return;
-        }
-
-        lock (_output)
-        {
-            _output.Enqueue(line);
-            while (_output.Count > KeptLines)
-            {
-                _output.Dequeue();
-            }
-        }
     }
 
     private static int FreePort()

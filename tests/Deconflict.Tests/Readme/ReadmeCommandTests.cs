@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using Xunit.Abstractions;
+using Deconflict.Tests.Infrastructure;
 
 namespace Deconflict.Tests.Readme;
 
@@ -54,7 +55,7 @@ public sealed class ReadmeCommandTests(ITestOutputHelper output)
 
     private async Task RunReadme(bool slow)
     {
-        var repository = RepositoryRoot();
+        var repository = Repository.Root;
         var blocks = ReadmeBlock.Parse(await File.ReadAllTextAsync(Path.Combine(repository, "README.md")));
         Assert.Contains(blocks, b => b.Skip is null);
 
@@ -310,16 +311,5 @@ public sealed class ReadmeCommandTests(ITestOutputHelper output)
                 File.SetUnixFileMode(target, File.GetUnixFileMode(source));
             }
         }
-    }
-
-    private static string RepositoryRoot()
-    {
-        var directory = new DirectoryInfo(AppContext.BaseDirectory);
-        while (directory is not null && !File.Exists(Path.Combine(directory.FullName, "Deconflict.slnx")))
-        {
-            directory = directory.Parent;
-        }
-
-        return directory?.FullName ?? throw new InvalidOperationException("README.md: the repository's root (Deconflict.slnx) is not above " + AppContext.BaseDirectory);
     }
 }

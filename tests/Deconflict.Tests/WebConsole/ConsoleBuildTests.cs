@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using Deconflict.Tests.Infrastructure;
 
 namespace Deconflict.Tests.WebConsole;
 
@@ -38,7 +39,7 @@ public sealed class ConsoleBuildTests
     private static async Task<(int Exit, string Output)> MsBuild(string dotnet, string path)
     {
         var info = new ProcessStartInfo(dotnet) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
-        foreach (var a in new[] { "msbuild", Path.Combine(RepositoryRoot(), "src", "Deconflict", "Deconflict.csproj"), "-t:ConsoleNode", "-nologo", "-v:m" })
+        foreach (var a in new[] { "msbuild", Path.Combine(Repository.Root, "src", "Deconflict", "Deconflict.csproj"), "-t:ConsoleNode", "-nologo", "-v:m" })
         {
             info.ArgumentList.Add(a);
         }
@@ -49,18 +50,5 @@ public sealed class ConsoleBuildTests
         var stderr = p.StandardError.ReadToEndAsync();
         await p.WaitForExitAsync().WaitAsync(TimeSpan.FromMinutes(5));
         return (p.ExitCode, await stdout + await stderr);
-    }
-
-    private static string RepositoryRoot()
-    {
-        for (var directory = new DirectoryInfo(AppContext.BaseDirectory); directory is not null; directory = directory.Parent)
-        {
-            if (File.Exists(Path.Combine(directory.FullName, "Deconflict.slnx")))
-            {
-                return directory.FullName;
-            }
-        }
-
-        throw new InvalidOperationException("The tests do not run inside the repository.");
     }
 }
