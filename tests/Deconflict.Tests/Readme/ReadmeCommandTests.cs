@@ -1,6 +1,6 @@
 using System.Diagnostics;
-using Xunit.Abstractions;
 using Deconflict.Tests.Infrastructure;
+using Xunit.Abstractions;
 
 namespace Deconflict.Tests.Readme;
 
