@@ -315,7 +315,7 @@ public static class ServerHost
                 // An empty write opens the writer's session, which loads the boxes and ends of the
                 // live declarations (no outline); then the stored outlines are decoded beside the
                 // writer, which reads any it needs first itself.
-                app.Services.GetRequiredService<WriteQueue>().Submit<bool>(null, _ => true).GetAwaiter().GetResult();
+                app.Services.GetRequiredService<WriteQueue>().Submit<bool>(null, _ => new(true)).GetAwaiter().GetResult();
                 warm.Done(settings.WarmUp ? store.WarmUp(app.Lifetime.ApplicationStopping) : 0);
             }
             catch (OperationCanceledException)
@@ -403,7 +403,7 @@ public static class ServerHost
         }
 
         var writes = app.Services.GetRequiredService<WriteQueue>();
-        var issued = writes.Submit<IssuedToken>(null, ctx => TokenIssuer.Issue(ctx, null)).GetAwaiter().GetResult();
+        var issued = writes.Submit<IssuedToken>(null, async ctx => await TokenIssuer.IssueAsync(ctx, null)).GetAwaiter().GetResult();
         settings.Out.WriteLine($"Admin token (shown once, keep it safe): {issued.Value!.Token}");
         settings.Out.Flush();
     }

@@ -113,7 +113,7 @@ public sealed class BenchStore : IAsyncDisposable
             if (Template is null)
             {
                 Console.WriteLine($"Seeding {stored:N0} operations into {Name} ...");
-                Strategic.ConflictCheckBenchmarks.Seed(store, stored);
+                await Strategic.ConflictCheckBenchmarks.SeedAsync(store, stored);
                 Console.WriteLine($"Seeded in {clock.Elapsed.TotalSeconds:F1} s.");
             }
             else
@@ -121,7 +121,7 @@ public sealed class BenchStore : IAsyncDisposable
                 Console.WriteLine($"Copied the seeded database {Template} (its operations stand for --stored).");
             }
 
-            return SubmissionLoad.PartyTokens(store, parties);
+            return await SubmissionLoad.PartyTokensAsync(store, parties);
         }
     }
 
@@ -147,7 +147,7 @@ public sealed class BenchStore : IAsyncDisposable
         await using (store)
         {
             store.Migrate();
-            Strategic.ConflictCheckBenchmarks.Seed(store, stored);
+            await Strategic.ConflictCheckBenchmarks.SeedAsync(store, stored);
         }
 
         NpgsqlConnection.ClearAllPools();

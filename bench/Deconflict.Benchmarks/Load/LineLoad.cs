@@ -30,7 +30,7 @@ public static class LineLoad
         {
             var store = new SqliteStore(db);
             store.Migrate();
-            var secrets = SubmissionLoad.PartyTokens(store, "blue", "red");
+            var secrets = await SubmissionLoad.PartyTokensAsync(store, "blue", "red");
             var (blueSecret, redSecret) = (secrets["blue"], secrets["red"]);
             await store.DisposeAsync();
             SqliteConnection.ClearAllPools();

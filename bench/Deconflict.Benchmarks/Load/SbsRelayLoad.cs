@@ -64,7 +64,7 @@ public static class SbsRelayLoad
                 var db = Path.Combine(directory, "tracks.db");
                 var store = new SqliteStore(db);
                 store.Migrate();
-                token = SubmissionLoad.PartyTokens(store, "blue")["blue"];
+                token = (await SubmissionLoad.PartyTokensAsync(store, "blue"))["blue"];
                 await store.DisposeAsync();
                 SqliteConnection.ClearAllPools();
                 var port = SubmissionLoad.FreePort();

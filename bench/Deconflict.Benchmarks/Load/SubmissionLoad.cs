@@ -239,33 +239,33 @@ public static class SubmissionLoad
     }
 
     /// <summary>Creates the parties that do not exist yet and a token for each; returns the tokens' secrets by party.</summary>
-    internal static Dictionary<string, string> PartyTokens(IDeconflictStore store, params string[] parties)
+    internal static async Task<Dictionary<string, string>> PartyTokensAsync(IDeconflictStore store, params string[] parties)
     {
         var secrets = new Dictionary<string, string>(StringComparer.Ordinal);
         // Whole milliseconds, as the server's clock gives them: the rows keep no finer time than
         // their entries state.
         var now = DateTimeOffset.FromUnixTimeMilliseconds(DateTimeOffset.UtcNow.ToUnixTimeMilliseconds());
-        using var s = store.OpenWriteSession();
+        await using var s = store.OpenWriteSession();
         var log = new RecordLog();
-        s.Begin();
-        log.Begin(s.Record);
+        await s.BeginAsync();
+        await log.BeginAsync(s.Record);
         foreach (var party in parties)
         {
             // Each row is followed by the entry it names, as the server writes them.
-            if (s.Parties.Get(party) is null)
+            if (await s.Parties.GetAsync(party) is null)
             {
                 var created = new Party(party, party.ToUpperInvariant(), PartyRole.Party, now);
-                s.Parties.Insert(created);
-                log.Append(s.Record, Record.RecordSeed.PartyEvent(created), created.CreatedAt);
+                await s.Parties.InsertAsync(created);
+                await log.AppendAsync(s.Record, Record.RecordSeed.PartyEvent(created), created.CreatedAt);
             }
 
             secrets[party] = Tokens.New(now).Secret;
             var token = new AccessToken($"tk-load-{party}", party, Tokens.Hash(secrets[party]), now, null);
-            s.Parties.InsertToken(token);
-            log.Append(s.Record, Record.RecordSeed.TokenEvent(token), token.CreatedAt);
+            await s.Parties.InsertTokenAsync(token);
+            await log.AppendAsync(s.Record, Record.RecordSeed.TokenEvent(token), token.CreatedAt);
         }
 
-        s.Commit();
+        await s.CommitAsync();
         return secrets;
     }
 

@@ -42,7 +42,7 @@ public static class TrackLoad
         {
             var store = new SqliteStore(db);
             store.Migrate();
-            var secrets = SubmissionLoad.PartyTokens(store, Parties);
+            var secrets = await SubmissionLoad.PartyTokensAsync(store, Parties);
             await store.DisposeAsync();
             SqliteConnection.ClearAllPools();
 

@@ -36,22 +36,22 @@ public class RecordAppendBenchmarks : IDisposable
     }
 
     [Benchmark(OperationsPerInvoke = Batch, Description = "append one event to the record (batches of 1,000, durable commit)")]
-    public void AppendBatch()
+    public async Task AppendBatch()
     {
-        _session.Begin();
-        _log.Begin(_session.Record);
+        await _session.BeginAsync();
+        await _log.BeginAsync(_session.Record);
         for (var i = 0; i < Batch; i++)
         {
-            _log.Append(_session.Record, _event, _time);
+            await _log.AppendAsync(_session.Record, _event, _time);
         }
 
-        _session.Commit();
+        await _session.CommitAsync();
     }
 
     [GlobalCleanup]
     public void Dispose()
     {
-        _session?.Dispose();
+        _session?.DisposeAsync().AsTask().GetAwaiter().GetResult();
         SqliteConnection.ClearAllPools();
         Directory.Delete(_directory, recursive: true);
         GC.SuppressFinalize(this);
@@ -141,21 +141,21 @@ public static class RecordSeed
     /// 10,000: the conflict notice's payload under a type that states no served object (type
     /// "load-notice"), so that a server started on the record finds nothing served missing.
     /// </summary>
-    public static void AppendEvents(IDeconflictStore store, long count)
+    public static async Task AppendEventsAsync(IDeconflictStore store, long count)
     {
-        using var session = store.OpenWriteSession();
+        await using var session = store.OpenWriteSession();
         var log = new RecordLog();
         var time = DateTimeOffset.UtcNow;
         for (long done = 0; done < count;)
         {
-            session.Begin();
-            log.Begin(session.Record);
+            await session.BeginAsync();
+            await log.BeginAsync(session.Record);
             for (var i = 0; i < 10_000 && done < count; i++, done++)
             {
-                log.Append(session.Record, ConflictEvent(done) with { Type = "load-notice" }, time);
+                await log.AppendAsync(session.Record, ConflictEvent(done) with { Type = "load-notice" }, time);
             }
 
-            session.Commit();
+            await session.CommitAsync();
         }
     }
 

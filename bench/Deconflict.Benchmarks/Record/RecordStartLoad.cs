@@ -28,8 +28,8 @@ public static class RecordStartLoad
             var clock = Stopwatch.StartNew();
             var store = new SqliteStore(db);
             store.Migrate();
-            ConflictCheckBenchmarks.Seed(store, declarations);
-            RecordSeed.AppendEvents(store, entries - declarations);
+            await ConflictCheckBenchmarks.SeedAsync(store, declarations);
+            await RecordSeed.AppendEventsAsync(store, entries - declarations);
             Console.WriteLine($"Seeded in {clock.Elapsed.TotalSeconds:F1} s.");
 
             using (var key = RecordKey.LoadOrCreate(db))

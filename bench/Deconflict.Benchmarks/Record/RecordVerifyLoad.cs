@@ -26,8 +26,8 @@ public static class RecordVerifyLoad
             var clock = Stopwatch.StartNew();
             var store = new SqliteStore(db);
             store.Migrate();
-            var secret = SubmissionLoad.PartyTokens(store, "blue")["blue"];
-            RecordSeed.AppendEvents(store, entries);
+            var secret = (await SubmissionLoad.PartyTokensAsync(store, "blue"))["blue"];
+            await RecordSeed.AppendEventsAsync(store, entries);
             await store.DisposeAsync();
             SqliteConnection.ClearAllPools();
             Console.WriteLine($"Seeded in {clock.Elapsed.TotalSeconds:F1} s ({entries / clock.Elapsed.TotalSeconds:N0} appends/s, durable batches of 10,000).");

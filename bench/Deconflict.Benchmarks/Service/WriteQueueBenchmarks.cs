@@ -38,7 +38,7 @@ public class WriteQueueBenchmarks : IDisposable
     {
         for (var i = 0; i < Requests; i++)
         {
-            _tasks[i] = _queue.Submit<bool>(Party, _ => true);
+            _tasks[i] = _queue.Submit<bool>(Party, _ => new(true));
         }
 
         await Task.WhenAll(_tasks);

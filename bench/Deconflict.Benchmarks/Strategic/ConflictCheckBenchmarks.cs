@@ -11,7 +11,7 @@ namespace Deconflict.Benchmarks.Strategic;
 
 /// <summary>
 /// The conflict check of one new operation against 100,000 stored ones, in process, exactly as the
-/// server's writer runs it (<see cref="DeclarationCommands.Detect"/>): the writer's in-memory grid
+/// server's writer runs it (<see cref="DeclarationCommands.DetectAsync"/>): the writer's in-memory grid
 /// (loaded from the store's R*Tree) and the exact narrow phase, on a warm cache. The baseline runs
 /// the same exact test against every stored operation. Each call checks the next of 1,024
 /// different operations.
@@ -32,61 +32,61 @@ public class ConflictCheckBenchmarks : IDisposable
     public int Stored { get; set; }
 
     [GlobalSetup]
-    public void Setup()
+    public async Task Setup()
     {
         _directory = Path.Combine(Path.GetTempPath(), "deconflict-bench", Guid.NewGuid().ToString("N"));
         _store = new SqliteStore(Path.Combine(_directory, "bench.db"));
         _store.Migrate();
-        _stored = Seed(_store, Stored);
+        _stored = await SeedAsync(_store, Stored);
         var scenario = new Scenario(seed: 7);
         _queries = [.. Enumerable.Range(0, QueryCount).Select(i => scenario.Operation($"q-{i}", "red"))];
         _commands = new DeclarationCommands(new DeconflictOptions());
         _session = _store.OpenWriteSession();
-        _session.Begin();
+        await _session.BeginAsync();
 
         // Warm the decoded-volume cache the way a long-running server has it.
         foreach (var q in _queries)
         {
-            _commands.Detect(_session, q);
+            await _commands.DetectAsync(_session, q);
         }
     }
 
     /// <summary>Writes n operations of party blue straight into the store, each with its record entry, as the server would have.</summary>
-    public static Declaration[] Seed(IDeconflictStore store, int n)
+    public static async Task<Declaration[]> SeedAsync(IDeconflictStore store, int n)
     {
         var scenario = new Scenario(seed: 1);
         var stored = new Declaration[n];
-        using var s = store.OpenWriteSession();
+        await using var s = store.OpenWriteSession();
         var log = new RecordLog();
-        s.Begin();
-        log.Begin(s.Record);
+        await s.BeginAsync();
+        await log.BeginAsync(s.Record);
         foreach (var party in new[] { new Party("blue", "Blue", PartyRole.Party, Scenario.Start), new Party("red", "Red", PartyRole.Party, Scenario.Start) })
         {
             // Each row is followed by the entry it names, as the server writes them: a server
             // started on the store checks every served row against its entry.
-            if (s.Parties.Get(party.Id) is null)
+            if (await s.Parties.GetAsync(party.Id) is null)
             {
-                s.Parties.Insert(party);
-                log.Append(s.Record, Record.RecordSeed.PartyEvent(party), party.CreatedAt);
+                await s.Parties.InsertAsync(party);
+                await log.AppendAsync(s.Record, Record.RecordSeed.PartyEvent(party), party.CreatedAt);
             }
         }
 
         for (var i = 0; i < n; i++)
         {
             stored[i] = scenario.Operation($"op-seed-{i:D7}", "blue");
-            s.Declarations.Insert(stored[i]);
-            log.Append(s.Record, Record.RecordSeed.OperationEvent(stored[i]), stored[i].UpdatedAt);
+            await s.Declarations.InsertAsync(stored[i]);
+            await log.AppendAsync(s.Record, Record.RecordSeed.OperationEvent(stored[i]), stored[i].UpdatedAt);
         }
 
-        s.Commit();
+        await s.CommitAsync();
         return stored;
     }
 
     [Benchmark(Description = "check one operation: grid + exact, as the writer")]
-    public int IndexedCheck()
+    public async ValueTask<int> IndexedCheck()
     {
         var q = _queries[_next++ % QueryCount];
-        return _commands.Detect(_session, q).Length;
+        return (await _commands.DetectAsync(_session, q)).Length;
     }
 
     [Benchmark(Baseline = true, Description = "check one operation: exact test against all")]
@@ -104,8 +104,9 @@ public class ConflictCheckBenchmarks : IDisposable
             return;
         }
 
-        _session.Rollback();
-        _session.Dispose();
+        // SQLite's session completes every call before it returns.
+        _session.RollbackAsync().AsTask().GetAwaiter().GetResult();
+        _session.DisposeAsync().AsTask().GetAwaiter().GetResult();
         _session = null!;
         _store.DisposeAsync().AsTask().GetAwaiter().GetResult();
         SqliteConnection.ClearAllPools();

@@ -42,7 +42,7 @@ public class PostgisCheckBenchmarks : IDisposable
         _store.Migrate();
         if (template is null)
         {
-            ConflictCheckBenchmarks.Seed(_store, Stored);
+            ConflictCheckBenchmarks.SeedAsync(_store, Stored).GetAwaiter().GetResult();
         }
         var scenario = new Scenario(seed: 7);
         _queries = [.. Enumerable.Range(0, QueryCount).Select(i => scenario.Operation($"q-{i}", "red"))];

@@ -18,7 +18,7 @@ public sealed class AlertCommands
         caller.MayWrite ? null : Refusal.Forbidden("Only a side of the alert acknowledges it.");
 
     /// <summary>The caller's side acknowledges the alert; again: no change.</summary>
-    public Outcome<TrackAlert> Acknowledge(WriteContext ctx, Caller caller, string id)
+    public async ValueTask<Outcome<TrackAlert>> AcknowledgeAsync(WriteContext ctx, Caller caller, string id)
     {
         if (MayAcknowledge(caller) is { } forbidden)
         {
@@ -26,7 +26,7 @@ public sealed class AlertCommands
         }
 
         // Only a side sees the alert here: to anyone else it does not exist.
-        if (ctx.Store.Alerts.Get(id) is not { } a || !a.Concerns(caller.PartyId!))
+        if (await ctx.Store.Alerts.GetAsync(id) is not { } a || !a.Concerns(caller.PartyId!))
         {
             return Refusal.NotFound("alert", id);
         }
@@ -36,8 +36,8 @@ public sealed class AlertCommands
             return a;
         }
 
-        ctx.Store.Alerts.Update(next);
-        TacticalService.Publish(ctx, "acknowledged", next, caller.PartyId);
+        await ctx.Store.Alerts.UpdateAsync(next);
+        await TacticalService.PublishAsync(ctx, "acknowledged", next, caller.PartyId);
         return next;
     }
 }

@@ -52,7 +52,7 @@ public static class AlertEndpoints
                 return Problems.ToResult(forbidden);
             }
 
-            var outcome = await writes.Submit(caller.PartyId, ctx => commands.Acknowledge(ctx, caller, id));
+            var outcome = await writes.Submit(caller.PartyId, ctx => commands.AcknowledgeAsync(ctx, caller, id));
             if (outcome.Error is { } error)
             {
                 return Problems.ToResult(error);

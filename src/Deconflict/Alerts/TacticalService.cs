@@ -228,7 +228,7 @@ public sealed class TacticalService : BackgroundService
             var ordered = decisions.OrderByDescending(d => d.Kind == AlertChangeKind.Cleared ? 0 : (int)d.Level).ToList();
             foreach (var chunk in ordered.Chunk(DecisionsPerWrite))
             {
-                var written = await _writes.SubmitDuty<int>(epoch, ctx => Apply(ctx, chunk, now));
+                var written = await _writes.SubmitDuty<int>(epoch, ctx => ApplyAsync(ctx, chunk, now));
                 if (written.Error is { } error)
                 {
                     throw new InvalidOperationException(error.Detail);
@@ -244,22 +244,20 @@ public sealed class TacticalService : BackgroundService
         }
     }
 
-    private static Outcome<int> Apply(WriteContext ctx, AlertDecision[] decisions, DateTimeOffset now)
+    private static async ValueTask<Outcome<int>> ApplyAsync(WriteContext ctx, AlertDecision[] decisions, DateTimeOffset now)
     {
         var written = 0;
         foreach (var d in decisions)
         {
-            var (alert, action) = d.Kind switch
+            // Every change but a raise is to an alert still active in the store.
+            var held = d.Kind == AlertChangeKind.Raised ? null : await ctx.Store.Alerts.GetAsync(d.AlertId) is { State: AlertState.Active } active ? active : null;
+            var (alert, action) = (d.Kind, held) switch
             {
-                AlertChangeKind.Raised => (AlertLifecycle.Raise(d.AlertId, d.Level, d.A!, d.B!, d.Encounter, now), "raised"),
-                AlertChangeKind.LevelChanged when ctx.Store.Alerts.Get(d.AlertId) is { State: AlertState.Active } held =>
-                    (AlertLifecycle.ChangeLevel(held, d.Level, d.A!, d.B!, d.Encounter, now), "level-changed"),
-                AlertChangeKind.TrackLost when ctx.Store.Alerts.Get(d.AlertId) is { State: AlertState.Active } held =>
-                    (AlertLifecycle.LoseTrack(held, d.A!, d.B!, d.Encounter, d.PredictedAt ?? now, now), "track-lost"),
-                AlertChangeKind.TrackRegained when ctx.Store.Alerts.Get(d.AlertId) is { State: AlertState.Active } held =>
-                    (AlertLifecycle.RegainTrack(held, d.Level, d.A!, d.B!, d.Encounter, now), "track-regained"),
-                AlertChangeKind.Cleared when ctx.Store.Alerts.Get(d.AlertId) is { State: AlertState.Active } held =>
-                    (AlertLifecycle.Clear(held, now, d.Reason ?? ClearReason.Diverging), "cleared"),
+                (AlertChangeKind.Raised, _) => (AlertLifecycle.Raise(d.AlertId, d.Level, d.A!, d.B!, d.Encounter, now), "raised"),
+                (AlertChangeKind.LevelChanged, { } h) => (AlertLifecycle.ChangeLevel(h, d.Level, d.A!, d.B!, d.Encounter, now), "level-changed"),
+                (AlertChangeKind.TrackLost, { } h) => (AlertLifecycle.LoseTrack(h, d.A!, d.B!, d.Encounter, d.PredictedAt ?? now, now), "track-lost"),
+                (AlertChangeKind.TrackRegained, { } h) => (AlertLifecycle.RegainTrack(h, d.Level, d.A!, d.B!, d.Encounter, now), "track-regained"),
+                (AlertChangeKind.Cleared, { } h) => (AlertLifecycle.Clear(h, now, d.Reason ?? ClearReason.Diverging), "cleared"),
                 _ => ((TrackAlert?)null, ""),
             };
             if (alert is null)
@@ -269,14 +267,14 @@ public sealed class TacticalService : BackgroundService
 
             if (d.Kind == AlertChangeKind.Raised)
             {
-                ctx.Store.Alerts.Insert(alert);
+                await ctx.Store.Alerts.InsertAsync(alert);
             }
             else
             {
-                ctx.Store.Alerts.Update(alert);
+                await ctx.Store.Alerts.UpdateAsync(alert);
             }
 
-            Publish(ctx, action, alert, null);
+            await PublishAsync(ctx, action, alert, null);
             written++;
         }
 
@@ -284,11 +282,11 @@ public sealed class TacticalService : BackgroundService
     }
 
     /// <summary>One `track-alert` event per side, each with that side's view of the alert.</summary>
-    public static void Publish(WriteContext ctx, string action, TrackAlert alert, string? actor)
+    public static async ValueTask PublishAsync(WriteContext ctx, string action, TrackAlert alert, string? actor)
     {
         foreach (var party in alert.Parties)
         {
-            ctx.Emit(AlertEvents.ForSide(action, alert, party, actor));
+            await ctx.EmitAsync(AlertEvents.ForSide(action, alert, party, actor));
         }
     }
 }

@@ -14,14 +14,14 @@ namespace Deconflict.Conflicts;
 public sealed class ConflictCommands
 {
     /// <summary>The caller's side acknowledges the conflict; again: no change.</summary>
-    public Outcome<Conflict> Acknowledge(WriteContext ctx, Caller caller, string id, string? note) =>
-        Step(ctx, caller, id, note, ConflictLifecycle.Acknowledge, "acknowledge", "acknowledged");
+    public ValueTask<Outcome<Conflict>> AcknowledgeAsync(WriteContext ctx, Caller caller, string id, string? note) =>
+        StepAsync(ctx, caller, id, note, ConflictLifecycle.Acknowledge, "acknowledge", "acknowledged");
 
     /// <summary>The caller's side accepts the conflict (implying acknowledgement); again: no change.</summary>
-    public Outcome<Conflict> Accept(WriteContext ctx, Caller caller, string id, string? note) =>
-        Step(ctx, caller, id, note, ConflictLifecycle.Accept, "accept", "accepted");
+    public ValueTask<Outcome<Conflict>> AcceptAsync(WriteContext ctx, Caller caller, string id, string? note) =>
+        StepAsync(ctx, caller, id, note, ConflictLifecycle.Accept, "accept", "accepted");
 
-    private static Outcome<Conflict> Step(
+    private static async ValueTask<Outcome<Conflict>> StepAsync(
         WriteContext ctx,
         Caller caller,
         string id,
@@ -31,7 +31,7 @@ public sealed class ConflictCommands
         string action)
     {
         // Not found before forbidden: a conflict the caller may not see must not be told apart from none.
-        var c = ctx.Store.Conflicts.Get(id);
+        var c = await ctx.Store.Conflicts.GetAsync(id);
         if (c is null || !(caller.SeesEverything || c.Concerns(caller.PartyId!)))
         {
             return Refusal.NotFound("conflict", id);
@@ -50,10 +50,10 @@ public sealed class ConflictCommands
 
         if (next!.Version != c.Version)
         {
-            next = DeclarationCommands.Save(ctx, caller, next, action, insert: false, note);
+            next = await DeclarationCommands.SaveAsync(ctx, caller, next, action, insert: false, note);
             if (action == "acknowledged")
             {
-                LineNotices.NoticeAcknowledgedByConflict(ctx, id, caller.PartyId!, note);
+                await LineNotices.NoticeAcknowledgedByConflictAsync(ctx, id, caller.PartyId!, note);
             }
         }
 

@@ -52,12 +52,12 @@ public static class ConflictEndpoints
         }).WithSummary("One conflict").WithName("getConflict").Produces<ConflictView>().WithETag().Refuses(RefusalReason.NotFound);
 
         group.MapPost("/{id}/acknowledge", (string id, HttpContext http, WriteQueue writes, ConflictCommands commands) =>
-            Step(id, http, writes, commands.Acknowledge))
+            Step(id, http, writes, commands.AcknowledgeAsync))
             .AcceptsJson<ConflictStepBody>().BodyMayBeOmitted().WithSummary("Acknowledge a conflict for the caller's side").WithName("acknowledgeConflict")
             .Produces<ConflictView>().WithETag().Refuses(RefusalReason.Forbidden, RefusalReason.NotFound, RefusalReason.InvalidState);
 
         group.MapPost("/{id}/accept", (string id, HttpContext http, WriteQueue writes, ConflictCommands commands) =>
-            Step(id, http, writes, commands.Accept))
+            Step(id, http, writes, commands.AcceptAsync))
             .AcceptsJson<ConflictStepBody>().BodyMayBeOmitted().WithSummary("Accept a conflict (both sides accepting makes it accepted)").WithName("acceptConflict")
             .Produces<ConflictView>().WithETag().Refuses(RefusalReason.Forbidden, RefusalReason.NotFound, RefusalReason.InvalidState);
 
@@ -69,7 +69,7 @@ public static class ConflictEndpoints
         string id,
         HttpContext http,
         WriteQueue writes,
-        Func<WriteContext, Caller, string, string?, Outcome<Conflict>> step)
+        Func<WriteContext, Caller, string, string?, ValueTask<Outcome<Conflict>>> step)
     {
         var caller = Authentication.Of(http);
         string? note = null;

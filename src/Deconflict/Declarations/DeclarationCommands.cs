@@ -20,12 +20,12 @@ public sealed class DeclarationCommands(DeconflictOptions options)
     public static string NewId(DeclarationKind kind, DateTimeOffset now) =>
         (kind == DeclarationKind.Operation ? "op-" : "zn-") + Guid.CreateVersion7(now).ToString("N");
 
-    public Outcome<DeclarationWritten> Create(WriteContext ctx, Caller caller, DeclarationDraft draft, string id)
+    public async ValueTask<Outcome<DeclarationWritten>> CreateAsync(WriteContext ctx, Caller caller, DeclarationDraft draft, string id)
     {
         // The quota on live declarations, counted on the writer so that concurrent creates cannot
         // pass it together; refused before anything is written.
         var quota = options.Quotas;
-        if (ctx.Store.Declarations.LiveCount(caller.PartyId!) >= quota.MaxLiveDeclarations)
+        if (await ctx.Store.Declarations.LiveCountAsync(caller.PartyId!) >= quota.MaxLiveDeclarations)
         {
             return Refusal.Retry(
                 RefusalReason.QuotaExceeded,
@@ -37,17 +37,17 @@ public sealed class DeclarationCommands(DeconflictOptions options)
         {
             DetailsSalt = NewDetailsSalt(draft.DetailsJson),
         };
-        return Apply(ctx, caller, null, subject, draft.Known, "created");
+        return await ApplyAsync(ctx, caller, null, subject, draft.Known, "created");
     }
 
-    public Outcome<DeclarationWritten> Update(WriteContext ctx, Caller caller, string id, long expectedVersion, DeclarationDraft draft)
+    public async ValueTask<Outcome<DeclarationWritten>> UpdateAsync(WriteContext ctx, Caller caller, string id, long expectedVersion, DeclarationDraft draft)
     {
-        if (Writable(ctx, caller, draft.Kind, id, expectedVersion) is { Error: { } error })
+        if (await WritableAsync(ctx, caller, draft.Kind, id, expectedVersion) is { Error: { } error })
         {
             return error;
         }
 
-        var current = ctx.Store.Declarations.Get(draft.Kind, id)!;
+        var current = (await ctx.Store.Declarations.GetAsync(draft.Kind, id))!;
         var next = current with
         {
             Version = current.Version + 1,
@@ -60,28 +60,28 @@ public sealed class DeclarationCommands(DeconflictOptions options)
             DetailsSalt = NewDetailsSalt(draft.DetailsJson),
             UpdatedAt = ctx.Now,
         };
-        return Apply(ctx, caller, current, next, draft.Known, "updated");
+        return await ApplyAsync(ctx, caller, current, next, draft.Known, "updated");
     }
 
-    public Outcome<DeclarationWritten> Cancel(WriteContext ctx, Caller caller, DeclarationKind kind, string id, long expectedVersion)
+    public async ValueTask<Outcome<DeclarationWritten>> CancelAsync(WriteContext ctx, Caller caller, DeclarationKind kind, string id, long expectedVersion)
     {
-        if (Writable(ctx, caller, kind, id, expectedVersion) is { Error: { } error })
+        if (await WritableAsync(ctx, caller, kind, id, expectedVersion) is { Error: { } error })
         {
             return error;
         }
 
-        var current = ctx.Store.Declarations.Get(kind, id)!;
+        var current = (await ctx.Store.Declarations.GetAsync(kind, id))!;
         var next = current with { Version = current.Version + 1, State = DeclarationState.Cancelled, UpdatedAt = ctx.Now };
-        return Apply(ctx, caller, current, next, null, "cancelled");
+        return await ApplyAsync(ctx, caller, current, next, null, "cancelled");
     }
 
     /// <summary>Ends declarations whose last volume is over (half-open: at its end time it is over). Returns how many.</summary>
-    public int EndExpired(WriteContext ctx, int limit)
+    public async ValueTask<int> EndExpiredAsync(WriteContext ctx, int limit)
     {
-        var expired = ctx.Store.Declarations.EndedBy(ctx.Now, limit);
+        var expired = await ctx.Store.Declarations.EndedByAsync(ctx.Now, limit);
         foreach (var d in expired)
         {
-            Apply(ctx, null, d, d with { Version = d.Version + 1, State = DeclarationState.Ended, UpdatedAt = ctx.Now }, null, "ended");
+            await ApplyAsync(ctx, null, d, d with { Version = d.Version + 1, State = DeclarationState.Ended, UpdatedAt = ctx.Now }, null, "ended");
         }
 
         return expired.Count;
@@ -101,8 +101,8 @@ public sealed class DeclarationCommands(DeconflictOptions options)
         return [.. found.Select(c => Prospective(subject, c))];
     }
 
-    public ImmutableArray<DetectedConflict> Detect(IWriteSession store, Declaration subject) =>
-        ConflictRules.DetectAmong(subject, store.Declarations.FindCandidates(Boxes(subject)), options.StrategicBuffer);
+    public async ValueTask<ImmutableArray<DetectedConflict>> DetectAsync(IWriteSession store, Declaration subject) =>
+        ConflictRules.DetectAmong(subject, await store.Declarations.FindCandidatesAsync(Boxes(subject)), options.StrategicBuffer);
 
     private VolumeBox[] Boxes(Declaration subject)
     {
@@ -119,10 +119,10 @@ public sealed class DeclarationCommands(DeconflictOptions options)
     public static ProspectiveConflictView Prospective(Declaration subject, DetectedConflict c) =>
         new(new RefView(subject.Kind, subject.Id.Length == 0 ? null : subject.Id, subject.Party, subject.Version), RefView.Of(ConflictRef.Of(c.Other)), OverlapView.Of(c.Overlap));
 
-    private static Outcome<bool> Writable(WriteContext ctx, Caller caller, DeclarationKind kind, string id, long expectedVersion)
+    private static async ValueTask<Outcome<bool>> WritableAsync(WriteContext ctx, Caller caller, DeclarationKind kind, string id, long expectedVersion)
     {
         var what = Noun(kind);
-        var current = ctx.Store.Declarations.Get(kind, id);
+        var current = await ctx.Store.Declarations.GetAsync(kind, id);
         if (current is null)
         {
             return Refusal.NotFound(what, id);
@@ -146,9 +146,9 @@ public sealed class DeclarationCommands(DeconflictOptions options)
         return true;
     }
 
-    private Outcome<DeclarationWritten> Apply(WriteContext ctx, Caller? caller, Declaration? previous, Declaration subject, IReadOnlyList<KnownVersion>? known, string action)
+    private async ValueTask<Outcome<DeclarationWritten>> ApplyAsync(WriteContext ctx, Caller? caller, Declaration? previous, Declaration subject, IReadOnlyList<KnownVersion>? known, string action)
     {
-        var found = subject.IsLive ? Detect(ctx.Store, subject) : [];
+        var found = subject.IsLive ? await DetectAsync(ctx.Store, subject) : [];
         var missing = ConflictRules.MissingAwareness(found, known);
         if (missing.Length > 0)
         {
@@ -169,21 +169,21 @@ public sealed class DeclarationCommands(DeconflictOptions options)
 
         if (previous is null)
         {
-            ctx.Store.Declarations.Insert(subject);
+            await ctx.Store.Declarations.InsertAsync(subject);
         }
         else
         {
-            ctx.Store.Declarations.Update(subject);
+            await ctx.Store.Declarations.UpdateAsync(subject);
         }
 
-        var made = ctx.Emit(DeclarationEvents.Written(caller?.PartyId, action, subject));
+        var made = await ctx.EmitAsync(DeclarationEvents.Written(caller?.PartyId, action, subject));
         subject = subject with { RecordIndex = made.Sequence - 1 };
 
         var byOther = found.ToDictionary(f => f.Other.Id, StringComparer.Ordinal);
         var live = ImmutableArray.CreateBuilder<Conflict>();
         if (previous is not null)
         {
-            foreach (var existing in ctx.Store.Conflicts.LiveOf(subject.Id))
+            foreach (var existing in await ctx.Store.Conflicts.LiveOfAsync(subject.Id))
             {
                 var otherId = existing.Other(subject.Id).Id;
                 if (byOther.Remove(otherId, out var still))
@@ -191,14 +191,14 @@ public sealed class DeclarationCommands(DeconflictOptions options)
                     var refreshed = ConflictLifecycle.Refresh(existing, subject, still.Overlap, ctx.Now);
                     if (refreshed is not null)
                     {
-                        refreshed = Save(ctx, caller, refreshed, "updated", insert: false);
+                        refreshed = await SaveAsync(ctx, caller, refreshed, "updated", insert: false);
                     }
 
                     live.Add(refreshed ?? existing);
                 }
                 else
                 {
-                    Save(ctx, caller, ConflictLifecycle.Resolve(existing, subject, ctx.Now), "resolved", insert: false);
+                    await SaveAsync(ctx, caller, ConflictLifecycle.Resolve(existing, subject, ctx.Now), "resolved", insert: false);
                 }
             }
         }
@@ -206,10 +206,10 @@ public sealed class DeclarationCommands(DeconflictOptions options)
         foreach (var f in found.Where(f => byOther.ContainsKey(f.Other.Id)))
         {
             var opened = ConflictLifecycle.Open("cf-" + Guid.CreateVersion7(ctx.Now).ToString("N"), subject, f, ctx.Now);
-            opened = Save(ctx, caller, opened, "opened", insert: true);
+            opened = await SaveAsync(ctx, caller, opened, "opened", insert: true);
             if (options.Line.ConflictNotices)
             {
-                Line.LineNotices.Send(ctx, opened, subject.Party, options);
+                await Line.LineNotices.SendAsync(ctx, opened, subject.Party, options);
             }
 
             live.Add(opened);
@@ -219,18 +219,18 @@ public sealed class DeclarationCommands(DeconflictOptions options)
     }
 
     /// <summary>Stores the conflict and records its event; returns it with the record index of that event.</summary>
-    internal static Conflict Save(WriteContext ctx, Caller? caller, Conflict c, string action, bool insert, string? note = null)
+    internal static async ValueTask<Conflict> SaveAsync(WriteContext ctx, Caller? caller, Conflict c, string action, bool insert, string? note = null)
     {
         if (insert)
         {
-            ctx.Store.Conflicts.Insert(c);
+            await ctx.Store.Conflicts.InsertAsync(c);
         }
         else
         {
-            ctx.Store.Conflicts.Update(c);
+            await ctx.Store.Conflicts.UpdateAsync(c);
         }
 
-        var made = ctx.Emit(DeclarationEvents.Conflict(caller?.PartyId, action, note, c));
+        var made = await ctx.EmitAsync(DeclarationEvents.Conflict(caller?.PartyId, action, note, c));
         return c with { RecordIndex = made.Sequence - 1 };
     }
 

@@ -36,7 +36,7 @@ public static class DeclarationEndpoints
 
             var (caller, draft) = input.Value;
             var id = DeclarationCommands.NewId(kind, time.GetUtcNow());
-            var written = await writes.Submit(caller.PartyId, ctx => commands.Create(ctx, caller, draft, id));
+            var written = await writes.Submit(caller.PartyId, ctx => commands.CreateAsync(ctx, caller, draft, id));
             if (written.Error is { } refused)
             {
                 return Problems.ToResult(refused);
@@ -111,7 +111,7 @@ public static class DeclarationEndpoints
             }
 
             var (caller, draft) = input.Value;
-            var written = await writes.Submit(caller.PartyId, ctx => commands.Update(ctx, caller, id, version.Value, draft));
+            var written = await writes.Submit(caller.PartyId, ctx => commands.UpdateAsync(ctx, caller, id, version.Value, draft));
             if (written.Error is { } refused)
             {
                 return Problems.ToResult(refused);
@@ -136,7 +136,7 @@ public static class DeclarationEndpoints
                 return Problems.ToResult(noVersion);
             }
 
-            var written = await writes.Submit(caller.PartyId, ctx => commands.Cancel(ctx, caller, kind, id, version.Value));
+            var written = await writes.Submit(caller.PartyId, ctx => commands.CancelAsync(ctx, caller, kind, id, version.Value));
             if (written.Error is { } refused)
             {
                 return Problems.ToResult(refused);

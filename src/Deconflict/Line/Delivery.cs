@@ -40,12 +40,12 @@ public static class Delivery
     /// of delivery, which the recipient's own flood of writes must not be able to suppress.
     /// </summary>
     public static Task MarkDeliveredAsync(WriteQueue writes, string party, IReadOnlyList<string> ids) =>
-        writes.Submit<int>(null, ctx =>
+        writes.Submit<int>(null, async ctx =>
         {
             var changed = 0;
             foreach (var id in ids)
             {
-                if (ctx.Store.Line.Get(id) is not { } m || !m.Receipts.ContainsKey(party))
+                if (await ctx.Store.Line.GetAsync(id) is not { } m || !m.Receipts.ContainsKey(party))
                 {
                     continue;
                 }
@@ -53,8 +53,8 @@ public static class Delivery
                 var next = LineClock.Delivered(m, party, ctx.Now);
                 if (next.Version != m.Version)
                 {
-                    ctx.Store.Line.Update(next);
-                    ctx.Emit(LineEvents.Receipt("delivered", next, party));
+                    await ctx.Store.Line.UpdateAsync(next);
+                    await ctx.EmitAsync(LineEvents.Receipt("delivered", next, party));
                     changed++;
                 }
             }

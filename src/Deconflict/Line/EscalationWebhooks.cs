@@ -201,9 +201,9 @@ public sealed class EscalationWebhooks : BackgroundService
         {
             // Not fenced by the lease's epoch, unlike the escalation itself: the call was made, by
             // the only node that owes it, and its record must stand whoever holds the lease now.
-            await _writes.Submit<bool>(null, ctx =>
+            await _writes.Submit<bool>(null, async ctx =>
             {
-                ctx.Emit(LineEvents.EscalationCallMade(call, attempt, _options.WebhookAttempts, ok, outcome, status, ctx.Now));
+                await ctx.EmitAsync(LineEvents.EscalationCallMade(call, attempt, _options.WebhookAttempts, ok, outcome, status, ctx.Now));
                 return true;
             });
         }

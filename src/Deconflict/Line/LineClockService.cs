@@ -48,10 +48,10 @@ public sealed class LineClockService(WriteQueue writes, IDeconflictStore store, 
         while (true)
         {
             var calls = new List<EscalationCall>();
-            var fired = await writes.SubmitDuty<(int Messages, int Escalations)>(epoch, ctx =>
+            var fired = await writes.SubmitDuty<(int Messages, int Escalations)>(epoch, async ctx =>
             {
                 calls.Clear();
-                var due = ctx.Store.Line.DueBy(ctx.Now, Batch);
+                var due = await ctx.Store.Line.DueByAsync(ctx.Now, Batch);
                 var escalations = 0;
                 foreach (var m in due)
                 {
@@ -61,10 +61,10 @@ public sealed class LineClockService(WriteQueue writes, IDeconflictStore store, 
                         continue;
                     }
 
-                    ctx.Store.Line.Update(next);
+                    await ctx.Store.Line.UpdateAsync(next);
                     foreach (var e in fired)
                     {
-                        ctx.Emit(LineEvents.Overdue(m, e, next));
+                        await ctx.EmitAsync(LineEvents.Overdue(m, e, next));
                         calls.AddRange(EscalationWebhooks.CallsFor(store, m.From, e.Recipient, e.Level, LineEvents.OverdueNotice(m, e)));
                     }
 

@@ -15,9 +15,9 @@ public sealed class LineCommands
     /// Sends the message from the caller (a party). With an idempotency key the caller already sent
     /// a message with, that message is returned, replayed, and nothing new is sent.
     /// </summary>
-    public Outcome<LineMessageSent> Send(WriteContext ctx, Caller caller, LineMessageDraft draft, string? idempotencyKey)
+    public async ValueTask<Outcome<LineMessageSent>> SendAsync(WriteContext ctx, Caller caller, LineMessageDraft draft, string? idempotencyKey)
     {
-        if (idempotencyKey is not null && ctx.Store.Line.FindByKey(caller.PartyId!, idempotencyKey) is { } existing)
+        if (idempotencyKey is not null && await ctx.Store.Line.FindByKeyAsync(caller.PartyId!, idempotencyKey) is { } existing)
         {
             return new LineMessageSent(existing, Replayed: true);
         }
@@ -25,50 +25,50 @@ public sealed class LineCommands
         var message = LineClock.Send(
             "msg-" + Guid.CreateVersion7(ctx.Now).ToString("N"), caller.PartyId!, draft.To, draft.Kind, draft.Subject, draft.Body, draft.Language, draft.Refs, draft.Place, ctx.Now,
             draft.AckWithin);
-        ctx.Store.Line.Insert(message, idempotencyKey);
-        var made = ctx.Emit(LineEvents.Sent(message));
+        await ctx.Store.Line.InsertAsync(message, idempotencyKey);
+        var made = await ctx.EmitAsync(LineEvents.Sent(message));
         return new LineMessageSent(message with { RecordIndex = made.Sequence - 1 }, Replayed: false);
     }
 
     /// <summary>The caller, a recipient, has the message: its receipt is marked delivered (once).</summary>
-    public Outcome<LineMessage> Delivered(WriteContext ctx, Caller caller, string id) =>
-        Step(ctx, caller, id, "delivered", (m, party, now) => LineClock.Delivered(m, party, now));
+    public ValueTask<Outcome<LineMessage>> DeliveredAsync(WriteContext ctx, Caller caller, string id) =>
+        StepAsync(ctx, caller, id, "delivered", (m, party, now) => LineClock.Delivered(m, party, now));
 
     /// <summary>The caller, a recipient, has read the message.</summary>
-    public Outcome<LineMessage> Read(WriteContext ctx, Caller caller, string id) =>
-        Step(ctx, caller, id, "read", (m, party, now) => LineClock.Read(m, party, now));
+    public ValueTask<Outcome<LineMessage>> ReadAsync(WriteContext ctx, Caller caller, string id) =>
+        StepAsync(ctx, caller, id, "read", (m, party, now) => LineClock.Read(m, party, now));
 
     /// <summary>
     /// The caller, a recipient, acknowledges the message, naming the officer: its clock stops. When
     /// the message is the notice of a conflict, the conflict is acknowledged for the caller too.
     /// </summary>
-    public Outcome<LineMessage> Acknowledge(WriteContext ctx, Caller caller, string id, LineAckDraft ack) =>
-        Step(ctx, caller, id, "acknowledged", (m, party, now) => LineClock.Acknowledge(m, party, ack.By, ack.Note, now), (next, party) =>
-            LineNotices.ConflictAcknowledgedByNotice(ctx, caller, next, party, ack.By));
+    public ValueTask<Outcome<LineMessage>> AcknowledgeAsync(WriteContext ctx, Caller caller, string id, LineAckDraft ack) =>
+        StepAsync(ctx, caller, id, "acknowledged", (m, party, now) => LineClock.Acknowledge(m, party, ack.By, ack.Note, now), (next, party) =>
+            LineNotices.ConflictAcknowledgedByNoticeAsync(ctx, caller, next, party, ack.By));
 
     /// <summary>Replaces the party's escalation contacts; returns them as set.</summary>
-    public Outcome<IReadOnlyList<EscalationContactBody>> SetEscalationContacts(WriteContext ctx, Caller caller, string party, EscalationContactsDraft draft)
+    public async ValueTask<Outcome<IReadOnlyList<EscalationContactBody>>> SetEscalationContactsAsync(WriteContext ctx, Caller caller, string party, EscalationContactsDraft draft)
     {
-        if (ctx.Store.Parties.Get(party) is null)
+        if (await ctx.Store.Parties.GetAsync(party) is null)
         {
             return Refusal.NotFound("party", party);
         }
 
-        ctx.Store.Line.SetEscalationContacts(party, [.. draft.Contacts.Select(c => (c.Level, c.Url!))]);
-        ctx.Emit(LineEvents.EscalationContactsSet(caller.PartyId, party, draft.Contacts));
+        await ctx.Store.Line.SetEscalationContactsAsync(party, [.. draft.Contacts.Select(c => (c.Level, c.Url!))]);
+        await ctx.EmitAsync(LineEvents.EscalationContactsSet(caller.PartyId, party, draft.Contacts));
         return new Outcome<IReadOnlyList<EscalationContactBody>>(draft.Contacts, null);
     }
 
     /// <summary>A recipient's receipt step: recorded (with a line-receipt event to the sender and the recipient) when it changes anything.</summary>
-    private static Outcome<LineMessage> Step(
+    private static async ValueTask<Outcome<LineMessage>> StepAsync(
         WriteContext ctx,
         Caller caller,
         string id,
         string action,
         Func<LineMessage, string, DateTimeOffset, LineMessage> step,
-        Action<LineMessage, string>? then = null)
+        Func<LineMessage, string, ValueTask>? then = null)
     {
-        var m = ctx.Store.Line.Get(id);
+        var m = await ctx.Store.Line.GetAsync(id);
         if (m is null || !(caller.SeesEverything || m.Concerns(caller.PartyId!)))
         {
             return Refusal.NotFound("message", id);
@@ -82,10 +82,13 @@ public sealed class LineCommands
         var next = step(m, party, ctx.Now);
         if (next.Version != m.Version)
         {
-            ctx.Store.Line.Update(next);
-            var made = ctx.Emit(LineEvents.Receipt(action, next, party));
+            await ctx.Store.Line.UpdateAsync(next);
+            var made = await ctx.EmitAsync(LineEvents.Receipt(action, next, party));
             next = next with { RecordIndex = made.Sequence - 1 };
-            then?.Invoke(next, party);
+            if (then is not null)
+            {
+                await then(next, party);
+            }
         }
 
         return next;

@@ -44,7 +44,7 @@ public static class LineEndpoints
         group.MapPost("/{id}/read", async (string id, HttpContext http, WriteQueue writes, LineCommands commands) =>
         {
             var caller = Authentication.Of(http);
-            return Message(await writes.Submit(caller.PartyId, ctx => commands.Read(ctx, caller, id)));
+            return Message(await writes.Submit(caller.PartyId, ctx => commands.ReadAsync(ctx, caller, id)));
         }).WithSummary("Mark a message read (a recipient)").WithName("readMessage")
             .Produces<LineMessageView>().Refuses(RefusalReason.Forbidden, RefusalReason.NotFound);
         group.MapPost("/{id}/acknowledge", Acknowledge).AcceptsJson<LineAckBody>()
@@ -85,7 +85,7 @@ public static class LineEndpoints
             return Problems.ToResult(refusal);
         }
 
-        var set = await writes.Submit(caller.PartyId, ctx => commands.SetEscalationContacts(ctx, caller, id, draft.Value!));
+        var set = await writes.Submit(caller.PartyId, ctx => commands.SetEscalationContactsAsync(ctx, caller, id, draft.Value!));
         return set.Error is { } refused ? Problems.ToResult(refused) : Results.Json(new EscalationContactsBody { Contacts = set.Value }, Json.Options);
     }
 
@@ -115,7 +115,7 @@ public static class LineEndpoints
             return Problems.ToResult(bad);
         }
 
-        var sent = await writes.Submit(caller.PartyId, ctx => commands.Send(ctx, caller, draft.Value!, key.Length > 0 ? key : null));
+        var sent = await writes.Submit(caller.PartyId, ctx => commands.SendAsync(ctx, caller, draft.Value!, key.Length > 0 ? key : null));
         if (sent.Error is { } refused)
         {
             return Problems.ToResult(refused);
@@ -169,7 +169,7 @@ public static class LineEndpoints
 
         if (caller.PartyId is { } party && m.Receipts.TryGetValue(party, out var r) && r.DeliveredAt is null)
         {
-            return Message(await writes.Submit(caller.PartyId, ctx => commands.Delivered(ctx, caller, id)));
+            return Message(await writes.Submit(caller.PartyId, ctx => commands.DeliveredAsync(ctx, caller, id)));
         }
 
         return Results.Json(LineMessageView.Of(m), Json.Options);
@@ -190,7 +190,7 @@ public static class LineEndpoints
         }
 
         var caller = Authentication.Of(http);
-        return Message(await writes.Submit(caller.PartyId, ctx => commands.Acknowledge(ctx, caller, id, ack.Value!)));
+        return Message(await writes.Submit(caller.PartyId, ctx => commands.AcknowledgeAsync(ctx, caller, id, ack.Value!)));
     }
 
     /// <summary>A receipt step's outcome as the response: the message as it now stands, or the refusal.</summary>

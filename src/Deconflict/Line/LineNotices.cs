@@ -15,7 +15,7 @@ namespace Deconflict.Line;
 public static class LineNotices
 {
     /// <summary>Sends the notice of a conflict just opened by <paramref name="from"/>'s write to the other side.</summary>
-    public static LineMessage? Send(WriteContext ctx, Conflict c, string from, DeconflictOptions options)
+    public static async ValueTask<LineMessage?> SendAsync(WriteContext ctx, Conflict c, string from, DeconflictOptions options)
     {
         var other = c.A.Party == from ? c.B : c.A;
         var own = c.A.Party == from ? c.A : c.B;
@@ -32,15 +32,15 @@ public static class LineNotices
             $"Conflict {c.Id}", body, "en", [new LineRef("conflict", c.Id), new LineRef(WireName.Of(other.Kind), other.Id)], null, ctx.Now,
             TimeSpan.FromSeconds(options.Line.AckWithinS)) with
         { NoticeFor = c.Id };
-        ctx.Store.Line.Insert(notice, null);
-        ctx.Emit(LineEvents.Sent(notice));
+        await ctx.Store.Line.InsertAsync(notice, null);
+        await ctx.EmitAsync(LineEvents.Sent(notice));
         return notice;
     }
 
     /// <summary>The party acknowledged the notice on the line: acknowledge the conflict for it too.</summary>
-    public static void ConflictAcknowledgedByNotice(WriteContext ctx, Caller caller, LineMessage notice, string party, string by)
+    public static async ValueTask ConflictAcknowledgedByNoticeAsync(WriteContext ctx, Caller caller, LineMessage notice, string party, string by)
     {
-        if (notice.NoticeFor is not { } conflictId || ctx.Store.Conflicts.Get(conflictId) is not { } c)
+        if (notice.NoticeFor is not { } conflictId || await ctx.Store.Conflicts.GetAsync(conflictId) is not { } c)
         {
             return;
         }
@@ -48,14 +48,14 @@ public static class LineNotices
         var (next, error) = ConflictLifecycle.Acknowledge(c, party, ctx.Now);
         if (error == ConflictStepError.None && next is not null && next.Version != c.Version)
         {
-            DeclarationCommands.Save(ctx, caller, next, "acknowledged", insert: false, $"acknowledged on the line by {by} (message {notice.Id})");
+            await DeclarationCommands.SaveAsync(ctx, caller, next, "acknowledged", insert: false, $"acknowledged on the line by {by} (message {notice.Id})");
         }
     }
 
     /// <summary>The party acknowledged the conflict: acknowledge its notice on the line for it too.</summary>
-    public static void NoticeAcknowledgedByConflict(WriteContext ctx, string conflictId, string party, string? note)
+    public static async ValueTask NoticeAcknowledgedByConflictAsync(WriteContext ctx, string conflictId, string party, string? note)
     {
-        if (ctx.Store.Line.NoticeOf(conflictId) is not { } notice || !notice.Receipts.ContainsKey(party))
+        if (await ctx.Store.Line.NoticeOfAsync(conflictId) is not { } notice || !notice.Receipts.ContainsKey(party))
         {
             return;
         }
@@ -63,8 +63,8 @@ public static class LineNotices
         var next = LineClock.Acknowledge(notice, party, $"{party} (acknowledged conflict {conflictId})", note, ctx.Now);
         if (next.Version != notice.Version)
         {
-            ctx.Store.Line.Update(next);
-            ctx.Emit(LineEvents.Receipt("acknowledged", next, party));
+            await ctx.Store.Line.UpdateAsync(next);
+            await ctx.EmitAsync(LineEvents.Receipt("acknowledged", next, party));
         }
     }
 }

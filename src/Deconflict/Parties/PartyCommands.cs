@@ -13,56 +13,56 @@ public sealed class PartyCommands
     public static Refusal? AdminOnly(Caller caller, string action) =>
         caller.IsAdmin ? null : Refusal.Forbidden($"Only the admin may {action}.");
 
-    public Outcome<PartyCreated> Create(WriteContext ctx, Caller caller, PartyDraft draft)
+    public async ValueTask<Outcome<PartyCreated>> CreateAsync(WriteContext ctx, Caller caller, PartyDraft draft)
     {
         if (AdminOnly(caller, "create parties") is { } forbidden)
         {
             return forbidden;
         }
 
-        if (ctx.Store.Parties.Get(draft.Id) is not null)
+        if (await ctx.Store.Parties.GetAsync(draft.Id) is not null)
         {
             return new Refusal(RefusalReason.AlreadyExists, $"A party '{draft.Id}' exists already.");
         }
 
         var party = new Party(draft.Id, draft.Name, draft.Role, ctx.Now);
-        ctx.Store.Parties.Insert(party);
-        ctx.Emit(PartyEvents.Created(party));
-        return new PartyCreated(party, TokenIssuer.Issue(ctx, party.Id));
+        await ctx.Store.Parties.InsertAsync(party);
+        await ctx.EmitAsync(PartyEvents.Created(party));
+        return new PartyCreated(party, await TokenIssuer.IssueAsync(ctx, party.Id));
     }
 
-    public Outcome<IssuedToken> IssueToken(WriteContext ctx, Caller caller, string party)
+    public async ValueTask<Outcome<IssuedToken>> IssueTokenAsync(WriteContext ctx, Caller caller, string party)
     {
         if (AdminOnly(caller, "issue tokens") is { } forbidden)
         {
             return forbidden;
         }
 
-        if (ctx.Store.Parties.Get(party) is null)
+        if (await ctx.Store.Parties.GetAsync(party) is null)
         {
             return Refusal.NotFound("party", party);
         }
 
-        return TokenIssuer.Issue(ctx, party);
+        return await TokenIssuer.IssueAsync(ctx, party);
     }
 
     /// <summary>
     /// Revokes the party's tokens (<paramref name="tokenIds"/>, or every unrevoked one when null),
     /// with a token-revoked event per token. Returns the ids revoked.
     /// </summary>
-    public Outcome<string[]> Revoke(WriteContext ctx, Caller caller, string party, string[]? tokenIds)
+    public async ValueTask<Outcome<string[]>> RevokeAsync(WriteContext ctx, Caller caller, string party, string[]? tokenIds)
     {
         if (AdminOnly(caller, "revoke tokens") is { } forbidden)
         {
             return forbidden;
         }
 
-        if (ctx.Store.Parties.Get(party) is null)
+        if (await ctx.Store.Parties.GetAsync(party) is null)
         {
             return Refusal.NotFound("party", party);
         }
 
-        var tokens = ctx.Store.Parties.TokensOf(party);
+        var tokens = await ctx.Store.Parties.TokensOfAsync(party);
         if (tokenIds is not null && tokenIds.Any(id => !tokens.Any(t => t.Id == id)))
         {
             return Refusal.NotFound("token", tokenIds[0]);
@@ -74,8 +74,8 @@ public sealed class PartyCommands
         foreach (var id in ids)
         {
             var token = tokens.First(t => t.Id == id);
-            ctx.Store.Parties.RevokeToken(id, ctx.Now);
-            TokenEvents.Emit(ctx, "token-revoked", token with { RevokedAt = token.RevokedAt ?? ctx.Now });
+            await ctx.Store.Parties.RevokeTokenAsync(id, ctx.Now);
+            await TokenEvents.EmitAsync(ctx, "token-revoked", token with { RevokedAt = token.RevokedAt ?? ctx.Now });
         }
 
         return ids;

@@ -41,7 +41,7 @@ public static class PartyEndpoints
                 return Problems.ToResult(invalid);
             }
 
-            var created = await writes.Submit(null, ctx => commands.Create(ctx, caller, draft.Value!));
+            var created = await writes.Submit(null, ctx => commands.CreateAsync(ctx, caller, draft.Value!));
             if (created.Error is { } refused)
             {
                 return Problems.ToResult(refused);
@@ -81,7 +81,7 @@ public static class PartyEndpoints
                 return Problems.ToResult(forbidden);
             }
 
-            var issued = await writes.Submit(null, ctx => commands.IssueToken(ctx, caller, id));
+            var issued = await writes.Submit(null, ctx => commands.IssueTokenAsync(ctx, caller, id));
             return issued.Error is { } refused
                 ? Problems.ToResult(refused)
                 : Results.Json(issued.Value, Json.Options, statusCode: StatusCodes.Status201Created);
@@ -135,7 +135,7 @@ public static class PartyEndpoints
     /// Revokes the party's tokens (<paramref name="tokenIds"/>, or every unrevoked one when null):
     /// first their requests in flight and streams are ended (<see cref="LiveRequests"/>), so that
     /// nothing they queued is written after the revocation, then the revocation is written with a
-    /// token-revoked event per token (<see cref="PartyCommands.Revoke"/>). Returns the ids revoked.
+    /// token-revoked event per token (<see cref="PartyCommands.RevokeAsync"/>). Returns the ids revoked.
     /// </summary>
     private static async Task<Outcome<string[]>> RevokeAsync(IDeconflictStore store, Caller caller, string party, string[]? tokenIds, WriteQueue writes, PartyCommands commands, Authentication auth, LiveRequests live)
     {
@@ -144,7 +144,7 @@ public static class PartyEndpoints
         Outcome<string[]> revoked;
         try
         {
-            revoked = await writes.Submit(null, ctx => commands.Revoke(ctx, caller, party, tokenIds));
+            revoked = await writes.Submit(null, ctx => commands.RevokeAsync(ctx, caller, party, tokenIds));
         }
         catch
         {

@@ -27,5 +27,5 @@ public static class TokenEvents
     public static DomainEvent Of(string action, AccessToken t) => new(Type(t), null, [Audience(t)], Payload(action, t));
 
     /// <summary>Records the token as it now stands (the row was just written naming this entry).</summary>
-    public static StoredEvent Emit(WriteContext ctx, string action, AccessToken t) => ctx.Emit(Of(action, t));
+    public static ValueTask<StoredEvent> EmitAsync(WriteContext ctx, string action, AccessToken t) => ctx.EmitAsync(Of(action, t));
 }

@@ -11,12 +11,12 @@ public static class TokenIssuer
     /// Issues a token and records it whole (never the secret), visible to the party concerned and
     /// the admin (<see cref="TokenEvents"/>): a party's first token, created with it, too.
     /// </summary>
-    public static IssuedToken Issue(WriteContext ctx, string? partyId)
+    public static async ValueTask<IssuedToken> IssueAsync(WriteContext ctx, string? partyId)
     {
         var (tokenId, secret) = Tokens.New(ctx.Now);
         var token = new AccessToken(tokenId, partyId, Tokens.Hash(secret), ctx.Now, null);
-        ctx.Store.Parties.InsertToken(token);
-        TokenEvents.Emit(ctx, partyId is null ? "created" : "token-issued", token);
+        await ctx.Store.Parties.InsertTokenAsync(token);
+        await TokenEvents.EmitAsync(ctx, partyId is null ? "created" : "token-issued", token);
         return new IssuedToken(tokenId, secret);
     }
 }

@@ -25,7 +25,7 @@ public sealed class RecordCommands(IDeconflictStore store, RecordKey key)
     /// Stores the caller's cosignature of a head the service signed, verified with its registered
     /// key; the same head witnessed again returns the cosignature kept before.
     /// </summary>
-    public Outcome<Cosignature> Cosign(WriteContext ctx, Caller caller, CosignatureDraft draft)
+    public async ValueTask<Outcome<Cosignature>> CosignAsync(WriteContext ctx, Caller caller, CosignatureDraft draft)
     {
         if (RequireWitness(caller) is { } forbidden)
         {
@@ -75,8 +75,8 @@ public sealed class RecordCommands(IDeconflictStore store, RecordKey key)
         }
 
         var cosignature = new Cosignature(party, size, root, DateTimeOffset.FromUnixTimeSeconds(timestamp), signature);
-        ctx.Store.Record.InsertCosignature(cosignature);
-        ctx.Emit(RecordEvents.Cosignature(party, size, root, timestamp, signature));
+        await ctx.Store.Record.InsertCosignatureAsync(cosignature);
+        await ctx.EmitAsync(RecordEvents.Cosignature(party, size, root, timestamp, signature));
         return cosignature;
     }
 
@@ -84,7 +84,7 @@ public sealed class RecordCommands(IDeconflictStore store, RecordKey key)
     /// Makes entry <paramref name="index"/> readable by every party (its actor or the admin may);
     /// returns its leaf. <paramref name="named"/> is the index as the caller wrote it, for the refusal.
     /// </summary>
-    public Outcome<RecordLeaf> Reveal(WriteContext ctx, Caller caller, long index, string named)
+    public async ValueTask<Outcome<RecordLeaf>> RevealAsync(WriteContext ctx, Caller caller, long index, string named)
     {
         var found = store.ReadRecord(index, index + 1);
         var leaf = found.Count == 1 ? found[0] : null;
@@ -99,29 +99,29 @@ public sealed class RecordCommands(IDeconflictStore store, RecordKey key)
             return Refusal.Forbidden($"Only the entry's actor ('{entry.Actor ?? "the service"}') or the admin may reveal entry {index}.");
         }
 
-        if (ctx.Store.Record.Reveal(index, caller.PartyId, ctx.Now))
+        if (await ctx.Store.Record.RevealAsync(index, caller.PartyId, ctx.Now))
         {
-            ctx.Emit(RecordEvents.Reveal(caller.PartyId, index));
+            await ctx.EmitAsync(RecordEvents.Reveal(caller.PartyId, index));
         }
 
         return leaf;
     }
 
     /// <summary>Registers (or replaces) the party's Ed25519 witness key; the party itself or the admin may.</summary>
-    public Outcome<byte[]> RegisterKey(WriteContext ctx, Caller caller, string party, byte[] publicKey)
+    public async ValueTask<Outcome<byte[]>> RegisterKeyAsync(WriteContext ctx, Caller caller, string party, byte[] publicKey)
     {
         if (Permissions.SelfOrAdmin(caller, party, "register its key") is { } forbidden)
         {
             return forbidden;
         }
 
-        if (ctx.Store.Parties.Get(party) is null)
+        if (await ctx.Store.Parties.GetAsync(party) is null)
         {
             return Refusal.NotFound("party", party);
         }
 
-        ctx.Store.Parties.SetKey(party, publicKey, ctx.Now);
-        ctx.Emit(RecordEvents.KeyRegistered(caller.PartyId, party, publicKey, ctx.Now));
+        await ctx.Store.Parties.SetKeyAsync(party, publicKey, ctx.Now);
+        await ctx.EmitAsync(RecordEvents.KeyRegistered(caller.PartyId, party, publicKey, ctx.Now));
         return publicKey;
     }
 }

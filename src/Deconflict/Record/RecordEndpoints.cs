@@ -126,7 +126,7 @@ public static class RecordEndpoints
             return Problems.ToResult(Refusal.Invalid("public_key must be the base64 of a raw 32-byte Ed25519 public key.", "/public_key"));
         }
 
-        var result = await writes.Submit(caller.PartyId, ctx => commands.RegisterKey(ctx, caller, id, key));
+        var result = await writes.Submit(caller.PartyId, ctx => commands.RegisterKeyAsync(ctx, caller, id, key));
         return result.Error is { } refused
             ? Problems.ToResult(refused)
             : Results.Json(new PartyKeyView(id, Convert.ToBase64String(result.Value!)), Json.Options);
@@ -198,7 +198,7 @@ public static class RecordEndpoints
             return Problems.ToResult(Refusal.Invalid($"The entry index must be a whole number; '{index}' is not."));
         }
 
-        var result = await writes.Submit(caller.PartyId, ctx => commands.Reveal(ctx, caller, i, index));
+        var result = await writes.Submit(caller.PartyId, ctx => commands.RevealAsync(ctx, caller, i, index));
         if (result.Error is { } refused)
         {
             return Problems.ToResult(refused);
@@ -274,7 +274,7 @@ public static class RecordEndpoints
             return Problems.ToResult(invalid);
         }
 
-        var result = await writes.Submit(caller.PartyId, ctx => commands.Cosign(ctx, caller, draft.Value!));
+        var result = await writes.Submit(caller.PartyId, ctx => commands.CosignAsync(ctx, caller, draft.Value!));
         if (result.Error is { } refused)
         {
             return Problems.ToResult(refused);

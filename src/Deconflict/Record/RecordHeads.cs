@@ -37,12 +37,12 @@ public sealed class RecordHeads(IDeconflictStore store, WriteQueue writes, Event
         try
         {
             var kept = anchor.Head;
-            var result = await writes.SubmitDuty<RecordHead>(epoch, ctx =>
+            var result = await writes.SubmitDuty<RecordHead>(epoch, async ctx =>
             {
-                var latest = ctx.Store.Record.LatestHead();
+                var latest = await ctx.Store.Record.LatestHeadAsync();
                 var previous = kept is not null && (latest is null || kept.Size > latest.Size) ? kept : latest;
                 var (size, root) = ctx.Record.Head();
-                if (previous is not null && (size < previous.Size || !ctx.Store.Record.Root(previous.Size).AsSpan().SequenceEqual(previous.RootHash)))
+                if (previous is not null && (size < previous.Size || !(await ctx.Store.Record.RootAsync(previous.Size)).AsSpan().SequenceEqual(previous.RootHash)))
                 {
                     throw new InvalidOperationException(
                         $"Refusing to sign a head of {size} entries: it is not consistent with the head of {previous.Size} entries the service signed before.");
@@ -54,7 +54,7 @@ public sealed class RecordHeads(IDeconflictStore store, WriteQueue writes, Event
                 }
 
                 var head = new RecordHead(size, root, ctx.Now, key.Sign(size, root));
-                ctx.Store.Record.InsertHead(head);
+                await ctx.Store.Record.InsertHeadAsync(head);
                 return head;
             });
             var signed = result.Value ?? throw new InvalidOperationException(result.Error?.Detail);

@@ -64,7 +64,7 @@ public sealed class ExpirySweep(WriteQueue writes, DeclarationCommands commands,
         var total = 0;
         while (true)
         {
-            var ended = await writes.SubmitDuty<int>(epoch, ctx => commands.EndExpired(ctx, Batch));
+            var ended = await writes.SubmitDuty<int>(epoch, async ctx => await commands.EndExpiredAsync(ctx, Batch));
             total += ended.Value;
             if (ended.Value < Batch)
             {

@@ -27,12 +27,12 @@ public sealed class RecordLog
     public int Mark => _journal.Mark;
 
     /// <summary>Takes the record as the store's open transaction holds it.</summary>
-    public void Begin(IRecordRepository record)
+    public async ValueTask BeginAsync(IRecordRepository record)
     {
         _journal.Clear();
         if (record.Size != _frontier.Size)
         {
-            record.LoadFrontier(_frontier);
+            await record.LoadFrontierAsync(_frontier);
         }
     }
 
@@ -46,7 +46,7 @@ public sealed class RecordLog
     /// Appends the event's entry to the record in the store's open transaction; returns the event
     /// with its sequence number (its record index + 1) and its time in whole milliseconds, as stored.
     /// </summary>
-    public StoredEvent Append(IRecordRepository record, DomainEvent e, DateTimeOffset time)
+    public async ValueTask<StoredEvent> AppendAsync(IRecordRepository record, DomainEvent e, DateTimeOffset time)
     {
         if (record.Size != _frontier.Size)
         {
@@ -58,7 +58,7 @@ public sealed class RecordLog
         var (completed, undo) = _frontier.Append(MerkleTree.LeafHash(entry));
         try
         {
-            record.Append(entry, completed);
+            await record.AppendAsync(entry, completed);
         }
         catch
         {

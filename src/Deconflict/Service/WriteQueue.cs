@@ -32,9 +32,9 @@ public sealed class WriteContext(IWriteSession session, TimeProvider time)
     internal IReadOnlyList<StoredEvent> Events => _events;
 
     /// <summary>Records the event in this write's transaction; it is pushed only after the commit.</summary>
-    public StoredEvent Emit(DomainEvent e)
+    public async ValueTask<StoredEvent> EmitAsync(DomainEvent e)
     {
-        var stored = _record.Append(Store.Record, e, Now);
+        var stored = await _record.AppendAsync(Store.Record, e, Now);
         _events.Add(stored);
         return stored;
     }
@@ -45,37 +45,37 @@ public sealed class WriteContext(IWriteSession session, TimeProvider time)
         Now = Milliseconds(time.GetUtcNow());
     }
 
-    internal void Begin()
+    internal async ValueTask BeginAsync()
     {
-        Store.Begin();
-        _record.Begin(Store.Record);
+        await Store.BeginAsync();
+        await _record.BeginAsync(Store.Record);
     }
 
-    internal void Commit()
+    internal async ValueTask CommitAsync()
     {
-        Store.Commit();
+        await Store.CommitAsync();
         _record.Committed();
     }
 
-    internal void Rollback()
+    internal ValueTask RollbackAsync()
     {
         _record.Undo(0);
-        Store.Rollback();
+        return Store.RollbackAsync();
     }
 
-    internal void Savepoint()
+    internal ValueTask SavepointAsync()
     {
         _savepointMark = _record.Mark;
-        Store.Savepoint();
+        return Store.SavepointAsync();
     }
 
-    internal void RollbackToSavepoint()
+    internal ValueTask RollbackToSavepointAsync()
     {
         _record.Undo(_savepointMark);
-        Store.RollbackToSavepoint();
+        return Store.RollbackToSavepointAsync();
     }
 
-    internal void ReleaseSavepoint() => Store.ReleaseSavepoint();
+    internal ValueTask ReleaseSavepointAsync() => Store.ReleaseSavepointAsync();
 
     private static DateTimeOffset Milliseconds(DateTimeOffset t) => DateTimeOffset.FromUnixTimeMilliseconds(t.ToUnixTimeMilliseconds());
 }
@@ -150,7 +150,7 @@ public sealed class WriteQueue : IAsyncDisposable
         long Queued { get; }
 
         /// <summary>Runs the write; true when it stands, false when it was refused and must be undone.</summary>
-        bool Run(WriteContext context);
+        ValueTask<bool> RunAsync(WriteContext context);
 
         void Fail(Exception e);
 
@@ -202,7 +202,7 @@ public sealed class WriteQueue : IAsyncDisposable
     /// never refused) and completes after its batch is durably committed, or at once with 429
     /// <c>rate-limited</c> when the party is over its share of the queue (nothing ran).
     /// </summary>
-    public Task<Outcome<T>> Submit<T>(string? party, Func<WriteContext, Outcome<T>> write) => Enqueue(party, new Work<T>(write, null));
+    public Task<Outcome<T>> Submit<T>(string? party, Func<WriteContext, ValueTask<Outcome<T>>> write) => Enqueue(party, new Work<T>(write, null));
 
     /// <summary>
     /// Queues a write of a background duty that holds the lease of <paramref name="epoch"/>
@@ -212,7 +212,7 @@ public sealed class WriteQueue : IAsyncDisposable
     /// with <see cref="LeaseFencedException"/> once its batch is committed. Null: no fence, for a
     /// duty run by hand.
     /// </summary>
-    public Task<Outcome<T>> SubmitDuty<T>(long? epoch, Func<WriteContext, Outcome<T>> write) => Enqueue(null, new Work<T>(write, epoch));
+    public Task<Outcome<T>> SubmitDuty<T>(long? epoch, Func<WriteContext, ValueTask<Outcome<T>>> write) => Enqueue(null, new Work<T>(write, epoch));
 
     private Task<Outcome<T>> Enqueue<T>(string? party, Work<T> work)
     {
@@ -319,21 +319,34 @@ public sealed class WriteQueue : IAsyncDisposable
         }
     }
 
+    /// <summary>
+    /// The writer's thread: waits for requests (blocking, on its own thread, so a wake costs no
+    /// hop through the thread pool) and runs each batch there (<see cref="WriterThreadContext"/>).
+    /// </summary>
     private void Loop()
     {
-        using var session = _store.OpenWriteSession();
-        var context = new WriteContext(session, _time);
-        var batch = new List<IWork>(_maxBatch);
-        var standing = new List<IWork>(_maxBatch);
-        while (true)
+        using var pump = new WriterThreadContext();
+        SynchronizationContext.SetSynchronizationContext(pump);
+        var session = _store.OpenWriteSession();
+        try
         {
-            batch.Clear();
-            if (!Take(batch))
+            var context = new WriteContext(session, _time);
+            var batch = new List<IWork>(_maxBatch);
+            var standing = new List<IWork>(_maxBatch);
+            while (true)
             {
-                return;
-            }
+                batch.Clear();
+                if (!Take(batch))
+                {
+                    return;
+                }
 
-            RunBatch(session, context, batch, standing);
+                pump.Run(RunBatchAsync(session, context, batch, standing));
+            }
+        }
+        finally
+        {
+            pump.Run(session.DisposeAsync());
         }
     }
 
@@ -439,27 +452,29 @@ public sealed class WriteQueue : IAsyncDisposable
         public Queue<IWork> Items { get; set; } = new();
     }
 
-    private void RunBatch(IWriteSession session, WriteContext context, List<IWork> batch, List<IWork> standing)
+    private async ValueTask RunBatchAsync(IWriteSession session, WriteContext context, List<IWork> batch, List<IWork> standing)
     {
         long lastSequence;
         var started = Stopwatch.GetTimestamp();
         try
         {
-            context.Begin();
+            await context.BeginAsync();
             var unchanged = session.Changes;
-            if (!RunRequests(session, context, batch, standing, savepoints: false, out lastSequence))
+            var (stood, last) = await RunRequestsAsync(session, context, batch, standing, savepoints: false);
+            if (!stood)
             {
                 // A refused or failed request changed something: undo the whole batch and run it
                 // again with a savepoint around each request, so that one undoes only itself.
-                context.Rollback();
-                context.Begin();
+                await context.RollbackAsync();
+                await context.BeginAsync();
                 unchanged = session.Changes;
-                RunRequests(session, context, batch, standing, savepoints: true, out lastSequence);
+                (_, last) = await RunRequestsAsync(session, context, batch, standing, savepoints: true);
             }
 
+            lastSequence = last;
             var wrote = session.Changes != unchanged;
             var ran = Stopwatch.GetTimestamp();
-            context.Commit();
+            await context.CommitAsync();
             if (wrote && _fault is not null)
             {
                 _fault = null;
@@ -478,7 +493,7 @@ public sealed class WriteQueue : IAsyncDisposable
             _fault = StorageFault.Is(e) ? StorageFault.Describe(e) : "the last batch could not be committed";
             try
             {
-                context.Rollback();
+                await context.RollbackAsync();
             }
             catch (Exception rollback)
             {
@@ -515,32 +530,33 @@ public sealed class WriteQueue : IAsyncDisposable
     /// about 12% of the writer's time at 1,000 submissions a second (perf, docs/performance.md).
     /// So without savepoints this gives false, with nothing answered, when a request threw or was
     /// refused after changing something: only a rollback of the batch undoes that. With
-    /// savepoints, such a request is undone alone and the others go on.
+    /// savepoints, such a request is undone alone and the others go on. Also gives the sequence of
+    /// the last event of the requests that stand (0: none).
     /// </summary>
-    private bool RunRequests(IWriteSession session, WriteContext context, List<IWork> batch, List<IWork> standing, bool savepoints, out long lastSequence)
+    private async ValueTask<(bool Stood, long LastSequence)> RunRequestsAsync(IWriteSession session, WriteContext context, List<IWork> batch, List<IWork> standing, bool savepoints)
     {
         standing.Clear();
-        lastSequence = 0;
+        long lastSequence = 0;
         foreach (var work in batch)
         {
             context.Reset(_time);
             var before = session.Changes;
             if (savepoints)
             {
-                context.Savepoint();
+                await context.SavepointAsync();
             }
 
             bool stands;
             try
             {
-                stands = work.Run(context);
+                stands = await work.RunAsync(context);
             }
             catch (Exception e)
             {
                 if (!savepoints)
                 {
                     // Logged when the batch runs again with savepoints and this request fails alone.
-                    return false;
+                    return (false, 0);
                 }
 
                 _log.LogError(e, "A write failed; it alone is undone");
@@ -551,8 +567,8 @@ public sealed class WriteQueue : IAsyncDisposable
 
                 try
                 {
-                    context.RollbackToSavepoint();
-                    context.ReleaseSavepoint();
+                    await context.RollbackToSavepointAsync();
+                    await context.ReleaseSavepointAsync();
                 }
                 catch when (StorageFault.Is(e))
                 {
@@ -568,15 +584,15 @@ public sealed class WriteQueue : IAsyncDisposable
             {
                 if (!savepoints)
                 {
-                    return false;
+                    return (false, 0);
                 }
 
-                context.RollbackToSavepoint();
+                await context.RollbackToSavepointAsync();
             }
 
             if (savepoints)
             {
-                context.ReleaseSavepoint();
+                await context.ReleaseSavepointAsync();
             }
 
             if (stands && context.Events.Count > 0)
@@ -587,11 +603,11 @@ public sealed class WriteQueue : IAsyncDisposable
             standing.Add(work);
         }
 
-        return true;
+        return (true, lastSequence);
     }
 
     /// <summary>A request; with an <paramref name="epoch"/>, a duty's write that runs only under that lease epoch.</summary>
-    private sealed class Work<T>(Func<WriteContext, Outcome<T>> write, long? epoch) : IWork
+    private sealed class Work<T>(Func<WriteContext, ValueTask<Outcome<T>>> write, long? epoch) : IWork
     {
         private readonly TaskCompletionSource<Outcome<T>> _done = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
@@ -601,18 +617,18 @@ public sealed class WriteQueue : IAsyncDisposable
 
         public Task<Outcome<T>> Task => _done.Task;
 
-        public bool Run(WriteContext context)
+        public async ValueTask<bool> RunAsync(WriteContext context)
         {
             // Decided again each time the batch runs, in that transaction: the answer is given
             // after the commit, from the run that was committed.
-            _fenced = epoch is { } held && context.Store.LeaseEpoch() is { } current && current != held ? new LeaseFencedException(held, current) : null;
+            _fenced = epoch is { } held && context.Store.LeaseEpoch is { } current && current != held ? new LeaseFencedException(held, current) : null;
             if (_fenced is not null)
             {
                 // Nothing written: a refusal that needs nothing undone.
                 return false;
             }
 
-            _result = write(context);
+            _result = await write(context);
             return _result.Ok;
         }
 

@@ -5,10 +5,10 @@ namespace Deconflict.Storage;
 /// <summary>Tactical alerts, as the open write transaction stands.</summary>
 public interface IAlertRepository
 {
-    TrackAlert? Get(string id);
+    ValueTask<TrackAlert?> GetAsync(string id);
 
-    void Insert(TrackAlert alert);
+    ValueTask InsertAsync(TrackAlert alert);
 
     /// <summary>Replaces the stored alert (same id) with its next version.</summary>
-    void Update(TrackAlert alert);
+    ValueTask UpdateAsync(TrackAlert alert);
 }

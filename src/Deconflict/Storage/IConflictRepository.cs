@@ -5,13 +5,13 @@ namespace Deconflict.Storage;
 /// <summary>Strategic conflicts, as the open write transaction stands.</summary>
 public interface IConflictRepository
 {
-    Conflict? Get(string id);
+    ValueTask<Conflict?> GetAsync(string id);
 
     /// <summary>Conflicts not resolved that involve the declaration, oldest first.</summary>
-    IReadOnlyList<Conflict> LiveOf(string declarationId);
+    ValueTask<IReadOnlyList<Conflict>> LiveOfAsync(string declarationId);
 
-    void Insert(Conflict conflict);
+    ValueTask InsertAsync(Conflict conflict);
 
     /// <summary>Replaces the stored conflict (same id) with its next version.</summary>
-    void Update(Conflict conflict);
+    ValueTask UpdateAsync(Conflict conflict);
 }

@@ -6,22 +6,22 @@ namespace Deconflict.Storage;
 /// <summary>Operations and zones, as the open write transaction stands, with the broad phase of the strategic check.</summary>
 public interface IDeclarationRepository
 {
-    Declaration? Get(DeclarationKind kind, string id);
+    ValueTask<Declaration?> GetAsync(DeclarationKind kind, string id);
 
     /// <summary>How many live (planned or active) declarations, of both kinds, the party holds.</summary>
-    int LiveCount(string party);
+    ValueTask<int> LiveCountAsync(string party);
 
     /// <summary>Whether an id is taken by any declaration, of either kind.</summary>
-    bool IdExists(string id);
+    ValueTask<bool> IdExistsAsync(string id);
 
     /// <summary>Broad phase: live declarations with a volume whose box meets any of the boxes. A superset of the true conflicts.</summary>
-    IReadOnlyList<Declaration> FindCandidates(IReadOnlyList<VolumeBox> boxes);
+    ValueTask<IReadOnlyList<Declaration>> FindCandidatesAsync(IReadOnlyList<VolumeBox> boxes);
 
-    void Insert(Declaration declaration);
+    ValueTask InsertAsync(Declaration declaration);
 
     /// <summary>Replaces the stored declaration (same id) and its index entries.</summary>
-    void Update(Declaration declaration);
+    ValueTask UpdateAsync(Declaration declaration);
 
     /// <summary>Live declarations whose last volume ended at or before <paramref name="now"/>, soonest first.</summary>
-    IReadOnlyList<Declaration> EndedBy(DateTimeOffset now, int limit);
+    ValueTask<IReadOnlyList<Declaration>> EndedByAsync(DateTimeOffset now, int limit);
 }

@@ -20,7 +20,7 @@ public interface IDeconflictStore : IStoreReader, IAsyncDisposable
     /// <summary>Prepares whatever makes the first writes fast (decoded volumes); returns how many declarations it prepared.</summary>
     int WarmUp(CancellationToken ct = default);
 
-    /// <summary>Opens the write session. Only one may be open at a time.</summary>
+    /// <summary>Opens the write session (no transaction yet: <see cref="IWriteSession.BeginAsync"/>). Only one may be open at a time.</summary>
     IWriteSession OpenWriteSession();
 }
 
@@ -116,17 +116,24 @@ public interface IStoreReader
 /// <summary>
 /// The single writer's unit of work: a transaction with savepoints, so a batch of requests commits
 /// with one fsync while a refused request rolls back alone, and one repository per aggregate whose
-/// reads and writes all belong to that transaction (reads see its own writes). Synchronous on
-/// purpose: it runs on the writer's own thread, which does nothing else while a batch runs.
+/// reads and writes all belong to that transaction (reads see its own writes).
+/// <para>
+/// Asynchronous, so a store that waits on a server (PostgreSQL) waits without holding a thread;
+/// one whose I/O is synchronous (SQLite) completes every call before it returns, and the
+/// <see cref="ValueTask"/> it gives allocates nothing. The writer awaits each call before it makes
+/// the next: a session is never used by two calls at once. No call takes a cancellation token: a
+/// transaction that has begun runs to its commit or its rollback, and no statement is abandoned
+/// half way (a failure rolls the transaction back).
+/// </para>
 /// </summary>
-public interface IWriteSession : IDisposable
+public interface IWriteSession : IAsyncDisposable
 {
-    void Begin();
+    ValueTask BeginAsync();
 
-    /// <summary>Durable when it returns (fsync'd); only then may the writes be acknowledged.</summary>
-    void Commit();
+    /// <summary>Durable when it completes (fsync'd); only then may the writes be acknowledged.</summary>
+    ValueTask CommitAsync();
 
-    void Rollback();
+    ValueTask RollbackAsync();
 
     /// <summary>
     /// A counter that moves whenever the open transaction changes: a row inserted, updated or
@@ -135,19 +142,20 @@ public interface IWriteSession : IDisposable
     /// </summary>
     long Changes { get; }
 
-    void Savepoint();
+    ValueTask SavepointAsync();
 
-    void RollbackToSavepoint();
+    ValueTask RollbackToSavepointAsync();
 
-    void ReleaseSavepoint();
+    ValueTask ReleaseSavepointAsync();
 
     /// <summary>
     /// The lease's epoch as this transaction stands (the fencing token of the background duties,
     /// docs/cluster.md): no node can take the lease over before the transaction ends, so a duty's
     /// write that carries this epoch may commit and one that carries another must not. Null where
-    /// one node writes alone (SQLite), whose writes need no fence.
+    /// one node writes alone (SQLite), whose writes need no fence. Read when the transaction
+    /// began, so it is known without a round trip.
     /// </summary>
-    long? LeaseEpoch();
+    long? LeaseEpoch { get; }
 
     /// <summary>Parties, their tokens and witness keys.</summary>
     IPartyRepository Parties { get; }

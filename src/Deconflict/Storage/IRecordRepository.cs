@@ -13,24 +13,24 @@ public interface IRecordRepository
     long Size { get; }
 
     /// <summary>Loads <paramref name="frontier"/> with the stored nodes of the record of <see cref="Size"/> entries.</summary>
-    void LoadFrontier(MerkleFrontier frontier);
+    ValueTask LoadFrontierAsync(MerkleFrontier frontier);
 
     /// <summary>
     /// Stores entry <see cref="Size"/> (its event's sequence is that index + 1): the entry's exact
     /// bytes and the Merkle nodes its leaf completes, level 0 (the leaf) first.
     /// </summary>
-    void Append(byte[] entry, IReadOnlyList<(int Level, long Index, byte[] Hash)> nodes);
+    ValueTask AppendAsync(byte[] entry, IReadOnlyList<(int Level, long Index, byte[] Hash)> nodes);
 
     /// <summary>The root hash of the record's first <paramref name="size"/> leaves, from the stored nodes.</summary>
-    byte[] Root(long size);
+    ValueTask<byte[]> RootAsync(long size);
 
     /// <summary>The newest signed head, or null before the first.</summary>
-    RecordHead? LatestHead();
+    ValueTask<RecordHead?> LatestHeadAsync();
 
-    void InsertHead(RecordHead head);
+    ValueTask InsertHeadAsync(RecordHead head);
 
-    void InsertCosignature(Cosignature cosignature);
+    ValueTask InsertCosignatureAsync(Cosignature cosignature);
 
     /// <summary>Marks the entry readable by every party; false when it was already revealed.</summary>
-    bool Reveal(long index, string? by, DateTimeOffset at);
+    ValueTask<bool> RevealAsync(long index, string? by, DateTimeOffset at);
 }

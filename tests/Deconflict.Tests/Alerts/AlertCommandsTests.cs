@@ -22,7 +22,7 @@ public sealed class AlertCommandsTests
     {
         await using var w = await WithAlert();
 
-        var acknowledged = await w.Queue.Submit(Blue.PartyId, ctx => Commands.Acknowledge(ctx, Blue, "alert-1"));
+        var acknowledged = await w.Queue.Submit(Blue.PartyId, ctx => Commands.AcknowledgeAsync(ctx, Blue, "alert-1"));
         Assert.True(acknowledged.Ok);
         var stored = w.Store.GetAlert("alert-1")!;
         Assert.Equal(2, stored.Version);
@@ -42,7 +42,7 @@ public sealed class AlertCommandsTests
         });
         Assert.Equal([["blue"], ["red"]], events.Select(e => e.Audience.ToArray()));
 
-        var again = await w.Queue.Submit(Blue.PartyId, ctx => Commands.Acknowledge(ctx, Blue, "alert-1"));
+        var again = await w.Queue.Submit(Blue.PartyId, ctx => Commands.AcknowledgeAsync(ctx, Blue, "alert-1"));
         Assert.True(again.Ok);
         Assert.Equal(2, again.Value!.Version);
         Assert.Equal(2, w.Store.GetAlert("alert-1")!.Version);
@@ -54,7 +54,7 @@ public sealed class AlertCommandsTests
     {
         await using var w = await WithAlert();
 
-        var refused = await w.Queue.Submit(Blue.PartyId, ctx => Commands.Acknowledge(ctx, Blue, "alert-none"));
+        var refused = await w.Queue.Submit(Blue.PartyId, ctx => Commands.AcknowledgeAsync(ctx, Blue, "alert-none"));
 
         Assert.Equal(RefusalReason.NotFound, refused.Error!.Reason);
         Assert.Equal("No alert 'alert-none' that you may see.", refused.Error.Detail);
@@ -66,7 +66,7 @@ public sealed class AlertCommandsTests
     {
         await using var w = await WithAlert();
 
-        var refused = await w.Queue.Submit(Green.PartyId, ctx => Commands.Acknowledge(ctx, Green, "alert-1"));
+        var refused = await w.Queue.Submit(Green.PartyId, ctx => Commands.AcknowledgeAsync(ctx, Green, "alert-1"));
 
         Assert.Equal(RefusalReason.NotFound, refused.Error!.Reason);
         Assert.Equal("No alert 'alert-1' that you may see.", refused.Error.Detail);
@@ -81,7 +81,7 @@ public sealed class AlertCommandsTests
         foreach (var caller in new[] { Observer, Admin })
         {
             Assert.Equal(RefusalReason.Forbidden, AlertCommands.MayAcknowledge(caller)!.Reason);
-            var refused = await w.Queue.Submit(caller.PartyId, ctx => Commands.Acknowledge(ctx, caller, "alert-1"));
+            var refused = await w.Queue.Submit(caller.PartyId, ctx => Commands.AcknowledgeAsync(ctx, caller, "alert-1"));
             Assert.Equal(RefusalReason.Forbidden, refused.Error!.Reason);
             Assert.Equal("Only a side of the alert acknowledges it.", refused.Error.Detail);
         }
@@ -105,7 +105,7 @@ public sealed class AlertCommandsTests
         var red = new AlertAircraft("red", "R1", null, T0, 10, 10.05, 3000, new Enu(-100, 0, 0));
         var alert = AlertLifecycle.Raise("alert-1", AlertLevel.Warning, blue, red, new Encounter(true, 20, 40, 27, 0, 0), T0);
         var w = new SqliteWriter();
-        await w.SeedAsync(ctx => ctx.Store.Alerts.Insert(alert));
+        await w.SeedAsync(async ctx => await ctx.Store.Alerts.InsertAsync(alert));
         return w;
     }
 }

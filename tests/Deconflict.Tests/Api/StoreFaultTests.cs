@@ -251,7 +251,7 @@ public sealed class StoreFaultTests
             using var cmd = ((SqliteWriteSession)ctx.Store).Connection.CreateCommand();
             cmd.CommandText = pragma;
             cmd.ExecuteNonQuery();
-            return true;
+            return new(true);
         });
         Assert.True(done.Value);
     }

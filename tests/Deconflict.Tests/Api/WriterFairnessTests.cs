@@ -121,12 +121,12 @@ public sealed class WriterFairnessTests
         using var hold = Hold(queue);
 
         // Far more of the service's own requests than the bound: every one waits and runs.
-        var own = Enumerable.Range(0, 50).Select(i => queue.Submit<int>(null, _ => i)).ToList();
+        var own = Enumerable.Range(0, 50).Select(i => queue.Submit<int>(null, _ => new(i))).ToList();
         Assert.Equal(0, queue.Waiting);
 
         // A party still has its share (2 / 2 = 1) beside them; its second is over it.
-        var first = queue.Submit<int>("blue", _ => 1);
-        var second = await queue.Submit<int>("blue", _ => 2);
+        var first = queue.Submit<int>("blue", _ => new(1));
+        var second = await queue.Submit<int>("blue", _ => new(2));
         Assert.Equal(RefusalReason.RateLimited, second.Error!.Reason);
 
         hold.Release();
@@ -196,7 +196,7 @@ public sealed class WriterFairnessTests
         {
             holding.Set();
             release.Wait();
-            return true;
+            return new(true);
         });
         holding.Wait();
         return new Held(release, holding, task);

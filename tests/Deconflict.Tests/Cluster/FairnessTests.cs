@@ -103,10 +103,10 @@ public sealed class FairnessTests
                 {
                     holding.Set();
                     release.Wait();
-                    return true;
+                    return new(true);
                 });
                 holding.Wait();
-                var writes = Enumerable.Range(0, 6).Select(_ => queue.Submit<bool>("red", _ => true)).ToList();
+                var writes = Enumerable.Range(0, 6).Select(_ => queue.Submit<bool>("red", _ => new(true))).ToList();
                 var refusedAtOnce = writes.Where(w => w.IsCompleted).ToList();
                 release.Set();
                 await holder;

@@ -184,10 +184,10 @@ public sealed class LeaseFencingTests : IAsyncLifetime
         return (writes, hub);
     }
 
-    private static Outcome<bool> WriteParty(WriteContext ctx, string id)
+    private static async ValueTask<Outcome<bool>> WriteParty(WriteContext ctx, string id)
     {
-        ctx.Store.Parties.Insert(new Party(id, id, PartyRole.Party, ctx.Now));
-        ctx.Emit(new DomainEvent("party", null, [], $$"""{"party":"{{id}}"}"""));
+        await ctx.Store.Parties.InsertAsync(new Party(id, id, PartyRole.Party, ctx.Now));
+        await ctx.EmitAsync(new DomainEvent("party", null, [], $$"""{"party":"{{id}}"}"""));
         return true;
     }
 

@@ -57,9 +57,9 @@ public sealed class RecordHeadSigningTests : IAsyncLifetime
             // Round 0 signs the empty record; each later one a record one entry longer.
             if (round > 0)
             {
-                await alphaWrites.Submit<bool>(null, ctx =>
+                await alphaWrites.Submit<bool>(null, async ctx =>
                 {
-                    ctx.Emit(new DomainEvent("test", null, [], $$"""{"round":{{round}}}"""));
+                    await ctx.EmitAsync(new DomainEvent("test", null, [], $$"""{"round":{{round}}}"""));
                     return true;
                 });
             }

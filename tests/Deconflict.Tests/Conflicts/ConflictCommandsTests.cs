@@ -23,7 +23,7 @@ public sealed class ConflictCommandsTests
     {
         await using var w = await With(Open("cf-1"));
 
-        var first = await w.Queue.Submit(Blue.PartyId, ctx => Commands.Acknowledge(ctx, Blue, "cf-1", "seen"));
+        var first = await w.Queue.Submit(Blue.PartyId, ctx => Commands.AcknowledgeAsync(ctx, Blue, "cf-1", "seen"));
         Assert.True(first.Ok);
         var stored = w.Store.GetConflict("cf-1")!;
         Assert.Equal(2, stored.Version);
@@ -41,7 +41,7 @@ public sealed class ConflictCommandsTests
         Assert.Contains("\"seen\"", e.PayloadJson, StringComparison.Ordinal);
         Assert.Equal(e.Sequence - 1, first.Value.RecordIndex);
 
-        var second = await w.Queue.Submit(Red.PartyId, ctx => Commands.Acknowledge(ctx, Red, "cf-1", null));
+        var second = await w.Queue.Submit(Red.PartyId, ctx => Commands.AcknowledgeAsync(ctx, Red, "cf-1", null));
         Assert.True(second.Ok);
         stored = w.Store.GetConflict("cf-1")!;
         Assert.Equal(3, stored.Version);
@@ -55,8 +55,8 @@ public sealed class ConflictCommandsTests
     {
         await using var w = await With(Open("cf-1"));
 
-        var first = await w.Queue.Submit(Blue.PartyId, ctx => Commands.Accept(ctx, Blue, "cf-1", null));
-        var again = await w.Queue.Submit(Blue.PartyId, ctx => Commands.Accept(ctx, Blue, "cf-1", "again"));
+        var first = await w.Queue.Submit(Blue.PartyId, ctx => Commands.AcceptAsync(ctx, Blue, "cf-1", null));
+        var again = await w.Queue.Submit(Blue.PartyId, ctx => Commands.AcceptAsync(ctx, Blue, "cf-1", "again"));
 
         // Idempotent, not refused: the same version comes back and nothing more is recorded.
         Assert.True(again.Ok);
@@ -68,7 +68,7 @@ public sealed class ConflictCommandsTests
         Assert.Equal(["blue"], stored.AcknowledgedBy.Keys);
         Assert.Single(w.Events());
 
-        var red = await w.Queue.Submit(Red.PartyId, ctx => Commands.Accept(ctx, Red, "cf-1", null));
+        var red = await w.Queue.Submit(Red.PartyId, ctx => Commands.AcceptAsync(ctx, Red, "cf-1", null));
         Assert.True(red.Ok);
         stored = w.Store.GetConflict("cf-1")!;
         Assert.Equal(3, stored.Version);
@@ -97,7 +97,7 @@ public sealed class ConflictCommandsTests
     {
         await using var w = await With(Open("cf-1"));
 
-        var refused = await w.Queue.Submit(Blue.PartyId, ctx => Commands.Acknowledge(ctx, Blue, "cf-none", null));
+        var refused = await w.Queue.Submit(Blue.PartyId, ctx => Commands.AcknowledgeAsync(ctx, Blue, "cf-none", null));
 
         Assert.Equal(RefusalReason.NotFound, refused.Error!.Reason);
         Assert.Equal("No conflict 'cf-none' that you may see.", refused.Error.Detail);
@@ -109,11 +109,11 @@ public sealed class ConflictCommandsTests
     {
         await using var w = await With(Open("cf-1"));
 
-        var observer = await w.Queue.Submit(Observer.PartyId, ctx => Commands.Acknowledge(ctx, Observer, "cf-1", null));
+        var observer = await w.Queue.Submit(Observer.PartyId, ctx => Commands.AcknowledgeAsync(ctx, Observer, "cf-1", null));
         Assert.Equal(RefusalReason.Forbidden, observer.Error!.Reason);
         Assert.Equal("An observer may read but not write.", observer.Error.Detail);
 
-        var admin = await w.Queue.Submit(Admin.PartyId, ctx => Commands.Accept(ctx, Admin, "cf-1", null));
+        var admin = await w.Queue.Submit(Admin.PartyId, ctx => Commands.AcceptAsync(ctx, Admin, "cf-1", null));
         Assert.Equal(RefusalReason.Forbidden, admin.Error!.Reason);
         Assert.Equal("The admin runs the service but does not declare or acknowledge: use a party's token.", admin.Error.Detail);
 
@@ -126,12 +126,12 @@ public sealed class ConflictCommandsTests
         var resolved = Open("cf-1") with { Version = 2, State = ConflictState.Resolved, ResolvedAt = T0 };
         await using var w = await With(resolved);
 
-        var ack = await w.Queue.Submit(Blue.PartyId, ctx => Commands.Acknowledge(ctx, Blue, "cf-1", null));
+        var ack = await w.Queue.Submit(Blue.PartyId, ctx => Commands.AcknowledgeAsync(ctx, Blue, "cf-1", null));
         Assert.Equal(RefusalReason.InvalidState, ack.Error!.Reason);
         Assert.Equal("Conflict 'cf-1' is resolved: there is nothing left to acknowledge.", ack.Error.Detail);
 
         // The detail as the API gives it today (the action's past tense less its last letter).
-        var accept = await w.Queue.Submit(Red.PartyId, ctx => Commands.Accept(ctx, Red, "cf-1", null));
+        var accept = await w.Queue.Submit(Red.PartyId, ctx => Commands.AcceptAsync(ctx, Red, "cf-1", null));
         Assert.Equal(RefusalReason.InvalidState, accept.Error!.Reason);
         Assert.Equal("Conflict 'cf-1' is resolved: there is nothing left to accept.", accept.Error.Detail);
 
@@ -139,7 +139,7 @@ public sealed class ConflictCommandsTests
         Assert.Empty(w.Events());
     }
 
-    private static Func<WriteContext, Caller, string, string?, Outcome<Conflict>>[] Steps => [Commands.Acknowledge, Commands.Accept];
+    private static Func<WriteContext, Caller, string, string?, ValueTask<Outcome<Conflict>>>[] Steps => [Commands.AcknowledgeAsync, Commands.AcceptAsync];
 
     /// <summary>An open conflict between blue's operation and red's zone, as detection stores it.</summary>
     private static Conflict Open(string id) => new(
@@ -168,7 +168,7 @@ public sealed class ConflictCommandsTests
     private static async Task<SqliteWriter> With(Conflict conflict)
     {
         var w = new SqliteWriter();
-        await w.SeedAsync(ctx => ctx.Store.Conflicts.Insert(conflict));
+        await w.SeedAsync(async ctx => await ctx.Store.Conflicts.InsertAsync(conflict));
         return w;
     }
 }

@@ -28,11 +28,11 @@ public sealed class LineCommandsTests
     public async Task A_recipient_acknowledges_and_the_receipt_is_stored_with_its_event()
     {
         await using var writer = await StartAsync();
-        var sent = (await writer.Queue.Submit(Blue.PartyId, ctx => _commands.Send(ctx, Blue, ToRed, null))).Value!;
+        var sent = (await writer.Queue.Submit(Blue.PartyId, ctx => _commands.SendAsync(ctx, Blue, ToRed, null))).Value!;
         Assert.False(sent.Replayed);
 
         _clock.Advance(TimeSpan.FromSeconds(30));
-        var acked = await writer.Queue.Submit(Red.PartyId, ctx => _commands.Acknowledge(ctx, Red, sent.Message.Id, new LineAckDraft("Officer Ivanova", "Seen.")));
+        var acked = await writer.Queue.Submit(Red.PartyId, ctx => _commands.AcknowledgeAsync(ctx, Red, sent.Message.Id, new LineAckDraft("Officer Ivanova", "Seen.")));
 
         Assert.Null(acked.Error);
         var stored = writer.Store.GetMessage(sent.Message.Id)!;
@@ -49,10 +49,10 @@ public sealed class LineCommandsTests
     public async Task The_sender_may_not_acknowledge_its_own_message_and_nothing_is_written()
     {
         await using var writer = await StartAsync();
-        var sent = (await writer.Queue.Submit(Blue.PartyId, ctx => _commands.Send(ctx, Blue, ToRed, null))).Value!;
+        var sent = (await writer.Queue.Submit(Blue.PartyId, ctx => _commands.SendAsync(ctx, Blue, ToRed, null))).Value!;
         var id = sent.Message.Id;
 
-        var refused = await writer.Queue.Submit(Blue.PartyId, ctx => _commands.Acknowledge(ctx, Blue, id, new LineAckDraft("Officer Smith", null)));
+        var refused = await writer.Queue.Submit(Blue.PartyId, ctx => _commands.AcknowledgeAsync(ctx, Blue, id, new LineAckDraft("Officer Smith", null)));
 
         Assert.Equal(RefusalReason.Forbidden, refused.Error!.Reason);
         Assert.Equal($"Only a recipient of message '{id}' (red) may mark it acknowledged.", refused.Error.Detail);
@@ -64,10 +64,10 @@ public sealed class LineCommandsTests
     public async Task A_party_the_message_does_not_concern_is_told_there_is_none()
     {
         await using var writer = await StartAsync();
-        var sent = (await writer.Queue.Submit(Blue.PartyId, ctx => _commands.Send(ctx, Blue, ToRed, null))).Value!;
+        var sent = (await writer.Queue.Submit(Blue.PartyId, ctx => _commands.SendAsync(ctx, Blue, ToRed, null))).Value!;
         var id = sent.Message.Id;
 
-        var refused = await writer.Queue.Submit(Green.PartyId, ctx => _commands.Read(ctx, Green, id));
+        var refused = await writer.Queue.Submit(Green.PartyId, ctx => _commands.ReadAsync(ctx, Green, id));
 
         Assert.Equal(RefusalReason.NotFound, refused.Error!.Reason);
         Assert.Equal($"No message '{id}' that you may see.", refused.Error.Detail);
@@ -78,10 +78,10 @@ public sealed class LineCommandsTests
     public async Task A_repeated_step_changes_nothing_and_records_no_second_event()
     {
         await using var writer = await StartAsync();
-        var sent = (await writer.Queue.Submit(Blue.PartyId, ctx => _commands.Send(ctx, Blue, ToRed, null))).Value!;
-        var first = await writer.Queue.Submit(Red.PartyId, ctx => _commands.Delivered(ctx, Red, sent.Message.Id));
+        var sent = (await writer.Queue.Submit(Blue.PartyId, ctx => _commands.SendAsync(ctx, Blue, ToRed, null))).Value!;
+        var first = await writer.Queue.Submit(Red.PartyId, ctx => _commands.DeliveredAsync(ctx, Red, sent.Message.Id));
         _clock.Advance(TimeSpan.FromSeconds(10));
-        var second = await writer.Queue.Submit(Red.PartyId, ctx => _commands.Delivered(ctx, Red, sent.Message.Id));
+        var second = await writer.Queue.Submit(Red.PartyId, ctx => _commands.DeliveredAsync(ctx, Red, sent.Message.Id));
 
         Assert.Equal(T0, second.Value!.Receipts["red"].DeliveredAt);
         Assert.Equal(first.Value!.Version, second.Value.Version);
@@ -92,8 +92,8 @@ public sealed class LineCommandsTests
     public async Task A_retry_with_the_same_idempotency_key_returns_the_first_message_and_sends_nothing()
     {
         await using var writer = await StartAsync();
-        var first = (await writer.Queue.Submit(Blue.PartyId, ctx => _commands.Send(ctx, Blue, ToRed, "key-1"))).Value!;
-        var retry = (await writer.Queue.Submit(Blue.PartyId, ctx => _commands.Send(ctx, Blue, ToRed with { Subject = "Other" }, "key-1"))).Value!;
+        var first = (await writer.Queue.Submit(Blue.PartyId, ctx => _commands.SendAsync(ctx, Blue, ToRed, "key-1"))).Value!;
+        var retry = (await writer.Queue.Submit(Blue.PartyId, ctx => _commands.SendAsync(ctx, Blue, ToRed with { Subject = "Other" }, "key-1"))).Value!;
 
         Assert.True(retry.Replayed);
         Assert.Equal(first.Message.Id, retry.Message.Id);
@@ -107,12 +107,12 @@ public sealed class LineCommandsTests
         await using var writer = await StartAsync();
         EscalationContactsDraft contacts = new([new EscalationContactBody(1, "https://ops.example.org/hook"), new EscalationContactBody(2, "https://duty.example.org/hook")]);
 
-        var refused = await writer.Queue.Submit(Admin.PartyId, ctx => _commands.SetEscalationContacts(ctx, Admin, "nobody", contacts));
+        var refused = await writer.Queue.Submit(Admin.PartyId, ctx => _commands.SetEscalationContactsAsync(ctx, Admin, "nobody", contacts));
         Assert.Equal(RefusalReason.NotFound, refused.Error!.Reason);
         Assert.Equal("No party 'nobody' that you may see.", refused.Error.Detail);
         Assert.Empty(writer.Events());
 
-        var set = await writer.Queue.Submit(Red.PartyId, ctx => _commands.SetEscalationContacts(ctx, Red, "red", contacts));
+        var set = await writer.Queue.Submit(Red.PartyId, ctx => _commands.SetEscalationContactsAsync(ctx, Red, "red", contacts));
         Assert.Equal(contacts.Contacts, set.Value);
         Assert.Equal([(1, "https://ops.example.org/hook"), (2, "https://duty.example.org/hook")], writer.Store.EscalationContacts("red").OrderBy(c => c.Level));
         var e = Assert.Single(writer.Events());
@@ -124,11 +124,11 @@ public sealed class LineCommandsTests
     private async Task<SqliteWriter> StartAsync()
     {
         var writer = new SqliteWriter(_clock);
-        await writer.SeedAsync(ctx =>
+        await writer.SeedAsync(async ctx =>
         {
             foreach (var party in Parties)
             {
-                ctx.Store.Parties.Insert(new Party(party, party, PartyRole.Party, T0));
+                await ctx.Store.Parties.InsertAsync(new Party(party, party, PartyRole.Party, T0));
             }
         });
         return writer;

@@ -18,7 +18,7 @@ public sealed class PartyCommandsTests
         await using var writer = new SqliteWriter();
         var draft = PartyDraft.Parse(new PartyBody { Id = "blue", Name = "  Blue Air  ", Role = PartyRole.Observer });
 
-        var created = await writer.Queue.Submit(null, ctx => _commands.Create(ctx, Admin, draft.Value!));
+        var created = await writer.Queue.Submit(null, ctx => _commands.CreateAsync(ctx, Admin, draft.Value!));
 
         Assert.Null(created.Error);
         Assert.Equal(new Party("blue", "Blue Air", PartyRole.Observer, created.Value!.Party.CreatedAt), writer.Store.GetParty("blue"));
@@ -34,9 +34,9 @@ public sealed class PartyCommandsTests
     {
         await using var writer = new SqliteWriter();
         var draft = PartyDraft.Parse(new PartyBody { Id = "blue", Name = "Blue" }).Value!;
-        await writer.Queue.Submit(null, ctx => _commands.Create(ctx, Admin, draft));
+        await writer.Queue.Submit(null, ctx => _commands.CreateAsync(ctx, Admin, draft));
 
-        var again = await writer.Queue.Submit(null, ctx => _commands.Create(ctx, Admin, draft with { Name = "Other" }));
+        var again = await writer.Queue.Submit(null, ctx => _commands.CreateAsync(ctx, Admin, draft with { Name = "Other" }));
 
         Assert.Equal(RefusalReason.AlreadyExists, again.Error!.Reason);
         Assert.Equal("A party 'blue' exists already.", again.Error.Detail);
@@ -51,9 +51,9 @@ public sealed class PartyCommandsTests
         await using var writer = new SqliteWriter();
         var draft = PartyDraft.Parse(new PartyBody { Id = "red", Name = "Red" }).Value!;
 
-        var create = await writer.Queue.Submit(null, ctx => _commands.Create(ctx, Blue, draft));
-        var issue = await writer.Queue.Submit(null, ctx => _commands.IssueToken(ctx, Blue, "blue"));
-        var revoke = await writer.Queue.Submit(null, ctx => _commands.Revoke(ctx, Blue, "blue", null));
+        var create = await writer.Queue.Submit(null, ctx => _commands.CreateAsync(ctx, Blue, draft));
+        var issue = await writer.Queue.Submit(null, ctx => _commands.IssueTokenAsync(ctx, Blue, "blue"));
+        var revoke = await writer.Queue.Submit(null, ctx => _commands.RevokeAsync(ctx, Blue, "blue", null));
 
         Assert.Equal((RefusalReason.Forbidden, "Only the admin may create parties."), (create.Error!.Reason, create.Error.Detail));
         Assert.Equal((RefusalReason.Forbidden, "Only the admin may issue tokens."), (issue.Error!.Reason, issue.Error.Detail));
@@ -67,7 +67,7 @@ public sealed class PartyCommandsTests
     {
         await using var writer = new SqliteWriter();
 
-        var issued = await writer.Queue.Submit(null, ctx => _commands.IssueToken(ctx, Admin, "ghost"));
+        var issued = await writer.Queue.Submit(null, ctx => _commands.IssueTokenAsync(ctx, Admin, "ghost"));
 
         Assert.Equal(RefusalReason.NotFound, issued.Error!.Reason);
         Assert.Equal("No party 'ghost' that you may see.", issued.Error.Detail);
@@ -78,20 +78,20 @@ public sealed class PartyCommandsTests
     public async Task Revoking_names_an_unknown_token_or_revokes_every_valid_one()
     {
         await using var writer = new SqliteWriter();
-        var created = await writer.Queue.Submit(null, ctx => _commands.Create(ctx, Admin, new PartyDraft("blue", "Blue", PartyRole.Party)));
-        var second = await writer.Queue.Submit(null, ctx => _commands.IssueToken(ctx, Admin, "blue"));
+        var created = await writer.Queue.Submit(null, ctx => _commands.CreateAsync(ctx, Admin, new PartyDraft("blue", "Blue", PartyRole.Party)));
+        var second = await writer.Queue.Submit(null, ctx => _commands.IssueTokenAsync(ctx, Admin, "blue"));
 
-        var unknown = await writer.Queue.Submit(null, ctx => _commands.Revoke(ctx, Admin, "blue", ["tk-nope"]));
+        var unknown = await writer.Queue.Submit(null, ctx => _commands.RevokeAsync(ctx, Admin, "blue", ["tk-nope"]));
         Assert.Equal(RefusalReason.NotFound, unknown.Error!.Reason);
         Assert.Equal("No token 'tk-nope' that you may see.", unknown.Error.Detail);
         Assert.All(writer.Store.TokensOf("blue"), t => Assert.Null(t.RevokedAt));
 
-        var all = await writer.Queue.Submit(null, ctx => _commands.Revoke(ctx, Admin, "blue", null));
+        var all = await writer.Queue.Submit(null, ctx => _commands.RevokeAsync(ctx, Admin, "blue", null));
         Assert.Equal([created.Value!.Token.TokenId, second.Value!.TokenId], all.Value!);
         Assert.All(writer.Store.TokensOf("blue"), t => Assert.NotNull(t.RevokedAt));
 
         // None is left valid, so revoking all again revokes none.
-        Assert.Empty((await writer.Queue.Submit(null, ctx => _commands.Revoke(ctx, Admin, "blue", null))).Value!);
+        Assert.Empty((await writer.Queue.Submit(null, ctx => _commands.RevokeAsync(ctx, Admin, "blue", null))).Value!);
     }
 
     [Theory]

@@ -15,16 +15,16 @@ public sealed class RecordCommandsTests
     public async Task Registering_a_key_stores_and_records_it_for_an_existing_party_only()
     {
         await using var r = await Fixture.StartAsync();
-        var missing = await r.Submit(ctx => r.Commands.RegisterKey(ctx, Admin, "ghost", r.Witness.PublicKey));
+        var missing = await r.Submit(ctx => r.Commands.RegisterKeyAsync(ctx, Admin, "ghost", r.Witness.PublicKey));
         Assert.Equal(RefusalReason.NotFound, missing.Error!.Reason);
         Assert.Equal("No party 'ghost' that you may see.", missing.Error.Detail);
 
-        var other = await r.Submit(ctx => r.Commands.RegisterKey(ctx, Red, "blue", r.Witness.PublicKey));
+        var other = await r.Submit(ctx => r.Commands.RegisterKeyAsync(ctx, Red, "blue", r.Witness.PublicKey));
         Assert.Equal(RefusalReason.Forbidden, other.Error!.Reason);
         Assert.Equal("Only party 'blue' or the admin may register its key.", other.Error.Detail);
         Assert.Equal(0, r.Store.LastEventSequence());
 
-        var registered = await r.Submit(ctx => r.Commands.RegisterKey(ctx, Blue, "blue", r.Witness.PublicKey));
+        var registered = await r.Submit(ctx => r.Commands.RegisterKeyAsync(ctx, Blue, "blue", r.Witness.PublicKey));
         Assert.Equal(r.Witness.PublicKey, registered.Value);
         Assert.Equal(r.Witness.PublicKey, r.Store.PartyKey("blue"));
         Assert.Equal(1, r.Store.LastEventSequence());
@@ -36,16 +36,16 @@ public sealed class RecordCommandsTests
         await using var r = await Fixture.StartAsync();
         var draft = new CosignatureDraft(5, new byte[MerkleTree.HashSize], DateTimeOffset.UtcNow.ToUnixTimeSeconds(), new byte[64]);
 
-        var keyless = await r.Submit(ctx => r.Commands.Cosign(ctx, Blue, draft));
+        var keyless = await r.Submit(ctx => r.Commands.CosignAsync(ctx, Blue, draft));
         Assert.Equal(RefusalReason.InvalidState, keyless.Error!.Reason);
         Assert.Equal("Party 'blue' has no witness key: register one with PUT /v1/parties/blue/key first.", keyless.Error.Detail);
 
         await r.RegisterWitnessKey();
-        var unsigned = await r.Submit(ctx => r.Commands.Cosign(ctx, Blue, draft));
+        var unsigned = await r.Submit(ctx => r.Commands.CosignAsync(ctx, Blue, draft));
         Assert.Equal(RefusalReason.UnknownHead, unsigned.Error!.Reason);
         Assert.Equal($"The service signed no head of size 5 with root {new string('0', 64)}.", unsigned.Error.Detail);
 
-        var admin = await r.Submit(ctx => r.Commands.Cosign(ctx, Admin, draft));
+        var admin = await r.Submit(ctx => r.Commands.CosignAsync(ctx, Admin, draft));
         Assert.Equal(RefusalReason.Forbidden, admin.Error!.Reason);
         Assert.Equal("Cosignatures are a party's: the admin has no witness key.", admin.Error.Detail);
         Assert.Empty(r.Store.CosignaturesOf(5));
@@ -61,11 +61,11 @@ public sealed class RecordCommandsTests
         var second = await r.SignHead();
         var now = DateTimeOffset.UtcNow.ToUnixTimeSeconds();
 
-        var forged = await r.Submit(ctx => r.Commands.Cosign(ctx, Blue, r.Draft(second, now) with { Timestamp = now - 1 }));
+        var forged = await r.Submit(ctx => r.Commands.CosignAsync(ctx, Blue, r.Draft(second, now) with { Timestamp = now - 1 }));
         Assert.Equal(RefusalReason.InvalidSignature, forged.Error!.Reason);
         Assert.Equal($"The signature does not verify with party 'blue''s registered key over cosignature/v1 of that head at time {now - 1}.", forged.Error.Detail);
 
-        var cosigned = await r.Submit(ctx => r.Commands.Cosign(ctx, Blue, r.Draft(second, now)));
+        var cosigned = await r.Submit(ctx => r.Commands.CosignAsync(ctx, Blue, r.Draft(second, now)));
         var stored = Assert.Single(r.Store.CosignaturesOf(second.Size));
         Assert.Equal(("blue", second.Size, now), (stored.Party, stored.Size, stored.Time.ToUnixTimeSeconds()));
         Assert.Equal(second.RootHash, stored.RootHash);
@@ -73,11 +73,11 @@ public sealed class RecordCommandsTests
         var entries = r.Store.LastEventSequence();
 
         // The same head again returns the cosignature kept and records nothing.
-        var again = await r.Submit(ctx => r.Commands.Cosign(ctx, Blue, r.Draft(second, now + 1)));
+        var again = await r.Submit(ctx => r.Commands.CosignAsync(ctx, Blue, r.Draft(second, now + 1)));
         Assert.Equal(now, again.Value!.Time.ToUnixTimeSeconds());
         Assert.Equal(entries, r.Store.LastEventSequence());
 
-        var older = await r.Submit(ctx => r.Commands.Cosign(ctx, Blue, r.Draft(first, now)));
+        var older = await r.Submit(ctx => r.Commands.CosignAsync(ctx, Blue, r.Draft(first, now)));
         Assert.Equal(RefusalReason.SplitView, older.Error!.Reason);
         Assert.Equal($"Party 'blue' already witnessed a larger head (size {second.Size}); a smaller one cannot follow it.", older.Error.Detail);
         Assert.Equal(second.Size, older.Error.Facts!["last_size"]);
@@ -90,16 +90,16 @@ public sealed class RecordCommandsTests
         await using var r = await Fixture.StartAsync();
         await r.RegisterWitnessKey();
 
-        var missing = await r.Submit(ctx => r.Commands.Reveal(ctx, Blue, 7, "007"));
+        var missing = await r.Submit(ctx => r.Commands.RevealAsync(ctx, Blue, 7, "007"));
         Assert.Equal(RefusalReason.NotFound, missing.Error!.Reason);
         Assert.Equal("No record entry '007' that you may see.", missing.Error.Detail);
 
-        var other = await r.Submit(ctx => r.Commands.Reveal(ctx, Red, 0, "0"));
+        var other = await r.Submit(ctx => r.Commands.RevealAsync(ctx, Red, 0, "0"));
         Assert.Equal(RefusalReason.Forbidden, other.Error!.Reason);
         Assert.Equal("Only the entry's actor ('blue') or the admin may reveal entry 0.", other.Error.Detail);
         Assert.False(r.Store.ReadRecord(0, 1)[0].Revealed);
 
-        var revealed = await r.Submit(ctx => r.Commands.Reveal(ctx, Blue, 0, "0"));
+        var revealed = await r.Submit(ctx => r.Commands.RevealAsync(ctx, Blue, 0, "0"));
         Assert.Equal(r.Store.ReadRecord(0, 1)[0].LeafHash, revealed.Value!.LeafHash);
         Assert.True(r.Store.ReadRecord(0, 1)[0].Revealed);
         Assert.Equal(2, r.Store.LastEventSequence());
@@ -128,25 +128,25 @@ public sealed class RecordCommandsTests
         public static async Task<Fixture> StartAsync()
         {
             var f = new Fixture(new SqliteWriter());
-            await f._writer.SeedAsync(ctx =>
+            await f._writer.SeedAsync(async ctx =>
             {
-                ctx.Store.Parties.Insert(new Party("blue", "Blue", PartyRole.Party, ctx.Now));
-                ctx.Store.Parties.Insert(new Party("red", "Red", PartyRole.Party, ctx.Now));
+                await ctx.Store.Parties.InsertAsync(new Party("blue", "Blue", PartyRole.Party, ctx.Now));
+                await ctx.Store.Parties.InsertAsync(new Party("red", "Red", PartyRole.Party, ctx.Now));
             });
             return f;
         }
 
-        public Task<Outcome<T>> Submit<T>(Func<WriteContext, Outcome<T>> write) => _writer.Queue.Submit(null, write);
+        public Task<Outcome<T>> Submit<T>(Func<WriteContext, ValueTask<Outcome<T>>> write) => _writer.Queue.Submit(null, write);
 
         public async Task RegisterWitnessKey() =>
-            Assert.Null((await Submit(ctx => Commands.RegisterKey(ctx, Blue, "blue", Witness.PublicKey))).Error);
+            Assert.Null((await Submit(ctx => Commands.RegisterKeyAsync(ctx, Blue, "blue", Witness.PublicKey))).Error);
 
         /// <summary>Signs a head of the record as it stands, as the service does.</summary>
-        public async Task<RecordHead> SignHead() => (await Submit<RecordHead>(ctx =>
+        public async Task<RecordHead> SignHead() => (await Submit<RecordHead>(async ctx =>
         {
             var (size, root) = ctx.Record.Head();
             var head = new RecordHead(size, root, ctx.Now, Key.Sign(size, root));
-            ctx.Store.Record.InsertHead(head);
+            await ctx.Store.Record.InsertHeadAsync(head);
             return head;
         })).Value!;
 

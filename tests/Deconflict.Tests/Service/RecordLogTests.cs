@@ -25,13 +25,13 @@ public sealed class RecordLogTests : IDisposable
     }
 
     [Fact]
-    public void A_log_behind_the_store_loads_the_frontier_again_and_continues_the_same_tree()
+    public async Task A_log_behind_the_store_loads_the_frontier_again_and_continues_the_same_tree()
     {
         var mine = new RecordLog();
-        Append(mine, 3, "mine");
-        Append(new RecordLog(), 5, "other");
+        await AppendAsync(mine, 3, "mine");
+        await AppendAsync(new RecordLog(), 5, "other");
 
-        var appended = Append(mine, 2, "mine again");
+        var appended = await AppendAsync(mine, 2, "mine again");
 
         Assert.Equal([9L, 10L], appended.Select(e => e.Sequence));
         var leaves = _store.ReadRecord(0, 100);
@@ -44,23 +44,23 @@ public sealed class RecordLogTests : IDisposable
         }
 
         Assert.Equal(Convert.ToHexString(reference.Root()), Convert.ToHexString(_store.RecordRoot(10)));
-        Assert.Equal(Convert.ToHexString(reference.Root()), Convert.ToHexString(HeadAfterBegin(mine).Root));
+        Assert.Equal(Convert.ToHexString(reference.Root()), Convert.ToHexString((await HeadAfterBeginAsync(mine)).Root));
     }
 
     [Fact]
-    public void Appending_without_taking_the_grown_record_first_is_refused_and_writes_nothing()
+    public async Task Appending_without_taking_the_grown_record_first_is_refused_and_writes_nothing()
     {
         var mine = new RecordLog();
-        Append(mine, 2, "mine");
-        Append(new RecordLog(), 1, "other");
+        await AppendAsync(mine, 2, "mine");
+        await AppendAsync(new RecordLog(), 1, "other");
 
-        using (var session = _store.OpenWriteSession())
+        await using (var session = _store.OpenWriteSession())
         {
-            session.Begin();
-            var refused = Assert.Throws<InvalidOperationException>(() => mine.Append(session.Record, Event("late"), T0));
+            await session.BeginAsync();
+            var refused = await Assert.ThrowsAsync<InvalidOperationException>(async () => await mine.AppendAsync(session.Record, Event("late"), T0));
             Assert.Equal("The record holds 3 entries but the writer's frontier 2: the transaction did not begin through the record log.", refused.Message);
             Assert.Equal(3, session.Record.Size);
-            session.Rollback();
+            await session.RollbackAsync();
         }
 
         Assert.Equal(3, _store.LastEventSequence());
@@ -75,24 +75,29 @@ public sealed class RecordLogTests : IDisposable
 
     private static DomainEvent Event(string payload) => new("operation", "blue", [], $"{{\"n\":\"{payload}\"}}");
 
-    private List<StoredEvent> Append(RecordLog log, int count, string payload)
+    private async Task<List<StoredEvent>> AppendAsync(RecordLog log, int count, string payload)
     {
-        using var session = _store.OpenWriteSession();
-        session.Begin();
-        log.Begin(session.Record);
-        var appended = Enumerable.Range(0, count).Select(_ => log.Append(session.Record, Event(payload), T0)).ToList();
-        session.Commit();
+        await using var session = _store.OpenWriteSession();
+        await session.BeginAsync();
+        await log.BeginAsync(session.Record);
+        var appended = new List<StoredEvent>();
+        for (var i = 0; i < count; i++)
+        {
+            appended.Add(await log.AppendAsync(session.Record, Event(payload), T0));
+        }
+
+        await session.CommitAsync();
         log.Committed();
         return appended;
     }
 
-    private (long Size, byte[] Root) HeadAfterBegin(RecordLog log)
+    private async Task<(long Size, byte[] Root)> HeadAfterBeginAsync(RecordLog log)
     {
-        using var session = _store.OpenWriteSession();
-        session.Begin();
-        log.Begin(session.Record);
+        await using var session = _store.OpenWriteSession();
+        await session.BeginAsync();
+        await log.BeginAsync(session.Record);
         var head = log.Head();
-        session.Rollback();
+        await session.RollbackAsync();
         return head;
     }
 }

@@ -26,10 +26,10 @@ public sealed class SqliteWriter : IAsyncDisposable
     public WriteQueue Queue { get; }
 
     /// <summary>Writes a test's starting state through the writer, as no party, so it is stored as the service would.</summary>
-    public async Task SeedAsync(Action<WriteContext> write) =>
-        await Queue.Submit<bool>(null, ctx =>
+    public async Task SeedAsync(Func<WriteContext, Task> write) =>
+        await Queue.Submit<bool>(null, async ctx =>
         {
-            write(ctx);
+            await write(ctx);
             return true;
         });
 

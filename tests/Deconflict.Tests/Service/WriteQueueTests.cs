@@ -30,9 +30,9 @@ public sealed class WriteQueueTests
         await using var writer = new Writer();
         var results = await writer.OneBatch(
             Declare("op-a"),
-            ctx =>
+            async ctx =>
             {
-                Declare("op-ghost")(ctx);
+                await Declare("op-ghost")(ctx);
                 return new Refusal(RefusalReason.Conflict, "refused after writing");
             },
             Candidates);
@@ -52,9 +52,9 @@ public sealed class WriteQueueTests
         await using var writer = new Writer();
         var results = await writer.OneBatch(
             Declare("op-a"),
-            ctx =>
+            async ctx =>
             {
-                Declare("op-ghost")(ctx);
+                await Declare("op-ghost")(ctx);
                 throw new InvalidOperationException("boom");
             },
             Declare("op-b"));
@@ -72,7 +72,7 @@ public sealed class WriteQueueTests
         await using var writer = new Writer();
         var results = await writer.OneBatch(
             Declare("op-a"),
-            _ => new Refusal(RefusalReason.NotFound, "nothing here"),
+            _ => new(new Refusal(RefusalReason.NotFound, "nothing here")),
             Declare("op-b"),
             Candidates);
 
@@ -117,9 +117,9 @@ public sealed class WriteQueueTests
     public async Task A_write_is_acknowledged_only_once_the_streams_have_been_told_of_its_event()
     {
         await using var writer = new Writer();
-        await writer.Queue.Submit<string>(null, ctx =>
+        await writer.Queue.Submit<string>(null, async ctx =>
         {
-            ctx.Store.Parties.Insert(new Party("blue", "Blue", PartyRole.Party, T0));
+            await ctx.Store.Parties.InsertAsync(new Party("blue", "Blue", PartyRole.Party, T0));
             return "ready";
         });
 
@@ -133,18 +133,18 @@ public sealed class WriteQueueTests
     }
 
     /// <summary>Declares an operation over <see cref="Box"/> and records an event for it.</summary>
-    private static Func<WriteContext, Outcome<string>> Declare(string id) => ctx =>
+    private static Func<WriteContext, ValueTask<Outcome<string>>> Declare(string id) => async ctx =>
     {
         var outline = OutlineFactory.Polygon([new(9.95, 9.95), new(9.95, 10.05), new(10.05, 10.05), new(10.05, 9.95)], new GeometryLimits()).Outline!;
         ImmutableArray<Volume4D> volumes = [new Volume4D(outline, 1000, 2000, T0, T0.AddHours(1))];
-        ctx.Store.Declarations.Insert(new Declaration(DeclarationKind.Operation, id, "blue", 1, DeclarationState.Planned, 0, null, null, volumes, null, T0, T0));
-        ctx.Emit(new DomainEvent("operation", "blue", [], $"{{\"id\":\"{id}\"}}"));
+        await ctx.Store.Declarations.InsertAsync(new Declaration(DeclarationKind.Operation, id, "blue", 1, DeclarationState.Planned, 0, null, null, volumes, null, T0, T0));
+        await ctx.EmitAsync(new DomainEvent("operation", "blue", [], $"{{\"id\":\"{id}\"}}"));
         return id;
     };
 
     /// <summary>The ids the writer's broad phase finds over <see cref="Box"/>, in order, comma-separated.</summary>
-    private static Outcome<string> Candidates(WriteContext ctx) =>
-        string.Join(",", ctx.Store.Declarations.FindCandidates([Box]).Select(d => d.Id).Order(StringComparer.Ordinal));
+    private static async ValueTask<Outcome<string>> Candidates(WriteContext ctx) =>
+        string.Join(",", (await ctx.Store.Declarations.FindCandidatesAsync([Box])).Select(d => d.Id).Order(StringComparer.Ordinal));
 
     /// <summary>A writer on its own SQLite file.</summary>
     private sealed class Writer : IAsyncDisposable
@@ -178,11 +178,11 @@ public sealed class WriteQueueTests
         /// Runs the writes as one batch: a first request holds the writer until all of them are queued,
         /// so the writer takes them together.
         /// </summary>
-        public async Task<(Outcome<string> Result, Exception? Exception)[]> OneBatch(params Func<WriteContext, Outcome<string>>[] writes)
+        public async Task<(Outcome<string> Result, Exception? Exception)[]> OneBatch(params Func<WriteContext, ValueTask<Outcome<string>>>[] writes)
         {
-            await Queue.Submit<string>(null, ctx =>
+            await Queue.Submit<string>(null, async ctx =>
             {
-                ctx.Store.Parties.Insert(new Party("blue", "Blue", PartyRole.Party, T0));
+                await ctx.Store.Parties.InsertAsync(new Party("blue", "Blue", PartyRole.Party, T0));
                 return "ready";
             });
             using var holding = new ManualResetEventSlim();
@@ -191,7 +191,7 @@ public sealed class WriteQueueTests
             {
                 holding.Set();
                 release.Wait();
-                return "held";
+                return new("held");
             });
             holding.Wait();
             var tasks = writes.Select(w => Queue.Submit(null, w)).ToArray();

@@ -27,51 +27,51 @@ public sealed class LazyStartTests : IDisposable
         await using (var first = new SqliteStore(DatabasePath))
         {
             first.Migrate();
-            using var s = first.OpenWriteSession();
-            s.Begin();
-            s.Parties.Insert(new Party("blue", "Blue", PartyRole.Party, T0));
-            s.Declarations.Insert(Operation("op-1h", Square(1, 1, T0.AddHours(1))));
-            s.Declarations.Insert(Operation("op-2h", Square(5, 5, T0.AddHours(2))));
-            s.Declarations.Insert(Operation("op-3h", Square(9, 9, T0.AddHours(3))));
-            s.Commit();
+            await using var s = first.OpenWriteSession();
+            await s.BeginAsync();
+            await s.Parties.InsertAsync(new Party("blue", "Blue", PartyRole.Party, T0));
+            await s.Declarations.InsertAsync(Operation("op-1h", Square(1, 1, T0.AddHours(1))));
+            await s.Declarations.InsertAsync(Operation("op-2h", Square(5, 5, T0.AddHours(2))));
+            await s.Declarations.InsertAsync(Operation("op-3h", Square(9, 9, T0.AddHours(3))));
+            await s.CommitAsync();
         }
 
         SqliteConnection.ClearAllPools();
         await using var store = new SqliteStore(DatabasePath);
         store.Migrate();
-        using var session = store.OpenWriteSession();
-        List<string> Ended(DateTimeOffset now) => [.. session.Declarations.EndedBy(now, 10).Select(d => d.Id)];
+        await using var session = store.OpenWriteSession();
+        async Task<List<string>> Ended(DateTimeOffset now) => [.. (await session.Declarations.EndedByAsync(now, 10)).Select(d => d.Id)];
 
         // Opening the session loads boxes and ends only.
-        session.Begin();
+        await session.BeginAsync();
         Assert.Equal(0, store.DecodedVolumeSets);
 
         // A check far from all of them reads none; one over op-2h reads it alone.
-        Assert.Empty(session.Declarations.FindCandidates([VolumeBox.Of(Square(30, 30, T0.AddHours(1))[0])]));
+        Assert.Empty(await session.Declarations.FindCandidatesAsync([VolumeBox.Of(Square(30, 30, T0.AddHours(1))[0])]));
         Assert.Equal(0, store.DecodedVolumeSets);
-        Assert.Equal("op-2h", Assert.Single(session.Declarations.FindCandidates([VolumeBox.Of(Square(5, 5, T0.AddHours(1))[0])])).Id);
+        Assert.Equal("op-2h", Assert.Single(await session.Declarations.FindCandidatesAsync([VolumeBox.Of(Square(5, 5, T0.AddHours(1))[0])])).Id);
         Assert.Equal(1, store.DecodedVolumeSets);
 
         // The expiry order comes from the stored ends; only the ended one is read.
-        Assert.Equal(["op-1h"], Ended(T0.AddHours(1.5)));
+        Assert.Equal(["op-1h"], await Ended(T0.AddHours(1.5)));
         Assert.Equal(2, store.DecodedVolumeSets);
 
         // op-3h, never read, moved to end later and rolled back: it ends at its stored end again.
         var moved = Operation("op-3h", Square(9, 9, T0.AddHours(5))) with { Version = 2 };
-        session.Declarations.Update(moved);
-        Assert.Equal(["op-1h", "op-2h"], Ended(T0.AddHours(4)));
-        session.Rollback();
-        session.Begin();
-        Assert.Equal(["op-1h", "op-2h", "op-3h"], Ended(T0.AddHours(4)));
-        Assert.Equal(3, Assert.Single(session.Declarations.FindCandidates([VolumeBox.Of(Square(9, 9, T0.AddHours(1))[0])])).Volumes[0].TimeEnd.Hour);
+        await session.Declarations.UpdateAsync(moved);
+        Assert.Equal(["op-1h", "op-2h"], await Ended(T0.AddHours(4)));
+        await session.RollbackAsync();
+        await session.BeginAsync();
+        Assert.Equal(["op-1h", "op-2h", "op-3h"], await Ended(T0.AddHours(4)));
+        Assert.Equal(3, Assert.Single(await session.Declarations.FindCandidatesAsync([VolumeBox.Of(Square(9, 9, T0.AddHours(1))[0])])).Volumes[0].TimeEnd.Hour);
 
         // Moved for good: it ends at its new end.
-        session.Declarations.Update(moved);
-        session.Commit();
-        session.Begin();
-        Assert.Equal(["op-1h", "op-2h"], Ended(T0.AddHours(4)));
-        Assert.Equal(["op-1h", "op-2h", "op-3h"], Ended(T0.AddHours(5)));
-        session.Commit();
+        await session.Declarations.UpdateAsync(moved);
+        await session.CommitAsync();
+        await session.BeginAsync();
+        Assert.Equal(["op-1h", "op-2h"], await Ended(T0.AddHours(4)));
+        Assert.Equal(["op-1h", "op-2h", "op-3h"], await Ended(T0.AddHours(5)));
+        await session.CommitAsync();
     }
 
     public void Dispose()

@@ -65,26 +65,26 @@ public sealed class PostgresStoreTests : IAsyncLifetime
         await using var second = new PostgresStore(ConnectionString);
         first.Migrate();
         second.Migrate();
-        using (var s = first.OpenWriteSession())
+        await using (var s = first.OpenWriteSession())
         {
-            s.Begin();
-            s.Parties.Insert(new Party("blue", "Blue", PartyRole.Party, T0));
-            s.Parties.Insert(new Party("red", "Red", PartyRole.Party, T0));
-            s.AppendEvent(new DomainEvent("party", null, [], "{\"n\":\"parties\"}"), T0);
-            s.Commit();
+            await s.BeginAsync();
+            await s.Parties.InsertAsync(new Party("blue", "Blue", PartyRole.Party, T0));
+            await s.Parties.InsertAsync(new Party("red", "Red", PartyRole.Party, T0));
+            await s.AppendEventAsync(new DomainEvent("party", null, [], "{\"n\":\"parties\"}"), T0);
+            await s.CommitAsync();
         }
 
         // Each round, both nodes submit an operation over the same square at the same moment: the
         // one that takes the head lock second must find the first and record the conflict.
         using var barrier = new Barrier(2);
         var nodes = new[] { (Store: first, Party: "blue"), (Store: second, Party: "red") };
-        await Task.WhenAll(nodes.Select(node => Task.Run(() =>
+        await Task.WhenAll(nodes.Select(node => Task.Run(async () =>
         {
-            using var s = node.Store.OpenWriteSession();
+            await using var s = node.Store.OpenWriteSession();
             for (var round = 0; round < Rounds; round++)
             {
                 barrier.SignalAndWait();
-                Submit(s, new Declaration(DeclarationKind.Operation, $"op-{node.Party}-{round}", node.Party, 1, DeclarationState.Planned, 0, null, null,
+                await Submit(s, new Declaration(DeclarationKind.Operation, $"op-{node.Party}-{round}", node.Party, 1, DeclarationState.Planned, 0, null, null,
                     Square(round, round), null, T0, T0));
             }
         })));
@@ -132,37 +132,37 @@ public sealed class PostgresStoreTests : IAsyncLifetime
             listen.ExecuteNonQuery();
         }
 
-        using (var s = store.OpenWriteSession())
+        await using (var s = store.OpenWriteSession())
         {
-            s.Begin();
-            s.Parties.Insert(new Party("blue", "Blue", PartyRole.Party, T0));
-            s.Parties.InsertToken(new AccessToken("tk-1", "blue", new byte[32], T0, null));
-            s.Parties.InsertToken(new AccessToken("tk-2", "blue", [.. Enumerable.Repeat((byte)1, 32)], T0, null));
+            await s.BeginAsync();
+            await s.Parties.InsertAsync(new Party("blue", "Blue", PartyRole.Party, T0));
+            await s.Parties.InsertTokenAsync(new AccessToken("tk-1", "blue", new byte[32], T0, null));
+            await s.Parties.InsertTokenAsync(new AccessToken("tk-2", "blue", [.. Enumerable.Repeat((byte)1, 32)], T0, null));
             for (var i = 0; i < 3; i++)
             {
-                s.AppendEvent(new DomainEvent("party", null, [], "{}"), T0);
+                await s.AppendEventAsync(new DomainEvent("party", null, [], "{}"), T0);
             }
 
-            s.Commit();
+            await s.CommitAsync();
 
             // Undone: a whole transaction, and a revocation rolled back to its savepoint.
-            s.Begin();
-            s.Parties.RevokeToken("tk-1", T0);
-            s.AppendEvent(new DomainEvent("token", null, ["blue"], "{}"), T0);
-            s.Rollback();
-            s.Begin();
-            s.Savepoint();
-            s.Parties.RevokeToken("tk-1", T0);
-            s.RollbackToSavepoint();
-            s.ReleaseSavepoint();
-            s.Parties.RevokeToken("tk-2", T0);
-            s.AppendEvent(new DomainEvent("token", null, ["blue"], "{}"), T0);
-            s.Commit();
+            await s.BeginAsync();
+            await s.Parties.RevokeTokenAsync("tk-1", T0);
+            await s.AppendEventAsync(new DomainEvent("token", null, ["blue"], "{}"), T0);
+            await s.RollbackAsync();
+            await s.BeginAsync();
+            await s.SavepointAsync();
+            await s.Parties.RevokeTokenAsync("tk-1", T0);
+            await s.RollbackToSavepointAsync();
+            await s.ReleaseSavepointAsync();
+            await s.Parties.RevokeTokenAsync("tk-2", T0);
+            await s.AppendEventAsync(new DomainEvent("token", null, ["blue"], "{}"), T0);
+            await s.CommitAsync();
 
             // A transaction that appends nothing notifies nothing.
-            s.Begin();
-            s.Parties.Insert(new Party("red", "Red", PartyRole.Party, T0));
-            s.Commit();
+            await s.BeginAsync();
+            await s.Parties.InsertAsync(new Party("red", "Red", PartyRole.Party, T0));
+            await s.CommitAsync();
         }
 
         // Sent last, after every write above: when it arrives, everything before it has.
@@ -184,18 +184,18 @@ public sealed class PostgresStoreTests : IAsyncLifetime
         await using var checking = new PostgresStore(ConnectionString);
         checking.Migrate();
         await using var other = new PostgresStore(ConnectionString);
-        using var s = other.OpenWriteSession();
-        s.Begin();
-        s.Parties.Insert(new Party("blue", "Blue", PartyRole.Party, T0));
-        s.Commit();
-        Submit(s, Operation("op-before", Square(10, 10)));
+        await using var s = other.OpenWriteSession();
+        await s.BeginAsync();
+        await s.Parties.InsertAsync(new Party("blue", "Blue", PartyRole.Party, T0));
+        await s.CommitAsync();
+        await Submit(s, Operation("op-before", Square(10, 10)));
 
         // The record check at a node's start reads the record's size, then every served row: a row
         // another node commits in between must not be seen without its entry.
         using (checking.Snapshot())
         {
             Assert.Equal(1, checking.LastEventSequence());
-            Submit(s, Operation("op-during", Square(20, 20)));
+            await Submit(s, Operation("op-during", Square(20, 20)));
             Assert.Equal(1, checking.LastEventSequence());
             Assert.Equal(["op-before"], checking.CheckRows().Select(r => r.Id).Where(id => id.StartsWith("op-", StringComparison.Ordinal)));
             Assert.Null(checking.GetDeclaration(DeclarationKind.Operation, "op-during"));
@@ -210,10 +210,10 @@ public sealed class PostgresStoreTests : IAsyncLifetime
     {
         await using var store = new PostgresStore(ConnectionString);
         store.Migrate();
-        using var s = store.OpenWriteSession();
-        s.Begin();
-        s.Parties.Insert(new Party("blue", "Blue", PartyRole.Party, T0));
-        s.Commit();
+        await using var s = store.OpenWriteSession();
+        await s.BeginAsync();
+        await s.Parties.InsertAsync(new Party("blue", "Blue", PartyRole.Party, T0));
+        await s.CommitAsync();
         Assert.Equal("Blue", store.GetParty("blue")!.Name);
 
         // As when PostgreSQL restarts: every connection of the pool dies under it.
@@ -233,17 +233,17 @@ public sealed class PostgresStoreTests : IAsyncLifetime
         {
             try
             {
-                s.Begin();
-                s.Parties.Insert(new Party($"red{attempt}", "Red", PartyRole.Party, T0));
-                s.AppendEvent(new DomainEvent("party", null, [], "{}"), T0);
-                s.Commit();
+                await s.BeginAsync();
+                await s.Parties.InsertAsync(new Party($"red{attempt}", "Red", PartyRole.Party, T0));
+                await s.AppendEventAsync(new DomainEvent("party", null, [], "{}"), T0);
+                await s.CommitAsync();
                 break;
             }
             catch (Exception e) when (attempt < 3)
             {
                 Assert.True(StorageFault.Is(e), e.ToString());
                 faults++;
-                s.Rollback();
+                await s.RollbackAsync();
             }
         }
 
@@ -263,10 +263,10 @@ public sealed class PostgresStoreTests : IAsyncLifetime
         Assert.True(StorageFault.Is(read));
         Assert.Equal("the PostgreSQL server cannot be reached", StorageFault.Describe(read));
 
-        using var s = store.OpenWriteSession();
-        var write = Assert.ThrowsAny<Exception>(s.Begin);
+        await using var s = store.OpenWriteSession();
+        var write = await Assert.ThrowsAnyAsync<Exception>(async () => await s.BeginAsync());
         Assert.True(StorageFault.Is(write));
-        s.Rollback();
+        await s.RollbackAsync();
     }
 
     [Fact]
@@ -274,21 +274,21 @@ public sealed class PostgresStoreTests : IAsyncLifetime
     {
         await using var store = new PostgresStore(ConnectionString);
         store.Migrate();
-        using var s = store.OpenWriteSession();
-        s.Begin();
-        Assert.Equal(0L, s.LeaseEpoch());
+        await using var s = store.OpenWriteSession();
+        await s.BeginAsync();
+        Assert.Equal(0L, s.LeaseEpoch);
 
         // What a node runs as it takes the lease: it queues on the head lock the transaction holds.
         var taking = Task.Run(() => Scalar(Deconflict.Cluster.PostgresCluster.EpochSql));
         await Task.Delay(300);
         Assert.False(taking.IsCompleted);
-        Assert.Equal(0L, s.LeaseEpoch());
-        s.Commit();
+        Assert.Equal(0L, s.LeaseEpoch);
+        await s.CommitAsync();
 
         Assert.Equal(1L, await taking);
-        s.Begin();
-        Assert.Equal(1L, s.LeaseEpoch());
-        s.Rollback();
+        await s.BeginAsync();
+        Assert.Equal(1L, s.LeaseEpoch);
+        await s.RollbackAsync();
     }
 
     [Fact]
@@ -305,15 +305,15 @@ public sealed class PostgresStoreTests : IAsyncLifetime
         await using var store = new PostgresStore(ConnectionString);
         store.Migrate();
         var edge = T0.AddHours(1);
-        using (var s = store.OpenWriteSession())
+        await using (var s = store.OpenWriteSession())
         {
-            s.Begin();
-            s.Parties.Insert(new Party("blue", "Blue", PartyRole.Party, T0));
-            s.Declarations.Insert(Operation("op-east", Square(10, 179.9)));
-            s.Declarations.Insert(Operation("op-west", Square(10, -179.9)));
-            s.Declarations.Insert(Operation("op-across", Polygon([new(9.95, 179.97), new(9.95, -179.97), new(10.05, -179.97), new(10.05, 179.97)])));
-            s.Declarations.Insert(Operation("op-touching", Square(20, 20, lower: 5000, upper: 6000, start: edge, end: edge.AddHours(1))));
-            s.Commit();
+            await s.BeginAsync();
+            await s.Parties.InsertAsync(new Party("blue", "Blue", PartyRole.Party, T0));
+            await s.Declarations.InsertAsync(Operation("op-east", Square(10, 179.9)));
+            await s.Declarations.InsertAsync(Operation("op-west", Square(10, -179.9)));
+            await s.Declarations.InsertAsync(Operation("op-across", Polygon([new(9.95, 179.97), new(9.95, -179.97), new(10.05, -179.97), new(10.05, 179.97)])));
+            await s.Declarations.InsertAsync(Operation("op-touching", Square(20, 20, lower: 5000, upper: 6000, start: edge, end: edge.AddHours(1))));
+            await s.CommitAsync();
         }
 
         var grid = new VolumeGrid<string, string>();
@@ -350,21 +350,21 @@ public sealed class PostgresStoreTests : IAsyncLifetime
         Assert.Equal(["op-east", "op-across", "op-touching"], store.FindCandidates([queries[1], queries[3]]).Select(d => d.Id));
     }
 
-    private static void Submit(IWriteSession s, Declaration d)
+    private static async Task Submit(IWriteSession s, Declaration d)
     {
-        s.Begin();
-        var candidates = s.Declarations.FindCandidates([.. d.Volumes.Select(VolumeBox.Of)]);
-        s.Declarations.Insert(d);
-        s.AppendEvent(new DomainEvent("operation", d.Party, [], $"{{\"id\":\"{d.Id}\"}}"), T0);
+        await s.BeginAsync();
+        var candidates = await s.Declarations.FindCandidatesAsync([.. d.Volumes.Select(VolumeBox.Of)]);
+        await s.Declarations.InsertAsync(d);
+        await s.AppendEventAsync(new DomainEvent("operation", d.Party, [], $"{{\"id\":\"{d.Id}\"}}"), T0);
         foreach (var other in candidates)
         {
             var id = Guid.CreateVersion7().ToString();
-            s.Conflicts.Insert(new Conflict(id, 1, ConflictState.Open, ConflictRef.Of(d), ConflictRef.Of(other), new VolumeOverlap(T0, T0.AddHours(1), 1000, 5000),
+            await s.Conflicts.InsertAsync(new Conflict(id, 1, ConflictState.Open, ConflictRef.Of(d), ConflictRef.Of(other), new VolumeOverlap(T0, T0.AddHours(1), 1000, 5000),
                 ImmutableSortedDictionary<string, DateTimeOffset>.Empty, ImmutableSortedDictionary<string, DateTimeOffset>.Empty, T0, T0, null));
-            s.AppendEvent(new DomainEvent("conflict", null, [d.Party, other.Party], $"{{\"id\":\"{id}\"}}"), T0);
+            await s.AppendEventAsync(new DomainEvent("conflict", null, [d.Party, other.Party], $"{{\"id\":\"{id}\"}}"), T0);
         }
 
-        s.Commit();
+        await s.CommitAsync();
     }
 
     private static Declaration Operation(string id, ImmutableArray<Volume4D> volumes) =>

@@ -14,17 +14,17 @@ internal static class RecordAppends
 {
     private static readonly ConditionalWeakTable<IWriteSession, RecordLog> Logs = [];
 
-    /// <summary>Appends the event's entry to the session's record, as <see cref="WriteContext.Emit"/> does.</summary>
-    public static StoredEvent AppendEvent(this IWriteSession session, DomainEvent e, DateTimeOffset time) =>
-        Log(session).Append(session.Record, e, time);
+    /// <summary>Appends the event's entry to the session's record, as <see cref="WriteContext.EmitAsync"/> does.</summary>
+    public static async ValueTask<StoredEvent> AppendEventAsync(this IWriteSession session, DomainEvent e, DateTimeOffset time) =>
+        await (await LogAsync(session)).AppendAsync(session.Record, e, time);
 
     /// <summary>The record's size and root as the session's transaction stands.</summary>
-    public static (long Size, byte[] Root) RecordHead(this IWriteSession session) => Log(session).Head();
+    public static async ValueTask<(long Size, byte[] Root)> RecordHeadAsync(this IWriteSession session) => (await LogAsync(session)).Head();
 
-    private static RecordLog Log(IWriteSession session)
+    private static async ValueTask<RecordLog> LogAsync(IWriteSession session)
     {
         var log = Logs.GetValue(session, _ => new RecordLog());
-        log.Begin(session.Record);
+        await log.BeginAsync(session.Record);
         return log;
     }
 }

@@ -117,14 +117,14 @@ public sealed class SqliteStoreContractTests : StoreContract
         Assert.Equal(MerkleTree.ConsistencyProof(517, Events, tree), store.ConsistencyProof(517, Events));
 
         // The writer's frontier loads from the moved keys and the next append extends the same tree.
-        using (var s = store.OpenWriteSession())
+        await using (var s = store.OpenWriteSession())
         {
-            s.Begin();
-            var (size, root) = s.RecordHead();
+            await s.BeginAsync();
+            var (size, root) = (await s.RecordHeadAsync());
             Assert.Equal(Events, size);
             Assert.Equal(tree.Root(), root);
-            var appended = s.AppendEvent(new DomainEvent("operation", "blue", [], "{\"n\":\"after\"}"), DateTimeOffset.UnixEpoch);
-            s.Commit();
+            var appended = await s.AppendEventAsync(new DomainEvent("operation", "blue", [], "{\"n\":\"after\"}"), DateTimeOffset.UnixEpoch);
+            await s.CommitAsync();
             Assert.Equal(Events + 1, appended.Sequence);
         }
 
@@ -240,17 +240,17 @@ public sealed class SqliteStoreContractTests : StoreContract
         var payload = "{\"filler\":\"" + new string('x', 3000) + "\"}";
         long largest = 0;
         long written = 0;
-        using (var s = store.OpenWriteSession())
+        await using (var s = store.OpenWriteSession())
         {
             while (written < 100 * 1024 * 1024)
             {
-                s.Begin();
+                await s.BeginAsync();
                 for (var i = 0; i < 10; i++)
                 {
-                    s.AppendEvent(new DomainEvent("filler", null, [], payload), T0);
+                    await s.AppendEventAsync(new DomainEvent("filler", null, [], payload), T0);
                 }
 
-                s.Commit();
+                await s.CommitAsync();
 
                 // Each commit writes at least its ten events' bytes (payload and entry) to the WAL.
                 written += 10 * 2 * payload.Length;

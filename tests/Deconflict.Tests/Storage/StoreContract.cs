@@ -38,24 +38,24 @@ public abstract class StoreContract : IAsyncLifetime
     }
 
     [Fact]
-    public void Migrating_twice_changes_nothing()
+    public async Task Migrating_twice_changes_nothing()
     {
-        Write(s => s.Parties.Insert(new Party("blue", "Blue", PartyRole.Party, T0)));
+        await Write(async s => await s.Parties.InsertAsync(new Party("blue", "Blue", PartyRole.Party, T0)));
         Store.Migrate();
         Assert.Equal("Blue", Store.GetParty("blue")!.Name);
     }
 
     [Fact]
-    public void Parties_and_tokens_round_trip_and_revocation_is_visible()
+    public async Task Parties_and_tokens_round_trip_and_revocation_is_visible()
     {
         var hash = new byte[32];
         hash[0] = 7;
-        Write(s =>
+        await Write(async s =>
         {
-            s.Parties.Insert(new Party("blue", "Blue", PartyRole.Party, T0));
-            s.Parties.Insert(new Party("un", "UN", PartyRole.Observer, T0));
-            s.Parties.InsertToken(new AccessToken("tk-1", "blue", hash, T0, null));
-            s.Parties.InsertToken(new AccessToken("tk-admin", null, new byte[32], T0, null));
+            await s.Parties.InsertAsync(new Party("blue", "Blue", PartyRole.Party, T0));
+            await s.Parties.InsertAsync(new Party("un", "UN", PartyRole.Observer, T0));
+            await s.Parties.InsertTokenAsync(new AccessToken("tk-1", "blue", hash, T0, null));
+            await s.Parties.InsertTokenAsync(new AccessToken("tk-admin", null, new byte[32], T0, null));
         });
         Assert.Equal(["blue", "un"], Store.ListParties().Select(p => p.Id));
         Assert.Equal(PartyRole.Observer, Store.GetParty("un")!.Role);
@@ -65,16 +65,16 @@ public abstract class StoreContract : IAsyncLifetime
         Assert.Null(token.RevokedAt);
         Assert.True(Store.AnyAdminToken());
 
-        Write(s => s.Parties.RevokeToken("tk-1", T0.AddMinutes(1)));
+        await Write(async s => await s.Parties.RevokeTokenAsync("tk-1", T0.AddMinutes(1)));
         Assert.Equal(T0.AddMinutes(1), Store.FindToken(hash)!.RevokedAt);
     }
 
     [Fact]
-    public void Declarations_round_trip_exactly()
+    public async Task Declarations_round_trip_exactly()
     {
-        Write(s => s.Parties.Insert(new Party("blue", "Blue", PartyRole.Party, T0)));
+        await Write(async s => await s.Parties.InsertAsync(new Party("blue", "Blue", PartyRole.Party, T0)));
         var d = Declaration("op-1", "blue", Square(35.5, 35.8), details: """{"mission":"x"}""");
-        Write(s => s.Declarations.Insert(d));
+        await Write(async s => await s.Declarations.InsertAsync(d));
         var read = Store.GetDeclaration(DeclarationKind.Operation, "op-1")!;
         Assert.Equal(d with { Volumes = [] }, read with { Volumes = [], RecordIndex = null });
 
@@ -88,143 +88,143 @@ public abstract class StoreContract : IAsyncLifetime
     }
 
     [Fact]
-    public void The_broad_phase_finds_live_declarations_whose_boxes_meet_and_only_those()
+    public async Task The_broad_phase_finds_live_declarations_whose_boxes_meet_and_only_those()
     {
-        Write(s =>
-        {
-            s.Parties.Insert(new Party("blue", "Blue", PartyRole.Party, T0));
-            s.Declarations.Insert(Declaration("op-near", "blue", Square(35.5, 35.8)));
-            s.Declarations.Insert(Declaration("op-far", "blue", Square(10, 10)));
-            s.Declarations.Insert(Declaration("op-later", "blue", Square(35.5, 35.8, start: T0.AddHours(5), end: T0.AddHours(6))));
-            s.Declarations.Insert(Declaration("op-higher", "blue", Square(35.5, 35.8, lower: 20_000, upper: 30_000)));
-            s.Declarations.Insert(Declaration("op-cancelled", "blue", Square(35.5, 35.8)) with { State = DeclarationState.Cancelled });
-            s.Declarations.Insert(Declaration("op-dateline", "blue", Square(0, 179.95)));
-        });
+        await Write(async s =>
+          {
+              await s.Parties.InsertAsync(new Party("blue", "Blue", PartyRole.Party, T0));
+              await s.Declarations.InsertAsync(Declaration("op-near", "blue", Square(35.5, 35.8)));
+              await s.Declarations.InsertAsync(Declaration("op-far", "blue", Square(10, 10)));
+              await s.Declarations.InsertAsync(Declaration("op-later", "blue", Square(35.5, 35.8, start: T0.AddHours(5), end: T0.AddHours(6))));
+              await s.Declarations.InsertAsync(Declaration("op-higher", "blue", Square(35.5, 35.8, lower: 20_000, upper: 30_000)));
+              await s.Declarations.InsertAsync(Declaration("op-cancelled", "blue", Square(35.5, 35.8)) with { State = DeclarationState.Cancelled });
+              await s.Declarations.InsertAsync(Declaration("op-dateline", "blue", Square(0, 179.95)));
+          });
 
-        Assert.Equal(["op-near"], Candidates(new VolumeBox(new GeoBox(35.45, 35.75, 35.55, 35.85), 0, 10_000, T0, T0.AddHours(1))));
-        Assert.Equal(["op-dateline"], Candidates(new VolumeBox(new GeoBox(-0.01, 179.99, 0.01, -179.99), 0, 10_000, T0, T0.AddHours(1))));
-        Assert.Equal(["op-later", "op-near"], Candidates(new VolumeBox(new GeoBox(35.45, 35.75, 35.55, 35.85), 0, 10_000, T0, T0.AddHours(6))));
-        Assert.Empty(Candidates(new VolumeBox(new GeoBox(-50, -50, -49, -49), 0, 10_000, T0, T0.AddHours(1))));
+        Assert.Equal(["op-near"], await CandidatesAsync(new VolumeBox(new GeoBox(35.45, 35.75, 35.55, 35.85), 0, 10_000, T0, T0.AddHours(1))));
+        Assert.Equal(["op-dateline"], await CandidatesAsync(new VolumeBox(new GeoBox(-0.01, 179.99, 0.01, -179.99), 0, 10_000, T0, T0.AddHours(1))));
+        Assert.Equal(["op-later", "op-near"], await CandidatesAsync(new VolumeBox(new GeoBox(35.45, 35.75, 35.55, 35.85), 0, 10_000, T0, T0.AddHours(6))));
+        Assert.Empty(await CandidatesAsync(new VolumeBox(new GeoBox(-50, -50, -49, -49), 0, 10_000, T0, T0.AddHours(1))));
 
-        Write(s =>
-        {
-            var near = s.Declarations.Get(DeclarationKind.Operation, "op-near")!;
-            s.Declarations.Update(near with { Version = 2, Volumes = Square(-30, -30) });
-        });
-        Assert.Empty(Candidates(new VolumeBox(new GeoBox(35.45, 35.75, 35.55, 35.85), 0, 10_000, T0, T0.AddHours(1))));
-        Assert.Equal(["op-near"], Candidates(new VolumeBox(new GeoBox(-30.01, -30.01, -29.99, -29.99), 0, 10_000, T0, T0.AddHours(1))));
+        await Write(async s =>
+          {
+              var near = (await s.Declarations.GetAsync(DeclarationKind.Operation, "op-near"))!;
+              await s.Declarations.UpdateAsync(near with { Version = 2, Volumes = Square(-30, -30) });
+          });
+        Assert.Empty(await CandidatesAsync(new VolumeBox(new GeoBox(35.45, 35.75, 35.55, 35.85), 0, 10_000, T0, T0.AddHours(1))));
+        Assert.Equal(["op-near"], await CandidatesAsync(new VolumeBox(new GeoBox(-30.01, -30.01, -29.99, -29.99), 0, 10_000, T0, T0.AddHours(1))));
     }
 
     [Fact]
-    public void A_write_rolled_back_to_its_savepoint_leaves_no_trace_in_the_broad_phase()
+    public async Task A_write_rolled_back_to_its_savepoint_leaves_no_trace_in_the_broad_phase()
     {
-        Write(s =>
-        {
-            s.Parties.Insert(new Party("blue", "Blue", PartyRole.Party, T0));
-            s.Declarations.Insert(Declaration("op-kept", "blue", Square(35.5, 35.8)));
-        });
+        await Write(async s =>
+          {
+              await s.Parties.InsertAsync(new Party("blue", "Blue", PartyRole.Party, T0));
+              await s.Declarations.InsertAsync(Declaration("op-kept", "blue", Square(35.5, 35.8)));
+          });
         var near = new VolumeBox(new GeoBox(35.45, 35.75, 35.55, 35.85), 0, 10_000, T0, T0.AddHours(1));
         var far = new VolumeBox(new GeoBox(-30.01, -30.01, -29.99, -29.99), 0, 10_000, T0, T0.AddHours(1));
-        using (var s = Store.OpenWriteSession())
+        await using (var s = Store.OpenWriteSession())
         {
-            s.Begin();
-            s.Savepoint();
-            s.Declarations.Insert(Declaration("op-undone", "blue", Square(35.5, 35.8)));
-            var kept = s.Declarations.Get(DeclarationKind.Operation, "op-kept")!;
-            s.Declarations.Update(kept with { Version = 2, Volumes = Square(-30, -30) });
-            Assert.Equal(["op-undone"], s.Declarations.FindCandidates([near]).Select(d => d.Id));
-            Assert.Equal(["op-kept"], s.Declarations.FindCandidates([far]).Select(d => d.Id));
-            s.RollbackToSavepoint();
-            s.ReleaseSavepoint();
+            await s.BeginAsync();
+            await s.SavepointAsync();
+            await s.Declarations.InsertAsync(Declaration("op-undone", "blue", Square(35.5, 35.8)));
+            var kept = (await s.Declarations.GetAsync(DeclarationKind.Operation, "op-kept"))!;
+            await s.Declarations.UpdateAsync(kept with { Version = 2, Volumes = Square(-30, -30) });
+            Assert.Equal(["op-undone"], (await s.Declarations.FindCandidatesAsync([near])).Select(d => d.Id));
+            Assert.Equal(["op-kept"], (await s.Declarations.FindCandidatesAsync([far])).Select(d => d.Id));
+            await s.RollbackToSavepointAsync();
+            await s.ReleaseSavepointAsync();
 
             // The same session, after the rollback, sees the committed state again.
-            Assert.Equal(["op-kept"], s.Declarations.FindCandidates([near]).Select(d => d.Id));
-            Assert.Empty(s.Declarations.FindCandidates([far]));
-            Assert.Equal(1, s.Declarations.FindCandidates([near])[0].Version);
-            s.Commit();
+            Assert.Equal(["op-kept"], (await s.Declarations.FindCandidatesAsync([near])).Select(d => d.Id));
+            Assert.Empty(await s.Declarations.FindCandidatesAsync([far]));
+            Assert.Equal(1, (await s.Declarations.FindCandidatesAsync([near]))[0].Version);
+            await s.CommitAsync();
         }
 
         Assert.Null(Store.GetDeclaration(DeclarationKind.Operation, "op-undone"));
-        Assert.Equal(["op-kept"], Candidates(near));
+        Assert.Equal(["op-kept"], await CandidatesAsync(near));
     }
 
     [Fact]
-    public void Declarations_ended_by_a_time_are_the_live_ones_whose_last_volume_is_over()
+    public async Task Declarations_ended_by_a_time_are_the_live_ones_whose_last_volume_is_over()
     {
-        Write(s =>
+        await Write(async s =>
         {
-            s.Parties.Insert(new Party("blue", "Blue", PartyRole.Party, T0));
-            s.Declarations.Insert(Declaration("op-1", "blue", Square(1, 1, start: T0, end: T0.AddHours(1))));
-            s.Declarations.Insert(Declaration("op-2", "blue", Square(1, 1, start: T0, end: T0.AddHours(2))));
-            s.Declarations.Insert(Declaration("op-3", "blue", Square(1, 1, start: T0, end: T0.AddHours(1))) with { State = DeclarationState.Cancelled });
+            await s.Parties.InsertAsync(new Party("blue", "Blue", PartyRole.Party, T0));
+            await s.Declarations.InsertAsync(Declaration("op-1", "blue", Square(1, 1, start: T0, end: T0.AddHours(1))));
+            await s.Declarations.InsertAsync(Declaration("op-2", "blue", Square(1, 1, start: T0, end: T0.AddHours(2))));
+            await s.Declarations.InsertAsync(Declaration("op-3", "blue", Square(1, 1, start: T0, end: T0.AddHours(1))) with { State = DeclarationState.Cancelled });
         });
         List<string> ended = [];
-        Write(s => ended = [.. s.Declarations.EndedBy(T0.AddHours(1), 10).Select(d => d.Id)]);
+        await Write(async s => ended = [.. (await s.Declarations.EndedByAsync(T0.AddHours(1), 10)).Select(d => d.Id)]);
         Assert.Equal(["op-1"], ended);
-        Write(s => ended = [.. s.Declarations.EndedBy(T0.AddHours(1).AddTicks(-1), 10).Select(d => d.Id)]);
+        await Write(async s => ended = [.. (await s.Declarations.EndedByAsync(T0.AddHours(1).AddTicks(-1), 10)).Select(d => d.Id)]);
         Assert.Empty(ended);
     }
 
     [Fact]
-    public void Declarations_ended_by_a_time_come_soonest_first_and_follow_changes_and_rollbacks()
+    public async Task Declarations_ended_by_a_time_come_soonest_first_and_follow_changes_and_rollbacks()
     {
         static ImmutableArray<Volume4D> Ending(DateTimeOffset end) => Square(1, 1, start: T0, end: end);
 
-        Write(s =>
-        {
-            s.Parties.Insert(new Party("blue", "Blue", PartyRole.Party, T0));
-            s.Declarations.Insert(Declaration("op-3h", "blue", Ending(T0.AddHours(3))));
-            s.Declarations.Insert(Declaration("op-1h", "blue", Ending(T0.AddHours(1))));
-            s.Declarations.Insert(Declaration("op-2h", "blue", Ending(T0.AddHours(2))));
-            s.Declarations.Insert(Declaration("op-9h", "blue", Ending(T0.AddHours(9))));
-        });
+        await Write(async s =>
+          {
+              await s.Parties.InsertAsync(new Party("blue", "Blue", PartyRole.Party, T0));
+              await s.Declarations.InsertAsync(Declaration("op-3h", "blue", Ending(T0.AddHours(3))));
+              await s.Declarations.InsertAsync(Declaration("op-1h", "blue", Ending(T0.AddHours(1))));
+              await s.Declarations.InsertAsync(Declaration("op-2h", "blue", Ending(T0.AddHours(2))));
+              await s.Declarations.InsertAsync(Declaration("op-9h", "blue", Ending(T0.AddHours(9))));
+          });
         var moved = Declaration("op-1h", "blue", Ending(T0.AddHours(5))) with { Version = 2 };
         var at4h = T0.AddHours(4);
-        using (var s = Store.OpenWriteSession())
+        await using (var s = Store.OpenWriteSession())
         {
-            List<string> Ended(DateTimeOffset now, int limit = 10) => [.. s.Declarations.EndedBy(now, limit).Select(d => d.Id)];
+            async Task<List<string>> Ended(DateTimeOffset now, int limit = 10) => [.. (await s.Declarations.EndedByAsync(now, limit)).Select(d => d.Id)];
 
-            s.Begin();
-            Assert.Equal(["op-1h", "op-2h", "op-3h"], Ended(at4h));
-            Assert.Equal(["op-1h", "op-2h"], Ended(at4h, 2));
+            await s.BeginAsync();
+            Assert.Equal(["op-1h", "op-2h", "op-3h"], await Ended(at4h));
+            Assert.Equal(["op-1h", "op-2h"], await Ended(at4h, 2));
 
             // Asking twice changes nothing; a later end moves the declaration out, a rollback back.
-            Assert.Equal(["op-1h", "op-2h", "op-3h"], Ended(at4h));
-            s.Declarations.Update(moved);
-            Assert.Equal(["op-2h", "op-3h"], Ended(at4h));
-            Assert.Equal(["op-2h", "op-3h", "op-1h"], Ended(T0.AddHours(5)));
-            s.Rollback();
+            Assert.Equal(["op-1h", "op-2h", "op-3h"], await Ended(at4h));
+            await s.Declarations.UpdateAsync(moved);
+            Assert.Equal(["op-2h", "op-3h"], await Ended(at4h));
+            Assert.Equal(["op-2h", "op-3h", "op-1h"], await Ended(T0.AddHours(5)));
+            await s.RollbackAsync();
 
-            s.Begin();
-            Assert.Equal(["op-1h", "op-2h", "op-3h"], Ended(at4h));
+            await s.BeginAsync();
+            Assert.Equal(["op-1h", "op-2h", "op-3h"], await Ended(at4h));
 
             // Moved and rolled back again, then moved for good: listed once, at its new end.
-            s.Declarations.Update(moved);
-            s.Rollback();
-            s.Begin();
-            s.Declarations.Update(moved);
-            s.Commit();
-            s.Begin();
-            Assert.Equal(["op-2h", "op-3h", "op-1h"], Ended(T0.AddHours(6)));
+            await s.Declarations.UpdateAsync(moved);
+            await s.RollbackAsync();
+            await s.BeginAsync();
+            await s.Declarations.UpdateAsync(moved);
+            await s.CommitAsync();
+            await s.BeginAsync();
+            Assert.Equal(["op-2h", "op-3h", "op-1h"], await Ended(T0.AddHours(6)));
 
             // Ended (no longer live) inside a savepoint rolled back: listed again.
-            s.Savepoint();
-            s.Declarations.Update(Declaration("op-2h", "blue", Ending(T0.AddHours(2))) with { Version = 2, State = DeclarationState.Ended });
-            Assert.Equal(["op-3h", "op-1h"], Ended(T0.AddHours(6)));
-            s.RollbackToSavepoint();
-            s.ReleaseSavepoint();
-            Assert.Equal(["op-2h", "op-3h", "op-1h"], Ended(T0.AddHours(6)));
-            s.Commit();
+            await s.SavepointAsync();
+            await s.Declarations.UpdateAsync(Declaration("op-2h", "blue", Ending(T0.AddHours(2))) with { Version = 2, State = DeclarationState.Ended });
+            Assert.Equal(["op-3h", "op-1h"], await Ended(T0.AddHours(6)));
+            await s.RollbackToSavepointAsync();
+            await s.ReleaseSavepointAsync();
+            Assert.Equal(["op-2h", "op-3h", "op-1h"], await Ended(T0.AddHours(6)));
+            await s.CommitAsync();
         }
 
         // A new session (as after a restart) rebuilds the same order from the database.
         List<string> reopened = [];
-        Write(s => reopened = [.. s.Declarations.EndedBy(T0.AddHours(10), 10).Select(d => d.Id)]);
+        await Write(async s => reopened = [.. (await s.Declarations.EndedByAsync(T0.AddHours(10), 10)).Select(d => d.Id)]);
         Assert.Equal(["op-2h", "op-3h", "op-1h", "op-9h"], reopened);
     }
 
     [Fact]
-    public void Conflicts_round_trip_and_live_ones_are_found_from_either_side()
+    public async Task Conflicts_round_trip_and_live_ones_are_found_from_either_side()
     {
         var c = new Conflict(
             "cf-1",
@@ -238,32 +238,32 @@ public abstract class StoreContract : IAsyncLifetime
             T0,
             T0,
             null);
-        Write(s => s.Conflicts.Insert(c));
+        await Write(async s => await s.Conflicts.InsertAsync(c));
         var read = Store.GetConflict("cf-1")!;
         Assert.Equal(c.Overlap, read.Overlap);
         Assert.Equal(c.A, read.A);
         Assert.Equal(c.B, read.B);
         Assert.Equal(T0.AddSeconds(1.5), read.AcknowledgedBy["red"]);
         IReadOnlyList<Conflict> live = [];
-        Write(s => live = s.Conflicts.LiveOf("zn-b"));
+        await Write(async s => live = await s.Conflicts.LiveOfAsync("zn-b"));
         Assert.Single(live);
-        Write(s => s.Conflicts.Update(c with { Version = 2, State = ConflictState.Resolved, ResolvedAt = T0.AddHours(1) }));
-        Write(s => live = s.Conflicts.LiveOf("op-a"));
+        await Write(async s => await s.Conflicts.UpdateAsync(c with { Version = 2, State = ConflictState.Resolved, ResolvedAt = T0.AddHours(1) }));
+        await Write(async s => live = await s.Conflicts.LiveOfAsync("op-a"));
         Assert.Empty(live);
         Assert.Equal(ConflictState.Resolved, Store.GetConflict("cf-1")!.State);
 
         // A conflict written and rolled back to its savepoint is not live for either side.
-        using (var s = Store.OpenWriteSession())
+        await using (var s = Store.OpenWriteSession())
         {
-            s.Begin();
-            s.Savepoint();
-            s.Conflicts.Insert(c with { Id = "cf-2" });
-            Assert.Equal(["cf-2"], s.Conflicts.LiveOf("zn-b").Select(x => x.Id));
-            s.RollbackToSavepoint();
-            s.ReleaseSavepoint();
-            Assert.Empty(s.Conflicts.LiveOf("zn-b"));
-            Assert.Empty(s.Conflicts.LiveOf("op-a"));
-            s.Commit();
+            await s.BeginAsync();
+            await s.SavepointAsync();
+            await s.Conflicts.InsertAsync(c with { Id = "cf-2" });
+            Assert.Equal(["cf-2"], (await s.Conflicts.LiveOfAsync("zn-b")).Select(x => x.Id));
+            await s.RollbackToSavepointAsync();
+            await s.ReleaseSavepointAsync();
+            Assert.Empty(await s.Conflicts.LiveOfAsync("zn-b"));
+            Assert.Empty(await s.Conflicts.LiveOfAsync("op-a"));
+            await s.CommitAsync();
         }
 
         Assert.Null(Store.GetConflict("cf-2"));
@@ -273,17 +273,17 @@ public abstract class StoreContract : IAsyncLifetime
     }
 
     [Fact]
-    public void Events_are_numbered_without_gaps_in_commit_order_and_filtered_by_audience()
+    public async Task Events_are_numbered_without_gaps_in_commit_order_and_filtered_by_audience()
     {
-        Write(s =>
+        await Write(async s =>
         {
-            s.AppendEvent(new DomainEvent("operation", "blue", [], "{\"n\":1}"), T0);
-            s.Savepoint();
-            s.AppendEvent(new DomainEvent("operation", "blue", [], "{\"n\":\"undone\"}"), T0);
-            s.RollbackToSavepoint();
-            s.ReleaseSavepoint();
-            s.AppendEvent(new DomainEvent("conflict", "red", ["red", "blue"], "{\"n\":2}"), T0);
-            s.AppendEvent(new DomainEvent("conflict", "red", ["red", "green"], "{\"n\":3}"), T0);
+            await s.AppendEventAsync(new DomainEvent("operation", "blue", [], "{\"n\":1}"), T0);
+            await s.SavepointAsync();
+            await s.AppendEventAsync(new DomainEvent("operation", "blue", [], "{\"n\":\"undone\"}"), T0);
+            await s.RollbackToSavepointAsync();
+            await s.ReleaseSavepointAsync();
+            await s.AppendEventAsync(new DomainEvent("conflict", "red", ["red", "blue"], "{\"n\":2}"), T0);
+            await s.AppendEventAsync(new DomainEvent("conflict", "red", ["red", "green"], "{\"n\":3}"), T0);
         });
         var blue = new Caller("blue", PartyRole.Party, "t");
         var all = Store.ReadEvents(0, new Caller(null, null, "admin"), 100);
@@ -297,24 +297,24 @@ public abstract class StoreContract : IAsyncLifetime
     }
 
     [Fact]
-    public void Every_event_is_a_leaf_and_rolled_back_appends_leave_the_tree_as_it_was()
+    public async Task Every_event_is_a_leaf_and_rolled_back_appends_leave_the_tree_as_it_was()
     {
         var reference = new MemoryMerkleNodes();
         (long Size, byte[] Root) inSession = default;
-        Write(s =>
+        await Write(async s =>
         {
-            Assert.Equal(MerkleTree.EmptyRoot(), s.RecordHead().Root);
+            Assert.Equal(MerkleTree.EmptyRoot(), (await s.RecordHeadAsync()).Root);
             for (var i = 0; i < 6; i++)
             {
-                s.AppendEvent(new DomainEvent("operation", "blue", i % 2 == 0 ? [] : ["blue", "red"], $"{{\"n\":{i}}}"), T0);
+                await s.AppendEventAsync(new DomainEvent("operation", "blue", i % 2 == 0 ? [] : ["blue", "red"], $"{{\"n\":{i}}}"), T0);
             }
 
-            s.Savepoint();
-            s.AppendEvent(new DomainEvent("operation", "blue", [], "{\"n\":\"undone\"}"), T0);
-            s.RollbackToSavepoint();
-            s.ReleaseSavepoint();
-            s.AppendEvent(new DomainEvent("conflict", "red", ["red", "green"], "{\"n\":6}"), T0);
-            inSession = s.RecordHead();
+            await s.SavepointAsync();
+            await s.AppendEventAsync(new DomainEvent("operation", "blue", [], "{\"n\":\"undone\"}"), T0);
+            await s.RollbackToSavepointAsync();
+            await s.ReleaseSavepointAsync();
+            await s.AppendEventAsync(new DomainEvent("conflict", "red", ["red", "green"], "{\"n\":6}"), T0);
+            inSession = (await s.RecordHeadAsync());
         });
 
         var leaves = Store.ReadRecord(0, 100);
@@ -345,21 +345,21 @@ public abstract class StoreContract : IAsyncLifetime
     }
 
     [Fact]
-    public void Heads_cosignatures_keys_and_reveals_round_trip()
+    public async Task Heads_cosignatures_keys_and_reveals_round_trip()
     {
         var root = MerkleTree.EmptyRoot();
-        Write(s =>
+        await Write(async s =>
         {
-            s.Parties.Insert(new Party("blue", "Blue", PartyRole.Party, T0));
-            s.AppendEvent(new DomainEvent("party", null, ["blue"], "{}"), T0);
-            s.Record.InsertHead(new RecordHead(0, root, T0, [1, 2, 3]));
-            s.Record.InsertHead(new RecordHead(1, s.RecordHead().Root, T0.AddSeconds(1), [4, 5, 6]));
-            s.Parties.SetKey("blue", [.. Enumerable.Repeat((byte)7, 32)], T0);
-            s.Parties.SetKey("blue", [.. Enumerable.Repeat((byte)8, 32)], T0.AddSeconds(2));
-            s.Record.InsertCosignature(new Cosignature("blue", 0, root, T0, [9]));
-            s.Record.InsertCosignature(new Cosignature("blue", 1, root, T0.AddSeconds(3), [10]));
-            Assert.True(s.Record.Reveal(0, "blue", T0));
-            Assert.False(s.Record.Reveal(0, "blue", T0.AddSeconds(5)));
+            await s.Parties.InsertAsync(new Party("blue", "Blue", PartyRole.Party, T0));
+            await s.AppendEventAsync(new DomainEvent("party", null, ["blue"], "{}"), T0);
+            await s.Record.InsertHeadAsync(new RecordHead(0, root, T0, [1, 2, 3]));
+            await s.Record.InsertHeadAsync(new RecordHead(1, (await s.RecordHeadAsync()).Root, T0.AddSeconds(1), [4, 5, 6]));
+            await s.Parties.SetKeyAsync("blue", [.. Enumerable.Repeat((byte)7, 32)], T0);
+            await s.Parties.SetKeyAsync("blue", [.. Enumerable.Repeat((byte)8, 32)], T0.AddSeconds(2));
+            await s.Record.InsertCosignatureAsync(new Cosignature("blue", 0, root, T0, [9]));
+            await s.Record.InsertCosignatureAsync(new Cosignature("blue", 1, root, T0.AddSeconds(3), [10]));
+            Assert.True(await s.Record.RevealAsync(0, "blue", T0));
+            Assert.False(await s.Record.RevealAsync(0, "blue", T0.AddSeconds(5)));
         });
 
         Assert.Equal(1, Store.LatestHead()!.Size);
@@ -375,26 +375,26 @@ public abstract class StoreContract : IAsyncLifetime
     }
 
     [Fact]
-    public void The_write_session_reads_the_newest_head_as_its_transaction_stands()
+    public async Task The_write_session_reads_the_newest_head_as_its_transaction_stands()
     {
         var root = MerkleTree.EmptyRoot();
-        Write(s =>
-        {
-            Assert.Null(s.Record.LatestHead());
-            s.Record.InsertHead(new RecordHead(0, root, T0, [1, 2, 3]));
-            Assert.Equal([1, 2, 3], s.Record.LatestHead()!.Signature);
-        });
+        await Write(async s =>
+          {
+              Assert.Null(await s.Record.LatestHeadAsync());
+              await s.Record.InsertHeadAsync(new RecordHead(0, root, T0, [1, 2, 3]));
+              Assert.Equal([1, 2, 3], (await s.Record.LatestHeadAsync())!.Signature);
+          });
 
-        using (var s = Store.OpenWriteSession())
+        await using (var s = Store.OpenWriteSession())
         {
-            s.Begin();
-            s.AppendEvent(new DomainEvent("party", null, [], "{}"), T0);
-            s.Record.InsertHead(new RecordHead(1, s.RecordHead().Root, T0.AddSeconds(1), [4, 5, 6]));
-            Assert.Equal(1, s.Record.LatestHead()!.Size);
-            s.Rollback();
-            s.Begin();
-            Assert.Equal((0L, T0), (s.Record.LatestHead()!.Size, s.Record.LatestHead()!.Time));
-            s.Rollback();
+            await s.BeginAsync();
+            await s.AppendEventAsync(new DomainEvent("party", null, [], "{}"), T0);
+            await s.Record.InsertHeadAsync(new RecordHead(1, (await s.RecordHeadAsync()).Root, T0.AddSeconds(1), [4, 5, 6]));
+            Assert.Equal(1, (await s.Record.LatestHeadAsync())!.Size);
+            await s.RollbackAsync();
+            await s.BeginAsync();
+            Assert.Equal((0L, T0), ((await s.Record.LatestHeadAsync())!.Size, (await s.Record.LatestHeadAsync())!.Time));
+            await s.RollbackAsync();
         }
     }
 
@@ -402,23 +402,23 @@ public abstract class StoreContract : IAsyncLifetime
     protected virtual long? FreshLeaseEpoch => null;
 
     [Fact]
-    public void The_write_session_reads_the_lease_epoch_that_fences_the_duties_writes()
+    public async Task The_write_session_reads_the_lease_epoch_that_fences_the_duties_writes()
     {
-        using var s = Store.OpenWriteSession();
-        s.Begin();
-        Assert.Equal(FreshLeaseEpoch, s.LeaseEpoch());
-        s.Rollback();
+        await using var s = Store.OpenWriteSession();
+        await s.BeginAsync();
+        Assert.Equal(FreshLeaseEpoch, s.LeaseEpoch);
+        await s.RollbackAsync();
     }
 
     [Fact]
-    public void A_rolled_back_transaction_leaves_nothing()
+    public async Task A_rolled_back_transaction_leaves_nothing()
     {
-        using (var s = Store.OpenWriteSession())
+        await using (var s = Store.OpenWriteSession())
         {
-            s.Begin();
-            s.Parties.Insert(new Party("blue", "Blue", PartyRole.Party, T0));
-            s.AppendEvent(new DomainEvent("party", null, [], "{}"), T0);
-            s.Rollback();
+            await s.BeginAsync();
+            await s.Parties.InsertAsync(new Party("blue", "Blue", PartyRole.Party, T0));
+            await s.AppendEventAsync(new DomainEvent("party", null, [], "{}"), T0);
+            await s.RollbackAsync();
         }
 
         Assert.Null(Store.GetParty("blue"));
@@ -426,21 +426,21 @@ public abstract class StoreContract : IAsyncLifetime
     }
 
     [Fact]
-    public void Only_one_write_session_may_be_open()
+    public async Task Only_one_write_session_may_be_open()
     {
-        using var first = Store.OpenWriteSession();
+        await using var first = Store.OpenWriteSession();
         Assert.Throws<InvalidOperationException>(() => Store.OpenWriteSession());
     }
 
     [Fact]
-    public void Lists_page_in_insertion_order()
+    public async Task Lists_page_in_insertion_order()
     {
-        Write(s =>
+        await Write(async s =>
         {
-            s.Parties.Insert(new Party("blue", "Blue", PartyRole.Party, T0));
+            await s.Parties.InsertAsync(new Party("blue", "Blue", PartyRole.Party, T0));
             for (var i = 0; i < 5; i++)
             {
-                s.Declarations.Insert(Declaration($"op-{i}", "blue", Square(i, i)));
+                await s.Declarations.InsertAsync(Declaration($"op-{i}", "blue", Square(i, i)));
             }
         });
         var first = Store.ListDeclarations(new DeclarationQuery(DeclarationKind.Operation, Limit: 3));
@@ -452,17 +452,17 @@ public abstract class StoreContract : IAsyncLifetime
     }
 
     [Fact]
-    public void Alerts_round_trip_exactly_update_in_place_and_list_by_party_and_state()
+    public async Task Alerts_round_trip_exactly_update_in_place_and_list_by_party_and_state()
     {
         var blue = new AlertAircraft("blue", "B1", "VIPER11", T0, 35.123456789, 179.99, 9144.5, new Enu(120.25, -3.5, 2.54));
         var red = new AlertAircraft("red", "R7", null, T0.AddMilliseconds(-250), -0.5, -179.99, 9300, new Enu(-150, 0, 0));
         var e = new Encounter(true, 42.5, 80.25, 61.125, 1234.5, 155.5);
         var first = AlertLifecycle.Raise("alert-1", AlertLevel.Warning, blue, red, e, T0);
         var second = AlertLifecycle.Raise("alert-2", AlertLevel.Caution, blue with { TrackId = "B2" }, red with { Party = "green" }, e, T0.AddSeconds(1));
-        Write(s =>
+        await Write(async s =>
         {
-            s.Alerts.Insert(first);
-            s.Alerts.Insert(second);
+            await s.Alerts.InsertAsync(first);
+            await s.Alerts.InsertAsync(second);
         });
         var read = Store.GetAlert("alert-1")!;
         Assert.Equal(first with { AcknowledgedBy = read.AcknowledgedBy, RecordIndex = 0 }, read);
@@ -471,16 +471,16 @@ public abstract class StoreContract : IAsyncLifetime
 
         var acked = AlertLifecycle.Acknowledge(first, "red", T0.AddSeconds(3))!;
         var lost = AlertLifecycle.LoseTrack(acked, blue, red with { Lost = true }, e with { TimeIn = 40 }, T0.AddSeconds(2), T0.AddSeconds(5));
-        Write(s => s.Alerts.Update(lost));
+        await Write(async s => await s.Alerts.UpdateAsync(lost));
         var readLost = Store.GetAlert("alert-1")!;
         Assert.Equal(lost with { AcknowledgedBy = readLost.AcknowledgedBy, RecordIndex = 0 }, readLost);
         Assert.Equal((T0.AddSeconds(5), false, true), (readLost.TrackLostAt, readLost.A.Lost, readLost.B.Lost));
         var cleared = AlertLifecycle.Clear(lost, T0.AddSeconds(9), ClearReason.TrackStale);
-        Write(s =>
+        await Write(async s =>
         {
-            Assert.Equal(3, s.Alerts.Get("alert-1")!.Version);
-            s.Alerts.Update(cleared);
-            Assert.Equal(4, s.Alerts.Get("alert-1")!.Version);
+            Assert.Equal(3, (await s.Alerts.GetAsync("alert-1"))!.Version);
+            await s.Alerts.UpdateAsync(cleared);
+            Assert.Equal(4, (await s.Alerts.GetAsync("alert-1"))!.Version);
         });
         var stored = Store.GetAlert("alert-1")!;
         Assert.Equal((AlertState.Cleared, 4L, T0.AddSeconds(9), ClearReason.TrackStale), (stored.State, stored.Version, stored.ClearedAt, stored.ClearedReason));
@@ -499,58 +499,58 @@ public abstract class StoreContract : IAsyncLifetime
     }
 
     [Fact]
-    public void Updating_an_alert_that_is_not_stored_fails_and_a_duplicate_id_is_refused()
+    public async Task Updating_an_alert_that_is_not_stored_fails_and_a_duplicate_id_is_refused()
     {
         var a = new AlertAircraft("blue", "B1", null, T0, 0, 0, 0, new Enu(0, 0, 0));
         var alert = AlertLifecycle.Raise("alert-1", AlertLevel.Loss, a, a with { Party = "red" }, new Encounter(true, 0, 5, 0, 10, 0), T0);
-        using var s = Store.OpenWriteSession();
-        s.Begin();
-        Assert.Throws<InvalidOperationException>(() => s.Alerts.Update(alert));
-        s.Alerts.Insert(alert);
-        Assert.ThrowsAny<Exception>(() => s.Alerts.Insert(alert));
-        s.Rollback();
+        await using var s = Store.OpenWriteSession();
+        await s.BeginAsync();
+        await Assert.ThrowsAsync<InvalidOperationException>(async () => await s.Alerts.UpdateAsync(alert));
+        await s.Alerts.InsertAsync(alert);
+        await Assert.ThrowsAnyAsync<Exception>(async () => await s.Alerts.InsertAsync(alert));
+        await s.RollbackAsync();
         Assert.Null(Store.GetAlert("alert-1"));
     }
 
     [Fact]
-    public void The_change_counter_stays_still_for_reads_and_moves_with_every_kind_of_write()
+    public async Task The_change_counter_stays_still_for_reads_and_moves_with_every_kind_of_write()
     {
-        Write(s =>
-        {
-            s.Parties.Insert(new Party("blue", "Blue", PartyRole.Party, T0));
-            s.Declarations.Insert(Declaration("op-1", "blue", Square(1, 1)));
-        });
+        await Write(async s =>
+          {
+              await s.Parties.InsertAsync(new Party("blue", "Blue", PartyRole.Party, T0));
+              await s.Declarations.InsertAsync(Declaration("op-1", "blue", Square(1, 1)));
+          });
         var box = new VolumeBox(new GeoBox(0.9, 0.9, 1.1, 1.1), 0, 10_000, T0, T0.AddHours(1));
-        using var s = Store.OpenWriteSession();
-        s.Begin();
+        await using var s = Store.OpenWriteSession();
+        await s.BeginAsync();
         var c = s.Changes;
 
         // Reads, including those that fill the session's caches, change nothing.
-        Assert.NotNull(s.Declarations.Get(DeclarationKind.Operation, "op-1"));
-        Assert.Single(s.Declarations.FindCandidates([box]));
-        Assert.Empty(s.Conflicts.LiveOf("op-1"));
-        Assert.NotNull(s.Parties.Get("blue"));
-        _ = s.RecordHead();
+        Assert.NotNull(await s.Declarations.GetAsync(DeclarationKind.Operation, "op-1"));
+        Assert.Single(await s.Declarations.FindCandidatesAsync([box]));
+        Assert.Empty(await s.Conflicts.LiveOfAsync("op-1"));
+        Assert.NotNull(await s.Parties.GetAsync("blue"));
+        _ = (await s.RecordHeadAsync());
         Assert.Equal(c, s.Changes);
 
-        List<Action<IWriteSession>> writes =
+        List<Func<IWriteSession, Task>> writes =
         [
-            w => w.Declarations.Insert(Declaration("op-2", "blue", Square(2, 2))),
-            w => w.Declarations.Update(w.Declarations.Get(DeclarationKind.Operation, "op-1")! with { Version = 2, Volumes = Square(3, 3) }),
-            w => w.Conflicts.Insert(new Conflict(
+            async w => await w.Declarations.InsertAsync(Declaration("op-2", "blue", Square(2, 2))),
+            async w => await w.Declarations.UpdateAsync((await w.Declarations.GetAsync(DeclarationKind.Operation, "op-1"))! with { Version = 2, Volumes = Square(3, 3) }),
+            async w => await w.Conflicts.InsertAsync(new Conflict(
                 "cf-1", 1, ConflictState.Open, new ConflictRef(DeclarationKind.Operation, "op-1", "blue", 2), new ConflictRef(DeclarationKind.Operation, "op-2", "red", 1),
                 new VolumeOverlap(T0, T0.AddMinutes(1), 0, 1), ImmutableSortedDictionary<string, DateTimeOffset>.Empty, ImmutableSortedDictionary<string, DateTimeOffset>.Empty, T0, T0, null)),
-            w => w.AppendEvent(new DomainEvent("operation", "blue", [], "{}"), T0),
-            w => w.Parties.Insert(new Party("red", "Red", PartyRole.Party, T0)),
+            async w => await w.AppendEventAsync(new DomainEvent("operation", "blue", [], "{}"), T0),
+            async w => await w.Parties.InsertAsync(new Party("red", "Red", PartyRole.Party, T0)),
         ];
         foreach (var write in writes)
         {
             var before = s.Changes;
-            write(s);
+            await write(s);
             Assert.NotEqual(before, s.Changes);
         }
 
-        s.Rollback();
+        await s.RollbackAsync();
     }
 
     protected abstract Task<IDeconflictStore> CreateEmptyStoreAsync();
@@ -566,18 +566,18 @@ public abstract class StoreContract : IAsyncLifetime
     protected static Declaration Declaration(string id, string party, ImmutableArray<Volume4D> volumes, string? details = null) =>
         new(DeclarationKind.Operation, id, party, 1, DeclarationState.Planned, 0, null, null, volumes, details, T0, T0);
 
-    private List<string> Candidates(VolumeBox box)
+    private async Task<List<string>> CandidatesAsync(VolumeBox box)
     {
         List<string> ids = [];
-        Write(s => ids = [.. s.Declarations.FindCandidates([box]).Select(d => d.Id).Order(StringComparer.Ordinal)]);
+        await Write(async s => ids = [.. (await s.Declarations.FindCandidatesAsync([box])).Select(d => d.Id).Order(StringComparer.Ordinal)]);
         return ids;
     }
 
-    private void Write(Action<IWriteSession> action)
+    private async Task Write(Func<IWriteSession, Task> action)
     {
-        using var s = Store.OpenWriteSession();
-        s.Begin();
-        action(s);
-        s.Commit();
+        await using var s = Store.OpenWriteSession();
+        await s.BeginAsync();
+        await action(s);
+        await s.CommitAsync();
     }
 }

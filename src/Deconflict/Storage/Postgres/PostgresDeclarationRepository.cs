@@ -20,49 +20,49 @@ internal sealed class PostgresDeclarationRepository(PostgresWriteConnection writ
     private readonly List<Declaration> _written = [];
     private readonly HashSet<string> _writtenIds = new(StringComparer.Ordinal);
 
-    public Declaration? Get(DeclarationKind kind, string id) =>
-        write.One(ReadDeclaration, $"SELECT {StoreRows.DeclarationColumns} FROM declarations d WHERE d.id = $1 AND d.kind = $2", id, StoreRows.Enum(kind));
+    public ValueTask<Declaration?> GetAsync(DeclarationKind kind, string id) =>
+        write.OneAsync(ReadDeclaration, $"SELECT {StoreRows.DeclarationColumns} FROM declarations d WHERE d.id = $1 AND d.kind = $2", id, StoreRows.Enum(kind));
 
-    public int LiveCount(string party) =>
-        (int)(long)write.Scalar($"SELECT COUNT(*) FROM declarations WHERE party = $1 AND kind IN ('operation', 'zone') AND state IN {LiveStates}", party)!;
+    public async ValueTask<int> LiveCountAsync(string party) =>
+        (int)(long)(await write.ScalarAsync($"SELECT COUNT(*) FROM declarations WHERE party = $1 AND kind IN ('operation', 'zone') AND state IN {LiveStates}", party))!;
 
-    public bool IdExists(string id) => (bool)write.Scalar("SELECT EXISTS(SELECT 1 FROM declarations WHERE id = $1)", id)!;
+    public async ValueTask<bool> IdExistsAsync(string id) => (bool)(await write.ScalarAsync("SELECT EXISTS(SELECT 1 FROM declarations WHERE id = $1)", id))!;
 
-    public IReadOnlyList<Declaration> FindCandidates(IReadOnlyList<VolumeBox> boxes)
+    public ValueTask<IReadOnlyList<Declaration>> FindCandidatesAsync(IReadOnlyList<VolumeBox> boxes)
     {
         var (c, tx) = write.Open();
-        return PostgresVolumeIndex.Candidates(c, tx, boxes, ReadDeclaration);
+        return PostgresVolumeIndex.CandidatesAsync(c, tx, boxes, ReadDeclaration);
     }
 
-    public void Insert(Declaration d)
+    public async ValueTask InsertAsync(Declaration d)
     {
         var (c, tx) = write.Open();
-        using var cmd = Sql.Command(c, tx,
+        await using var cmd = Sql.Command(c, tx,
             "INSERT INTO declarations(seq, id, kind, party, version, state, priority, rule, name, volumes, details, starts_at, ends_at, created_at, updated_at, record_index, details_salt) " +
             $"VALUES ({DeclarationSeq}, $1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16) RETURNING seq",
             DeclarationArguments(d));
-        var seq = (long)cmd.ExecuteScalar()!;
+        var seq = (long)(await cmd.ExecuteScalarAsync())!;
         write.Changed(1);
-        write.Changed(PostgresVolumeIndex.Insert(c, tx, seq, d));
+        write.Changed(await PostgresVolumeIndex.InsertAsync(c, tx, seq, d));
         Wrote(d);
     }
 
-    public void Update(Declaration d)
+    public async ValueTask UpdateAsync(Declaration d)
     {
         var (c, tx) = write.Open();
-        using var cmd = Sql.Command(c, tx,
+        await using var cmd = Sql.Command(c, tx,
             "UPDATE declarations SET kind = $2, party = $3, version = $4, state = $5, priority = $6, rule = $7, name = $8, volumes = $9, details = $10, " +
             "starts_at = $11, ends_at = $12, created_at = $13, updated_at = $14, record_index = $15, details_salt = $16 WHERE id = $1 RETURNING seq",
             DeclarationArguments(d));
-        var seq = (long)(cmd.ExecuteScalar() ?? throw new InvalidOperationException($"no declaration {d.Id} to update"));
+        var seq = (long)(await cmd.ExecuteScalarAsync() ?? throw new InvalidOperationException($"no declaration {d.Id} to update"));
         write.Changed(1);
-        write.Changed(Sql.Execute(c, tx, "DELETE FROM volume_index WHERE declaration = $1", seq));
-        write.Changed(PostgresVolumeIndex.Insert(c, tx, seq, d));
+        await write.WriteAsync("DELETE FROM volume_index WHERE declaration = $1", seq);
+        write.Changed(await PostgresVolumeIndex.InsertAsync(c, tx, seq, d));
         Wrote(d);
     }
 
-    public IReadOnlyList<Declaration> EndedBy(DateTimeOffset now, int limit) =>
-        write.List(ReadDeclaration,
+    public ValueTask<IReadOnlyList<Declaration>> EndedByAsync(DateTimeOffset now, int limit) =>
+        write.ListAsync(ReadDeclaration,
             $"SELECT {StoreRows.DeclarationColumns} FROM declarations d WHERE d.state IN {LiveStates} AND d.ends_at <= $1 ORDER BY d.ends_at, d.seq LIMIT $2",
             StoreRows.Ms(now), limit);
 

@@ -1,6 +1,5 @@
 using Deconflict.Core.Record;
 using Deconflict.Storage.Sqlite;
-using Sql = Deconflict.Storage.Postgres.PostgresSql;
 
 namespace Deconflict.Storage.Postgres;
 
@@ -23,42 +22,46 @@ internal sealed class PostgresRecordRepository(PostgresWriteConnection write) : 
         }
     }
 
-    public void LoadFrontier(MerkleFrontier frontier)
+    public ValueTask LoadFrontierAsync(MerkleFrontier frontier)
     {
         var (c, tx) = write.Open();
-        PostgresRecordTree.LoadFrontier(frontier, c, tx, _size);
+        return PostgresRecordTree.LoadFrontierAsync(frontier, c, tx, _size);
     }
 
     /// <summary>The event row (the entry's exact bytes), the leaf and the Merkle nodes it completes, in one statement.</summary>
-    public void Append(byte[] entry, IReadOnlyList<(int Level, long Index, byte[] Hash)> nodes)
+    public async ValueTask AppendAsync(byte[] entry, IReadOnlyList<(int Level, long Index, byte[] Hash)> nodes)
     {
-        var (c, tx) = write.Open();
-        var index = _size;
-        write.Changed(Sql.Execute(c, tx,
+        var index = Size;
+        await write.WriteAsync(
             "WITH e AS (INSERT INTO events(seq, entry) VALUES ($1, $2)) INSERT INTO record_nodes(id, hash) SELECT * FROM unnest($3::bigint[], $4::bytea[])",
-            index + 1, entry, nodes.Select(n => SqliteRecordTree.NodeId(n.Level, n.Index)).ToArray(), nodes.Select(n => n.Hash).ToArray()) + 1);
+            index + 1, entry, nodes.Select(n => SqliteRecordTree.NodeId(n.Level, n.Index)).ToArray(), nodes.Select(n => n.Hash).ToArray());
+
+        // The events row of the WITH is not in the statement's count.
+        write.Changed(1);
         _size = index + 1;
         write.Journal(() => _size = index);
     }
 
-    public byte[] Root(long size)
+    /// <summary>The perfect subtrees that make up the first <paramref name="size"/> leaves, read in one query and folded.</summary>
+    public async ValueTask<byte[]> RootAsync(long size)
     {
         var (c, tx) = write.Open();
-        using var tree = new PostgresRecordTree.Reader(c, tx);
-        return MerkleTree.Root(size, tree);
+        var frontier = new MerkleFrontier();
+        await PostgresRecordTree.LoadFrontierAsync(frontier, c, tx, size);
+        return frontier.Root();
     }
 
-    public RecordHead? LatestHead() => write.One(PostgresStore.ReadHead, "SELECT size, root, time, signature FROM record_heads ORDER BY size DESC LIMIT 1");
+    public ValueTask<RecordHead?> LatestHeadAsync() => write.OneAsync(PostgresStore.ReadHead, "SELECT size, root, time, signature FROM record_heads ORDER BY size DESC LIMIT 1");
 
-    public void InsertHead(RecordHead head) =>
-        write.Write("INSERT INTO record_heads(size, root, time, signature) VALUES ($1, $2, $3, $4)", head.Size, head.RootHash, StoreRows.Ms(head.Time), head.Signature);
+    public async ValueTask InsertHeadAsync(RecordHead head) =>
+        await write.WriteAsync("INSERT INTO record_heads(size, root, time, signature) VALUES ($1, $2, $3, $4)", head.Size, head.RootHash, StoreRows.Ms(head.Time), head.Signature);
 
-    public void InsertCosignature(Cosignature cosignature) =>
-        write.Write("INSERT INTO record_cosignatures(party, size, root, time, signature) VALUES ($1, $2, $3, $4, $5)",
+    public async ValueTask InsertCosignatureAsync(Cosignature cosignature) =>
+        await write.WriteAsync("INSERT INTO record_cosignatures(party, size, root, time, signature) VALUES ($1, $2, $3, $4, $5)",
             cosignature.Party, cosignature.Size, cosignature.RootHash, StoreRows.Ms(cosignature.Time), cosignature.Signature);
 
-    public bool Reveal(long index, string? by, DateTimeOffset at) =>
-        write.Write("INSERT INTO record_reveals(entry_index, revealed_by, revealed_at) VALUES ($1, $2, $3) ON CONFLICT(entry_index) DO NOTHING", index, by, StoreRows.Ms(at)) == 1;
+    public async ValueTask<bool> RevealAsync(long index, string? by, DateTimeOffset at) =>
+        await write.WriteAsync("INSERT INTO record_reveals(entry_index, revealed_by, revealed_at) VALUES ($1, $2, $3) ON CONFLICT(entry_index) DO NOTHING", index, by, StoreRows.Ms(at)) == 1;
 
     /// <summary>Takes the record's size, read under the head lock as the transaction begins.</summary>
     internal void Begin(long size) => _size = size;

@@ -29,10 +29,10 @@ internal sealed class PostgresWriteConnection(NpgsqlDataSource source, Func<long
     public int JournalMark => _journal.Mark;
 
     /// <summary>Takes a pooled connection and begins the transaction on it.</summary>
-    public (NpgsqlConnection Connection, NpgsqlTransaction Tx) Connect()
+    public async ValueTask<(NpgsqlConnection Connection, NpgsqlTransaction Tx)> ConnectAsync()
     {
-        _connection = source.OpenConnection();
-        _tx = _connection.BeginTransaction(IsolationLevel.ReadCommitted);
+        _connection = await source.OpenConnectionAsync();
+        _tx = await _connection.BeginTransactionAsync(IsolationLevel.ReadCommitted);
         return (_connection, _tx);
     }
 
@@ -59,31 +59,31 @@ internal sealed class PostgresWriteConnection(NpgsqlDataSource source, Func<long
 
     public void Undo(int mark) => _journal.Undo(mark);
 
-    public int Write(string sql, params object?[] args)
+    public async ValueTask<int> WriteAsync(string sql, params object?[] args)
     {
         var (c, tx) = Open();
-        var changed = Sql.Execute(c, tx, sql, args);
+        var changed = await Sql.ExecuteAsync(c, tx, sql, args);
         _rowsChanged += changed;
         return changed;
     }
 
-    public object? Scalar(string sql, params object?[] args)
+    public ValueTask<object?> ScalarAsync(string sql, params object?[] args)
     {
         var (c, tx) = Open();
-        return Sql.Scalar(c, tx, sql, args);
+        return Sql.ScalarAsync(c, tx, sql, args);
     }
 
-    public T? One<T>(Func<NpgsqlDataReader, T> read, string sql, params object?[] args)
+    public ValueTask<T?> OneAsync<T>(Func<NpgsqlDataReader, T> read, string sql, params object?[] args)
         where T : class
     {
         var (c, tx) = Open();
-        return Sql.One(c, tx, read, sql, args);
+        return Sql.OneAsync(c, tx, read, sql, args);
     }
 
-    public List<T> List<T>(Func<NpgsqlDataReader, T> read, string sql, params object?[] args)
+    public async ValueTask<IReadOnlyList<T>> ListAsync<T>(Func<NpgsqlDataReader, T> read, string sql, params object?[] args)
     {
         var (c, tx) = Open();
-        return Sql.List(c, tx, read, sql, args);
+        return await Sql.ListAsync(c, tx, read, sql, args);
     }
 
     /// <summary>A connection that broke (PostgreSQL stopped or restarted) leaves the pool's others suspect: they are dropped, so the next batch connects afresh.</summary>
@@ -95,11 +95,18 @@ internal sealed class PostgresWriteConnection(NpgsqlDataSource source, Func<long
         }
     }
 
-    public void Close()
+    public async ValueTask CloseAsync()
     {
-        _tx?.Dispose();
-        _tx = null;
-        _connection?.Dispose();
-        _connection = null;
+        if (_tx is { } tx)
+        {
+            _tx = null;
+            await tx.DisposeAsync();
+        }
+
+        if (_connection is { } c)
+        {
+            _connection = null;
+            await c.DisposeAsync();
+        }
     }
 }

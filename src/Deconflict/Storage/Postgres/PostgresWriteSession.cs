@@ -74,30 +74,30 @@ internal sealed class PostgresWriteSession : IWriteSession
 
     public long Changes => _write.Changes;
 
-    public void Begin()
+    public async ValueTask BeginAsync()
     {
-        _write.Close();
+        await _write.CloseAsync();
         _write.ClearJournal();
         _declarations.Begin();
         try
         {
-            var (c, tx) = _write.Connect();
+            var (c, tx) = await _write.ConnectAsync();
 
             // The head lock first: every node's write transactions queue here (see remarks). The
             // row read after the wait is the latest committed, with the epoch of the lease's holder.
-            _leaseEpoch = (long)Sql.Scalar(c, tx, "SELECT lease_epoch FROM record_state WHERE id = 1 FOR UPDATE")!;
-            _sizeAtBegin = (long)Sql.Scalar(c, tx, "SELECT COALESCE(MAX(seq), 0) FROM events")!;
+            _leaseEpoch = (long)(await Sql.ScalarAsync(c, tx, "SELECT lease_epoch FROM record_state WHERE id = 1 FOR UPDATE"))!;
+            _sizeAtBegin = (long)(await Sql.ScalarAsync(c, tx, "SELECT COALESCE(MAX(seq), 0) FROM events"))!;
             _record.Begin(_sizeAtBegin);
         }
         catch (Exception e)
         {
             _write.Broken(e);
-            _write.Close();
+            await _write.CloseAsync();
             throw;
         }
     }
 
-    public void Commit()
+    public async ValueTask CommitAsync()
     {
         var (c, tx) = _write.Open();
         try
@@ -105,10 +105,10 @@ internal sealed class PostgresWriteSession : IWriteSession
             // Delivered to every listener at commit, and only if it commits.
             if (_record.Size > _sizeAtBegin)
             {
-                Sql.Execute(c, tx, "SELECT pg_notify('deconflict_events', $1)", _record.Size.ToString(System.Globalization.CultureInfo.InvariantCulture));
+                await Sql.ExecuteAsync(c, tx, "SELECT pg_notify('deconflict_events', $1)", _record.Size.ToString(System.Globalization.CultureInfo.InvariantCulture));
             }
 
-            tx.Commit();
+            await tx.CommitAsync();
         }
         catch (Exception e)
         {
@@ -118,17 +118,17 @@ internal sealed class PostgresWriteSession : IWriteSession
 
         _declarations.Committed();
         _write.ClearJournal();
-        _write.Close();
+        await _write.CloseAsync();
     }
 
-    public void Rollback()
+    public async ValueTask RollbackAsync()
     {
         _write.Undo(0);
         if (_write.Transaction is { } tx)
         {
             try
             {
-                tx.Rollback();
+                await tx.RollbackAsync();
             }
             catch (Exception e) when (e is NpgsqlException or InvalidOperationException)
             {
@@ -137,30 +137,33 @@ internal sealed class PostgresWriteSession : IWriteSession
             }
         }
 
-        _write.Close();
+        await _write.CloseAsync();
     }
 
-    public void Savepoint()
+    public ValueTask SavepointAsync()
     {
         _savepointMark = _write.JournalMark;
-        _write.Open().Tx.Save("request");
+        return new(_write.Open().Tx.SaveAsync("request"));
     }
 
-    public void RollbackToSavepoint()
+    public ValueTask RollbackToSavepointAsync()
     {
         _write.Undo(_savepointMark);
-        _write.Open().Tx.Rollback("request");
+        return new(_write.Open().Tx.RollbackAsync("request"));
     }
 
-    public void ReleaseSavepoint() => _write.Open().Tx.Release("request");
+    public ValueTask ReleaseSavepointAsync() => new(_write.Open().Tx.ReleaseAsync("request"));
 
-    public long? LeaseEpoch()
+    public long? LeaseEpoch
     {
-        _write.Open();
-        return _leaseEpoch;
+        get
+        {
+            _write.Open();
+            return _leaseEpoch;
+        }
     }
 
-    public void Dispose()
+    public async ValueTask DisposeAsync()
     {
         if (_disposed)
         {
@@ -168,7 +171,7 @@ internal sealed class PostgresWriteSession : IWriteSession
         }
 
         _disposed = true;
-        Rollback();
+        await RollbackAsync();
         _onDispose();
     }
 

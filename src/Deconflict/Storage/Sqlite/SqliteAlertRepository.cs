@@ -5,22 +5,23 @@ namespace Deconflict.Storage.Sqlite;
 /// <summary>Tactical alerts, in the single writer's open transaction.</summary>
 internal sealed class SqliteAlertRepository(SqliteWriteConnection write) : IAlertRepository
 {
-    public TrackAlert? Get(string id)
+    public ValueTask<TrackAlert?> GetAsync(string id)
     {
         var cmd = write.Cmd($"SELECT {AlertRows.Columns} FROM alerts WHERE id = $id");
         cmd.Parameters.AddWithValue("$id", id);
-        return AlertRows.ReadOne(cmd);
+        return new(AlertRows.ReadOne(cmd));
     }
 
-    public void Insert(TrackAlert alert)
+    public ValueTask InsertAsync(TrackAlert alert)
     {
         var cmd = write.Cmd("INSERT INTO alerts(id, a_party, b_party, state, version, doc, record_index) VALUES ($id, $a, $b, $state, $version, $doc, $ri)");
         AlertRows.Bind(cmd, alert, "$");
         cmd.Parameters.AddWithValue("$ri", write.NextRecordIndex());
         cmd.ExecuteNonQuery();
+        return ValueTask.CompletedTask;
     }
 
-    public void Update(TrackAlert alert)
+    public ValueTask UpdateAsync(TrackAlert alert)
     {
         var cmd = write.Cmd("UPDATE alerts SET state = $state, version = $version, doc = $doc, record_index = $ri WHERE id = $id AND a_party = $a AND b_party = $b");
         AlertRows.Bind(cmd, alert, "$");
@@ -29,5 +30,6 @@ internal sealed class SqliteAlertRepository(SqliteWriteConnection write) : IAler
         {
             throw new InvalidOperationException($"No alert {alert.Id} between {alert.A.Party} and {alert.B.Party} to update.");
         }
+        return ValueTask.CompletedTask;
     }
 }

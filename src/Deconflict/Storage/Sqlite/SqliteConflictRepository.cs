@@ -37,16 +37,17 @@ internal sealed class SqliteConflictRepository(SqliteWriteConnection write) : IC
         _liveLoaded = true;
     }
 
-    public Conflict? Get(string id) => SqliteRows.GetConflict(write.Connection, null, id);
+    public ValueTask<Conflict?> GetAsync(string id) =>
+        new(SqliteRows.GetConflict(write.Connection, null, id));
 
-    public IReadOnlyList<Conflict> LiveOf(string declarationId)
+    public ValueTask<IReadOnlyList<Conflict>> LiveOfAsync(string declarationId)
     {
         var seqs = _conflictSeqs;
         seqs.Clear();
         _liveConflicts.Collect(declarationId, seqs);
         if (seqs.Count == 0)
         {
-            return [];
+            return new([]);
         }
 
         // The index keys on a hash of the id, so a conflict of another declaration may come along:
@@ -67,10 +68,10 @@ internal sealed class SqliteConflictRepository(SqliteWriteConnection write) : IC
         }
 
         list.Sort((x, y) => string.CompareOrdinal(x.Id, y.Id));
-        return list;
+        return new(list);
     }
 
-    public void Insert(Conflict c)
+    public ValueTask InsertAsync(Conflict c)
     {
         _insertConflict ??= new RawStatement(write.Connection,
             "INSERT INTO conflicts(id, version, state, a_kind, a_id, a_party, a_version, b_kind, b_id, b_party, b_version, time_start, time_end, " +
@@ -84,9 +85,10 @@ internal sealed class SqliteConflictRepository(SqliteWriteConnection write) : IC
             .Bind(20, c.ResolvedAt is { } resolved ? StoreRows.Ms(resolved) : null).Bind(21, write.NextRecordIndex())
             .ExecuteReturningInt64();
         TrackConflict(c, seq);
+        return ValueTask.CompletedTask;
     }
 
-    public void Update(Conflict c)
+    public ValueTask UpdateAsync(Conflict c)
     {
         var cmd = write.Cmd(
             "UPDATE conflicts SET version = $version, state = $state, a_kind = $a_kind, a_id = $a_id, a_party = $a_party, a_version = $a_version, " +
@@ -97,6 +99,7 @@ internal sealed class SqliteConflictRepository(SqliteWriteConnection write) : IC
         cmd.Parameters.AddWithValue("$ri", write.NextRecordIndex());
         var seq = (long)(cmd.ExecuteScalar() ?? throw new InvalidOperationException($"no conflict {c.Id} to update"));
         TrackConflict(c, seq);
+        return ValueTask.CompletedTask;
     }
 
     /// <summary>Files a conflict (its row seq) as live or not under both of its declarations, journalled.</summary>

@@ -63,17 +63,17 @@ internal sealed class SqliteDeclarationRepository(SqliteWriteConnection write, S
         TrimLiveEnds();
     }
 
-    public Declaration? Get(DeclarationKind kind, string id) =>
-        rows.GetDeclaration(write.Connection, null, StoreRows.Enum(kind), id);
+    public ValueTask<Declaration?> GetAsync(DeclarationKind kind, string id) =>
+        new(rows.GetDeclaration(write.Connection, null, StoreRows.Enum(kind), id));
 
-    public bool IdExists(string id)
+    public ValueTask<bool> IdExistsAsync(string id)
     {
         var cmd = write.Cmd("SELECT EXISTS(SELECT 1 FROM declarations WHERE id = $id)");
         cmd.Parameters.AddWithValue("$id", id);
-        return (long)cmd.ExecuteScalar()! == 1;
+        return new((long)cmd.ExecuteScalar()! == 1);
     }
 
-    public int LiveCount(string party)
+    public ValueTask<int> LiveCountAsync(string party)
     {
         if (!_livePerParty.TryGetValue(party, out var count))
         {
@@ -84,10 +84,10 @@ internal sealed class SqliteDeclarationRepository(SqliteWriteConnection write, S
             write.Journal(() => _livePerParty.Remove(party));
         }
 
-        return count;
+        return new(count);
     }
 
-    public IReadOnlyList<Declaration> FindCandidates(IReadOnlyList<VolumeBox> boxes)
+    public ValueTask<IReadOnlyList<Declaration>> FindCandidatesAsync(IReadOnlyList<VolumeBox> boxes)
     {
         // The broad phase runs on the in-memory grid of live declarations' boxes (loaded from the
         // R*Tree when the session opens, kept in step with every write); the declarations come with
@@ -105,7 +105,7 @@ internal sealed class SqliteDeclarationRepository(SqliteWriteConnection write, S
             }
         }
 
-        return found;
+        return new(found);
     }
 
     /// <summary>The live declaration at a seq, from the cache or the database; null when not live.</summary>
@@ -202,7 +202,7 @@ internal sealed class SqliteDeclarationRepository(SqliteWriteConnection write, S
         _grid.Set(seq, next.IsLive ? [.. next.Volumes.Select(VolumeBox.Of)] : [], next.IsLive ? next : null);
     }
 
-    public void Insert(Declaration d)
+    public ValueTask InsertAsync(Declaration d)
     {
         _insertDeclaration ??= new RawStatement(write.Connection,
             "INSERT INTO declarations(id, kind, party, version, state, priority, rule, name, volumes, details, starts_at, ends_at, created_at, updated_at, record_index, details_salt) " +
@@ -214,9 +214,10 @@ internal sealed class SqliteDeclarationRepository(SqliteWriteConnection write, S
         IndexVolumes(seq, d);
         rows.Remember(d);
         Change(seq, d);
+        return ValueTask.CompletedTask;
     }
 
-    public void Update(Declaration d)
+    public ValueTask UpdateAsync(Declaration d)
     {
         var cmd = write.Cmd(
             "UPDATE declarations SET kind = $kind, party = $party, version = $version, state = $state, priority = $priority, rule = $rule, name = $name, " +
@@ -231,9 +232,10 @@ internal sealed class SqliteDeclarationRepository(SqliteWriteConnection write, S
         IndexVolumes(seq, d);
         rows.Remember(d);
         Change(seq, d);
+        return ValueTask.CompletedTask;
     }
 
-    public IReadOnlyList<Declaration> EndedBy(DateTimeOffset now, int limit)
+    public ValueTask<IReadOnlyList<Declaration>> EndedByAsync(DateTimeOffset now, int limit)
     {
         // Soonest end first, as the index gave them. Everything taken off the queue goes back: a
         // read changes nothing, and a rollback of what the caller does next needs the entries.
@@ -259,7 +261,7 @@ internal sealed class SqliteDeclarationRepository(SqliteWriteConnection write, S
             _liveEnds.Enqueue(seq, end);
         }
 
-        return list;
+        return new(list);
     }
 
     private bool IsCurrentEnd(long seq, long end) =>

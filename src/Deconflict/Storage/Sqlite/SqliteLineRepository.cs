@@ -5,14 +5,14 @@ namespace Deconflict.Storage.Sqlite;
 /// <summary>Messages of the deconfliction line and escalation contacts, in the single writer's open transaction.</summary>
 internal sealed class SqliteLineRepository(SqliteWriteConnection write) : ILineRepository
 {
-    public LineMessage? Get(string id)
+    public ValueTask<LineMessage?> GetAsync(string id)
     {
         var cmd = write.Cmd($"SELECT {LineRows.Columns} FROM line_messages WHERE id = $id");
         cmd.Parameters.AddWithValue("$id", id);
-        return LineRows.ReadOne(cmd);
+        return new(LineRows.ReadOne(cmd));
     }
 
-    public void Insert(LineMessage message, string? idempotencyKey)
+    public ValueTask InsertAsync(LineMessage message, string? idempotencyKey)
     {
         var cmd = write.Cmd("INSERT INTO line_messages(id, sender, version, doc, next_due_at, idempotency_key, notice_for, created_at, record_index) " +
             "VALUES ($id, $sender, $version, $doc, $due, $key, $notice, $at, $ri) RETURNING seq");
@@ -34,9 +34,10 @@ internal sealed class SqliteLineRepository(SqliteWriteConnection write) : ILineR
             recipient.Parameters.AddWithValue("$seq", seq);
             recipient.ExecuteNonQuery();
         }
+        return ValueTask.CompletedTask;
     }
 
-    public void Update(LineMessage message)
+    public ValueTask UpdateAsync(LineMessage message)
     {
         var cmd = write.Cmd("UPDATE line_messages SET version = $version, doc = $doc, next_due_at = $due, record_index = $ri WHERE id = $id");
         cmd.Parameters.AddWithValue("$ri", write.NextRecordIndex());
@@ -48,24 +49,25 @@ internal sealed class SqliteLineRepository(SqliteWriteConnection write) : ILineR
         {
             throw new InvalidOperationException($"No line message {message.Id} to update.");
         }
+        return ValueTask.CompletedTask;
     }
 
-    public LineMessage? NoticeOf(string conflictId)
+    public ValueTask<LineMessage?> NoticeOfAsync(string conflictId)
     {
         var cmd = write.Cmd($"SELECT {LineRows.Columns} FROM line_messages WHERE notice_for = $conflict");
         cmd.Parameters.AddWithValue("$conflict", conflictId);
-        return LineRows.ReadOne(cmd);
+        return new(LineRows.ReadOne(cmd));
     }
 
-    public LineMessage? FindByKey(string sender, string idempotencyKey)
+    public ValueTask<LineMessage?> FindByKeyAsync(string sender, string idempotencyKey)
     {
         var cmd = write.Cmd($"SELECT {LineRows.Columns} FROM line_messages WHERE sender = $sender AND idempotency_key = $key");
         cmd.Parameters.AddWithValue("$sender", sender);
         cmd.Parameters.AddWithValue("$key", idempotencyKey);
-        return LineRows.ReadOne(cmd);
+        return new(LineRows.ReadOne(cmd));
     }
 
-    public IReadOnlyList<LineMessage> DueBy(DateTimeOffset now, int limit)
+    public ValueTask<IReadOnlyList<LineMessage>> DueByAsync(DateTimeOffset now, int limit)
     {
         var cmd = write.Cmd($"SELECT {LineRows.Columns} FROM line_messages WHERE next_due_at IS NOT NULL AND next_due_at <= $now ORDER BY next_due_at LIMIT $limit");
         cmd.Parameters.AddWithValue("$now", StoreRows.Ms(now));
@@ -77,10 +79,10 @@ internal sealed class SqliteLineRepository(SqliteWriteConnection write) : ILineR
             list.Add(LineRows.Read(r));
         }
 
-        return list;
+        return new(list);
     }
 
-    public void SetEscalationContacts(string party, IReadOnlyList<(int Level, string Url)> contacts)
+    public ValueTask SetEscalationContactsAsync(string party, IReadOnlyList<(int Level, string Url)> contacts)
     {
         var delete = write.Cmd("DELETE FROM escalation_contacts WHERE party = $party");
         delete.Parameters.AddWithValue("$party", party);
@@ -100,5 +102,6 @@ internal sealed class SqliteLineRepository(SqliteWriteConnection write) : ILineR
         bind.Parameters.AddWithValue("$party", party);
         bind.Parameters.AddWithValue("$ri", write.NextRecordIndex());
         bind.ExecuteNonQuery();
+        return ValueTask.CompletedTask;
     }
 }

@@ -26,10 +26,11 @@ internal sealed class SqliteRecordRepository(SqliteWriteConnection write) : IRec
         }
     }
 
-    public void LoadFrontier(MerkleFrontier frontier)
+    public ValueTask LoadFrontierAsync(MerkleFrontier frontier)
     {
         using var reader = new SqliteRecordTree.Reader(write.Connection);
         frontier.Load(Size, reader);
+        return ValueTask.CompletedTask;
     }
 
     /// <summary>
@@ -37,7 +38,7 @@ internal sealed class SqliteRecordRepository(SqliteWriteConnection write) : IRec
     /// completes (two rows on average). A failure anywhere undoes all of it with the write that
     /// emitted it.
     /// </summary>
-    public void Append(byte[] entry, IReadOnlyList<(int Level, long Index, byte[] Hash)> nodes)
+    public ValueTask AppendAsync(byte[] entry, IReadOnlyList<(int Level, long Index, byte[] Hash)> nodes)
     {
         var index = Size;
         _insertEvent ??= new RawStatement(write.Connection, "INSERT INTO events(seq, entry) VALUES (?1, ?2)");
@@ -50,22 +51,23 @@ internal sealed class SqliteRecordRepository(SqliteWriteConnection write) : IRec
 
         _size = index + 1;
         write.Journal(() => _size = index);
+        return ValueTask.CompletedTask;
     }
 
-    public byte[] Root(long size)
+    public ValueTask<byte[]> RootAsync(long size)
     {
         using var tree = new SqliteRecordTree.Reader(write.Connection);
-        return MerkleTree.Root(size, tree);
+        return new(MerkleTree.Root(size, tree));
     }
 
-    public RecordHead? LatestHead()
+    public ValueTask<RecordHead?> LatestHeadAsync()
     {
         var cmd = write.Cmd("SELECT size, root, time, signature FROM record_heads ORDER BY size DESC LIMIT 1");
         using var r = cmd.ExecuteReader();
-        return r.Read() ? new RecordHead(r.GetInt64(0), (byte[])r.GetValue(1), StoreRows.Time(r.GetInt64(2)), (byte[])r.GetValue(3)) : null;
+        return new(r.Read() ? new RecordHead(r.GetInt64(0), (byte[])r.GetValue(1), StoreRows.Time(r.GetInt64(2)), (byte[])r.GetValue(3)) : null);
     }
 
-    public void InsertHead(RecordHead head)
+    public ValueTask InsertHeadAsync(RecordHead head)
     {
         var cmd = write.Cmd("INSERT INTO record_heads(size, root, time, signature) VALUES ($size, $root, $time, $signature)");
         cmd.Parameters.AddWithValue("$size", head.Size);
@@ -73,9 +75,10 @@ internal sealed class SqliteRecordRepository(SqliteWriteConnection write) : IRec
         cmd.Parameters.AddWithValue("$time", StoreRows.Ms(head.Time));
         cmd.Parameters.AddWithValue("$signature", head.Signature);
         cmd.ExecuteNonQuery();
+        return ValueTask.CompletedTask;
     }
 
-    public void InsertCosignature(Cosignature cosignature)
+    public ValueTask InsertCosignatureAsync(Cosignature cosignature)
     {
         var cmd = write.Cmd("INSERT INTO record_cosignatures(party, size, root, time, signature) VALUES ($party, $size, $root, $time, $signature)");
         cmd.Parameters.AddWithValue("$party", cosignature.Party);
@@ -84,15 +87,16 @@ internal sealed class SqliteRecordRepository(SqliteWriteConnection write) : IRec
         cmd.Parameters.AddWithValue("$time", StoreRows.Ms(cosignature.Time));
         cmd.Parameters.AddWithValue("$signature", cosignature.Signature);
         cmd.ExecuteNonQuery();
+        return ValueTask.CompletedTask;
     }
 
-    public bool Reveal(long index, string? by, DateTimeOffset at)
+    public ValueTask<bool> RevealAsync(long index, string? by, DateTimeOffset at)
     {
         var cmd = write.Cmd("INSERT INTO record_reveals(entry_index, revealed_by, revealed_at) VALUES ($index, $by, $at) ON CONFLICT(entry_index) DO NOTHING");
         cmd.Parameters.AddWithValue("$index", index);
         cmd.Parameters.AddWithValue("$by", (object?)by ?? DBNull.Value);
         cmd.Parameters.AddWithValue("$at", StoreRows.Ms(at));
-        return cmd.ExecuteNonQuery() == 1;
+        return new(cmd.ExecuteNonQuery() == 1);
     }
 
     public void Dispose()

@@ -6,7 +6,9 @@ namespace Deconflict.Storage.Sqlite;
 /// <summary>
 /// The single writer's unit of work. Transactions and savepoints are plain SQL (BEGIN IMMEDIATE
 /// takes the write lock up front, so a batch never fails half-way on a lock). The reads and writes
-/// are the repositories', one per aggregate, all on one shared connection.
+/// are the repositories', one per aggregate, all on one shared connection. SQLite's I/O is
+/// synchronous (Microsoft.Data.Sqlite's own async calls run synchronously too), so every call of the
+/// contract completes before it returns, on the writer's thread.
 /// </summary>
 internal sealed class SqliteWriteSession : IWriteSession
 {
@@ -52,7 +54,7 @@ internal sealed class SqliteWriteSession : IWriteSession
 
     public IAlertRepository Alerts => _alerts;
 
-    public void Begin()
+    public ValueTask BeginAsync()
     {
         _declarations.Begin();
         _conflicts.Begin();
@@ -73,15 +75,17 @@ internal sealed class SqliteWriteSession : IWriteSession
         }
 
         Run("BEGIN IMMEDIATE");
+        return ValueTask.CompletedTask;
     }
 
-    public void Commit()
+    public ValueTask CommitAsync()
     {
         Run("COMMIT");
         _write.ClearJournal();
+        return ValueTask.CompletedTask;
     }
 
-    public void Rollback()
+    public ValueTask RollbackAsync()
     {
         _write.Undo(0);
 
@@ -90,32 +94,40 @@ internal sealed class SqliteWriteSession : IWriteSession
         {
             Run("ROLLBACK");
         }
+
+        return ValueTask.CompletedTask;
     }
 
     public long Changes => _write.Changes;
 
-    public void Savepoint()
+    public ValueTask SavepointAsync()
     {
         _savepointMark = _write.JournalMark;
         Run("SAVEPOINT request");
+        return ValueTask.CompletedTask;
     }
 
-    public void RollbackToSavepoint()
+    public ValueTask RollbackToSavepointAsync()
     {
         _write.Undo(_savepointMark);
         Run("ROLLBACK TO request");
+        return ValueTask.CompletedTask;
     }
 
-    public void ReleaseSavepoint() => Run("RELEASE request");
+    public ValueTask ReleaseSavepointAsync()
+    {
+        Run("RELEASE request");
+        return ValueTask.CompletedTask;
+    }
 
     // One node writes alone: no other node can take the lease over.
-    public long? LeaseEpoch() => null;
+    public long? LeaseEpoch => null;
 
-    public void Dispose()
+    public ValueTask DisposeAsync()
     {
         if (_disposed)
         {
-            return;
+            return ValueTask.CompletedTask;
         }
 
         _disposed = true;
@@ -131,6 +143,7 @@ internal sealed class SqliteWriteSession : IWriteSession
 
         _connection.Dispose();
         _onDispose();
+        return ValueTask.CompletedTask;
     }
 
     /// <summary>

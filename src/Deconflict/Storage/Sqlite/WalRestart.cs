@@ -12,7 +12,7 @@ namespace Deconflict.Storage.Sqlite;
 /// it, but at 64 MB it left the writer up to 200 ms of frames to copy, a 25 to 50 ms stall every
 /// second (measured under that load). Instead, once the WAL holds <see cref="DefaultFrames"/>, the
 /// checkpointer copies nearly all of it and asks; the writer copies the rest, a few batches'
-/// worth, before its next transaction (<see cref="SqliteWriteSession.Begin"/>).
+/// worth, before its next transaction (<see cref="SqliteWriteSession.BeginAsync"/>).
 /// </remarks>
 internal sealed class WalRestart
 {
