@@ -16,6 +16,9 @@ public sealed partial class ConsoleDemoLinkTests
         // Output redirected: the plain transcript. 2 simulated minutes at 120x, then the server stays up.
         using var demo = CliFollower.Start(null, string.Empty, "demo", "--serve", "--speed", "120", "--duration", "2m");
         await demo.LineAsync(l => l.StartsWith("The server stays up at ", StringComparison.Ordinal));
+
+        // The summary's links follow that line: wait for the admin's, the last of them, a second time.
+        await demo.LineAsync(_ => demo.Out.Count(l => LinkLine().Match(l) is { Success: true } m && m.Groups["label"].Value.StartsWith("admin", StringComparison.Ordinal)) == 2);
         var output = demo.Out.ToList();
 
         var links = output.Select(l => LinkLine().Match(l)).Where(m => m.Success).Select(m => (Label: m.Groups["label"].Value, Link: m.Groups["link"].Value)).ToList();
