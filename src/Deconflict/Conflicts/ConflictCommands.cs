@@ -31,7 +31,7 @@ public sealed class ConflictCommands
         string action)
     {
         // Not found before forbidden: a conflict the caller may not see must not be told apart from none.
-        var c = await ctx.Store.Conflicts.GetAsync(id);
+        var c = await ctx.Conflicts.GetAsync(id);
         if (c is null || !(caller.SeesEverything || c.Concerns(caller.PartyId!)))
         {
             return Refusal.NotFound("conflict", id);

@@ -25,7 +25,7 @@ public sealed class DeclarationCommands(DeconflictOptions options)
         // The quota on live declarations, counted on the writer so that concurrent creates cannot
         // pass it together; refused before anything is written.
         var quota = options.Quotas;
-        if (await ctx.Store.Declarations.LiveCountAsync(caller.PartyId!) >= quota.MaxLiveDeclarations)
+        if (await ctx.Declarations.LiveCountAsync(caller.PartyId!) >= quota.MaxLiveDeclarations)
         {
             return Refusal.Retry(
                 RefusalReason.QuotaExceeded,
@@ -47,7 +47,7 @@ public sealed class DeclarationCommands(DeconflictOptions options)
             return error;
         }
 
-        var current = (await ctx.Store.Declarations.GetAsync(draft.Kind, id))!;
+        var current = (await ctx.Declarations.GetAsync(draft.Kind, id))!;
         var next = current with
         {
             Version = current.Version + 1,
@@ -70,7 +70,7 @@ public sealed class DeclarationCommands(DeconflictOptions options)
             return error;
         }
 
-        var current = (await ctx.Store.Declarations.GetAsync(kind, id))!;
+        var current = (await ctx.Declarations.GetAsync(kind, id))!;
         var next = current with { Version = current.Version + 1, State = DeclarationState.Cancelled, UpdatedAt = ctx.Now };
         return await ApplyAsync(ctx, caller, current, next, null, "cancelled");
     }
@@ -78,7 +78,7 @@ public sealed class DeclarationCommands(DeconflictOptions options)
     /// <summary>Ends declarations whose last volume is over (half-open: at its end time it is over). Returns how many.</summary>
     public async ValueTask<int> EndExpiredAsync(WriteContext ctx, int limit)
     {
-        var expired = await ctx.Store.Declarations.EndedByAsync(ctx.Now, limit);
+        var expired = await ctx.Declarations.EndedByAsync(ctx.Now, limit);
         foreach (var d in expired)
         {
             await ApplyAsync(ctx, null, d, d with { Version = d.Version + 1, State = DeclarationState.Ended, UpdatedAt = ctx.Now }, null, "ended");
@@ -90,7 +90,7 @@ public sealed class DeclarationCommands(DeconflictOptions options)
     /// <summary>
     /// The trial: what conflicts the body would have, nothing stored. Runs on the store's last
     /// committed snapshot, off the writer, so a trial never takes a write's turn: the broad phase
-    /// reads the same R*Tree the writer's grid is loaded from (both conservative, so both give a
+    /// reads the store's own index, from which the writer's grid is loaded (both conservative, so both give a
     /// superset of the true conflicts) and the same exact test decides, so it answers what a write
     /// made now would find.
     /// </summary>
@@ -101,8 +101,8 @@ public sealed class DeclarationCommands(DeconflictOptions options)
         return [.. found.Select(c => Prospective(subject, c))];
     }
 
-    public async ValueTask<ImmutableArray<DetectedConflict>> DetectAsync(IWriteSession store, Declaration subject) =>
-        ConflictRules.DetectAmong(subject, await store.Declarations.FindCandidatesAsync(Boxes(subject)), options.StrategicBuffer);
+    public async ValueTask<ImmutableArray<DetectedConflict>> DetectAsync(IDeclarationRepository declarations, Declaration subject) =>
+        ConflictRules.DetectAmong(subject, await declarations.FindCandidatesAsync(Boxes(subject)), options.StrategicBuffer);
 
     private VolumeBox[] Boxes(Declaration subject)
     {
@@ -122,7 +122,7 @@ public sealed class DeclarationCommands(DeconflictOptions options)
     private static async ValueTask<Outcome<bool>> WritableAsync(WriteContext ctx, Caller caller, DeclarationKind kind, string id, long expectedVersion)
     {
         var what = Noun(kind);
-        var current = await ctx.Store.Declarations.GetAsync(kind, id);
+        var current = await ctx.Declarations.GetAsync(kind, id);
         if (current is null)
         {
             return Refusal.NotFound(what, id);
@@ -148,7 +148,7 @@ public sealed class DeclarationCommands(DeconflictOptions options)
 
     private async ValueTask<Outcome<DeclarationWritten>> ApplyAsync(WriteContext ctx, Caller? caller, Declaration? previous, Declaration subject, IReadOnlyList<KnownVersion>? known, string action)
     {
-        var found = subject.IsLive ? await DetectAsync(ctx.Store, subject) : [];
+        var found = subject.IsLive ? await DetectAsync(ctx.Declarations, subject) : [];
         var missing = ConflictRules.MissingAwareness(found, known);
         if (missing.Length > 0)
         {
@@ -169,11 +169,11 @@ public sealed class DeclarationCommands(DeconflictOptions options)
 
         if (previous is null)
         {
-            await ctx.Store.Declarations.InsertAsync(subject);
+            await ctx.Declarations.InsertAsync(subject);
         }
         else
         {
-            await ctx.Store.Declarations.UpdateAsync(subject);
+            await ctx.Declarations.UpdateAsync(subject);
         }
 
         var made = await ctx.EmitAsync(DeclarationEvents.Written(caller?.PartyId, action, subject));
@@ -183,7 +183,7 @@ public sealed class DeclarationCommands(DeconflictOptions options)
         var live = ImmutableArray.CreateBuilder<Conflict>();
         if (previous is not null)
         {
-            foreach (var existing in await ctx.Store.Conflicts.LiveOfAsync(subject.Id))
+            foreach (var existing in await ctx.Conflicts.LiveOfAsync(subject.Id))
             {
                 var otherId = existing.Other(subject.Id).Id;
                 if (byOther.Remove(otherId, out var still))
@@ -223,11 +223,11 @@ public sealed class DeclarationCommands(DeconflictOptions options)
     {
         if (insert)
         {
-            await ctx.Store.Conflicts.InsertAsync(c);
+            await ctx.Conflicts.InsertAsync(c);
         }
         else
         {
-            await ctx.Store.Conflicts.UpdateAsync(c);
+            await ctx.Conflicts.UpdateAsync(c);
         }
 
         var made = await ctx.EmitAsync(DeclarationEvents.Conflict(caller?.PartyId, action, note, c));

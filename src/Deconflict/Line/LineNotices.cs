@@ -40,7 +40,7 @@ public static class LineNotices
     /// <summary>The party acknowledged the notice on the line: acknowledge the conflict for it too.</summary>
     public static async ValueTask ConflictAcknowledgedByNoticeAsync(WriteContext ctx, Caller caller, LineMessage notice, string party, string by)
     {
-        if (notice.NoticeFor is not { } conflictId || await ctx.Store.Conflicts.GetAsync(conflictId) is not { } c)
+        if (notice.NoticeFor is not { } conflictId || await ctx.Conflicts.GetAsync(conflictId) is not { } c)
         {
             return;
         }

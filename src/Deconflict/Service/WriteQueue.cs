@@ -1,7 +1,9 @@
 using System.Diagnostics;
 using System.Diagnostics.Metrics;
 using Deconflict.Cluster;
+using Deconflict.Conflicts;
 using Deconflict.Core.Model;
+using Deconflict.Declarations;
 using Deconflict.Storage;
 using Deconflict.Storage.Sqlite;
 
@@ -10,15 +12,44 @@ namespace Deconflict.Service;
 /// <summary>
 /// What a write sees while it runs on the writer: the store's unit of work, the time, and the
 /// record its events go to. It also runs the transaction for the writer, the store's and the
-/// record log's together, so a rollback undoes both.
+/// writer's own in-memory state's (the record log, and the indexes of live declarations and
+/// conflicts where the store has one writer) together, so a rollback undoes all of it.
 /// </summary>
-public sealed class WriteContext(IWriteSession session, TimeProvider time)
+public sealed class WriteContext
 {
     private readonly List<StoredEvent> _events = [];
     private readonly RecordLog _record = new();
-    private int _savepointMark;
 
-    public IWriteSession Store { get; } = session;
+    // Undo steps of the live indexes' changes in the open transaction (the record log keeps its own).
+    private readonly UndoJournal _journal = new();
+    private readonly LiveDeclarations? _liveDeclarations;
+    private readonly LiveConflicts? _liveConflicts;
+    private int _savepointMark;
+    private int _journalMark;
+
+    /// <param name="soleWriter">The store has one writer (<see cref="IDeconflictStore.SoleWriter"/>): keep the live indexes in memory.</param>
+    public WriteContext(IWriteSession session, TimeProvider time, bool soleWriter)
+    {
+        Store = session;
+        Now = Milliseconds(time.GetUtcNow());
+        if (soleWriter)
+        {
+            _liveDeclarations = new LiveDeclarations(session.Declarations, _journal);
+            _liveConflicts = new LiveConflicts(session.Conflicts, _journal);
+        }
+
+        Declarations = _liveDeclarations ?? session.Declarations;
+        Conflicts = _liveConflicts ?? session.Conflicts;
+    }
+
+    /// <summary>The store's unit of work: its repositories read and write in the open transaction.</summary>
+    public IWriteSession Store { get; }
+
+    /// <summary>Operations and zones: the store's repository, or, with one writer, it behind the writer's live index.</summary>
+    public IDeclarationRepository Declarations { get; }
+
+    /// <summary>Strategic conflicts: the store's repository, or, with one writer, it behind the writer's live index.</summary>
+    public IConflictRepository Conflicts { get; }
 
     /// <summary>The record as this write's transaction stands (its size and root).</summary>
     public RecordLog Record => _record;
@@ -27,7 +58,7 @@ public sealed class WriteContext(IWriteSession session, TimeProvider time)
     /// The write's time, whole milliseconds: the store keeps times in milliseconds, so an object read
     /// back equals the one its record entry holds (docs/record.md, "Served state").
     /// </summary>
-    public DateTimeOffset Now { get; private set; } = Milliseconds(time.GetUtcNow());
+    public DateTimeOffset Now { get; private set; }
 
     internal IReadOnlyList<StoredEvent> Events => _events;
 
@@ -47,31 +78,41 @@ public sealed class WriteContext(IWriteSession session, TimeProvider time)
 
     internal async ValueTask BeginAsync()
     {
+        _journal.Clear();
         await Store.BeginAsync();
         await _record.BeginAsync(Store.Record);
+        if (_liveDeclarations is not null)
+        {
+            await _liveDeclarations.BeginAsync();
+            await _liveConflicts!.BeginAsync();
+        }
     }
 
     internal async ValueTask CommitAsync()
     {
         await Store.CommitAsync();
         _record.Committed();
+        _journal.Clear();
     }
 
     internal ValueTask RollbackAsync()
     {
         _record.Undo(0);
+        _journal.Undo(0);
         return Store.RollbackAsync();
     }
 
     internal ValueTask SavepointAsync()
     {
         _savepointMark = _record.Mark;
+        _journalMark = _journal.Mark;
         return Store.SavepointAsync();
     }
 
     internal ValueTask RollbackToSavepointAsync()
     {
         _record.Undo(_savepointMark);
+        _journal.Undo(_journalMark);
         return Store.RollbackToSavepointAsync();
     }
 
@@ -330,7 +371,7 @@ public sealed class WriteQueue : IAsyncDisposable
         var session = _store.OpenWriteSession();
         try
         {
-            var context = new WriteContext(session, _time);
+            var context = new WriteContext(session, _time, _store.SoleWriter);
             var batch = new List<IWork>(_maxBatch);
             var standing = new List<IWork>(_maxBatch);
             while (true)

@@ -20,6 +20,14 @@ public interface IDeconflictStore : IStoreReader, IAsyncDisposable
     /// <summary>Prepares whatever makes the first writes fast (decoded volumes); returns how many declarations it prepared.</summary>
     int WarmUp(CancellationToken ct = default);
 
+    /// <summary>
+    /// True when one process writes the database alone (SQLite): its writer may keep what it
+    /// decides on in memory from one transaction to the next (the live declarations and
+    /// conflicts, Declarations/LiveDeclarations). False when several nodes write it (PostgreSQL):
+    /// every transaction asks the store, which sees the other nodes' commits.
+    /// </summary>
+    bool SoleWriter { get; }
+
     /// <summary>Opens the write session (no transaction yet: <see cref="IWriteSession.BeginAsync"/>). Only one may be open at a time.</summary>
     IWriteSession OpenWriteSession();
 }

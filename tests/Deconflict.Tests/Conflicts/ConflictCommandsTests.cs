@@ -168,7 +168,7 @@ public sealed class ConflictCommandsTests
     private static async Task<SqliteWriter> With(Conflict conflict)
     {
         var w = new SqliteWriter();
-        await w.SeedAsync(async ctx => await ctx.Store.Conflicts.InsertAsync(conflict));
+        await w.SeedAsync(async ctx => await ctx.Conflicts.InsertAsync(conflict));
         return w;
     }
 }

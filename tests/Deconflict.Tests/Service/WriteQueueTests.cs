@@ -137,14 +137,14 @@ public sealed class WriteQueueTests
     {
         var outline = OutlineFactory.Polygon([new(9.95, 9.95), new(9.95, 10.05), new(10.05, 10.05), new(10.05, 9.95)], new GeometryLimits()).Outline!;
         ImmutableArray<Volume4D> volumes = [new Volume4D(outline, 1000, 2000, T0, T0.AddHours(1))];
-        await ctx.Store.Declarations.InsertAsync(new Declaration(DeclarationKind.Operation, id, "blue", 1, DeclarationState.Planned, 0, null, null, volumes, null, T0, T0));
+        await ctx.Declarations.InsertAsync(new Declaration(DeclarationKind.Operation, id, "blue", 1, DeclarationState.Planned, 0, null, null, volumes, null, T0, T0));
         await ctx.EmitAsync(new DomainEvent("operation", "blue", [], $"{{\"id\":\"{id}\"}}"));
         return id;
     };
 
     /// <summary>The ids the writer's broad phase finds over <see cref="Box"/>, in order, comma-separated.</summary>
     private static async ValueTask<Outcome<string>> Candidates(WriteContext ctx) =>
-        string.Join(",", (await ctx.Store.Declarations.FindCandidatesAsync([Box])).Select(d => d.Id).Order(StringComparer.Ordinal));
+        string.Join(",", (await ctx.Declarations.FindCandidatesAsync([Box])).Select(d => d.Id).Order(StringComparer.Ordinal));
 
     /// <summary>A writer on its own SQLite file.</summary>
     private sealed class Writer : IAsyncDisposable

@@ -224,6 +224,52 @@ public abstract class StoreContract : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Live_declarations_and_conflicts_are_listed_by_key_with_boxes_holding_their_volumes()
+    {
+        long near = 0, dateline = 0, cancelled = 0, open = 0, resolved = 0;
+        var nearVolumes = Square(35.5, 35.8, start: T0.AddHours(1), end: T0.AddHours(3));
+        var across = OutlineFactory.Polygon([new(-0.05, 179.95), new(-0.05, -179.95), new(0.05, -179.95), new(0.05, 179.95)], new GeometryLimits());
+        ImmutableArray<Volume4D> datelineVolumes = [new Volume4D(across.Outline ?? throw new InvalidOperationException(across.Error), 1000, 5000, T0, T0.AddHours(1))];
+        await Write(async s =>
+          {
+              await s.Parties.InsertAsync(new Party("blue", "Blue", PartyRole.Party, T0));
+              near = await s.Declarations.InsertAsync(Declaration("op-near", "blue", nearVolumes));
+              dateline = await s.Declarations.InsertAsync(Declaration("op-dateline", "blue", datelineVolumes));
+              cancelled = await s.Declarations.InsertAsync(Declaration("op-cancelled", "blue", Square(10, 10)));
+              Assert.Equal(cancelled, await s.Declarations.UpdateAsync(Declaration("op-cancelled", "blue", Square(10, 10)) with { Version = 2, State = DeclarationState.Cancelled }));
+              open = await s.Conflicts.InsertAsync(ConflictBetween("cf-open", "op-near", "op-dateline"));
+              resolved = await s.Conflicts.InsertAsync(ConflictBetween("cf-resolved", "op-near", "op-cancelled"));
+              Assert.Equal(resolved, await s.Conflicts.UpdateAsync(ConflictBetween("cf-resolved", "op-near", "op-cancelled") with { Version = 2, State = ConflictState.Resolved, ResolvedAt = T0 }));
+          });
+
+        await using var s = Store.OpenWriteSession();
+        await s.BeginAsync();
+        Assert.Equal(3, new[] { near, dateline, cancelled }.Distinct().Count());
+        Assert.Equal("op-dateline", (await s.Declarations.GetByKeyAsync(dateline))?.Id);
+        Assert.Equal(DeclarationState.Cancelled, (await s.Declarations.GetByKeyAsync(cancelled))?.State);
+        Assert.Null(await s.Declarations.GetByKeyAsync(Math.Max(near, Math.Max(dateline, cancelled)) + 1000));
+
+        var live = await s.Declarations.LiveBoxesAsync();
+        Assert.Equal([near, dateline], live.Select(l => l.Key).Order());
+        var nearBoxes = live.Single(l => l.Key == near);
+        Assert.Equal(T0.AddHours(3), nearBoxes.EndsAt);
+        var box = Assert.Single(nearBoxes.Boxes);
+        var volume = VolumeBox.Of(nearVolumes[0]);
+        Assert.True(box.Area.South <= volume.Area.South && box.Area.North >= volume.Area.North && box.Area.West <= volume.Area.West && box.Area.East >= volume.Area.East, $"{box} does not hold {volume}");
+        Assert.True(box.AltitudeLowerM <= 1000 && box.AltitudeUpperM >= 5000 && box.TimeStart <= T0.AddHours(1) && box.TimeEnd >= T0.AddHours(3), $"{box} does not hold {volume}");
+
+        // Across the antimeridian: one box a side of it, meeting there.
+        var sides = live.Single(l => l.Key == dateline).Boxes.OrderBy(b => b.Area.West).ToList();
+        Assert.Equal(2, sides.Count);
+        Assert.True(sides[0].Area.West <= -180 + 1e-9 && sides[0].Area.East >= -179.95 - 1e-9, $"{sides[0]}");
+        Assert.True(sides[1].Area.West <= 179.95 + 1e-9 && sides[1].Area.East >= 180 - 1e-9, $"{sides[1]}");
+
+        Assert.Equal([(open, "op-near", "op-dateline")], await s.Conflicts.LiveSidesAsync());
+        Assert.Equal("cf-resolved", (await s.Conflicts.GetByKeyAsync(resolved))?.Id);
+        await s.RollbackAsync();
+    }
+
+    [Fact]
     public async Task Conflicts_round_trip_and_live_ones_are_found_from_either_side()
     {
         var c = new Conflict(
@@ -562,6 +608,10 @@ public abstract class StoreContract : IAsyncLifetime
         var outline = OutlineFactory.Polygon([new(lat - half, lng - half), new(lat - half, lng + half), new(lat + half, lng + half), new(lat + half, lng - half)], new GeometryLimits());
         return [new Volume4D(outline.Outline ?? throw new InvalidOperationException(outline.Error), lower, upper, start ?? T0, end ?? T0.AddHours(1))];
     }
+
+    private static Conflict ConflictBetween(string id, string a, string b) => new(
+        id, 1, ConflictState.Open, new ConflictRef(DeclarationKind.Operation, a, "blue", 1), new ConflictRef(DeclarationKind.Operation, b, "blue", 1),
+        new VolumeOverlap(T0, T0.AddHours(1), 1000, 5000), ImmutableSortedDictionary<string, DateTimeOffset>.Empty, ImmutableSortedDictionary<string, DateTimeOffset>.Empty, T0, T0, null);
 
     protected static Declaration Declaration(string id, string party, ImmutableArray<Volume4D> volumes, string? details = null) =>
         new(DeclarationKind.Operation, id, party, 1, DeclarationState.Planned, 0, null, null, volumes, details, T0, T0);

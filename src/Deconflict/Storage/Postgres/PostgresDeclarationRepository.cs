@@ -23,6 +23,20 @@ internal sealed class PostgresDeclarationRepository(PostgresWriteConnection writ
     public ValueTask<Declaration?> GetAsync(DeclarationKind kind, string id) =>
         write.OneAsync(ReadDeclaration, $"SELECT {StoreRows.DeclarationColumns} FROM declarations d WHERE d.id = $1 AND d.kind = $2", id, StoreRows.Enum(kind));
 
+    public ValueTask<Declaration?> GetByKeyAsync(long key) =>
+        write.OneAsync(ReadDeclaration, $"SELECT {StoreRows.DeclarationColumns} FROM declarations d WHERE d.seq = $1", key);
+
+    /// <summary>The boxes PostGIS indexes (each range's bounds, closed), grouped by declaration, with its end.</summary>
+    public async ValueTask<IReadOnlyList<LiveDeclarationBoxes>> LiveBoxesAsync()
+    {
+        var rows = await write.ListAsync(
+            r => (Key: r.GetInt64(0), Box: new VolumeBox(new Core.Geometry.GeoBox(r.GetDouble(2), r.GetDouble(1), r.GetDouble(4), r.GetDouble(3)), r.GetDouble(5), r.GetDouble(6),
+                new DateTimeOffset(r.GetDateTime(7), TimeSpan.Zero), new DateTimeOffset(r.GetDateTime(8), TimeSpan.Zero)), EndsAt: StoreRows.Time(r.GetInt64(9))),
+            "SELECT d.seq, ST_XMin(v.area), ST_YMin(v.area), ST_XMax(v.area), ST_YMax(v.area), lower(v.altitude), upper(v.altitude), lower(v.during), upper(v.during), d.ends_at " +
+            $"FROM declarations d JOIN volume_index v ON v.declaration = d.seq WHERE d.state IN {LiveStates} ORDER BY d.seq");
+        return [.. rows.GroupBy(r => r.Key).Select(g => new LiveDeclarationBoxes(g.Key, [.. g.Select(r => r.Box)], g.First().EndsAt))];
+    }
+
     public async ValueTask<int> LiveCountAsync(string party) =>
         (int)(long)(await write.ScalarAsync($"SELECT COUNT(*) FROM declarations WHERE party = $1 AND kind IN ('operation', 'zone') AND state IN {LiveStates}", party))!;
 
@@ -34,7 +48,7 @@ internal sealed class PostgresDeclarationRepository(PostgresWriteConnection writ
         return PostgresVolumeIndex.CandidatesAsync(c, tx, boxes, ReadDeclaration);
     }
 
-    public async ValueTask InsertAsync(Declaration d)
+    public async ValueTask<long> InsertAsync(Declaration d)
     {
         var (c, tx) = write.Open();
         await using var cmd = Sql.Command(c, tx,
@@ -45,9 +59,10 @@ internal sealed class PostgresDeclarationRepository(PostgresWriteConnection writ
         write.Changed(1);
         write.Changed(await PostgresVolumeIndex.InsertAsync(c, tx, seq, d));
         Wrote(d);
+        return seq;
     }
 
-    public async ValueTask UpdateAsync(Declaration d)
+    public async ValueTask<long> UpdateAsync(Declaration d)
     {
         var (c, tx) = write.Open();
         await using var cmd = Sql.Command(c, tx,
@@ -59,6 +74,7 @@ internal sealed class PostgresDeclarationRepository(PostgresWriteConnection writ
         await write.WriteAsync("DELETE FROM volume_index WHERE declaration = $1", seq);
         write.Changed(await PostgresVolumeIndex.InsertAsync(c, tx, seq, d));
         Wrote(d);
+        return seq;
     }
 
     public ValueTask<IReadOnlyList<Declaration>> EndedByAsync(DateTimeOffset now, int limit) =>

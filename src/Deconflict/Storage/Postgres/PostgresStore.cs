@@ -126,6 +126,9 @@ public sealed class PostgresStore : IDeconflictStore, IRecordCheckSource
         }
     }
 
+    // Any number of nodes write the one database.
+    public bool SoleWriter => false;
+
     public void Migrate()
     {
         try

@@ -67,6 +67,19 @@ internal sealed class PostgresWriteConnection(NpgsqlDataSource source, Func<long
         return changed;
     }
 
+    /// <summary>A write of one row that gives a value back (RETURNING): the value, and the row counted; null when no row was written.</summary>
+    public async ValueTask<object?> WriteOneAsync(string sql, params object?[] args)
+    {
+        var (c, tx) = Open();
+        var value = await Sql.ScalarAsync(c, tx, sql, args);
+        if (value is not null)
+        {
+            _rowsChanged++;
+        }
+
+        return value;
+    }
+
     public ValueTask<object?> ScalarAsync(string sql, params object?[] args)
     {
         var (c, tx) = Open();

@@ -3,67 +3,39 @@ using Microsoft.Data.Sqlite;
 
 namespace Deconflict.Storage.Sqlite;
 
-/// <summary>Strategic conflicts in the single writer's open transaction, with the in-memory index of live ones (journalled on the shared connection).</summary>
+/// <summary>
+/// Strategic conflicts in the single writer's open transaction. Persistence only: the writer keeps
+/// its own index of the live conflicts by their sides (Conflicts/LiveConflicts), loaded from
+/// <see cref="LiveSidesAsync"/>, so <see cref="LiveOfAsync"/>, which scans, serves it only when no
+/// index is kept.
+/// </summary>
 internal sealed class SqliteConflictRepository(SqliteWriteConnection write) : IConflictRepository, IDisposable
 {
-    // Live (not resolved) conflicts by the declarations on either side. Only the writer asks which
-    // conflicts a declaration has, so this replaces two database indexes that cost two random
-    // B-tree writes per conflict (docs/performance.md).
-    private readonly LiveConflictIndex _liveConflicts = new();
-    private readonly List<long> _conflictSeqs = [];
     private RawStatement? _insertConflict;
-    private bool _liveLoaded;
-
-    /// <summary>
-    /// When a transaction begins: fills the map of live conflicts from their rows, once per
-    /// session (one scan beside the declarations' two, none of which reads a volume).
-    /// </summary>
-    internal void Begin()
-    {
-        if (_liveLoaded)
-        {
-            return;
-        }
-
-        using (var r = write.Cmd("SELECT seq, a_id, b_id FROM conflicts WHERE state <> 'resolved'").ExecuteReader())
-        {
-            while (r.Read())
-            {
-                _liveConflicts.Add(r.GetString(1), r.GetInt64(0));
-                _liveConflicts.Add(r.GetString(2), r.GetInt64(0));
-            }
-        }
-
-        _liveLoaded = true;
-    }
 
     public ValueTask<Conflict?> GetAsync(string id) =>
         new(SqliteRows.GetConflict(write.Connection, null, id));
 
+    public ValueTask<Conflict?> GetByKeyAsync(long key)
+    {
+        var cmd = write.Cmd($"SELECT {StoreRows.ConflictColumns} FROM conflicts WHERE seq = $seq");
+        cmd.Parameters.AddWithValue("$seq", key);
+        using var r = cmd.ExecuteReader();
+        return new(r.Read() ? StoreRows.ReadConflict(r) : null);
+    }
+
+    // No index on the sides (two random B-tree writes per conflict, docs/performance.md): a scan.
+    // Conflict ids are time-ordered (UUID v7), so ordinal order is creation order.
     public ValueTask<IReadOnlyList<Conflict>> LiveOfAsync(string declarationId)
     {
-        var seqs = _conflictSeqs;
-        seqs.Clear();
-        _liveConflicts.Collect(declarationId, seqs);
-        if (seqs.Count == 0)
+        var cmd = write.Cmd($"SELECT {StoreRows.ConflictColumns} FROM conflicts WHERE state <> 'resolved' AND (a_id = $id OR b_id = $id)");
+        cmd.Parameters.AddWithValue("$id", declarationId);
+        var list = new List<Conflict>();
+        using (var r = cmd.ExecuteReader())
         {
-            return new([]);
-        }
-
-        // The index keys on a hash of the id, so a conflict of another declaration may come along:
-        // only those naming this one are kept. Conflict ids are time-ordered (UUID v7), so ordinal
-        // order is creation order.
-        var list = new List<Conflict>(seqs.Count);
-        var read = write.Cmd($"SELECT {StoreRows.ConflictColumns} FROM conflicts WHERE seq = $seq");
-        var seqParameter = read.Parameters.Add("$seq", SqliteType.Integer);
-        foreach (var seq in seqs)
-        {
-            seqParameter.Value = seq;
-            using var r = read.ExecuteReader();
-            var c = r.Read() ? StoreRows.ReadConflict(r) : throw new InvalidOperationException($"live conflict at seq {seq} is not in the database");
-            if (c.A.Id == declarationId || c.B.Id == declarationId)
+            while (r.Read())
             {
-                list.Add(c);
+                list.Add(StoreRows.ReadConflict(r));
             }
         }
 
@@ -71,7 +43,19 @@ internal sealed class SqliteConflictRepository(SqliteWriteConnection write) : IC
         return new(list);
     }
 
-    public ValueTask InsertAsync(Conflict c)
+    public ValueTask<IReadOnlyList<(long Key, string A, string B)>> LiveSidesAsync()
+    {
+        var sides = new List<(long, string, string)>();
+        using var r = write.Cmd("SELECT seq, a_id, b_id FROM conflicts WHERE state <> 'resolved' ORDER BY seq").ExecuteReader();
+        while (r.Read())
+        {
+            sides.Add((r.GetInt64(0), r.GetString(1), r.GetString(2)));
+        }
+
+        return new(sides);
+    }
+
+    public ValueTask<long> InsertAsync(Conflict c)
     {
         _insertConflict ??= new RawStatement(write.Connection,
             "INSERT INTO conflicts(id, version, state, a_kind, a_id, a_party, a_version, b_kind, b_id, b_party, b_version, time_start, time_end, " +
@@ -84,11 +68,10 @@ internal sealed class SqliteConflictRepository(SqliteWriteConnection write) : IC
             .Bind(16, StoreRows.TimesJson(c.AcknowledgedBy)).Bind(17, StoreRows.TimesJson(c.AcceptedBy)).Bind(18, StoreRows.Ms(c.CreatedAt)).Bind(19, StoreRows.Ms(c.UpdatedAt))
             .Bind(20, c.ResolvedAt is { } resolved ? StoreRows.Ms(resolved) : null).Bind(21, write.NextRecordIndex())
             .ExecuteReturningInt64();
-        TrackConflict(c, seq);
-        return ValueTask.CompletedTask;
+        return new(seq);
     }
 
-    public ValueTask UpdateAsync(Conflict c)
+    public ValueTask<long> UpdateAsync(Conflict c)
     {
         var cmd = write.Cmd(
             "UPDATE conflicts SET version = $version, state = $state, a_kind = $a_kind, a_id = $a_id, a_party = $a_party, a_version = $a_version, " +
@@ -98,24 +81,7 @@ internal sealed class SqliteConflictRepository(SqliteWriteConnection write) : IC
         BindConflict(cmd, c);
         cmd.Parameters.AddWithValue("$ri", write.NextRecordIndex());
         var seq = (long)(cmd.ExecuteScalar() ?? throw new InvalidOperationException($"no conflict {c.Id} to update"));
-        TrackConflict(c, seq);
-        return ValueTask.CompletedTask;
-    }
-
-    /// <summary>Files a conflict (its row seq) as live or not under both of its declarations, journalled.</summary>
-    private void TrackConflict(Conflict c, long seq)
-    {
-        TrackConflict(c.A.Id, seq, c.IsLive);
-        TrackConflict(c.B.Id, seq, c.IsLive);
-    }
-
-    private void TrackConflict(string declarationId, long seq, bool live)
-    {
-        var changed = live ? _liveConflicts.Add(declarationId, seq) : _liveConflicts.Remove(declarationId, seq);
-        if (changed)
-        {
-            write.Journal(live ? () => _liveConflicts.Remove(declarationId, seq) : () => _liveConflicts.Add(declarationId, seq));
-        }
+        return new(seq);
     }
 
     private static void BindConflict(SqliteCommand cmd, Conflict c)

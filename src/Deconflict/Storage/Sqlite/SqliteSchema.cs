@@ -180,7 +180,7 @@ internal static class SqliteSchema
         DROP TABLE record_nodes;
         ALTER TABLE record_nodes_by_completion RENAME TO record_nodes;
         """,
-        // 6: the writer finds ended declarations in memory (SqliteDeclarationRepository.EndedBy);
+        // 6: the writer finds ended declarations in memory (Declarations/LiveDeclarations);
         // this index cost a page written at a random place per submission.
         """
         DROP INDEX declarations_live_ends;

@@ -74,6 +74,9 @@ public sealed class SqliteStore : IDeconflictStore, IRecordCheckSource
 
     public void Migrate() => MigrateTo(SqliteSchema.Migrations.Count);
 
+    // One process writes the file (the server holds its DatabaseLock), through one write session at a time.
+    public bool SoleWriter => true;
+
     /// <summary>Applies the migrations up to <paramref name="version"/>; below the latest only in tests of the migrations themselves.</summary>
     internal void MigrateTo(int version)
     {
@@ -618,31 +621,7 @@ public sealed class SqliteStore : IDeconflictStore, IRecordCheckSource
         // give is missed (extras are dropped by the exact test, as on the writer).
         using var c = Open();
         using var tx = c.BeginTransaction(deferred: true);
-        using var query = SqliteRows.Command(c, tx,
-            "SELECT v.declaration FROM volume_index v WHERE v.max_lng >= $w AND v.min_lng <= $e AND v.max_lat >= $s AND v.min_lat <= $n " +
-            "AND v.max_alt >= $lo AND v.min_alt <= $hi AND v.max_t >= $t0 AND v.min_t <= $t1");
-        var seqs = new SortedSet<long>();
-        foreach (var box in boxes)
-        {
-            foreach (var (west, east) in box.Area.LongitudeRanges())
-            {
-                query.Parameters.Clear();
-                query.Parameters.AddWithValue("$w", west);
-                query.Parameters.AddWithValue("$e", east);
-                query.Parameters.AddWithValue("$s", box.Area.South);
-                query.Parameters.AddWithValue("$n", box.Area.North);
-                query.Parameters.AddWithValue("$lo", SqliteDeclarationRepository.IndexAltitude(box.AltitudeLowerM));
-                query.Parameters.AddWithValue("$hi", SqliteDeclarationRepository.IndexAltitude(box.AltitudeUpperM));
-                query.Parameters.AddWithValue("$t0", SqliteDeclarationRepository.IndexDays(box.TimeStart));
-                query.Parameters.AddWithValue("$t1", SqliteDeclarationRepository.IndexDays(box.TimeEnd));
-                using var r = query.ExecuteReader();
-                while (r.Read())
-                {
-                    seqs.Add(r.GetInt64(0));
-                }
-            }
-        }
-
+        var seqs = SqliteVolumeIndex.Candidates(c, tx, boxes);
         var found = new List<Declaration>(seqs.Count);
         using var read = SqliteRows.Command(c, tx, $"SELECT {StoreRows.DeclarationColumns} FROM declarations d WHERE d.seq = $seq AND d.state IN ('planned', 'active')");
         var seqParameter = read.Parameters.Add("$seq", SqliteType.Integer);

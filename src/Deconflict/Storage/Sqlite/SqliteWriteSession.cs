@@ -56,8 +56,6 @@ internal sealed class SqliteWriteSession : IWriteSession
 
     public ValueTask BeginAsync()
     {
-        _declarations.Begin();
-        _conflicts.Begin();
         _write.ClearJournal();
         if (_walRestart.Take())
         {

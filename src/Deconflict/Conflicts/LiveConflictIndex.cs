@@ -1,4 +1,4 @@
-namespace Deconflict.Storage.Sqlite;
+namespace Deconflict.Conflicts;
 
 /// <summary>
 /// The writer's map from a declaration to its live conflicts: pairs of (hash of the declaration's

@@ -1,6 +1,6 @@
-using Deconflict.Storage.Sqlite;
+using Deconflict.Conflicts;
 
-namespace Deconflict.Tests.Storage;
+namespace Deconflict.Tests.Conflicts;
 
 /// <summary>The writer's reference-free map of live conflicts, against a plain dictionary of sets.</summary>
 public sealed class LiveConflictIndexTests
