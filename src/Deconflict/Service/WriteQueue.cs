@@ -361,13 +361,13 @@ public sealed class WriteQueue : IAsyncDisposable
     }
 
     /// <summary>
-    /// The writer's thread: waits for requests (blocking, on its own thread, so a wake costs no
-    /// hop through the thread pool) and runs each batch there (<see cref="WriterThreadContext"/>).
+    /// The writer's thread: waits for requests and runs each batch. Both stores complete every call
+    /// of the write contract before it returns (their statements run on this thread: see
+    /// PostgresWriteSession for why), so a batch runs straight through; a write that awaits
+    /// something that has not completed is waited for here, holding the writer as a blocking call would.
     /// </summary>
     private void Loop()
     {
-        using var pump = new WriterThreadContext();
-        SynchronizationContext.SetSynchronizationContext(pump);
         var session = _store.OpenWriteSession();
         try
         {
@@ -382,12 +382,24 @@ public sealed class WriteQueue : IAsyncDisposable
                     return;
                 }
 
-                pump.Run(RunBatchAsync(session, context, batch, standing));
+                Wait(RunBatchAsync(session, context, batch, standing));
             }
         }
         finally
         {
-            pump.Run(session.DisposeAsync());
+            Wait(session.DisposeAsync());
+        }
+    }
+
+    private static void Wait(ValueTask run)
+    {
+        if (run.IsCompleted)
+        {
+            run.GetAwaiter().GetResult();
+        }
+        else
+        {
+            run.AsTask().GetAwaiter().GetResult();
         }
     }
 

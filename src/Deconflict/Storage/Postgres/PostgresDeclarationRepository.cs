@@ -21,66 +21,66 @@ internal sealed class PostgresDeclarationRepository(PostgresWriteConnection writ
     private readonly HashSet<string> _writtenIds = new(StringComparer.Ordinal);
 
     public ValueTask<Declaration?> GetAsync(DeclarationKind kind, string id) =>
-        write.OneAsync(ReadDeclaration, $"SELECT {StoreRows.DeclarationColumns} FROM declarations d WHERE d.id = $1 AND d.kind = $2", id, StoreRows.Enum(kind));
+        new(write.One(ReadDeclaration, $"SELECT {StoreRows.DeclarationColumns} FROM declarations d WHERE d.id = $1 AND d.kind = $2", id, StoreRows.Enum(kind)));
 
     public ValueTask<Declaration?> GetByKeyAsync(long key) =>
-        write.OneAsync(ReadDeclaration, $"SELECT {StoreRows.DeclarationColumns} FROM declarations d WHERE d.seq = $1", key);
+        new(write.One(ReadDeclaration, $"SELECT {StoreRows.DeclarationColumns} FROM declarations d WHERE d.seq = $1", key));
 
     /// <summary>The boxes PostGIS indexes (each range's bounds, closed), grouped by declaration, with its end.</summary>
-    public async ValueTask<IReadOnlyList<LiveDeclarationBoxes>> LiveBoxesAsync()
+    public ValueTask<IReadOnlyList<LiveDeclarationBoxes>> LiveBoxesAsync()
     {
-        var rows = await write.ListAsync(
+        var boxes = write.List(
             r => (Key: r.GetInt64(0), Box: new VolumeBox(new Core.Geometry.GeoBox(r.GetDouble(2), r.GetDouble(1), r.GetDouble(4), r.GetDouble(3)), r.GetDouble(5), r.GetDouble(6),
                 new DateTimeOffset(r.GetDateTime(7), TimeSpan.Zero), new DateTimeOffset(r.GetDateTime(8), TimeSpan.Zero)), EndsAt: StoreRows.Time(r.GetInt64(9))),
             "SELECT d.seq, ST_XMin(v.area), ST_YMin(v.area), ST_XMax(v.area), ST_YMax(v.area), lower(v.altitude), upper(v.altitude), lower(v.during), upper(v.during), d.ends_at " +
             $"FROM declarations d JOIN volume_index v ON v.declaration = d.seq WHERE d.state IN {LiveStates} ORDER BY d.seq");
-        return [.. rows.GroupBy(r => r.Key).Select(g => new LiveDeclarationBoxes(g.Key, [.. g.Select(r => r.Box)], g.First().EndsAt))];
+        return new([.. boxes.GroupBy(r => r.Key).Select(g => new LiveDeclarationBoxes(g.Key, [.. g.Select(r => r.Box)], g.First().EndsAt))]);
     }
 
-    public async ValueTask<int> LiveCountAsync(string party) =>
-        (int)(long)(await write.ScalarAsync($"SELECT COUNT(*) FROM declarations WHERE party = $1 AND kind IN ('operation', 'zone') AND state IN {LiveStates}", party))!;
+    public ValueTask<int> LiveCountAsync(string party) =>
+        new((int)(long)write.Scalar($"SELECT COUNT(*) FROM declarations WHERE party = $1 AND kind IN ('operation', 'zone') AND state IN {LiveStates}", party)!);
 
-    public async ValueTask<bool> IdExistsAsync(string id) => (bool)(await write.ScalarAsync("SELECT EXISTS(SELECT 1 FROM declarations WHERE id = $1)", id))!;
+    public ValueTask<bool> IdExistsAsync(string id) => new((bool)write.Scalar("SELECT EXISTS(SELECT 1 FROM declarations WHERE id = $1)", id)!);
 
     public ValueTask<IReadOnlyList<Declaration>> FindCandidatesAsync(IReadOnlyList<VolumeBox> boxes)
     {
         var (c, tx) = write.Open();
-        return PostgresVolumeIndex.CandidatesAsync(c, tx, boxes, ReadDeclaration);
+        return new(PostgresVolumeIndex.Candidates(c, tx, boxes, ReadDeclaration));
     }
 
-    public async ValueTask<long> InsertAsync(Declaration d)
+    public ValueTask<long> InsertAsync(Declaration d)
     {
         var (c, tx) = write.Open();
-        await using var cmd = Sql.Command(c, tx,
+        using var cmd = Sql.Command(c, tx,
             "INSERT INTO declarations(seq, id, kind, party, version, state, priority, rule, name, volumes, details, starts_at, ends_at, created_at, updated_at, record_index, details_salt) " +
             $"VALUES ({DeclarationSeq}, $1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16) RETURNING seq",
             DeclarationArguments(d));
-        var seq = (long)(await cmd.ExecuteScalarAsync())!;
+        var seq = (long)cmd.ExecuteScalar()!;
         write.Changed(1);
-        write.Changed(await PostgresVolumeIndex.InsertAsync(c, tx, seq, d));
+        write.Changed(PostgresVolumeIndex.Insert(c, tx, seq, d));
         Wrote(d);
-        return seq;
+        return new(seq);
     }
 
-    public async ValueTask<long> UpdateAsync(Declaration d)
+    public ValueTask<long> UpdateAsync(Declaration d)
     {
         var (c, tx) = write.Open();
-        await using var cmd = Sql.Command(c, tx,
+        using var cmd = Sql.Command(c, tx,
             "UPDATE declarations SET kind = $2, party = $3, version = $4, state = $5, priority = $6, rule = $7, name = $8, volumes = $9, details = $10, " +
             "starts_at = $11, ends_at = $12, created_at = $13, updated_at = $14, record_index = $15, details_salt = $16 WHERE id = $1 RETURNING seq",
             DeclarationArguments(d));
-        var seq = (long)(await cmd.ExecuteScalarAsync() ?? throw new InvalidOperationException($"no declaration {d.Id} to update"));
+        var seq = (long)(cmd.ExecuteScalar() ?? throw new InvalidOperationException($"no declaration {d.Id} to update"));
         write.Changed(1);
-        await write.WriteAsync("DELETE FROM volume_index WHERE declaration = $1", seq);
-        write.Changed(await PostgresVolumeIndex.InsertAsync(c, tx, seq, d));
+        write.Write("DELETE FROM volume_index WHERE declaration = $1", seq);
+        write.Changed(PostgresVolumeIndex.Insert(c, tx, seq, d));
         Wrote(d);
-        return seq;
+        return new(seq);
     }
 
     public ValueTask<IReadOnlyList<Declaration>> EndedByAsync(DateTimeOffset now, int limit) =>
-        write.ListAsync(ReadDeclaration,
+        new(write.List(ReadDeclaration,
             $"SELECT {StoreRows.DeclarationColumns} FROM declarations d WHERE d.state IN {LiveStates} AND d.ends_at <= $1 ORDER BY d.ends_at, d.seq LIMIT $2",
-            StoreRows.Ms(now), limit);
+            StoreRows.Ms(now), limit));
 
     /// <summary>A transaction begins: it has written nothing yet.</summary>
     internal void Begin()

@@ -7,7 +7,7 @@ namespace Deconflict.Storage.Postgres;
 /// <summary>
 /// The record's Merkle tree in table record_nodes, keyed as SQLite's (<see cref="SqliteRecordTree.NodeId"/>),
 /// so both stores hold the same nodes under the same keys. <see cref="Reader"/> serves proofs;
-/// <see cref="LoadFrontierAsync"/> loads a <see cref="MerkleFrontier"/> (the perfect subtrees
+/// <see cref="LoadFrontier"/> loads a <see cref="MerkleFrontier"/> (the perfect subtrees
 /// that make up a size) in one query: the writer's, when a write transaction finds the record grown
 /// under the head lock by another node, and one to take an earlier size's root from.
 /// </summary>
@@ -29,14 +29,14 @@ internal static class PostgresRecordTree
     }
 
     /// <summary>Loads <paramref name="frontier"/> with the record of <paramref name="size"/> leaves, its nodes read in one query.</summary>
-    public static async ValueTask LoadFrontierAsync(MerkleFrontier frontier, NpgsqlConnection c, NpgsqlTransaction tx, long size)
+    public static void LoadFrontier(MerkleFrontier frontier, NpgsqlConnection c, NpgsqlTransaction tx, long size)
     {
         var ids = MerkleFrontier.NodesOf(size).Select(n => SqliteRecordTree.NodeId(n.Level, n.Index)).ToArray();
         var hashes = new Dictionary<long, byte[]>();
-        await using (var cmd = PostgresSql.Command(c, tx, "SELECT id, hash FROM record_nodes WHERE id = ANY($1)", ids))
-        await using (var r = await cmd.ExecuteReaderAsync())
+        using (var cmd = PostgresSql.Command(c, tx, "SELECT id, hash FROM record_nodes WHERE id = ANY($1)", ids))
+        using (var r = cmd.ExecuteReader())
         {
-            while (await r.ReadAsync())
+            while (r.Read())
             {
                 hashes[r.GetInt64(0)] = (byte[])r.GetValue(1);
             }

@@ -50,41 +50,6 @@ internal static class PostgresSql
         return r.Read() ? read(r) : null;
     }
 
-    // The writer's forms: its transaction waits on the server without holding a thread.
-    public static async ValueTask<int> ExecuteAsync(NpgsqlConnection c, NpgsqlTransaction? tx, string sql, params object?[] args)
-    {
-        await using var cmd = Command(c, tx, sql, args);
-        return await cmd.ExecuteNonQueryAsync();
-    }
-
-    public static async ValueTask<object?> ScalarAsync(NpgsqlConnection c, NpgsqlTransaction? tx, string sql, params object?[] args)
-    {
-        await using var cmd = Command(c, tx, sql, args);
-        var value = await cmd.ExecuteScalarAsync();
-        return value is DBNull ? null : value;
-    }
-
-    public static async ValueTask<List<T>> ListAsync<T>(NpgsqlConnection c, NpgsqlTransaction? tx, Func<NpgsqlDataReader, T> read, string sql, params object?[] args)
-    {
-        await using var cmd = Command(c, tx, sql, args);
-        await using var r = await cmd.ExecuteReaderAsync();
-        var list = new List<T>();
-        while (await r.ReadAsync())
-        {
-            list.Add(read(r));
-        }
-
-        return list;
-    }
-
-    public static async ValueTask<T?> OneAsync<T>(NpgsqlConnection c, NpgsqlTransaction? tx, Func<NpgsqlDataReader, T> read, string sql, params object?[] args)
-        where T : class
-    {
-        await using var cmd = Command(c, tx, sql, args);
-        await using var r = await cmd.ExecuteReaderAsync();
-        return await r.ReadAsync() ? read(r) : null;
-    }
-
     /// <summary>
     /// Reads a page whose query asked for limit + 1 rows with seq in column 0: the extra row only
     /// tells that there is more, and the cursor is the seq of the last row returned.

@@ -264,7 +264,7 @@ public sealed class PostgresStore : IDeconflictStore, IRecordCheckSource
     {
         // One statement, so the index and the rows are one snapshot.
         using var c = Open();
-        return PostgresVolumeIndex.Candidates(c, boxes, r => _rows.ReadDeclaration(r));
+        return PostgresVolumeIndex.Candidates(c, null, boxes, r => _rows.ReadDeclaration(r));
     }
 
     public Conflict? GetConflict(string id) => One(StoreRows.ReadConflict, $"SELECT {StoreRows.ConflictColumns} FROM conflicts WHERE id = $1", id);

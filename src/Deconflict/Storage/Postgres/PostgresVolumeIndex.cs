@@ -53,18 +53,14 @@ internal static class PostgresVolumeIndex
     }
 
     /// <summary>Indexes the boxes of every volume of the declaration at <paramref name="seq"/>; gives the rows written.</summary>
-    public static ValueTask<int> InsertAsync(NpgsqlConnection c, NpgsqlTransaction tx, long seq, Declaration d)
+    public static int Insert(NpgsqlConnection c, NpgsqlTransaction tx, long seq, Declaration d)
     {
         var args = Arguments(d.Volumes.Select(VolumeBox.Of));
-        return PostgresSql.ExecuteAsync(c, tx, InsertSql, [.. args, seq]);
+        return PostgresSql.Execute(c, tx, InsertSql, [.. args, seq]);
     }
 
-    public static List<Declaration> Candidates(NpgsqlConnection c, IReadOnlyList<VolumeBox> boxes, Func<NpgsqlDataReader, Declaration> read) =>
-        boxes.Count == 0 ? [] : PostgresSql.List(c, null, read, CandidatesSql, Arguments(boxes));
-
-    /// <summary>The writer's form: inside its transaction, so it sees its own writes.</summary>
-    public static async ValueTask<IReadOnlyList<Declaration>> CandidatesAsync(NpgsqlConnection c, NpgsqlTransaction tx, IReadOnlyList<VolumeBox> boxes, Func<NpgsqlDataReader, Declaration> read) =>
-        boxes.Count == 0 ? [] : await PostgresSql.ListAsync(c, tx, read, CandidatesSql, Arguments(boxes));
+    public static List<Declaration> Candidates(NpgsqlConnection c, NpgsqlTransaction? tx, IReadOnlyList<VolumeBox> boxes, Func<NpgsqlDataReader, Declaration> read) =>
+        boxes.Count == 0 ? [] : PostgresSql.List(c, tx, read, CandidatesSql, Arguments(boxes));
 
     // PostgreSQL keeps microseconds: a start is rounded down and an end up to one, so a stored
     // range holds its volume's times and a query's range holds its box's.

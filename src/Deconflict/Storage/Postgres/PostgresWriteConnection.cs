@@ -29,10 +29,10 @@ internal sealed class PostgresWriteConnection(NpgsqlDataSource source, Func<long
     public int JournalMark => _journal.Mark;
 
     /// <summary>Takes a pooled connection and begins the transaction on it.</summary>
-    public async ValueTask<(NpgsqlConnection Connection, NpgsqlTransaction Tx)> ConnectAsync()
+    public (NpgsqlConnection Connection, NpgsqlTransaction Tx) Connect()
     {
-        _connection = await source.OpenConnectionAsync();
-        _tx = await _connection.BeginTransactionAsync(IsolationLevel.ReadCommitted);
+        _connection = source.OpenConnection();
+        _tx = _connection.BeginTransaction(IsolationLevel.ReadCommitted);
         return (_connection, _tx);
     }
 
@@ -59,19 +59,19 @@ internal sealed class PostgresWriteConnection(NpgsqlDataSource source, Func<long
 
     public void Undo(int mark) => _journal.Undo(mark);
 
-    public async ValueTask<int> WriteAsync(string sql, params object?[] args)
+    public int Write(string sql, params object?[] args)
     {
         var (c, tx) = Open();
-        var changed = await Sql.ExecuteAsync(c, tx, sql, args);
+        var changed = Sql.Execute(c, tx, sql, args);
         _rowsChanged += changed;
         return changed;
     }
 
     /// <summary>A write of one row that gives a value back (RETURNING): the value, and the row counted; null when no row was written.</summary>
-    public async ValueTask<object?> WriteOneAsync(string sql, params object?[] args)
+    public object? WriteOne(string sql, params object?[] args)
     {
         var (c, tx) = Open();
-        var value = await Sql.ScalarAsync(c, tx, sql, args);
+        var value = Sql.Scalar(c, tx, sql, args);
         if (value is not null)
         {
             _rowsChanged++;
@@ -80,23 +80,23 @@ internal sealed class PostgresWriteConnection(NpgsqlDataSource source, Func<long
         return value;
     }
 
-    public ValueTask<object?> ScalarAsync(string sql, params object?[] args)
+    public object? Scalar(string sql, params object?[] args)
     {
         var (c, tx) = Open();
-        return Sql.ScalarAsync(c, tx, sql, args);
+        return Sql.Scalar(c, tx, sql, args);
     }
 
-    public ValueTask<T?> OneAsync<T>(Func<NpgsqlDataReader, T> read, string sql, params object?[] args)
+    public T? One<T>(Func<NpgsqlDataReader, T> read, string sql, params object?[] args)
         where T : class
     {
         var (c, tx) = Open();
-        return Sql.OneAsync(c, tx, read, sql, args);
+        return Sql.One(c, tx, read, sql, args);
     }
 
-    public async ValueTask<IReadOnlyList<T>> ListAsync<T>(Func<NpgsqlDataReader, T> read, string sql, params object?[] args)
+    public List<T> List<T>(Func<NpgsqlDataReader, T> read, string sql, params object?[] args)
     {
         var (c, tx) = Open();
-        return await Sql.ListAsync(c, tx, read, sql, args);
+        return Sql.List(c, tx, read, sql, args);
     }
 
     /// <summary>A connection that broke (PostgreSQL stopped or restarted) leaves the pool's others suspect: they are dropped, so the next batch connects afresh.</summary>
@@ -108,18 +108,11 @@ internal sealed class PostgresWriteConnection(NpgsqlDataSource source, Func<long
         }
     }
 
-    public async ValueTask CloseAsync()
+    public void Close()
     {
-        if (_tx is { } tx)
-        {
-            _tx = null;
-            await tx.DisposeAsync();
-        }
-
-        if (_connection is { } c)
-        {
-            _connection = null;
-            await c.DisposeAsync();
-        }
+        _tx?.Dispose();
+        _tx = null;
+        _connection?.Dispose();
+        _connection = null;
     }
 }
