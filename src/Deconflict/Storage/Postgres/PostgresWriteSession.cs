@@ -32,9 +32,9 @@ namespace Deconflict.Storage.Postgres;
 /// <see cref="ValueTask"/>s, which complete before they return. The writer has that thread to
 /// itself, so a blocked read holds nothing else up, and each round trip wakes one thread: with
 /// Npgsql's asynchronous calls each round trip woke an I/O thread, a pool thread and then the
-/// writer's, and the node spent about 1 ms more CPU per durable submission (3.1 to 4.3 ms against
-/// 2.2 to 2.9 ms, four runs each, with 15% fewer submissions a second; docs/performance.md,
-/// "Submissions with 100,000 stored, by store").
+/// writer's, and the node spent 1.3 ms more CPU per durable submission (medians of four
+/// alternating runs, 3.65 against 2.33 ms) and took a fifth fewer submissions a second
+/// (docs/performance.md, "Submissions with 100,000 stored, by store").
 /// </para>
 /// <para>
 /// A connection per transaction also recovers by itself after PostgreSQL restarts: a broken
