@@ -68,7 +68,7 @@ internal sealed class LiveDeclarations(IDeclarationRepository store, UndoJournal
             foreach (var entry in await store.LiveBoxesAsync())
             {
                 _grid.Set(entry.Key, entry.Boxes, null);
-                var end = Ms(entry.EndsAt);
+                var end = StoreRows.Ms(entry.EndsAt);
                 _unreadEnds[entry.Key] = end;
                 _liveEnds.Enqueue(entry.Key, end);
             }
@@ -136,7 +136,7 @@ internal sealed class LiveDeclarations(IDeclarationRepository store, UndoJournal
         // a rollback of what the caller does next needs the entries. A declaration changed back
         // and forth in rolled-back transactions can have two current entries with the same end,
         // hence the seen set.
-        var cutoff = Ms(now);
+        var cutoff = StoreRows.Ms(now);
         var list = new List<Declaration>();
         _endsTaken.Clear();
         _endsSeen.Clear();
@@ -181,8 +181,8 @@ internal sealed class LiveDeclarations(IDeclarationRepository store, UndoJournal
     {
         if (d.IsLive)
         {
-            var end = Ms(d.EndsAt);
-            long? queued = _live.TryGetValue(key, out var before) ? Ms(before.EndsAt)
+            var end = StoreRows.Ms(d.EndsAt);
+            long? queued = _live.TryGetValue(key, out var before) ? StoreRows.Ms(before.EndsAt)
                 : _unreadEnds.Remove(key, out var unread) ? unread : null;
             if (queued != end)
             {
@@ -246,7 +246,7 @@ internal sealed class LiveDeclarations(IDeclarationRepository store, UndoJournal
     }
 
     private bool IsCurrentEnd(long key, long end) =>
-        _live.TryGetValue(key, out var d) ? Ms(d.EndsAt) == end : _unreadEnds.TryGetValue(key, out var unread) && unread == end;
+        _live.TryGetValue(key, out var d) ? StoreRows.Ms(d.EndsAt) == end : _unreadEnds.TryGetValue(key, out var unread) && unread == end;
 
     /// <summary>
     /// Between transactions (the index holds only what was committed): drops stale entries from
@@ -263,10 +263,9 @@ internal sealed class LiveDeclarations(IDeclarationRepository store, UndoJournal
         if (_liveEnds.Count > (2 * (_live.Count + _unreadEnds.Count)) + 1024)
         {
             _liveEnds.Clear();
-            _liveEnds.EnqueueRange(_live.Select(kv => (kv.Key, Ms(kv.Value.EndsAt))));
+            _liveEnds.EnqueueRange(_live.Select(kv => (kv.Key, StoreRows.Ms(kv.Value.EndsAt))));
             _liveEnds.EnqueueRange(_unreadEnds.Select(kv => (kv.Key, kv.Value)));
         }
     }
 
-    private static long Ms(DateTimeOffset t) => t.ToUnixTimeMilliseconds();
 }

@@ -114,35 +114,37 @@ internal sealed class SqliteDeclarationRepository(SqliteWriteConnection write, S
         return new(list);
     }
 
-    /// <summary>Two scans, neither of which reads a volume: the live declarations' boxes from the R*Tree, joined to their rows, and their ends.</summary>
+    /// <summary>
+    /// One scan that reads no volume: the live declarations' boxes from the R*Tree, joined to their
+    /// rows for their ends (ends_at, the end of the last volume, written with the row), grouped by
+    /// declaration. Every declaration has a box per volume, so none is missed.
+    /// </summary>
     public ValueTask<IReadOnlyList<LiveDeclarationBoxes>> LiveBoxesAsync()
     {
-        var boxes = new Dictionary<long, List<VolumeBox>>();
+        var live = new List<LiveDeclarationBoxes>();
+        var boxes = new List<VolumeBox>();
+        (long Seq, long End) current = (-1, 0);
         using (var r = write.Cmd(
-            "SELECT v.declaration, v.min_lng, v.max_lng, v.min_lat, v.max_lat, v.min_alt, v.max_alt, v.min_t, v.max_t " +
-            $"FROM volume_index v JOIN declarations d ON d.seq = v.declaration WHERE d.state IN {LiveStates}").ExecuteReader())
+            "SELECT v.declaration, v.min_lng, v.max_lng, v.min_lat, v.max_lat, v.min_alt, v.max_alt, v.min_t, v.max_t, d.ends_at " +
+            $"FROM volume_index v JOIN declarations d ON d.seq = v.declaration WHERE d.state IN {LiveStates} ORDER BY v.declaration").ExecuteReader())
         {
             while (r.Read())
             {
                 var seq = r.GetInt64(0);
-                if (!boxes.TryGetValue(seq, out var list))
+                if (seq != current.Seq && boxes.Count > 0)
                 {
-                    boxes.Add(seq, list = []);
+                    live.Add(new LiveDeclarationBoxes(current.Seq, [.. boxes], StoreRows.Time(current.End)));
+                    boxes.Clear();
                 }
 
-                list.Add(SqliteVolumeIndex.Box(r.GetDouble(1), r.GetDouble(2), r.GetDouble(3), r.GetDouble(4), r.GetDouble(5), r.GetDouble(6), r.GetDouble(7), r.GetDouble(8)));
+                current = (seq, r.GetInt64(9));
+                boxes.Add(SqliteVolumeIndex.Box(r.GetDouble(1), r.GetDouble(2), r.GetDouble(3), r.GetDouble(4), r.GetDouble(5), r.GetDouble(6), r.GetDouble(7), r.GetDouble(8)));
             }
         }
 
-        // ends_at is the end of the last volume (Declaration.EndsAt), written with the row.
-        var live = new List<LiveDeclarationBoxes>(boxes.Count);
-        using (var r = write.Cmd($"SELECT seq, ends_at FROM declarations WHERE state IN {LiveStates} ORDER BY seq").ExecuteReader())
+        if (boxes.Count > 0)
         {
-            while (r.Read())
-            {
-                var seq = r.GetInt64(0);
-                live.Add(new LiveDeclarationBoxes(seq, boxes.TryGetValue(seq, out var list) ? [.. list] : [], StoreRows.Time(r.GetInt64(1))));
-            }
+            live.Add(new LiveDeclarationBoxes(current.Seq, [.. boxes], StoreRows.Time(current.End)));
         }
 
         return new(live);
